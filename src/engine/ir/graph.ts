@@ -1,0 +1,75 @@
+/**
+ * The forward graph: tensors by name and nodes in execution (topological) order.
+ * Parameters' values are not part of the graph; they live in a ParamStore keyed by tensor name,
+ * so one architecture can carry synthetic, imported or trained weights.
+ */
+import type { Tensor, TypedArray } from './tensor.ts';
+
+export type OpType = 'conv2d' | 'add' | 'avgpool' | 'linear' | 'softmax_ce';
+
+/** Where a conv sits in an inverted-bottleneck network (MODELS.md). */
+export type ConvRole = 'stem' | 'pw1' | 'dw' | 'pw2' | 'classifier';
+
+export interface Conv2dAttrs {
+  kernel: number;
+  stride: number;
+  padding: number;
+  groups: number;
+  /** The paper's conv index (stem = 0); undefined for the classifier. */
+  convIndex?: number;
+  role: ConvRole;
+  /** Block index (-1 for the stem). */
+  block: number;
+}
+
+export interface NodeAttrsByOp {
+  conv2d: Conv2dAttrs;
+  add: { block: number };
+  avgpool: Record<string, never>;
+  linear: Record<string, never>;
+  softmax_ce: Record<string, never>;
+}
+
+export interface Node<T extends OpType = OpType> {
+  name: string;
+  op: T;
+  /**
+   * conv2d: [x, weight, bias, wScales]; add: [a, b]; avgpool: [x];
+   * linear: [x, weight, bias] (float32 head on the dequantized input); softmax_ce: [logits, label].
+   */
+  inputs: string[];
+  outputs: string[];
+  attrs: NodeAttrsByOp[T];
+}
+
+export interface Graph {
+  name: string;
+  tensors: Record<string, Tensor>;
+  nodes: Node[];
+  /** The image input tensor. */
+  input: string;
+  /** The logits tensor. */
+  logits: string;
+  /** The label and the loss tensor, when the graph has a loss. */
+  label?: string;
+  loss?: string;
+}
+
+export type ParamStore = Record<string, TypedArray>;
+
+/** A graph plus the values of its parameters. */
+export interface Model {
+  graph: Graph;
+  params: ParamStore;
+  /** Where the weights came from, shown to the user. */
+  source: string;
+}
+
+export function isConv(n: Node): n is Node<'conv2d'> {
+  return n.op === 'conv2d';
+}
+
+/** The backbone convs in the paper's index order (stem = 0; classifier excluded). */
+export function backboneConvs(g: Graph): Node<'conv2d'>[] {
+  return g.nodes.filter(isConv).filter((n) => n.attrs.convIndex !== undefined);
+}

@@ -1,0 +1,51 @@
+/**
+ * Softmax cross-entropy on the logits (int8 logits are dequantized first). The loss is a float32 scalar;
+ * the label is an int32 class index.
+ */
+import { GraphError, describeNode } from '../ir/errors.ts';
+import type { TypedArray } from '../ir/tensor.ts';
+import { dequantize } from '../quant/arith.ts';
+import type { OpDef } from './op.ts';
+
+export const softmaxCe: OpDef<'softmax_ce'> = {
+  type: 'softmax_ce',
+
+  inferShapes(node, inputs) {
+    const [logits, label] = inputs;
+    if (inputs.length !== 2 || !logits || !label) throw new GraphError(`${describeNode(node)}: expects logits and label`);
+    if (logits.dtype === 'int8' ? !logits.q : logits.dtype !== 'float32') {
+      throw new GraphError(`${describeNode(node)}: logits must be float32, or int8 with a scale`);
+    }
+    if (label.dtype !== 'int32' || label.shape.join('x') !== '1') throw new GraphError(`${describeNode(node)}: label must be int32 [1]`);
+    return [[1]];
+  },
+
+  macs() {
+    return 0;
+  },
+
+  forward(node, g, ins, outs) {
+    const probs = logitsToFloat(ins[0], g.tensors[node.inputs[0]].q);
+    (outs[0] as Float32Array)[0] = softmaxInPlace(probs, ins[1][0]);
+  },
+};
+
+export function logitsToFloat(logits: TypedArray, q?: { scale: number; zeroPoint: number }): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let i = 0; i < out.length; i++) out[i] = q ? dequantize(logits[i], q.scale, q.zeroPoint) : logits[i];
+  return out;
+}
+
+/** Turns logits into probabilities in place and returns -log p[label]. */
+export function softmaxInPlace(z: Float32Array, label: number): number {
+  let max = -Infinity;
+  for (const v of z) max = Math.max(max, v);
+  let sum = 0;
+  for (let i = 0; i < z.length; i++) {
+    z[i] = Math.fround(Math.exp(z[i] - max));
+    sum += z[i];
+  }
+  const s = Math.fround(sum);
+  for (let i = 0; i < z.length; i++) z[i] = Math.fround(z[i] / s);
+  return Math.fround(-Math.log(Math.max(z[label], 1e-30)));
+}
