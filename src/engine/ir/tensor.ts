@@ -24,7 +24,8 @@ export interface Tensor {
   q?: QParams;
 }
 
-export type TypedArray = Int8Array | Int32Array | Float32Array;
+/** Tensor storage; Uint8Array holds packed 1-bit masks. */
+export type TypedArray = Int8Array | Uint8Array | Int32Array | Float32Array;
 
 export function bytesPerElement(dtype: DType): number {
   return dtype === 'int8' ? 1 : 4;
@@ -46,9 +47,10 @@ export function allocate(dtype: DType, n: number): TypedArray {
   return new Float32Array(n);
 }
 
-export function dtypeOf(a: TypedArray): DType {
+export function dtypeOf(a: TypedArray): DType | 'bit' {
   if (a instanceof Int8Array) return 'int8';
   if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint8Array) return 'bit';
   return 'float32';
 }
 

@@ -26,7 +26,7 @@ export interface BuildOptions {
   classes?: number;
   head?: HeadKind;
   quant?: ActivationQuant;
-  /** Adds the label input and the softmax cross-entropy loss (the training graph's root). */
+  /** Adds the label input and the softmax cross-entropy loss, the training graph's root (default on). */
   withLoss?: boolean;
 }
 
@@ -101,7 +101,7 @@ export function buildGraph(arch: ArchSpec, opts: BuildOptions = {}): Graph {
   }
 
   const g: Graph = { name: arch.name, tensors, nodes, input: 'input', logits };
-  if (opts.withLoss) {
+  if (opts.withLoss ?? true) {
     g.label = addTensor({ name: 'label', kind: 'label', shape: [1], dtype: 'int32' });
     g.loss = addTensor({ name: 'loss', kind: 'output', shape: [1], dtype: 'float32' });
     nodes.push({ name: 'loss', op: 'softmax_ce', inputs: [logits, g.label], outputs: [g.loss], attrs: {} } as Node<'softmax_ce'>);

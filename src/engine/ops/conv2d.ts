@@ -2,16 +2,42 @@
  * conv2d: standard, depthwise (groups = C) and pointwise (k = 1) int8 convolution, NCHW, batch 1.
  *   acc = sum((x - x_zero) * W) + bias;  y = clamp(round(acc * x_scale * w_scale[oc] / y_scale) + y_zero)
  * Padding is in the zero-shifted domain, so a padded pixel contributes nothing (it equals x_zero).
+ * Backward (float32, gradients with respect to the integer values, rounding as straight-through):
+ *   g' = g_y * mask * eff[oc];  grad_b = sum g';  grad_x = conv_transpose(g', W);
+ *   grad_W[:, :n] = conv_weight_grad(x[:n] - x_zero, g')  (only the n trained input channels).
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { GraphError, describeNode } from '../ir/errors.ts';
-import type { Tensor, TypedArray } from '../ir/tensor.ts';
-import { effectiveScale, requantize } from '../quant/arith.ts';
+import type { TypedArray } from '../ir/tensor.ts';
+import { effectiveScale, requantizeUnclamped } from '../quant/arith.ts';
+import type { GradContext } from '../train/grad-context.ts';
+import { setMaskBit } from './grad-kernels.ts';
 import type { OpDef } from './op.ts';
+
+const f32 = Math.fround;
 
 export function convOutSize(size: number, kernel: number, stride: number, padding: number): number {
   return Math.floor((size + 2 * padding - kernel) / stride) + 1;
 }
+
+/** Everything a conv kernel needs to know about shapes. */
+export interface ConvGeom {
+  cin: number; h: number; w: number;
+  cout: number; ho: number; wo: number;
+  /** Input channels per group (1 for depthwise). */
+  cpg: number;
+  k: number; stride: number; pad: number; groups: number;
+}
+
+export function convGeom(node: Node<'conv2d'>, g: Graph): ConvGeom {
+  const [cin, h, w] = g.tensors[node.inputs[0]].shape;
+  const [cout, cpg, k] = g.tensors[node.inputs[1]].shape;
+  const [, ho, wo] = g.tensors[node.outputs[0]].shape;
+  const { stride, padding, groups } = node.attrs;
+  return { cin, h, w, cout, ho, wo, cpg, k, stride, pad: padding, groups };
+}
+
+export const isDepthwise = (c: ConvGeom) => c.groups > 1 && c.groups === c.cin && c.cout === c.cin;
 
 /** Per-output-channel effective scales of a conv, in float32. */
 export function convEffectiveScales(node: Node<'conv2d'>, g: Graph, wScales: Float32Array): Float32Array {
@@ -54,48 +80,139 @@ export const conv2d: OpDef<'conv2d'> = {
   },
 
   macs(node, g) {
-    const [cout, cinPerGroup, k] = g.tensors[node.inputs[1]].shape;
-    const [, ho, wo] = g.tensors[node.outputs[0]].shape;
-    return cout * ho * wo * cinPerGroup * k * k;
+    const c = convGeom(node, g);
+    return c.cout * c.ho * c.wo * c.cpg * c.k * c.k;
   },
 
   forward(node, g, ins, outs) {
-    const xT = g.tensors[node.inputs[0]];
-    const yT = g.tensors[node.outputs[0]];
     const eff = convEffectiveScales(node, g, ins[3] as Float32Array);
-    convInt8(ins[0] as Int8Array, xT.shape, xT.q!.zeroPoint, ins[1] as Int8Array, g.tensors[node.inputs[1]].shape,
-      ins[2] as Int32Array, eff, outs[0] as Int8Array, yT.shape, yT.q!.zeroPoint, node.attrs.stride, node.attrs.padding,
-      node.attrs.groups);
+    convInt8(ins[0] as Int8Array, g.tensors[node.inputs[0]].q!.zeroPoint, ins[1] as Int8Array, ins[2] as Int32Array, eff,
+      outs[0] as Int8Array, g.tensors[node.outputs[0]].q!.zeroPoint, convGeom(node, g), outs[1] as Uint8Array | undefined);
+  },
+
+  gradient(node, ctx) {
+    convGradient(node, ctx);
   },
 };
 
-/** The int8 convolution kernel, shared by the reference and arena executors. */
+/** The gradient rule: clamp mask and channel scale in place, then input gradient and in-place updates. */
+function convGradient(node: Node<'conv2d'>, ctx: GradContext): void {
+  const g = ctx.graph;
+  const [x, w, b, s] = node.inputs;
+  const y = node.outputs[0];
+  const geom = convGeom(node, g);
+  const isHead = node.attrs.role === 'classifier';
+  const u = ctx.update(node);
+  const weightChannels = isHead ? geom.cpg : (u?.channels ?? 0);
+  const trainBias = isHead || !!u?.bias;
+  const yShape = g.tensors[y].shape;
+  const qx = g.tensors[x].q!;
+
+  const gy = ctx.gradOf(y);
+  const gm = ctx.tensor(`${gy}|mask`, 'float32', yShape, 'gradient', gy);
+  ctx.emit({ op: 'mask', inputs: [gy, ctx.mask(y)], outputs: [gm] });
+  const gs = ctx.tensor(`${gy}|scale`, 'float32', yShape, 'gradient', gm);
+  ctx.emit({ op: 'channel_scale', inputs: [gm], outputs: [gs], params: [s] });
+
+  const needX = ctx.needsGrad(x);
+  // A stride-1 depthwise input gradient can overwrite g' channel by channel, once nothing else reads g'.
+  const inPlaceX = needX && isDepthwise(geom) && geom.stride === 1 && weightChannels === 0;
+  const emitInputGrad = () => {
+    const gx = ctx.tensor(`grad:${x}`, 'float32', g.tensors[x].shape, 'gradient', inPlaceX ? gs : undefined);
+    ctx.emit({ op: 'conv_bwd_x', inputs: [gs], outputs: [gx], params: [w] });
+    ctx.contribute(x, gx);
+  };
+  if (needX && !inPlaceX) emitInputGrad();
+
+  if (weightChannels > 0) {
+    const saved = ctx.save(x, weightChannels);
+    const trained = isDepthwise(geom) ? weightChannels * geom.k * geom.k : geom.cout * weightChannels * geom.k * geom.k;
+    const mom = ctx.trainable(w, trained, 'int8', `${weightChannels} of ${isDepthwise(geom) ? geom.cout : geom.cpg} channels`);
+    const params = [w, s, ...(mom ? [mom] : [])];
+    const attrs = { channels: weightChannels, xZero: qx.zeroPoint };
+    if (ctx.reorder) {
+      ctx.emit({ op: 'conv_update_w', phase: 'update', inputs: [saved, gs], outputs: [], params, attrs });
+    } else {
+      const shape = isDepthwise(geom) ? [weightChannels, 1, geom.k, geom.k] : [geom.cout, weightChannels, geom.k, geom.k];
+      const gw = ctx.tensor(`wgrad:${w}`, 'float32', shape, 'gradient');
+      ctx.emit({ op: 'conv_grad_w', inputs: [saved, gs], outputs: [gw], params: [w], attrs });
+      ctx.emit({ op: 'apply_update_w', phase: 'update', inputs: [gw], outputs: [], params, attrs }, true);
+    }
+  }
+  if (trainBias) {
+    const mom = ctx.trainable(b, geom.cout, 'int32', 'bias');
+    const params = [b, s, ...(mom ? [mom] : [])];
+    const attrs = { xScale: qx.scale };
+    if (ctx.reorder) {
+      ctx.emit({ op: 'conv_update_b', phase: 'update', inputs: [gs], outputs: [], params, attrs });
+    } else {
+      const gb = ctx.tensor(`bgrad:${b}`, 'float32', [geom.cout], 'gradient');
+      ctx.emit({ op: 'conv_grad_b', inputs: [gs], outputs: [gb], params: [b] });
+      ctx.emit({ op: 'apply_update_b', phase: 'update', inputs: [gb], outputs: [], params, attrs }, true);
+    }
+  }
+  if (inPlaceX) emitInputGrad();
+}
+
+// Reusable per-channel workspace so a depthwise kernel may write over its own input.
+let work8 = new Int8Array(0);
+let work32 = new Int32Array(0);
+let workF = new Float32Array(0);
+function i8(n: number) { if (work8.length < n) work8 = new Int8Array(n); return work8; }
+function i32(n: number) { if (work32.length < n) work32 = new Int32Array(n); return work32; }
+function fw(n: number) { if (workF.length < n) workF = new Float32Array(n); return workF; }
+
+function store(y: TypedArray, i: number, v: number, mask: Uint8Array | undefined): void {
+  if (mask) setMaskBit(mask, i, v >= -128 && v <= 127);
+  y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+}
+
+/**
+ * The int8 convolution kernel, shared by both executors. A depthwise conv may run in place
+ * (y over x): each channel is computed into a workspace first, then copied.
+ */
 export function convInt8(
-  x: Int8Array, xShape: number[], xZero: number,
-  w: Int8Array, wShape: number[], bias: Int32Array, eff: Float32Array,
-  y: TypedArray, yShape: number[], yZero: number,
-  stride: number, padding: number, groups: number,
+  x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true,
 ): void {
-  const [, h, wd] = xShape;
-  const [cout, cpg, k] = wShape;
-  const [, ho, wo] = yShape;
-  const coutPerGroup = cout / groups;
+  // Float mode (round = false) keeps the same function without rounding, for gradient checks.
+  const requant = round ? requantizeUnclamped : (acc: number, s: number, z: number) => f32(f32(acc) * s) + z;
+  const { h, w: wd, cout, ho, wo, cpg, k, stride, pad } = c;
+  const hw = h * wd, howo = ho * wo;
+  if (k === 1 && stride === 1 && pad === 0 && c.groups === 1) {
+    // Pointwise: accumulate a whole output plane, input channel by input channel (sequential reads).
+    const acc = i32(howo);
+    for (let oc = 0; oc < cout; oc++) {
+      acc.fill(bias[oc], 0, howo);
+      for (let ic = 0; ic < cpg; ic++) {
+        const wv = w[oc * cpg + ic];
+        if (wv === 0) continue;
+        for (let p = 0, xi = ic * hw; p < howo; p++, xi++) acc[p] += (x[xi] - xZero) * wv;
+      }
+      const scale = eff[oc];
+      for (let p = 0; p < howo; p++) store(y, oc * howo + p, requant(acc[p], scale, yZero), mask);
+    }
+    return;
+  }
+  const dw = isDepthwise(c);
+  const coutPerGroup = cout / c.groups;
+  const tmp = dw ? (round ? i8(howo) : new Float32Array(howo)) : null;
+  const tmpMask = dw && mask ? new Uint8Array(howo) : null;
   for (let oc = 0; oc < cout; oc++) {
     const g0 = Math.floor(oc / coutPerGroup) * cpg;
     const scale = eff[oc];
     for (let oy = 0; oy < ho; oy++) {
-      const iy0 = oy * stride - padding;
+      const iy0 = oy * stride - pad;
       for (let ox = 0; ox < wo; ox++) {
-        const ix0 = ox * stride - padding;
+        const ix0 = ox * stride - pad;
         let acc = bias[oc];
         for (let ic = 0; ic < cpg; ic++) {
-          const xBase = (g0 + ic) * h * wd;
-          const wBase = ((oc * cpg + ic) * k) * k;
+          const xBase = (g0 + ic) * hw;
+          const wBase = (oc * cpg + ic) * k * k;
           for (let ky = 0; ky < k; ky++) {
             const iy = iy0 + ky;
             if (iy < 0 || iy >= h) continue;
-            const xRow = xBase + iy * wd;
-            const wRow = wBase + ky * k;
+            const xRow = xBase + iy * wd, wRow = wBase + ky * k;
             for (let kx = 0; kx < k; kx++) {
               const ix = ix0 + kx;
               if (ix < 0 || ix >= wd) continue;
@@ -103,8 +220,93 @@ export function convInt8(
             }
           }
         }
-        y[(oc * ho + oy) * wo + ox] = requantize(acc, scale, yZero);
+        const v = requant(acc, scale, yZero);
+        const p = oy * wo + ox;
+        if (tmp) {
+          tmp[p] = v < -128 ? -128 : v > 127 ? 127 : v;
+          if (tmpMask) tmpMask[p] = v >= -128 && v <= 127 ? 1 : 0;
+        } else store(y, oc * howo + p, v, mask);
+      }
+    }
+    if (tmp) {
+      for (let p = 0; p < howo; p++) {
+        y[oc * howo + p] = tmp[p];
+        if (mask) setMaskBit(mask, oc * howo + p, tmpMask![p] === 1);
       }
     }
   }
+}
+
+/**
+ * grad_x = conv_transpose(g, W), scattering each output gradient over its receptive field in a fixed
+ * order (oc, ic, ky, kx, oy, ox). A stride-1 depthwise conv may write over g (channel workspace).
+ */
+export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array): void {
+  const { h, w: wd, cout, ho, wo, cpg, k, stride, pad } = c;
+  const hw = h * wd, howo = ho * wo;
+  const dw = isDepthwise(c);
+  if (!dw) gx.fill(0, 0, c.cin * hw);
+  const coutPerGroup = cout / c.groups;
+  const tmp = dw ? fw(hw) : null;
+  for (let oc = 0; oc < cout; oc++) {
+    const g0 = Math.floor(oc / coutPerGroup) * cpg;
+    if (tmp) tmp.fill(0, 0, hw);
+    for (let ic = 0; ic < cpg; ic++) {
+      const dst = tmp ?? gx;
+      const base = tmp ? 0 : (g0 + ic) * hw;
+      for (let ky = 0; ky < k; ky++) {
+        for (let kx = 0; kx < k; kx++) {
+          const wv = w[((oc * cpg + ic) * k + ky) * k + kx];
+          if (wv === 0) continue;
+          for (let oy = 0; oy < ho; oy++) {
+            const iy = oy * stride - pad + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (let ox = 0; ox < wo; ox++) {
+              const ix = ox * stride - pad + kx;
+              if (ix < 0 || ix >= wd) continue;
+              const i = base + iy * wd + ix;
+              dst[i] = f32(dst[i] + f32(g[oc * howo + oy * wo + ox] * wv));
+            }
+          }
+        }
+      }
+    }
+    if (tmp) gx.set(tmp.subarray(0, hw), oc * hw);
+  }
+}
+
+/**
+ * One output channel's weight gradient over the first `n` trained input channels (channel `oc`
+ * alone for a depthwise conv): out[ic, ky, kx] = sum over (oy, ox) of g' * (x - x_zero).
+ */
+export function convWeightGradRow(x: Int8Array, xZero: number, g: Float32Array, c: ConvGeom, oc: number, n: number, out: Float32Array): void {
+  const { h, w: wd, ho, wo, k, stride, pad } = c;
+  const hw = h * wd, howo = ho * wo;
+  const dw = isDepthwise(c);
+  const channels = dw ? 1 : n;
+  for (let j = 0; j < channels; j++) {
+    const xBase = (dw ? oc : j) * hw;
+    for (let ky = 0; ky < k; ky++) {
+      for (let kx = 0; kx < k; kx++) {
+        let acc = 0;
+        for (let oy = 0; oy < ho; oy++) {
+          const iy = oy * stride - pad + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let ox = 0; ox < wo; ox++) {
+            const ix = ox * stride - pad + kx;
+            if (ix < 0 || ix >= wd) continue;
+            acc = f32(acc + f32(g[oc * howo + oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
+          }
+        }
+        out[(j * k + ky) * k + kx] = acc;
+      }
+    }
+  }
+}
+
+/** grad_b[oc] = sum over the plane of g'. */
+export function convBiasGrad(g: Float32Array, oc: number, howo: number): number {
+  let acc = 0;
+  for (let p = oc * howo, end = p + howo; p < end; p++) acc = f32(acc + g[p]);
+  return acc;
 }

@@ -1,6 +1,8 @@
 /**
  * The float32 classifier head: the pooled int8 features are dequantized, (x - x_zero) * x_scale,
  * then y = W x + b in float32. The paper's best results train this head in float.
+ * Backward: grad_x = x_scale * W^T g (with respect to the integer features); the head is always
+ * trained, W -= lr * g x^T and b -= lr * g, in place right after its input gradient.
  */
 import { GraphError, describeNode } from '../ir/errors.ts';
 import { dequantize } from '../quant/arith.ts';
@@ -38,7 +40,35 @@ export const linear: OpDef<'linear'> = {
     for (let i = 0; i < c; i++) xf[i] = dequantize(x[i], q.scale, q.zeroPoint);
     linearF32(xf, ins[1] as Float32Array, ins[2] as Float32Array, n, c, outs[0] as Float32Array);
   },
+
+  gradient(node, ctx) {
+    const [x, w, b] = node.inputs;
+    const gy = ctx.gradOf(node.outputs[0]);
+    const [n, c] = ctx.graph.tensors[w].shape;
+    const q = ctx.graph.tensors[x].q!;
+    if (ctx.needsGrad(x)) {
+      const gx = ctx.tensor(`grad:${x}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
+      ctx.emit({ op: 'linear_bwd', inputs: [gy], outputs: [gx], params: [w], attrs: { xScale: q.scale } });
+      ctx.contribute(x, gx);
+    }
+    const mw = ctx.trainable(w, n * c, 'float32', 'float32 head');
+    const mb = ctx.trainable(b, n, 'float32', 'float32 head bias');
+    ctx.emit({
+      op: 'linear_update', phase: 'update', inputs: [x, gy], outputs: [],
+      params: [w, b, ...(mw && mb ? [mw, mb] : [])], attrs: { xScale: q.scale, xZero: q.zeroPoint },
+    });
+  },
 };
+
+/** grad_x[i] = x_scale * sum_o W[o, i] g[o]. */
+export function linearBackward(g: Float32Array, w: Float32Array, n: number, c: number, xScale: number, gx: Float32Array): void {
+  const s = Math.fround(xScale);
+  for (let i = 0; i < c; i++) {
+    let acc = 0;
+    for (let o = 0; o < n; o++) acc = Math.fround(acc + Math.fround(w[o * c + i] * g[o]));
+    gx[i] = Math.fround(acc * s);
+  }
+}
 
 export function linearF32(x: Float32Array, w: Float32Array, b: Float32Array, n: number, c: number, y: Float32Array): void {
   for (let o = 0; o < n; o++) {

@@ -4,6 +4,7 @@
  */
 import type { Graph, Node, OpType } from '../ir/graph.ts';
 import type { Tensor, TypedArray } from '../ir/tensor.ts';
+import type { GradContext } from '../train/grad-context.ts';
 
 export interface OpDef<T extends OpType = OpType> {
   type: T;
@@ -16,4 +17,9 @@ export interface OpDef<T extends OpType = OpType> {
   macs(node: Node<T>, g: Graph): number;
   /** Reference forward kernel: reads `ins` (in node.inputs order), writes `outs`. */
   forward(node: Node<T>, g: Graph, ins: TypedArray[], outs: TypedArray[]): void;
+  /**
+   * The gradient rule: given the gradient of the node's output (ctx.gradOf), emit the backward
+   * kernels the scheme needs and pass gradients to the inputs that need them (ctx.contribute).
+   */
+  gradient?(node: Node<T>, ctx: GradContext): void;
 }

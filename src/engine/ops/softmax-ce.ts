@@ -1,6 +1,7 @@
 /**
  * Softmax cross-entropy on the logits (int8 logits are dequantized first). The loss is a float32 scalar;
- * the label is an int32 class index.
+ * the label is an int32 class index. Its gradient rule starts the backward pass: one kernel computes
+ * the loss and d loss / d logits = softmax - onehot (times the logit scale for int8 logits).
  */
 import { GraphError, describeNode } from '../ir/errors.ts';
 import type { TypedArray } from '../ir/tensor.ts';
@@ -28,7 +29,23 @@ export const softmaxCe: OpDef<'softmax_ce'> = {
     const probs = logitsToFloat(ins[0], g.tensors[node.inputs[0]].q);
     (outs[0] as Float32Array)[0] = softmaxInPlace(probs, ins[1][0]);
   },
+
+  gradient(node, ctx) {
+    const [logits, label] = node.inputs;
+    const g = ctx.tensor(`grad:${logits}`, 'float32', ctx.graph.tensors[logits].shape, 'gradient');
+    ctx.emit({ op: 'softmax_ce_bwd', inputs: [logits, label], outputs: [node.outputs[0], g] });
+    ctx.contribute(logits, g);
+  },
 };
+
+/** Loss and gradient with respect to the logits (their integer values when quantized). */
+export function softmaxCeBackward(logits: TypedArray, q: { scale: number; zeroPoint: number } | undefined, label: number,
+  loss: Float32Array, g: Float32Array): void {
+  const p = logitsToFloat(logits, q);
+  loss[0] = softmaxInPlace(p, label);
+  const s = q ? Math.fround(q.scale) : 1;
+  for (let i = 0; i < p.length; i++) g[i] = Math.fround(Math.fround(p[i] - (i === label ? 1 : 0)) * s);
+}
 
 export function logitsToFloat(logits: TypedArray, q?: { scale: number; zeroPoint: number }): Float32Array {
   const out = new Float32Array(logits.length);

@@ -1,0 +1,125 @@
+// The app shell: the default model's layer table, selection and properties, the memory area, and
+// opening model files (a real .pkl replaces the model; a bad file shows one error and changes nothing).
+import { randomBytes } from 'node:crypto';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { test, expect, saveScreenshot } from './fixtures';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MCUNET_PKL = resolve(HERE, '../../shared/models/tiny-training/mcunet-5fps.pkl');
+
+const layerTable = (page: Page) => page.getByRole('grid', { name: 'Layers of the forward graph' });
+const convRows = (page: Page) => layerTable(page).locator('tbody tr[data-op="conv2d"]');
+const layerRow = (page: Page, name: string) => layerTable(page).locator(`tbody tr[id="layer-${name}"]`);
+const statusBar = (page: Page) => page.getByRole('contentinfo', { name: 'Status bar' });
+const fileInput = (page: Page) => page.getByLabel('Model file');
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await expect(convRows(page).first()).toBeVisible();
+});
+
+test('shows the default model: mcunet-5fps at 128x128, 10 classes, synthetic weights', async ({ page }) => {
+  await expect(page).toHaveTitle('TinyTrain Studio');
+  await expect(page.getByRole('banner')).toContainText('TinyTrain Studio');
+  await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue('mcunet-5fps');
+  await expect(page.getByLabel('Resolution')).toHaveValue('128');
+  await expect(page.getByLabel('Classes')).toHaveValue('10');
+
+  await expect(convRows(page)).toHaveCount(42);
+  const last = layerRow(page, 'conv41');
+  await expect(last).toContainText('576x4x4');
+  await expect(last).toContainText('160x4x4');
+  await expect(layerRow(page, 'block2.add')).toContainText('residual');
+  await expect(layerRow(page, 'pool')).toContainText('160x1x1');
+  await expect(layerRow(page, 'classifier')).toContainText('classifier');
+
+  await expect(statusBar(page)).toContainText('mcunet-5fps');
+  await expect(statusBar(page)).toContainText('synthetic weights');
+  await expect(statusBar(page)).toContainText('22.45 M MACs');
+  await expect(statusBar(page)).toContainText('469.2 K params');
+
+  const memory = page.getByRole('region', { name: 'Memory', exact: true });
+  await expect(memory).toContainText('22.45 M');
+  await expect(memory).toContainText('/ 1 MB');
+  await expect(memory).toContainText('compile a scheme to see the plan');
+  await saveScreenshot(page, 'app-shell');
+});
+
+test('selects a layer by click and moves with the arrow keys', async ({ page }) => {
+  const props = page.getByRole('complementary', { name: 'Properties' });
+  await expect(props).toContainText('Model properties');
+  await layerRow(page, 'conv40').click();
+  await expect(layerRow(page, 'conv40')).toHaveAttribute('aria-selected', 'true');
+  await expect(props).toContainText('conv40');
+  await expect(props).toContainText('576'); // groups of the depthwise conv
+  await page.keyboard.press('ArrowDown');
+  await expect(layerRow(page, 'conv41')).toHaveAttribute('aria-selected', 'true');
+  await expect(props).toContainText('conv41');
+  await expect(props).toContainText('160x4x4');
+  await expect(props).toContainText('zero point');
+  await page.keyboard.press('ArrowUp');
+  await expect(layerRow(page, 'conv40')).toHaveAttribute('aria-selected', 'true');
+  await saveScreenshot(page, 'app-shell-selected');
+});
+
+test('a refused resolution shows the engine message and keeps the model', async ({ page }) => {
+  const resolution = page.getByLabel('Resolution');
+  await resolution.fill('4');
+  await resolution.press('Enter');
+  await expect(page.getByText(/resolution 4 is out of range/)).toBeVisible();
+  await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
+  await saveScreenshot(page, 'app-shell-bad-resolution');
+  await resolution.fill('96');
+  await resolution.press('Enter');
+  await expect(page.getByText(/out of range/)).toHaveCount(0);
+  await expect(layerRow(page, 'conv41')).toContainText('160x3x3');
+});
+
+test('the empty graph tabs say what is coming', async ({ page }) => {
+  await page.getByRole('tab', { name: 'Backward graph' }).click();
+  await expect(page.getByRole('tabpanel')).toContainText('The backward graph appears once a training scheme is compiled.');
+  await page.getByRole('tab', { name: 'Scheme JSON' }).click();
+  await expect(page.getByRole('tabpanel')).toContainText('No training scheme yet');
+  await page.getByRole('tab', { name: 'Forward graph' }).click();
+  await expect(convRows(page)).toHaveCount(42);
+});
+
+test('a bad file shows one error and leaves the open model as it was', async ({ page }) => {
+  await fileInput(page).setInputFiles({ name: 'random.pkl', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toContainText('random.pkl');
+  await expect(convRows(page)).toHaveCount(42);
+  await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
+  await expect(statusBar(page)).toContainText('synthetic weights');
+  await expect(statusBar(page)).not.toContainText('random.pkl');
+  await saveScreenshot(page, 'app-shell-bad-file');
+  await alert.getByRole('button', { name: 'Dismiss error' }).click();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('opening mcunet-5fps.pkl replaces the model', async ({ page }) => {
+  await fileInput(page).setInputFiles(MCUNET_PKL);
+  await expect(statusBar(page)).toContainText('mcunet-5fps.pkl', { timeout: 30_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(convRows(page)).toHaveCount(42);
+  await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
+  await saveScreenshot(page, 'app-shell-pkl');
+});
+
+test('dragging a file over the window shows the drop overlay; dropping opens it', async ({ page }) => {
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])], 'dropped.pkl'));
+    return dt;
+  });
+  await page.dispatchEvent('.workspace', 'dragenter', { dataTransfer });
+  await expect(page.getByText('Drop a .pkl model file to open it')).toBeVisible();
+  await saveScreenshot(page, 'app-shell-drop');
+  await page.dispatchEvent('.workspace', 'drop', { dataTransfer });
+  await expect(page.getByText('Drop a .pkl model file to open it')).toHaveCount(0);
+  await expect(page.getByRole('alert')).toContainText('dropped.pkl');
+  await expect(convRows(page)).toHaveCount(42);
+});

@@ -1,0 +1,49 @@
+/** Command-line parsing shared by every verb: one clear sentence on bad input. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type Options = Record<string, string | boolean | undefined>;
+
+const COMMON: NonNullable<ParseArgsConfig['options']> = {
+  json: { type: 'boolean' },
+  model: { type: 'string' },
+  resolution: { type: 'string' },
+  classes: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export function parseVerbArgs(argv: string[], extra: NonNullable<ParseArgsConfig['options']> = {}): Options {
+  try {
+    return parseArgs({ args: argv, options: { ...COMMON, ...extra }, allowPositionals: false, strict: true }).values as Options;
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify.*$/s, ''));
+  }
+}
+
+export function intOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min || v > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return v;
+}
+
+/** "256KB", "1MB", "320kb", "262144" -> bytes (KB = 1024 bytes, as the paper counts). */
+export function bytesOption(opts: Options, name: string, fallback: number): number {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m)?\s*$/i.exec(String(raw));
+  if (!m) throw new UsageError(`--${name} must be a size such as 256KB or 1MB, got "${raw}"`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+export function requireOption(opts: Options, name: string): string {
+  const v = opts[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}

@@ -1,0 +1,41 @@
+/** The `tinytrain` command: a thin shell over the engine. Errors are one sentence on stderr, exit 1. */
+import { UsageError } from './args.ts';
+import { info } from './verbs/info.ts';
+
+const USAGE = `Usage: tinytrain <verb> [options] [--json]
+
+Verbs:
+  info  --model M [--resolution R] [--classes N]     layers, MACs, params, conv indices
+
+M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3) or a model file (.pkl).
+With --json the only thing on stdout is one JSON document.`;
+
+const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info };
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    console.log(USAGE);
+    return verb ? 0 : 2;
+  }
+  const run = VERBS[verb];
+  if (!run) {
+    console.error(`tinytrain: unknown verb "${verb}"; the verbs are ${Object.keys(VERBS).join(', ')}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    await run(rest);
+    return 0;
+  } catch (e) {
+    const err = e as Error;
+    console.error(`tinytrain ${verb}: ${err.message}`);
+    if (process.env.TINYTRAIN_DEBUG) console.error(err.stack);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

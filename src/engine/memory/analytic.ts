@@ -1,0 +1,40 @@
+/**
+ * The paper's analytic memory model (the cost inside its scheme search), in bytes:
+ * the classifier's input activation; for each of the last k convs a 1-bit mask per output element and
+ * its int32 bias; for a weight-updated conv with n trained channels, the saved input activation
+ * (n channels) and the trained weights. Head weights and momentum count 0.
+ */
+import { backboneConvs, type Graph } from '../ir/graph.ts';
+import type { ResolvedScheme } from '../train/scheme.ts';
+
+export interface AnalyticBreakdown {
+  classifierInput: number;
+  masks: number;
+  biases: number;
+  savedActivations: number;
+  weights: number;
+  total: number;
+}
+
+export function analyticMemory(g: Graph, rs: ResolvedScheme): AnalyticBreakdown {
+  const convs = backboneConvs(g);
+  const pooled = g.nodes.find((n) => n.op === 'avgpool')!;
+  let masks = 0, biases = 0, saved = 0, weights = 0;
+  for (const u of rs.convs) {
+    if (!u.bias) continue;
+    const node = convs[u.convIndex];
+    const [cout, ho, wo] = g.tensors[node.outputs[0]].shape;
+    const [, hi, wi] = g.tensors[node.inputs[0]].shape;
+    const k = node.attrs.kernel;
+    masks += cout * ho * wo;
+    biases += 32 * cout;
+    if (u.channels > 0) {
+      saved += 8 * hi * wi * u.channels;
+      weights += node.attrs.groups > 1 ? 8 * u.channels * k * k : 8 * cout * u.channels * k * k;
+    }
+  }
+  const classifierInput = 8 * g.tensors[pooled.outputs[0]].shape[0];
+  const bits = { classifierInput, masks, biases, savedActivations: saved, weights };
+  const bytes = Object.fromEntries(Object.entries(bits).map(([k, v]) => [k, v / 8])) as Omit<AnalyticBreakdown, 'total'>;
+  return { ...bytes, total: (classifierInput + masks + biases + saved + weights) / 8 };
+}

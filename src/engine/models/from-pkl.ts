@@ -1,0 +1,199 @@
+/**
+ * Maps one of the paper's model files (tiny-training .pkl) onto the graph IR: the architecture is
+ * read off the file (stem, blocks, residuals), every activation gets the file's scale and zero point,
+ * and every parameter is checked against the shape the architecture implies. Anything inconsistent
+ * is a ModelFileError naming the conv and the field.
+ */
+import type { ConvRole, Model, ParamStore } from '../ir/graph.ts';
+import type { QParams } from '../ir/tensor.ts';
+import { ModelFileError } from '../io/errors.ts';
+import { isNdArray, readTorchPickleZip, type NdArray, type PyValue } from '../io/read-pickle-zip.ts';
+import type { ArchSpec, BlockSpec } from './arch.ts';
+import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
+import { syntheticParams } from './synthetic.ts';
+
+type Dict = { [k: string]: PyValue };
+
+export interface PklOptions {
+  fileName?: string;
+  /** Input resolution; default the file's own (128 for the paper's models). */
+  resolution?: number;
+  /** Classes of the head; the file's own head is kept only when this equals its class count. */
+  classes?: number;
+  head?: HeadKind;
+}
+
+interface FileConv {
+  where: string;
+  cin: number; cout: number; k: number; stride: number; groups: number;
+  inSize?: number; outSize?: number;
+  weight: NdArray; bias: NdArray; wScales: NdArray;
+  x: QParams; y: QParams;
+}
+
+const isDict = (v: PyValue | undefined): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !isNdArray(v);
+
+function fail(where: string, msg: string): never {
+  throw new ModelFileError(`${where}: ${msg}`);
+}
+
+function field<T extends PyValue>(d: Dict, key: string, where: string, check: (v: PyValue) => boolean, what: string): T {
+  const v = d[key];
+  if (v === undefined || !check(v)) fail(where, `"${key}" must be ${what}, got ${describe(v)}`);
+  return v as T;
+}
+
+function describe(v: PyValue | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'None';
+  if (isNdArray(v)) return `a ${v.dtype} array of shape [${v.shape.join(', ')}]`;
+  if (Array.isArray(v)) return `a list of ${v.length}`;
+  if (typeof v === 'object') return 'a dict';
+  return JSON.stringify(v);
+}
+
+const isInt = (v: PyValue) => typeof v === 'number' && Number.isInteger(v);
+const isNum = (v: PyValue) => typeof v === 'number' && Number.isFinite(v);
+const isPosNum = (v: PyValue) => isNum(v) && (v as number) > 0;
+
+function array(d: Dict, key: string, where: string, dtype: NdArray['dtype'], shape: number[]): NdArray {
+  const v = field<NdArray>(d, key, where, isNdArray, `a ${dtype} array`);
+  if (v.dtype !== dtype) fail(where, `"${key}" is ${v.dtype}, expected ${dtype}`);
+  if (v.shape.join(',') !== shape.join(',')) fail(where, `"${key}" has shape [${v.shape.join(', ')}] but the architecture needs [${shape.join(', ')}]`);
+  return v;
+}
+
+function readConv(v: PyValue | undefined, where: string, requireSizes: boolean): FileConv {
+  if (!isDict(v)) fail(where, `expected a conv dict, got ${describe(v)}`);
+  const cin = field<number>(v, 'in_channel', where, isInt, 'a whole number');
+  const cout = field<number>(v, 'out_channel', where, isInt, 'a whole number');
+  const ks = v.kernel_size;
+  const k = Array.isArray(ks) && ks.length === 2 && ks[0] === ks[1] && isInt(ks[0]) ? (ks[0] as number) : fail(where, `"kernel_size" must be a square (k, k), got ${describe(ks)}`);
+  const stride = v.stride === undefined ? 1 : field<number>(v, 'stride', where, isInt, 'a whole number');
+  const groups = v.groups === undefined ? 1 : field<number>(v, 'groups', where, isInt, 'a whole number');
+  if (cin < 1 || cout < 1 || k < 1 || stride < 1 || groups < 1 || cin % groups || cout % groups || cin > 65536 || cout > 65536 || k > 15) {
+    fail(where, `implausible conv: ${cin}->${cout} channels, kernel ${k}, stride ${stride}, groups ${groups}`);
+  }
+  const p = v.params;
+  if (!isDict(p)) fail(where, `"params" must be a dict, got ${describe(p)}`);
+  const pw = `${where}.params`;
+  return {
+    where, cin, cout, k, stride, groups,
+    inSize: requireSizes ? field<number>(v, 'in_shape', where, isInt, 'the input size') : undefined,
+    outSize: requireSizes ? field<number>(v, 'out_shape', where, isInt, 'the output size') : undefined,
+    weight: array(p, 'weight', pw, 'int8', [cout, cin / groups, k, k]),
+    bias: array(p, 'bias', pw, 'int32', [cout]),
+    wScales: array(p, 'w_scales', pw, 'float32', [cout]),
+    x: { scale: field<number>(p, 'x_scale', pw, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'x_zero', pw, isInt, 'a whole number') },
+    y: { scale: field<number>(p, 'y_scale', pw, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'y_zero', pw, isInt, 'a whole number') },
+  };
+}
+
+function readResidual(v: PyValue | undefined, where: string): QParams | null {
+  if (v === null || v === undefined) return null;
+  if (!isDict(v) || !isDict(v.params)) fail(where, `"residual" must be None or a dict with params, got ${describe(v)}`);
+  const p = v.params;
+  return { scale: field<number>(p, 'y_scale', where, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'y_zero', where, isInt, 'a whole number') };
+}
+
+/** Reads and checks a model file, and returns it as a graph with the file's weights. */
+export function modelFromPkl(bytes: Uint8Array, opts: PklOptions = {}): Model {
+  const name = opts.fileName ?? 'model.pkl';
+  const root = readTorchPickleZip(bytes);
+  const prefix = (msg: string) => `${name}: ${msg}`;
+  try {
+    return mapModel(root, name, opts);
+  } catch (e) {
+    if (e instanceof ModelFileError) throw new ModelFileError(prefix(e.message));
+    throw new ModelFileError(prefix((e as Error).message));
+  }
+}
+
+function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
+  if (!isDict(root)) fail('top level', `expected a dict with first_conv, blocks and classifier, got ${describe(root)}`);
+  if (root.feature_mix !== null && root.feature_mix !== undefined) fail('feature_mix', 'a feature-mix layer is not supported');
+  const stem = readConv(root.first_conv, 'first_conv', true);
+  if (stem.groups !== 1) fail('first_conv', 'the stem must be a standard conv');
+  const blocksV = root.blocks;
+  if (!Array.isArray(blocksV) || blocksV.length === 0 || blocksV.length > 200) fail('blocks', `expected a list of blocks, got ${describe(blocksV)}`);
+
+  // Convs in the paper's index order, with their roles, and the residual quantization per block.
+  const convs: { c: FileConv; role: ConvRole }[] = [{ c: stem, role: 'stem' }];
+  const residuals = new Map<number, QParams>();
+  const blocks: BlockSpec[] = [];
+  let cin = stem.cout;
+  blocksV.forEach((bv, bi) => {
+    const where = `blocks[${bi}]`;
+    if (!isDict(bv)) fail(where, `expected a block dict, got ${describe(bv)}`);
+    if (bv.se !== null && bv.se !== undefined) fail(where, 'squeeze-and-excitation is not supported');
+    const pw1 = bv.pointwise1 === null || bv.pointwise1 === undefined ? null : readConv(bv.pointwise1, `${where}.pointwise1`, true);
+    const dw = readConv(bv.depthwise, `${where}.depthwise`, true);
+    const pw2 = readConv(bv.pointwise2, `${where}.pointwise2`, true);
+    const res = readResidual(bv.residual, `${where}.residual`);
+    const mid = pw1 ? pw1.cout : cin;
+    if (pw1 && (pw1.cin !== cin || pw1.k !== 1 || pw1.groups !== 1)) fail(`${where}.pointwise1`, `must be a 1x1 conv from ${cin} channels`);
+    if (dw.cin !== mid || dw.cout !== mid || dw.groups !== mid) fail(`${where}.depthwise`, `must be depthwise over ${mid} channels`);
+    if (pw2.cin !== mid || pw2.k !== 1 || pw2.groups !== 1) fail(`${where}.pointwise2`, `must be a 1x1 conv from ${mid} channels`);
+    if (res && (dw.stride !== 1 || pw2.cout !== cin)) fail(`${where}.residual`, 'a residual needs stride 1 and equal input and output channels');
+    if (pw1) convs.push({ c: pw1, role: 'pw1' });
+    convs.push({ c: dw, role: 'dw' }, { c: pw2, role: 'pw2' });
+    if (res) residuals.set(bi, res);
+    blocks.push({ mid, expand: !!pw1, out: pw2.cout, kernel: dw.k, stride: dw.stride, residual: !!res });
+    cin = pw2.cout;
+  });
+  const cls = readConv(root.classifier, 'classifier', false);
+  if (cls.k !== 1 || cls.cin !== cin) fail('classifier', `must be a 1x1 conv from ${cin} features, got ${cls.cin}->${cls.cout} k${cls.k}`);
+
+  const arch: ArchSpec = { name: name.replace(/\.pkl$/i, ''), inChannels: stem.cin, stem: { out: stem.cout, kernel: stem.k, stride: stem.stride }, blocks };
+  const fileRes = stem.inSize!;
+  const classes = opts.classes ?? cls.cout;
+  const head = opts.head ?? 'float32';
+  const quant: ActivationQuant = {
+    input: stem.x,
+    conv: (i) => convs[i].c.y,
+    residual: (b) => residuals.get(b)!,
+    logits: cls.y,
+  };
+  const graph = buildGraph(arch, { resolution: opts.resolution ?? fileRes, classes, head, quant, withLoss: true });
+
+  // Cross-check against the architecture: sizes at the file's resolution, and each conv's input scale
+  // equal to the output scale of what feeds it.
+  const atFile = opts.resolution === undefined || opts.resolution === fileRes ? graph : buildGraph(arch, { resolution: fileRes, classes, head, quant });
+  const params: ParamStore = {};
+  convs.forEach(({ c }, i) => {
+    const node = atFile.nodes.find((n) => n.name === `conv${i}`)!;
+    const [, hin] = atFile.tensors[node.inputs[0]].shape;
+    const [, hout] = atFile.tensors[node.outputs[0]].shape;
+    if (c.inSize !== hin || c.outSize !== hout) fail(c.where, `sizes ${c.inSize}->${c.outSize} disagree with the architecture's ${hin}->${hout}`);
+    const xq = atFile.tensors[node.inputs[0]].q!;
+    if (Math.fround(xq.scale) !== Math.fround(c.x.scale) || xq.zeroPoint !== c.x.zeroPoint) {
+      fail(c.where, `input quantization (${c.x.scale}, ${c.x.zeroPoint}) differs from the output quantization (${xq.scale}, ${xq.zeroPoint}) of the tensor that feeds it`);
+    }
+    params[`conv${i}.weight`] = c.weight.data as Int8Array;
+    params[`conv${i}.bias`] = c.bias.data as Int32Array;
+    params[`conv${i}.w_scales`] = c.wScales.data as Float32Array;
+  });
+
+  // The file's own head serves when the class count matches; otherwise a fresh head for the new task.
+  const fresh = syntheticParams(graph, 7);
+  if (classes === cls.cout && head === 'int8') {
+    params['classifier.weight'] = cls.weight.data as Int8Array;
+    params['classifier.bias'] = cls.bias.data as Int32Array;
+    params['classifier.w_scales'] = cls.wScales.data as Float32Array;
+  } else if (classes === cls.cout) {
+    // The int8 head as float: logit = sum(W * s_w) * (x - z_x) * s_x + b * s_x * s_w.
+    const c = cls.cin;
+    const w = new Float32Array(classes * c), b = new Float32Array(classes);
+    const wi = cls.weight.data as Int8Array, bi = cls.bias.data as Int32Array, s = cls.wScales.data as Float32Array;
+    for (let o = 0; o < classes; o++) {
+      for (let i = 0; i < c; i++) w[o * c + i] = wi[o * c + i] * s[o];
+      b[o] = bi[o] * s[o] * cls.x.scale;
+    }
+    params['classifier.weight'] = w;
+    params['classifier.bias'] = b;
+  } else {
+    for (const k of Object.keys(fresh)) if (k.startsWith('classifier.')) params[k] = fresh[k];
+  }
+  const headNote = classes === cls.cout ? `its ${classes}-class head` : `a new ${classes}-class head`;
+  return { graph, params, source: `${name} (the paper's int8 weights, ${headNote})` };
+}

@@ -1,0 +1,60 @@
+/**
+ * The training program: the one artifact the compiler produces and the UI, the runtime and the C
+ * emitter all read. An ordered list of kernel calls over named buffers; the memory plan gives each
+ * arena buffer its offset.
+ */
+import type { DType } from '../ir/tensor.ts';
+
+/** A 1-bit mask is stored 8 values to a byte. */
+export type BufDType = DType | 'bit';
+
+/**
+ * Where a buffer lives and why it exists. The arena holds everything whose lifetime is part of the
+ * step; trained parameters and optimizer state are static SRAM; frozen parameters stay in Flash.
+ */
+export type Category =
+  | 'input' // the image and the label, written before the step
+  | 'activation' // forward activations
+  | 'saved' // input activations kept for a weight gradient
+  | 'mask' // 1-bit clamp masks kept for the backward pass
+  | 'gradient' // transient activation gradients (and whole weight gradients without reordering)
+  | 'scratch'; // kernel workspaces (row rings of fused blocks, in-place channel buffers)
+
+export const ARENA_CATEGORIES: Category[] = ['input', 'activation', 'saved', 'mask', 'gradient', 'scratch'];
+
+export interface ProgramTensor {
+  name: string;
+  dtype: BufDType;
+  shape: number[];
+  bytes: number;
+  category: Category;
+  /** The tensor this one overwrites in place (they share one buffer). */
+  aliasOf?: string;
+}
+
+export type KernelOp =
+  // forward
+  | 'conv2d' | 'conv_chain' | 'add' | 'avgpool' | 'linear' | 'save_slice'
+  // loss and backward
+  | 'softmax_ce_bwd' | 'linear_bwd' | 'avgpool_bwd' | 'mask' | 'channel_scale' | 'conv_bwd_x'
+  | 'add_bwd' | 'grad_acc' | 'conv_grad_w' | 'conv_grad_b'
+  // updates (in place, QAS)
+  | 'linear_update' | 'conv_update_w' | 'conv_update_b' | 'apply_update_w' | 'apply_update_b';
+
+export type Phase = 'forward' | 'backward' | 'update';
+
+export interface Kernel {
+  /** Unique, readable: `<op>:<forward node>`. */
+  name: string;
+  op: KernelOp;
+  phase: Phase;
+  /** The forward node this kernel comes from (for the UI's links and the timeline). */
+  node: string;
+  /** Buffers read (arena tensors) and parameters read, by name. */
+  inputs: string[];
+  /** Buffers written. An output listed in `inputs` too, or aliasing one, is updated in place. */
+  outputs: string[];
+  /** Parameters read or updated (names in the ParamStore). */
+  params: string[];
+  attrs: Record<string, unknown>;
+}
