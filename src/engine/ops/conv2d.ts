@@ -310,3 +310,58 @@ export function convBiasGrad(g: Float32Array, oc: number, howo: number): number 
   for (let p = oc * howo, end = p + howo; p < end; p++) acc = f32(acc + g[p]);
   return acc;
 }
+
+/** Where the rows of a tensor live: a whole C x H x W tensor, or a ring of `rows` rows per channel. */
+export interface RowSource {
+  data: Int8Array;
+  /** Elements from one channel to the next. */
+  channelStride: number;
+  /** Offset of row `y` within a channel. */
+  rowOffset(y: number): number;
+}
+
+export function wholeRows(data: Int8Array, h: number, w: number): RowSource {
+  return { data, channelStride: h * w, rowOffset: (y) => y * w };
+}
+
+export function ringRows(data: Int8Array, rows: number, w: number): RowSource {
+  return { data, channelStride: rows * w, rowOffset: (y) => (y % rows) * w };
+}
+
+/**
+ * One output row `oy` of an int8 conv, reading input rows from `x` and writing to `y`: the same
+ * arithmetic as convInt8 (integer accumulation is exact, so the values are identical), for the fused
+ * row-by-row execution of frozen blocks.
+ */
+export function convRowInt8(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: RowSource, yZero: number, c: ConvGeom, oy: number): void {
+  const { h, w: wd, cout, wo, cpg, k, stride, pad } = c;
+  const coutPerGroup = cout / c.groups;
+  const iy0 = oy * stride - pad;
+  const yRow = y.rowOffset(oy);
+  for (let oc = 0; oc < cout; oc++) {
+    const g0 = Math.floor(oc / coutPerGroup) * cpg;
+    const scale = eff[oc];
+    const yBase = oc * y.channelStride + yRow;
+    for (let ox = 0; ox < wo; ox++) {
+      const ix0 = ox * stride - pad;
+      let acc = bias[oc];
+      for (let ic = 0; ic < cpg; ic++) {
+        const xBase = (g0 + ic) * x.channelStride;
+        const wBase = (oc * cpg + ic) * k * k;
+        for (let ky = 0; ky < k; ky++) {
+          const iy = iy0 + ky;
+          if (iy < 0 || iy >= h) continue;
+          const xRow = xBase + x.rowOffset(iy), wRow = wBase + ky * k;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = ix0 + kx;
+            if (ix < 0 || ix >= wd) continue;
+            acc += (x.data[xRow + ix] - xZero) * w[wRow + kx];
+          }
+        }
+      }
+      const v = requantizeUnclamped(acc, scale, yZero);
+      y.data[yBase + ox] = v < -128 ? -128 : v > 127 ? 127 : v;
+    }
+  }
+}

@@ -156,8 +156,8 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     }
     const params = n.inputs.filter((x) => !tensors[x]);
     const acts = n.inputs.filter((x) => tensors[x]);
-    const outs = [...n.outputs, ...n.outputs.flatMap((o) => (masks.has(o) ? [masks.get(o)!] : []))];
-    forward.push(makeKernel(n, n.op as Kernel['op'], acts, outs, params, {}));
+    const mask = masks.get(n.outputs[0]);
+    forward.push(makeKernel(n, n.op as Kernel['op'], acts, mask ? [...n.outputs, mask] : n.outputs, params, mask ? { mask } : {}));
   }
   // Name duplicates within one node get a suffix so every kernel name is unique.
   const kernels = uniqueNames([...forward, ...backward, ...deferred]);

@@ -1,0 +1,66 @@
+/**
+ * The compiler pipeline: forward graph + scheme -> training graph (autodiff, pruning) -> schedule
+ * (in-place ops, fused early stage) -> memory plan -> training program. Pure and deterministic.
+ */
+import type { Graph } from '../ir/graph.ts';
+import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
+import { planArena } from '../memory/planner.ts';
+import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
+import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
+import { applyInPlace } from '../schedule/inplace.ts';
+import { buildTrainingGraph, type TrainableParam, type TrainingGraph } from '../train/autodiff.ts';
+import { resolveScheme, SchemeError, type ResolvedScheme, type Scheme } from '../train/scheme.ts';
+import type { Kernel, ProgramTensor } from './types.ts';
+
+export interface CompileOptions {
+  /** Updates as soon as their gradient exists (the paper's operator reordering). Default on. */
+  reorder?: boolean;
+  /** In-place depthwise convs and residual adds in the forward pass. Default on. */
+  inPlace?: boolean;
+  /** Run the frozen early stage block by block, row by row (schedule/fuse-rows.ts). Default on. */
+  fuseRows?: boolean;
+  sramBudget?: number;
+  flashBudget?: number;
+}
+
+export interface TrainingProgram {
+  model: string;
+  graph: Graph;
+  scheme: ResolvedScheme;
+  options: Required<CompileOptions>;
+  tensors: Record<string, ProgramTensor>;
+  kernels: Kernel[];
+  trainable: TrainableParam[];
+  pruned: TrainingGraph['pruned'];
+  /** Arena buffers with their planned offsets. */
+  buffers: (Buffer & { offset: number })[];
+  arenaBytes: number;
+  report: MemoryReport;
+}
+
+export function headKind(g: Graph): 'float32' | 'int8' {
+  return g.nodes.some((n) => n.op === 'linear') ? 'float32' : 'int8';
+}
+
+export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptions = {}): TrainingProgram {
+  const options: Required<CompileOptions> = {
+    reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
+    sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
+  };
+  if (headKind(graph) !== scheme.head) {
+    throw new SchemeError(`head: the scheme trains a ${scheme.head} head but the model was built with a ${headKind(graph)} head`);
+  }
+  const rs = resolveScheme(scheme, graph);
+  const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
+  const { tensors } = tg;
+  const kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
+  if (options.inPlace) applyInPlace(graph, tensors, kernels);
+  const buffers = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
+  const plan = planArena(buffers);
+  const report = memoryReport(graph, rs, kernels, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
+    { sramBytes: options.sramBudget, flashBytes: options.flashBudget });
+  return {
+    model: graph.name, graph, scheme: rs, options, tensors, kernels, trainable: tg.trainable, pruned: tg.pruned,
+    buffers: buffers.map((b) => ({ ...b, offset: plan.offsets[b.id] })), arenaBytes: plan.arenaBytes, report,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The fused row kernel (schedule/fuse-rows.ts): runs a chain of convs, and an optional residual add,
+ * producing the output row by row. Each stage computes the rows its consumer asks for, in order, into
+ * a ring; the consumer's window only moves forward, so a ring as tall as its kernel suffices.
+ */
+import type { Graph, Node } from '../ir/graph.ts';
+import { addInt8 } from '../ops/add.ts';
+import { convEffectiveScales, convGeom, convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
+import type { ParamStore } from '../ir/graph.ts';
+import { chainLayout } from '../schedule/fuse-rows.ts';
+
+export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'add'> | null, param: (n: string) => ParamStore[string],
+  input: Int8Array, output: Int8Array, scratch: Int8Array): void {
+  const geoms = convs.map((c) => convGeom(c, graph));
+  const layout = chainLayout(graph, convs, !!add);
+  const eff = convs.map((c) => convEffectiveScales(c, graph, param(c.inputs[3]) as Float32Array));
+  const m = convs.length;
+  const last = geoms[m - 1];
+  const sources: RowSource[] = [wholeRows(input, geoms[0].h, geoms[0].w)];
+  layout.rings.forEach((r) => sources.push(ringRows(scratch.subarray(r.offset, r.offset + r.channels * r.rows * r.width), r.rows, r.width)));
+  const rowBuf = add ? scratch.subarray(layout.addRow, layout.addRow + last.cout * last.wo) : null;
+  const finalDst = rowBuf ? ringRows(rowBuf, 1, last.wo) : wholeRows(output, last.ho, last.wo);
+  const next = new Array<number>(m).fill(0);
+  const zero = (c: Node<'conv2d'>, which: 0 | 1) => graph.tensors[which === 0 ? c.inputs[0] : c.outputs[0]].q!.zeroPoint;
+
+  const ensure = (stage: number, upTo: number): void => {
+    const c = geoms[stage];
+    while (next[stage] <= upTo) {
+      const oy = next[stage]++;
+      if (stage > 0) ensure(stage - 1, Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1));
+      const dst = stage === m - 1 ? finalDst : sources[stage + 1];
+      const node = convs[stage];
+      convRowInt8(sources[stage], zero(node, 0), param(node.inputs[1]) as Int8Array, param(node.inputs[2]) as Int32Array, eff[stage],
+        dst, zero(node, 1), c, oy);
+      if (stage === m - 1 && add && rowBuf) addResidualRow(graph, add, input, rowBuf, output, last.cout, last.ho, last.wo, oy);
+    }
+  };
+  ensure(m - 1, last.ho - 1);
+}
+
+/** output[:, oy, :] = add(block input row, conv row), channel by channel. */
+function addResidualRow(graph: Graph, add: Node<'add'>, input: Int8Array, row: Int8Array, output: Int8Array,
+  channels: number, h: number, w: number, oy: number): void {
+  const t = graph.tensors;
+  const qa = t[add.inputs[0]].q!, qb = t[add.inputs[1]].q!, qy = t[add.outputs[0]].q!;
+  for (let c = 0; c < channels; c++) {
+    const at = c * h * w + oy * w;
+    addInt8(input.subarray(at, at + w), qa.scale, qa.zeroPoint, row.subarray(c * w, c * w + w), qb.scale, qb.zeroPoint,
+      output.subarray(at, at + w), qy.scale, qy.zeroPoint);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Two executors of one training program. The arena executor runs it the way the device does: every
+ * arena tensor is a view at its planned offset into one ArrayBuffer. The reference executor gives
+ * every tensor a buffer of its own, so a wrong plan (two live tensors overlapping) or a wrong in-place
+ * kernel shows up as the two disagreeing.
+ */
+import type { Graph, Node, ParamStore } from '../ir/graph.ts';
+import { allocate, numel, type TypedArray } from '../ir/tensor.ts';
+import { rootOf } from '../memory/lifetimes.ts';
+import type { TrainingProgram } from '../program/compile.ts';
+import type { ProgramTensor } from '../program/types.ts';
+import { KERNELS, type ExecEnv, type Hyper } from './kernels.ts';
+
+export const DEFAULT_HYPER: Hyper = {
+  weight: { lr: 0.0008, momentum: 0, qas: true },
+  bias: { lr: 0.0004, momentum: 0, qas: true },
+  head: { lr: 0.0008, momentum: 0, qas: false },
+};
+
+export interface StepResult {
+  loss: number;
+  logits: Float32Array;
+}
+
+/** Momentum buffers for every trained parameter slice that has one. */
+export function optimizerState(program: TrainingProgram): ParamStore {
+  const state: ParamStore = {};
+  for (const t of program.trainable) if (t.optimizer) state[t.optimizer] = new Float32Array(t.elements);
+  return state;
+}
+
+function view(buf: ArrayBuffer, offset: number, t: ProgramTensor): TypedArray {
+  const n = numel(t.shape);
+  switch (t.dtype) {
+    case 'int8': return new Int8Array(buf, offset, n);
+    case 'int32': return new Int32Array(buf, offset, n);
+    case 'float32': return new Float32Array(buf, offset, n);
+    case 'bit': return new Uint8Array(buf, offset, Math.ceil(n / 8));
+  }
+}
+
+function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
+  const v = values(g.logits);
+  const q = g.tensors[g.logits].q;
+  return Float32Array.from(v, (x) => (q ? (x - q.zeroPoint) * q.scale : x));
+}
+
+function run(program: TrainingProgram, env: ExecEnv): void {
+  const nodes = new Map<string, Node>(program.graph.nodes.map((n) => [n.name, n]));
+  for (const k of program.kernels) KERNELS[k.op](k, env, nodes.get(k.node)!);
+}
+
+/** Runs training steps on one arena, updating `params` in place. */
+export class ArenaExecutor {
+  readonly arena: ArrayBuffer;
+  private readonly views: Record<string, TypedArray> = {};
+  private readonly state: ParamStore;
+
+  constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER) {
+    this.arena = new ArrayBuffer(program.arenaBytes);
+    const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
+    for (const t of Object.values(program.tensors)) {
+      const off = offsets.get(rootOf(program.tensors, t.name));
+      if (off !== undefined) this.views[t.name] = view(this.arena, off, t);
+    }
+    this.state = optimizerState(program);
+  }
+
+  /** One training step (forward, backward, in-place updates) on one image. */
+  step(input: Int8Array, label: number): StepResult {
+    const g = this.program.graph;
+    this.views[g.input].set(input);
+    this.views[g.label!][0] = label;
+    const env: ExecEnv = {
+      graph: g, buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true,
+    };
+    run(this.program, env);
+    return { loss: this.views[g.loss!][0], logits: logitsOf((n) => this.views[n], g) };
+  }
+}
+
+export interface ReferenceRun extends StepResult {
+  /** Every tensor's value after the step, by name. */
+  values: Record<string, TypedArray>;
+}
+
+/**
+ * Runs one step with a separate buffer per tensor. `round: false` is float mode: activations and
+ * parameters become float32 and nothing is rounded, for checking gradients by finite differences.
+ */
+export function runReference(program: TrainingProgram, params: ParamStore, input: Int8Array | Float32Array, label: number,
+  opts: { hyper?: Hyper; round?: boolean; state?: ParamStore } = {}): ReferenceRun {
+  const round = opts.round ?? true;
+  const g = program.graph;
+  const values: Record<string, TypedArray> = {};
+  for (const t of Object.values(program.tensors)) {
+    const n = numel(t.shape);
+    values[t.name] = t.dtype === 'bit' ? new Uint8Array(Math.ceil(n / 8)) : !round && t.dtype === 'int8' ? new Float32Array(n) : allocate(t.dtype, n);
+  }
+  values[g.input].set(input);
+  values[g.label!][0] = label;
+  const state = opts.state ?? optimizerState(program);
+  const env: ExecEnv = {
+    graph: g, buf: (n) => values[n], param: (n) => params[n] ?? state[n], hyper: opts.hyper ?? DEFAULT_HYPER, round,
+  };
+  run(program, env);
+  return { values, loss: values[g.loss!][0], logits: logitsOf((n) => values[n], g) };
+}
