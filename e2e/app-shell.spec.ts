@@ -106,7 +106,15 @@ test('opening mcunet-5fps.pkl replaces the model', async ({ page }) => {
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(convRows(page)).toHaveCount(42);
   await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps.pkl');
   await saveScreenshot(page, 'app-shell-pkl');
+});
+
+test('Ctrl+O opens the file picker for .pkl files', async ({ page }) => {
+  const chooser = page.waitForEvent('filechooser');
+  await page.keyboard.press('Control+o');
+  const picker = await chooser;
+  expect(await picker.element().getAttribute('accept')).toBe('.pkl');
 });
 
 test('dragging a file over the window shows the drop overlay; dropping opens it', async ({ page }) => {

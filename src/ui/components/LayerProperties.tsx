@@ -1,0 +1,90 @@
+/** Everything the engine knows about one layer: role, tensors, conv geometry, cost and quantization. */
+import type { Node } from '../../engine/ir/graph.ts';
+import { formatPercent } from '../format.ts';
+import { roleDescription } from '../roles.ts';
+import type { SelectedLayer } from '../store/selectors.ts';
+import { useStudio } from '../store/index.ts';
+import { CountValue } from './CountValue.tsx';
+import { Prop, PropertySection } from './PropertySection.tsx';
+import { QuantValue } from './QuantValue.tsx';
+import { RoleBadge } from './RoleBadge.tsx';
+import { TensorValue } from './TensorValue.tsx';
+
+const PARAM_KINDS = new Set(['weight', 'bias', 'scales']);
+
+/** Labels of a node's activation inputs: a residual add reads the block input and the projection. */
+function inputLabels(node: Node, count: number): string[] {
+  if (node.op === 'add' && count === 2) return ['Block input', 'Projection'];
+  return count === 1 ? ['Input'] : Array.from({ length: count }, (_, i) => `Input ${i + 1}`);
+}
+
+export function LayerProperties({ layer }: { layer: SelectedLayer }) {
+  const { row, node, graph } = layer;
+  const totalMacs = useStudio((s) => s.project.summary.totalMacs);
+  const conv = node.op === 'conv2d' ? (node as Node<'conv2d'>).attrs : null;
+  const inputs = node.inputs.map((n) => graph.tensors[n]).filter((t) => !PARAM_KINDS.has(t.kind));
+  const params = node.inputs.map((n) => graph.tensors[n]).filter((t) => PARAM_KINDS.has(t.kind));
+  const outputs = node.outputs.map((n) => graph.tensors[n]);
+  const labels = inputLabels(node, inputs.length);
+  // The residual add that reads this layer's output, when there is one.
+  const addedBy = row.residual ? graph.nodes.find((n) => n.op === 'add' && n.inputs.includes(node.outputs[0])) : undefined;
+
+  return (
+    <div className="layer-props">
+      <div className="props-title">
+        <span className="props-name mono">{row.name}</span>
+        <RoleBadge role={row.role} />
+      </div>
+      <p className="props-subtitle">{roleDescription(row.role)}</p>
+
+      <PropertySection title="Layer">
+        <Prop label="Op"><span className="mono">{row.op}</span></Prop>
+        <Prop label="Role">{row.role}</Prop>
+        <Prop label="Conv index" title="The paper's conv index (stem = 0)">{row.convIndex ?? '–'}</Prop>
+        <Prop label="Block">{row.block === null ? '–' : row.block < 0 ? '– (stem)' : row.block}</Prop>
+        {addedBy && <Prop label="Residual">output feeds <span className="mono">{addedBy.name}</span></Prop>}
+      </PropertySection>
+
+      <PropertySection title="Tensors">
+        {inputs.map((t, i) => (
+          <Prop key={t.name} label={labels[i]}><TensorValue tensor={t} /></Prop>
+        ))}
+        {outputs.map((t) => <Prop key={t.name} label="Output"><TensorValue tensor={t} /></Prop>)}
+        {params.map((t) => (
+          <Prop key={t.name} label={t.kind === 'scales' ? 'Weight scales' : t.kind === 'weight' ? 'Weight' : 'Bias'}>
+            <TensorValue tensor={t} />
+          </Prop>
+        ))}
+      </PropertySection>
+
+      {conv && (
+        <PropertySection title="Convolution">
+          <Prop label="Kernel">{conv.kernel}×{conv.kernel}</Prop>
+          <Prop label="Stride">{conv.stride}</Prop>
+          <Prop label="Padding">{conv.padding}</Prop>
+          <Prop label="Groups">{conv.groups}{conv.groups > 1 && <span className="muted"> (depthwise)</span>}</Prop>
+        </PropertySection>
+      )}
+
+      <PropertySection title="Cost">
+        <Prop label="MACs"><CountValue n={row.macs} /></Prop>
+        <Prop label="Share of MACs">{formatPercent(totalMacs > 0 ? row.macs / totalMacs : 0)}</Prop>
+        <Prop label="Params"><CountValue n={row.params} /></Prop>
+      </PropertySection>
+
+      <PropertySection title="Quantization">
+        {inputs.map((t, i) => (
+          <Prop key={t.name} label={labels[i]}><QuantValue tensor={t} /></Prop>
+        ))}
+        {outputs.map((t) => <Prop key={t.name} label="Output"><QuantValue tensor={t} /></Prop>)}
+        {params.filter((t) => t.kind === 'weight').map((t) => (
+          <Prop key={t.name} label="Weights">
+            {t.dtype === 'int8'
+              ? <>int8, per output channel <span className="muted">({t.shape[0]} scales)</span></>
+              : <span className="muted">{t.dtype}, not quantized</span>}
+          </Prop>
+        ))}
+      </PropertySection>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+/** The top bar: product name, then what defines the model (architecture or file, input size, classes). */
+import { BrandMark } from './BrandMark.tsx';
+import { ModelPicker } from './ModelPicker.tsx';
+import { OpenModelButton } from './OpenModelButton.tsx';
+import { ShapeField } from './ShapeField.tsx';
+
+export function TopBar() {
+  return (
+    <header className="topbar">
+      <div className="brand">
+        <BrandMark />
+        <span className="brand-name">TinyTrain Studio</span>
+      </div>
+      <div className="topbar-sep" aria-hidden="true" />
+      <div className="topbar-controls" role="group" aria-label="Model settings">
+        <ModelPicker />
+        <ShapeField field="resolution" label="Resolution" unit="px" min={8} max={1024} step={16} />
+        <ShapeField field="classes" label="Classes" min={2} max={10000} step={1} />
+      </div>
+      <div className="topbar-spacer" />
+      <span className="topbar-hint">or drop a .pkl anywhere</span>
+      <OpenModelButton />
+    </header>
+  );
+}

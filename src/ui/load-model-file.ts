@@ -1,0 +1,27 @@
+/**
+ * The one place the app reads model files: everything about file formats stays in the engine.
+ * Kept apart so that the rest of the UI does not depend on which readers exist.
+ */
+import type { Model } from '../engine/ir/graph.ts';
+import { modelFromPkl } from '../engine/models/from-pkl.ts';
+
+/** What the file picker offers (`accept`) and what a drop is checked against. */
+export const MODEL_FILE_EXTENSIONS = ['.pkl'] as const;
+
+export function isModelFileName(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return MODEL_FILE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+export interface LoadOptions {
+  resolution?: number;
+  classes?: number;
+}
+
+/** Reads a model file; throws an Error whose message can be shown to the user as is. */
+export function loadModelFile(fileName: string, bytes: Uint8Array, opts: LoadOptions = {}): Model {
+  if (!isModelFileName(fileName)) {
+    throw new Error(`TinyTrain Studio opens ${MODEL_FILE_EXTENSIONS.join(', ')} model files (the paper's int8 models); this file has another type`);
+  }
+  return modelFromPkl(bytes, { fileName, ...opts });
+}

@@ -1,0 +1,55 @@
+/**
+ * Builds what the project shows from a model origin: the engine's graph and params, its summary and
+ * its parameter bytes. Pure; throws the engine's error (bad resolution, bad file) unchanged.
+ */
+import type { Model } from '../../engine/ir/graph.ts';
+import { paramBytes, type ParamBytes } from '../../engine/ir/param-bytes.ts';
+import { summarize, type GraphSummary } from '../../engine/ir/summary.ts';
+import { buildGraph } from '../../engine/models/build.ts';
+import { syntheticParams } from '../../engine/models/synthetic.ts';
+import { zooArch } from '../../engine/models/zoo.ts';
+import { loadModelFile } from '../load-model-file.ts';
+
+/** Where the open model comes from. A file keeps its bytes so it can be rebuilt at another resolution. */
+export type ModelOrigin =
+  | { kind: 'zoo'; arch: string }
+  | { kind: 'file'; fileName: string; bytes: Uint8Array };
+
+export interface ModelShape {
+  resolution: number;
+  classes: number;
+}
+
+/** The open model and what the engine computed about it. */
+export interface ProjectModel {
+  origin: ModelOrigin;
+  shape: ModelShape;
+  model: Model;
+  summary: GraphSummary;
+  paramBytes: ParamBytes;
+}
+
+export const SYNTHETIC_SOURCE = 'synthetic weights';
+
+export function buildProjectModel(origin: ModelOrigin, shape: ModelShape): ProjectModel {
+  let model: Model;
+  if (origin.kind === 'zoo') {
+    const graph = buildGraph(zooArch(origin.arch), shape);
+    model = { graph, params: syntheticParams(graph), source: SYNTHETIC_SOURCE };
+  } else {
+    model = loadModelFile(origin.fileName, origin.bytes, shape);
+  }
+  const summary = summarize(model.graph);
+  return {
+    origin,
+    // What was actually built (a file may fix its own input size).
+    shape: { resolution: summary.inputShape[1], classes: summary.classes },
+    model,
+    summary,
+    paramBytes: paramBytes(model.graph),
+  };
+}
+
+/** The project a new session opens: mcunet-5fps at 128x128 with 10 classes. */
+export const DEFAULT_ORIGIN: ModelOrigin = { kind: 'zoo', arch: 'mcunet-5fps' };
+export const DEFAULT_SHAPE: ModelShape = { resolution: 128, classes: 10 };
