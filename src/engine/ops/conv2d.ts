@@ -242,37 +242,49 @@ export function convInt8(
  * order (oc, ic, ky, kx, oy, ox). A stride-1 depthwise conv may write over g (channel workspace).
  */
 export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array): void {
-  const { h, w: wd, cout, ho, wo, cpg, k, stride, pad } = c;
-  const hw = h * wd, howo = ho * wo;
-  const dw = isDepthwise(c);
-  if (!dw) gx.fill(0, 0, c.cin * hw);
-  const coutPerGroup = cout / c.groups;
-  const tmp = dw ? fw(hw) : null;
-  for (let oc = 0; oc < cout; oc++) {
-    const g0 = Math.floor(oc / coutPerGroup) * cpg;
-    if (tmp) tmp.fill(0, 0, hw);
-    for (let ic = 0; ic < cpg; ic++) {
-      const dst = tmp ?? gx;
-      const base = tmp ? 0 : (g0 + ic) * hw;
-      for (let ky = 0; ky < k; ky++) {
-        for (let kx = 0; kx < k; kx++) {
-          const wv = w[((oc * cpg + ic) * k + ky) * k + kx];
-          if (wv === 0) continue;
-          for (let oy = 0; oy < ho; oy++) {
-            const iy = oy * stride - pad + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let ox = 0; ox < wo; ox++) {
-              const ix = ox * stride - pad + kx;
-              if (ix < 0 || ix >= wd) continue;
-              const i = base + iy * wd + ix;
-              dst[i] = f32(dst[i] + f32(g[oc * howo + oy * wo + ox] * wv));
-            }
-          }
+  const hw = c.h * c.w;
+  if (isDepthwise(c)) {
+    const tmp = fw(hw);
+    for (let ch = 0; ch < c.cout; ch++) {
+      dwBackwardChannel(g, w, c, ch, tmp);
+      gx.set(tmp.subarray(0, hw), ch * hw);
+    }
+    return;
+  }
+  gx.fill(0, 0, c.cin * hw);
+  const coutPerGroup = c.cout / c.groups;
+  for (let oc = 0; oc < c.cout; oc++) {
+    const g0 = Math.floor(oc / coutPerGroup) * c.cpg;
+    for (let ic = 0; ic < c.cpg; ic++) scatterInputGrad(g, oc, w, (oc * c.cpg + ic) * c.k * c.k, c, gx, (g0 + ic) * hw);
+  }
+}
+
+/** gx[base + ...] += conv_transpose of output channel oc's gradient through one k x k filter. */
+function scatterInputGrad(g: Float32Array, oc: number, w: Int8Array, wBase: number, c: ConvGeom, dst: Float32Array, base: number): void {
+  const { h, w: wd, ho, wo, k, stride, pad } = c;
+  const howo = ho * wo;
+  for (let ky = 0; ky < k; ky++) {
+    for (let kx = 0; kx < k; kx++) {
+      const wv = w[wBase + ky * k + kx];
+      if (wv === 0) continue;
+      for (let oy = 0; oy < ho; oy++) {
+        const iy = oy * stride - pad + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (let ox = 0; ox < wo; ox++) {
+          const ix = ox * stride - pad + kx;
+          if (ix < 0 || ix >= wd) continue;
+          const i = base + iy * wd + ix;
+          dst[i] = f32(dst[i] + f32(g[oc * howo + oy * wo + ox] * wv));
         }
       }
     }
-    if (tmp) gx.set(tmp.subarray(0, hw), oc * hw);
   }
+}
+
+/** The input gradient of one depthwise channel, into out[0 .. H*W). */
+export function dwBackwardChannel(g: Float32Array, w: Int8Array, c: ConvGeom, ch: number, out: Float32Array): void {
+  out.fill(0, 0, c.h * c.w);
+  scatterInputGrad(g, ch, w, ch * c.k * c.k, c, out, 0);
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Graph } from '../ir/graph.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
 import { planArena } from '../memory/planner.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
+import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
 import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
 import { applyInPlace } from '../schedule/inplace.ts';
 import { buildTrainingGraph, type TrainableParam, type TrainingGraph } from '../train/autodiff.ts';
@@ -19,6 +20,8 @@ export interface CompileOptions {
   inPlace?: boolean;
   /** Run the frozen early stage block by block, row by row (schedule/fuse-rows.ts). Default on. */
   fuseRows?: boolean;
+  /** Stream each depthwise input gradient into its pw1's backward (schedule/fuse-backward.ts). Default on. */
+  fuseBackward?: boolean;
   sramBudget?: number;
   flashBudget?: number;
 }
@@ -45,6 +48,7 @@ export function headKind(g: Graph): 'float32' | 'int8' {
 export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptions = {}): TrainingProgram {
   const options: Required<CompileOptions> = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
+    fuseBackward: opts.fuseBackward ?? true,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
   if (headKind(graph) !== scheme.head) {
@@ -53,7 +57,8 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const rs = resolveScheme(scheme, graph);
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
   const { tensors } = tg;
-  const kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
+  let kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
+  if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
   if (options.inPlace) applyInPlace(graph, tensors, kernels);
   const buffers = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
   const plan = planArena(buffers);

@@ -38,6 +38,8 @@ export type KernelOp =
   // loss and backward
   | 'softmax_ce_bwd' | 'linear_bwd' | 'avgpool_bwd' | 'mask' | 'channel_scale' | 'conv_bwd_x'
   | 'add_bwd' | 'grad_acc' | 'conv_grad_w' | 'conv_grad_b'
+  // fused: depthwise input gradient streamed into its pw1's whole backward, channel by channel
+  | 'dw_pw_bwd'
   // updates (in place, QAS)
   | 'linear_update' | 'conv_update_w' | 'conv_update_b' | 'apply_update_w' | 'apply_update_b';
 
