@@ -1,0 +1,47 @@
+/** `tinytrain plan`: compile a scheme and print the memory report (the same object the UI draws). */
+import { backboneConvs } from '../../engine/ir/graph.ts';
+import { compileTraining } from '../../engine/program/compile.ts';
+import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
+import { bytesOption, intOption, parseVerbArgs, requireOption } from '../args.ts';
+import { table, thousands } from '../format.ts';
+import { loadModel } from '../load-model.ts';
+import { loadScheme, zooConvCount } from '../load-scheme.ts';
+
+const kb = (n: number) => (n / 1024).toFixed(1);
+
+export function plan(argv: string[]): void {
+  const opts = parseVerbArgs(argv, {
+    scheme: { type: 'string' }, 'sram-budget': { type: 'string' }, 'flash-budget': { type: 'string' },
+    'no-reorder': { type: 'boolean' }, 'no-fuse': { type: 'boolean' },
+  });
+  const modelSpec = requireOption(opts, 'model');
+  const schemeSpec = requireOption(opts, 'scheme');
+  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
+  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  // The scheme decides the head, so for a file model read it once to count its convs.
+  let convs = zooConvCount(modelSpec);
+  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
+  const scheme = loadScheme(schemeSpec, modelSpec, convs);
+  const model = loadModel(modelSpec, resolution, classes, scheme.head);
+  const program = compileTraining(model.graph, scheme, {
+    sramBudget: bytesOption(opts, 'sram-budget', 256 * 1024), flashBudget: bytesOption(opts, 'flash-budget', 1024 * 1024),
+    reorder: !opts['no-reorder'], fuseRows: !opts['no-fuse'], fuseBackward: !opts['no-fuse'],
+  });
+  const r = program.report;
+  if (opts.json) {
+    const { timeline, ...rest } = r;
+    process.stdout.write(JSON.stringify({
+      model: model.graph.name, scheme: schemeSpec, resolution, classes, ...rest,
+      kernels: program.kernels.length, timeline: timeline.map((t) => ({ step: t.step, kernel: t.kernel, phase: t.phase, total: t.total })),
+    }, null, 2) + '\n');
+    return;
+  }
+  console.log(`${model.graph.name} with ${schemeSpec} at ${resolution}x${resolution}, ${classes} classes: ${program.kernels.length} kernels`);
+  console.log(`peak SRAM ${kb(r.peakSramBytes)} KB (arena ${thousands(r.arenaBytes)} bytes, lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy})`);
+  console.log(`peak at step ${r.peak.step}: ${r.peak.kernel} (${r.peak.phase})`);
+  console.log(table(['category', 'bytes', 'KB'], SRAM_CATEGORIES.map((c) => [c, thousands(r.breakdown[c]), kb(r.breakdown[c])]), [false, true, true]));
+  console.log(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(r.flashBreakdown.frozenWeights)}, scales ${kb(r.flashBreakdown.scales)}, ` +
+    `biases ${kb(r.flashBreakdown.frozenBiases)}, trained initial values ${kb(r.flashBreakdown.trainedInitialValues)}, code estimate ${kb(r.flashBreakdown.code)})`);
+  console.log(`paper's analytic model: ${kb(r.analyticBytes)} KB`);
+  console.log(r.fits ? `fits: ${kb(r.budgets.sramBytes)} KB SRAM, ${kb(r.budgets.flashBytes)} KB Flash` : `DOES NOT FIT: ${r.messages.join(' ')}`);
+}
