@@ -171,10 +171,9 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const t = env.graph.tensors;
     const [sa, sb] = addGradScales(t[node.inputs[0]].q!.scale, t[node.inputs[1]].q!.scale, t[node.outputs[0]].q!.scale);
     const g = env.buf(k.inputs[0]) as Float32Array;
-    let o = 0;
-    // The skip's gradient first: the conv branch's may overwrite g.
-    if (k.attrs.toA) scaleInto(g, sa, env.buf(k.outputs[o++]) as Float32Array);
-    if (k.attrs.toB) scaleInto(g, sb, env.buf(k.outputs[o++]) as Float32Array);
+    // The skip's gradient first: the conv branch's may overwrite g. Outputs are [ga?, gb?] in that order.
+    if (k.attrs.toA) scaleInto(g, sa, env.buf(k.outputs[0]) as Float32Array);
+    if (k.attrs.toB) scaleInto(g, sb, env.buf(k.outputs[k.attrs.toA ? 1 : 0]) as Float32Array);
   },
   grad_acc(k, env) {
     accumulate(env.buf(k.inputs[0]) as Float32Array, env.buf(k.inputs[1]) as Float32Array, env.buf(k.outputs[0]) as Float32Array);
