@@ -38,19 +38,27 @@ export const ORDERS: Order[] = [
 /** Places buffers in one order (first fit at the lowest offset). */
 export function placeInOrder(items: Lifetime[], order: Order): Placement {
   const sorted = [...items].sort((a, b) => order.cmp(a, b) || (a.id < b.id ? -1 : 1));
-  const placed: { l: Lifetime; offset: number }[] = [];
+  // Placed buffers kept sorted by offset, so a first fit is one scan that skips buffers not live at
+  // the same time as the one being placed.
+  const byOffset: { l: Lifetime; offset: number; size: number }[] = [];
   const offsets: Record<string, number> = {};
   let arenaBytes = 0;
   for (const l of sorted) {
     const size = alignUp(l.bytes);
-    const conflicts = placed.filter((p) => p.l.start <= l.end && l.start <= p.l.end).sort((a, b) => a.offset - b.offset);
     let offset = 0;
-    for (const c of conflicts) {
-      if (c.offset - offset >= size) break;
-      offset = Math.max(offset, c.offset + alignUp(c.l.bytes));
+    for (const p of byOffset) {
+      if (p.l.start > l.end || l.start > p.l.end) continue;
+      if (p.offset - offset >= size) break;
+      offset = Math.max(offset, p.offset + p.size);
     }
     offsets[l.id] = offset;
-    placed.push({ l, offset });
+    let lo = 0, hi = byOffset.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byOffset[mid].offset <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    byOffset.splice(lo, 0, { l, offset, size });
     arenaBytes = Math.max(arenaBytes, offset + size);
   }
   return { offsets, arenaBytes, strategy: order.name };

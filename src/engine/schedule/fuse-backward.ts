@@ -14,21 +14,26 @@ import type { Kernel, ProgramTensor } from '../program/types.ts';
 export function fuseExpansionBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
   let out = kernels;
   const consumers = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  const producer = new Map<string, Node>();
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+    for (const o of n.outputs) producer.set(o, n);
+  }
+  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return out; // no fusion without reordering
+  let index = new Map(out.map((k, i) => [k.name, i]));
   for (const n of graph.nodes) {
     if (n.op !== 'conv2d') continue;
     const dw = n as Node<'conv2d'>;
     const dg = convGeom(dw, graph);
-    const pw = graph.nodes.find((p) => p.outputs[0] === dw.inputs[0]) as Node<'conv2d'> | undefined;
+    const pw = producer.get(dw.inputs[0]) as Node<'conv2d'> | undefined;
     if (!isDepthwise(dg) || !pw || pw.op !== 'conv2d' || pw.attrs.role !== 'pw1' || consumers.get(pw.outputs[0]) !== 1) continue;
-    const find = (name: string) => out.findIndex((k) => k.name === name);
+    const find = (name: string) => index.get(name) ?? -1;
     const bwdX = find(`conv_bwd_x:${dw.name}`);
     const pwMask = find(`mask:${pw.name}`);
     if (bwdX < 0 || pwMask < 0) continue;
     const pwKernels = ['mask', 'channel_scale', 'conv_bwd_x', 'conv_update_w', 'conv_update_b'].map((op) => find(`${op}:${pw.name}`));
     if (pwKernels[1] < 0 || (pwKernels.some((i, j) => i >= 0 && j > 0 && i < pwMask))) continue;
     const [, , pwX, pwW, pwB] = pwKernels.map((i) => (i >= 0 ? out[i] : undefined));
-    if (out.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return out; // no fusion without reordering
 
     const pg = convGeom(pw, graph);
     const dwGrad = out[bwdX];
@@ -51,6 +56,7 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
     };
     const drop = new Set([bwdX, ...pwKernels.filter((i) => i >= 0)]);
     out = out.flatMap((k, i) => (i === bwdX ? [fused] : drop.has(i) ? [] : [k]));
+    index = new Map(out.map((k, i) => [k.name, i]));
   }
   return out;
 }
