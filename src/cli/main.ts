@@ -1,5 +1,6 @@
 /** The `tinytrain` command: a thin shell over the engine. Errors are one sentence on stderr, exit 1. */
 import { UsageError } from './args.ts';
+import { exportProject } from './verbs/export.ts';
 import { info } from './verbs/info.ts';
 import { plan } from './verbs/plan.ts';
 
@@ -9,13 +10,15 @@ Verbs:
   info  --model M [--resolution R] [--classes N]     layers, MACs, params, conv indices
   plan  --model M --scheme S [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
         the memory plan of the training step: peak SRAM and its breakdown, Flash, the peak op, fits
+  export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
+        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
 
 M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3) or a model file (.pkl).
 S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, head-only, last-<k>, full)
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;
 
-const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan };
+const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;

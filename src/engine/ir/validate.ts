@@ -30,13 +30,21 @@ export function validateGraph(g: Graph): void {
       if (!defined.has(name)) throw new GraphError(`${describeNode(node)}: input "${name}" is used before it is computed`);
       return t;
     });
-    const shapes = (OPS[node.op] as { inferShapes(n: Node, i: typeof inputs): number[][] }).inferShapes(node, inputs);
+    const op = OPS[node.op] as { inferShapes(n: Node, i: typeof inputs): number[][]; outputDType: string };
+    const shapes = op.inferShapes(node, inputs);
+    if (node.outputs.length !== shapes.length) {
+      throw new GraphError(`${describeNode(node)}: lists ${node.outputs.length} outputs but the op produces ${shapes.length}`);
+    }
     node.outputs.forEach((name, i) => {
       const t = g.tensors[name];
       if (!t) throw new GraphError(`${describeNode(node)}: output "${name}" does not exist`);
       if (defined.has(name)) throw new GraphError(`${describeNode(node)}: output "${name}" is written twice`);
       if (t.shape.join('x') !== shapes[i].join('x')) {
         throw new GraphError(`${describeNode(node)}: output "${name}" is declared ${t.shape.join('x')} but the op produces ${shapes[i].join('x')}`);
+      }
+      if (t.dtype !== op.outputDType) throw new GraphError(`${describeNode(node)}: output "${name}" is declared ${t.dtype} but the op produces ${op.outputDType}`);
+      if (t.dtype === 'int8' && !(t.q && t.q.scale > 0 && Number.isFinite(t.q.scale) && Number.isInteger(t.q.zeroPoint))) {
+        throw new GraphError(`${describeNode(node)}: int8 output "${name}" needs a positive scale and an integer zero point`);
       }
       defined.add(name);
     });

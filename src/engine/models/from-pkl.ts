@@ -99,10 +99,9 @@ function readResidual(v: PyValue | undefined, where: string): QParams | null {
 /** Reads and checks a model file, and returns it as a graph with the file's weights. */
 export function modelFromPkl(bytes: Uint8Array, opts: PklOptions = {}): Model {
   const name = opts.fileName ?? 'model.pkl';
-  const root = readTorchPickleZip(bytes);
   const prefix = (msg: string) => `${name}: ${msg}`;
   try {
-    return mapModel(root, name, opts);
+    return mapModel(readTorchPickleZip(bytes), name, opts);
   } catch (e) {
     if (e instanceof ModelFileError) throw new ModelFileError(prefix(e.message));
     throw new ModelFileError(prefix((e as Error).message));
@@ -143,6 +142,11 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
   });
   const cls = readConv(root.classifier, 'classifier', false);
   if (cls.k !== 1 || cls.cin !== cin) fail('classifier', `must be a 1x1 conv from ${cin} features, got ${cls.cin}->${cls.cout} k${cls.k}`);
+  // The head reads the pooled features, which keep the last block's output quantization.
+  const lastOut = residuals.get(blocks.length - 1) ?? convs[convs.length - 1].c.y;
+  if (Math.fround(cls.x.scale) !== Math.fround(lastOut.scale) || cls.x.zeroPoint !== lastOut.zeroPoint) {
+    fail('classifier', `input quantization (${cls.x.scale}, ${cls.x.zeroPoint}) differs from the pooled features' (${lastOut.scale}, ${lastOut.zeroPoint})`);
+  }
 
   const arch: ArchSpec = { name: name.replace(/\.pkl$/i, ''), inChannels: stem.cin, stem: { out: stem.cout, kernel: stem.k, stride: stem.stride }, blocks };
   const fileRes = stem.inSize!;

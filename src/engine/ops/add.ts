@@ -12,6 +12,7 @@ const f32 = Math.fround;
 
 export const add: OpDef<'add'> = {
   type: 'add',
+  outputDType: 'int8',
 
   inferShapes(node, inputs) {
     if (inputs.length !== 2) throw new GraphError(`${describeNode(node)}: expects 2 inputs, got ${inputs.length}`);

@@ -8,6 +8,7 @@ import type { OpDef } from './op.ts';
 
 export const avgpool: OpDef<'avgpool'> = {
   type: 'avgpool',
+  outputDType: 'int8',
 
   inferShapes(node, inputs) {
     const x = inputs[0];

@@ -8,25 +8,17 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { GraphError, describeNode } from '../ir/errors.ts';
-import type { TypedArray } from '../ir/tensor.ts';
-import { effectiveScale, requantizeUnclamped } from '../quant/arith.ts';
+import { effectiveScale } from '../quant/arith.ts';
 import type { GradContext } from '../train/grad-context.ts';
-import { setMaskBit } from './grad-kernels.ts';
+import { convInt8, isDepthwise, type ConvGeom } from './conv2d-forward.ts';
 import type { OpDef } from './op.ts';
+
+export { convInt8, convRowInt8, isDepthwise, ringRows, wholeRows, type ConvGeom, type RowSource } from './conv2d-forward.ts';
 
 const f32 = Math.fround;
 
 export function convOutSize(size: number, kernel: number, stride: number, padding: number): number {
   return Math.floor((size + 2 * padding - kernel) / stride) + 1;
-}
-
-/** Everything a conv kernel needs to know about shapes. */
-export interface ConvGeom {
-  cin: number; h: number; w: number;
-  cout: number; ho: number; wo: number;
-  /** Input channels per group (1 for depthwise). */
-  cpg: number;
-  k: number; stride: number; pad: number; groups: number;
 }
 
 export function convGeom(node: Node<'conv2d'>, g: Graph): ConvGeom {
@@ -36,8 +28,6 @@ export function convGeom(node: Node<'conv2d'>, g: Graph): ConvGeom {
   const { stride, padding, groups } = node.attrs;
   return { cin, h, w, cout, ho, wo, cpg, k, stride, pad: padding, groups };
 }
-
-export const isDepthwise = (c: ConvGeom) => c.groups > 1 && c.groups === c.cin && c.cout === c.cin;
 
 /** Per-output-channel effective scales of a conv, in float32. */
 export function convEffectiveScales(node: Node<'conv2d'>, g: Graph, wScales: Float32Array): Float32Array {
@@ -50,6 +40,7 @@ export function convEffectiveScales(node: Node<'conv2d'>, g: Graph, wScales: Flo
 
 export const conv2d: OpDef<'conv2d'> = {
   type: 'conv2d',
+  outputDType: 'int8',
 
   inferShapes(node, inputs) {
     const fail = (msg: string): never => {
@@ -154,88 +145,9 @@ function convGradient(node: Node<'conv2d'>, ctx: GradContext): void {
   if (inPlaceX) emitInputGrad();
 }
 
-// Reusable per-channel workspace so a depthwise kernel may write over its own input.
-let work8 = new Int8Array(0);
-let work32 = new Int32Array(0);
+// Reusable workspace: a depthwise input gradient may write over its own input (g).
 let workF = new Float32Array(0);
-function i8(n: number) { if (work8.length < n) work8 = new Int8Array(n); return work8; }
-function i32(n: number) { if (work32.length < n) work32 = new Int32Array(n); return work32; }
 function fw(n: number) { if (workF.length < n) workF = new Float32Array(n); return workF; }
-
-function store(y: TypedArray, i: number, v: number, mask: Uint8Array | undefined): void {
-  if (mask) setMaskBit(mask, i, v >= -128 && v <= 127);
-  y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
-}
-
-/**
- * The int8 convolution kernel, shared by both executors. A depthwise conv may run in place
- * (y over x): each channel is computed into a workspace first, then copied.
- */
-export function convInt8(
-  x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
-  y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true,
-): void {
-  // Float mode (round = false) keeps the same function without rounding, for gradient checks.
-  const requant = round ? requantizeUnclamped : (acc: number, s: number, z: number) => f32(f32(acc) * s) + z;
-  const { h, w: wd, cout, ho, wo, cpg, k, stride, pad } = c;
-  const hw = h * wd, howo = ho * wo;
-  if (k === 1 && stride === 1 && pad === 0 && c.groups === 1) {
-    // Pointwise: accumulate a whole output plane, input channel by input channel (sequential reads).
-    const acc = i32(howo);
-    for (let oc = 0; oc < cout; oc++) {
-      acc.fill(bias[oc], 0, howo);
-      for (let ic = 0; ic < cpg; ic++) {
-        const wv = w[oc * cpg + ic];
-        if (wv === 0) continue;
-        for (let p = 0, xi = ic * hw; p < howo; p++, xi++) acc[p] += (x[xi] - xZero) * wv;
-      }
-      const scale = eff[oc];
-      for (let p = 0; p < howo; p++) store(y, oc * howo + p, requant(acc[p], scale, yZero), mask);
-    }
-    return;
-  }
-  const dw = isDepthwise(c);
-  const coutPerGroup = cout / c.groups;
-  const tmp = dw ? (round ? i8(howo) : new Float32Array(howo)) : null;
-  const tmpMask = dw && mask ? new Uint8Array(howo) : null;
-  for (let oc = 0; oc < cout; oc++) {
-    const g0 = Math.floor(oc / coutPerGroup) * cpg;
-    const scale = eff[oc];
-    for (let oy = 0; oy < ho; oy++) {
-      const iy0 = oy * stride - pad;
-      for (let ox = 0; ox < wo; ox++) {
-        const ix0 = ox * stride - pad;
-        let acc = bias[oc];
-        for (let ic = 0; ic < cpg; ic++) {
-          const xBase = (g0 + ic) * hw;
-          const wBase = (oc * cpg + ic) * k * k;
-          for (let ky = 0; ky < k; ky++) {
-            const iy = iy0 + ky;
-            if (iy < 0 || iy >= h) continue;
-            const xRow = xBase + iy * wd, wRow = wBase + ky * k;
-            for (let kx = 0; kx < k; kx++) {
-              const ix = ix0 + kx;
-              if (ix < 0 || ix >= wd) continue;
-              acc += (x[xRow + ix] - xZero) * w[wRow + kx];
-            }
-          }
-        }
-        const v = requant(acc, scale, yZero);
-        const p = oy * wo + ox;
-        if (tmp) {
-          tmp[p] = v < -128 ? -128 : v > 127 ? 127 : v;
-          if (tmpMask) tmpMask[p] = v >= -128 && v <= 127 ? 1 : 0;
-        } else store(y, oc * howo + p, v, mask);
-      }
-    }
-    if (tmp) {
-      for (let p = 0; p < howo; p++) {
-        y[oc * howo + p] = tmp[p];
-        if (mask) setMaskBit(mask, oc * howo + p, tmpMask![p] === 1);
-      }
-    }
-  }
-}
 
 /**
  * grad_x = conv_transpose(g, W), scattering each output gradient over its receptive field in a fixed
@@ -321,59 +233,4 @@ export function convBiasGrad(g: Float32Array, oc: number, howo: number): number 
   let acc = 0;
   for (let p = oc * howo, end = p + howo; p < end; p++) acc = f32(acc + g[p]);
   return acc;
-}
-
-/** Where the rows of a tensor live: a whole C x H x W tensor, or a ring of `rows` rows per channel. */
-export interface RowSource {
-  data: Int8Array;
-  /** Elements from one channel to the next. */
-  channelStride: number;
-  /** Offset of row `y` within a channel. */
-  rowOffset(y: number): number;
-}
-
-export function wholeRows(data: Int8Array, h: number, w: number): RowSource {
-  return { data, channelStride: h * w, rowOffset: (y) => y * w };
-}
-
-export function ringRows(data: Int8Array, rows: number, w: number): RowSource {
-  return { data, channelStride: rows * w, rowOffset: (y) => (y % rows) * w };
-}
-
-/**
- * One output row `oy` of an int8 conv, reading input rows from `x` and writing to `y`: the same
- * arithmetic as convInt8 (integer accumulation is exact, so the values are identical), for the fused
- * row-by-row execution of frozen blocks.
- */
-export function convRowInt8(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
-  y: RowSource, yZero: number, c: ConvGeom, oy: number): void {
-  const { h, w: wd, cout, wo, cpg, k, stride, pad } = c;
-  const coutPerGroup = cout / c.groups;
-  const iy0 = oy * stride - pad;
-  const yRow = y.rowOffset(oy);
-  for (let oc = 0; oc < cout; oc++) {
-    const g0 = Math.floor(oc / coutPerGroup) * cpg;
-    const scale = eff[oc];
-    const yBase = oc * y.channelStride + yRow;
-    for (let ox = 0; ox < wo; ox++) {
-      const ix0 = ox * stride - pad;
-      let acc = bias[oc];
-      for (let ic = 0; ic < cpg; ic++) {
-        const xBase = (g0 + ic) * x.channelStride;
-        const wBase = (oc * cpg + ic) * k * k;
-        for (let ky = 0; ky < k; ky++) {
-          const iy = iy0 + ky;
-          if (iy < 0 || iy >= h) continue;
-          const xRow = xBase + x.rowOffset(iy), wRow = wBase + ky * k;
-          for (let kx = 0; kx < k; kx++) {
-            const ix = ix0 + kx;
-            if (ix < 0 || ix >= wd) continue;
-            acc += (x.data[xRow + ix] - xZero) * w[wRow + kx];
-          }
-        }
-      }
-      const v = requantizeUnclamped(acc, scale, yZero);
-      y.data[yBase + ox] = v < -128 ? -128 : v > 127 ? 127 : v;
-    }
-  }
 }

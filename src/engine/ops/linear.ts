@@ -10,6 +10,7 @@ import type { OpDef } from './op.ts';
 
 export const linear: OpDef<'linear'> = {
   type: 'linear',
+  outputDType: 'float32',
 
   inferShapes(node, inputs) {
     const fail = (msg: string): never => {

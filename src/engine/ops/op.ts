@@ -3,11 +3,13 @@
  * its forward semantics and (added by the compiler) its gradient rule, so adding an op touches one file.
  */
 import type { Graph, Node, OpType } from '../ir/graph.ts';
-import type { Tensor, TypedArray } from '../ir/tensor.ts';
+import type { DType, Tensor, TypedArray } from '../ir/tensor.ts';
 import type { GradContext } from '../train/grad-context.ts';
 
 export interface OpDef<T extends OpType = OpType> {
   type: T;
+  /** The dtype of every output; int8 outputs must carry a scale and zero point. */
+  outputDType: DType;
   /**
    * Checks the node's inputs (count, dtypes, shapes, quantization) and returns its outputs' shapes.
    * Throws GraphError naming the node and the problem.

@@ -10,6 +10,7 @@ import type { OpDef } from './op.ts';
 
 export const softmaxCe: OpDef<'softmax_ce'> = {
   type: 'softmax_ce',
+  outputDType: 'float32',
 
   inferShapes(node, inputs) {
     const [logits, label] = inputs;
@@ -53,16 +54,21 @@ export function logitsToFloat(logits: TypedArray, q?: { scale: number; zeroPoint
   return out;
 }
 
-/** Turns logits into probabilities in place and returns -log p[label]. */
+/**
+ * Turns logits into probabilities in place and returns the cross-entropy, computed as
+ * log(sum exp(z - max)) - (z[label] - max) so it stays exact for confident wrong answers.
+ * Float32 after every operation (the generated C uses expf/logf the same way).
+ */
 export function softmaxInPlace(z: Float32Array, label: number): number {
+  const f32 = Math.fround;
   let max = -Infinity;
   for (const v of z) max = Math.max(max, v);
+  const target = f32(z[label] - max);
   let sum = 0;
   for (let i = 0; i < z.length; i++) {
-    z[i] = Math.fround(Math.exp(z[i] - max));
-    sum += z[i];
+    z[i] = f32(Math.exp(f32(z[i] - max)));
+    sum = f32(sum + z[i]);
   }
-  const s = Math.fround(sum);
-  for (let i = 0; i < z.length; i++) z[i] = Math.fround(z[i] / s);
-  return Math.fround(-Math.log(Math.max(z[label], 1e-30)));
+  for (let i = 0; i < z.length; i++) z[i] = f32(z[i] / sum);
+  return f32(f32(Math.log(sum)) - target);
 }

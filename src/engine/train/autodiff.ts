@@ -165,7 +165,8 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
 }
 
 function makeKernel(n: Node, op: Kernel['op'], inputs: string[], outputs: string[], params: string[], attrs: Record<string, unknown>): Kernel {
-  return { name: `${op}:${n.name}`, op, phase: 'forward', node: n.name, inputs, outputs, params, attrs };
+  // Fresh arrays: later passes edit kernels, never the forward graph.
+  return { name: `${op}:${n.name}`, op, phase: 'forward', node: n.name, inputs: [...inputs], outputs: [...outputs], params: [...params], attrs: { ...attrs } };
 }
 
 function uniqueNames(ks: Kernel[]): Kernel[] {

@@ -1,0 +1,64 @@
+/**
+ * `tinytrain export`: compile a scheme and write the Cortex-M7 C project that trains it (a folder, or
+ * a .zip as the IDE downloads it). The firmware trains on a few embedded samples: the first images of
+ * a dataset (MNIST by default) preprocessed to the model's input, or synthetic ones.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { datasetSamples, exportCProject, syntheticSamples, TARGETS, zipCProject, type Target } from '../../engine/codegen/index.ts';
+import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../engine/data/datasets.ts';
+import { backboneConvs } from '../../engine/ir/graph.ts';
+import { compileTraining } from '../../engine/program/compile.ts';
+import { bytesOption, intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { loadModel } from '../load-model.ts';
+import { loadScheme, zooConvCount } from '../load-scheme.ts';
+
+const DATASETS = ['mnist', 'fashion-mnist', 'synthetic'];
+
+export function exportProject(argv: string[]): void {
+  const opts = parseVerbArgs(argv, {
+    scheme: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, dataset: { type: 'string' },
+    samples: { type: 'string' }, steps: { type: 'string' }, 'sram-budget': { type: 'string' }, 'flash-budget': { type: 'string' },
+  });
+  const modelSpec = requireOption(opts, 'model');
+  const schemeSpec = requireOption(opts, 'scheme');
+  const target = requireOption(opts, 'target') as Target;
+  if (!TARGETS.includes(target)) throw new UsageError(`--target must be ${TARGETS.join(' or ')}, got "${target}"`);
+  const out = requireOption(opts, 'out');
+  const dataset = (opts.dataset as string | undefined) ?? 'mnist';
+  if (!DATASETS.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got "${dataset}"`);
+  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
+  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  const count = intOption(opts, 'samples', 4, 1, 64);
+  const sramBudget = bytesOption(opts, 'sram-budget', 256 * 1024);
+
+  let convs = zooConvCount(modelSpec);
+  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
+  const scheme = loadScheme(schemeSpec, modelSpec, convs);
+  const model = loadModel(modelSpec, resolution, classes, scheme.head);
+  const program = compileTraining(model.graph, scheme, { sramBudget, flashBudget: bytesOption(opts, 'flash-budget', 1024 * 1024) });
+  const samples = dataset === 'synthetic' ? syntheticSamples(model.graph, count)
+    : datasetSamples(dataset === 'mnist' ? loadMnist('test') : loadFashionMnist(FASHION_MNIST_DIR, 'test'), model.graph, count);
+  const steps = intOption(opts, 'steps', count * 2, 1, 1_000_000);
+  const files = exportCProject(program, model.params, samples, { target, steps, sramBudget });
+
+  if (out.toLowerCase().endsWith('.zip')) {
+    mkdirSync(dirname(out) || '.', { recursive: true });
+    writeFileSync(out, zipCProject(files, basename(out).replace(/\.zip$/i, '')));
+  } else {
+    mkdirSync(out, { recursive: true });
+    for (const [path, text] of Object.entries(files)) writeFileSync(join(out, path), text);
+  }
+  const r = program.report;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({
+      model: model.graph.name, scheme: schemeSpec, target, resolution, classes, out, files: Object.keys(files),
+      samples: samples.length, dataset, steps, arenaBytes: program.arenaBytes, peakSramBytes: r.peakSramBytes, flashBytes: r.flashBytes, fits: r.fits,
+    }, null, 2) + '\n');
+    return;
+  }
+  console.log(`${model.graph.name} with ${schemeSpec} for ${target}: ${Object.keys(files).length} files in ${out}`);
+  console.log(`${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${samples.length} ${dataset} samples, ${steps} steps`);
+  console.log(r.fits ? 'fits the budgets' : `DOES NOT FIT: ${r.messages.join(' ')}`);
+  console.log(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : out}${target === 'mps2-an500' ? ' && make run-qemu' : ''}`);
+}

@@ -1,0 +1,77 @@
+/**
+ * `tinytrain train`: trains a model with a scheme on a dataset and reports accuracy. Progress goes to
+ * stdout as lines (to stderr with --json, whose stdout is the one result document). `--out FILE`
+ * saves the trained parameters (the project's weights format, models/weights-file.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { backboneConvs } from '../../engine/ir/graph.ts';
+import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
+import { encodeWeights } from '../../engine/models/weights-file.ts';
+import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
+import { intOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
+import { loadDataset } from '../load-dataset.ts';
+import { loadModel } from '../load-model.ts';
+import { loadScheme, zooConvCount } from '../load-scheme.ts';
+
+function numOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return v;
+}
+
+function choice<T extends string>(opts: Options, name: string, allowed: T[], fallback: T): T {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new UsageError(`--${name} must be ${allowed.join(' or ')}, got "${raw}"`);
+  return raw as T;
+}
+
+export async function train(argv: string[]): Promise<void> {
+  const opts = parseVerbArgs(argv, {
+    scheme: { type: 'string' }, dataset: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, 'head-lr': { type: 'string' },
+    qas: { type: 'string' }, precision: { type: 'string' }, batch: { type: 'string' }, momentum: { type: 'string' }, rounding: { type: 'string' },
+    warmup: { type: 'string' }, train: { type: 'string' }, val: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
+  });
+  const modelSpec = requireOption(opts, 'model');
+  const schemeSpec = requireOption(opts, 'scheme');
+  const datasetSpec = requireOption(opts, 'dataset');
+  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
+  const { set, note } = await loadDataset(datasetSpec);
+  const classes = intOption(opts, 'classes', set.classNames.length, 2, 10000);
+  if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
+  let convs = zooConvCount(modelSpec);
+  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
+  const scheme = loadScheme(schemeSpec, modelSpec, convs);
+  const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
+  const lr = numOption(opts, 'lr', 0.001, 0, 10);
+  const seed = intOption(opts, 'seed', 1, 0, 2 ** 31);
+  const trainer = new Trainer(model, scheme, {
+    epochs: numOption(opts, 'epochs', 1, 0.001, 1000), lr: { weight: lr, bias: lr, head: numOption(opts, 'head-lr', lr, 0, 10) },
+    qas: choice(opts, 'qas', ['on', 'off'], 'on') === 'on', precision: choice(opts, 'precision', ['int8', 'fp32'], 'int8'),
+    batchSize: intOption(opts, 'batch', 1, 1, 4096), momentum: numOption(opts, 'momentum', 0, 0, 0.999),
+    rounding: choice(opts, 'rounding', ['nearest', 'stochastic'], 'nearest'), warmupSteps: intOption(opts, 'warmup', 50, 0, 1e9), seed,
+  });
+  const split = splitBySeed(set, {
+    seed, ...(opts.train ? { train: intOption(opts, 'train', 0, 1, 1e9) } : {}), ...(opts.val ? { val: intOption(opts, 'val', 0, 0, 1e9) } : {}),
+  });
+  const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(s + '\n');
+  if (note) log(note);
+  log(`${model.graph.name} (${model.source}), ${schemeSpec}, ${resolution}x${resolution}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
+  const onProgress = (p: Progress) => {
+    const acc = p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : '';
+    log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} train-acc ${(p.trainAccuracy * 100).toFixed(1)}%${acc} ` +
+      `${p.imagesPerSecond.toFixed(1)} img/s eta ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) + 's' : '-'}`);
+  };
+  const result = await trainer.run({ train: sampleSource(set, split.train, model.graph), val: sampleSource(set, split.val, model.graph) }, { onProgress });
+  if (opts.out) writeFileSync(String(opts.out), encodeWeights(model.graph, result.params, { source: `${model.source}, trained with ${schemeSpec} on ${datasetSpec}` }));
+  const summary = {
+    model: model.graph.name, scheme: schemeSpec, dataset: datasetSpec, resolution, classes, status: result.status, message: result.message,
+    steps: result.steps, valAccuracy: result.valAccuracy, valLoss: result.valLoss, seconds: result.seconds,
+    imagesPerSecond: result.steps / result.seconds, history: result.history, ...(opts.out ? { out: opts.out } : {}),
+  };
+  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  else log(result.message);
+  if (result.status === 'diverged') throw new Error(result.message);
+}

@@ -1,0 +1,333 @@
+/**
+ * The generated training step (tt_step.c / tt_step.h): one static arena sized by the memory plan and
+ * one kernel call per kernel of the training program, in order, each tensor at its planned offset
+ * (the root buffer of its alias chain, as the arena executor views it). Host builds with TT_DEBUG
+ * print a hash of every tensor a kernel writes and of every trained parameter after each step, so a
+ * test can compare them with the TypeScript runtime.
+ */
+import type { Node } from '../ir/graph.ts';
+import { numel } from '../ir/tensor.ts';
+import { rootOf } from '../memory/lifetimes.ts';
+import { addGradScales } from '../ops/add.ts';
+import { isDepthwise } from '../ops/conv2d.ts';
+import type { TrainingProgram } from '../program/compile.ts';
+import type { Kernel, ProgramTensor } from '../program/types.ts';
+import type { Hyper } from '../runtime/kernels.ts';
+import { chainLayout } from '../schedule/fuse-rows.ts';
+import { cIdent, cString, f32Lit } from './c-format.ts';
+import type { ConvSymbols, ParamSymbols } from './c-params.ts';
+
+/** Pointwise conv tile (int32 accumulators). */
+const TILE = 64;
+
+export interface StepSources { header: string; source: string; workspaceBytes: number }
+
+/** Tensors of the arena the debug trace hashes after the kernel that writes them. */
+export function tracedOutputs(program: TrainingProgram, k: Kernel): string[] {
+  return k.outputs.filter((o) => program.tensors[o] && program.tensors[o].category !== 'scratch');
+}
+
+export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper: Hyper): StepSources {
+  const g = program.graph;
+  const nodes = new Map(g.nodes.map((n) => [n.name, n]));
+  const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
+  const t = (name: string): ProgramTensor => {
+    const v = program.tensors[name];
+    if (!v) throw new Error(`export: kernel tensor "${name}" is not in the program`);
+    return v;
+  };
+  const off = (name: string): number => {
+    const o = offsets.get(rootOf(program.tensors, name));
+    if (o === undefined) throw new Error(`export: tensor "${name}" has no arena offset`);
+    return o;
+  };
+  const ptr = (name: string): string => {
+    const ty = t(name).dtype;
+    const m = ty === 'int8' ? 'A_I8' : ty === 'int32' ? 'A_I32' : ty === 'float32' ? 'A_F32' : 'A_U8';
+    return `${m}(${off(name)})`;
+  };
+  const n = (name: string) => numel(t(name).shape);
+  const conv = (name: string): ConvSymbols => {
+    const s = syms.convs.get(name);
+    if (!s) throw new Error(`export: "${name}" is not a conv`);
+    return s;
+  };
+  const p = (name: string | undefined | null): string => {
+    if (!name) return 'NULL';
+    const s = syms.byName.get(name);
+    if (!s) throw new Error(`export: parameter "${name}" has no C symbol`);
+    return s;
+  };
+  const q = (tensor: string) => g.tensors[tensor].q!;
+  const sameBuffer = (a: string, b: string) => rootOf(program.tensors, a) === rootOf(program.tensors, b);
+
+  // Workspace sizes.
+  let wsI8 = 1, wsF32 = 1, wsRow = 1, probs = 1;
+  const statics: string[] = [];
+  const body: string[] = [];
+
+  program.kernels.forEach((k, index) => {
+    const node = nodes.get(k.node)!;
+    const call = (s: string) => body.push(`  ${s}`);
+    body.push(`  /* ${index}: ${k.name} */`);
+    switch (k.op) {
+      case 'conv2d': {
+        const c = conv(k.node);
+        const x = k.inputs[0], y = k.outputs[0];
+        const mask = k.attrs.mask as string | undefined;
+        const scratch = k.attrs.inPlace ? k.outputs[k.outputs.length - 1] : undefined;
+        if (c.geom.k === 1 && c.geom.groups === 1) wsI8 = Math.max(wsI8, c.geom.cpg);
+        call(`tt_conv2d(${ptr(x)}, ${q(node.inputs[0]).zeroPoint}, &${c.weight}, ${c.bias}, ${c.eff}, ${ptr(y)}, ${q(node.outputs[0]).zeroPoint}, ` +
+          `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws);`);
+        break;
+      }
+      case 'conv_chain': {
+        const names = k.attrs.convs as string[];
+        const cs = names.map(conv);
+        const layout = chainLayout(g, cs.map((c) => c.node), !!k.attrs.add);
+        const sym = `CH_${cIdent(names[0])}`;
+        const stages = cs.map((c) => `{ &${c.geomSym}, &${c.weight}, ${c.bias}, ${c.eff}, ${q(c.node.inputs[0]).zeroPoint}, ${q(c.node.outputs[0]).zeroPoint} }`);
+        const rings = layout.rings;
+        const add = k.attrs.add ? (nodes.get(k.attrs.add as string) as Node<'add'>) : null;
+        const [qa, qb, qy] = add ? [q(add.inputs[0]), q(add.inputs[1]), q(add.outputs[0])] : [null, null, null];
+        if (cs.length > 4) throw new Error(`export: conv chain ${names.join(', ')} is longer than 4 convs`);
+        statics.push(`static const tt_chain ${sym} = { ${cs.length}, { ${stages.join(', ')} }, ` +
+          `{ ${rings.map((r) => r.offset).join(', ') || '0'} }, { ${rings.map((r) => r.rows).join(', ') || '0'} }, ${layout.addRow}, ` +
+          `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0} };`);
+        call(`tt_conv_chain(&${sym}, ${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])});`);
+        break;
+      }
+      case 'add': {
+        const [qa, qb, qy] = [q(node.inputs[0]), q(node.inputs[1]), q(node.outputs[0])];
+        const mask = k.attrs.mask as string | undefined;
+        call(`tt_add(${ptr(k.inputs[0])}, ${f32Lit(qa.scale)}, ${qa.zeroPoint}, ${ptr(k.inputs[1])}, ${f32Lit(qb.scale)}, ${qb.zeroPoint}, ` +
+          `${ptr(k.outputs[0])}, ${f32Lit(qy.scale)}, ${qy.zeroPoint}, ${mask ? ptr(mask) : 'NULL'}, ${n(k.outputs[0])});`);
+        break;
+      }
+      case 'avgpool': {
+        const [c, h, w] = g.tensors[node.inputs[0]].shape;
+        call(`tt_avgpool(${ptr(k.inputs[0])}, ${c}, ${h * w}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'linear': {
+        const qx = q(node.inputs[0]);
+        const [classes, c] = g.tensors[node.inputs[1]].shape;
+        call(`tt_linear(${ptr(k.inputs[0])}, ${f32Lit(qx.scale)}, ${qx.zeroPoint}, ${p(node.inputs[1])}, ${p(node.inputs[2])}, ${classes}, ${c}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'save_slice':
+        call(`tt_save_slice(${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${n(k.outputs[0])});`);
+        break;
+      case 'softmax_ce_bwd': {
+        const logits = k.inputs[0];
+        const classes = n(logits);
+        probs = Math.max(probs, classes);
+        const lq = g.tensors[node.inputs[0]].q;
+        if (t(logits).dtype === 'float32') {
+          call(`tt_softmax_ce_bwd_f32(${ptr(logits)}, ${classes}, ${ptr(k.inputs[1])}[0], ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, tt_probs);`);
+        } else {
+          call(`tt_softmax_ce_bwd_i8(${ptr(logits)}, ${f32Lit(lq!.scale)}, ${lq!.zeroPoint}, ${classes}, ${ptr(k.inputs[1])}[0], ` +
+            `${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, tt_probs);`);
+        }
+        break;
+      }
+      case 'linear_bwd':
+        call(`tt_linear_bwd(${ptr(k.inputs[0])}, ${p(k.params[0])}, ${n(k.inputs[0])}, ${n(k.outputs[0])}, ${f32Lit(k.attrs.xScale as number)}, ${ptr(k.outputs[0])});`);
+        break;
+      case 'linear_update':
+        call(`tt_linear_update(${ptr(k.inputs[0])}, ${f32Lit(k.attrs.xScale as number)}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, ` +
+          `${p(k.params[0])}, ${p(k.params[1])}, ${n(k.inputs[1])}, ${n(k.inputs[0])}, &tt_sgd_head, ${p(k.params[2])}, ${p(k.params[3])});`);
+        break;
+      case 'avgpool_bwd': {
+        const [, h, w] = g.tensors[node.inputs[0]].shape;
+        call(`tt_avgpool_bwd(${ptr(k.inputs[0])}, ${n(k.inputs[0])}, ${h * w}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'mask':
+        call(`tt_mask(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${ptr(k.outputs[0])}, ${n(k.inputs[0])});`);
+        break;
+      case 'channel_scale': {
+        const c = conv(k.node);
+        call(`tt_channel_scale(${ptr(k.inputs[0])}, ${c.eff}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'conv_bwd_x': {
+        const c = conv(k.node);
+        const inPlace = isDepthwise(c.geom) && sameBuffer(k.inputs[0], k.outputs[0]);
+        if (inPlace) wsF32 = Math.max(wsF32, c.geom.h * c.geom.w);
+        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`);
+        break;
+      }
+      case 'add_bwd': {
+        const [sa, sb] = addGradScales(q(node.inputs[0]).scale, q(node.inputs[1]).scale, q(node.outputs[0]).scale);
+        const gin = k.inputs[0];
+        if (k.attrs.toA) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sa)}, ${ptr(k.outputs[0])}, ${n(gin)});`);
+        if (k.attrs.toB) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sb)}, ${ptr(k.outputs[k.attrs.toA ? 1 : 0])}, ${n(gin)});`);
+        break;
+      }
+      case 'grad_acc':
+        call(`tt_grad_acc(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${ptr(k.outputs[0])}, ${n(k.inputs[0])});`);
+        break;
+      case 'conv_update_w': {
+        const c = conv(k.node);
+        const ch = k.attrs.channels as number;
+        wsRow = Math.max(wsRow, (isDepthwise(c.geom) ? 1 : ch) * c.geom.k * c.geom.k);
+        call(`tt_conv_update_w(${ptr(k.inputs[0])}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${ch}, &${c.weight}, ` +
+          `${c.scales}, &tt_sgd_weight, ${p(k.params[2])}, tt_row);`);
+        break;
+      }
+      case 'conv_grad_w': {
+        const c = conv(k.node);
+        call(`tt_conv_grad_w(${ptr(k.inputs[0])}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels as number}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'apply_update_w': {
+        const c = conv(k.node);
+        call(`tt_apply_update_w(${ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels as number}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${p(k.params[2])});`);
+        break;
+      }
+      case 'conv_update_b': {
+        const c = conv(k.node);
+        call(`tt_conv_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${c.scales}, ` +
+          `${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
+        break;
+      }
+      case 'conv_grad_b': {
+        const c = conv(k.node);
+        call(`tt_conv_grad_b(${ptr(k.inputs[0])}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${ptr(k.outputs[0])});`);
+        break;
+      }
+      case 'apply_update_b': {
+        const c = conv(k.node);
+        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
+        break;
+      }
+      case 'dw_pw_bwd': {
+        const pw = conv(k.node), dw = conv(k.attrs.dw as string);
+        const ch = k.attrs.channels as number;
+        const saved = ch > 0 ? ptr(k.inputs[2]) : 'NULL';
+        const gx = k.attrs.inputGrad ? ptr(k.outputs[0]) : 'NULL';
+        const scratch = ptr(k.outputs[k.outputs.length - 1]);
+        call(`tt_dw_pw_bwd(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${saved}, ${gx}, ${scratch}, &${dw.weight}, &${dw.geomSym}, ` +
+          `&${pw.weight}, &${pw.geomSym}, ${k.attrs.bias ? pw.bias : 'NULL'}, ${pw.scales}, ${pw.eff}, ${ch}, ${k.attrs.bias ? 1 : 0}, ` +
+          `${k.attrs.xZero as number}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_weight, &tt_sgd_bias, ` +
+          `${p(k.attrs.weightMomentum as string | null)}, ${p(k.attrs.biasMomentum as string | null)});`);
+        break;
+      }
+      default:
+        throw new Error(`export: kernel op "${(k as Kernel).op}" has no C implementation`);
+    }
+    for (const o of tracedOutputs(program, k)) {
+      const tt = t(o);
+      const bytes = tt.dtype === 'bit' ? Math.ceil(numel(tt.shape) / 8) : tt.bytes;
+      const rem = numel(tt.shape) % 8;
+      const last = tt.dtype === 'bit' && rem ? (1 << rem) - 1 : 0xff;
+      body.push(`  TT_TRACE(${cString(o)}, ${ptr(o)}, ${bytes}, 0x${last.toString(16)});`);
+    }
+  });
+
+  const sgd = (c: Hyper['weight']) => `{ ${f32Lit(c.lr)}, ${f32Lit(c.momentum)}, ${c.qas ? 1 : 0} }`;
+  const inputT = t(g.input);
+  const trainedDump = program.trainable.flatMap((tp) => {
+    const rows = [];
+    const convSym = [...syms.convs.values()].find((c) => c.node.inputs[1] === tp.param);
+    const data = convSym ? `tr_${cIdent(convSym.node.name)}` : syms.byName.get(tp.param)!;
+    rows.push(`  tt_trace_param(${cString(tp.param)}, ${convSym ? `${convSym.weight}.tr` : data}, ${tp.bytes});`);
+    if (tp.optimizer) rows.push(`  tt_trace_param(${cString(tp.optimizer)}, ${syms.byName.get(tp.optimizer)}, ${tp.elements * 4});`);
+    return rows;
+  });
+  const workspaceBytes = TILE * 4 + wsI8 + 4 * (wsF32 + wsRow + probs);
+
+  const header = `/* tt_step.h: the training step of ${g.name} (generated by TinyTrain Studio). */
+#ifndef TT_STEP_H
+#define TT_STEP_H
+#include <stdint.h>
+
+#define TT_ARENA_BYTES ${program.arenaBytes}
+#define TT_INPUT_BYTES ${inputT.bytes}
+#define TT_CLASSES ${numel(g.tensors[g.logits].shape)}
+
+/* One training step (forward, backward, in-place updates) on one int8 image (C x H x W); returns the
+ * loss. input NULL: the image is already in tt_input() (a sensor may write it there directly). */
+float tt_step(const int8_t *input, int32_t label);
+/* The arena's input tensor (TT_INPUT_BYTES bytes). */
+int8_t *tt_input(void);
+/* The logits of the last step (float32; dequantized for an int8 head). */
+void tt_logits(float *out);
+#ifdef TT_DEBUG
+/* Host debug builds: prints a hash of every trained parameter (and momentum buffer). */
+void tt_dump_params(void);
+#endif
+#endif
+`;
+  const lq = g.tensors[g.logits].q;
+  const source = `/* tt_step.c: the training step of ${g.name} (generated by TinyTrain Studio).
+ * ${program.kernels.length} kernels over one ${program.arenaBytes}-byte arena at the planned offsets. */
+#include <string.h>
+#include "tt_kernels.h"
+#include "tt_params.h"
+#include "tt_step.h"
+
+static uint8_t tt_arena[TT_ARENA_BYTES] __attribute__((aligned(8)));
+#define A_I8(o) ((int8_t *)(void *)(tt_arena + (o)))
+#define A_U8(o) (tt_arena + (o))
+#define A_I32(o) ((int32_t *)(void *)(tt_arena + (o)))
+#define A_F32(o) ((float *)(void *)(tt_arena + (o)))
+
+/* Kernel workspaces (outside the arena: ${workspaceBytes} bytes). */
+static int32_t tt_tile[${TILE}];
+static int8_t tt_wgather[${wsI8}];
+static float tt_fwork[${wsF32}];
+static float tt_row[${wsRow}];
+static float tt_probs[${probs}];
+static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
+
+/* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off. */
+static const tt_sgd tt_sgd_weight = ${sgd(hyper.weight)};
+static const tt_sgd tt_sgd_bias = ${sgd(hyper.bias)};
+static const tt_sgd tt_sgd_head = ${sgd(hyper.head)};
+
+${statics.join('\n')}
+
+#ifdef TT_DEBUG
+#include <stdio.h>
+static int tt_step_no = -1;
+static uint32_t tt_fnv(const uint8_t *p, int n, uint32_t last) {
+  uint32_t h = 0x811c9dc5u;
+  for (int i = 0; i < n; i++) {
+    h ^= (i == n - 1) ? (p[i] & last) : p[i];
+    h *= 0x01000193u;
+  }
+  return h;
+}
+#define TT_TRACE(name, p, n, last) printf("T %d %s %08x\\n", tt_step_no, name, (unsigned)tt_fnv((const uint8_t *)(p), n, last))
+static void tt_trace_param(const char *name, const void *p, int n) {
+  printf("P %d %s %08x\\n", tt_step_no, name, (unsigned)tt_fnv((const uint8_t *)p, n, 0xff));
+}
+void tt_dump_params(void) {
+${trainedDump.join('\n')}
+}
+#else
+#define TT_TRACE(name, p, n, last) ((void)0)
+#endif
+
+float tt_step(const int8_t *input, int32_t label) {
+#ifdef TT_DEBUG
+  tt_step_no++;
+#endif
+  if (input) memcpy(${ptr(g.input)}, input, ${inputT.bytes});
+  ${ptr(g.label!)}[0] = label;
+${body.join('\n')}
+  return ${ptr(g.loss!)}[0];
+}
+
+int8_t *tt_input(void) {
+  return ${ptr(g.input)};
+}
+
+void tt_logits(float *out) {
+  for (int i = 0; i < TT_CLASSES; i++) out[i] = ${lq ? `(float)(${ptr(g.logits)}[i] - ${lq.zeroPoint}) * ${f32Lit(lq.scale)}` : `${ptr(g.logits)}[i]`};
+}
+`;
+  return { header, source, workspaceBytes };
+}

@@ -1,0 +1,206 @@
+/**
+ * The int8 forward kernels of conv2d (semantics in conv2d.ts), shared by both executors and the fused
+ * row-by-row stage. Three shapes get their own loops, because they are where the time goes:
+ * pointwise (a whole plane per input channel, sequential reads), depthwise (one channel plane at a
+ * time, which also lets it write over its own input) and anything else (row by row, taps clipped to
+ * the image instead of tested one by one). Integer accumulation is exact, so every path gives the
+ * same values as the plain definition; the requantization is the one of quant/arith.ts.
+ */
+import type { TypedArray } from '../ir/tensor.ts';
+import { requantizeUnclamped } from '../quant/arith.ts';
+import { setMaskBit } from './grad-kernels.ts';
+
+const f32 = Math.fround;
+
+/** Everything a conv kernel needs to know about shapes. */
+export interface ConvGeom {
+  cin: number; h: number; w: number;
+  cout: number; ho: number; wo: number;
+  /** Input channels per group (1 for depthwise). */
+  cpg: number;
+  k: number; stride: number; pad: number; groups: number;
+}
+
+export const isDepthwise = (c: ConvGeom) => c.groups > 1 && c.groups === c.cin && c.cout === c.cin;
+const isPointwise = (c: ConvGeom) => c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1;
+
+/** Where the rows of a tensor live: a whole C x H x W tensor, or a ring of `rows` rows per channel. */
+export interface RowSource {
+  data: Int8Array;
+  /** Elements from one channel to the next. */
+  channelStride: number;
+  /** Offset of row `y` within a channel. */
+  rowOffset(y: number): number;
+}
+
+export function wholeRows(data: Int8Array, h: number, w: number): RowSource {
+  return { data, channelStride: h * w, rowOffset: (y) => y * w };
+}
+
+export function ringRows(data: Int8Array, rows: number, w: number): RowSource {
+  return { data, channelStride: rows * w, rowOffset: (y) => (y % rows) * w };
+}
+
+// Workspaces reused across calls (kernels run one at a time in a thread).
+let ws16 = new Int16Array(0);
+let ws32 = new Int32Array(0);
+let wsRow = new Int32Array(0);
+let wsPlane = new Float32Array(0);
+const i16 = (n: number) => (ws16.length < n ? (ws16 = new Int16Array(n)) : ws16);
+const i32 = (n: number) => (ws32.length < n ? (ws32 = new Int32Array(n)) : ws32);
+const rowOffs = (n: number) => (wsRow.length < n ? (wsRow = new Int32Array(n)) : wsRow);
+const plane = (n: number) => (wsPlane.length < n ? (wsPlane = new Float32Array(n)) : wsPlane);
+
+/** Requantize, record the clamp mask bit, clamp and store one output value. */
+function emit(y: TypedArray, i: number, acc: number, scale: number, zero: number, round: boolean, mask: Uint8Array | undefined, mi: number): void {
+  const v = round ? requantizeUnclamped(acc, scale, zero) : f32(f32(acc) * scale) + zero;
+  if (mask) setMaskBit(mask, mi, v >= -128 && v <= 127);
+  y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
+}
+
+/**
+ * The whole int8 convolution. `mask` (optional) receives the clamp mask the backward pass needs;
+ * `round = false` is float mode (the same function without rounding, for gradient checks). A
+ * depthwise conv may run in place (y over x): each channel goes through a workspace first.
+ */
+export function convInt8(
+  x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true,
+): void {
+  // Float mode holds fractional activations: only the plain-number path keeps them (and never runs in place).
+  if (round && isDepthwise(c)) {
+    const howo = c.ho * c.wo;
+    const tmp = plane(howo);
+    for (let ch = 0; ch < c.cout; ch++) {
+      depthwisePlane(x, ch * c.h * c.w, xZero, w, bias[ch], eff[ch], yZero, c, ch, tmp);
+      for (let p = 0, i = ch * howo; p < howo; p++, i++) emit(y, i, tmp[p], eff[ch], yZero, round, mask, i);
+    }
+    return;
+  }
+  if (round && isPointwise(c)) {
+    pointwisePlanes(x, xZero, w, bias, eff, y, yZero, c, mask, round);
+    return;
+  }
+  const src = wholeRows(x, c.h, c.w);
+  for (let oy = 0; oy < c.ho; oy++) genericRow(src, xZero, w, bias, eff, y, yZero, c, oy, oy * c.wo, c.ho * c.wo, mask, round);
+}
+
+/** One output row of a conv (all channels), reading rows from `x` and writing rows of `y`. */
+export function convRowInt8(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: RowSource, yZero: number, c: ConvGeom, oy: number): void {
+  const out = y.data, at = y.rowOffset(oy), cs = y.channelStride;
+  if (isPointwise(c)) pointwiseRow(x, xZero, w, bias, eff, out, at, cs, yZero, c, oy);
+  else if (isDepthwise(c)) depthwiseRow(x, xZero, w, bias, eff, out, at, cs, yZero, c, oy);
+  else genericRow(x, xZero, w, bias, eff, out, yZero, c, oy, at, cs, undefined, true);
+}
+
+function pointwisePlanes(x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: TypedArray, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
+  const hw = c.h * c.w, cin = c.cpg;
+  const xs = i16(cin * hw);
+  for (let i = 0; i < cin * hw; i++) xs[i] = x[i] - xZero;
+  const acc = i32(hw);
+  for (let oc = 0; oc < c.cout; oc++) {
+    acc.fill(bias[oc], 0, hw);
+    for (let ic = 0; ic < cin; ic++) {
+      const wv = w[oc * cin + ic];
+      if (wv === 0) continue;
+      for (let p = 0, xi = ic * hw; p < hw; p++, xi++) acc[p] += xs[xi] * wv;
+    }
+    for (let p = 0, i = oc * hw; p < hw; p++, i++) emit(y, i, acc[p], eff[oc], yZero, round, mask, i);
+  }
+}
+
+function pointwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
+  const wo = c.wo, cin = c.cpg;
+  const xs = i16(cin * wo);
+  const xr = x.rowOffset(oy);
+  for (let ic = 0; ic < cin; ic++) {
+    const base = ic * x.channelStride + xr;
+    for (let ox = 0; ox < wo; ox++) xs[ic * wo + ox] = x.data[base + ox] - xZero;
+  }
+  const acc = i32(wo);
+  for (let oc = 0; oc < c.cout; oc++) {
+    acc.fill(bias[oc], 0, wo);
+    for (let ic = 0; ic < cin; ic++) {
+      const wv = w[oc * cin + ic];
+      if (wv === 0) continue;
+      for (let ox = 0, xi = ic * wo; ox < wo; ox++, xi++) acc[ox] += xs[xi] * wv;
+    }
+    for (let ox = 0; ox < wo; ox++) emit(out, oc * cs + at + ox, acc[ox], eff[oc], yZero, true, undefined, 0);
+  }
+}
+
+/** A depthwise channel's accumulators (bias included) for the whole output plane, into out. */
+function depthwisePlane(x: Int8Array, xBase: number, xZero: number, w: Int8Array, b: number, _scale: number, _yZero: number,
+  c: ConvGeom, ch: number, out: Float32Array): void {
+  const { h, w: wd, ho, wo, k, stride, pad } = c;
+  const wBase = ch * k * k;
+  for (let oy = 0; oy < ho; oy++) {
+    const iy0 = oy * stride - pad;
+    const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
+    for (let ox = 0; ox < wo; ox++) {
+      const ix0 = ox * stride - pad;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      let acc = b;
+      for (let ky = kyLo; ky < kyHi; ky++) {
+        const xr = xBase + (iy0 + ky) * wd + ix0, wr = wBase + ky * k;
+        for (let kx = kxLo; kx < kxHi; kx++) acc += (x[xr + kx] - xZero) * w[wr + kx];
+      }
+      out[oy * wo + ox] = acc;
+    }
+  }
+}
+
+function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
+  const { h, w: wd, wo, k, stride, pad } = c;
+  const iy0 = oy * stride - pad;
+  const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
+  const offs = rowOffs(k);
+  for (let ky = kyLo; ky < kyHi; ky++) offs[ky] = x.rowOffset(iy0 + ky);
+  const data = x.data;
+  for (let ch = 0; ch < c.cout; ch++) {
+    const xBase = ch * x.channelStride, wBase = ch * k * k;
+    for (let ox = 0; ox < wo; ox++) {
+      const ix0 = ox * stride - pad;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      let acc = bias[ch];
+      for (let ky = kyLo; ky < kyHi; ky++) {
+        const xr = xBase + offs[ky] + ix0, wr = wBase + ky * k;
+        for (let kx = kxLo; kx < kxHi; kx++) acc += (data[xr + kx] - xZero) * w[wr + kx];
+      }
+      emit(out, ch * cs + at + ox, acc, eff[ch], yZero, true, undefined, 0);
+    }
+  }
+}
+
+/** Any conv, one output row: taps outside the image are clipped once per row and column. */
+function genericRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  out: TypedArray, yZero: number, c: ConvGeom, oy: number, at: number, cs: number, mask: Uint8Array | undefined, round: boolean): void {
+  const { h, w: wd, cout, wo, cpg, k, stride, pad } = c;
+  const coutPerGroup = cout / c.groups;
+  const iy0 = oy * stride - pad;
+  const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
+  const offs = rowOffs(k);
+  for (let ky = kyLo; ky < kyHi; ky++) offs[ky] = x.rowOffset(iy0 + ky);
+  const data = x.data;
+  for (let oc = 0; oc < cout; oc++) {
+    const g0 = Math.floor(oc / coutPerGroup) * cpg;
+    for (let ox = 0; ox < wo; ox++) {
+      const ix0 = ox * stride - pad;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      let acc = bias[oc];
+      for (let ic = 0; ic < cpg; ic++) {
+        const xBase = (g0 + ic) * x.channelStride + ix0, wBase = (oc * cpg + ic) * k * k;
+        for (let ky = kyLo; ky < kyHi; ky++) {
+          const xr = xBase + offs[ky], wr = wBase + ky * k;
+          for (let kx = kxLo; kx < kxHi; kx++) acc += (data[xr + kx] - xZero) * w[wr + kx];
+        }
+      }
+      const i = oc * cs + at + ox;
+      emit(out, i, acc, eff[oc], yZero, round, mask, i);
+    }
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * What the compiler generates for a scheme: the paper's mcunet-5fps 99kb scheme at 128x128 checked op by
+ * op (which convs update weights and biases, what is pruned, which activations are saved and masked), the
+ * program's well-formedness (every kernel reads only what exists by then), the memory report's
+ * arithmetic and budget messages, the head-only and int8-head cases, and that compiling is pure.
+ */
+import { describe, expect, it } from 'vitest';
+import { backboneConvs, type Graph } from '../ir/graph.ts';
+import { analyticMemory } from '../memory/analytic.ts';
+import { buildGraph } from '../models/build.ts';
+import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
+import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
+import { SchemeError, type Scheme } from '../train/scheme.ts';
+import { compileTraining, type CompileOptions, type TrainingProgram } from './compile.ts';
+import type { Kernel } from './types.ts';
+
+const KB = 1024;
+const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const convName = (i: number) => `conv${i}`;
+const mcunet = () => buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
+const scheme99 = () => builtinScheme('mcunet-5fps@99kb', 42)!;
+
+/**
+ * Nodes whose weight / bias a program updates. The fused depthwise+pw1 backward (dw_pw_bwd) updates its
+ * pw1's weight (attrs.channels > 0) and bias (attrs.bias) itself, so it counts like conv_update_w/b.
+ */
+function weightUpdates(p: TrainingProgram): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const k of p.kernels) {
+    if (k.op === 'conv_update_w' || k.op === 'conv_grad_w') m.set(k.node, k.attrs.channels as number);
+    if (k.op === 'dw_pw_bwd' && (k.attrs.channels as number) > 0) m.set(k.node, k.attrs.channels as number);
+  }
+  return m;
+}
+function biasUpdates(p: TrainingProgram): Set<string> {
+  return new Set(p.kernels.filter((k) => k.op === 'conv_update_b' || k.op === 'conv_grad_b' || (k.op === 'dw_pw_bwd' && k.attrs.bias)).map((k) => k.node));
+}
+const nodeIndex = (g: Graph) => new Map(g.nodes.map((n, i) => [n.name, i]));
+
+/** Every tensor a kernel reads was written by an earlier kernel, or is the image or the label. */
+function expectWellFormed(p: TrainingProgram, what: string): void {
+  const g = p.graph;
+  const written = new Set<string>([g.input, g.label!]);
+  const names = new Set<string>();
+  p.kernels.forEach((k: Kernel, i) => {
+    expect(names.has(k.name), `${what}: kernel name ${k.name} is unique`).toBe(false);
+    names.add(k.name);
+    for (const t of k.inputs) {
+      if (!written.has(t)) expect.fail(`${what}: kernel ${i} ${k.name} reads ${t} before any kernel writes it`);
+      expect(p.tensors[t], `${what}: ${k.name} reads ${t}, which is no program tensor`).toBeDefined();
+    }
+    for (const t of k.outputs) {
+      expect(p.tensors[t], `${what}: ${k.name} writes ${t}, which is no program tensor`).toBeDefined();
+      written.add(t);
+    }
+    for (const prm of k.params) expect(p.tensors[prm], `${what}: ${k.name} param ${prm} is no arena tensor`).toBeUndefined();
+  });
+}
+
+const OPTION_VARIANTS: CompileOptions[] = [{}, { fuseRows: false }, { inPlace: false }, { reorder: false }, { fuseBackward: false }];
+
+describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
+  const g = mcunet();
+  const p = compileTraining(g, scheme99(), { sramBudget: 100 * KB });
+  const idx = nodeIndex(g);
+  const first = idx.get('conv20')!;
+
+  it('updates the weights of exactly convs 21, 24, 27, 30, 36, 39, with the paper channel counts', () => {
+    const expected = [[21, 40], [24, 48], [27, 48], [30, 48], [36, 12], [39, 24]].map(([c, n]) => [convName(c), n]);
+    expect([...weightUpdates(p)].sort()).toEqual(expected.sort());
+    // Without the fused backward they are plain conv_update_w kernels.
+    const unfused = compileTraining(mcunet(), scheme99(), { fuseBackward: false });
+    const plain = unfused.kernels.filter((k) => k.op === 'conv_update_w').map((k) => [k.node, k.attrs.channels]);
+    expect(plain.sort()).toEqual(expected.sort());
+    expect(unfused.kernels.some((k) => k.op === 'dw_pw_bwd')).toBe(false);
+  });
+
+  it('updates the biases of exactly convs 20 to 41', () => {
+    expect([...biasUpdates(p)].sort()).toEqual(range(20, 41).map(convName).sort());
+  });
+
+  it('emits no backward or update kernel for any node in front of conv 20', () => {
+    const early = p.kernels.filter((k) => k.phase !== 'forward' && idx.get(k.node)! < first);
+    expect(early.map((k) => k.name)).toEqual([]);
+    // And the pruned list says why.
+    const c10 = p.pruned.filter((x) => x.node === 'conv10');
+    expect(c10.length).toBeGreaterThan(0);
+    for (const x of c10) expect(x.reason).toMatch(/in front of the first trained conv \(20\)/);
+  });
+
+  it('computes no input gradient for conv 20: nothing upstream trains', () => {
+    expect(p.kernels.filter((k) => k.node === 'conv20').map((k) => k.op).sort()).toEqual(['channel_scale', 'conv2d', 'conv_update_b', 'mask']);
+    expect(p.pruned).toContainEqual({ node: 'conv20', op: 'conv_bwd_x', reason: 'first trained conv: nothing upstream trains' });
+    // conv 20 is pw2 of block 6: the residual add passes no gradient to the frozen skip either.
+    const addBwd = p.kernels.find((k) => k.name === 'add_bwd:block6.add')!;
+    expect(addBwd.attrs).toMatchObject({ toA: false, toB: true });
+  });
+
+  it('keeps clamp masks only in the trained region, and one for every conv output there', () => {
+    const masks = Object.values(p.tensors).filter((t) => t.category === 'mask').map((t) => t.name);
+    const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n.name] as const)));
+    for (const m of masks) {
+      const of = m.replace(/^mask:/, '');
+      expect(idx.get(producer.get(of)!)!, `${m} belongs to the trained region`).toBeGreaterThanOrEqual(first);
+    }
+    for (const c of range(20, 41)) expect(masks).toContain(`mask:conv${c}.out`);
+    expect(masks).not.toContain('mask:conv19.out');
+  });
+
+  it('saves input slices for conv 36 (12 channels) and 39 (24 channels) only; ratio 1 keeps the whole input', () => {
+    const saves = p.kernels.filter((k) => k.op === 'save_slice').map((k) => [k.node, k.attrs.channels, k.inputs[0], p.tensors[k.outputs[0]].shape]);
+    expect(saves).toEqual([
+      ['conv36', 12, 'block11.out', [12, 4, 4]],
+      ['conv39', 24, 'block12.out', [24, 4, 4]],
+    ]);
+    for (const c of [21, 24, 27, 30]) {
+      const x = g.nodes.find((n) => n.name === convName(c))!.inputs[0];
+      expect(p.tensors[x].category, `conv${c}'s input ${x}`).toBe('saved');
+    }
+  });
+
+  it('saves exactly the activation bytes the analytic model counts', () => {
+    const saved = Object.values(p.tensors).filter((t) => t.category === 'saved').reduce((s, t) => s + t.bytes, 0);
+    expect(saved).toBe(analyticMemory(g, p.scheme).savedActivations);
+  });
+
+  it('is well formed: every kernel reads only tensors written before it', () => {
+    expectWellFormed(p, '99kb');
+  });
+
+  it('reports a breakdown that sums to the peak, and a clear message when it does not fit 100 KB', () => {
+    const r = p.report;
+    const sum = Object.values(r.breakdown).reduce((a, b) => a + b, 0);
+    expect(sum).toBe(r.peakSramBytes);
+    expect(r.breakdown.fragmentation).toBeGreaterThanOrEqual(0);
+    expect(r.peakSramBytes).toBeGreaterThan(100 * KB);
+    expect(r.sramFits).toBe(false);
+    expect(r.fits).toBe(false);
+    const fmt = (n: number) => n.toLocaleString('en-US');
+    const sram = r.messages.find((m) => m.startsWith('SRAM'));
+    expect(sram).toBeDefined();
+    expect(sram).toContain(`requested ${fmt(r.peakSramBytes)} bytes`);
+    expect(sram).toContain(`available ${fmt(100 * KB)}`);
+    expect(sram).toContain(`missing ${fmt(r.peakSramBytes - 100 * KB)}`);
+    expect(sram).toContain(r.peak.kernel);
+    expect(p.kernels[r.peak.step].name).toBe(r.peak.kernel);
+  });
+
+  it('keeps Flash under 1 MB', () => {
+    expect(p.report.flashBytes).toBeLessThan(1024 * KB);
+    expect(p.report.flashFits).toBe(true);
+    const f = p.report.flashBreakdown;
+    expect(f.frozenWeights + f.scales + f.frozenBiases + f.trainedInitialValues + f.code).toBe(p.report.flashBytes);
+  });
+});
+
+describe('every built-in scheme', () => {
+  for (const model of ZOO_NAMES) {
+    it(`${model}: well formed in every option variant, report sums, saved bytes match the analytic model`, () => {
+      for (const name of builtinSchemeNames(model)) {
+        for (const opts of OPTION_VARIANTS) {
+          const g = buildGraph(zooArch(model), { resolution: 64, classes: 10 });
+          const p = compileTraining(g, builtinScheme(name, backboneConvs(g).length)!, opts);
+          const what = `${model} ${name} ${JSON.stringify(opts)}`;
+          expectWellFormed(p, what);
+          expect(Object.values(p.report.breakdown).reduce((a, b) => a + b, 0), what).toBe(p.report.peakSramBytes);
+          const saved = Object.values(p.tensors).filter((t) => t.category === 'saved').reduce((s, t) => s + t.bytes, 0);
+          expect(saved, what).toBe(analyticMemory(g, p.scheme).savedActivations);
+        }
+      }
+    });
+  }
+});
+
+describe('head-only and the int8 head', () => {
+  it('head-only has no backward kernel in the backbone at all', () => {
+    const g = mcunet();
+    const p = compileTraining(g, builtinScheme('head-only', 42)!);
+    const back = p.kernels.filter((k) => k.phase !== 'forward');
+    expect(back.map((k) => k.op).sort()).toEqual(['linear_update', 'softmax_ce_bwd']);
+    expect(Object.values(p.tensors).some((t) => t.category === 'mask' || t.category === 'saved')).toBe(false);
+    expectWellFormed(p, 'head-only');
+  });
+
+  it('an int8-head scheme compiles against a graph built with an int8 head, and trains the conv classifier', () => {
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10, head: 'int8' });
+    const scheme: Scheme = { ...scheme99(), head: 'int8' };
+    const p = compileTraining(g, scheme);
+    expectWellFormed(p, 'int8 head');
+    expect(p.kernels.some((k) => k.op === 'linear' || k.op === 'linear_update')).toBe(false);
+    expect(weightUpdates(p).get('classifier')).toBe(160);
+    expect(biasUpdates(p).has('classifier')).toBe(true);
+    expect(p.tensors['mask:classifier.out']?.category).toBe('mask');
+    expect(p.trainable.map((t) => t.param)).toEqual(expect.arrayContaining(['classifier.weight', 'classifier.bias']));
+  });
+
+  it('refuses a scheme whose head does not match the graph', () => {
+    const g = mcunet();
+    expect(() => compileTraining(g, { ...scheme99(), head: 'int8' })).toThrow(SchemeError);
+    expect(() => compileTraining(g, { ...scheme99(), head: 'int8' })).toThrow(/int8 head but the model was built with a float32 head/);
+  });
+});
+
+describe('compiling is pure', () => {
+  // The UI and the scheme search compile one graph under many schemes: the graph must not change.
+  it('leaves the forward graph untouched', () => {
+    const g = mcunet();
+    const before = JSON.stringify(g);
+    for (const name of ['mcunet-5fps@99kb', 'bias-only', 'head-only', 'last-12']) {
+      for (const opts of OPTION_VARIANTS) compileTraining(g, builtinScheme(name, 42)!, opts);
+    }
+    const changed = g.nodes.filter((n) => n.outputs.length !== 1).map((n) => `${n.name}: outputs ${JSON.stringify(n.outputs)}`);
+    expect(changed).toEqual([]);
+    expect(JSON.stringify(g)).toBe(before);
+  });
+
+  it('gives the same program when compiled twice', () => {
+    const g = mcunet();
+    // Serialised at once: kernels may share arrays with the graph, and a later compile must not change them.
+    const a = JSON.stringify(compileTraining(g, scheme99()).kernels);
+    const b = JSON.stringify(compileTraining(g, scheme99()).kernels);
+    const ka = JSON.parse(a) as Kernel[], kb = JSON.parse(b) as Kernel[];
+    const i = ka.findIndex((k, j) => JSON.stringify(k) !== JSON.stringify(kb[j]));
+    if (i >= 0) expect.fail(`kernel ${i} differs the second time: ${JSON.stringify(ka[i])} vs ${JSON.stringify(kb[i])}`);
+    expect(kb.length).toBe(ka.length);
+  });
+});

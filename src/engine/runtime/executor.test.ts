@@ -1,0 +1,190 @@
+/**
+ * The two executors of one training program must agree bit for bit: the arena executor (every tensor a
+ * view at its planned offset in one ArrayBuffer, as on the device) and the reference executor (a buffer
+ * per tensor). A wrong memory plan, a wrong alias or a kernel that breaks when run in place shows up as
+ * a difference. The schedule options (row fusion, in-place forward ops, update reordering, the fused
+ * depthwise/pw1 backward) change memory and the moment updates happen, never values, so every variant
+ * must also give the same parameters.
+ */
+import { describe, expect, it } from 'vitest';
+import { backboneConvs, type Graph, type ParamStore } from '../ir/graph.ts';
+import type { TypedArray } from '../ir/tensor.ts';
+import { buildGraph } from '../models/build.ts';
+import { syntheticParams } from '../models/synthetic.ts';
+import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
+import { compileTraining, type CompileOptions, type TrainingProgram } from '../program/compile.ts';
+import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
+import type { Scheme } from '../train/scheme.ts';
+import { mulberry32 } from '../util/random.ts';
+import { ArenaExecutor, optimizerState, runReference, type StepResult } from './executor.ts';
+import type { Hyper } from './kernels.ts';
+
+/** A reduced resolution keeps the suite fast; every stride-2 stage still has more than one row. */
+const RES = 48;
+/** The full update (every conv trains, the image itself is saved) is the costliest: a smaller image. */
+const RES_FULL = 32;
+const STEPS = 2;
+/** Learning rates large enough that a step changes many int8 weights (the defaults barely move them at batch 1). */
+const HYPER: Hyper = {
+  weight: { lr: 0.05, momentum: 0, qas: true },
+  bias: { lr: 0.02, momentum: 0, qas: true },
+  head: { lr: 0.01, momentum: 0, qas: false },
+};
+const HYPER_MOMENTUM: Hyper = {
+  weight: { ...HYPER.weight, momentum: 0.9 },
+  bias: { ...HYPER.bias, momentum: 0.9 },
+  head: { ...HYPER.head, momentum: 0.9 },
+};
+
+const VARIANTS: [string, CompileOptions][] = [
+  ['default', {}],
+  ['fuseRows: false', { fuseRows: false }],
+  ['inPlace: false', { inPlace: false }],
+  ['reorder: false', { reorder: false }],
+  ['fuseBackward: false', { fuseBackward: false }],
+];
+
+/** Distinct random images and labels, one per step. */
+function batches(g: Graph, n: number, seed: number): { input: Int8Array; label: number }[] {
+  const rand = mulberry32(seed);
+  const size = g.tensors[g.input].shape.reduce((a, b) => a * b, 1);
+  const classes = g.tensors[g.logits].shape[0];
+  return Array.from({ length: n }, () => ({
+    input: Int8Array.from({ length: size }, () => Math.floor(rand() * 256) - 128),
+    label: Math.floor(rand() * classes),
+  }));
+}
+
+const copyParams = (p: ParamStore): ParamStore => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice() as TypedArray]));
+
+/** First index where two arrays differ bit for bit (Object.is: -0 and 0 differ, NaN equals NaN), or -1. */
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/** Asserts two parameter stores are bit-identical, naming the first differing parameter and element. */
+function expectSameParams(a: ParamStore, b: ParamStore, what: string): void {
+  expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+  for (const name of Object.keys(a)) {
+    const i = firstDiff(a[name], b[name]);
+    if (i >= 0) expect.fail(`${what}: parameter ${name}[${i}] differs: ${a[name][i]} vs ${b[name][i]}`);
+  }
+}
+
+function expectSameStep(a: StepResult, b: StepResult, what: string): void {
+  if (!Object.is(a.loss, b.loss)) expect.fail(`${what}: loss ${a.loss} vs ${b.loss}`);
+  const i = firstDiff(a.logits, b.logits);
+  if (i >= 0) expect.fail(`${what}: logit ${i} differs: ${a.logits[i]} vs ${b.logits[i]}`);
+}
+
+interface Run {
+  params: ParamStore;
+  steps: StepResult[];
+}
+
+/** Runs the program for every batch in both executors and checks they agree after every step. */
+function runBoth(program: TrainingProgram, init: ParamStore, data: { input: Int8Array; label: number }[], hyper: Hyper, what: string): Run {
+  const arenaParams = copyParams(init);
+  const refParams = copyParams(init);
+  const arena = new ArenaExecutor(program, arenaParams, hyper);
+  const state = optimizerState(program);
+  const steps: StepResult[] = [];
+  data.forEach(({ input, label }, s) => {
+    const a = arena.step(input, label);
+    const r = runReference(program, refParams, input, label, { hyper, state });
+    expectSameStep(a, r, `${what}, step ${s}: arena vs reference`);
+    expectSameParams(arenaParams, refParams, `${what}, after step ${s}: arena vs reference`);
+    steps.push(a);
+  });
+  return { params: arenaParams, steps };
+}
+
+/** Elements of every parameter that the scheme does not train must keep their initial values. */
+function expectFrozenUntouched(program: TrainingProgram, init: ParamStore, after: ParamStore): void {
+  const g = program.graph;
+  const convs = new Map(backboneConvs(g).map((c) => [c.name, c]));
+  const trainedW = new Map(program.scheme.convs.map((u) => [u.node, u.channels]));
+  const trainedB = new Set(program.scheme.convs.filter((u) => u.bias).map((u) => u.node));
+  for (const [node, conv] of convs) {
+    const [w, b] = conv.inputs.slice(1, 3);
+    const [, cpg, k] = g.tensors[w].shape;
+    const n = trainedW.get(node) ?? 0;
+    const dw = conv.attrs.groups > 1;
+    for (let i = 0; i < init[w].length; i++) {
+      const oc = Math.floor(i / (cpg * k * k)), ic = Math.floor(i / (k * k)) % cpg;
+      const trained = dw ? oc < n : ic < n;
+      if (!trained && init[w][i] !== after[w][i]) expect.fail(`${w}[${i}] (oc ${oc}, ic ${ic}) changed but ${node} trains ${n} channels`);
+    }
+    if (!trainedB.has(node) && firstDiff(init[b], after[b]) >= 0) expect.fail(`${b} changed but ${node}'s bias is frozen`);
+  }
+}
+
+/** How many elements of the trained parameters a run changed (so the comparisons are not vacuous). */
+function changedElements(program: TrainingProgram, init: ParamStore, after: ParamStore): number {
+  let n = 0;
+  for (const t of program.trainable) for (let i = 0; i < init[t.param].length; i++) if (init[t.param][i] !== after[t.param][i]) n++;
+  return n;
+}
+
+/** Compiles the scheme in every schedule variant; checks arena = reference in each and the variants against each other. */
+function checkVariants(g: Graph, scheme: Scheme, init: ParamStore, data: { input: Int8Array; label: number }[], what: string): void {
+  let baseline: Run | null = null;
+  for (const [label, opts] of VARIANTS) {
+    const program = compileTraining(g, scheme, opts);
+    const run = runBoth(program, init, data, HYPER, `${what} (${label})`);
+    expectFrozenUntouched(program, init, run.params);
+    if (!baseline) {
+      baseline = run;
+      // The head always trains, so at least the classifier must move.
+      expect(changedElements(program, init, run.params)).toBeGreaterThan(0);
+      continue;
+    }
+    run.steps.forEach((s, i) => expectSameStep(s, baseline!.steps[i], `${what}: step ${i}, ${label} vs default`));
+    expectSameParams(run.params, baseline.params, `${what}: ${label} vs default`);
+  }
+}
+
+describe('arena executor equals reference executor, and schedule options do not change values', () => {
+  for (const model of ZOO_NAMES) {
+    for (const name of builtinSchemeNames(model).filter((s) => s !== 'full')) {
+      it(`${model} ${name}`, () => {
+        // A graph of its own per test: compiling must not depend on what was compiled before.
+        const g = buildGraph(zooArch(model), { resolution: RES, classes: 10 });
+        const scheme = builtinScheme(name, backboneConvs(g).length)!;
+        checkVariants(g, scheme, syntheticParams(g, 7), batches(g, STEPS, 11), `${model} ${name}`);
+      });
+    }
+    it(`${model} full (${RES_FULL}x${RES_FULL})`, () => {
+      const g = buildGraph(zooArch(model), { resolution: RES_FULL, classes: 10 });
+      checkVariants(g, builtinScheme('full', backboneConvs(g).length)!, syntheticParams(g, 7), batches(g, STEPS, 13), `${model} full`);
+    });
+  }
+});
+
+describe('momentum', () => {
+  // One paper scheme per model with momentum on: both executors keep their velocity across steps alike,
+  // and reordering the updates does not change them.
+  const PICK: Record<string, string> = { 'mcunet-5fps': 'mcunet-5fps@99kb', 'mbv2-w0.35': 'mbv2-w0.35@99kb', 'proxyless-w0.3': 'proxyless-w0.3@98kb' };
+  for (const model of ZOO_NAMES) {
+    it(`${model} ${PICK[model]} with momentum 0.9`, () => {
+      const g = buildGraph(zooArch(model), { resolution: RES, classes: 10 });
+      const convCount = backboneConvs(g).length;
+      const scheme: Scheme = { ...builtinScheme(PICK[model], convCount)!, momentum: true };
+      const init = syntheticParams(g, 5);
+      const data = batches(g, 3, 23);
+      const program = compileTraining(g, scheme);
+      expect(program.trainable.every((t) => t.optimizer)).toBe(true);
+      const withMomentum = runBoth(program, init, data, HYPER_MOMENTUM, `${model} momentum`);
+      for (const [label, opts] of VARIANTS.slice(1)) {
+        const other = runBoth(compileTraining(g, scheme, opts), init, data, HYPER_MOMENTUM, `${model} momentum, ${label}`);
+        expectSameParams(other.params, withMomentum.params, `${model} momentum: ${label} vs default`);
+      }
+      // Momentum is really in effect: the same steps without it end elsewhere.
+      const plain = runBoth(compileTraining(g, { ...scheme, momentum: false }), init, data, HYPER, `${model} no momentum`);
+      const differs = program.trainable.some((t) => firstDiff(plain.params[t.param], withMomentum.params[t.param]) >= 0);
+      expect(differs).toBe(true);
+    });
+  }
+});
