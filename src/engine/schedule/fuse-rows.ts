@@ -56,7 +56,36 @@ function frozenChains(graph: Graph, firstTrained: number | null): { convs: Node<
     if (chain.convs.every((c) => c.attrs.convIndex! < limit)) chains.push(chain);
     else break;
   }
-  return chains;
+  return mergeChains(graph, chains);
+}
+
+const bytesOf = (graph: Graph, t: string) => graph.tensors[t].shape.reduce((a, b) => a * b, 1);
+
+/** What a chain holds while it runs: its whole input and output, and its rings. */
+function chainPeak(graph: Graph, chain: { convs: Node<'conv2d'>[]; add: Node | null }): number {
+  const out = (chain.add ?? chain.convs[chain.convs.length - 1]).outputs[0];
+  return bytesOf(graph, chain.convs[0].inputs[0]) + bytesOf(graph, out) + chainLayout(graph, chain.convs, !!chain.add).bytes;
+}
+
+/**
+ * Joins a chain to the next when neither ends in a residual add (the kernel's add reads the chain's
+ * whole input) and the joined chain needs less than the larger of the two: the tensor between them
+ * becomes a one-row ring. E.g. mcunet-5fps's stem, block 0 and block 1 run as one chain.
+ */
+function mergeChains(graph: Graph, chains: { convs: Node<'conv2d'>[]; add: Node | null }[]): typeof chains {
+  const out: typeof chains = [];
+  for (const c of chains) {
+    const prev = out[out.length - 1];
+    if (prev && !prev.add && !c.add) {
+      const joined = { convs: [...prev.convs, ...c.convs], add: null };
+      if (chainPeak(graph, joined) < Math.max(chainPeak(graph, prev), chainPeak(graph, c))) {
+        out[out.length - 1] = joined;
+        continue;
+      }
+    }
+    out.push(c);
+  }
+  return out;
 }
 
 /** Replaces the frozen early stage's forward kernels by fused row kernels; returns the new list. */
