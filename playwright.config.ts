@@ -18,7 +18,8 @@ export default defineConfig({
   retries: 0,
   // The machine has 2 cores and the app trains in Web Workers.
   workers: CI ? 1 : 2,
-  reporter: CI ? [['list'], ['html', { open: 'never' }]] : [['list']],
+  // The JSON report feeds the closing "N passed, N failed" line of scripts/run-tests.mjs.
+  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }], ...(CI ? [['html', { open: 'never' }] as const] : [])],
   use: {
     browserName: 'chromium',
     baseURL: BASE_URL,
