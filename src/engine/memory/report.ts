@@ -68,12 +68,24 @@ export function memoryReport(
   graph: Graph, rs: ResolvedScheme, kernels: Kernel[], buffers: Buffer[], arenaBytes: number, strategy: string,
   trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number },
 ): MemoryReport {
-  const timeline: TimelineStep[] = kernels.map((k, step) => ({ step, kernel: k.name, op: k.op, node: k.node, phase: k.phase, live: {}, total: 0 }));
+  // Live bytes per step and category, from one difference array per category.
+  const steps = kernels.length;
+  const diff = new Map<Category, Float64Array>();
   for (const b of buffers) {
-    for (let s = b.start; s <= b.end; s++) {
-      const t = timeline[s];
-      t.live[b.category] = (t.live[b.category] ?? 0) + align(b.bytes);
-      t.total += align(b.bytes);
+    let d = diff.get(b.category);
+    if (!d) diff.set(b.category, (d = new Float64Array(steps + 1)));
+    d[b.start] += align(b.bytes);
+    d[b.end + 1] -= align(b.bytes);
+  }
+  const timeline: TimelineStep[] = kernels.map((k, step) => ({ step, kernel: k.name, op: k.op, node: k.node, phase: k.phase, live: {}, total: 0 }));
+  for (const [cat, d] of diff) {
+    let run = 0;
+    for (let s = 0; s < steps; s++) {
+      run += d[s];
+      if (run) {
+        timeline[s].live[cat] = run;
+        timeline[s].total += run;
+      }
     }
   }
   let peakStep = 0;

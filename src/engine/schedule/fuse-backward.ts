@@ -12,7 +12,7 @@ import { convGeom, isDepthwise } from '../ops/conv2d.ts';
 import type { Kernel, ProgramTensor } from '../program/types.ts';
 
 export function fuseExpansionBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
-  let out = kernels;
+  const out = kernels;
   const consumers = new Map<string, number>();
   const producer = new Map<string, Node>();
   for (const n of graph.nodes) {
@@ -20,7 +20,10 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
     for (const o of n.outputs) producer.set(o, n);
   }
   if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return out; // no fusion without reordering
-  let index = new Map(out.map((k, i) => [k.name, i]));
+  const index = new Map(out.map((k, i) => [k.name, i]));
+  // Fusions touch disjoint kernels, so they are found on the original list and applied in one pass.
+  const replace = new Map<number, Kernel>();
+  const drop = new Set<number>();
   for (const n of graph.nodes) {
     if (n.op !== 'conv2d') continue;
     const dw = n as Node<'conv2d'>;
@@ -54,9 +57,8 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
         xScale: graph.tensors[pw.inputs[0]].q!.scale, weightMomentum: pwW?.params[2] ?? null, biasMomentum: pwB?.params[2] ?? null,
       },
     };
-    const drop = new Set([bwdX, ...pwKernels.filter((i) => i >= 0)]);
-    out = out.flatMap((k, i) => (i === bwdX ? [fused] : drop.has(i) ? [] : [k]));
-    index = new Map(out.map((k, i) => [k.name, i]));
+    replace.set(bwdX, fused);
+    for (const i of pwKernels) if (i >= 0) drop.add(i);
   }
-  return out;
+  return out.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k]));
 }

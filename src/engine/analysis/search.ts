@@ -1,0 +1,226 @@
+/**
+ * Scheme search (the paper's Sec. 3.2): choose how many biases to train (the last k convs) and, for
+ * convs within them, a weight-update ratio, to maximise the summed accuracy gains measured by
+ * contribution analysis, under a memory budget. Memory comes from the real planner (peak SRAM of the
+ * compiled program, everything counted), memoised, with the exactly known trained-parameter bytes as
+ * a free lower bound that rejects most over-budget candidates without compiling them.
+ * Evolutionary search as in the paper; random search is its baseline.
+ */
+import { backboneConvs, type Graph } from '../ir/graph.ts';
+import { compileTraining } from '../program/compile.ts';
+import { RATIOS, type Scheme } from '../train/scheme.ts';
+import { mulberry32 } from '../util/random.ts';
+
+/** Gains in accuracy points, as contribution analysis measures them. */
+export interface GainTable {
+  /** biasGain[k]: updating the biases of the last k convs (measured k only; others interpolated). */
+  biasGain: Record<number, number>;
+  /** weightGain[conv][ratio]: updating that conv's weight at that ratio, on top of the biases. */
+  weightGain: Record<number, Partial<Record<number, number>>>;
+}
+
+export interface Candidate {
+  scheme: Scheme;
+  gain: number;
+  memory: number;
+  feasible: boolean;
+}
+
+export interface SearchResult {
+  best: Candidate | null;
+  evaluations: number;
+  compiles: number;
+  /** Feasible candidates no other beats on both gain and memory, by memory. */
+  front: Candidate[];
+  /** Set when no scheme fits the budget. */
+  message?: string;
+}
+
+export interface SearchOptions {
+  budgetBytes: number;
+  evaluations?: number;
+  population?: number;
+  seed?: number;
+  head?: 'float32' | 'int8';
+}
+
+const WEIGHT_RATIOS = RATIOS.filter((r) => r > 0);
+
+/** The bias gain at any k, linear between the measured points (0 at k = 0). */
+export function biasGainAt(t: GainTable, k: number): number {
+  const ks = [0, ...Object.keys(t.biasGain).map(Number)].sort((a, b) => a - b);
+  const val = (x: number) => (x === 0 ? (t.biasGain[0] ?? 0) : t.biasGain[x]);
+  if (k >= ks[ks.length - 1]) return val(ks[ks.length - 1]);
+  for (let i = 1; i < ks.length; i++) {
+    if (k <= ks[i]) return val(ks[i - 1]) + ((val(ks[i]) - val(ks[i - 1])) * (k - ks[i - 1])) / (ks[i] - ks[i - 1]);
+  }
+  return 0;
+}
+
+export function schemeGain(t: GainTable, s: Scheme): number {
+  let g = biasGainAt(t, s.nBias);
+  for (const [c, r] of Object.entries(s.weights)) g += t.weightGain[Number(c)]?.[r as number] ?? 0;
+  return g;
+}
+
+/** Peak SRAM of a scheme from the real planner, memoised, with a free lower bound. */
+export function plannerMemory(graph: Graph) {
+  const cache = new Map<string, number>();
+  const convs = backboneConvs(graph);
+  let compiles = 0;
+  // Trained bytes are exact without compiling: int8 weight slices and int32 biases held in SRAM.
+  const lowerBound = (s: Scheme) => {
+    let bytes = 0;
+    for (let i = convs.length - s.nBias; i < convs.length; i++) bytes += 4 * graph.tensors[convs[i].inputs[2]].shape[0];
+    for (const [c, r] of Object.entries(s.weights)) {
+      const [cout, cpg, k] = graph.tensors[convs[Number(c)].inputs[1]].shape;
+      const dw = convs[Number(c)].attrs.groups > 1;
+      const n = Math.floor((dw ? cout : cpg) * (r as number));
+      bytes += dw ? n * k * k : cout * n * k * k;
+    }
+    return bytes;
+  };
+  return {
+    lowerBound,
+    exact(s: Scheme): number {
+      const key = JSON.stringify([s.nBias, Object.entries(s.weights).sort()]);
+      let m = cache.get(key);
+      if (m === undefined) {
+        compiles++;
+        m = compileTraining(graph, s).report.peakSramBytes;
+        cache.set(key, m);
+      }
+      return m;
+    },
+    get compiles() {
+      return compiles;
+    },
+  };
+}
+
+interface Genome {
+  k: number;
+  ratios: Map<number, number>;
+}
+
+function toScheme(g: Genome, head: 'float32' | 'int8'): Scheme {
+  return { nBias: g.k, weights: Object.fromEntries([...g.ratios].sort((a, b) => a[0] - b[0])), head, momentum: false };
+}
+
+function paretoFront(cands: Candidate[]): Candidate[] {
+  const sorted = cands.filter((c) => c.feasible).sort((a, b) => a.memory - b.memory || b.gain - a.gain);
+  const front: Candidate[] = [];
+  for (const c of sorted) if (!front.length || c.gain > front[front.length - 1].gain) front.push(c);
+  return front;
+}
+
+function evaluator(graph: Graph, table: GainTable, opts: SearchOptions) {
+  const mem = plannerMemory(graph);
+  const seen = new Map<string, Candidate>();
+  let evaluations = 0;
+  const evaluate = (g: Genome): Candidate => {
+    const scheme = toScheme(g, opts.head ?? 'float32');
+    const key = JSON.stringify(scheme);
+    const hit = seen.get(key);
+    if (hit) return hit;
+    evaluations++;
+    const gain = schemeGain(table, scheme);
+    const lb = mem.lowerBound(scheme);
+    const memory = lb > opts.budgetBytes ? lb : mem.exact(scheme);
+    const c: Candidate = { scheme, gain, memory, feasible: memory <= opts.budgetBytes };
+    seen.set(key, c);
+    return c;
+  };
+  return {
+    evaluate, mem, seen,
+    get evaluations() {
+      return evaluations;
+    },
+  };
+}
+
+function result(ev: ReturnType<typeof evaluator>, budget: number): SearchResult {
+  const all = [...ev.seen.values()];
+  const feasible = all.filter((c) => c.feasible);
+  const best = feasible.reduce<Candidate | null>((b, c) => (!b || c.gain > b.gain || (c.gain === b.gain && c.memory < b.memory) ? c : b), null);
+  const out: SearchResult = { best, evaluations: ev.evaluations, compiles: ev.mem.compiles, front: paretoFront(all) };
+  if (!best) {
+    const least = all.reduce((m, c) => Math.min(m, c.memory), Infinity);
+    out.message = `no scheme fits ${(budget / 1024).toFixed(1)} KB: the smallest one tried needs ${(least / 1024).toFixed(1)} KB`;
+  }
+  return out;
+}
+
+function randomGenome(rand: () => number, n: number, ks: number[]): Genome {
+  const k = ks[Math.floor(rand() * ks.length)];
+  const ratios = new Map<number, number>();
+  for (let i = n - k; i < n; i++) if (rand() < 0.15) ratios.set(i, WEIGHT_RATIOS[Math.floor(rand() * WEIGHT_RATIOS.length)]);
+  return { k, ratios };
+}
+
+/** Search space: the measured k values and the convs that have weight gains. */
+function space(graph: Graph, table: GainTable) {
+  const n = backboneConvs(graph).length;
+  const ks = [0, ...Object.keys(table.biasGain).map(Number)].filter((k, i, a) => k <= n && a.indexOf(k) === i).sort((a, b) => a - b);
+  return { n, ks };
+}
+
+export function randomSearch(graph: Graph, table: GainTable, opts: SearchOptions): SearchResult {
+  const rand = mulberry32(opts.seed ?? 1);
+  const { n, ks } = space(graph, table);
+  const ev = evaluator(graph, table, opts);
+  const budget = opts.evaluations ?? 1000;
+  for (let i = 0; ev.evaluations < budget && i < budget * 20; i++) ev.evaluate(randomGenome(rand, n, ks));
+  return result(ev, opts.budgetBytes);
+}
+
+/**
+ * Evolutionary search: a population of schemes; each generation keeps the fittest quarter, and fills
+ * the rest with children (crossover of two tournament-picked parents, then mutation of k or one
+ * conv's ratio). Over-budget schemes rank below every feasible one, the closer to the budget the better.
+ */
+export function evolutionarySearch(graph: Graph, table: GainTable, opts: SearchOptions): SearchResult {
+  const rand = mulberry32(opts.seed ?? 1);
+  const { n, ks } = space(graph, table);
+  const ev = evaluator(graph, table, opts);
+  const size = opts.population ?? 40;
+  const budget = opts.evaluations ?? 1000;
+  const fitness = (c: Candidate) => (c.feasible ? c.gain : -1e6 - (c.memory - opts.budgetBytes) / 1024);
+  const genomes = new Map<Candidate, Genome>();
+  const add = (g: Genome) => {
+    const c = ev.evaluate(g);
+    genomes.set(c, g);
+    return c;
+  };
+  // Start from the smallest schemes too, so a feasible one exists from the first generation.
+  let pop: Candidate[] = [add({ k: 0, ratios: new Map() }), ...Array.from({ length: size - 1 }, () => add(randomGenome(rand, n, ks)))];
+  const pick = () => {
+    const a = pop[Math.floor(rand() * pop.length)], b = pop[Math.floor(rand() * pop.length)];
+    return genomes.get(fitness(a) >= fitness(b) ? a : b)!;
+  };
+  for (let gen = 0; ev.evaluations < budget && gen < budget; gen++) {
+    pop.sort((a, b) => fitness(b) - fitness(a));
+    const next = pop.slice(0, Math.max(2, size >> 2));
+    while (next.length < size) {
+      const a = pick(), b = pick();
+      const k = rand() < 0.5 ? a.k : b.k;
+      const ratios = new Map<number, number>();
+      for (let i = n - k; i < n; i++) {
+        const r = (rand() < 0.5 ? a : b).ratios.get(i);
+        if (r) ratios.set(i, r);
+      }
+      const child: Genome = { k, ratios };
+      if (rand() < 0.3) child.k = ks[Math.min(ks.length - 1, Math.max(0, ks.indexOf(k) + (rand() < 0.5 ? -1 : 1)))];
+      if (rand() < 0.8 && child.k > 0) {
+        const i = n - 1 - Math.floor(rand() * child.k);
+        const r = RATIOS[Math.floor(rand() * RATIOS.length)];
+        if (r === 0) child.ratios.delete(i);
+        else child.ratios.set(i, r);
+      }
+      for (const i of [...child.ratios.keys()]) if (i < n - child.k) child.ratios.delete(i);
+      next.push(add(child));
+    }
+    pop = next;
+  }
+  return result(ev, opts.budgetBytes);
+}
