@@ -164,6 +164,18 @@ export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx
     return;
   }
   gx.fill(0, 0, c.cin * hw);
+  if (c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1) {
+    // Pointwise: the same sums in the same order as the general scatter, without per-tap bounds tests.
+    for (let oc = 0; oc < c.cout; oc++) {
+      const gBase = oc * hw;
+      for (let ic = 0; ic < c.cpg; ic++) {
+        const wv = w[oc * c.cpg + ic];
+        if (wv === 0) continue;
+        for (let p = 0, i = ic * hw; p < hw; p++, i++) gx[i] = f32(gx[i] + f32(g[gBase + p] * wv));
+      }
+    }
+    return;
+  }
   const coutPerGroup = c.cout / c.groups;
   for (let oc = 0; oc < c.cout; oc++) {
     const g0 = Math.floor(oc / coutPerGroup) * c.cpg;
@@ -207,6 +219,14 @@ export function convWeightGradRow(x: Int8Array, xZero: number, g: Float32Array, 
   const { h, w: wd, ho, wo, k, stride, pad } = c;
   const hw = h * wd, howo = ho * wo;
   const dw = isDepthwise(c);
+  if (k === 1 && stride === 1 && pad === 0 && !dw) {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let p = 0, gi = oc * howo, xi = j * hw; p < howo; p++, gi++, xi++) acc = f32(acc + f32(g[gi] * (x[xi] - xZero)));
+      out[j] = acc;
+    }
+    return;
+  }
   const channels = dw ? 1 : n;
   for (let j = 0; j < channels; j++) {
     const xBase = (dw ? oc : j) * hw;

@@ -52,7 +52,15 @@ function frozenChains(graph: Graph, firstTrained: number | null): { convs: Node<
       byBlock.get((n as Node<'add'>).attrs.block)!.add = n;
     }
   }
-  for (const chain of byBlock.values()) {
+  // The chain kernel's residual add reads the chain's input as the skip, so a block with an add
+  // must start its own chain: the stem then runs alone.
+  const first = byBlock.get(0);
+  if (first?.add && first.convs[0].attrs.role === 'stem') {
+    byBlock.set(0, { convs: first.convs.slice(1), add: first.add });
+    if (first.convs[0].attrs.convIndex! < limit) chains.push({ convs: first.convs.slice(0, 1), add: null });
+    else return [];
+  }
+  for (const chain of [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!)) {
     if (chain.convs.every((c) => c.attrs.convIndex! < limit)) chains.push(chain);
     else break;
   }
@@ -75,6 +83,7 @@ function chainPeak(graph: Graph, chain: { convs: Node<'conv2d'>[]; add: Node | n
 function mergeChains(graph: Graph, chains: { convs: Node<'conv2d'>[]; add: Node | null }[]): typeof chains {
   const out: typeof chains = [];
   for (const c of chains) {
+    if (!c.convs.length) continue;
     const prev = out[out.length - 1];
     if (prev && !prev.add && !c.add) {
       const joined = { convs: [...prev.convs, ...c.convs], add: null };
