@@ -67,14 +67,16 @@ export function schemeGain(t: GainTable, s: Scheme): number {
 export function plannerMemory(graph: Graph) {
   const cache = new Map<string, number>();
   const convs = backboneConvs(graph);
+  const byIndex = new Map(convs.map((c) => [c.attrs.convIndex!, c]));
   let compiles = 0;
   // Trained bytes are exact without compiling: int8 weight slices and int32 biases held in SRAM.
   const lowerBound = (s: Scheme) => {
     let bytes = 0;
-    for (let i = convs.length - s.nBias; i < convs.length; i++) bytes += 4 * graph.tensors[convs[i].inputs[2]].shape[0];
+    for (const c of convs.slice(convs.length - s.nBias)) bytes += 4 * graph.tensors[c.inputs[2]].shape[0];
     for (const [c, r] of Object.entries(s.weights)) {
-      const [cout, cpg, k] = graph.tensors[convs[Number(c)].inputs[1]].shape;
-      const dw = convs[Number(c)].attrs.groups > 1;
+      const conv = byIndex.get(Number(c))!;
+      const [cout, cpg, k] = graph.tensors[conv.inputs[1]].shape;
+      const dw = conv.attrs.groups > 1;
       const n = Math.floor((dw ? cout : cpg) * (r as number));
       bytes += dw ? n * k * k : cout * n * k * k;
     }

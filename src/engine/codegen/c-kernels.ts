@@ -39,12 +39,13 @@ static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc
 
 /* One stage of a fused frozen block (conv_chain). */
 typedef struct { const tt_geom *g; const tt_weight *w; const int32_t *bias; const float *eff; int32_t xz, yz; } tt_stage;
-#define TT_CHAIN_MAX 4
+/* Stages of one chain at most (the generator checks). */
+#define TT_CHAIN_MAX 16
 typedef struct {
   int n;
-  tt_stage st[TT_CHAIN_MAX];
+  const tt_stage *st;
   /* Ring of the input of stage i + 1: byte offset in the scratch buffer and rows. */
-  int ring_off[TT_CHAIN_MAX - 1], ring_rows[TT_CHAIN_MAX - 1];
+  const int *ring_off, *ring_rows;
   /* Residual add of the block input and the last conv's row (add_row < 0: none). */
   int add_row;
   float sa, sb, sy;
@@ -54,9 +55,10 @@ typedef struct {
 /* Workspaces the generated step hands to the kernels (static, sized by the generator). */
 typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } tt_work;
 
+/* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. */
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
-  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws);
-void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch);
+  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
+void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch, void *wk, int wk_bytes);
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
   int8_t *y, float sy, int32_t zy, uint8_t *mask, int n);
 void tt_avgpool(const int8_t *x, int channels, int hw, int8_t *y);
@@ -70,7 +72,7 @@ void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, flo
 void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work);
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, void *wk, int wk_bytes);
 void tt_scale_into(const float *g, float alpha, float *out, int n);
 void tt_grad_acc(const float *a, const float *b, float *out, int n);
 void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, const tt_weight *w,
@@ -82,7 +84,7 @@ void tt_conv_grad_b(const float *g, int cout, int howo, float *out);
 void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
-  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB);
+  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
 
 #endif
 `;
@@ -116,13 +118,21 @@ static inline uint32_t tt_pkhbt(uint32_t lo, uint32_t hi) {
 }
 #else
 #define TT_DSP 0
+/* The same arithmetic in portable C (the host build checks these paths bit for bit). */
+static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) {
+  return acc + (int16_t)(a & 0xFFFFu) * (int16_t)(b & 0xFFFFu) + (int16_t)(a >> 16) * (int16_t)(b >> 16);
+}
 #endif
+
+/* Two int16 values as one word (low half first), the operand layout of SMLAD. */
+static inline uint32_t tt_pack16(int32_t lo, int32_t hi) {
+  return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
 
 /* round(acc * scale) + zero before the clamp, as requantizeUnclamped (float32, half to even). */
 static inline int32_t tt_requant(int32_t acc, float scale, int32_t zero) {
-  float r = rintf((float)acc * scale);
-  if (r > 1.0e6f) return 1000000;
-  if (r < -1.0e6f) return -1000000;
+  /* Far out-of-range values are clamped before the conversion (they saturate to int8 either way). */
+  const float r = fminf(fmaxf(rintf((float)acc * scale), -1.0e6f), 1.0e6f);
   return (int32_t)r + zero;
 }
 
@@ -184,10 +194,316 @@ static void tt_pw_tile(const int8_t *x, int hw, int32_t xz, const int8_t *wrow, 
   }
 }
 
+/*
+ * Pointwise fast path: activations transposed to pixel-major int16 pairs of channels (x - xz), weights
+ * as int16 pairs, and a 2 x 2 block (two output channels, two pixels) of SMLAD accumulators: eight
+ * multiply-accumulates per four loads. Integer sums, so the same values as the plain loop.
+ * X: np pixels x cp2 words; W: two rows of cp2 words.
+ */
+static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+  for (int i = 0; i < cp2; i++) {
+    const int8_t *a = x + 2 * i * cstride + p0;
+    const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
+    for (int p = 0; p < np; p++) X[p * cp2 + i] = tt_pack16(a[p] - xz, b ? b[p] - xz : 0);
+  }
+}
+
+static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t *W, int cp2) {
+  /* Row oc: n trained input channels, then cpg - n frozen ones (tt_wrow's layout for k = 1). */
+  const int n = w->n, cpg = g->cpg;
+  const int8_t *tr = w->tr ? w->tr + oc * n : NULL, *fz = w->fz ? w->fz + oc * (cpg - n) - n : NULL;
+  for (int i = 0; i < cp2; i++) {
+    const int a = 2 * i, b = 2 * i + 1;
+    const int32_t lo = a < n ? tr[a] : fz[a];
+    const int32_t hi = b >= cpg ? 0 : b < n ? tr[b] : fz[b];
+    W[i] = tt_pack16(lo, hi);
+  }
+}
+
+static inline int32_t tt_dot16(const uint32_t *a, const uint32_t *b, int n, int32_t acc) {
+  for (int i = 0; i < n; i++) acc = tt_smlad(a[i], b[i], acc);
+  return acc;
+}
+
+/* Output channels [oc0, oc1) for pixels [0, np): y[oc * ystride + yoff + p], mask bit at the same index. */
+static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, const tt_geom *g, int oc0, int oc1,
+  const int32_t *bias, const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, uint32_t *W, const uint32_t *Wall) {
+  int oc = oc0;
+  for (; oc + 1 < oc1; oc += 2) {
+    const uint32_t *w0 = Wall ? Wall + oc * cp2 : W, *w1 = w0 + cp2;
+    if (!Wall) {
+      tt_pw_build_w(w, g, oc, W, cp2);
+      tt_pw_build_w(w, g, oc + 1, W + cp2, cp2);
+    }
+    const float s0 = eff[oc], s1 = eff[oc + 1];
+    int8_t *y0 = y + oc * ystride + yoff, *y1 = y0 + ystride;
+    const int i0 = oc * ystride + yoff, i1 = i0 + ystride;
+    int p = 0;
+    for (; p + 1 < np; p += 2) {
+      const uint32_t *x0 = X + p * cp2, *x1 = x0 + cp2;
+      int32_t a00 = bias[oc], a01 = bias[oc], a10 = bias[oc + 1], a11 = bias[oc + 1];
+      /* x1 = x0 + cp2 and w1 = w0 + cp2: two pointers and one offset keep everything in registers. */
+      const uint32_t *xp = x0, *wp = w0, *const xe = x0 + cp2;
+      (void)x1;
+      (void)w1;
+      while (xp < xe) {
+        const uint32_t xa = xp[0], xb = xp[cp2], wa = wp[0], wb = wp[cp2];
+        xp++;
+        wp++;
+        a00 = tt_smlad(xa, wa, a00);
+        a01 = tt_smlad(xb, wa, a01);
+        a10 = tt_smlad(xa, wb, a10);
+        a11 = tt_smlad(xb, wb, a11);
+      }
+      if (mask) {
+        tt_store(y, i0 + p, tt_requant(a00, s0, yz), mask);
+        tt_store(y, i0 + p + 1, tt_requant(a01, s0, yz), mask);
+        tt_store(y, i1 + p, tt_requant(a10, s1, yz), mask);
+        tt_store(y, i1 + p + 1, tt_requant(a11, s1, yz), mask);
+      } else {
+        y0[p] = tt_clamp8(tt_requant(a00, s0, yz));
+        y0[p + 1] = tt_clamp8(tt_requant(a01, s0, yz));
+        y1[p] = tt_clamp8(tt_requant(a10, s1, yz));
+        y1[p + 1] = tt_clamp8(tt_requant(a11, s1, yz));
+      }
+    }
+    for (; p < np; p++) {
+      tt_store(y, i0 + p, tt_requant(tt_dot16(X + p * cp2, w0, cp2, bias[oc]), s0, yz), mask);
+      tt_store(y, i1 + p, tt_requant(tt_dot16(X + p * cp2, w1, cp2, bias[oc + 1]), s1, yz), mask);
+    }
+  }
+  for (; oc < oc1; oc++) {
+    const uint32_t *w0 = Wall ? Wall + oc * cp2 : W;
+    if (!Wall) tt_pw_build_w(w, g, oc, W, cp2);
+    for (int p = 0; p < np; p++) tt_store(y, oc * ystride + yoff + p, tt_requant(tt_dot16(X + p * cp2, w0, cp2, bias[oc]), eff[oc], yz), mask);
+  }
+}
+
+/* The fast pointwise conv over pixels [0, n) of planar x (channel stride cstride); Wall: the weights
+ * already packed (cout x cp2 words) or NULL. Returns 0 (nothing done) when the workspace is too small. */
+static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_weight *w, const tt_geom *g, const int32_t *bias,
+  const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, const uint32_t *Wall, void *wk, int wk_bytes) {
+  const int cp2 = (g->cpg + 1) / 2;
+  uint32_t *free = (uint32_t *)wk, *Wpair = NULL;
+  int words = wk ? wk_bytes / 4 : 0;
+  if (!Wall) {
+    if (words >= g->cout * cp2 + cp2 * (n < 8 ? n : 8)) {
+      /* Pack every output channel's weights once for all tiles. */
+      for (int oc = 0; oc < g->cout; oc++) tt_pw_build_w(w, g, oc, free + oc * cp2, cp2);
+      Wall = free;
+      free += g->cout * cp2;
+      words -= g->cout * cp2;
+    } else {
+      if (words < 3 * cp2) return 0;
+      Wpair = free;
+      free += 2 * cp2;
+      words -= 2 * cp2;
+    }
+  }
+  int tile = words / cp2;
+  if (tile > n) tile = n;
+  if (tile < 1) return 0;
+  for (int p0 = 0; p0 < n; p0 += tile) {
+    const int np = n - p0 < tile ? n - p0 : tile;
+    tt_pw_build_x(x, cstride, p0, np, g->cpg, xz, free, cp2);
+    tt_pw_block(free, np, cp2, w, g, 0, g->cout, bias, eff, yz, y, ystride, yoff + p0, mask, Wpair, Wall);
+  }
+  return 1;
+}
+
+/* Depthwise (and any single-group-per-channel) row fast path: taps clipped per row, the zero point
+ * folded into the interior pixels' sums (sum (x - xz) w = sum x w - xz sum w). */
+static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
+  int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad;
+  const int iy0 = oy * stride - pad;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  const int8_t *rows[16];
+  int32_t sumw = 0;
+  for (int ky = ky0; ky < ky1; ky++) {
+    rows[ky] = xc + rowoff(rs, iy0 + ky);
+    for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+  }
+  const int32_t base = bias - xz * sumw;
+  /* Interior: ox with 0 <= ox * stride - pad and ox * stride - pad + k <= wd. */
+  int oxa = (pad + stride - 1) / stride, oxb = wd - k + pad < 0 ? 0 : (wd - k + pad) / stride + 1;
+  if (oxb > wo) oxb = wo;
+  if (oxa > oxb) oxa = oxb;
+  if (k == 3 && ky0 == 0 && ky1 == 3 && oxa < oxb) {
+    /* 3 x 3 with all three rows inside: weights in registers, the interior without tests. */
+    const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4], w5 = wr[5], w6 = wr[6], w7 = wr[7], w8 = wr[8];
+    const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
+    for (int ox = oxa; ox < oxb; ox++) {
+      const int ix = ox * stride - pad;
+      const int32_t acc = base + r0[ix] * w0 + r0[ix + 1] * w1 + r0[ix + 2] * w2 + r1[ix] * w3 + r1[ix + 1] * w4 + r1[ix + 2] * w5 +
+        r2[ix] * w6 + r2[ix + 1] * w7 + r2[ix + 2] * w8;
+      const int32_t v = tt_requant(acc, scale, yz);
+      if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
+      yr[ox] = tt_clamp8(v);
+    }
+  }
+  for (int ox = 0; ox < wo; ox++) {
+    if (k == 3 && ky0 == 0 && ky1 == 3 && ox == oxa && oxa < oxb) ox = oxb;
+    if (ox >= wo) break;
+    const int ix0 = ox * stride - pad;
+    int32_t acc;
+    if (ox >= oxa && ox < oxb) {
+      acc = base;
+      if (k == 3) {
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 3;
+          acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2];
+        }
+      } else {
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * k;
+          for (int kx = 0; kx < k; kx++) acc += r[kx] * wk[kx];
+        }
+      }
+    } else {
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + k > wd ? wd - ix0 : k;
+      acc = bias;
+      for (int ky = ky0; ky < ky1; ky++) {
+        const int8_t *r = rows[ky] + ix0, *wk = wr + ky * k;
+        for (int kx = kx0; kx < kx1; kx++) acc += (r[kx] - xz) * wk[kx];
+      }
+    }
+    const int32_t v = tt_requant(acc, scale, yz);
+    if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
+    yr[ox] = tt_clamp8(v);
+  }
+}
+
+/* Any other conv (e.g. the stem), one output row of one output channel: interior pixels without
+ * per-tap tests, the zero point folded in as in tt_dw_row. */
+static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *, int), const void *rs, const tt_weight *w,
+  const tt_geom *g, int oc, int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
+  const int g0 = (oc / (g->cout / g->groups)) * cpg;
+  const int iy0 = oy * stride - pad;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  int32_t sumw = 0;
+  for (int ic = 0; ic < cpg; ic++) {
+    const int8_t *wr = tt_wrow(w, g, oc, ic);
+    for (int ky = ky0; ky < ky1; ky++) for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+  }
+  const int32_t base = bias - xz * sumw;
+  int oxa = (pad + stride - 1) / stride, oxb = wd - k + pad < 0 ? 0 : (wd - k + pad) / stride + 1;
+  if (oxb > wo) oxb = wo;
+  if (oxa > oxb) oxa = oxb;
+  /* Row pointers and filters of every (input channel, valid tap row), once per output row. */
+  static const int8_t *rp[64];
+  static const int8_t *wp[64];
+  int nr = 0;
+  if (cpg * k <= 64) {
+    for (int ic = 0; ic < cpg; ic++) {
+      const int8_t *xc = x + (g0 + ic) * cstride;
+      const int8_t *wr = tt_wrow(w, g, oc, ic);
+      for (int ky = ky0; ky < ky1; ky++) {
+        rp[nr] = xc + rowoff(rs, iy0 + ky);
+        wp[nr++] = wr + ky * k;
+      }
+    }
+  }
+  for (int ox = 0; ox < wo; ox++) {
+    const int ix0 = ox * stride - pad;
+    const int interior = ox >= oxa && ox < oxb;
+    int32_t acc;
+    if (interior && cpg * k <= 64) {
+      acc = base;
+      if (k == 3) {
+        for (int r = 0; r < nr; r++) {
+          const int8_t *xr = rp[r] + ix0, *wk = wp[r];
+          acc += xr[0] * wk[0] + xr[1] * wk[1] + xr[2] * wk[2];
+        }
+      } else {
+        for (int r = 0; r < nr; r++) {
+          const int8_t *xr = rp[r] + ix0, *wk = wp[r];
+          for (int kx = 0; kx < k; kx++) acc += xr[kx] * wk[kx];
+        }
+      }
+    } else {
+      const int kx0 = interior ? 0 : ix0 < 0 ? -ix0 : 0, kx1 = interior ? k : ix0 + k > wd ? wd - ix0 : k;
+      acc = bias;
+      for (int ic = 0; ic < cpg; ic++) {
+        const int8_t *xc = x + (g0 + ic) * cstride;
+        const int8_t *wr = tt_wrow(w, g, oc, ic);
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int8_t *r = xc + rowoff(rs, iy0 + ky) + ix0, *wk = wr + ky * k;
+          for (int kx = kx0; kx < kx1; kx++) acc += (r[kx] - xz) * wk[kx];
+        }
+      }
+    }
+    const int32_t v = tt_requant(acc, scale, yz);
+    if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
+    yr[ox] = tt_clamp8(v);
+  }
+}
+
+static int tt_plane_rowoff(const void *rs, int y) {
+  return y * *(const int *)rs;
+}
+
+/* Depthwise conv of one channel plane with SMLAD: the channel padded into int16 (x - xz, 0 outside)
+ * and each filter row as int16 pairs; two taps per instruction, no border tests. Returns 0 when the
+ * workspace is too small. */
+static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, float scale, int32_t yz,
+  int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes) {
+  const int k = g->k, kp = (k + 1) / 2, pad = g->pad, stride = g->stride;
+  const int pw = g->w + 2 * pad + 2, ph = g->h + 2 * pad;
+  if (!wk || wk_bytes < (ph * pw) * 2 + k * kp * 4 + 8) return 0;
+  uint32_t *wp = (uint32_t *)wk;
+  int16_t *pl = (int16_t *)(void *)(wp + k * kp);
+  for (int ky = 0; ky < k; ky++) {
+    for (int j = 0; j < kp; j++) wp[ky * kp + j] = tt_pack16(wr[ky * k + 2 * j], 2 * j + 1 < k ? wr[ky * k + 2 * j + 1] : 0);
+  }
+  for (int i = 0; i < ph * pw; i++) pl[i] = 0;
+  for (int iy = 0; iy < g->h; iy++) {
+    int16_t *d = pl + (iy + pad) * pw + pad;
+    const int8_t *src = xc + iy * g->w;
+    for (int ix = 0; ix < g->w; ix++) d[ix] = (int16_t)(src[ix] - xz);
+  }
+  for (int oy = 0; oy < g->ho; oy++) {
+    for (int ox = 0; ox < g->wo; ox++) {
+      int32_t acc = bias;
+      const int16_t *base = pl + oy * stride * pw + ox * stride;
+      for (int ky = 0; ky < k; ky++) {
+        const int16_t *r = base + ky * pw;
+        const uint32_t *wq = wp + ky * kp;
+        for (int j = 0; j < kp; j++) {
+          uint32_t xv;
+          memcpy(&xv, r + 2 * j, 4);
+          acc = tt_smlad(xv, wq[j], acc);
+        }
+      }
+      const int32_t v = tt_requant(acc, scale, yz);
+      const int p = oy * g->wo + ox;
+      if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
+      dst[p] = tt_clamp8(v);
+    }
+  }
+  return 1;
+}
+
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
-  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws) {
+  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes) {
   const int h = g->h, wd = g->w, ho = g->ho, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
   const int hw = h * wd, howo = ho * wo;
+  if (k == 1 && stride == 1 && pad == 0 && g->groups == 1 && tt_pw_fast(x, hw, howo, xz, w, g, bias, eff, yz, y, howo, 0, mask, NULL, wk, wk_bytes)) return;
+  if (g->dw && k <= 16) {
+    for (int oc = 0; oc < g->cout; oc++) {
+      int8_t *dst = scratch ? scratch : y + oc * howo;
+      if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes)) {
+        if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
+        continue;
+      }
+      for (int oy = 0; oy < ho; oy++) {
+        tt_dw_row(x + oc * hw, tt_plane_rowoff, &wd, tt_wrow(w, g, oc, 0), g, oy, xz, bias[oc], eff[oc], yz, dst + oy * wo, mask, oc * howo + oy * wo);
+      }
+      if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
+    }
+    return;
+  }
   if (k == 1 && stride == 1 && pad == 0 && g->groups == 1) {
     int8_t *wrow = ws->i8;
     for (int oc = 0; oc < g->cout; oc++) {
@@ -201,32 +517,10 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
     }
     return;
   }
-  const int coutPerGroup = g->cout / g->groups;
   for (int oc = 0; oc < g->cout; oc++) {
-    const int g0 = (oc / coutPerGroup) * cpg;
-    const float scale = eff[oc];
     int8_t *dst = scratch ? scratch : y + oc * howo;
     for (int oy = 0; oy < ho; oy++) {
-      const int iy0 = oy * stride - pad;
-      const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
-      for (int ox = 0; ox < wo; ox++) {
-        const int ix0 = ox * stride - pad;
-        const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + k > wd ? wd - ix0 : k;
-        int32_t acc = bias[oc];
-        for (int ic = 0; ic < cpg; ic++) {
-          const int8_t *xc = x + (g0 + ic) * hw;
-          const int8_t *wr = tt_wrow(w, g, oc, ic);
-          for (int ky = ky0; ky < ky1; ky++) {
-            const int8_t *xr = xc + (iy0 + ky) * wd + ix0;
-            const int8_t *wk = wr + ky * k;
-            for (int kx = kx0; kx < kx1; kx++) acc += (xr[kx] - xz) * wk[kx];
-          }
-        }
-        const int32_t v = tt_requant(acc, scale, yz);
-        const int p = oy * wo + ox;
-        if (mask) tt_set_bit(mask, oc * howo + p, v >= -128 && v <= 127);
-        dst[p] = tt_clamp8(v);
-      }
+      tt_gen_row(x, hw, tt_plane_rowoff, &wd, w, g, oc, oy, xz, bias[oc], eff[oc], yz, dst + oy * wo, mask, oc * howo + oy * wo);
     }
     if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
   }
@@ -239,77 +533,79 @@ static inline int tt_row_off(const tt_rows *r, int y) {
   return (r->rows ? y % r->rows : y) * r->w;
 }
 
-/* One output row oy of an int8 conv (convRowInt8). */
-static void tt_conv_row(const tt_rows *x, const tt_stage *s, const tt_rows *y, int oy) {
-  const tt_geom *g = s->g;
-  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
-  const int coutPerGroup = g->cout / g->groups;
-  const int iy0 = oy * stride - pad;
-  const int yRow = tt_row_off(y, oy);
-  const int32_t xz = s->xz;
-  if (k == 1 && stride == 1 && pad == 0 && g->groups == 1) {
-    const int xRow = tt_row_off(x, oy);
-    for (int oc = 0; oc < g->cout; oc++) {
-      const int8_t *wr = tt_wrow(s->w, g, oc, 0);
-      int8_t *yr = y->data + oc * y->cstride + yRow;
-      const float scale = s->eff[oc];
-      int32_t sw = 0;
-      for (int ic = 0; ic < cpg; ic++) sw += wr[ic];
-      const int32_t base = s->bias[oc] - xz * sw;
-      int ox = 0;
-#if TT_DSP
-      for (; ox + 1 < wo; ox += 2) {
-        int32_t a0 = base, a1 = base;
-        const int8_t *xp = x->data + xRow + ox;
-        int ic = 0;
-        for (; ic + 1 < cpg; ic += 2) {
-          const uint32_t wv = tt_pkhbt((uint32_t)(int32_t)wr[ic], (uint32_t)(int32_t)wr[ic + 1]);
-          const int8_t *p0 = xp + ic * x->cstride, *p1 = p0 + x->cstride;
-          a0 = tt_smlad(tt_pkhbt((uint32_t)(int32_t)p0[0], (uint32_t)(int32_t)p1[0]), wv, a0);
-          a1 = tt_smlad(tt_pkhbt((uint32_t)(int32_t)p0[1], (uint32_t)(int32_t)p1[1]), wv, a1);
+static int tt_ring_rowoff(const void *rs, int y) {
+  return tt_row_off((const tt_rows *)rs, y);
+}
+
+/* One output row oy of an int8 conv (convRowInt8). Not inlined: the chain recursion stays shallow. */
+/* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside. */
+static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2) {
+  static int16_t t16[512];
+  const int k = g->k, taps = g->cpg * k * k;
+  for (int ox = 0; ox < g->wo; ox++) {
+    const int ix0 = ox * g->stride - g->pad;
+    int t = 0;
+    for (int ic = 0; ic < g->cpg; ic++) {
+      const int8_t *xc = x->data + ic * x->cstride;
+      for (int ky = 0; ky < k; ky++) {
+        const int iy = oy * g->stride - g->pad + ky;
+        const int8_t *xr = iy >= 0 && iy < g->h ? xc + tt_row_off(x, iy) : NULL;
+        for (int kx = 0; kx < k; kx++, t++) {
+          const int ix = ix0 + kx;
+          t16[t] = (int16_t)(xr && ix >= 0 && ix < g->w ? xr[ix] - xz : 0);
         }
-        for (; ic < cpg; ic++) {
-          const int8_t *p0 = xp + ic * x->cstride;
-          a0 += p0[0] * wr[ic];
-          a1 += p0[1] * wr[ic];
-        }
-        yr[ox] = tt_clamp8(tt_requant(a0, scale, s->yz));
-        yr[ox + 1] = tt_clamp8(tt_requant(a1, scale, s->yz));
       }
-#endif
-      for (; ox < wo; ox++) {
-        int32_t acc = base;
-        const int8_t *xp = x->data + xRow + ox;
-        for (int ic = 0; ic < cpg; ic++) acc += xp[ic * x->cstride] * wr[ic];
-        yr[ox] = tt_clamp8(tt_requant(acc, scale, s->yz));
+    }
+    if (taps & 1) t16[taps] = 0;
+    uint32_t *dst = X + ox * cp2;
+    for (int i = 0; i < cp2; i++) dst[i] = tt_pack16(t16[2 * i], t16[2 * i + 1]);
+  }
+}
+
+static int tt_is_pw(const tt_geom *g) {
+  return g->k == 1 && g->stride == 1 && g->pad == 0 && g->groups == 1;
+}
+
+/* im2col applies to a standard (groups 1) conv with at most 510 taps. */
+static int tt_is_im2col(const tt_geom *g) {
+  return !tt_is_pw(g) && g->groups == 1 && g->cpg * g->k * g->k <= 510;
+}
+
+__attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_stage *s, const tt_rows *y, int oy, const uint32_t *wall, void *wk, int wk_bytes) {
+  const tt_geom *g = s->g;
+  const int yRow = tt_row_off(y, oy);
+  if (g->k == 1 && g->stride == 1 && g->pad == 0 && g->groups == 1) {
+    const int8_t *xr = x->data + tt_row_off(x, oy);
+    if (tt_pw_fast(xr, x->cstride, g->wo, s->xz, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow, NULL, wall, wk, wk_bytes)) return;
+    for (int oc = 0; oc < g->cout; oc++) {
+      int8_t *yr = y->data + oc * y->cstride + yRow;
+      for (int ox = 0; ox < g->wo; ox++) {
+        int32_t acc = s->bias[oc];
+        for (int ic = 0; ic < g->cpg; ic++) acc += (xr[ic * x->cstride + ox] - s->xz) * *tt_wrow(s->w, g, oc, ic);
+        yr[ox] = tt_clamp8(tt_requant(acc, s->eff[oc], s->yz));
       }
     }
     return;
   }
-  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= g->wo * ((g->cpg * g->k * g->k + 1) / 2)) {
+    const int cp2 = (g->cpg * g->k * g->k + 1) / 2;
+    tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2);
+    tt_pw_block((const uint32_t *)wk, g->wo, cp2, s->w, g, 0, g->cout, s->bias, s->eff, s->yz, y->data, y->cstride, yRow, NULL, NULL, wall);
+    return;
+  }
   for (int oc = 0; oc < g->cout; oc++) {
-    const int g0 = (oc / coutPerGroup) * cpg;
-    const float scale = s->eff[oc];
     int8_t *yr = y->data + oc * y->cstride + yRow;
-    for (int ox = 0; ox < wo; ox++) {
-      const int ix0 = ox * stride - pad;
-      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + k > wd ? wd - ix0 : k;
-      int32_t acc = s->bias[oc];
-      for (int ic = 0; ic < cpg; ic++) {
-        const int8_t *xc = x->data + (g0 + ic) * x->cstride;
-        const int8_t *wr = tt_wrow(s->w, g, oc, ic);
-        for (int ky = ky0; ky < ky1; ky++) {
-          const int8_t *xr = xc + tt_row_off(x, iy0 + ky) + ix0;
-          const int8_t *wk = wr + ky * k;
-          for (int kx = kx0; kx < kx1; kx++) acc += (xr[kx] - xz) * wk[kx];
-        }
-      }
-      yr[ox] = tt_clamp8(tt_requant(acc, scale, s->yz));
-    }
+    if (g->dw) tt_dw_row(x->data + oc * x->cstride, tt_ring_rowoff, x, tt_wrow(s->w, g, oc, 0), g, oy, s->xz, s->bias[oc], s->eff[oc], s->yz, yr, NULL, 0);
+    else tt_gen_row(x->data, x->cstride, tt_ring_rowoff, x, s->w, g, oc, oy, s->xz, s->bias[oc], s->eff[oc], s->yz, yr, NULL, 0);
   }
 }
 
-typedef struct { const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX]; const int8_t *in; int8_t *out; int8_t *add_row; } tt_chain_run;
+typedef struct {
+  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX]; const int8_t *in; int8_t *out; int8_t *add_row;
+  void *wk; int wk_bytes;
+  /* Packed weights of the pointwise (and im2col) stages, when the workspace holds them. */
+  const uint32_t *wall[TT_CHAIN_MAX];
+} tt_chain_run;
 
 static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo);
 
@@ -323,7 +619,7 @@ static void tt_chain_add_row(tt_chain_run *r, int oy) {
   }
 }
 
-static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
+__attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
   const tt_chain *c = r->c;
   const tt_geom *g = c->st[stage].g;
   while (r->next[stage] <= upTo) {
@@ -332,15 +628,18 @@ static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
       const int need = oy * g->stride - g->pad + g->k - 1;
       tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
     }
-    tt_conv_row(&r->src[stage], &c->st[stage], &r->src[stage + 1], oy);
+    tt_conv_row(&r->src[stage], &c->st[stage], &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
     if (stage == c->n - 1 && c->add_row >= 0) tt_chain_add_row(r, oy);
   }
 }
 
-void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch) {
-  tt_chain_run r;
+void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch, void *wk, int wk_bytes) {
+  /* Static, not on the stack: the firmware's stack reserve stays small (kernels are not reentrant). */
+  static tt_chain_run r;
   const tt_geom *g0 = c->st[0].g, *last = c->st[c->n - 1].g;
   r.c = c;
+  r.wk = wk;
+  r.wk_bytes = wk_bytes;
   r.in = in;
   r.out = out;
   r.src[0] = (tt_rows){ (int8_t *)(uintptr_t)in, g0->h * g0->w, 0, g0->w };
@@ -356,6 +655,42 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scr
     r.src[c->n] = (tt_rows){ out, last->ho * last->wo, 0, last->wo };
   }
   for (int i = 0; i < c->n; i++) r.next[i] = 0;
+  /* Pack the weights of pointwise and im2col stages once, keeping room for one row of activations. */
+  int xneed = 0;
+  for (int i = 0; i < c->n; i++) {
+    const tt_geom *g = c->st[i].g;
+    r.wall[i] = NULL;
+    if (tt_is_pw(g) || tt_is_im2col(g)) {
+      const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * g->k * g->k) + 1) / 2;
+      if (g->wo * cp2 > xneed) xneed = g->wo * cp2;
+    }
+  }
+  uint32_t *free = (uint32_t *)wk;
+  int words = wk ? wk_bytes / 4 : 0;
+  for (int i = 0; i < c->n; i++) {
+    const tt_geom *g = c->st[i].g;
+    if (!tt_is_pw(g) && !tt_is_im2col(g)) continue;
+    const int kk = tt_is_pw(g) ? 1 : g->k * g->k, cp2 = (g->cpg * kk + 1) / 2;
+    if (words - g->cout * cp2 < xneed) continue;
+    for (int oc = 0; oc < g->cout; oc++) {
+      uint32_t *dst = free + oc * cp2;
+      if (kk == 1) {
+        tt_pw_build_w(c->st[i].w, g, oc, dst, cp2);
+        continue;
+      }
+      for (int t = 0; t < cp2; t++) {
+        const int a = 2 * t, b = 2 * t + 1;
+        const int32_t lo = tt_wrow(c->st[i].w, g, oc, a / kk)[a % kk];
+        const int32_t hi = b < g->cpg * kk ? tt_wrow(c->st[i].w, g, oc, b / kk)[b % kk] : 0;
+        dst[t] = tt_pack16(lo, hi);
+      }
+    }
+    r.wall[i] = free;
+    free += g->cout * cp2;
+    words -= g->cout * cp2;
+  }
+  r.wk = free;
+  r.wk_bytes = words * 4;
   tt_chain_ensure(&r, c->n - 1, last->ho - 1);
 }
 
@@ -524,7 +859,7 @@ static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom 
   tt_scatter(g + ch * c->ho * c->wo, tt_wrow(w, c, ch, 0), c, out);
 }
 
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work) {
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, void *wk, int wk_bytes) {
   const int hw = c->h * c->w, howo = c->ho * c->wo;
   if (c->dw) {
     for (int ch = 0; ch < c->cout; ch++) {
@@ -537,16 +872,79 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
   }
   for (int i = 0; i < c->cin * hw; i++) gx[i] = 0.0f;
   const int coutPerGroup = c->cout / c->groups;
-  if (c->k == 1 && c->stride == 1 && c->pad == 0) {
-    for (int oc = 0; oc < c->cout; oc++) {
-      const int g0 = (oc / coutPerGroup) * c->cpg;
-      const float *go = g + oc * howo;
-      for (int ic = 0; ic < c->cpg; ic++) {
-        const int8_t wi = *tt_wrow(w, c, oc, ic);
-        if (wi == 0) continue;
-        const float wv = (float)wi;
-        float *d = gx + (g0 + ic) * hw;
-        for (int p = 0; p < hw; p++) d[p] = d[p] + go[p] * wv;
+  if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
+    /* Gathered: every gx element sums its terms in output-channel order, as the scatter does,
+     * with eight pixels' sums in registers. */
+    /* Per input channel, its nonzero weights (in output-channel order) as (plane pointer, value). */
+    const float **col = (const float **)wk;
+    float *colw = wk ? (float *)(col + c->cout) : NULL;
+    const int useCol = wk && wk_bytes >= (int)(c->cout * (sizeof(float *) + sizeof(float)));
+    for (int ic = 0; ic < c->cpg; ic++) {
+      float *d = gx + ic * hw;
+      int p0 = 0, cnt = 0;
+      if (useCol) {
+        for (int oc = 0; oc < c->cout; oc++) {
+          const int8_t wi = *tt_wrow(w, c, oc, ic);
+          if (wi == 0) continue;
+          col[cnt] = g + oc * howo;
+          colw[cnt++] = (float)wi;
+        }
+        for (; p0 + 7 < hw; p0 += 8) {
+          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+          for (int t = 0; t < cnt; t++) {
+            const float wv = colw[t];
+            const float *go = col[t] + p0;
+            a0 = a0 + go[0] * wv;
+            a1 = a1 + go[1] * wv;
+            a2 = a2 + go[2] * wv;
+            a3 = a3 + go[3] * wv;
+            a4 = a4 + go[4] * wv;
+            a5 = a5 + go[5] * wv;
+            a6 = a6 + go[6] * wv;
+            a7 = a7 + go[7] * wv;
+          }
+          d[p0] = a0;
+          d[p0 + 1] = a1;
+          d[p0 + 2] = a2;
+          d[p0 + 3] = a3;
+          d[p0 + 4] = a4;
+          d[p0 + 5] = a5;
+          d[p0 + 6] = a6;
+          d[p0 + 7] = a7;
+        }
+      }
+      for (; p0 + 7 < hw; p0 += 8) {
+        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+        for (int oc = 0; oc < c->cout; oc++) {
+          const int8_t wi = *tt_wrow(w, c, oc, ic);
+          if (wi == 0) continue;
+          const float wv = (float)wi;
+          const float *go = g + oc * howo + p0;
+          a0 = a0 + go[0] * wv;
+          a1 = a1 + go[1] * wv;
+          a2 = a2 + go[2] * wv;
+          a3 = a3 + go[3] * wv;
+          a4 = a4 + go[4] * wv;
+          a5 = a5 + go[5] * wv;
+          a6 = a6 + go[6] * wv;
+          a7 = a7 + go[7] * wv;
+        }
+        d[p0] = a0;
+        d[p0 + 1] = a1;
+        d[p0 + 2] = a2;
+        d[p0 + 3] = a3;
+        d[p0 + 4] = a4;
+        d[p0 + 5] = a5;
+        d[p0 + 6] = a6;
+        d[p0 + 7] = a7;
+      }
+      for (; p0 < hw; p0++) {
+        float a = 0.0f;
+        for (int oc = 0; oc < c->cout; oc++) {
+          const int8_t wi = *tt_wrow(w, c, oc, ic);
+          if (wi != 0) a = a + g[oc * howo + p0] * (float)wi;
+        }
+        d[p0] = a;
       }
     }
     return;
@@ -677,34 +1075,98 @@ void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, f
   }
 }
 
-/* The depthwise input gradient streamed into its pw1's whole backward, channel by channel. */
+/* The depthwise input gradient streamed into its pw1's whole backward, channel by channel. With free
+ * arena bytes (wk), up to four channels go together through the input-gradient accumulation (each gx
+ * element still adds its terms in channel order) and the saved activations are converted to float once. */
 void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
-  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB) {
-  const int hw = pg->ho * pg->wo;
-  float *tmp = scratch, *row = scratch + hw;
+  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
+  const int hw = pg->ho * pg->wo, cpg = pg->cpg;
+  float *row = scratch + hw;
+  float *tb[4], *xf = NULL, *wkf = (float *)wk;
+  int avail = wk ? wk_bytes / 4 : 0, nb = 1;
+  tb[0] = scratch;
+  if (saved && n > 0 && avail >= n * hw) {
+    xf = wkf;
+    for (int i = 0; i < n * hw; i++) xf[i] = (float)(saved[i] - xz);
+    wkf += n * hw;
+    avail -= n * hw;
+  }
+  while (nb < 4 && avail >= hw) {
+    tb[nb++] = wkf;
+    wkf += hw;
+    avail -= hw;
+  }
   if (gx) for (int i = 0; i < pg->cin * hw; i++) gx[i] = 0.0f;
-  for (int c = 0; c < pg->cout; c++) {
-    tt_dw_bwd_channel(gD, wD, dg, c, tmp);
-    const float s = eff[c];
-    for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * s : 0.0f;
+  for (int c0 = 0; c0 < pg->cout; c0 += nb) {
+    const int m = pg->cout - c0 < nb ? pg->cout - c0 : nb;
+    for (int j = 0; j < m; j++) {
+      const int c = c0 + j;
+      float *tmp = tb[j];
+      tt_dw_bwd_channel(gD, wD, dg, c, tmp);
+      const float s = eff[c];
+      for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * s : 0.0f;
+    }
     if (gx) {
-      for (int ic = 0; ic < pg->cpg; ic++) {
-        const int8_t wi = *tt_wrow(wP, pg, c, ic);
-        if (wi == 0) continue;
-        const float wv = (float)wi;
+      for (int ic = 0; ic < cpg; ic++) {
+        const float *t[4];
+        float wv[4];
+        int cnt = 0;
+        for (int j = 0; j < m; j++) {
+          const int8_t wi = *tt_wrow(wP, pg, c0 + j, ic);
+          if (wi == 0) continue;
+          t[cnt] = tb[j];
+          wv[cnt++] = (float)wi;
+        }
         float *d = gx + ic * hw;
-        for (int p = 0; p < hw; p++) d[p] = d[p] + tmp[p] * wv;
+        if (cnt == 4) {
+          for (int p = 0; p < hw; p++) d[p] = (((d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1]) + t[2][p] * wv[2]) + t[3][p] * wv[3];
+        } else if (cnt == 3) {
+          for (int p = 0; p < hw; p++) d[p] = ((d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1]) + t[2][p] * wv[2];
+        } else if (cnt == 2) {
+          for (int p = 0; p < hw; p++) d[p] = (d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1];
+        } else if (cnt == 1) {
+          for (int p = 0; p < hw; p++) d[p] = d[p] + t[0][p] * wv[0];
+        }
       }
     }
-    if (saved && n > 0) {
-      tt_wgrad_row(saved, xz, tmp, pg, 0, n, row);
-      const float div = sP[c] * sP[c];
-      for (int j = 0; j < n; j++) tt_update_i8(&wP->tr[c * n + j], row[j], div, cw, velW, c * n + j);
-    }
-    if (bias) {
-      const float sb = sP[c] * xs;
-      tt_update_i32(&bP[c], tt_bias_grad(tmp, hw), sb * sb, cb, velB, c);
+    for (int j = 0; j < m; j++) {
+      const int c = c0 + j;
+      const float *tmp = tb[j];
+      if (saved && n > 0) {
+        if (xf) {
+          int jj = 0;
+          for (; jj + 3 < n; jj += 4) {
+            const float *x0 = xf + jj * hw, *x1 = x0 + hw, *x2 = x1 + hw, *x3 = x2 + hw;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+            for (int p = 0; p < hw; p++) {
+              const float gv = tmp[p];
+              a0 = a0 + gv * x0[p];
+              a1 = a1 + gv * x1[p];
+              a2 = a2 + gv * x2[p];
+              a3 = a3 + gv * x3[p];
+            }
+            row[jj] = a0;
+            row[jj + 1] = a1;
+            row[jj + 2] = a2;
+            row[jj + 3] = a3;
+          }
+          for (; jj < n; jj++) {
+            const float *x0 = xf + jj * hw;
+            float a = 0.0f;
+            for (int p = 0; p < hw; p++) a = a + tmp[p] * x0[p];
+            row[jj] = a;
+          }
+        } else {
+          tt_wgrad_row(saved, xz, tmp, pg, 0, n, row);
+        }
+        const float div = sP[c] * sP[c];
+        for (int jj = 0; jj < n; jj++) tt_update_i8(&wP->tr[c * n + jj], row[jj], div, cw, velW, c * n + jj);
+      }
+      if (bias) {
+        const float sb = sP[c] * xs;
+        tt_update_i32(&bP[c], tt_bias_grad(tmp, hw), sb * sb, cb, velB, c);
+      }
     }
   }
 }

@@ -61,6 +61,22 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
   const q = (tensor: string) => g.tensors[tensor].q!;
   const sameBuffer = (a: string, b: string) => rootOf(program.tensors, a) === rootOf(program.tensors, b);
 
+  /** The largest free stretch of the arena while kernel `i` runs (8-aligned): the fast paths' workspace. */
+  const freeGap = (i: number): { off: number; bytes: number } => {
+    const live = program.buffers.filter((b) => b.start <= i && i <= b.end).map((b) => [b.offset, b.offset + b.bytes]).sort((a, b) => a[0] - b[0]);
+    let best = { off: 0, bytes: 0 }, at = 0;
+    for (const [s0, e0] of [...live, [program.arenaBytes, program.arenaBytes]]) {
+      const start = Math.ceil(at / 8) * 8;
+      if (s0 - start > best.bytes) best = { off: start, bytes: s0 - start };
+      at = Math.max(at, e0);
+    }
+    return best;
+  };
+  const wk = (i: number) => {
+    const f = freeGap(i);
+    return f.bytes >= 64 ? `A_U8(${f.off}), ${f.bytes}` : 'NULL, 0';
+  };
+
   // Workspace sizes.
   let wsI8 = 1, wsF32 = 1, wsRow = 1, probs = 1;
   const statics: string[] = [];
@@ -78,7 +94,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         const scratch = k.attrs.inPlace ? k.outputs[k.outputs.length - 1] : undefined;
         if (c.geom.k === 1 && c.geom.groups === 1) wsI8 = Math.max(wsI8, c.geom.cpg);
         call(`tt_conv2d(${ptr(x)}, ${q(node.inputs[0]).zeroPoint}, &${c.weight}, ${c.bias}, ${c.eff}, ${ptr(y)}, ${q(node.outputs[0]).zeroPoint}, ` +
-          `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws);`);
+          `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws, ${wk(index)});`);
         break;
       }
       case 'conv_chain': {
@@ -90,11 +106,13 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         const rings = layout.rings;
         const add = k.attrs.add ? (nodes.get(k.attrs.add as string) as Node<'add'>) : null;
         const [qa, qb, qy] = add ? [q(add.inputs[0]), q(add.inputs[1]), q(add.outputs[0])] : [null, null, null];
-        if (cs.length > 4) throw new Error(`export: conv chain ${names.join(', ')} is longer than 4 convs`);
-        statics.push(`static const tt_chain ${sym} = { ${cs.length}, { ${stages.join(', ')} }, ` +
-          `{ ${rings.map((r) => r.offset).join(', ') || '0'} }, { ${rings.map((r) => r.rows).join(', ') || '0'} }, ${layout.addRow}, ` +
+        if (cs.length > 16) throw new Error(`export: conv chain ${names.join(', ')} is longer than 16 convs`);
+        statics.push(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${stages.join(',\n  ')}\n};`);
+        statics.push(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
+        statics.push(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
+        statics.push(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
           `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0} };`);
-        call(`tt_conv_chain(&${sym}, ${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])});`);
+        call(`tt_conv_chain(&${sym}, ${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, ${wk(index)});`);
         break;
       }
       case 'add': {
@@ -155,7 +173,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         const c = conv(k.node);
         const inPlace = isDepthwise(c.geom) && sameBuffer(k.inputs[0], k.outputs[0]);
         if (inPlace) wsF32 = Math.max(wsF32, c.geom.h * c.geom.w);
-        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`);
+        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'}, ${wk(index)});`);
         break;
       }
       case 'add_bwd': {
@@ -211,12 +229,13 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         call(`tt_dw_pw_bwd(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${saved}, ${gx}, ${scratch}, &${dw.weight}, &${dw.geomSym}, ` +
           `&${pw.weight}, &${pw.geomSym}, ${k.attrs.bias ? pw.bias : 'NULL'}, ${pw.scales}, ${pw.eff}, ${ch}, ${k.attrs.bias ? 1 : 0}, ` +
           `${k.attrs.xZero as number}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_weight, &tt_sgd_bias, ` +
-          `${p(k.attrs.weightMomentum as string | null)}, ${p(k.attrs.biasMomentum as string | null)});`);
+          `${p(k.attrs.weightMomentum as string | null)}, ${p(k.attrs.biasMomentum as string | null)}, ${wk(index)});`);
         break;
       }
       default:
         throw new Error(`export: kernel op "${(k as Kernel).op}" has no C implementation`);
     }
+    body.push(`  TT_PROF(${index});`);
     for (const o of tracedOutputs(program, k)) {
       const tt = t(o);
       const bytes = tt.dtype === 'bit' ? Math.ceil(numel(tt.shape) / 8) : tt.bytes;
@@ -255,8 +274,12 @@ int8_t *tt_input(void);
 /* The logits of the last step (float32; dequantized for an int8 head). */
 void tt_logits(float *out);
 #ifdef TT_DEBUG
-/* Host debug builds: prints a hash of every trained parameter (and momentum buffer). */
+/* Debug builds: prints a hash of every trained parameter (and momentum buffer). */
 void tt_dump_params(void);
+#endif
+#ifdef TT_PROFILE
+/* Profiling builds: prints the ticks each kernel took, summed over the steps. */
+void tt_profile(void);
 #endif
 #endif
 `;
@@ -283,14 +306,14 @@ static float tt_probs[${probs}];
 static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
 
 /* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off. */
-static const tt_sgd tt_sgd_weight = ${sgd(hyper.weight)};
-static const tt_sgd tt_sgd_bias = ${sgd(hyper.bias)};
-static const tt_sgd tt_sgd_head = ${sgd(hyper.head)};
+static const tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight)};
+static const tt_sgd tt_sgd_bias __attribute__((unused)) = ${sgd(hyper.bias)};
+static const tt_sgd tt_sgd_head __attribute__((unused)) = ${sgd(hyper.head)};
 
 ${statics.join('\n')}
 
 #ifdef TT_DEBUG
-#include <stdio.h>
+#include "tt_platform.h"
 static int tt_step_no = -1;
 static uint32_t tt_fnv(const uint8_t *p, int n, uint32_t last) {
   uint32_t h = 0x811c9dc5u;
@@ -300,9 +323,30 @@ static uint32_t tt_fnv(const uint8_t *p, int n, uint32_t last) {
   }
   return h;
 }
-#define TT_TRACE(name, p, n, last) printf("T %d %s %08x\\n", tt_step_no, name, (unsigned)tt_fnv((const uint8_t *)(p), n, last))
+/* "<kind> <step> <name> <hash>": through the platform's output, so the target can trace too. */
+static void tt_trace_line(char kind, const char *name, const void *p, int n, uint32_t last) {
+  char line[192], *q = line;
+  uint32_t h = tt_fnv((const uint8_t *)p, n, last), s = (uint32_t)tt_step_no;
+  char digits[10];
+  int nd = 0;
+  *q++ = kind;
+  *q++ = ' ';
+  do {
+    digits[nd++] = (char)('0' + s % 10u);
+    s /= 10u;
+  } while (s);
+  while (nd) *q++ = digits[--nd];
+  *q++ = ' ';
+  for (const char *c = name; *c && q < line + 170; c++) *q++ = *c;
+  *q++ = ' ';
+  for (int i = 7; i >= 0; i--) *q++ = "0123456789abcdef"[(h >> (4 * i)) & 0xFu];
+  *q++ = '\\n';
+  *q = 0;
+  tt_platform_puts(line);
+}
+#define TT_TRACE(name, p, n, last) tt_trace_line('T', name, p, n, last)
 static void tt_trace_param(const char *name, const void *p, int n) {
-  printf("P %d %s %08x\\n", tt_step_no, name, (unsigned)tt_fnv((const uint8_t *)p, n, 0xff));
+  tt_trace_line('P', name, p, n, 0xffu);
 }
 void tt_dump_params(void) {
 ${trainedDump.join('\n')}
@@ -311,7 +355,38 @@ ${trainedDump.join('\n')}
 #define TT_TRACE(name, p, n, last) ((void)0)
 #endif
 
+#ifdef TT_PROFILE
+/* Ticks per kernel (tt_platform_ticks), summed over the steps; tt_profile() prints them. */
+#include "tt_platform.h"
+static const char *const tt_kernel_names[${program.kernels.length}] = {
+${program.kernels.map((k) => `  ${cString(k.name)},`).join('\n')}
+};
+static uint32_t tt_prof[${program.kernels.length}], tt_prof_t0;
+#define TT_PROF(i) do { const uint32_t t = tt_platform_ticks(); tt_prof[i] += t - tt_prof_t0; tt_prof_t0 = t; } while (0)
+void tt_profile(void) {
+  for (int i = 0; i < ${program.kernels.length}; i++) {
+    char line[160], *q = line + sizeof line - 1;
+    uint32_t v = tt_prof[i];
+    *q = 0;
+    *--q = '\\n';
+    do {
+      *--q = (char)('0' + v % 10u);
+      v /= 10u;
+    } while (v);
+    *--q = ' ';
+    tt_platform_puts("K ");
+    tt_platform_puts(tt_kernel_names[i]);
+    tt_platform_puts(q);
+  }
+}
+#else
+#define TT_PROF(i) ((void)0)
+#endif
+
 float tt_step(const int8_t *input, int32_t label) {
+#ifdef TT_PROFILE
+  tt_prof_t0 = tt_platform_ticks();
+#endif
 #ifdef TT_DEBUG
   tt_step_no++;
 #endif

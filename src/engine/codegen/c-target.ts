@@ -109,7 +109,8 @@ export function startupSource(t: TargetSpec): string {
 #include <stdint.h>
 #include "tt_platform.h"
 
-extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _sstack, _estack;
+#define TT_STACK_PAINT 0x5AC5A5C5u
 int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
@@ -134,6 +135,12 @@ const tt_vector tt_vectors[16] = {
   Default_Handler,    /* SysTick */
 };
 
+uint32_t tt_platform_stack_used(void) {
+  const uint32_t *p = &_sstack;
+  while (p < &_estack && *p == TT_STACK_PAINT) p++;
+  return (uint32_t)((uintptr_t)&_estack - (uintptr_t)p);
+}
+
 void Default_Handler(void) {
   for (;;) {
   }
@@ -151,6 +158,8 @@ void Reset_Handler(void) {
   volatile uint32_t *src = &_sidata, *dst = &_sdata;
   while (dst < &_edata) *dst++ = *src++;
   for (dst = &_sbss; dst < &_ebss;) *dst++ = 0;
+  /* Paint the stack reserve below this frame, to measure the high-water mark. */
+  for (dst = &_sstack; dst < (volatile uint32_t *)__builtin_frame_address(0) - 16;) *dst++ = TT_STACK_PAINT;
   tt_platform_exit(main());
 }
 `;
@@ -172,6 +181,8 @@ extern const char *const tt_platform_tick_unit;
 /* The sensor hook: fills the next training sample (image and label); returns 0 when there is none,
  * and main.c then trains on the samples embedded in tt_samples.c. */
 int tt_platform_read_sample(int8_t *input, int32_t *label);
+/* The most stack used so far (the reset handler paints the reserve; 0 on the host). */
+uint32_t tt_platform_stack_used(void);
 #endif
 `;
 
@@ -305,6 +316,10 @@ void tt_platform_exit(int status) {
 }
 
 uint32_t tt_platform_ticks(void) {
+  return 0;
+}
+
+uint32_t tt_platform_stack_used(void) {
   return 0;
 }
 

@@ -17,12 +17,12 @@ export interface AnalyticBreakdown {
 }
 
 export function analyticMemory(g: Graph, rs: ResolvedScheme): AnalyticBreakdown {
-  const convs = backboneConvs(g);
+  const convs = new Map(backboneConvs(g).map((c) => [c.attrs.convIndex!, c]));
   const pooled = g.nodes.find((n) => n.op === 'avgpool')!;
   let masks = 0, biases = 0, saved = 0, weights = 0;
   for (const u of rs.convs) {
     if (!u.bias) continue;
-    const node = convs[u.convIndex];
+    const node = convs.get(u.convIndex)!;
     const [cout, ho, wo] = g.tensors[node.outputs[0]].shape;
     const [, hi, wi] = g.tensors[node.inputs[0]].shape;
     const k = node.attrs.kernel;

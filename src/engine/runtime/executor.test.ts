@@ -9,14 +9,16 @@
 import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph, type ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
+import { archFromRows, convCount, type ArchSpec, type BlockRow } from '../models/arch.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { compileTraining, type CompileOptions, type TrainingProgram } from '../program/compile.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
-import type { Scheme } from '../train/scheme.ts';
+import type { Scheme, WeightUpdate } from '../train/scheme.ts';
 import { mulberry32 } from '../util/random.ts';
 import { ArenaExecutor, optimizerState, runReference, type StepResult } from './executor.ts';
+import { runForward } from './reference.ts';
 import type { Hyper } from './kernels.ts';
 
 /** A reduced resolution keeps the suite fast; every stride-2 stage still has more than one row. */
@@ -101,6 +103,19 @@ function runBoth(program: TrainingProgram, init: ParamStore, data: { input: Int8
   return { params: arenaParams, steps };
 }
 
+/**
+ * The program's forward pass computes the graph's function: its logits and loss before any update equal
+ * those of the plain forward executor (one buffer per tensor, node by node, no schedule at all).
+ */
+function expectForwardMatchesGraph(program: TrainingProgram, init: ParamStore, data: { input: Int8Array; label: number }, what: string): void {
+  const g = program.graph;
+  const fwd = runForward({ graph: g, params: copyParams(init), source: 'test' }, data.input, data.label);
+  const q = g.tensors[g.logits].q;
+  const logits = Float32Array.from(fwd[g.logits], (x) => (q ? (x - q.zeroPoint) * q.scale : x));
+  const step = new ArenaExecutor(program, copyParams(init), HYPER).step(data.input, data.label);
+  expectSameStep(step, { loss: fwd[g.loss!][0], logits }, `${what}: first step vs the plain forward pass`);
+}
+
 /** Elements of every parameter that the scheme does not train must keep their initial values. */
 function expectFrozenUntouched(program: TrainingProgram, init: ParamStore, after: ParamStore): void {
   const g = program.graph;
@@ -133,6 +148,7 @@ function checkVariants(g: Graph, scheme: Scheme, init: ParamStore, data: { input
   let baseline: Run | null = null;
   for (const [label, opts] of VARIANTS) {
     const program = compileTraining(g, scheme, opts);
+    expectForwardMatchesGraph(program, init, data[0], `${what} (${label})`);
     const run = runBoth(program, init, data, HYPER, `${what} (${label})`);
     expectFrozenUntouched(program, init, run.params);
     if (!baseline) {
@@ -185,6 +201,69 @@ describe('momentum', () => {
       const plain = runBoth(compileTraining(g, { ...scheme, momentum: false }), init, data, HYPER, `${model} no momentum`);
       const differs = program.trainable.some((t) => firstDiff(plain.params[t.param], withMomentum.params[t.param]) >= 0);
       expect(differs).toBe(true);
+    });
+  }
+});
+
+describe('fused early stage', () => {
+  // The stem is fused with block 0; when block 0 has a residual, its skip input is the stem's output
+  // (which the fused kernel only holds as a ring of rows), not the image.
+  it('a residual first block gives the same step fused and unfused', () => {
+    const g = buildGraph(archFromRows('res-first', 8, [[16, 8, 3, 1, '+']]), { resolution: 16, classes: 4 });
+    const scheme: Scheme = { nBias: 0, weights: {}, head: 'float32', momentum: false };
+    const init = syntheticParams(g, 1);
+    const data = batches(g, 1, 5);
+    const fused = compileTraining(g, scheme);
+    expect(fused.kernels.some((k) => k.op === 'conv_chain' && k.attrs.add === 'block0.add')).toBe(true);
+    expectForwardMatchesGraph(compileTraining(g, scheme, { fuseRows: false }), init, data[0], 'res-first, fuseRows: false');
+    expectForwardMatchesGraph(fused, init, data[0], 'res-first, fused');
+  });
+});
+
+describe('random small networks', () => {
+  // Shapes the zoo does not have: blocks without pw1 anywhere (a depthwise conv reading a residual
+  // block's input, which the add reads again later), a residual first block (its skip is the stem's
+  // output, inside the fused early stage), k5 stride 2, odd sizes; random schemes with the int8 head
+  // and momentum.
+  const rand = mulberry32(31);
+  const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  function randomArch(i: number): ArchSpec {
+    let cin = pick([4, 8]);
+    const stem = cin;
+    const rows: BlockRow[] = [];
+    for (let b = 0, n = int(2, 5); b < n; b++) {
+      const stride = pick([1, 1, 2]);
+      const out = stride === 1 && rand() < 0.6 ? cin : pick([8, 12]);
+      const mid = rand() < 0.35 ? 0 : pick([8, 16, 24]), k = pick([3, 5]);
+      rows.push(stride === 1 && out === cin ? [mid, out, k, stride, '+'] : [mid, out, k, stride]);
+      cin = out;
+    }
+    return archFromRows(`rand${i}`, stem, rows);
+  }
+  function randomScheme(n: number): Scheme {
+    const nBias = int(1, n);
+    const weights: Record<string, WeightUpdate> = {};
+    for (let c = n - nBias; c < n; c++) if (rand() < 0.5) weights[c] = pick<WeightUpdate>([0, '1/8', '1/4', '1/2', 1, { channels: 1 }]);
+    return { nBias, weights, head: rand() < 0.4 ? 'int8' : 'float32', momentum: rand() < 0.4 };
+  }
+  for (let i = 0; i < 12; i++) {
+    const arch = randomArch(i);
+    const scheme = randomScheme(convCount(arch));
+    const resolution = int(12, 24);
+    it(`${arch.name} @${resolution} ${JSON.stringify(arch.blocks.map((b) => [b.expand ? b.mid : 0, b.out, b.kernel, b.stride, b.residual ? '+' : '']))} ${JSON.stringify(scheme)}`, () => {
+      const g = buildGraph(arch, { resolution, classes: 6, head: scheme.head });
+      const hyper = scheme.momentum ? HYPER_MOMENTUM : HYPER;
+      const init = syntheticParams(g, i);
+      const data = batches(g, 3, 40 + i);
+      let first: Run | null = null;
+      for (const [label, opts] of VARIANTS) {
+        const program = compileTraining(g, scheme, opts);
+        expectForwardMatchesGraph(program, init, data[0], `${arch.name} (${label})`);
+        const run = runBoth(program, init, data, hyper, `${arch.name} (${label})`);
+        if (first) expectSameParams(run.params, first.params, `${arch.name}: ${label} vs default`);
+        else first = run;
+      }
     });
   }
 });

@@ -103,20 +103,24 @@ export function weightChannels(node: Node<'conv2d'>, g: Graph): number {
 /** Checks a scheme against a graph and says what each conv trains. */
 export function resolveScheme(scheme: Scheme, g: Graph): ResolvedScheme {
   const convs = backboneConvs(g);
-  const n = convs.length;
+  // Conv indices are the whole model's, also in a suffix graph (models/slice.ts) that starts later.
+  const first = convs[0]?.attrs.convIndex ?? 0;
+  const n = convs.length ? convs[convs.length - 1].attrs.convIndex! + 1 : 0;
   if (scheme.nBias > n) throw new SchemeError(`nBias: ${scheme.nBias} is more than the ${n} convs of ${g.name}`);
   const firstBias = n - scheme.nBias;
+  if (firstBias < first) throw new SchemeError(`nBias: ${scheme.nBias} reaches conv ${firstBias}, in front of this graph's first conv ${first}`);
   const updates: ConvUpdate[] = convs.map((c) => ({
     convIndex: c.attrs.convIndex!, node: c.name, bias: c.attrs.convIndex! >= firstBias, channels: 0, totalChannels: weightChannels(c, g),
   }));
+  const byIndex = new Map(updates.map((u) => [u.convIndex, u]));
   for (const [k, w] of Object.entries(scheme.weights)) {
     const field = `weights["${k}"]`;
     const idx = Number(k);
-    if (idx >= n) throw new SchemeError(`${field}: conv ${idx} does not exist (${g.name} has convs 0 to ${n - 1})`);
+    if (idx >= n || idx < first) throw new SchemeError(`${field}: conv ${idx} does not exist (${g.name} has convs ${first} to ${n - 1})`);
     if (idx < firstBias) {
       throw new SchemeError(`${field}: conv ${idx} is outside the last ${scheme.nBias} convs (${firstBias} to ${n - 1}); raise nBias to at least ${n - idx} or drop it`);
     }
-    const u = updates[idx];
+    const u = byIndex.get(idx)!;
     const p = parseRatio(field, w);
     const channels = 'channels' in p ? p.channels : Math.floor(u.totalChannels * p.ratio);
     if (channels > u.totalChannels) throw new SchemeError(`${field}: ${channels} channels is more than the ${u.totalChannels} of conv ${idx}`);

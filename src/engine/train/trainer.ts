@@ -134,7 +134,8 @@ export class Trainer {
   readonly options: TrainOptions;
   readonly params: ParamStore;
   private readonly runner: GradRunner;
-  private readonly trainedNames: string[];
+  /** Names of the parameters the scheme trains. */
+  readonly trainedNames: string[];
 
   constructor(readonly model: Model, readonly scheme: Scheme, options: Partial<TrainOptions> = {}) {
     this.options = { ...DEFAULT_TRAIN_OPTIONS, ...options, lr: { ...DEFAULT_TRAIN_OPTIONS.lr, ...options.lr } };
