@@ -2,25 +2,14 @@
  * `tinytrain info` as a user runs it: `node bin/tinytrain.mjs ...` from the repository root.
  * Each spawn costs about a second, so the cases are few and the spawns run concurrently.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../engine/util/random.ts';
+import { tinytrain, type Run } from './cli-harness.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PKL = (name: string) => `../shared/models/tiny-training/${name}.pkl`;
-
-interface Run { status: number; stdout: string; stderr: string }
-
-function tinytrain(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/tinytrain.mjs', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TINYTRAIN_DEBUG: '' } },
-      (err, stdout, stderr) => resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }));
-  });
-}
 
 interface LayerJson { name: string; convIndex: number | null; inputShape: number[]; outputShape: number[] }
 interface InfoJson {

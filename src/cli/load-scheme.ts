@@ -8,6 +8,10 @@ import { UsageError } from './args.ts';
 
 /** `convs` is the model's backbone conv count, for model-relative names (bias-only, full, last-k). */
 export function loadScheme(spec: string, modelName: string, convs: number): Scheme {
+  const paperModel = /^(.+)@\d+kb$/.exec(spec)?.[1];
+  if (paperModel && ZOO[modelName] && paperModel !== modelName) {
+    throw new UsageError(`--scheme "${spec}" was found for ${paperModel}, not ${modelName}; try ${builtinSchemeNames(modelName).join(', ')}`);
+  }
   const builtin = builtinScheme(spec, convs);
   if (builtin) return builtin;
   if (/^[\w.-]+@\d+kb$|^last-\d+$|^(bias-only|head-only|full)$/.test(spec)) {

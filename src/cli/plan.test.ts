@@ -1,0 +1,45 @@
+/**
+ * `tinytrain plan` as a user runs it: the JSON report DESIGN.md names, the same figures the engine
+ * computes, budgets, and errors as one sentence.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildGraph } from '../engine/models/build.ts';
+import { zooArch } from '../engine/models/zoo.ts';
+import { compileTraining } from '../engine/program/compile.ts';
+import { builtinScheme } from '../engine/train/builtin-schemes.ts';
+import { parseOneJson, tinytrain } from './cli-harness.ts';
+
+interface PlanJson {
+  peakSramBytes: number; flashBytes: number; analyticBytes: number; fits: boolean; messages: string[];
+  breakdown: Record<string, number>; peak: { step: number; kernel: string; op: string }; arenaBytes: number;
+}
+
+describe('tinytrain plan', () => {
+  it('prints the report of the engine for a paper scheme, and a budget it misses', async () => {
+    const [ok, tight, bad, badScheme] = await Promise.all([
+      tinytrain('plan', '--model', 'mcunet-5fps', '--scheme', 'mcunet-5fps@99kb', '--json'),
+      tinytrain('plan', '--model', 'mcunet-5fps', '--scheme', 'mcunet-5fps@99kb', '--sram-budget', '100KB', '--json'),
+      tinytrain('plan', '--model', 'mcunet-5fps', '--scheme', 'mbv2-w0.35@99kb'),
+      tinytrain('plan', '--model', 'mcunet-5fps', '--scheme', '/nonexistent/scheme.json'),
+    ]);
+    const r = parseOneJson<PlanJson>(ok);
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
+    const engine = compileTraining(g, builtinScheme('mcunet-5fps@99kb', 42)!).report;
+    expect(r.peakSramBytes).toBe(engine.peakSramBytes);
+    expect(r.flashBytes).toBe(engine.flashBytes);
+    expect(Math.round((r.analyticBytes / 1024) * 10) / 10).toBe(99.8);
+    expect(Object.values(r.breakdown).reduce((a, b) => a + b, 0)).toBe(r.peakSramBytes);
+    expect(r.peak.kernel).toBe(engine.peak.kernel);
+    expect(r.fits).toBe(true);
+    expect(r.peakSramBytes).toBeLessThan(173 * 1024); // the paper's 173 KB for this scheme
+
+    const t = parseOneJson<PlanJson>(tight);
+    expect(t.fits).toBe(false);
+    expect(t.messages[0]).toMatch(/^SRAM: requested [\d,]+ bytes, available 102,400, missing [\d,]+ \(peak at step \d+, .+\)\.$/);
+
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr.trim()).toMatch(/^tinytrain plan: --scheme "mbv2-w0.35@99kb" was found for mbv2-w0.35, not mcunet-5fps; try mcunet-5fps@49kb, .*$/);
+    expect(badScheme.status).not.toBe(0);
+    expect(badScheme.stderr.trim()).toBe('tinytrain plan: --scheme "/nonexistent/scheme.json" is neither a built-in scheme nor a readable JSON file');
+  });
+});
