@@ -211,6 +211,33 @@ export function dwBackwardChannel(g: Float32Array, w: Int8Array, c: ConvGeom, ch
   scatterInputGrad(g, ch, w, ch * c.k * c.k, c, out, 0);
 }
 
+/** The same, from channel ch's output gradient held alone in gPlane[0 .. Ho*Wo). */
+export function dwBackwardPlane(gPlane: Float32Array, w: Int8Array, c: ConvGeom, ch: number, out: Float32Array): void {
+  out.fill(0, 0, c.h * c.w);
+  scatterInputGrad(gPlane, 0, w, ch * c.k * c.k, c, out, 0);
+}
+
+/** A depthwise channel's weight gradient from its output gradient plane (order as convWeightGradRow). */
+export function dwWeightGradPlane(x: Int8Array, xZero: number, gPlane: Float32Array, c: ConvGeom, ch: number, out: Float32Array): void {
+  const { h, w: wd, ho, wo, k, stride, pad } = c;
+  const xBase = ch * h * wd;
+  for (let ky = 0; ky < k; ky++) {
+    for (let kx = 0; kx < k; kx++) {
+      let acc = 0;
+      for (let oy = 0; oy < ho; oy++) {
+        const iy = oy * stride - pad + ky;
+        if (iy < 0 || iy >= h) continue;
+        for (let ox = 0; ox < wo; ox++) {
+          const ix = ox * stride - pad + kx;
+          if (ix < 0 || ix >= wd) continue;
+          acc = f32(acc + f32(gPlane[oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
+        }
+      }
+      out[ky * k + kx] = acc;
+    }
+  }
+}
+
 /**
  * One output channel's weight gradient over the first `n` trained input channels (channel `oc`
  * alone for a depthwise conv): out[ic, ky, kx] = sum over (oy, ox) of g' * (x - x_zero).

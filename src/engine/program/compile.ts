@@ -6,6 +6,7 @@ import type { Graph } from '../ir/graph.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
 import { planArena } from '../memory/planner.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
+import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
 import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
 import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
 import { applyInPlace } from '../schedule/inplace.ts';
@@ -22,6 +23,12 @@ export interface CompileOptions {
   fuseRows?: boolean;
   /** Stream each depthwise input gradient into its pw1's backward (schedule/fuse-backward.ts). Default on. */
   fuseBackward?: boolean;
+  /**
+   * Stream whole inverted bottlenecks' backward, pw2's input gradient included
+   * (schedule/fuse-block-backward.ts); implies fuseBackward's savings. Default off until the C
+   * emitter has the block_bwd kernel.
+   */
+  fuseBlockBackward?: boolean;
   sramBudget?: number;
   flashBudget?: number;
 }
@@ -49,6 +56,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const options: Required<CompileOptions> = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
     fuseBackward: opts.fuseBackward ?? true,
+    fuseBlockBackward: opts.fuseBlockBackward ?? false,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
   if (headKind(graph) !== scheme.head) {
@@ -58,6 +66,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
   const { tensors } = tg;
   let kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
+  if (options.fuseBlockBackward) kernels = fuseBlockBackward(graph, tensors, kernels);
   if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
   if (options.inPlace) applyInPlace(graph, tensors, kernels);
   const buffers = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);

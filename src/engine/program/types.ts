@@ -40,6 +40,8 @@ export type KernelOp =
   | 'add_bwd' | 'grad_acc' | 'conv_grad_w' | 'conv_grad_b'
   // fused: depthwise input gradient streamed into its pw1's whole backward, channel by channel
   | 'dw_pw_bwd'
+  // fused: a whole inverted bottleneck's backward (pw2 input gradient, depthwise, pw1), channel by channel
+  | 'block_bwd'
   // updates (in place, QAS)
   | 'linear_update' | 'conv_update_w' | 'conv_update_b' | 'apply_update_w' | 'apply_update_b';
 

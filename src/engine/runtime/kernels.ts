@@ -8,7 +8,7 @@ import type { TypedArray } from '../ir/tensor.ts';
 import { addGradScales, addInt8 } from '../ops/add.ts';
 import { avgpoolBackward, avgpoolInt8 } from '../ops/avgpool.ts';
 import {
-  convBackwardInput, convBiasGrad, convEffectiveScales, convGeom, convInt8, convWeightGradRow, dwBackwardChannel, isDepthwise,
+  convBackwardInput, convBiasGrad, convEffectiveScales, convGeom, convInt8, convWeightGradRow, isDepthwise,
   type ConvGeom,
 } from '../ops/conv2d.ts';
 import { accumulate, applyMask, channelScale, scaleInto } from '../ops/grad-kernels.ts';
@@ -17,6 +17,7 @@ import { updateFloat, updateInt32, updateInt8, type SgdConfig } from '../ops/sgd
 import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
 import { runConvChain } from './conv-chain.ts';
+import { blockBackward, expansionBackward } from './streamed-backward.ts';
 import type { Kernel, KernelOp } from '../program/types.ts';
 
 const f32 = Math.fround;
@@ -214,45 +215,9 @@ export const KERNELS: Record<KernelOp, Impl> = {
     biasUpdate(k, env, conv(node), (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
-    const g = env.graph;
-    const pw = conv(node);
-    const dw = conv(g.nodes.find((n) => n.name === k.attrs.dw)!);
-    const dg = convGeom(dw, g), pg = convGeom(pw, g);
-    const n = k.attrs.channels as number;
-    const gD = env.buf(k.inputs[0]) as Float32Array;
-    const mask = env.buf(k.inputs[1]) as Uint8Array;
-    const saved = n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null;
-    const gx = k.attrs.inputGrad ? (env.buf(k.outputs[0]) as Float32Array) : null;
-    const scratch = env.buf(k.outputs[k.outputs.length - 1]) as Float32Array;
-    const hw = pg.ho * pg.wo;
-    const tmp = scratch.subarray(0, hw), row = scratch.subarray(hw, hw + n);
-    const [wD, wP, bP, sP] = k.params.slice(0, 4).map((p) => env.param(p));
-    const eff = convEffectiveScales(pw, g, sP as Float32Array);
-    const velW = k.attrs.weightMomentum ? (env.param(k.attrs.weightMomentum as string) as Float32Array) : undefined;
-    const velB = k.attrs.biasMomentum ? (env.param(k.attrs.biasMomentum as string) as Float32Array) : undefined;
-    const sx = f32(k.attrs.xScale as number);
-    if (gx) gx.fill(0);
-    for (let c = 0; c < pg.cout; c++) {
-      // pw1's g' for channel c: the depthwise input gradient, masked and scaled as the unfused kernels do.
-      dwBackwardChannel(gD, wD as Int8Array, dg, c, tmp);
-      const s = eff[c];
-      for (let p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (mask[i >> 3] >> (i & 7)) & 1 ? f32(tmp[p] * s) : 0;
-      if (gx) {
-        for (let ic = 0; ic < pg.cpg; ic++) {
-          const wv = (wP as Int8Array)[c * pg.cpg + ic];
-          if (wv === 0) continue;
-          for (let p = 0, i = ic * hw; p < hw; p++, i++) gx[i] = f32(gx[i] + f32(tmp[p] * wv));
-        }
-      }
-      if (saved) {
-        convWeightGradRow(saved, k.attrs.xZero as number, tmp, pg, 0, n, row);
-        const div = f32((sP as Float32Array)[c] * (sP as Float32Array)[c]);
-        for (let j = 0; j < n; j++) updateInt8(wP as Int8Array, c * pg.cpg + j, row[j], div, env.hyper.weight, velW, c * n + j);
-      }
-      if (k.attrs.bias) {
-        const sb = f32((sP as Float32Array)[c] * sx);
-        updateInt32(bP as Int32Array, c, convBiasGrad(tmp, 0, hw), f32(sb * sb), env.hyper.bias, velB, c);
-      }
-    }
+    expansionBackward(k, env, conv(node));
+  },
+  block_bwd(k, env, node) {
+    blockBackward(k, env, conv(node));
   },
 };
