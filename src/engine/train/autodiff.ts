@@ -161,7 +161,7 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
   }
   // Name duplicates within one node get a suffix so every kernel name is unique.
   const kernels = uniqueNames([...forward, ...backward, ...deferred]);
-  return { graph, scheme: rs, tensors, kernels, trainable, pruned: prunedOps(graph, rs, kernels), reorder };
+  return { graph, scheme: rs, tensors, kernels, trainable, pruned: prunedOps(rs, kernels), reorder };
 }
 
 function makeKernel(n: Node, op: Kernel['op'], inputs: string[], outputs: string[], params: string[], attrs: Record<string, unknown>): Kernel {
@@ -180,21 +180,19 @@ function uniqueNames(ks: Kernel[]): Kernel[] {
 }
 
 /** Backward kernels of a conv under a full update, and why this scheme does without each. */
-function prunedOps(graph: Graph, rs: ResolvedScheme, kernels: Kernel[]): TrainingGraph['pruned'] {
+function prunedOps(rs: ResolvedScheme, kernels: Kernel[]): TrainingGraph['pruned'] {
   const have = new Set(kernels.map((k) => `${k.op}:${k.node}`));
   const out: TrainingGraph['pruned'] = [];
   const first = rs.firstTrained ?? Infinity;
   for (const u of rs.convs) {
-    const n = graph.nodes.find((x) => x.name === u.node)!;
-    const front = u.convIndex < first;
-    const why = (what: string) => (front ? `in front of the first trained conv (${rs.firstTrained ?? 'none'})` : what);
-    const check = (op: string, reason: string) => {
-      if (!have.has(`${op}:${n.name}`)) out.push({ node: n.name, op, reason });
-    };
-    check('mask', why('not reached'));
-    check('conv_bwd_x', why(u.convIndex === first ? 'first trained conv: nothing upstream trains' : 'nothing upstream trains'));
-    check(rs.scheme && have.has(`conv_grad_w:${n.name}`) ? 'conv_grad_w' : 'conv_update_w', why('weight frozen by the scheme'));
-    check(have.has(`conv_grad_b:${n.name}`) ? 'conv_grad_b' : 'conv_update_b', why('bias frozen by the scheme'));
+    const missing = (...ops: string[]) => ops.every((op) => !have.has(`${op}:${u.node}`));
+    const why = (what: string) => (u.convIndex < first ? `in front of the first trained conv (${rs.firstTrained ?? 'none'})` : what);
+    if (missing('mask')) out.push({ node: u.node, op: 'mask', reason: why('not reached') });
+    if (missing('conv_bwd_x')) {
+      out.push({ node: u.node, op: 'conv_bwd_x', reason: why(u.convIndex === first ? 'first trained conv: nothing upstream trains' : 'nothing upstream trains') });
+    }
+    if (missing('conv_update_w', 'conv_grad_w')) out.push({ node: u.node, op: 'conv_update_w', reason: why('weight frozen by the scheme') });
+    if (missing('conv_update_b', 'conv_grad_b')) out.push({ node: u.node, op: 'conv_update_b', reason: why('bias frozen by the scheme') });
   }
   return out;
 }
