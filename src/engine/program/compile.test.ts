@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph } from '../ir/graph.ts';
 import { analyticMemory } from '../memory/analytic.ts';
 import { buildGraph } from '../models/build.ts';
+import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
+import { ArenaExecutor } from '../runtime/executor.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { SchemeError, type Scheme } from '../train/scheme.ts';
 import { compileTraining, type CompileOptions, type TrainingProgram } from './compile.ts';
@@ -21,20 +23,26 @@ const mcunet = () => buildGraph(zooArch('mcunet-5fps'), { resolution: 128, class
 const scheme99 = () => builtinScheme('mcunet-5fps@99kb', 42)!;
 
 /**
- * Nodes whose weight / bias a program updates. The fused depthwise+pw1 backward (dw_pw_bwd) updates its
- * pw1's weight (attrs.channels > 0) and bias (attrs.bias) itself, so it counts like conv_update_w/b.
+ * What one training step really changes: every parameter element that differs after a step with huge
+ * learning rates (so any non-zero gradient moves its element). Kernel names cannot say it alone, since
+ * fused backward kernels update the weights and biases of several convs.
  */
-function weightUpdates(p: TrainingProgram): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const k of p.kernels) {
-    if (k.op === 'conv_update_w' || k.op === 'conv_grad_w') m.set(k.node, k.attrs.channels as number);
-    if (k.op === 'dw_pw_bwd' && (k.attrs.channels as number) > 0) m.set(k.node, k.attrs.channels as number);
+function changedByStep(p: TrainingProgram): Map<string, Set<number>> {
+  const params = syntheticParams(p.graph, 3);
+  const before = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice()]));
+  const huge = { weight: { lr: 1e3, momentum: 0, qas: true }, bias: { lr: 1e3, momentum: 0, qas: true }, head: { lr: 1, momentum: 0, qas: false } };
+  const [, h, w] = p.graph.tensors[p.graph.input].shape;
+  const input = Int8Array.from({ length: 3 * h * w }, (_, i) => ((i * 7919) % 256) - 128);
+  new ArenaExecutor(p, params, huge).step(input, 3);
+  const changed = new Map<string, Set<number>>();
+  for (const [name, v] of Object.entries(params)) {
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] !== before[name][i]) changed.set(name, (changed.get(name) ?? new Set()).add(i));
+    }
   }
-  return m;
+  return changed;
 }
-function biasUpdates(p: TrainingProgram): Set<string> {
-  return new Set(p.kernels.filter((k) => k.op === 'conv_update_b' || k.op === 'conv_grad_b' || (k.op === 'dw_pw_bwd' && k.attrs.bias)).map((k) => k.node));
-}
+
 const nodeIndex = (g: Graph) => new Map(g.nodes.map((n, i) => [n.name, i]));
 
 /** Every tensor a kernel reads was written by an earlier kernel, or is the image or the label. */
@@ -65,18 +73,38 @@ describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
   const idx = nodeIndex(g);
   const first = idx.get('conv20')!;
 
-  it('updates the weights of exactly convs 21, 24, 27, 30, 36, 39, with the paper channel counts', () => {
-    const expected = [[21, 40], [24, 48], [27, 48], [30, 48], [36, 12], [39, 24]].map(([c, n]) => [convName(c), n]);
-    expect([...weightUpdates(p)].sort()).toEqual(expected.sort());
-    // Without the fused backward they are plain conv_update_w kernels.
-    const unfused = compileTraining(mcunet(), scheme99(), { fuseBackward: false });
-    const plain = unfused.kernels.filter((k) => k.op === 'conv_update_w').map((k) => [k.node, k.attrs.channels]);
-    expect(plain.sort()).toEqual(expected.sort());
-    expect(unfused.kernels.some((k) => k.op === 'dw_pw_bwd')).toBe(false);
+  const WEIGHTS: [number, number][] = [[21, 40], [24, 48], [27, 48], [30, 48], [36, 12], [39, 24]];
+  const BIASES = range(20, 41);
+
+  it('without reordering: gradients and deferred updates for exactly the weights of convs 21, 24, 27, 30, 36, 39 and the biases of 20 to 41', () => {
+    const q = compileTraining(mcunet(), scheme99(), { reorder: false });
+    const of = (op: string) => q.kernels.filter((k) => k.op === op);
+    const expected = WEIGHTS.map(([c, n]) => [convName(c), n]).sort();
+    expect(of('conv_grad_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
+    expect(of('apply_update_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
+    expect(of('conv_grad_b').map((k) => k.node).sort()).toEqual(BIASES.map(convName).sort());
+    expect(of('apply_update_b').map((k) => k.node).sort()).toEqual(BIASES.map(convName).sort());
+    // The materialised gradient holds the trained input channels only (these are all pointwise pw1 convs).
+    for (const [c, n] of WEIGHTS) {
+      expect(q.tensors[`wgrad:conv${c}.weight`].shape, `conv${c}`).toEqual([g.tensors[`conv${c}.weight`].shape[0], n, 1, 1]);
+    }
   });
 
-  it('updates the biases of exactly convs 20 to 41', () => {
-    expect([...biasUpdates(p)].sort()).toEqual(range(20, 41).map(convName).sort());
+  it('with reordering (default): conv_update_w only for those convs, and a step changes exactly the trained slices', () => {
+    const weightUpdated = new Set(WEIGHTS.map(([c]) => convName(c)));
+    for (const k of p.kernels.filter((x) => ['conv_update_w', 'conv_grad_w', 'apply_update_w'].includes(x.op))) {
+      expect(weightUpdated.has(k.node), `${k.name} updates a frozen weight`).toBe(true);
+      expect(k.attrs.channels).toBe(WEIGHTS.find(([c]) => convName(c) === k.node)![1]);
+    }
+    const changed = changedByStep(p);
+    const expected = [...WEIGHTS.map(([c]) => `conv${c}.weight`), ...BIASES.map((c) => `conv${c}.bias`), 'classifier.weight', 'classifier.bias'];
+    expect([...changed.keys()].sort()).toEqual(expected.sort());
+    // Only the first n input channels of a weight move.
+    for (const [c, n] of WEIGHTS) {
+      const cpg = g.tensors[`conv${c}.weight`].shape[1];
+      const outside = [...changed.get(`conv${c}.weight`)!].filter((i) => i % cpg >= n);
+      expect(outside, `conv${c}.weight elements outside its ${n} trained channels`).toEqual([]);
+    }
   });
 
   it('emits no backward or update kernel for any node in front of conv 20', () => {
@@ -89,7 +117,9 @@ describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
   });
 
   it('computes no input gradient for conv 20: nothing upstream trains', () => {
-    expect(p.kernels.filter((k) => k.node === 'conv20').map((k) => k.op).sort()).toEqual(['channel_scale', 'conv2d', 'conv_update_b', 'mask']);
+    expect(p.kernels.filter((k) => k.op === 'conv_bwd_x' && k.node === 'conv20')).toEqual([]);
+    // conv 20's input is conv 19's output: nothing may compute or hold its gradient.
+    expect(Object.keys(p.tensors).filter((t) => t.startsWith('grad:conv19.out') || t.startsWith('grad:conv17.out'))).toEqual([]);
     expect(p.pruned).toContainEqual({ node: 'conv20', op: 'conv_bwd_x', reason: 'first trained conv: nothing upstream trains' });
     // conv 20 is pw2 of block 6: the residual add passes no gradient to the frozen skip either.
     const addBwd = p.kernels.find((k) => k.name === 'add_bwd:block6.add')!;
@@ -188,8 +218,11 @@ describe('head-only and the int8 head', () => {
     const p = compileTraining(g, scheme);
     expectWellFormed(p, 'int8 head');
     expect(p.kernels.some((k) => k.op === 'linear' || k.op === 'linear_update')).toBe(false);
-    expect(weightUpdates(p).get('classifier')).toBe(160);
-    expect(biasUpdates(p).has('classifier')).toBe(true);
+    expect(p.kernels.find((k) => k.op === 'conv_update_w' && k.node === 'classifier')?.attrs.channels).toBe(160);
+    expect(p.kernels.some((k) => k.op === 'conv_update_b' && k.node === 'classifier')).toBe(true);
+    const changed = changedByStep(p);
+    expect(changed.get('classifier.weight')?.size).toBeGreaterThan(0);
+    expect(changed.get('classifier.bias')?.size).toBeGreaterThan(0);
     expect(p.tensors['mask:classifier.out']?.category).toBe('mask');
     expect(p.trainable.map((t) => t.param)).toEqual(expect.arrayContaining(['classifier.weight', 'classifier.bias']));
   });

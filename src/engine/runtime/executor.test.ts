@@ -148,7 +148,8 @@ function checkVariants(g: Graph, scheme: Scheme, init: ParamStore, data: { input
   let baseline: Run | null = null;
   for (const [label, opts] of VARIANTS) {
     const program = compileTraining(g, scheme, opts);
-    expectForwardMatchesGraph(program, init, data[0], `${what} (${label})`);
+    // The other variants must then match this one, so checking the default (every optimisation on) suffices.
+    if (label === 'default') expectForwardMatchesGraph(program, init, data[0], `${what} (${label})`);
     const run = runBoth(program, init, data, HYPER, `${what} (${label})`);
     expectFrozenUntouched(program, init, run.params);
     if (!baseline) {
@@ -180,8 +181,8 @@ describe('arena executor equals reference executor, and schedule options do not 
 });
 
 describe('momentum', () => {
-  // One paper scheme per model with momentum on: both executors keep their velocity across steps alike,
-  // and reordering the updates does not change them.
+  // One paper scheme per model with momentum on, over three steps: both executors keep their velocity
+  // alike, and no schedule variant changes the result.
   const PICK: Record<string, string> = { 'mcunet-5fps': 'mcunet-5fps@99kb', 'mbv2-w0.35': 'mbv2-w0.35@99kb', 'proxyless-w0.3': 'proxyless-w0.3@98kb' };
   for (const model of ZOO_NAMES) {
     it(`${model} ${PICK[model]} with momentum 0.9`, () => {
@@ -206,9 +207,9 @@ describe('momentum', () => {
 });
 
 describe('fused early stage', () => {
-  // The stem is fused with block 0; when block 0 has a residual, its skip input is the stem's output
-  // (which the fused kernel only holds as a ring of rows), not the image.
-  it('a residual first block gives the same step fused and unfused', () => {
+  // When block 0 has a residual add, its skip input is the stem's output: a fused chain that also ran
+  // the stem (holding its output only as a ring of rows) must not read the image as the skip instead.
+  it('a residual first block computes the same forward pass fused and unfused', () => {
     const g = buildGraph(archFromRows('res-first', 8, [[16, 8, 3, 1, '+']]), { resolution: 16, classes: 4 });
     const scheme: Scheme = { nBias: 0, weights: {}, head: 'float32', momentum: false };
     const init = syntheticParams(g, 1);
@@ -259,7 +260,7 @@ describe('random small networks', () => {
       let first: Run | null = null;
       for (const [label, opts] of VARIANTS) {
         const program = compileTraining(g, scheme, opts);
-        expectForwardMatchesGraph(program, init, data[0], `${arch.name} (${label})`);
+        if (label === 'default') expectForwardMatchesGraph(program, init, data[0], `${arch.name} (${label})`);
         const run = runBoth(program, init, data, hyper, `${arch.name} (${label})`);
         if (first) expectSameParams(run.params, first.params, `${arch.name}: ${label} vs default`);
         else first = run;
