@@ -8,10 +8,12 @@ import { StatusBar } from './components/StatusBar.tsx';
 import { TopBar } from './components/TopBar.tsx';
 import { useFileDrop } from './hooks/useFileDrop.ts';
 import { useLayerKeys } from './hooks/useLayerKeys.ts';
+import { useShortcuts } from './hooks/useShortcuts.ts';
 
 export function App() {
   useFileDrop();
   useLayerKeys();
+  useShortcuts();
   return (
     <div className="app">
       <TopBar />

@@ -16,6 +16,7 @@ export function isModelFileName(fileName: string): boolean {
 export interface LoadOptions {
   resolution?: number;
   classes?: number;
+  head?: 'float32' | 'int8';
 }
 
 /** Reads a model file; throws an Error whose message can be shown to the user as is. */

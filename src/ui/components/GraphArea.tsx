@@ -1,14 +1,19 @@
-/** The graph area: the forward graph (layer table for now), the backward graph and the scheme, as tabs. */
-import { useRef, type KeyboardEvent } from 'react';
+/** The graph area: the forward graph, the generated backward graph, the layer table and the scheme JSON, as tabs. */
+import { lazy, Suspense, useRef, type KeyboardEvent } from 'react';
+import { BackwardGraph } from '../graph/BackwardGraph.tsx';
+import { ForwardGraph } from '../graph/ForwardGraph.tsx';
 import { useStudio } from '../store/index.ts';
 import type { GraphTab } from '../store/ui-slice.ts';
-import { EmptyState } from './EmptyState.tsx';
 import { LayerTable } from './LayerTable.tsx';
 
-const TABS: { id: GraphTab; label: string }[] = [
-  { id: 'forward', label: 'Forward graph' },
-  { id: 'backward', label: 'Backward graph' },
-  { id: 'scheme', label: 'Scheme JSON' },
+// Monaco is large: it loads the first time the tab opens.
+const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
+
+const TABS: { id: GraphTab; label: string; key: string }[] = [
+  { id: 'forward', label: 'Forward graph', key: '1' },
+  { id: 'backward', label: 'Backward graph', key: '2' },
+  { id: 'layers', label: 'Layers', key: '3' },
+  { id: 'scheme', label: 'Scheme JSON', key: '4' },
 ];
 
 export function GraphArea() {
@@ -41,6 +46,7 @@ export function GraphArea() {
             aria-controls={`panel-${t.id}`}
             tabIndex={tab === t.id ? 0 : -1}
             className="tab"
+            title={`Alt+${t.key}`}
             onClick={() => setGraphTab(t.id)}
           >
             {t.label}
@@ -48,25 +54,13 @@ export function GraphArea() {
         ))}
       </div>
       <div className="tab-panel" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'forward' && <LayerTable />}
-        {tab === 'backward' && (
-          <EmptyState title="No backward graph yet">
-            <p>The backward graph appears once a training scheme is compiled.</p>
-            <p>
-              A scheme chooses which layers update their weights and biases. The compiler then derives the
-              gradient ops at compile time, prunes everything the frozen layers do not need, and this view
-              draws the result next to the forward graph.
-            </p>
-          </EmptyState>
-        )}
+        {tab === 'forward' && <ForwardGraph />}
+        {tab === 'backward' && <BackwardGraph />}
+        {tab === 'layers' && <LayerTable />}
         {tab === 'scheme' && (
-          <EmptyState title="No training scheme yet">
-            <p>The scheme you pick or load appears here as JSON: for each conv, whether its weights and biases train or stay frozen.</p>
-            <p>
-              It is the same file <code>tinytrain plan --scheme</code> reads, so what you see here is what the
-              command line and the exported firmware use.
-            </p>
-          </EmptyState>
+          <Suspense fallback={<div className="muted editor-loading">Loading the editor…</div>}>
+            <SchemeEditor />
+          </Suspense>
         )}
       </div>
     </section>

@@ -4,7 +4,10 @@ import { formatPercent } from '../format.ts';
 import { roleDescription } from '../roles.ts';
 import type { SelectedLayer } from '../store/selectors.ts';
 import { useStudio } from '../store/index.ts';
+import { ArchEditor } from './ArchEditor.tsx';
+import { ConvUpdateControls } from './ConvUpdateControls.tsx';
 import { CountValue } from './CountValue.tsx';
+import { LayerMemory } from './LayerMemory.tsx';
 import { Prop, PropertySection } from './PropertySection.tsx';
 import { QuantValue } from './QuantValue.tsx';
 import { RoleBadge } from './RoleBadge.tsx';
@@ -36,6 +39,22 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
         <RoleBadge role={row.role} />
       </div>
       <p className="props-subtitle">{roleDescription(row.role)}</p>
+
+      {row.convIndex !== null && (
+        <section className="prop-section">
+          <h3>Training</h3>
+          <ConvUpdateControls convIndex={row.convIndex} variant="panel" />
+          <p className="hint-small muted">Keys: <kbd>B</kbd> bias, <kbd>0</kbd>–<kbd>4</kbd> weight share 0, ⅛, ¼, ½, 1.</p>
+        </section>
+      )}
+      {row.role === 'classifier' && (
+        <section className="prop-section">
+          <h3>Training</h3>
+          <p className="muted">The classifier head always trains.</p>
+        </section>
+      )}
+
+      <LayerMemory name={row.name} />
 
       <PropertySection title="Layer">
         <Prop label="Op"><span className="mono">{row.op}</span></Prop>
@@ -71,6 +90,8 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
         <Prop label="Share of MACs">{formatPercent(totalMacs > 0 ? row.macs / totalMacs : 0)}</Prop>
         <Prop label="Params"><CountValue n={row.params} /></Prop>
       </PropertySection>
+
+      {conv && conv.role !== 'classifier' && <ArchEditor name={row.name} role={conv.role} block={conv.block} />}
 
       <PropertySection title="Quantization">
         {inputs.map((t, i) => (

@@ -1,84 +1,47 @@
 /**
- * The memory area: the model's cost and parameter storage from the engine, and the slot the
- * training-memory plan fills once a scheme is compiled. Every figure here comes from the engine.
+ * Live memory of the training program: peak SRAM and Flash against the target's budgets (stacked by
+ * category, the paper's analytic figure beside), a warning when over, and the step's memory as a
+ * timeline or as the arena layout. Every figure is the engine's report.
  */
-import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET } from '../../engine/memory/report.ts';
-import { formatBytes, formatCount, formatPercent } from '../format.ts';
+import { ArenaChart } from '../memory/ArenaChart.tsx';
+import { BudgetBars } from '../memory/BudgetBars.tsx';
+import { BudgetWarning } from '../memory/BudgetWarning.tsx';
+import { TargetControls } from '../memory/TargetControls.tsx';
+import { TimelineChart } from '../memory/TimelineChart.tsx';
 import { useStudio } from '../store/index.ts';
-import { MemoryCard } from './MemoryCard.tsx';
-import { MeterBar, MeterLegend } from './MeterBar.tsx';
+import type { MemoryView } from '../store/ui-slice.ts';
+
+const VIEWS: { id: MemoryView; label: string }[] = [
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'arena', label: 'Arena' },
+];
 
 export function MemoryPanel() {
-  const { summary, paramBytes } = useStudio((s) => s.project);
-  const flash = paramBytes.total / DEFAULT_FLASH_BUDGET;
+  const view = useStudio((s) => s.memoryView);
+  const setMemoryView = useStudio((s) => s.setMemoryView);
+  const kernels = useStudio((s) => s.program.kernels.length);
   return (
     <section className="memory-panel" aria-label="Memory">
       <div className="memory-panel-head">
-        <h2>Memory &amp; cost</h2>
-        <span className="muted">
-          Budgets of the STM32F746 target: {formatBytes(DEFAULT_SRAM_BUDGET)} SRAM for training,{' '}
-          {formatBytes(DEFAULT_FLASH_BUDGET)} Flash
-        </span>
+        <h2>Training memory</h2>
+        <span className="muted">{kernels} kernels · batch 1</span>
+        <span className="memory-spacer" />
+        <TargetControls />
       </div>
-      <div className="memory-cards">
-        <MemoryCard title="Compute per inference" headline={<>{formatCount(summary.backboneMacs)} <small>MACs</small></>}>
-          <MeterBar
-            max={summary.totalMacs}
-            label={`Backbone ${summary.backboneMacs} MACs, classifier ${summary.classifierMacs} MACs`}
-            segments={[
-              { label: 'backbone', value: summary.backboneMacs, tone: 'seg-a' },
-              { label: 'classifier', value: summary.classifierMacs, tone: 'seg-b' },
-            ]}
-          />
-          <MeterLegend items={[
-            { label: 'backbone', value: formatCount(summary.backboneMacs), tone: 'seg-a' },
-            { label: 'classifier', value: formatCount(summary.classifierMacs), tone: 'seg-b' },
-          ]} />
-        </MemoryCard>
-
-        <MemoryCard title="Parameters" headline={<>{formatCount(summary.backboneParams)} <small>params</small></>}>
-          <MeterBar
-            max={summary.totalParams}
-            label={`Backbone ${summary.backboneParams} parameters, classifier ${summary.classifierParams}`}
-            segments={[
-              { label: 'backbone', value: summary.backboneParams, tone: 'seg-a' },
-              { label: 'classifier', value: summary.classifierParams, tone: 'seg-b' },
-            ]}
-          />
-          <MeterLegend items={[
-            { label: 'backbone', value: formatCount(summary.backboneParams), tone: 'seg-a' },
-            { label: 'classifier', value: formatCount(summary.classifierParams), tone: 'seg-b' },
-          ]} />
-        </MemoryCard>
-
-        <MemoryCard
-          title="Flash · parameters"
-          headline={<>{formatBytes(paramBytes.total)} <small>/ {formatBytes(DEFAULT_FLASH_BUDGET)} · {formatPercent(flash)}</small></>}
-        >
-          <MeterBar
-            max={DEFAULT_FLASH_BUDGET}
-            label={`Parameters take ${paramBytes.total} bytes of ${DEFAULT_FLASH_BUDGET} bytes of Flash`}
-            segments={[
-              { label: 'weights', value: paramBytes.weights, tone: 'seg-a' },
-              { label: 'biases', value: paramBytes.biases, tone: 'seg-c' },
-              { label: 'scales', value: paramBytes.scales, tone: 'seg-d' },
-            ]}
-          />
-          <MeterLegend items={[
-            { label: 'weights', value: formatBytes(paramBytes.weights), tone: 'seg-a' },
-            { label: 'biases', value: formatBytes(paramBytes.biases), tone: 'seg-c' },
-            { label: 'scales', value: formatBytes(paramBytes.scales), tone: 'seg-d' },
-          ]} />
-        </MemoryCard>
-
-        <MemoryCard
-          title="Training memory · SRAM"
-          pending
-          headline={<small>– / {formatBytes(DEFAULT_SRAM_BUDGET)}</small>}
-        >
-          <div className="meter meter-empty" role="img" aria-label="No training memory plan yet" />
-          <p className="memory-card-note">Training memory: compile a scheme to see the plan.</p>
-        </MemoryCard>
+      <BudgetWarning />
+      <div className="memory-body">
+        <BudgetBars />
+        <div className="memory-chart-area">
+          <div className="subtabs" role="tablist" aria-label="Memory views">
+            {VIEWS.map((v) => (
+              <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className="subtab" onClick={() => setMemoryView(v.id)}>
+                {v.label}
+              </button>
+            ))}
+            <span className="muted subtabs-hint">{view === 'timeline' ? 'arena bytes live at each step · click a step to select its op' : 'time × address, one block per buffer · click a block'}</span>
+          </div>
+          {view === 'timeline' ? <TimelineChart /> : <ArenaChart />}
+        </div>
       </div>
     </section>
   );

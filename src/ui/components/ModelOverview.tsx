@@ -6,7 +6,11 @@ import { CountValue } from './CountValue.tsx';
 import { Prop, PropertySection } from './PropertySection.tsx';
 
 export function ModelOverview() {
-  const { origin, model, summary } = useStudio((s) => s.project);
+  const { model, summary } = useStudio((s) => s.project);
+  const origin = useStudio((s) => s.doc.origin);
+  const scheme = useStudio((s) => s.program.scheme);
+  const report = useStudio((s) => s.program.report);
+  const weights = scheme.convs.filter((c) => c.channels > 0);
   return (
     <div className="layer-props">
       <div className="props-title">
@@ -25,6 +29,13 @@ export function ModelOverview() {
         <Prop label="Backbone convs">{summary.convs}</Prop>
       </PropertySection>
 
+      <PropertySection title="Training scheme">
+        <Prop label="Biases">{scheme.scheme.nBias === 0 ? 'none (head only)' : `last ${scheme.scheme.nBias} convs (${summary.convs - scheme.scheme.nBias}–${summary.convs - 1})`}</Prop>
+        <Prop label="Weights">{weights.length === 0 ? 'none' : weights.map((c) => `#${c.convIndex} ${c.channels}/${c.totalChannels}`).join(', ')}</Prop>
+        <Prop label="Head">{scheme.scheme.head}{scheme.scheme.momentum ? ', momentum' : ''}</Prop>
+        <Prop label="Peak at">step {report.peak.step} <span className="mono">{report.peak.kernel}</span></Prop>
+      </PropertySection>
+
       <PropertySection title="Cost">
         <Prop label="Backbone MACs"><CountValue n={summary.backboneMacs} /></Prop>
         <Prop label="Backbone params"><CountValue n={summary.backboneParams} /></Prop>
@@ -35,7 +46,14 @@ export function ModelOverview() {
       </PropertySection>
 
       <div className="hint">
-        Select a layer in the table (or press ↓) to see its tensors, convolution geometry, cost and quantization.
+        Click a conv in the graph (or press ↓) to see its shapes, cost, quantization and the memory it costs now, and to
+        change what it trains.
+        <ul className="shortcut-list">
+          <li><kbd>B</kbd> bias on/off · <kbd>0</kbd>–<kbd>4</kbd> weight share of the selected conv</li>
+          <li><kbd>Ctrl Z</kbd> undo · <kbd>Ctrl Shift Z</kbd> redo</li>
+          <li><kbd>Ctrl F</kbd> find a node · <kbd>Alt 1</kbd>–<kbd>4</kbd> tabs</li>
+          <li><kbd>Ctrl S</kbd> export the project · <kbd>Ctrl O</kbd> open a model file</li>
+        </ul>
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import { useStudio } from '../store/index.ts';
 const FILE_VALUE = '__file__';
 
 export function ModelPicker() {
-  const origin = useStudio((s) => s.project.origin);
+  const origin = useStudio((s) => s.doc.origin);
   const chooseZooModel = useStudio((s) => s.chooseZooModel);
   const value = origin.kind === 'zoo' ? origin.arch : FILE_VALUE;
   return (
@@ -23,7 +23,7 @@ export function ModelPicker() {
         )}
         <optgroup label="Model zoo (synthetic weights)">
           {ZOO_NAMES.map((name) => (
-            <option key={name} value={name}>{name}</option>
+            <option key={name} value={name}>{name}{origin.kind === 'zoo' && origin.arch === name && origin.spec ? ' (edited)' : ''}</option>
           ))}
         </optgroup>
       </select>

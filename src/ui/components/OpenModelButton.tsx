@@ -32,7 +32,7 @@ export function OpenModelButton() {
         <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
           <path d="M1.5 3.5h4l1.5 1.5h7.5v8h-13z" fill="none" stroke="currentColor" strokeWidth="1.3" strokeLinejoin="round" />
         </svg>
-        Open model file…
+        Open model…
         <kbd className="kbd">Ctrl+O</kbd>
       </button>
       <input

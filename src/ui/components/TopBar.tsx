@@ -1,7 +1,10 @@
-/** The top bar: product name, then what defines the model (architecture or file, input size, classes). */
+/** The top bar: product and project, what defines the model (architecture or file, input size, classes), the scheme, history, open file. */
 import { BrandMark } from './BrandMark.tsx';
+import { HistoryButtons } from './HistoryButtons.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 import { OpenModelButton } from './OpenModelButton.tsx';
+import { ProjectMenu } from './ProjectMenu.tsx';
+import { SchemePicker } from './SchemePicker.tsx';
 import { ShapeField } from './ShapeField.tsx';
 
 export function TopBar() {
@@ -11,14 +14,16 @@ export function TopBar() {
         <BrandMark />
         <span className="brand-name">TinyTrain Studio</span>
       </div>
+      <ProjectMenu />
       <div className="topbar-sep" aria-hidden="true" />
       <div className="topbar-controls" role="group" aria-label="Model settings">
         <ModelPicker />
         <ShapeField field="resolution" label="Resolution" unit="px" min={8} max={1024} step={16} />
         <ShapeField field="classes" label="Classes" min={2} max={10000} step={1} />
+        <SchemePicker />
       </div>
       <div className="topbar-spacer" />
-      <span className="topbar-hint">or drop a .pkl anywhere</span>
+      <HistoryButtons />
       <OpenModelButton />
     </header>
   );

@@ -1,5 +1,5 @@
 /**
- * Up/Down (and Page Up/Down, Home/End) move the layer selection while the forward graph is shown,
+ * Up/Down (and Page Up/Down, Home/End) move the layer selection while the forward graph or the layer table is shown,
  * Escape clears it; unless the keys belong to a text field or a select.
  */
 import { useEffect } from 'react';
@@ -18,7 +18,7 @@ export function useLayerKeys(): void {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || ownsArrowKeys(e.target)) return;
       const s = useStudio.getState();
-      if (s.graphTab !== 'forward') return;
+      if (s.graphTab !== 'forward' && s.graphTab !== 'layers') return;
       const moves: Record<string, () => void> = {
         ArrowDown: () => s.moveSelection(1),
         ArrowUp: () => s.moveSelection(-1),

@@ -5,14 +5,18 @@
 import type { Model } from '../../engine/ir/graph.ts';
 import { paramBytes, type ParamBytes } from '../../engine/ir/param-bytes.ts';
 import { summarize, type GraphSummary } from '../../engine/ir/summary.ts';
-import { buildGraph } from '../../engine/models/build.ts';
+import type { ArchSpec } from '../../engine/models/arch.ts';
+import { buildGraph, type HeadKind } from '../../engine/models/build.ts';
 import { syntheticParams } from '../../engine/models/synthetic.ts';
 import { zooArch } from '../../engine/models/zoo.ts';
 import { loadModelFile } from '../load-model-file.ts';
 
-/** Where the open model comes from. A file keeps its bytes so it can be rebuilt at another resolution. */
+/**
+ * Where the open model comes from. A file keeps its bytes so it can be rebuilt at another resolution;
+ * a zoo architecture edited in the app carries its edited spec.
+ */
 export type ModelOrigin =
-  | { kind: 'zoo'; arch: string }
+  | { kind: 'zoo'; arch: string; spec?: ArchSpec }
   | { kind: 'file'; fileName: string; bytes: Uint8Array };
 
 export interface ModelShape {
@@ -27,17 +31,19 @@ export interface ProjectModel {
   model: Model;
   summary: GraphSummary;
   paramBytes: ParamBytes;
+  /** The classifier head the graph was built with (the scheme decides it). */
+  head: HeadKind;
 }
 
 export const SYNTHETIC_SOURCE = 'synthetic weights';
 
-export function buildProjectModel(origin: ModelOrigin, shape: ModelShape): ProjectModel {
+export function buildProjectModel(origin: ModelOrigin, shape: ModelShape, head: HeadKind = 'float32'): ProjectModel {
   let model: Model;
   if (origin.kind === 'zoo') {
-    const graph = buildGraph(zooArch(origin.arch), shape);
+    const graph = buildGraph(origin.spec ?? zooArch(origin.arch), { ...shape, head });
     model = { graph, params: syntheticParams(graph), source: SYNTHETIC_SOURCE };
   } else {
-    model = loadModelFile(origin.fileName, origin.bytes, shape);
+    model = loadModelFile(origin.fileName, origin.bytes, { ...shape, head });
   }
   const summary = summarize(model.graph);
   return {
@@ -47,6 +53,7 @@ export function buildProjectModel(origin: ModelOrigin, shape: ModelShape): Proje
     model,
     summary,
     paramBytes: paramBytes(model.graph),
+    head,
   };
 }
 

@@ -1,13 +1,12 @@
 /**
- * The open project: the model, where it came from, and what the engine computed about it.
- * Every action either replaces the model completely or leaves it exactly as it was.
+ * Model actions: choose a zoo architecture, rebuild at another resolution or class count, open a
+ * model file. Each is an edit of the document (undoable); one the engine refuses changes nothing.
  */
 import type { StateCreator } from 'zustand';
-import { keptSelection } from './selection-slice.ts';
-import {
-  buildProjectModel, DEFAULT_ORIGIN, DEFAULT_SHAPE,
-  type ModelOrigin, type ModelShape, type ProjectModel,
-} from './project-model.ts';
+import { backboneConvs } from '../../engine/ir/graph.ts';
+import { messageOf } from './doc-slice.ts';
+import { buildProjectModel, type ModelShape } from './project-model.ts';
+import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
 
 /** A resolution or class count the engine refused, with its message; the previous model stays open. */
@@ -18,7 +17,6 @@ export interface ShapeError {
 }
 
 export interface ProjectSlice {
-  project: ProjectModel;
   shapeError: ShapeError | null;
   /** Opens a zoo architecture (synthetic weights) at the current resolution and class count. */
   chooseZooModel(arch: string): void;
@@ -30,69 +28,61 @@ export interface ProjectSlice {
   openModelFile(file: File): Promise<void>;
 }
 
-function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 /** Increases with every file opened, so a slow read never replaces a newer model. */
 let openSequence = 0;
 
-export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice> = (set, get) => {
-  /** Installs a newly built model, keeping the selected layer if the new model has it. */
-  const install = (project: ProjectModel) =>
-    set((s) => ({
-      project,
-      shapeError: null,
-      error: null,
-      selectedLayer: keptSelection(s.selectedLayer, project.summary.layers),
-    }));
+export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice> = (set, get) => ({
+  shapeError: null,
 
-  const rebuild = (origin: ModelOrigin, shape: ModelShape) => install(buildProjectModel(origin, shape));
+  chooseZooModel: (arch) => {
+    const { doc, commit, showError } = get();
+    if (doc.origin.kind === 'zoo' && doc.origin.arch === arch && !doc.origin.spec) return;
+    try {
+      const built = buildProjectModel({ kind: 'zoo', arch }, doc.shape);
+      const scheme = defaultScheme(arch, built.summary.convs);
+      const r = commit({ ...doc, origin: { kind: 'zoo', arch }, scheme }, `model ${arch}`);
+      if (!r.ok) throw new Error(r.error);
+      set({ shapeError: null, error: null });
+    } catch (e) {
+      showError({ title: `Could not build ${arch}`, message: messageOf(e) });
+    }
+  },
 
-  return {
-    project: buildProjectModel(DEFAULT_ORIGIN, DEFAULT_SHAPE),
-    shapeError: null,
+  setShape: (field, value) => {
+    const { doc, commit } = get();
+    if (doc.shape[field] === value) {
+      if (get().shapeError?.field === field) set({ shapeError: null });
+      return;
+    }
+    const r = commit({ ...doc, shape: { ...doc.shape, [field]: value } }, `${field} ${value}`);
+    set({ shapeError: r.ok ? null : { field, value, message: r.error! } });
+    if (r.ok) set({ error: null });
+  },
 
-    chooseZooModel: (arch) => {
-      try {
-        rebuild({ kind: 'zoo', arch }, get().project.shape);
-      } catch (e) {
-        get().showError({ title: `Could not build ${arch}`, message: messageOf(e) });
+  clearShapeError: () => set({ shapeError: null }),
+
+  openModelFile: async (file) => {
+    const seq = ++openSequence;
+    set({ busy: `Opening ${file.name}…` });
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const origin = { kind: 'file' as const, fileName: file.name, bytes };
+      const { doc } = get();
+      const probe = buildProjectModel(origin, doc.shape);
+      const scheme = defaultScheme(probe.model.graph.name, backboneConvs(probe.model.graph).length);
+      if (seq !== openSequence) return;
+      const r = get().commit({ ...doc, origin, shape: probe.shape, scheme }, `open ${file.name}`);
+      if (!r.ok) throw new Error(r.error);
+      set({ error: null, shapeError: null });
+    } catch (e) {
+      if (seq === openSequence) {
+        // The title names the file; engine messages may start with it too.
+        const raw = messageOf(e);
+        const message = raw.startsWith(`${file.name}: `) ? raw.slice(file.name.length + 2) : raw;
+        get().showError({ title: `Could not open “${file.name}”`, message });
       }
-    },
-
-    setShape: (field, value) => {
-      const { project } = get();
-      if (project.shape[field] === value) {
-        if (get().shapeError?.field === field) set({ shapeError: null });
-        return;
-      }
-      try {
-        rebuild(project.origin, { ...project.shape, [field]: value });
-      } catch (e) {
-        set({ shapeError: { field, value, message: messageOf(e) } });
-      }
-    },
-
-    clearShapeError: () => set({ shapeError: null }),
-
-    openModelFile: async (file) => {
-      const seq = ++openSequence;
-      set({ busy: `Opening ${file.name}…` });
-      try {
-        const bytes = new Uint8Array(await file.arrayBuffer());
-        const project = buildProjectModel({ kind: 'file', fileName: file.name, bytes }, get().project.shape);
-        if (seq === openSequence) install(project);
-      } catch (e) {
-        if (seq === openSequence) {
-          // The title names the file; engine messages may start with it too.
-          const raw = messageOf(e);
-          const message = raw.startsWith(`${file.name}: `) ? raw.slice(file.name.length + 2) : raw;
-          get().showError({ title: `Could not open “${file.name}”`, message });
-        }
-      } finally {
-        if (seq === openSequence) set({ busy: null });
-      }
-    },
-  };
-};
+    } finally {
+      if (seq === openSequence) set({ busy: null });
+    }
+  },
+});

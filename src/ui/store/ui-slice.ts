@@ -1,8 +1,9 @@
-/** View state: the graph area's tab, the error banner, the drop overlay and what is in progress. */
+/** View state: tabs, graph view options, the error banner, notices, the drop overlay, busy state. */
 import type { StateCreator } from 'zustand';
 import type { StudioState } from './types.ts';
 
-export type GraphTab = 'forward' | 'backward' | 'scheme';
+export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme';
+export type MemoryView = 'timeline' | 'arena';
 
 /** One error the user must see (at most one at a time; a new one replaces it). */
 export interface ErrorNotice {
@@ -12,24 +13,56 @@ export interface ErrorNotice {
 
 export interface UiSlice {
   graphTab: GraphTab;
+  memoryView: MemoryView;
+  /** Backward graph: show the ops the scheme prunes, greyed. */
+  showPruned: boolean;
+  /** Forward graph: blocks drawn as one node. */
+  collapsedBlocks: number[];
+  findOpen: boolean;
   error: ErrorNotice | null;
+  /** A short message about what an edit did ("Undid: …"); replaced by the next one. */
+  notice: { text: string; seq: number } | null;
   /** True while files are dragged over the window. */
   dropActive: boolean;
   /** What the app is busy with, for the status bar ("Opening mcunet-5fps.pkl…"); null when idle. */
   busy: string | null;
   setGraphTab(tab: GraphTab): void;
+  setMemoryView(view: MemoryView): void;
+  setShowPruned(show: boolean): void;
+  toggleBlock(block: number): void;
+  setCollapsedBlocks(blocks: number[]): void;
+  setFindOpen(open: boolean): void;
   showError(error: ErrorNotice): void;
   dismissError(): void;
+  showNotice(text: string): void;
   setDropActive(active: boolean): void;
 }
 
+let noticeSeq = 0;
+
 export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) => ({
   graphTab: 'forward',
+  memoryView: 'timeline',
+  showPruned: false,
+  collapsedBlocks: [],
+  findOpen: false,
   error: null,
+  notice: null,
   dropActive: false,
   busy: null,
   setGraphTab: (graphTab) => set({ graphTab }),
+  setMemoryView: (memoryView) => set({ memoryView }),
+  setShowPruned: (showPruned) => set({ showPruned }),
+  toggleBlock: (block) =>
+    set((s) => ({
+      collapsedBlocks: s.collapsedBlocks.includes(block)
+        ? s.collapsedBlocks.filter((b) => b !== block)
+        : [...s.collapsedBlocks, block].sort((a, b) => a - b),
+    })),
+  setCollapsedBlocks: (collapsedBlocks) => set({ collapsedBlocks }),
+  setFindOpen: (findOpen) => set({ findOpen }),
   showError: (error) => set({ error }),
   dismissError: () => set({ error: null }),
+  showNotice: (text) => set({ notice: { text, seq: ++noticeSeq } }),
   setDropActive: (dropActive) => set({ dropActive }),
 });

@@ -1,0 +1,42 @@
+/** Peak SRAM against the training budget and Flash against the Flash budget, stacked by category; the paper's analytic figure beside. */
+import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
+import { formatBytes } from '../format.ts';
+import { useStudio } from '../store/index.ts';
+import { FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, SRAM_COLOR, SRAM_LABEL } from './categories.ts';
+import { StackedBudgetBar } from './StackedBudgetBar.tsx';
+
+export function BudgetBars() {
+  const report = useStudio((s) => s.program.report);
+  const sram = SRAM_CATEGORIES.map((c) => ({ key: c, label: SRAM_LABEL[c], bytes: report.breakdown[c], color: SRAM_COLOR[c] }));
+  const flash = FLASH_CATEGORIES.map((c) => ({ key: c, label: FLASH_LABEL[c], bytes: report.flashBreakdown[c], color: FLASH_COLOR[c] }));
+  return (
+    <div className="budget-bars">
+      <section className="budget-card" aria-label="Peak SRAM">
+        <header className="budget-head">
+          <h3>Peak SRAM</h3>
+          <span className={`budget-figure num${report.sramFits ? '' : ' over'}`} data-testid="sram-figure" data-bytes={report.peakSramBytes}
+            title={`${report.peakSramBytes.toLocaleString('en-US')} bytes`}>
+            {formatBytes(report.peakSramBytes)}
+          </span>
+          <span className="muted num">/ {formatBytes(report.budgets.sramBytes)}</span>
+          <span className="budget-analytic num" title="The paper's analytic model of the scheme's extra memory (its search cost)"
+            data-testid="analytic-figure" data-bytes={report.analyticBytes}>
+            paper model {formatBytes(report.analyticBytes)}
+          </span>
+        </header>
+        <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
+      </section>
+      <section className="budget-card" aria-label="Flash">
+        <header className="budget-head">
+          <h3>Flash</h3>
+          <span className={`budget-figure num${report.flashFits ? '' : ' over'}`} data-testid="flash-figure" data-bytes={report.flashBytes}
+            title={`${report.flashBytes.toLocaleString('en-US')} bytes`}>
+            {formatBytes(report.flashBytes)}
+          </span>
+          <span className="muted num">/ {formatBytes(report.budgets.flashBytes)}</span>
+        </header>
+        <StackedBudgetBar label="Flash" segments={flash} total={report.flashBytes} budget={report.budgets.flashBytes} testId="flash-bar" />
+      </section>
+    </div>
+  );
+}

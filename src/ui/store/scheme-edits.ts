@@ -1,0 +1,83 @@
+/**
+ * Edits of a scheme as pure functions (what a toggle or a ratio button does), and how a scheme is
+ * named (a built-in preset or "custom"). Biases train for the last nBias convs, so turning a bias on
+ * extends that range and turning it off shortens it; a weight update needs its bias range.
+ */
+import { builtinScheme, builtinSchemeNames } from '../../engine/train/builtin-schemes.ts';
+import { schemeToJson, type Scheme, type WeightUpdate } from '../../engine/train/scheme.ts';
+
+/** The ratios a weight update offers, with how they read. */
+export const RATIO_CHOICES: { value: number; label: string }[] = [
+  { value: 0, label: '0' },
+  { value: 1 / 8, label: '⅛' },
+  { value: 1 / 4, label: '¼' },
+  { value: 1 / 2, label: '½' },
+  { value: 1, label: '1' },
+];
+
+/** A weight entry as a ratio, or null when it names a channel count instead. */
+export function ratioOfEntry(w: WeightUpdate | undefined): number | null {
+  if (w === undefined) return 0;
+  if (typeof w === 'number') return w <= 1 ? w : null;
+  if (typeof w === 'string') {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(w);
+    const r = m ? Number(m[1]) / Number(m[2]) : Number(w);
+    return Number.isFinite(r) && r <= 1 ? r : null;
+  }
+  return null;
+}
+
+export interface SchemeEdit {
+  scheme: Scheme;
+  /** What else the edit had to change, said to the user ("biases now train for convs 21–41"). */
+  note: string | null;
+}
+
+/** Sets the weight-update ratio of conv `i` of a model with `n` convs (0: bias only). */
+export function withRatio(s: Scheme, i: number, ratio: number, n: number): SchemeEdit {
+  const weights = { ...s.weights };
+  if (ratio === 0) delete weights[String(i)];
+  else weights[String(i)] = ratio;
+  let note: string | null = null;
+  let nBias = s.nBias;
+  if (ratio > 0 && i < n - nBias) {
+    nBias = n - i;
+    note = `Biases now train for the last ${nBias} convs (${i}–${n - 1}): a weight update needs its bias range.`;
+  }
+  return { scheme: { ...s, nBias, weights }, note };
+}
+
+/** Turns the bias update of conv `i` on (extending the range to it) or off (ending the range after it). */
+export function withBias(s: Scheme, i: number, on: boolean, n: number): SchemeEdit {
+  if (on) {
+    const nBias = Math.max(s.nBias, n - i);
+    const note = nBias - s.nBias > 1 ? `Biases now train for the last ${nBias} convs (${i}–${n - 1}).` : null;
+    return { scheme: { ...s, nBias }, note };
+  }
+  const nBias = n - i - 1;
+  const weights: Scheme['weights'] = {};
+  const dropped: string[] = [];
+  for (const [k, w] of Object.entries(s.weights)) {
+    if (Number(k) <= i) {
+      if (ratioOfEntry(w) !== 0) dropped.push(k);
+    } else weights[k] = w;
+  }
+  const parts = [nBias > 0 ? `Biases now train for the last ${nBias} convs (${i + 1}–${n - 1}).` : 'No conv bias trains now.'];
+  if (dropped.length) parts.push(`Weight updates of conv ${dropped.join(', ')} were turned off with them.`);
+  return { scheme: { ...s, nBias, weights }, note: nBias === s.nBias - 1 && !dropped.length ? null : parts.join(' ') };
+}
+
+/** The built-in name of a scheme for a model, or null for a custom scheme. */
+export function schemePresetName(s: Scheme, model: string, n: number): string | null {
+  const json = schemeToJson(s);
+  for (const name of builtinSchemeNames(model)) {
+    const b = builtinScheme(name, n);
+    if (b && schemeToJson(b) === json) return name;
+  }
+  return null;
+}
+
+/** The scheme a new project of a model starts with: the paper's smallest, or bias-only. */
+export function defaultScheme(model: string, n: number): Scheme {
+  return builtinScheme(`${model}@49kb`, n) ?? builtinScheme('bias-only', n)!;
+}
