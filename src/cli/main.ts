@@ -3,6 +3,8 @@ import { UsageError } from './args.ts';
 import { exportProject } from './verbs/export.ts';
 import { info } from './verbs/info.ts';
 import { plan } from './verbs/plan.ts';
+import { train } from './verbs/train.ts';
+import { grad } from './verbs/grad.ts';
 
 const USAGE = `Usage: tinytrain <verb> [options] [--json]
 
@@ -10,6 +12,11 @@ Verbs:
   info  --model M [--resolution R] [--classes N]     layers, MACs, params, conv indices
   plan  --model M --scheme S [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
         the memory plan of the training step: peak SRAM and its breakdown, Flash, the peak op, fits
+  train --model M --scheme S --dataset D [--epochs E] [--lr X] [--head-lr X] [--qas on|off] [--precision int8|fp32]
+        [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw]
+        trains and reports validation accuracy; D is mnist, fashion-mnist, demo, or a folder / .zip of class subfolders
+  grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
+        one step's logits, loss and parameter gradients (before and after QAS) as .npy files
   export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
         [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
 
@@ -18,7 +25,7 @@ S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, hea
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;
 
-const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject };
+const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject, train, grad };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;

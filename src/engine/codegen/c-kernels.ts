@@ -142,7 +142,13 @@ static inline void tt_set_bit(uint8_t *mask, int i, int in) {
 }
 
 static inline int8_t tt_clamp8(int32_t v) {
+#if TT_DSP
+  int32_t r;
+  __asm__("ssat %0, #8, %1" : "=r"(r) : "r"(v));
+  return (int8_t)r;
+#else
   return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+#endif
 }
 
 static inline void tt_store(int8_t *y, int i, int32_t v, uint8_t *mask) {
@@ -354,6 +360,16 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
           const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 3;
           acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2];
         }
+      } else if (k == 5) {
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 5;
+          acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2] + r[3] * wk[3] + r[4] * wk[4];
+        }
+      } else if (k == 7) {
+        for (int ky = ky0; ky < ky1; ky++) {
+          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 7;
+          acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2] + r[3] * wk[3] + r[4] * wk[4] + r[5] * wk[5] + r[6] * wk[6];
+        }
       } else {
         for (int ky = ky0; ky < ky1; ky++) {
           const int8_t *r = rows[ky] + ix0, *wk = wr + ky * k;
@@ -448,7 +464,7 @@ static int tt_plane_rowoff(const void *rs, int y) {
  * and each filter row as int16 pairs; two taps per instruction, no border tests. Returns 0 when the
  * workspace is too small. */
 static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, float scale, int32_t yz,
-  int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes) {
+  int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes, int first) {
   const int k = g->k, kp = (k + 1) / 2, pad = g->pad, stride = g->stride;
   const int pw = g->w + 2 * pad + 2, ph = g->h + 2 * pad;
   if (!wk || wk_bytes < (ph * pw) * 2 + k * kp * 4 + 8) return 0;
@@ -457,11 +473,39 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
   for (int ky = 0; ky < k; ky++) {
     for (int j = 0; j < kp; j++) wp[ky * kp + j] = tt_pack16(wr[ky * k + 2 * j], 2 * j + 1 < k ? wr[ky * k + 2 * j + 1] : 0);
   }
-  for (int i = 0; i < ph * pw; i++) pl[i] = 0;
+  /* The border stays zero from one channel to the next: only the first clears the plane. */
+  if (first) for (int i = 0; i < ph * pw; i++) pl[i] = 0;
   for (int iy = 0; iy < g->h; iy++) {
     int16_t *d = pl + (iy + pad) * pw + pad;
     const int8_t *src = xc + iy * g->w;
     for (int ix = 0; ix < g->w; ix++) d[ix] = (int16_t)(src[ix] - xz);
+  }
+  if (k == 3) {
+    const uint32_t w00 = wp[0], w01 = wp[1], w10 = wp[2], w11 = wp[3], w20 = wp[4], w21 = wp[5];
+    for (int oy = 0; oy < g->ho; oy++) {
+      const int16_t *rb = pl + oy * stride * pw;
+      for (int ox = 0; ox < g->wo; ox++) {
+        const int16_t *r = rb + ox * stride;
+        uint32_t a, b, c, d, e, f;
+        memcpy(&a, r, 4);
+        memcpy(&b, r + 2, 4);
+        memcpy(&c, r + pw, 4);
+        memcpy(&d, r + pw + 2, 4);
+        memcpy(&e, r + 2 * pw, 4);
+        memcpy(&f, r + 2 * pw + 2, 4);
+        int32_t acc = tt_smlad(a, w00, bias);
+        acc = tt_smlad(b, w01, acc);
+        acc = tt_smlad(c, w10, acc);
+        acc = tt_smlad(d, w11, acc);
+        acc = tt_smlad(e, w20, acc);
+        acc = tt_smlad(f, w21, acc);
+        const int32_t v = tt_requant(acc, scale, yz);
+        const int p = oy * g->wo + ox;
+        if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
+        dst[p] = tt_clamp8(v);
+      }
+    }
+    return 1;
   }
   for (int oy = 0; oy < g->ho; oy++) {
     for (int ox = 0; ox < g->wo; ox++) {
@@ -493,7 +537,7 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
   if (g->dw && k <= 16) {
     for (int oc = 0; oc < g->cout; oc++) {
       int8_t *dst = scratch ? scratch : y + oc * howo;
-      if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes)) {
+      if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes, oc == 0)) {
         if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
         continue;
       }
@@ -539,10 +583,10 @@ static int tt_ring_rowoff(const void *rs, int y) {
 
 /* One output row oy of an int8 conv (convRowInt8). Not inlined: the chain recursion stays shallow. */
 /* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside. */
-static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2) {
+static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2, int p0, int np) {
   static int16_t t16[512];
   const int k = g->k, taps = g->cpg * k * k;
-  for (int ox = 0; ox < g->wo; ox++) {
+  for (int ox = p0; ox < p0 + np; ox++) {
     const int ix0 = ox * g->stride - g->pad;
     int t = 0;
     for (int ic = 0; ic < g->cpg; ic++) {
@@ -557,7 +601,7 @@ static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz
       }
     }
     if (taps & 1) t16[taps] = 0;
-    uint32_t *dst = X + ox * cp2;
+    uint32_t *dst = X + (ox - p0) * cp2;
     for (int i = 0; i < cp2; i++) dst[i] = tt_pack16(t16[2 * i], t16[2 * i + 1]);
   }
 }
@@ -587,10 +631,16 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     }
     return;
   }
-  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= g->wo * ((g->cpg * g->k * g->k + 1) / 2)) {
+  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 2 * ((g->cpg * g->k * g->k + 1) / 2)) {
+    /* im2col in tiles of pixels as the workspace allows, then the pointwise block. */
     const int cp2 = (g->cpg * g->k * g->k + 1) / 2;
-    tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2);
-    tt_pw_block((const uint32_t *)wk, g->wo, cp2, s->w, g, 0, g->cout, s->bias, s->eff, s->yz, y->data, y->cstride, yRow, NULL, NULL, wall);
+    int tile = (wk_bytes / 4) / cp2;
+    if (tile > g->wo) tile = g->wo;
+    for (int p0 = 0; p0 < g->wo; p0 += tile) {
+      const int np = g->wo - p0 < tile ? g->wo - p0 : tile;
+      tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2, p0, np);
+      tt_pw_block((const uint32_t *)wk, np, cp2, s->w, g, 0, g->cout, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
+    }
     return;
   }
   for (int oc = 0; oc < g->cout; oc++) {
@@ -661,8 +711,10 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scr
     const tt_geom *g = c->st[i].g;
     r.wall[i] = NULL;
     if (tt_is_pw(g) || tt_is_im2col(g)) {
+      /* Rows are done in tiles of pixels: keep room for 16 (or the whole row). */
       const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * g->k * g->k) + 1) / 2;
-      if (g->wo * cp2 > xneed) xneed = g->wo * cp2;
+      const int px = g->wo < 16 ? g->wo : 16;
+      if (px * cp2 > xneed) xneed = px * cp2;
     }
   }
   uint32_t *free = (uint32_t *)wk;
@@ -831,21 +883,20 @@ static void tt_scatter(const float *g, const int8_t *wk, const tt_geom *c, float
     for (int kx = 0; kx < k; kx++) {
       const float wv = (float)wk[ky * k + kx];
       if (wk[ky * k + kx] == 0) continue;
-      for (int oy = 0; oy < ho; oy++) {
-        const int iy = oy * stride - pad + ky;
-        if (iy < 0 || iy >= h) continue;
-        float *d = dst + iy * wd;
+      /* The output positions whose input position is inside the image, in the same order. */
+      const int oy0 = pad - ky > 0 ? (pad - ky + stride - 1) / stride : 0;
+      const int oy1 = h - 1 + pad - ky < 0 ? 0 : (h - 1 + pad - ky) / stride + 1;
+      const int ox0 = pad - kx > 0 ? (pad - kx + stride - 1) / stride : 0;
+      const int ox1 = wd - 1 + pad - kx < 0 ? 0 : (wd - 1 + pad - kx) / stride + 1;
+      const int oye = oy1 < ho ? oy1 : ho, oxe = ox1 < wo ? ox1 : wo;
+      for (int oy = oy0; oy < oye; oy++) {
+        float *d = dst + (oy * stride - pad + ky) * wd;
         const float *gr = g + oy * wo;
+        const int off = kx - pad;
         if (stride == 1) {
-          const int ox0 = pad - kx > 0 ? pad - kx : 0;
-          const int ox1 = wd + pad - kx < wo ? wd + pad - kx : wo;
-          for (int ox = ox0; ox < ox1; ox++) d[ox - pad + kx] = d[ox - pad + kx] + gr[ox] * wv;
+          for (int ox = ox0; ox < oxe; ox++) d[ox + off] = d[ox + off] + gr[ox] * wv;
         } else {
-          for (int ox = 0; ox < wo; ox++) {
-            const int ix = ox * stride - pad + kx;
-            if (ix < 0 || ix >= wd) continue;
-            d[ix] = d[ix] + gr[ox] * wv;
-          }
+          for (int ox = ox0; ox < oxe; ox++) d[ox * stride + off] = d[ox * stride + off] + gr[ox] * wv;
         }
       }
     }
@@ -883,11 +934,34 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
       float *d = gx + ic * hw;
       int p0 = 0, cnt = 0;
       if (useCol) {
-        for (int oc = 0; oc < c->cout; oc++) {
-          const int8_t wi = *tt_wrow(w, c, oc, ic);
-          if (wi == 0) continue;
-          col[cnt] = g + oc * howo;
-          colw[cnt++] = (float)wi;
+        if (w->n == 0) {
+          /* Frozen weight: the column is every cpg-th byte. */
+          const int8_t *wq = w->fz + ic;
+          for (int oc = 0; oc < c->cout; oc++, wq += c->cpg) {
+            if (*wq == 0) continue;
+            col[cnt] = g + oc * howo;
+            colw[cnt++] = (float)*wq;
+          }
+        } else {
+          for (int oc = 0; oc < c->cout; oc++) {
+            const int8_t wi = *tt_wrow(w, c, oc, ic);
+            if (wi == 0) continue;
+            col[cnt] = g + oc * howo;
+            colw[cnt++] = (float)wi;
+          }
+        }
+        if (hw == 16) {
+          /* A 4 x 4 plane: all sixteen sums in registers. */
+          float a[16];
+          for (int i = 0; i < 16; i++) a[i] = 0.0f;
+          for (int t = 0; t < cnt; t++) {
+            const float wv = colw[t];
+            const float *go = col[t];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++) a[i] = a[i] + go[i] * wv;
+          }
+          for (int i = 0; i < 16; i++) d[i] = a[i];
+          continue;
         }
         for (; p0 + 7 < hw; p0 += 8) {
           float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
@@ -1083,7 +1157,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo, cpg = pg->cpg;
   float *row = scratch + hw;
-  float *tb[4], *xf = NULL, *wkf = (float *)wk;
+  float *tb[8], *xf = NULL, *wkf = (float *)wk;
   int avail = wk ? wk_bytes / 4 : 0, nb = 1;
   tb[0] = scratch;
   if (saved && n > 0 && avail >= n * hw) {
@@ -1092,7 +1166,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
     wkf += n * hw;
     avail -= n * hw;
   }
-  while (nb < 4 && avail >= hw) {
+  while (nb < 8 && avail >= hw) {
     tb[nb++] = wkf;
     wkf += hw;
     avail -= hw;
@@ -1109,8 +1183,8 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
     }
     if (gx) {
       for (int ic = 0; ic < cpg; ic++) {
-        const float *t[4];
-        float wv[4];
+        const float *t[8];
+        float wv[8];
         int cnt = 0;
         for (int j = 0; j < m; j++) {
           const int8_t wi = *tt_wrow(wP, pg, c0 + j, ic);
@@ -1119,14 +1193,35 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
           wv[cnt++] = (float)wi;
         }
         float *d = gx + ic * hw;
-        if (cnt == 4) {
-          for (int p = 0; p < hw; p++) d[p] = (((d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1]) + t[2][p] * wv[2]) + t[3][p] * wv[3];
-        } else if (cnt == 3) {
-          for (int p = 0; p < hw; p++) d[p] = ((d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1]) + t[2][p] * wv[2];
-        } else if (cnt == 2) {
-          for (int p = 0; p < hw; p++) d[p] = (d[p] + t[0][p] * wv[0]) + t[1][p] * wv[1];
-        } else if (cnt == 1) {
-          for (int p = 0; p < hw; p++) d[p] = d[p] + t[0][p] * wv[0];
+        if (cnt == 8) {
+          for (int p = 0; p < hw; p++) {
+            float v = d[p];
+            v = v + t[0][p] * wv[0];
+            v = v + t[1][p] * wv[1];
+            v = v + t[2][p] * wv[2];
+            v = v + t[3][p] * wv[3];
+            v = v + t[4][p] * wv[4];
+            v = v + t[5][p] * wv[5];
+            v = v + t[6][p] * wv[6];
+            v = v + t[7][p] * wv[7];
+            d[p] = v;
+          }
+          continue;
+        }
+        /* Fewer terms: in passes of up to four, which keeps each element's order of additions. */
+        for (int a = 0; a < cnt; a += 4) {
+          const int r = cnt - a < 4 ? cnt - a : 4;
+          const float *const *u = t + a;
+          const float *uw = wv + a;
+          if (r == 4) {
+            for (int p = 0; p < hw; p++) d[p] = (((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2]) + u[3][p] * uw[3];
+          } else if (r == 3) {
+            for (int p = 0; p < hw; p++) d[p] = ((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2];
+          } else if (r == 2) {
+            for (int p = 0; p < hw; p++) d[p] = (d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1];
+          } else {
+            for (int p = 0; p < hw; p++) d[p] = d[p] + u[0][p] * uw[0];
+          }
         }
       }
     }
@@ -1136,6 +1231,30 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
       if (saved && n > 0) {
         if (xf) {
           int jj = 0;
+          for (; jj + 7 < n; jj += 8) {
+            const float *x0 = xf + jj * hw;
+            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+            for (int p = 0; p < hw; p++) {
+              const float gv = tmp[p];
+              const float *xp = x0 + p;
+              a0 = a0 + gv * xp[0];
+              a1 = a1 + gv * xp[hw];
+              a2 = a2 + gv * xp[2 * hw];
+              a3 = a3 + gv * xp[3 * hw];
+              a4 = a4 + gv * xp[4 * hw];
+              a5 = a5 + gv * xp[5 * hw];
+              a6 = a6 + gv * xp[6 * hw];
+              a7 = a7 + gv * xp[7 * hw];
+            }
+            row[jj] = a0;
+            row[jj + 1] = a1;
+            row[jj + 2] = a2;
+            row[jj + 3] = a3;
+            row[jj + 4] = a4;
+            row[jj + 5] = a5;
+            row[jj + 6] = a6;
+            row[jj + 7] = a7;
+          }
           for (; jj + 3 < n; jj += 4) {
             const float *x0 = xf + jj * hw, *x1 = x0 + hw, *x2 = x1 + hw, *x3 = x2 + hw;
             float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;

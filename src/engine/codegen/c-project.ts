@@ -30,6 +30,11 @@ export interface ExportOptions {
   sramBudget?: number;
   /** Stack reserve (default: the memory report's estimate). */
   stackBytes?: number;
+  /**
+   * Static workspace (bytes, outside the arena) for the fast kernel paths at steps where the arena's
+   * free space is smaller (default 4096; 0: those steps use the slower paths, no extra SRAM).
+   */
+  spareWorkspace?: number;
 }
 
 export type CProject = Record<string, string>;
@@ -216,7 +221,7 @@ host-debug: build/host-debug
 
 build/obj-debug/%.o: %.c $(HDRS)
 	@mkdir -p build/obj-debug
-	$(HOSTCC) -O1 -g $(COMMON) -DTT_DEBUG $(SANITIZE) $(EXTRA_CFLAGS) -c $< -o $@
+	$(HOSTCC) -O0 -g $(COMMON) -DTT_DEBUG $(SANITIZE) $(EXTRA_CFLAGS) -c $< -o $@
 
 build/host-debug: $(DEBUG_OBJS)
 	$(HOSTCC) $(SANITIZE) $(DEBUG_OBJS) -o $@ -lm
@@ -264,9 +269,13 @@ make host            # the same training with the host's gcc
 make host-debug      # with -fsanitize=address,undefined and a hash trace of every tensor
 \`\`\`
 Always keep \`-ffp-contract=off\` (a fused multiply-add rounds once instead of twice and changes the numbers).
+\`EXTRA_CFLAGS=-DTT_DEBUG\` prints a hash of every tensor each kernel writes and of every trained parameter after each
+step (any target); \`EXTRA_CFLAGS=-DTT_PROFILE\` prints the ticks each kernel took (\`make run-qemu ICOUNT=1\`: 5 instructions
+per tick). At the end main.c prints the stack high-water mark.
 
 ## Memory
-- Arena ${kb(program.arenaBytes)}, kernel workspaces ${workspaceBytes} bytes, stack reserve ${stackBytes} bytes.
+- Arena ${kb(program.arenaBytes)}, kernel workspaces ${workspaceBytes} bytes, stack reserve ${stackBytes} bytes. The fast kernel paths
+  use the arena's free bytes at their step (computed from the plan) as workspace, or a small static one where it has none.
 - The compiler's peak SRAM estimate: ${kb(r.peakSramBytes)} (budget ${kb(r.budgets.sramBytes)}); Flash estimate ${kb(r.flashBytes)}.
 - The linker script gives RAM ${ramBytes.toLocaleString('en-US')} bytes${target === 'stm32f746' ? ' (the training budget)' : ''}: a program that does not fit fails to link with
   "region \`RAM' overflowed". \`arm-none-eabi-size build/firmware.elf\` shows text (Flash), data (SRAM and Flash), bss (SRAM, stack included).
@@ -285,7 +294,7 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
   const steps = opts.steps ?? samples.length * 2;
   const syms = paramSymbols(program);
   const ps = paramSources(program, params, syms);
-  const step = stepSources(program, syms, hyper);
+  const step = stepSources(program, syms, hyper, Math.floor((opts.spareWorkspace ?? 4096) / 8) * 8);
   const smp = samplesSource(program, samples);
   const platform = platformSource(spec);
   const { timeline: _timeline, ...report } = program.report;

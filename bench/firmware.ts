@@ -1,0 +1,74 @@
+/**
+ * `npm run bench:firmware`: the exported training firmware of the paper's three models at 128x128,
+ * 10 classes, with their ~100 KB schemes. For each: static SRAM (data + bss, stack included) and
+ * Flash (text + data) of the STM32F746 link, and instructions per training step counted on QEMU's
+ * mps2-an500 (Cortex-M7) with -icount shift=3 and the CMSDK timer, against the published figures
+ * (REFERENCE.md): peak memory (Fig. 10) and latency at 216 MHz (546 ms = ~118M cycles for MCUNet).
+ * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders).
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
+import { backboneConvs } from '../src/engine/ir/graph.ts';
+import { buildGraph } from '../src/engine/models/build.ts';
+import { syntheticParams } from '../src/engine/models/synthetic.ts';
+import { zooArch } from '../src/engine/models/zoo.ts';
+import { compileTraining } from '../src/engine/program/compile.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { armSize, INSTRUCTIONS_PER_TICK, make, parseSteps, runQemu, tsTrace, writeProject } from '../tests/firmware.ts';
+import { DEFAULT_HYPER } from '../src/engine/runtime/executor.ts';
+
+const CASES = [
+  { model: 'mcunet-5fps', scheme: 'mcunet-5fps@99kb', paperKB: 173, paperMs: 546 },
+  { model: 'mbv2-w0.35', scheme: 'mbv2-w0.35@99kb', paperKB: 141, paperMs: 373 },
+  { model: 'proxyless-w0.3', scheme: 'proxyless-w0.3@98kb', paperKB: 135, paperMs: 443 },
+];
+const MHZ = 216;
+const TARGET_INSTRUCTIONS = 100e6;
+
+const args = process.argv.slice(2);
+const steps = Number(args[args.indexOf('--steps') + 1] || 2) || 2;
+const keep = args.includes('--keep');
+
+const kb = (n: number) => (n / 1024).toFixed(1);
+const m = (n: number) => (n / 1e6).toFixed(1);
+const rows: string[][] = [];
+for (const c of CASES) {
+  const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
+  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!);
+  const params = syntheticParams(g, 1);
+  const samples = syntheticSamples(g, 1, 3);
+  const stm = writeProject(exportCProject(program, params, samples, { target: 'stm32f746', steps }));
+  const b1 = make(stm, 'all');
+  if (b1.status !== 0) throw new Error(`${c.model}: stm32f746 build failed: ${b1.stderr}`);
+  const size = armSize(join(stm, 'build/firmware.elf'));
+  const qemu = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', steps }));
+  const b2 = make(qemu, 'all');
+  if (b2.status !== 0) throw new Error(`${c.model}: mps2-an500 build failed: ${b2.stderr}`);
+  const r = runQemu(join(qemu, 'build/firmware.elf'), { icount: true, timeoutMs: 1_800_000 });
+  const lines = parseSteps(r.stdout);
+  if (r.status !== 0 || lines.length !== steps) throw new Error(`${c.model}: QEMU run failed (${r.status}): ${r.stdout.slice(-2000)}`);
+  const ts = tsTrace(program, params, samples, DEFAULT_HYPER, steps);
+  const match = lines.every((l, i) => l.bits === ts.losses[i]);
+  const ticks = lines.map((l) => l.ticks).sort((a, b) => a - b)[Math.floor(lines.length / 2)];
+  const insns = ticks * INSTRUCTIONS_PER_TICK;
+  const paperCycles = c.paperMs * 1e-3 * MHZ * 1e6;
+  rows.push([
+    c.scheme, kb(program.report.peakSramBytes), kb(size.data + size.bss), String(c.paperKB), kb(size.text + size.data),
+    m(insns), m(paperCycles), insns < TARGET_INSTRUCTIONS ? 'yes' : 'NO', match ? 'yes' : 'NO',
+  ]);
+  if (!keep) for (const d of [stm, qemu]) rmSync(d, { recursive: true, force: true });
+  else console.log(`${c.model}: ${stm} ${qemu}`);
+}
+
+const head = ['scheme (128x128, 10 classes)', 'plan KB', 'SRAM KB (data+bss)', 'paper peak KB', 'Flash KB (text+data)',
+  'M instr/step (QEMU)', 'paper M cycles', '< 100M', 'loss = TS'];
+const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+const line = (r: string[]) => `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
+console.log(line(head));
+console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log(`\nReference engine (REFERENCE.md): mcunet-5fps 49kb firmware .data 36,320 + .bss 213,520 = ${kb(36320 + 213520)} KB SRAM, ` +
+  `.text 181,056 + .rodata 556,608 = ${kb(181056 + 556608)} KB Flash (camera and LCD drivers included).`);
+console.log(`Instructions: QEMU -icount shift=3 (8 ns each), CMSDK timer at 25 MHz: ${INSTRUCTIONS_PER_TICK} instructions per tick. ` +
+  `Paper cycles: latency x ${MHZ} MHz.`);

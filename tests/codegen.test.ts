@@ -1,0 +1,152 @@
+/**
+ * The exported C project runs the same training step as the TypeScript runtime:
+ * (a) built with the host's gcc and -fsanitize=address,undefined, every tensor every kernel writes and
+ *     every trained parameter (and momentum buffer) after every step hash the same as in the reference
+ *     executor, and the losses equal the arena executor's bit for bit;
+ * (b) built with arm-none-eabi-gcc for the STM32F746 it fits the SRAM budget and 1 MB of Flash, and a
+ *     budget too small fails the link naming the region;
+ * (c) on QEMU's mps2-an500 (Cortex-M7) it prints the TypeScript runtime's loss sequence.
+ * A reduced resolution keeps it fast; learning rates are large enough that every step moves weights.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exportCProject, syntheticSamples, zipCProject, type Target } from '../src/engine/codegen/index.ts';
+import { backboneConvs, type Graph } from '../src/engine/ir/graph.ts';
+import { buildGraph, type HeadKind } from '../src/engine/models/build.ts';
+import { syntheticParams } from '../src/engine/models/synthetic.ts';
+import { zooArch } from '../src/engine/models/zoo.ts';
+import { STACK_ESTIMATE } from '../src/engine/memory/report.ts';
+import { compileTraining, type CompileOptions } from '../src/engine/program/compile.ts';
+import type { Hyper } from '../src/engine/runtime/kernels.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import type { Scheme } from '../src/engine/train/scheme.ts';
+import { armSize, make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { requireTool } from './require-tool.ts';
+
+const RES = 48;
+const STEPS = 4;
+const hyper = (momentum: number): Hyper => ({
+  weight: { lr: 0.05, momentum, qas: true },
+  bias: { lr: 0.02, momentum, qas: true },
+  head: { lr: 0.01, momentum, qas: false },
+});
+
+const dirs: string[] = [];
+afterAll(() => {
+  if (process.env.TINYTRAIN_KEEP_FIRMWARE) return;
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(model: string, scheme: string | Scheme, opts: CompileOptions = {}, head: HeadKind = 'float32', momentum = false, resolution = RES) {
+  const g: Graph = buildGraph(zooArch(model), { resolution, classes: 10, head });
+  const s = typeof scheme === 'string' ? builtinScheme(scheme, backboneConvs(g).length)! : scheme;
+  const program = compileTraining(g, { ...s, momentum }, opts);
+  const params = syntheticParams(g, 7);
+  const samples = syntheticSamples(g, 2, 11);
+  return { g, program, params, samples };
+}
+
+function project(target: Target, x: ReturnType<typeof setup>, h: Hyper, extra: { sramBudget?: number; steps?: number } = {}): string {
+  const dir = writeProject(exportCProject(x.program, x.params, x.samples, { target, hyper: h, steps: STEPS, ...extra }));
+  dirs.push(dir);
+  return dir;
+}
+
+const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
+const hasArm = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('arm-none-eabi-size');
+const hasQemu = hasArm && requireTool('qemu-system-arm');
+
+describe('(a) host build with sanitizers matches the TypeScript runtime bit for bit', () => {
+  const cases: [string, string | Scheme, CompileOptions, number, HeadKind][] = [
+    ['mcunet-5fps', 'mcunet-5fps@99kb', {}, 0, 'float32'],
+    ['mbv2-w0.35', 'mbv2-w0.35@99kb', {}, 0.9, 'float32'],
+    ['proxyless-w0.3', 'proxyless-w0.3@98kb', { reorder: false }, 0, 'float32'],
+    ['mcunet-5fps', 'mcunet-5fps@49kb', { fuseRows: false, inPlace: false }, 0.9, 'float32'],
+    ['mbv2-w0.35', { nBias: 6, weights: { 47: 1, 48: '1/2', 50: 1 }, head: 'int8', momentum: false }, {}, 0, 'int8'],
+  ];
+  for (const [model, scheme, opts, momentum, head] of cases) {
+    const label = `${model} ${typeof scheme === 'string' ? scheme : 'int8 head'} ${JSON.stringify(opts)}${momentum ? ' momentum' : ''}`;
+    it.skipIf(!hasGcc)(label, () => {
+      const x = setup(model, scheme, opts, head, momentum > 0);
+      const h = hyper(momentum);
+      const dir = project('mps2-an500', x, h);
+      const build = make(dir, 'host-debug');
+      expect(build.status, build.stderr).toBe(0);
+      const r = make(dir, 'run-host-debug');
+      expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+      const ts = tsTrace(x.program, x.params, x.samples, h, STEPS);
+      const c = parseTrace(r.stdout);
+      expect(traceDiffs(ts.hashes, c)).toEqual([]);
+      expect(c.size).toBe(ts.hashes.size);
+      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    });
+  }
+});
+
+describe('(a) at 128x128 (the 4x4 and 8x8 kernel paths)', () => {
+  it.skipIf(!hasGcc)('mcunet-5fps mcunet-5fps@99kb, two steps', () => {
+    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb', {}, 'float32', false, 128);
+    const h = hyper(0);
+    const dir = project('mps2-an500', x, h, { steps: 2 });
+    const build = make(dir, 'host-debug');
+    expect(build.status, build.stderr).toBe(0);
+    const r = make(dir, 'run-host-debug');
+    expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+    const ts = tsTrace(x.program, x.params, x.samples, h, 2);
+    const c = parseTrace(r.stdout);
+    expect(traceDiffs(ts.hashes, c)).toEqual([]);
+    expect(c.size).toBe(ts.hashes.size);
+    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+  });
+});
+
+describe('(b) STM32F746 firmware', () => {
+  it.skipIf(!hasArm)('fits the SRAM budget and 1 MB of Flash; a budget too small fails the link naming RAM', () => {
+    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
+    const budget = x.program.options.sramBudget;
+    const dir = project('stm32f746', x, hyper(0));
+    const build = make(dir, 'all');
+    expect(build.status, build.stderr).toBe(0);
+    const size = armSize(join(dir, 'build/firmware.elf'));
+    // data + bss includes the stack reserve (.stack is NOLOAD, counted as bss).
+    expect(size.data + size.bss).toBeLessThanOrEqual(budget);
+    expect(size.data + size.bss).toBeGreaterThanOrEqual(x.program.arenaBytes);
+    expect(size.text + size.data).toBeLessThanOrEqual(1024 * 1024);
+
+    const small = project('stm32f746', x, hyper(0), { sramBudget: 16 * 1024 });
+    const fail = make(small, 'all');
+    expect(fail.status).not.toBe(0);
+    expect(fail.stderr).toMatch(/region `RAM' overflowed/);
+  });
+
+  it('exports a zip with every file under one folder', () => {
+    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
+    const files = exportCProject(x.program, x.params, x.samples, { target: 'stm32f746' });
+    const zip = zipCProject(files, 'fw');
+    expect(zip[0]).toBe(0x50);
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['Makefile', 'stm32f746.ld', 'startup.c', 'main.c', 'tt_step.c', 'tt_kernels.c',
+      'tt_params.c', 'README.md', 'memory_report.json']));
+    expect(JSON.parse(files['memory_report.json']).arenaBytes).toBe(x.program.arenaBytes);
+  });
+});
+
+describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
+  it.skipIf(!hasQemu)('prints the TypeScript runtime loss sequence', () => {
+    const x = setup('proxyless-w0.3', 'proxyless-w0.3@98kb');
+    const h = hyper(0);
+    const dir = project('mps2-an500', x, h);
+    const build = make(dir, 'all');
+    expect(build.status, build.stderr).toBe(0);
+    expect(existsSync(join(dir, 'build/firmware.elf'))).toBe(true);
+    const r = runQemu(join(dir, 'build/firmware.elf'), { timeoutMs: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const ts = tsTrace(x.program, x.params, x.samples, h, STEPS);
+    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    expect(r.stdout).toMatch(/^done$/m);
+    // The painted stack reserve was not exhausted (an overflow would run into .bss).
+    const used = Number(/^stack used (\d+) bytes$/m.exec(r.stdout)?.[1]);
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(STACK_ESTIMATE);
+  });
+});
