@@ -4,14 +4,13 @@
  * saves the trained parameters (the project's weights format, models/weights-file.ts).
  */
 import { writeFileSync } from 'node:fs';
-import { backboneConvs } from '../../engine/ir/graph.ts';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
 import { encodeWeights } from '../../engine/models/weights-file.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { intOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
-import { loadModel } from '../load-model.ts';
-import { loadScheme, zooConvCount } from '../load-scheme.ts';
+import { convCountOf, loadAnyModel } from '../load-any-model.ts';
+import { loadScheme } from '../load-scheme.ts';
 
 function numOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
   const raw = opts[name];
@@ -41,17 +40,18 @@ export async function train(argv: string[]): Promise<void> {
   const { set, note } = await loadDataset(datasetSpec);
   const classes = intOption(opts, 'classes', set.classNames.length, 2, 10000);
   if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
-  let convs = zooConvCount(modelSpec);
-  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
-  const scheme = loadScheme(schemeSpec, modelSpec, convs);
-  const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
+  const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
+  const model = zeroFloatHead(loadAnyModel(modelSpec, resolution, classes, scheme.head));
+  if (opts.out && !(model.graph as { arch?: unknown }).arch) {
+    throw new UsageError('--out saves a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file)');
+  }
   const lr = numOption(opts, 'lr', 0.001, 0, 10);
   const seed = intOption(opts, 'seed', 1, 0, 2 ** 31);
   const trainer = new Trainer(model, scheme, {
     epochs: numOption(opts, 'epochs', 1, 0.001, 1000), lr: { weight: lr, bias: lr, head: numOption(opts, 'head-lr', lr, 0, 10) },
-    qas: choice(opts, 'qas', ['on', 'off'], 'on') === 'on', precision: choice(opts, 'precision', ['int8', 'fp32'], 'int8'),
+    qas: choice(opts, 'qas', ['on', 'off'], 'on') === 'on', precision: choice<'int8' | 'fp32'>(opts, 'precision', ['int8', 'fp32'], 'int8'),
     batchSize: intOption(opts, 'batch', 1, 1, 4096), momentum: numOption(opts, 'momentum', 0, 0, 0.999),
-    rounding: choice(opts, 'rounding', ['nearest', 'stochastic'], 'nearest'), warmupSteps: intOption(opts, 'warmup', 50, 0, 1e9), seed,
+    rounding: choice<'nearest' | 'stochastic'>(opts, 'rounding', ['nearest', 'stochastic'], 'stochastic'), warmupSteps: intOption(opts, 'warmup', 50, 0, 1e9), seed,
   });
   const split = splitBySeed(set, {
     seed, ...(opts.train ? { train: intOption(opts, 'train', 0, 1, 1e9) } : {}), ...(opts.val ? { val: intOption(opts, 'val', 0, 0, 1e9) } : {}),
@@ -61,7 +61,8 @@ export async function train(argv: string[]): Promise<void> {
   log(`${model.graph.name} (${model.source}), ${schemeSpec}, ${resolution}x${resolution}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
   const onProgress = (p: Progress) => {
     const acc = p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : '';
-    log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} train-acc ${(p.trainAccuracy * 100).toFixed(1)}%${acc} ` +
+    const tr = Number.isFinite(p.loss) ? ` loss ${p.loss.toFixed(4)} train-acc ${(p.trainAccuracy * 100).toFixed(1)}%` : '';
+    log(`${p.phase} ${p.step}/${p.totalSteps}${tr}${acc} ` +
       `${p.imagesPerSecond.toFixed(1)} img/s eta ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) + 's' : '-'}`);
   };
   const result = await trainer.run({ train: sampleSource(set, split.train, model.graph), val: sampleSource(set, split.val, model.graph) }, { onProgress });

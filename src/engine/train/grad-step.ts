@@ -49,7 +49,7 @@ const HYPER_UNUSED: Hyper = {
 /** The program a GradRunner needs: gradients kept whole, no momentum state in the program (the trainer keeps its own). */
 export function gradProgram(graph: Graph, scheme: Scheme, precision: Precision = 'int8'): TrainingProgram {
   return compileTraining(graph, { ...scheme, momentum: false }, {
-    reorder: false, fuseBackward: false, fuseRows: precision === 'int8', inPlace: precision === 'int8',
+    reorder: false, fuseBackward: false, fuseBlockBackward: false, fuseRows: precision === 'int8', inPlace: precision === 'int8',
   });
 }
 

@@ -15,7 +15,12 @@
  *
  * Rounding of the new int8 value: 'nearest' (the device's rint; any update below half a quantization
  * step is lost) or 'stochastic' (round up with probability equal to the fraction: unbiased, so small
- * updates survive in expectation; seeded, so runs are reproducible).
+ * updates survive in expectation; seeded, so runs are reproducible). Measured on mcunet-5fps.pkl,
+ * 99kb scheme, lr 0.001, batch 1 or 8: with 'nearest', 99.98% of the int8/int32 updates are below half
+ * a step and 0.00% of the trained elements ever change, so the backbone stays frozen and only the
+ * float head learns. The paper's reference code keeps trained weights float-valued in integer units
+ * between steps (its QAS optimizer; rounding after each step is a separate option), which
+ * stochastic rounding approximates without a float copy: it is the trainer's default.
  */
 import type { ParamStore } from '../ir/graph.ts';
 import { rint } from '../quant/arith.ts';

@@ -51,7 +51,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   epochs: 1, batchSize: 1, lr: { weight: 0.001, bias: 0.001, head: 0.001 }, momentum: 0, qas: true, precision: 'int8',
-  rounding: 'nearest', schedule: 'cosine', warmupSteps: 50, seed: 1, maxLoss: 100, progressEvery: 20, snapshotEvery: 50, evalEachEpoch: true,
+  rounding: 'stochastic', schedule: 'cosine', warmupSteps: 50, seed: 1, maxLoss: 100, progressEvery: 20, snapshotEvery: 50, evalEachEpoch: true,
 };
 
 export interface Progress {

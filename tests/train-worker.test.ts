@@ -1,0 +1,69 @@
+/**
+ * The training worker over Node worker_threads (the same API the page's Web Worker exposes): a short
+ * job reports progress and returns trained parameters; cancel through the worker; a worker that dies
+ * mid-run rejects with a clear message and the caller's data is untouched.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { TrainJob } from '../src/engine/train/train-job.ts';
+import type { Progress } from '../src/engine/train/trainer.ts';
+import { startNodeTrainWorker } from '../workers/train-client-node.ts';
+
+const demoBytes = () => new Uint8Array(readFileSync(new URL('../public/demo/fashion-demo.bin', import.meta.url)));
+const modelBytes = () => new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url)));
+
+function job(images: number): TrainJob {
+  return {
+    model: { kind: 'ttw', bytes: modelBytes(), fileName: 'tinytrain-demo.ttw' }, scheme: 'last-6', data: { kind: 'demo', bytes: demoBytes() },
+    resolution: 32, split: { seed: 1, train: images, val: 50 }, options: { progressEvery: 10, epochs: 1 },
+  };
+}
+
+describe('training worker (worker_threads)', () => {
+  it('runs a job with progress events and returns the trained parameters', async () => {
+    const w = startNodeTrainWorker();
+    try {
+      const events: Progress[] = [];
+      const r = await w.run(job(60), (p) => events.push(p));
+      expect(r.status).toBe('completed');
+      expect(events.some((e) => e.phase === 'train' && e.imagesPerSecond > 0 && Number.isFinite(e.etaSeconds))).toBe(true);
+      // Progress arrives on the callback's own port: it may trail the result by a moment.
+      for (let i = 0; i < 40 && !events.some((e) => e.phase === 'done'); i++) await new Promise((res) => setTimeout(res, 50));
+      expect(events.some((e) => e.phase === 'done')).toBe(true);
+      expect(Object.keys(r.trained)).toContain('classifier.weight');
+      expect(r.valAccuracy).not.toBeNull();
+    } finally {
+      await w.terminate();
+    }
+  }, 120_000);
+
+  it('cancels a run half way through the worker', async () => {
+    const w = startNodeTrainWorker();
+    try {
+      const r = await w.run(job(200), (p) => {
+        if (p.step >= 50) void w.api.cancel();
+      });
+      expect(r.status).toBe('cancelled');
+      expect(r.steps).toBeLessThan(200);
+      expect(r.message).toMatch(/cancelled after/);
+    } finally {
+      await w.terminate();
+    }
+  }, 120_000);
+
+  it('a worker that dies rejects the run with a clear message; the job data is intact', async () => {
+    const w = startNodeTrainWorker();
+    const j = job(400);
+    const before = j.data.kind === 'demo' ? j.data.bytes.slice() : null;
+    let crashed = false;
+    const run = w.run(j, (p) => {
+      if (p.step >= 20 && !crashed) {
+        crashed = true;
+        void w.api.crash();
+      }
+    });
+    await expect(run).rejects.toThrow(/training worker stopped unexpectedly \(exit code 70\) after \d+ of 400 images; the model and its weights are unchanged/);
+    expect(j.data.kind === 'demo' && before && j.data.bytes.every((v, i) => v === before[i])).toBe(true);
+    await w.terminate();
+  }, 120_000);
+});
