@@ -1,10 +1,13 @@
 /** The graph area: the forward graph, the generated backward graph, the layer table and the scheme JSON, as tabs. */
-import { lazy, Suspense, useRef, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useRef, useState, type KeyboardEvent } from 'react';
 import { BackwardGraph } from '../graph/BackwardGraph.tsx';
 import { ForwardGraph } from '../graph/ForwardGraph.tsx';
 import { useStudio } from '../store/index.ts';
 import type { GraphTab } from '../store/ui-slice.ts';
 import { LayerTable } from './LayerTable.tsx';
+
+// The training panel brings recharts and a worker: it loads the first time its tab opens.
+const TrainTab = lazy(() => import('./TrainTab.tsx').then((m) => ({ default: m.TrainTab })));
 
 // Monaco is large: it loads the first time the tab opens.
 const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
@@ -14,12 +17,15 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'backward', label: 'Backward graph', key: '2' },
   { id: 'layers', label: 'Layers', key: '3' },
   { id: 'scheme', label: 'Scheme JSON', key: '4' },
+  { id: 'train', label: 'Train', key: '5' },
 ];
 
 export function GraphArea() {
   const tab = useStudio((s) => s.graphTab);
   const setGraphTab = useStudio((s) => s.setGraphTab);
   const tabRefs = useRef<Partial<Record<GraphTab, HTMLButtonElement | null>>>({});
+  const [trainOpened, setTrainOpened] = useState(false);
+  if (tab === 'train' && !trainOpened) setTrainOpened(true);
 
   // Arrow keys move between tabs (the ARIA tabs pattern).
   const onTabKey = (e: KeyboardEvent) => {
@@ -61,6 +67,14 @@ export function GraphArea() {
           <Suspense fallback={<div className="muted editor-loading">Loading the editor…</div>}>
             <SchemeEditor />
           </Suspense>
+        )}
+        {/* Once opened, the trainer stays mounted (hidden) so a run goes on while other views are shown. */}
+        {trainOpened && (
+          <div className="train-host" hidden={tab !== 'train'}>
+            <Suspense fallback={<div className="muted editor-loading">Loading the trainer…</div>}>
+              <TrainTab />
+            </Suspense>
+          </div>
         )}
       </div>
     </section>

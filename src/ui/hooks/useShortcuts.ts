@@ -1,6 +1,6 @@
 /**
- * Window-wide keys: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Ctrl+F finds a node, Alt+1..4
- * switch tabs, Ctrl+S exports the project; with a conv selected, B toggles its bias and 0..4 set its
+ * Window-wide keys: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Ctrl+F finds a node, Alt+1..5
+ * switch tabs, Ctrl+S exports the project, Ctrl+E opens the firmware export; with a conv selected, B toggles its bias and 0..4 set its
  * weight share. Text fields and the JSON editor keep their own keys.
  */
 import { useEffect } from 'react';
@@ -8,7 +8,7 @@ import { RATIO_CHOICES } from '../store/scheme-edits.ts';
 import { useStudio } from '../store/index.ts';
 import type { GraphTab } from '../store/ui-slice.ts';
 
-const TAB_KEYS: Record<string, GraphTab> = { Digit1: 'forward', Digit2: 'backward', Digit3: 'layers', Digit4: 'scheme' };
+const TAB_KEYS: Record<string, GraphTab> = { Digit1: 'forward', Digit2: 'backward', Digit3: 'layers', Digit4: 'scheme', Digit5: 'train' };
 
 function ownsKeys(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
@@ -40,6 +40,11 @@ export function useShortcuts(): void {
       if (ctrl && key === 's') {
         e.preventDefault();
         s.exportProject();
+        return;
+      }
+      if (ctrl && !e.altKey && !e.shiftKey && key === 'e') {
+        e.preventDefault();
+        s.setFirmwareOpen(true);
         return;
       }
       if (ownsKeys(e.target)) return;

@@ -1,8 +1,8 @@
-/** View state: tabs, graph view options, the error banner, notices, the drop overlay, busy state. */
+/** View state: tabs, graph view options, the error banner, notices, the drop overlay, busy state, the firmware dialog. */
 import type { StateCreator } from 'zustand';
 import type { StudioState } from './types.ts';
 
-export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme';
+export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'train';
 export type MemoryView = 'timeline' | 'arena';
 
 /** One error the user must see (at most one at a time; a new one replaces it). */
@@ -26,6 +26,8 @@ export interface UiSlice {
   dropActive: boolean;
   /** What the app is busy with, for the status bar ("Opening mcunet-5fps.pkl…"); null when idle. */
   busy: string | null;
+  /** The "Export firmware" dialog is open. */
+  firmwareOpen: boolean;
   setGraphTab(tab: GraphTab): void;
   setMemoryView(view: MemoryView): void;
   setShowPruned(show: boolean): void;
@@ -36,6 +38,7 @@ export interface UiSlice {
   dismissError(): void;
   showNotice(text: string): void;
   setDropActive(active: boolean): void;
+  setFirmwareOpen(open: boolean): void;
 }
 
 let noticeSeq = 0;
@@ -50,6 +53,7 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   notice: null,
   dropActive: false,
   busy: null,
+  firmwareOpen: false,
   setGraphTab: (graphTab) => set({ graphTab }),
   setMemoryView: (memoryView) => set({ memoryView }),
   setShowPruned: (showPruned) => set({ showPruned }),
@@ -65,4 +69,5 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   dismissError: () => set({ error: null }),
   showNotice: (text) => set({ notice: { text, seq: ++noticeSeq } }),
   setDropActive: (dropActive) => set({ dropActive }),
+  setFirmwareOpen: (firmwareOpen) => set({ firmwareOpen }),
 });

@@ -22,7 +22,7 @@ export function TrainingCharts({ history }: { history: Progress[] }) {
         <LineChart data={acc} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} />
-          <YAxis width={40} domain={[0, 100]} unit="%" />
+          <YAxis width={52} domain={[0, 100]} unit="%" />
           <Tooltip />
           <Legend />
           <Line dataKey="train" name="training accuracy" dot={false} connectNulls isAnimationActive={false} stroke="#1971c2" />
