@@ -78,7 +78,7 @@ describe('tinytrain info', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^tinytrain info: --model "mcunet-9000" is neither a zoo model \(mcunet-5fps, mbv2-w0.35, proxyless-w0.3\) nor a readable file\n$/);
+    expect(r.stderr).toMatch(/^tinytrain info: --model "mcunet-9000" is neither a zoo model \(mcunet-5fps, mbv2-w0.35, proxyless-w0.3, tinytrain-demo\) nor a readable file\n$/);
   });
 
   it('a corrupt model file exits non-zero with a clear message', async () => {

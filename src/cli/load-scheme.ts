@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { builtinScheme, builtinSchemeNames } from '../engine/train/builtin-schemes.ts';
 import { parseScheme, type Scheme } from '../engine/train/scheme.ts';
 import { ZOO } from '../engine/models/zoo.ts';
-import { convCount } from '../engine/models/arch.ts';
 import { UsageError } from './args.ts';
 
 /** `convs` is the model's backbone conv count, for model-relative names (bias-only, full, last-k). */
@@ -24,9 +23,4 @@ export function loadScheme(spec: string, modelName: string, convs: number): Sche
     throw new UsageError(`--scheme "${spec}" is neither a built-in scheme nor a readable JSON file`);
   }
   return parseScheme(text);
-}
-
-/** The backbone conv count of a zoo model without building it (file models report theirs after loading). */
-export function zooConvCount(model: string): number | undefined {
-  return ZOO[model] ? convCount(ZOO[model]) : undefined;
 }

@@ -7,11 +7,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { datasetSamples, exportCProject, syntheticSamples, TARGETS, zipCProject, type Target } from '../../engine/codegen/index.ts';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../engine/data/datasets.ts';
-import { backboneConvs } from '../../engine/ir/graph.ts';
 import { compileTraining } from '../../engine/program/compile.ts';
 import { bytesOption, intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
-import { loadModel } from '../load-model.ts';
-import { loadScheme, zooConvCount } from '../load-scheme.ts';
+import { convCountOf, loadModel } from '../load-model.ts';
+import { loadScheme } from '../load-scheme.ts';
 
 const DATASETS = ['mnist', 'fashion-mnist', 'synthetic'];
 
@@ -32,8 +31,7 @@ export function exportProject(argv: string[]): void {
   const count = intOption(opts, 'samples', 4, 1, 64);
   const sramBudget = bytesOption(opts, 'sram-budget', 256 * 1024);
 
-  let convs = zooConvCount(modelSpec);
-  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
+  const convs = convCountOf(modelSpec, resolution, classes);
   const scheme = loadScheme(schemeSpec, modelSpec, convs);
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const program = compileTraining(model.graph, scheme, { sramBudget, flashBudget: bytesOption(opts, 'flash-budget', 1024 * 1024) });

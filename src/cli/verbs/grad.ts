@@ -14,7 +14,7 @@ import { readBinaryFile } from '../../engine/data/node-files.ts';
 import { readNpy, writeNpy } from '../../engine/io/npy.ts';
 import { GradRunner, floatParams, gradProgram, type ParamGrad } from '../../engine/train/grad-step.ts';
 import { intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
-import { convCountOf, loadAnyModel } from '../load-any-model.ts';
+import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
 export function grad(argv: string[]): void {
@@ -30,7 +30,7 @@ export function grad(argv: string[]): void {
   const precision = (opts.precision ?? 'int8') as string;
   if (precision !== 'int8' && precision !== 'fp32') throw new UsageError(`--precision must be int8 or fp32, got "${precision}"`);
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
-  const model = loadAnyModel(modelSpec, resolution, classes, scheme.head);
+  const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const g = model.graph;
   const spec = g.tensors[g.input];
   const { data, shape } = readNpy(readBinaryFile(inputPath), inputPath);

@@ -1,11 +1,10 @@
 /** `tinytrain plan`: compile a scheme and print the memory report (the same object the UI draws). */
-import { backboneConvs } from '../../engine/ir/graph.ts';
 import { compileTraining } from '../../engine/program/compile.ts';
 import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
 import { bytesOption, intOption, parseVerbArgs, requireOption } from '../args.ts';
 import { table, thousands } from '../format.ts';
-import { loadModel } from '../load-model.ts';
-import { loadScheme, zooConvCount } from '../load-scheme.ts';
+import { convCountOf, loadModel } from '../load-model.ts';
+import { loadScheme } from '../load-scheme.ts';
 
 const kb = (n: number) => (n / 1024).toFixed(1);
 
@@ -18,9 +17,8 @@ export function plan(argv: string[]): void {
   const schemeSpec = requireOption(opts, 'scheme');
   const resolution = intOption(opts, 'resolution', 128, 8, 1024);
   const classes = intOption(opts, 'classes', 10, 2, 10000);
-  // The scheme decides the head, so for a file model read it once to count its convs.
-  let convs = zooConvCount(modelSpec);
-  if (convs === undefined) convs = backboneConvs(loadModel(modelSpec, resolution, classes).graph).length;
+  // The scheme decides the head; a model-relative scheme name needs the model's conv count first.
+  const convs = convCountOf(modelSpec, resolution, classes);
   const scheme = loadScheme(schemeSpec, modelSpec, convs);
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const program = compileTraining(model.graph, scheme, {

@@ -9,7 +9,7 @@ import { encodeWeights } from '../../engine/models/weights-file.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { intOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
-import { convCountOf, loadAnyModel } from '../load-any-model.ts';
+import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
 function numOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
@@ -41,7 +41,7 @@ export async function train(argv: string[]): Promise<void> {
   const classes = intOption(opts, 'classes', set.classNames.length, 2, 10000);
   if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
-  const model = zeroFloatHead(loadAnyModel(modelSpec, resolution, classes, scheme.head));
+  const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
   if (opts.out && !(model.graph as { arch?: unknown }).arch) {
     throw new UsageError('--out saves a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file)');
   }
