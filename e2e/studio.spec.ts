@@ -68,8 +68,8 @@ test('mcunet-5fps@99kb shows weight-update ops for convs 21, 24, 27, 30, 36, 39 
     (els) => [...new Set(els.flatMap((e) => (e.getAttribute('data-weight-update') ?? '').split(' ')))].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4))),
   );
   expect(updates).toEqual(['conv21', 'conv24', 'conv27', 'conv30', 'conv36', 'conv39']);
-  // The fused kernels say what they contain.
-  await expect(page.getByTestId('kernel-dw_pw_bwd:conv39')).toContainText('weight update of conv39 (24 ch)');
+  // The fused kernels say what they contain (conv39 is the pw1 of the block streamed by block_bwd:conv40).
+  await expect(page.getByTestId('kernel-block_bwd:conv40')).toContainText('weight update of conv39 (24 ch)');
   const plan = planForBuiltin('mcunet-5fps', 'mcunet-5fps@99kb');
   expect(await bytesOf(page, 'sram-figure')).toBe(plan.peakSramBytes);
   // Pruned ops appear greyed on the toggle.

@@ -58,17 +58,28 @@ const hasArm = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requ
 const hasQemu = hasArm && requireTool('qemu-system-arm');
 
 describe('(a) host build with sanitizers matches the TypeScript runtime bit for bit', () => {
-  const cases: [string, string | Scheme, CompileOptions, number, HeadKind][] = [
+  const cases: [string, string | Scheme, CompileOptions, number, HeadKind, number?][] = [
     ['mcunet-5fps', 'mcunet-5fps@99kb', {}, 0, 'float32'],
     ['mbv2-w0.35', 'mbv2-w0.35@99kb', {}, 0.9, 'float32'],
     ['proxyless-w0.3', 'proxyless-w0.3@98kb', { reorder: false }, 0, 'float32'],
     ['mcunet-5fps', 'mcunet-5fps@49kb', { fuseRows: false, inPlace: false }, 0.9, 'float32'],
     ['mbv2-w0.35', { nBias: 6, weights: { 47: 1, 48: '1/2', 50: 1 }, head: 'int8', momentum: false }, {}, 0, 'int8'],
+    // The streamed block backward (block_bwd), explicitly on and off whatever the default.
+    ['mcunet-5fps', 'mcunet-5fps@99kb', { fuseBlockBackward: true }, 0.9, 'float32'],
+    ['mcunet-5fps', 'mcunet-5fps@99kb', { fuseBlockBackward: false }, 0, 'float32'],
+    ['mbv2-w0.35', 'mbv2-w0.35@99kb', { fuseBlockBackward: true }, 0, 'float32'],
+    ['proxyless-w0.3', 'proxyless-w0.3@98kb', { fuseBlockBackward: true }, 0.9, 'float32'],
+    // Every block shape (block 0 without pw1, strides, kernel sizes), every conv trained.
+    ['mcunet-5fps', 'full', { fuseBlockBackward: true }, 0.9, 'float32', 32],
+    ['mbv2-w0.35', 'full', { fuseBlockBackward: true }, 0, 'float32', 32],
+    ['proxyless-w0.3', 'full', { fuseBlockBackward: true, inPlace: false }, 0.9, 'float32', 32],
   ];
-  for (const [model, scheme, opts, momentum, head] of cases) {
-    const label = `${model} ${typeof scheme === 'string' ? scheme : 'int8 head'} ${JSON.stringify(opts)}${momentum ? ' momentum' : ''}`;
+  for (const [model, scheme, opts, momentum, head, resolution = RES] of cases) {
+    const label = `${model} ${typeof scheme === 'string' ? scheme : 'int8 head'} ${JSON.stringify(opts)}${momentum ? ' momentum' : ''}` +
+      `${resolution !== RES ? ` at ${resolution}x${resolution}` : ''}`;
     it.skipIf(!hasGcc)(label, () => {
-      const x = setup(model, scheme, opts, head, momentum > 0);
+      const x = setup(model, scheme, opts, head, momentum > 0, resolution);
+      if (opts.fuseBlockBackward !== undefined) expect(x.program.kernels.some((k) => k.op === 'block_bwd')).toBe(opts.fuseBlockBackward);
       const h = hyper(momentum);
       const dir = project('mps2-an500', x, h);
       const build = make(dir, 'host-debug');

@@ -85,6 +85,14 @@ void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, f
 void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
+/* pw1 NULL (wP, pg, ... unused): the depthwise conv is the block's first conv (its input gradient, if
+ * any, goes whole into gx). */
+void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
+  const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
+  int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
+  const uint8_t *pMask, const int8_t *pSaved, float *gx, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
+  int n, int bias, int32_t xz, float xs, float *velW, float *velB,
+  const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes);
 
 #endif
 `;
@@ -1149,144 +1157,308 @@ void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, f
   }
 }
 
-/* The depthwise input gradient streamed into its pw1's whole backward, channel by channel. With free
- * arena bytes (wk), up to four channels go together through the input-gradient accumulation (each gx
- * element still adds its terms in channel order) and the saved activations are converted to float once. */
-void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
-  const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
-  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
-  const int hw = pg->ho * pg->wo, cpg = pg->cpg;
-  float *row = scratch + hw;
-  float *tb[8], *xf = NULL, *wkf = (float *)wk;
+/* pw1's streamed backward (pw1Stream), shared by tt_dw_pw_bwd and tt_block_bwd. */
+typedef struct {
+  const uint8_t *mask; const int8_t *saved; float *gx; float *row;
+  const tt_weight *w; const tt_geom *g; int32_t *b; const float *sw, *eff;
+  int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
+  /* The saved input as float (x - xz), when the workspace holds it. */
+  const float *xf;
+} tt_pw1;
+
+/* Carves the workspace: the saved input as float first (if it fits), then up to seven more channel
+ * planes of hw floats after tb[0]; returns the number of planes (tb[0] included). */
+static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
+  float *wkf = (float *)wk;
   int avail = wk ? wk_bytes / 4 : 0, nb = 1;
-  tb[0] = scratch;
-  if (saved && n > 0 && avail >= n * hw) {
-    xf = wkf;
-    for (int i = 0; i < n * hw; i++) xf[i] = (float)(saved[i] - xz);
-    wkf += n * hw;
-    avail -= n * hw;
+  s->xf = NULL;
+  if (s->saved && s->n > 0 && avail >= s->n * hw) {
+    float *xf = wkf;
+    for (int i = 0; i < s->n * hw; i++) xf[i] = (float)(s->saved[i] - s->xz);
+    s->xf = xf;
+    wkf += s->n * hw;
+    avail -= s->n * hw;
   }
   while (nb < 8 && avail >= hw) {
     tb[nb++] = wkf;
     wkf += hw;
     avail -= hw;
   }
-  if (gx) for (int i = 0; i < pg->cin * hw; i++) gx[i] = 0.0f;
+  if (s->gx) for (int i = 0; i < s->g->cin * hw; i++) s->gx[i] = 0.0f;
+  return nb;
+}
+
+/* pw1's backward of output channels c0 .. c0 + m - 1, their raw gradients in tb[0 .. m) (overwritten
+ * by g'): mask and scale, the input-gradient accumulation (each gx element adds its terms in channel
+ * order, with the weights before their update), then each channel's weight row and bias updates. */
+static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, float *const *tb, int c0, int m) {
+  const tt_geom *pg = s->g;
+  const int hw = pg->ho * pg->wo, cpg = pg->cpg, n = s->n;
+  float *row = s->row;
+  for (int j = 0; j < m; j++) {
+    const int c = c0 + j;
+    float *tmp = tb[j];
+    const float sc = s->eff[c];
+    for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
+  }
+  if (s->gx) {
+    for (int ic = 0; ic < cpg; ic++) {
+      const float *t[8];
+      float wv[8];
+      int cnt = 0;
+      for (int j = 0; j < m; j++) {
+        const int8_t wi = *tt_wrow(s->w, pg, c0 + j, ic);
+        if (wi == 0) continue;
+        t[cnt] = tb[j];
+        wv[cnt++] = (float)wi;
+      }
+      float *d = s->gx + ic * hw;
+      if (cnt == 8) {
+        for (int p = 0; p < hw; p++) {
+          float v = d[p];
+          v = v + t[0][p] * wv[0];
+          v = v + t[1][p] * wv[1];
+          v = v + t[2][p] * wv[2];
+          v = v + t[3][p] * wv[3];
+          v = v + t[4][p] * wv[4];
+          v = v + t[5][p] * wv[5];
+          v = v + t[6][p] * wv[6];
+          v = v + t[7][p] * wv[7];
+          d[p] = v;
+        }
+        continue;
+      }
+      /* Fewer terms: in passes of up to four, which keeps each element's order of additions. */
+      for (int a = 0; a < cnt; a += 4) {
+        const int r = cnt - a < 4 ? cnt - a : 4;
+        const float *const *u = t + a;
+        const float *uw = wv + a;
+        if (r == 4) {
+          for (int p = 0; p < hw; p++) d[p] = (((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2]) + u[3][p] * uw[3];
+        } else if (r == 3) {
+          for (int p = 0; p < hw; p++) d[p] = ((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2];
+        } else if (r == 2) {
+          for (int p = 0; p < hw; p++) d[p] = (d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1];
+        } else {
+          for (int p = 0; p < hw; p++) d[p] = d[p] + u[0][p] * uw[0];
+        }
+      }
+    }
+  }
+  for (int j = 0; j < m; j++) {
+    const int c = c0 + j;
+    const float *tmp = tb[j];
+    if (s->saved && n > 0) {
+      if (s->xf) {
+        const float *xf = s->xf;
+        int jj = 0;
+        for (; jj + 7 < n; jj += 8) {
+          const float *x0 = xf + jj * hw;
+          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+          for (int p = 0; p < hw; p++) {
+            const float gv = tmp[p];
+            const float *xp = x0 + p;
+            a0 = a0 + gv * xp[0];
+            a1 = a1 + gv * xp[hw];
+            a2 = a2 + gv * xp[2 * hw];
+            a3 = a3 + gv * xp[3 * hw];
+            a4 = a4 + gv * xp[4 * hw];
+            a5 = a5 + gv * xp[5 * hw];
+            a6 = a6 + gv * xp[6 * hw];
+            a7 = a7 + gv * xp[7 * hw];
+          }
+          row[jj] = a0;
+          row[jj + 1] = a1;
+          row[jj + 2] = a2;
+          row[jj + 3] = a3;
+          row[jj + 4] = a4;
+          row[jj + 5] = a5;
+          row[jj + 6] = a6;
+          row[jj + 7] = a7;
+        }
+        for (; jj + 3 < n; jj += 4) {
+          const float *x0 = xf + jj * hw, *x1 = x0 + hw, *x2 = x1 + hw, *x3 = x2 + hw;
+          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+          for (int p = 0; p < hw; p++) {
+            const float gv = tmp[p];
+            a0 = a0 + gv * x0[p];
+            a1 = a1 + gv * x1[p];
+            a2 = a2 + gv * x2[p];
+            a3 = a3 + gv * x3[p];
+          }
+          row[jj] = a0;
+          row[jj + 1] = a1;
+          row[jj + 2] = a2;
+          row[jj + 3] = a3;
+        }
+        for (; jj < n; jj++) {
+          const float *x0 = xf + jj * hw;
+          float a = 0.0f;
+          for (int p = 0; p < hw; p++) a = a + tmp[p] * x0[p];
+          row[jj] = a;
+        }
+      } else {
+        tt_wgrad_row(s->saved, s->xz, tmp, pg, 0, n, row);
+      }
+      const float div = s->sw[c] * s->sw[c];
+      for (int jj = 0; jj < n; jj++) tt_update_i8(&s->w->tr[c * n + jj], row[jj], div, s->cw, s->velW, c * n + jj);
+    }
+    if (s->bias) {
+      const float sb = s->sw[c] * s->xs;
+      tt_update_i32(&s->b[c], tt_bias_grad(tmp, hw), sb * sb, s->cb, s->velB, c);
+    }
+  }
+}
+
+/* The depthwise input gradient streamed into its pw1's whole backward, channel by channel. With free
+ * arena bytes (wk), up to eight channels go together through the input-gradient accumulation (each gx
+ * element still adds its terms in channel order) and the saved activations are converted to float once. */
+void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
+  const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
+  int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
+  const int hw = pg->ho * pg->wo;
+  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL };
+  float *tb[8];
+  tb[0] = scratch;
+  const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
   for (int c0 = 0; c0 < pg->cout; c0 += nb) {
     const int m = pg->cout - c0 < nb ? pg->cout - c0 : nb;
+    for (int j = 0; j < m; j++) tt_dw_bwd_channel(gD, wD, dg, c0 + j, tb[j]);
+    tt_pw1_batch(&s, tb, c0, m);
+  }
+}
+
+/* A whole inverted bottleneck's backward, channel by channel of its expanded width (blockBackward):
+ * pw2's input gradient for channel c (a sum over pw2's outputs in ascending order, zero weights
+ * skipped), the depthwise conv's mask and scale, its input gradient plane, weight-row (the first nD
+ * channels) and bias updates, then pw1's backward of channel c (pw1 NULL: none). scratch: the output
+ * plane (ho*wo of the dw), the input plane (h*w), then the weight-gradient row. The workspace holds,
+ * if it fits, pw2's weight column (pointers to the nonzero-weighted gradient planes and the weights)
+ * and then tt_pw1_setup's planes, so up to eight channels go through pw1's accumulation together. */
+void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
+  const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
+  int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
+  const uint8_t *pMask, const int8_t *pSaved, float *gx, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
+  int n, int bias, int32_t xz, float xs, float *velW, float *velB,
+  const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes) {
+  const int hwo = dg->ho * dg->wo, hwi = dg->h * dg->w, kk = dg->k * dg->k;
+  float *outPlane = scratch, *row = scratch + hwo + hwi;
+  float *tb[8];
+  int nb = 1;
+  tb[0] = scratch + hwo;
+  /* pw2's weight column of channel c: the output-gradient planes with nonzero weights and the weights. */
+  const float **col = NULL;
+  float *colw = NULL;
+  const int colBytes = (int)(g2g->cout * (sizeof(float *) + sizeof(float)));
+  if (wk && wk_bytes >= colBytes) {
+    col = (const float **)wk;
+    colw = (float *)(col + g2g->cout);
+    const int used = (colBytes + 7) & ~7;
+    wk = (uint8_t *)wk + used;
+    wk_bytes -= used;
+    if (wk_bytes <= 0) {
+      wk = NULL;
+      wk_bytes = 0;
+    }
+  }
+  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL };
+  if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
+  else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
+  for (int c0 = 0; c0 < dg->cout; c0 += nb) {
+    const int m = dg->cout - c0 < nb ? dg->cout - c0 : nb;
     for (int j = 0; j < m; j++) {
       const int c = c0 + j;
-      float *tmp = tb[j];
-      tt_dw_bwd_channel(gD, wD, dg, c, tmp);
-      const float s = eff[c];
-      for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * s : 0.0f;
-    }
-    if (gx) {
-      for (int ic = 0; ic < cpg; ic++) {
-        const float *t[8];
-        float wv[8];
+      float *inPlane = tb[j];
+      /* pw2's input gradient for channel c. */
+      if (col) {
         int cnt = 0;
-        for (int j = 0; j < m; j++) {
-          const int8_t wi = *tt_wrow(wP, pg, c0 + j, ic);
-          if (wi == 0) continue;
-          t[cnt] = tb[j];
-          wv[cnt++] = (float)wi;
-        }
-        float *d = gx + ic * hw;
-        if (cnt == 8) {
-          for (int p = 0; p < hw; p++) {
-            float v = d[p];
-            v = v + t[0][p] * wv[0];
-            v = v + t[1][p] * wv[1];
-            v = v + t[2][p] * wv[2];
-            v = v + t[3][p] * wv[3];
-            v = v + t[4][p] * wv[4];
-            v = v + t[5][p] * wv[5];
-            v = v + t[6][p] * wv[6];
-            v = v + t[7][p] * wv[7];
-            d[p] = v;
-          }
-          continue;
-        }
-        /* Fewer terms: in passes of up to four, which keeps each element's order of additions. */
-        for (int a = 0; a < cnt; a += 4) {
-          const int r = cnt - a < 4 ? cnt - a : 4;
-          const float *const *u = t + a;
-          const float *uw = wv + a;
-          if (r == 4) {
-            for (int p = 0; p < hw; p++) d[p] = (((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2]) + u[3][p] * uw[3];
-          } else if (r == 3) {
-            for (int p = 0; p < hw; p++) d[p] = ((d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1]) + u[2][p] * uw[2];
-          } else if (r == 2) {
-            for (int p = 0; p < hw; p++) d[p] = (d[p] + u[0][p] * uw[0]) + u[1][p] * uw[1];
-          } else {
-            for (int p = 0; p < hw; p++) d[p] = d[p] + u[0][p] * uw[0];
-          }
-        }
-      }
-    }
-    for (int j = 0; j < m; j++) {
-      const int c = c0 + j;
-      const float *tmp = tb[j];
-      if (saved && n > 0) {
-        if (xf) {
-          int jj = 0;
-          for (; jj + 7 < n; jj += 8) {
-            const float *x0 = xf + jj * hw;
-            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
-            for (int p = 0; p < hw; p++) {
-              const float gv = tmp[p];
-              const float *xp = x0 + p;
-              a0 = a0 + gv * xp[0];
-              a1 = a1 + gv * xp[hw];
-              a2 = a2 + gv * xp[2 * hw];
-              a3 = a3 + gv * xp[3 * hw];
-              a4 = a4 + gv * xp[4 * hw];
-              a5 = a5 + gv * xp[5 * hw];
-              a6 = a6 + gv * xp[6 * hw];
-              a7 = a7 + gv * xp[7 * hw];
-            }
-            row[jj] = a0;
-            row[jj + 1] = a1;
-            row[jj + 2] = a2;
-            row[jj + 3] = a3;
-            row[jj + 4] = a4;
-            row[jj + 5] = a5;
-            row[jj + 6] = a6;
-            row[jj + 7] = a7;
-          }
-          for (; jj + 3 < n; jj += 4) {
-            const float *x0 = xf + jj * hw, *x1 = x0 + hw, *x2 = x1 + hw, *x3 = x2 + hw;
-            float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-            for (int p = 0; p < hw; p++) {
-              const float gv = tmp[p];
-              a0 = a0 + gv * x0[p];
-              a1 = a1 + gv * x1[p];
-              a2 = a2 + gv * x2[p];
-              a3 = a3 + gv * x3[p];
-            }
-            row[jj] = a0;
-            row[jj + 1] = a1;
-            row[jj + 2] = a2;
-            row[jj + 3] = a3;
-          }
-          for (; jj < n; jj++) {
-            const float *x0 = xf + jj * hw;
-            float a = 0.0f;
-            for (int p = 0; p < hw; p++) a = a + tmp[p] * x0[p];
-            row[jj] = a;
+        if (w2->n == 0) {
+          /* Frozen weight: the column is every cpg-th byte. */
+          const int8_t *wq = w2->fz + c;
+          for (int oc = 0; oc < g2g->cout; oc++, wq += g2g->cpg) {
+            if (*wq == 0) continue;
+            col[cnt] = g2 + oc * hwo;
+            colw[cnt++] = (float)*wq;
           }
         } else {
-          tt_wgrad_row(saved, xz, tmp, pg, 0, n, row);
+          for (int oc = 0; oc < g2g->cout; oc++) {
+            const int8_t wi = *tt_wrow(w2, g2g, oc, c);
+            if (wi == 0) continue;
+            col[cnt] = g2 + oc * hwo;
+            colw[cnt++] = (float)wi;
+          }
         }
-        const float div = sP[c] * sP[c];
-        for (int jj = 0; jj < n; jj++) tt_update_i8(&wP->tr[c * n + jj], row[jj], div, cw, velW, c * n + jj);
+        int p0 = 0;
+        if (hwo == 16) {
+          /* A 4 x 4 plane: all sixteen sums in registers. */
+          float a[16];
+          for (int i = 0; i < 16; i++) a[i] = 0.0f;
+          for (int t = 0; t < cnt; t++) {
+            const float wv = colw[t];
+            const float *go = col[t];
+#pragma GCC unroll 16
+            for (int i = 0; i < 16; i++) a[i] = a[i] + go[i] * wv;
+          }
+          for (int i = 0; i < 16; i++) outPlane[i] = a[i];
+          p0 = 16;
+        }
+        for (; p0 + 7 < hwo; p0 += 8) {
+          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+          for (int t = 0; t < cnt; t++) {
+            const float wv = colw[t];
+            const float *go = col[t] + p0;
+            a0 = a0 + go[0] * wv;
+            a1 = a1 + go[1] * wv;
+            a2 = a2 + go[2] * wv;
+            a3 = a3 + go[3] * wv;
+            a4 = a4 + go[4] * wv;
+            a5 = a5 + go[5] * wv;
+            a6 = a6 + go[6] * wv;
+            a7 = a7 + go[7] * wv;
+          }
+          outPlane[p0] = a0;
+          outPlane[p0 + 1] = a1;
+          outPlane[p0 + 2] = a2;
+          outPlane[p0 + 3] = a3;
+          outPlane[p0 + 4] = a4;
+          outPlane[p0 + 5] = a5;
+          outPlane[p0 + 6] = a6;
+          outPlane[p0 + 7] = a7;
+        }
+        for (; p0 < hwo; p0++) {
+          float a = 0.0f;
+          for (int t = 0; t < cnt; t++) a = a + col[t][p0] * colw[t];
+          outPlane[p0] = a;
+        }
+      } else {
+        for (int p = 0; p < hwo; p++) outPlane[p] = 0.0f;
+        for (int oc = 0; oc < g2g->cout; oc++) {
+          const int8_t wi = *tt_wrow(w2, g2g, oc, c);
+          if (wi == 0) continue;
+          const float wv = (float)wi;
+          const float *go = g2 + oc * hwo;
+          for (int p = 0; p < hwo; p++) outPlane[p] = outPlane[p] + go[p] * wv;
+        }
       }
-      if (bias) {
-        const float sb = sP[c] * xs;
-        tt_update_i32(&bP[c], tt_bias_grad(tmp, hw), sb * sb, cb, velB, c);
+      /* The depthwise conv's mask and scale. */
+      const float sc = effD[c];
+      for (int p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = (dMask[i >> 3] >> (i & 7)) & 1 ? outPlane[p] * sc : 0.0f;
+      if (dInputGrad) {
+        for (int i = 0; i < hwi; i++) inPlane[i] = 0.0f;
+        tt_scatter(outPlane, tt_wrow(wD, dg, c, 0), dg, inPlane);
       }
+      if (dSaved && c < nD) {
+        tt_wgrad_row(dSaved, dxz, outPlane, dg, c, 1, row);
+        const float div = sD[c] * sD[c];
+        for (int e = 0; e < kk; e++) tt_update_i8(&wD->tr[c * kk + e], row[e], div, cw, dVelW, c * kk + e);
+      }
+      if (dBias) {
+        const float sb = sD[c] * dxs;
+        tt_update_i32(&bD[c], tt_bias_grad(outPlane, hwo), sb * sb, cb, dVelB, c);
+      }
+      if (!pg && gx) memcpy(gx + c * hwi, inPlane, (size_t)hwi * sizeof(float));
     }
+    if (pg) tt_pw1_batch(&s, tb, c0, m);
   }
 }
 `;

@@ -242,6 +242,26 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
           `${p(k.attrs.weightMomentum as string | null)}, ${p(k.attrs.biasMomentum as string | null)}, ${wk(index)});`);
         break;
       }
+      case 'block_bwd': {
+        const a = k.attrs;
+        const dw = conv(k.node), pw2 = conv(a.pw2 as string);
+        const pw = a.pw1 ? conv(a.pw1 as string) : null;
+        const tensor = (name: unknown) => (name ? ptr(name as string) : 'NULL');
+        const dwCh = a.dwChannels as number, ch = a.channels as number;
+        const gx = k.outputs.length > 1 ? ptr(k.outputs[0]) : 'NULL';
+        const scratch = ptr(k.outputs[k.outputs.length - 1]);
+        const pwArgs = pw
+          ? `${tensor(a.pwMask)}, ${ch > 0 ? tensor(a.pwSaved) : 'NULL'}, ${gx}, &${pw.weight}, &${pw.geomSym}, ${a.bias ? pw.bias : 'NULL'}, ` +
+            `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero as number}, ${f32Lit(a.xScale as number)}, ` +
+            `${p(a.weightMomentum as string | null)}, ${p(a.biasMomentum as string | null)}`
+          : `NULL, NULL, ${gx}, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
+        call(`tt_block_bwd(${ptr(k.inputs[0])}, &${pw2.weight}, &${pw2.geomSym}, ` +
+          `${tensor(a.dwMask)}, ${dwCh > 0 ? tensor(a.dwSaved) : 'NULL'}, &${dw.weight}, &${dw.geomSym}, ${a.dwBias ? dw.bias : 'NULL'}, ` +
+          `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero as number}, ${f32Lit(a.dwXScale as number)}, ` +
+          `${p(a.dwWeightMomentum as string | null)}, ${p(a.dwBiasMomentum as string | null)}, ` +
+          `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${scratch}, ${wk(index)});`);
+        break;
+      }
       default:
         throw new Error(`export: kernel op "${(k as Kernel).op}" has no C implementation`);
     }

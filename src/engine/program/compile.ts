@@ -25,8 +25,8 @@ export interface CompileOptions {
   fuseBackward?: boolean;
   /**
    * Stream whole inverted bottlenecks' backward, pw2's input gradient included
-   * (schedule/fuse-block-backward.ts); implies fuseBackward's savings. Default off until the C
-   * emitter has the block_bwd kernel.
+   * (schedule/fuse-block-backward.ts); implies fuseBackward's savings. Default on (the C emitter's
+   * tt_block_bwd matches it bit for bit).
    */
   fuseBlockBackward?: boolean;
   sramBudget?: number;
@@ -56,7 +56,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const options: Required<CompileOptions> = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
     fuseBackward: opts.fuseBackward ?? true,
-    fuseBlockBackward: opts.fuseBlockBackward ?? false,
+    fuseBlockBackward: opts.fuseBlockBackward ?? true,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
   if (headKind(graph) !== scheme.head) {
