@@ -1,6 +1,7 @@
-/** The app shell: top bar, graph area, properties, memory, status bar; plus window-wide file drop and keys. */
+/** The app shell: top bar, graph area, properties, memory, status bar; plus window-wide file drop and keys, and the firmware dialog. */
 import { DropOverlay } from './components/DropOverlay.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
+import { FirmwareDialog } from './components/FirmwareDialog.tsx';
 import { GraphArea } from './components/GraphArea.tsx';
 import { MemoryPanel } from './components/MemoryPanel.tsx';
 import { PropertiesPanel } from './components/PropertiesPanel.tsx';
@@ -9,11 +10,13 @@ import { TopBar } from './components/TopBar.tsx';
 import { useFileDrop } from './hooks/useFileDrop.ts';
 import { useLayerKeys } from './hooks/useLayerKeys.ts';
 import { useShortcuts } from './hooks/useShortcuts.ts';
+import { useStudio } from './store/index.ts';
 
 export function App() {
   useFileDrop();
   useLayerKeys();
   useShortcuts();
+  const firmwareOpen = useStudio((s) => s.firmwareOpen);
   return (
     <div className="app">
       <TopBar />
@@ -27,6 +30,7 @@ export function App() {
       </main>
       <StatusBar />
       <DropOverlay />
+      {firmwareOpen && <FirmwareDialog />}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import './styles.css';
 import './styles/shell.css';
 import './styles/graph.css';
 import './styles/memory.css';
+import './styles/export.css';
 
 // The saved project is reopened before the first paint, so a reload shows it at once.
 void restoreSession().finally(() => {

@@ -53,6 +53,7 @@ export function ModelOverview() {
           <li><kbd>Ctrl Z</kbd> undo · <kbd>Ctrl Shift Z</kbd> redo</li>
           <li><kbd>Ctrl F</kbd> find a node · <kbd>Alt 1</kbd>–<kbd>4</kbd> tabs</li>
           <li><kbd>Ctrl S</kbd> export the project · <kbd>Ctrl O</kbd> open a model file</li>
+          <li><kbd>Ctrl E</kbd> export the training firmware (C project, .zip)</li>
         </ul>
       </div>
     </div>

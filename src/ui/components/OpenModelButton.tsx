@@ -23,7 +23,7 @@ export function OpenModelButton() {
     <>
       <button
         type="button"
-        className="button button-primary"
+        className="button button-primary topbar-button"
         onClick={() => input.current?.click()}
         disabled={busy !== null}
         title="Open a .pkl model file (Ctrl+O)"

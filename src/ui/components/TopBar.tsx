@@ -1,5 +1,6 @@
-/** The top bar: product and project, what defines the model (architecture or file, input size, classes), the scheme, history, open file. */
+/** The top bar: product and project, what defines the model (architecture or file, input size, classes), the scheme, history, firmware export, open file. */
 import { BrandMark } from './BrandMark.tsx';
+import { ExportFirmwareButton } from './ExportFirmwareButton.tsx';
 import { HistoryButtons } from './HistoryButtons.tsx';
 import { ModelPicker } from './ModelPicker.tsx';
 import { OpenModelButton } from './OpenModelButton.tsx';
@@ -24,6 +25,7 @@ export function TopBar() {
       </div>
       <div className="topbar-spacer" />
       <HistoryButtons />
+      <ExportFirmwareButton />
       <OpenModelButton />
     </header>
   );

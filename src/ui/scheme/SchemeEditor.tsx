@@ -3,17 +3,13 @@
  * applies to the toggles at once; invalid JSON or a scheme the engine refuses is marked in the text
  * and nothing is applied; a toggle elsewhere rewrites the text.
  */
-import Editor, { loader, type OnMount } from '@monaco-editor/react';
-import * as monaco from 'monaco-editor/editor';
-import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import Editor, { type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef, useState } from 'react';
 import { parseScheme, schemeToJson } from '../../engine/train/scheme.ts';
 import { messageOf } from '../store/doc-slice.ts';
 import { useStudio } from '../store/index.ts';
+import { monaco } from './monaco-setup.ts';
 import { errorRange } from './scheme-markers.ts';
-
-self.MonacoEnvironment = { getWorker: () => new EditorWorker() };
-loader.config({ monaco });
 
 const APPLY_AFTER_MS = 250;
 const OWNER = 'tinytrain-scheme';
