@@ -19,7 +19,7 @@ export default defineConfig({
   // The machine has 2 cores and the app trains in Web Workers.
   workers: CI ? 1 : 2,
   // The JSON report feeds the closing "N passed, N failed" line of scripts/run-tests.mjs.
-  reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }], ...(CI ? [['html', { open: 'never' }] as const] : [])],
+  reporter: [['list'], ['json', { outputFile: '.test-reports/playwright.json' }], ...(CI ? [['html', { open: 'never' }] as const] : [])],
   use: {
     browserName: 'chromium',
     baseURL: BASE_URL,
