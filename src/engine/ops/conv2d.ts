@@ -219,8 +219,12 @@ export function dwBackwardPlane(gPlane: Float32Array, w: Int8Array, c: ConvGeom,
 
 /** A depthwise channel's weight gradient from its output gradient plane (order as convWeightGradRow). */
 export function dwWeightGradPlane(x: Int8Array, xZero: number, gPlane: Float32Array, c: ConvGeom, ch: number, out: Float32Array): void {
+  filterGrad(x, ch * c.h * c.w, xZero, gPlane, 0, c, out, 0);
+}
+
+/** One k x k filter's gradient: out[ky, kx] = sum over (oy, ox) of g[gBase + ...] * (x[xBase + ...] - x_zero). */
+function filterGrad(x: Int8Array, xBase: number, xZero: number, g: Float32Array, gBase: number, c: ConvGeom, out: Float32Array, outBase: number): void {
   const { h, w: wd, ho, wo, k, stride, pad } = c;
-  const xBase = ch * h * wd;
   for (let ky = 0; ky < k; ky++) {
     for (let kx = 0; kx < k; kx++) {
       let acc = 0;
@@ -230,10 +234,10 @@ export function dwWeightGradPlane(x: Int8Array, xZero: number, gPlane: Float32Ar
         for (let ox = 0; ox < wo; ox++) {
           const ix = ox * stride - pad + kx;
           if (ix < 0 || ix >= wd) continue;
-          acc = f32(acc + f32(gPlane[oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
+          acc = f32(acc + f32(g[gBase + oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
         }
       }
-      out[ky * k + kx] = acc;
+      out[outBase + ky * k + kx] = acc;
     }
   }
 }
@@ -255,24 +259,7 @@ export function convWeightGradRow(x: Int8Array, xZero: number, g: Float32Array, 
     return;
   }
   const channels = dw ? 1 : n;
-  for (let j = 0; j < channels; j++) {
-    const xBase = (dw ? oc : j) * hw;
-    for (let ky = 0; ky < k; ky++) {
-      for (let kx = 0; kx < k; kx++) {
-        let acc = 0;
-        for (let oy = 0; oy < ho; oy++) {
-          const iy = oy * stride - pad + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let ox = 0; ox < wo; ox++) {
-            const ix = ox * stride - pad + kx;
-            if (ix < 0 || ix >= wd) continue;
-            acc = f32(acc + f32(g[oc * howo + oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
-          }
-        }
-        out[(j * k + ky) * k + kx] = acc;
-      }
-    }
-  }
+  for (let j = 0; j < channels; j++) filterGrad(x, (dw ? oc : j) * hw, xZero, g, oc * howo, c, out, j * k * k);
 }
 
 /** grad_b[oc] = sum over the plane of g'. */
