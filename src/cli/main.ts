@@ -20,7 +20,7 @@ Verbs:
   export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
         [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
 
-M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3) or a model file (.pkl).
+M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), tinytrain-demo, or a model file (.pkl, .ttw).
 S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, head-only, last-<k>, full)
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;
