@@ -8,6 +8,7 @@
  * parameters are the last good ones (a snapshot of the trained slices, taken every `snapshotEvery`
  * updates while the loss is sane); a NaN gradient is never applied.
  */
+import { softmaxInPlace } from '../ops/softmax-ce.ts';
 import type { Model, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { mulberry32 } from '../util/random.ts';
@@ -122,13 +123,6 @@ function argmax(v: Float32Array): number {
   return best;
 }
 
-function crossEntropy(logits: Float32Array, label: number): number {
-  let max = -Infinity;
-  for (const v of logits) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of logits) sum += Math.exp(v - max);
-  return Math.log(sum) + max - logits[label];
-}
 
 export class Trainer {
   readonly options: TrainOptions;
@@ -156,7 +150,8 @@ export class Trainer {
       const s = data.get(i);
       const logits = this.runner.forward(s.input);
       if (argmax(logits) === s.label) correct++;
-      loss += crossEntropy(logits, s.label);
+      // The loss op's own definition (float32, log-sum-exp), on a copy: it overwrites its input.
+      loss += softmaxInPlace(Float32Array.from(logits), s.label);
       n++;
       if (i % 64 === 63) await yieldToEvents();
     }
