@@ -6,7 +6,8 @@ import { defineConfig } from '@playwright/test';
 
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 
-const PORT = 4173;
+// E2E_PORT lets several checkouts run their e2e tests side by side.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 const CI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0';
 

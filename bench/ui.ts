@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
 
-const PORT = 4191;
+const PORT = Number(process.env.E2E_PORT ?? 4191);
 const URL_BASE = `http://127.0.0.1:${PORT}`;
 const TOGGLES = 50;
 
