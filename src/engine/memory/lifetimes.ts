@@ -28,7 +28,7 @@ export function bufferLifetimes(tensors: Record<string, ProgramTensor>, kernels:
   const buffers = new Map<string, Buffer>();
   const touch = (name: string, step: number) => {
     const t = tensors[name];
-    if (!t) return; // a parameter, not an arena tensor
+    if (!t || t.external) return; // a parameter, or an image streamed from outside the arena
     const root = rootOf(tensors, name);
     let b = buffers.get(root);
     if (!b) {

@@ -7,6 +7,7 @@ import type { Graph } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { Category, Kernel, KernelOp, Phase } from '../program/types.ts';
 import type { TrainableParam } from '../train/autodiff.ts';
+import type { InputStream } from '../schedule/stream-input.ts';
 import type { ResolvedScheme } from '../train/scheme.ts';
 import { analyticMemory, type AnalyticBreakdown } from './analytic.ts';
 import type { Buffer } from './lifetimes.ts';
@@ -59,6 +60,13 @@ export interface MemoryReport {
   fits: boolean;
   /** One sentence per budget that is exceeded. */
   messages: string[];
+  /**
+   * How the image reaches the step. Streamed: the first fused chain reads it row by row from outside
+   * SRAM (camera, Flash, the caller's array), and the `input` category holds only its ring and the label.
+   */
+  input: { imageBytes: number; streamed: boolean; ringBytes: number; ringRows: number; kernel: string | null };
+  /** Sentences that explain the plan (not warnings): how the input is read. */
+  notes: string[];
 }
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
@@ -66,7 +74,7 @@ const fmt = (n: number) => n.toLocaleString('en-US');
 
 export function memoryReport(
   graph: Graph, rs: ResolvedScheme, kernels: Kernel[], buffers: Buffer[], arenaBytes: number, strategy: string,
-  trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number },
+  trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number }, stream: InputStream | null = null,
 ): MemoryReport {
   // Live bytes per step and category, from one difference array per category.
   const steps = kernels.length;
@@ -134,10 +142,21 @@ export function memoryReport(
     messages.push(`Flash: requested ${fmt(flashBytes)} bytes, available ${fmt(budgets.flashBytes)}, missing ${fmt(flashBytes - budgets.flashBytes)}` +
       ` (frozen weights ${fmt(frozenWeights)}, code estimate ${fmt(code)}).`);
   }
+  const imageBytes = numel(graph.tensors[graph.input].shape);
+  const input = stream
+    ? { imageBytes, streamed: true, ringBytes: stream.ringBytes, ringRows: stream.rows, kernel: stream.kernel }
+    : { imageBytes, streamed: false, ringBytes: 0, ringRows: 0, kernel: null };
+  const shape = graph.tensors[graph.input].shape.join('x');
+  const notes = [stream
+    ? `Input streamed: ${stream.kernel} reads the ${shape} image (${fmt(imageBytes)} bytes) row by row from outside SRAM ` +
+      `(the camera or Flash) into a ${stream.rows}-row ring of ${fmt(stream.ringBytes)} bytes; "input" counts that ring and the label.`
+    : `Input whole in SRAM: the ${shape} image (${fmt(imageBytes)} bytes) is an arena buffer` +
+      ' (only a fused, frozen first block can stream it).'];
   return {
     peakSramBytes, arenaBytes, arenaLowerBound: Math.max(0, ...timeline.map((t) => t.total)), plannerStrategy: strategy, breakdown,
     flashBytes, flashBreakdown: { frozenWeights, scales, frozenBiases, trainedInitialValues: trainedInit, code },
     peak: { step: peakStep, kernel: pk?.name ?? '', op: pk?.op ?? 'conv2d', node: pk?.node ?? '', phase: pk?.phase ?? 'forward' },
     timeline, analyticBytes: analytic.total, analytic, budgets, sramFits, flashFits, fits: sramFits && flashFits, messages,
+    input, notes,
   };
 }

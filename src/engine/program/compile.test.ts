@@ -65,7 +65,7 @@ function expectWellFormed(p: TrainingProgram, what: string): void {
   });
 }
 
-const OPTION_VARIANTS: CompileOptions[] = [{}, { fuseRows: false }, { inPlace: false }, { reorder: false }, { fuseBackward: false }];
+const OPTION_VARIANTS: CompileOptions[] = [{}, { fuseRows: false }, { inPlace: false }, { reorder: false }, { fuseBackward: false }, { streamInput: false }];
 
 describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
   const g = mcunet();

@@ -10,6 +10,7 @@ import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
 import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
 import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
 import { applyInPlace } from '../schedule/inplace.ts';
+import { streamInput, type InputStream } from '../schedule/stream-input.ts';
 import { buildTrainingGraph, type TrainableParam, type TrainingGraph } from '../train/autodiff.ts';
 import { resolveScheme, SchemeError, type ResolvedScheme, type Scheme } from '../train/scheme.ts';
 import type { Kernel, ProgramTensor } from './types.ts';
@@ -21,6 +22,12 @@ export interface CompileOptions {
   inPlace?: boolean;
   /** Run the frozen early stage block by block, row by row (schedule/fuse-rows.ts). Default on. */
   fuseRows?: boolean;
+  /**
+   * The fused first chain reads the image row by row from outside the arena (the caller's array, Flash,
+   * a camera) into a ring of a few rows, so the whole frame never sits in SRAM (schedule/stream-input.ts).
+   * Default on; needs fuseRows and a frozen stem.
+   */
+  streamInput?: boolean;
   /** Stream each depthwise input gradient into its pw1's backward (schedule/fuse-backward.ts). Default on. */
   fuseBackward?: boolean;
   /**
@@ -42,6 +49,8 @@ export interface TrainingProgram {
   kernels: Kernel[];
   trainable: TrainableParam[];
   pruned: TrainingGraph['pruned'];
+  /** How the image reaches the first chain when it is streamed (null: it is an arena buffer). */
+  inputStream: InputStream | null;
   /** Arena buffers with their planned offsets. */
   buffers: (Buffer & { offset: number })[];
   arenaBytes: number;
@@ -55,6 +64,7 @@ export function headKind(g: Graph): 'float32' | 'int8' {
 export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptions = {}): TrainingProgram {
   const options: Required<CompileOptions> = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
+    streamInput: opts.streamInput ?? true,
     fuseBackward: opts.fuseBackward ?? true,
     fuseBlockBackward: opts.fuseBlockBackward ?? true,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
@@ -66,15 +76,16 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
   const { tensors } = tg;
   let kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
+  const stream = options.fuseRows && options.streamInput ? streamInput(graph, tensors, kernels) : null;
   if (options.fuseBlockBackward) kernels = fuseBlockBackward(graph, tensors, kernels);
   if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
   if (options.inPlace) applyInPlace(graph, tensors, kernels);
   const buffers = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
   const plan = planArena(buffers);
   const report = memoryReport(graph, rs, kernels, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
-    { sramBytes: options.sramBudget, flashBytes: options.flashBudget });
+    { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);
   return {
-    model: graph.name, graph, scheme: rs, options, tensors, kernels, trainable: tg.trainable, pruned: tg.pruned,
+    model: graph.name, graph, scheme: rs, options, tensors, kernels, trainable: tg.trainable, pruned: tg.pruned, inputStream: stream,
     buffers: buffers.map((b) => ({ ...b, offset: plan.offsets[b.id] })), arenaBytes: plan.arenaBytes, report,
   };
 }

@@ -30,6 +30,11 @@ export interface ProgramTensor {
   category: Category;
   /** The tensor this one overwrites in place (they share one buffer). */
   aliasOf?: string;
+  /**
+   * Not in the arena: the image a streamed first chain reads row by row from where it already is
+   * (the caller's array, a const sample in Flash, a camera's line buffer). See schedule/stream-input.ts.
+   */
+  external?: boolean;
 }
 
 export type KernelOp =

@@ -1,7 +1,9 @@
 /**
  * The fused row kernel (schedule/fuse-rows.ts): runs a chain of convs, and an optional residual add,
  * producing the output row by row. Each stage computes the rows its consumer asks for, in order, into
- * a ring; the consumer's window only moves forward, so a ring as tall as its kernel suffices.
+ * a ring; the consumer's window only moves forward, so a ring as tall as its kernel suffices. With a
+ * streamed input (schedule/stream-input.ts) the image itself is read the same way: its rows are copied
+ * into `inputRing` as the first conv asks for them.
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
@@ -10,13 +12,26 @@ import type { ParamStore } from '../ir/graph.ts';
 import { chainLayout } from '../schedule/fuse-rows.ts';
 
 export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'add'> | null, param: (n: string) => ParamStore[string],
-  input: Int8Array, output: Int8Array, scratch: Int8Array): void {
+  input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
   const geoms = convs.map((c) => convGeom(c, graph));
   const layout = chainLayout(graph, convs, !!add);
   const eff = convs.map((c) => convEffectiveScales(c, graph, param(c.inputs[3]) as Float32Array));
   const m = convs.length;
   const last = geoms[m - 1];
-  const sources: RowSource[] = [wholeRows(input, geoms[0].h, geoms[0].w)];
+  const g0 = geoms[0];
+  const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
+  const sources: RowSource[] = [inputRing ? ringRows(inputRing, inRows, g0.w) : wholeRows(input, g0.h, g0.w)];
+  let nextInput = 0;
+  /** Copies image rows up to `upTo` into the ring (the camera's next lines). */
+  const load = (upTo: number): void => {
+    for (; nextInput <= upTo; nextInput++) {
+      const at = (nextInput % inRows) * g0.w;
+      for (let ch = 0; ch < g0.cin; ch++) {
+        const from = (ch * g0.h + nextInput) * g0.w;
+        inputRing!.set(input.subarray(from, from + g0.w), ch * inRows * g0.w + at);
+      }
+    }
+  };
   layout.rings.forEach((r) => sources.push(ringRows(scratch.subarray(r.offset, r.offset + r.channels * r.rows * r.width), r.rows, r.width)));
   const rowBuf = add ? scratch.subarray(layout.addRow, layout.addRow + last.cout * last.wo) : null;
   const finalDst = rowBuf ? ringRows(rowBuf, 1, last.wo) : wholeRows(output, last.ho, last.wo);
@@ -27,7 +42,9 @@ export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'a
     const c = geoms[stage];
     while (next[stage] <= upTo) {
       const oy = next[stage]++;
-      if (stage > 0) ensure(stage - 1, Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1));
+      const need = Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1);
+      if (stage > 0) ensure(stage - 1, need);
+      else if (inputRing) load(need);
       const dst = stage === m - 1 ? finalDst : sources[stage + 1];
       const node = convs[stage];
       convRowInt8(sources[stage], zero(node, 0), param(node.inputs[1]) as Int8Array, param(node.inputs[2]) as Int32Array, eff[stage],

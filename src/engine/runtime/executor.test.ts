@@ -44,6 +44,7 @@ const VARIANTS: [string, CompileOptions][] = [
   ['inPlace: false', { inPlace: false }],
   ['reorder: false', { reorder: false }],
   ['fuseBackward: false', { fuseBackward: false }],
+  ['streamInput: false', { streamInput: false }],
 ];
 
 /** Distinct random images and labels, one per step. */
@@ -218,6 +219,46 @@ describe('fused early stage', () => {
     expect(fused.kernels.some((k) => k.op === 'conv_chain' && k.attrs.add === 'block0.add')).toBe(true);
     expectForwardMatchesGraph(compileTraining(g, scheme, { fuseRows: false }), init, data[0], 'res-first, fuseRows: false');
     expectForwardMatchesGraph(fused, init, data[0], 'res-first, fused');
+  });
+});
+
+describe('streamed input', () => {
+  // The first chain reads the image row by row from the caller's array into a ring in the arena; the
+  // values are those of the whole image in the arena (the variants above check that bit for bit).
+  for (const model of ZOO_NAMES) {
+    it(`${model}: the image is outside the arena, a 3-row ring inside, and the caller's array is only read`, () => {
+      const g = buildGraph(zooArch(model), { resolution: RES, classes: 10 });
+      const scheme = builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!;
+      const streamed = compileTraining(g, scheme);
+      const whole = compileTraining(g, scheme, { streamInput: false });
+      const [c, , w] = g.tensors[g.input].shape;
+      expect(streamed.inputStream).toMatchObject({ kernel: streamed.kernels[0].name, rows: 3, ringBytes: c * 3 * w });
+      expect(streamed.tensors[g.input].external).toBe(true);
+      expect(streamed.buffers.some((b) => b.members.includes(g.input))).toBe(false);
+      expect(whole.buffers.some((b) => b.members.includes(g.input))).toBe(true);
+      expect(streamed.report.input).toMatchObject({ streamed: true, ringRows: 3 });
+      expect(streamed.report.notes[0]).toMatch(/^Input streamed: conv_chain:conv0 reads the 3x48x48 image/);
+      expect(streamed.arenaBytes).toBeLessThan(whole.arenaBytes);
+      const data = batches(g, 1, 3)[0];
+      const image = data.input.slice();
+      const init = syntheticParams(g, 2);
+      const a = new ArenaExecutor(streamed, copyParams(init), HYPER).step(data.input, data.label);
+      expect(firstDiff(data.input, image)).toBe(-1);
+      expectSameStep(a, new ArenaExecutor(whole, copyParams(init), HYPER).step(data.input, data.label), `${model}: streamed vs whole`);
+    });
+  }
+  it('keeps the whole image where the stem trains (its weight gradient reads the image) or rows are not fused', () => {
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: RES_FULL, classes: 10 });
+    for (const p of [compileTraining(g, builtinScheme('full', backboneConvs(g).length)!), compileTraining(g, builtinScheme('head-only', 42)!, { fuseRows: false })]) {
+      expect(p.inputStream).toBeNull();
+      expect(p.tensors[g.input].external).toBeUndefined();
+      expect(p.report.notes[0]).toMatch(/^Input whole in SRAM/);
+    }
+  });
+  it('refuses an image of the wrong size with a message naming the shape', () => {
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: RES, classes: 10 });
+    const p = compileTraining(g, builtinScheme('mcunet-5fps@99kb', 42)!);
+    expect(() => new ArenaExecutor(p, syntheticParams(g, 1)).step(new Int8Array(10), 0)).toThrow('the input has 10 values, the model expects 3x48x48');
   });
 });
 

@@ -39,6 +39,30 @@ function view(buf: ArrayBuffer, offset: number, t: ProgramTensor): TypedArray {
   }
 }
 
+/** Every arena tensor of the program as a view at its planned offset into `arena`. */
+export function arenaViews(program: TrainingProgram, arena: ArrayBuffer): Record<string, TypedArray> {
+  const views: Record<string, TypedArray> = {};
+  const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
+  for (const t of Object.values(program.tensors)) {
+    const off = offsets.get(rootOf(program.tensors, t.name));
+    if (off !== undefined) views[t.name] = view(arena, off, t);
+  }
+  return views;
+}
+
+/**
+ * Puts the image and the label where the step reads them. A streamed image (schedule/stream-input.ts)
+ * is not copied: the first chain reads its rows from the caller's array, as the device reads a camera.
+ */
+export function loadInput(program: TrainingProgram, views: Record<string, TypedArray>, input: Int8Array | Float32Array, label: number): void {
+  const g = program.graph;
+  const t = program.tensors[g.input];
+  if (input.length !== numel(t.shape)) throw new Error(`the input has ${input.length} values, the model expects ${t.shape.join('x')}`);
+  if (t.external) views[g.input] = input;
+  else views[g.input].set(input);
+  views[g.label!][0] = label;
+}
+
 function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
   const v = values(g.logits);
   const q = g.tensors[g.logits].q;
@@ -53,24 +77,19 @@ function run(program: TrainingProgram, env: ExecEnv): void {
 /** Runs training steps on one arena, updating `params` in place. */
 export class ArenaExecutor {
   readonly arena: ArrayBuffer;
-  private readonly views: Record<string, TypedArray> = {};
+  private readonly views: Record<string, TypedArray>;
   private readonly state: ParamStore;
 
   constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER) {
     this.arena = new ArrayBuffer(program.arenaBytes);
-    const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
-    for (const t of Object.values(program.tensors)) {
-      const off = offsets.get(rootOf(program.tensors, t.name));
-      if (off !== undefined) this.views[t.name] = view(this.arena, off, t);
-    }
+    this.views = arenaViews(program, this.arena);
     this.state = optimizerState(program);
   }
 
   /** One training step (forward, backward, in-place updates) on one image. */
   step(input: Int8Array, label: number): StepResult {
     const g = this.program.graph;
-    this.views[g.input].set(input);
-    this.views[g.label!][0] = label;
+    loadInput(this.program, this.views, input, label);
     const env: ExecEnv = {
       graph: g, buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true,
     };

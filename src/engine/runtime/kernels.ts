@@ -104,7 +104,8 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const find = (n: string) => nodes.find((x) => x.name === n)!;
     runConvChain(env.graph, (k.attrs.convs as string[]).map((n) => find(n) as Node<'conv2d'>),
       k.attrs.add ? (find(k.attrs.add as string) as Node<'add'>) : null, env.param,
-      env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.outputs[1]) as Int8Array);
+      env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.outputs[1]) as Int8Array,
+      k.attrs.inputRows ? (env.buf(k.outputs[2]) as Int8Array) : undefined);
   },
   add(k, env, node) {
     const t = env.graph.tensors;

@@ -19,12 +19,12 @@
  */
 import type { Graph, Node, ParamStore } from '../ir/graph.ts';
 import { numel, type TypedArray } from '../ir/tensor.ts';
-import { rootOf } from '../memory/lifetimes.ts';
 import { convEffectiveScales, convGeom, convInt8 } from '../ops/conv2d.ts';
 import { setMaskBit } from '../ops/grad-kernels.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import type { Kernel } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
+import { arenaViews, loadInput } from '../runtime/executor.ts';
 import { KERNELS, type ExecEnv, type Hyper } from '../runtime/kernels.ts';
 import type { Scheme } from './scheme.ts';
 
@@ -69,15 +69,7 @@ export class GradRunner {
     const g = program.graph;
     this.nodes = new Map(g.nodes.map((n) => [n.name, n]));
     if (precision === 'int8') {
-      const arena = new ArrayBuffer(program.arenaBytes);
-      const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
-      for (const t of Object.values(program.tensors)) {
-        const off = offsets.get(rootOf(program.tensors, t.name));
-        if (off === undefined) continue;
-        const n = numel(t.shape);
-        this.views[t.name] = t.dtype === 'int8' ? new Int8Array(arena, off, n) : t.dtype === 'int32' ? new Int32Array(arena, off, n)
-          : t.dtype === 'float32' ? new Float32Array(arena, off, n) : new Uint8Array(arena, off, Math.ceil(n / 8));
-      }
+      this.views = arenaViews(program, new ArrayBuffer(program.arenaBytes));
     } else {
       for (const t of Object.values(program.tensors)) {
         const n = numel(t.shape);
@@ -105,11 +97,7 @@ export class GradRunner {
   }
 
   private load(input: Int8Array | Float32Array, label: number): void {
-    const g = this.program.graph;
-    const x = this.views[g.input];
-    if (input.length !== x.length) throw new Error(`the input has ${input.length} values, the model expects ${g.tensors[g.input].shape.join('x')}`);
-    x.set(input);
-    this.views[g.label!][0] = label;
+    loadInput(this.program, this.views, input, label);
   }
 
   private logits(): Float32Array {

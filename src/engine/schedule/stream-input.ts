@@ -1,0 +1,42 @@
+/**
+ * Streamed input: the fused first chain (schedule/fuse-rows.ts) reads the image row by row from a
+ * source outside the arena into a ring of as many rows as its first conv is tall, so the whole frame
+ * never sits in SRAM. On the device the rows come from the camera's line DMA or a const image in
+ * Flash; in the TypeScript runtime from the caller's array. The image tensor becomes `external` (no
+ * arena buffer); the ring, counted as input, lives only while the chain runs.
+ *
+ * Only when nothing else needs the whole image: the chain is the image's only reader (no trained stem
+ * saving it for its weight gradient) and has no residual add (which reads its input as the skip).
+ */
+import type { Graph } from '../ir/graph.ts';
+import type { Kernel, ProgramTensor } from '../program/types.ts';
+
+export interface InputStream {
+  /** The chain kernel that reads the image. */
+  kernel: string;
+  /** Rows of the ring (the first conv's kernel height). */
+  rows: number;
+  ring: string;
+  ringBytes: number;
+  imageBytes: number;
+}
+
+/** The ring's tensor name. */
+export const INPUT_RING = 'input:rows';
+
+export function streamInput(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): InputStream | null {
+  const input = graph.input;
+  const readers = kernels.filter((k) => k.inputs.includes(input));
+  const k = readers[0];
+  if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.add || k.inputs[0] !== input) return null;
+  const first = graph.nodes.find((n) => n.name === (k.attrs.convs as string[])[0])!;
+  const rows = graph.tensors[first.inputs[1]].shape[2];
+  const [c, h, w] = graph.tensors[input].shape;
+  if (rows >= h) return null;
+  const bytes = c * rows * w;
+  tensors[INPUT_RING] = { name: INPUT_RING, dtype: 'int8', shape: [c, rows, w], bytes, category: 'input' };
+  tensors[input] = { ...tensors[input], external: true };
+  k.outputs.push(INPUT_RING);
+  k.attrs.inputRows = rows;
+  return { kernel: k.name, rows, ring: INPUT_RING, ringBytes: bytes, imageBytes: tensors[input].bytes };
+}
