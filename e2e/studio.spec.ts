@@ -31,6 +31,9 @@ test('the default project renders its forward graph', async ({ page }) => {
   expect(await bytesOf(page, 'sram-figure')).toBe(plan.peakSramBytes);
   expect(await bytesOf(page, 'flash-figure')).toBe(plan.flashBytes);
   expect(await bytesOf(page, 'analytic-figure')).toBe(plan.analyticBytes);
+  // The image is streamed row by row, and the bars say so.
+  await expect(page.getByTestId('input-note')).toHaveAttribute('data-streamed', 'true');
+  await expect(page.getByTestId('input-note')).toContainText('Input streamed row by row: a 3-row ring');
 });
 
 test('enabling the weight update of conv 21 moves the SRAM bar to what tinytrain plan prints', async ({ page }) => {

@@ -8,7 +8,7 @@
  * (c) on QEMU's mps2-an500 (Cortex-M7) it prints the TypeScript runtime's loss sequence.
  * A reduced resolution keeps it fast; learning rates are large enough that every step moves weights.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples, zipCProject, type Target } from '../src/engine/codegen/index.ts';
@@ -63,6 +63,8 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
     ['mbv2-w0.35', 'mbv2-w0.35@99kb', {}, 0.9, 'float32'],
     ['proxyless-w0.3', 'proxyless-w0.3@98kb', { reorder: false }, 0, 'float32'],
     ['mcunet-5fps', 'mcunet-5fps@49kb', { fuseRows: false, inPlace: false }, 0.9, 'float32'],
+    // The fused first block reading the whole image from the arena instead of streaming its rows.
+    ['mbv2-w0.35', 'mbv2-w0.35@99kb', { streamInput: false }, 0, 'float32'],
     ['mbv2-w0.35', { nBias: 6, weights: { 47: 1, 48: '1/2', 50: 1 }, head: 'int8', momentum: false }, {}, 0, 'int8'],
     // The streamed block backward (block_bwd), explicitly on and off whatever the default.
     ['mcunet-5fps', 'mcunet-5fps@99kb', { fuseBlockBackward: true }, 0.9, 'float32'],
@@ -80,6 +82,9 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
     it.skipIf(!hasGcc)(label, () => {
       const x = setup(model, scheme, opts, head, momentum > 0, resolution);
       if (opts.fuseBlockBackward !== undefined) expect(x.program.kernels.some((k) => k.op === 'block_bwd')).toBe(opts.fuseBlockBackward);
+      // Streamed unless turned off, rows are not fused, or the stem trains (its weight gradient needs the image).
+      const streamed = opts.streamInput !== false && opts.fuseRows !== false && scheme !== 'full';
+      expect(!!x.program.inputStream).toBe(streamed);
       const h = hyper(momentum);
       const dir = project('mps2-an500', x, h);
       const build = make(dir, 'host-debug');
@@ -91,6 +96,9 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
       expect(traceDiffs(ts.hashes, c)).toEqual([]);
       expect(c.size).toBe(ts.hashes.size);
       expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+      // The streamed ring is traced like any tensor the chain writes; the image has no arena copy.
+      expect(c.has('T 0 input:rows')).toBe(streamed);
+      expect(/tt_input\(void\)/.test(readFileSync(join(dir, 'tt_step.c'), 'utf8'))).toBe(!streamed);
     });
   }
 });

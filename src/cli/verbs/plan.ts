@@ -41,5 +41,6 @@ export function plan(argv: string[]): void {
   console.log(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(r.flashBreakdown.frozenWeights)}, scales ${kb(r.flashBreakdown.scales)}, ` +
     `biases ${kb(r.flashBreakdown.frozenBiases)}, trained initial values ${kb(r.flashBreakdown.trainedInitialValues)}, code estimate ${kb(r.flashBreakdown.code)})`);
   console.log(`paper's analytic model: ${kb(r.analyticBytes)} KB`);
+  for (const n of r.notes) console.log(n);
   console.log(r.fits ? `fits: ${kb(r.budgets.sramBytes)} KB SRAM, ${kb(r.budgets.flashBytes)} KB Flash` : `DOES NOT FIT: ${r.messages.join(' ')}`);
 }

@@ -50,7 +50,21 @@ typedef struct {
   int add_row;
   float sa, sb, sy;
   int32_t za, zb, zy;
+  /* Rows of the ring a streamed input is read into (the first conv's kernel height). */
+  int in_rows;
 } tt_chain;
+
+/*
+ * A streamed chain input, so the image is never whole in SRAM: read(src, y, dst, cstride) writes row y
+ * of every channel, channel c at dst + c * cstride. tt_image_rows reads a whole C x H x W image where it
+ * already is (a const sample in Flash, a frame buffer); a camera's line DMA is another read function.
+ */
+typedef struct tt_row_src {
+  void (*read)(const struct tt_row_src *src, int y, int8_t *dst, int cstride);
+  const int8_t *image;
+  int channels, h, w;
+} tt_row_src;
+void tt_image_rows(const tt_row_src *src, int y, int8_t *dst, int cstride);
 
 /* Workspaces the generated step hands to the kernels (static, sized by the generator). */
 typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } tt_work;
@@ -58,7 +72,10 @@ typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } 
 /* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. */
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
-void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch, void *wk, int wk_bytes);
+/* src NULL: in is the whole chain input. Otherwise in is unused and the chain reads its input row by row
+ * from src, as it needs them, into ring (c->in_rows rows per channel, in the arena). */
+void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, int8_t *ring, int8_t *out, int8_t *scratch,
+  void *wk, int wk_bytes);
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
   int8_t *y, float sy, int32_t zy, uint8_t *mask, int n);
 void tt_avgpool(const int8_t *x, int channels, int hw, int8_t *y);
@@ -661,6 +678,8 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
 typedef struct {
   const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX]; const int8_t *in; int8_t *out; int8_t *add_row;
   void *wk; int wk_bytes;
+  /* Streamed input: where its rows come from, and the next row to read into the ring src[0]. */
+  const tt_row_src *stream; int in_next;
   /* Packed weights of the pointwise (and im2col) stages, when the workspace holds them. */
   const uint32_t *wall[TT_CHAIN_MAX];
 } tt_chain_run;
@@ -677,21 +696,36 @@ static void tt_chain_add_row(tt_chain_run *r, int oy) {
   }
 }
 
+void tt_image_rows(const tt_row_src *s, int y, int8_t *dst, int cstride) {
+  for (int ch = 0; ch < s->channels; ch++) memcpy(dst + ch * cstride, s->image + (ch * s->h + y) * s->w, (size_t)s->w);
+}
+
+/* Reads the streamed input's rows up to upTo into its ring (a row the ring drops is never needed again). */
+static void tt_chain_load(tt_chain_run *r, int upTo) {
+  const tt_rows *ring = &r->src[0];
+  while (r->in_next <= upTo) {
+    const int y = r->in_next++;
+    r->stream->read(r->stream, y, ring->data + tt_row_off(ring, y), ring->cstride);
+  }
+}
+
 __attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
   const tt_chain *c = r->c;
   const tt_geom *g = c->st[stage].g;
   while (r->next[stage] <= upTo) {
     const int oy = r->next[stage]++;
-    if (stage > 0) {
+    if (stage > 0 || r->stream) {
       const int need = oy * g->stride - g->pad + g->k - 1;
-      tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
+      if (stage > 0) tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
+      else tt_chain_load(r, need < g->h - 1 ? need : g->h - 1);
     }
     tt_conv_row(&r->src[stage], &c->st[stage], &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
     if (stage == c->n - 1 && c->add_row >= 0) tt_chain_add_row(r, oy);
   }
 }
 
-void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scratch, void *wk, int wk_bytes) {
+void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, int8_t *ring, int8_t *out, int8_t *scratch,
+  void *wk, int wk_bytes) {
   /* Static, not on the stack: the firmware's stack reserve stays small (kernels are not reentrant). */
   static tt_chain_run r;
   const tt_geom *g0 = c->st[0].g, *last = c->st[c->n - 1].g;
@@ -700,7 +734,10 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scr
   r.wk_bytes = wk_bytes;
   r.in = in;
   r.out = out;
-  r.src[0] = (tt_rows){ (int8_t *)(uintptr_t)in, g0->h * g0->w, 0, g0->w };
+  r.stream = src;
+  r.in_next = 0;
+  if (src) r.src[0] = (tt_rows){ ring, c->in_rows * g0->w, c->in_rows, g0->w };
+  else r.src[0] = (tt_rows){ (int8_t *)(uintptr_t)in, g0->h * g0->w, 0, g0->w };
   for (int i = 0; i + 1 < c->n; i++) {
     const tt_geom *g = c->st[i].g;
     r.src[i + 1] = (tt_rows){ scratch + c->ring_off[i], c->ring_rows[i] * g->wo, c->ring_rows[i], g->wo };

@@ -126,7 +126,8 @@ int main(void) {
   for (uint32_t s = 0; s < (uint32_t)TT_STEPS; s++) {
     int32_t label;
     const int8_t *image = 0;
-    if (!tt_platform_read_sample(tt_input(), &label)) {
+    /* A sensor sample: ${program.inputStream ? 'its rows stream from tt_platform_read_row (image stays NULL)' : 'written into the arena by the hook'}. */
+    if (!tt_platform_read_sample(${program.inputStream ? '0' : 'tt_input()'}, &label)) {
       image = tt_sample_inputs[s % TT_SAMPLES];
       label = tt_sample_labels[s % TT_SAMPLES];
     }
@@ -282,8 +283,16 @@ per tick). At the end main.c prints the stack high-water mark.
 
 ## Board hooks (stm32f746)
 \`platform_stm32f746.c\` marks the places to fill in with \`==== BOARD HOOK\`: clocks and caches, the UART that
-prints the loss (or build with \`EXTRA_CFLAGS=-DTT_SEMIHOSTING\` under a debugger), and the sensor that writes a
-new image into \`tt_input()\` with its label.
+prints the loss (or build with \`EXTRA_CFLAGS=-DTT_SEMIHOSTING\` under a debugger), and the sensor that ${program.inputStream
+  ? `starts a new image and sets its label (\`tt_platform_read_sample\`), then delivers it row by row
+(\`tt_platform_read_row\`, e.g. from the camera's line DMA).
+
+## Streamed input
+The image is never whole in SRAM: the first fused block reads it row by row, as it needs them, into a
+${program.inputStream.rows}-row ring of ${program.inputStream.ringBytes.toLocaleString('en-US')} bytes in the arena (the whole image is ${program.inputStream.imageBytes.toLocaleString('en-US')} bytes). \`tt_step(image, label)\`
+reads the rows of an image where it already is (the embedded samples stay in Flash); \`tt_step(NULL, label)\`
+asks \`tt_platform_read_row\`.`
+  : 'writes a\nnew image into \`tt_input()\` with its label.'}
 `;
 }
 

@@ -121,8 +121,11 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         statics.push(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
         statics.push(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
         statics.push(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
-          `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0} };`);
-        call(`tt_conv_chain(&${sym}, ${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, ${wk(index)});`);
+          `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0}, ` +
+          `${(k.attrs.inputRows as number | undefined) ?? 0} };`);
+        // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
+        const input = k.attrs.inputRows ? `NULL, &tt_in_src, ${ptr(k.outputs[2])}` : `${ptr(k.inputs[0])}, NULL, NULL`;
+        call(`tt_conv_chain(&${sym}, ${input}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, ${wk(index)});`);
         break;
       }
       case 'add': {
@@ -277,6 +280,8 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
 
   const sgd = (c: Hyper['weight']) => `{ ${f32Lit(c.lr)}, ${f32Lit(c.momentum)}, ${c.qas ? 1 : 0} }`;
   const inputT = t(g.input);
+  const streamed = !!program.inputStream;
+  const [inC, inH, inW] = inputT.shape;
   const trainedDump = program.trainable.flatMap((tp) => {
     const rows = [];
     const convSym = [...syms.convs.values()].find((c) => c.node.inputs[1] === tp.param);
@@ -295,12 +300,18 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
 #define TT_ARENA_BYTES ${program.arenaBytes}
 #define TT_INPUT_BYTES ${inputT.bytes}
 #define TT_CLASSES ${numel(g.tensors[g.logits].shape)}
+${streamed ? `/* The image is streamed: never whole in SRAM (no tt_input()). */
+#define TT_INPUT_STREAMED 1
 
 /* One training step (forward, backward, in-place updates) on one int8 image (C x H x W); returns the
+ * loss. The first fused block reads the image row by row, as it needs them, into a ${program.inputStream!.rows}-row ring in
+ * the arena. input: the image where it already is (a const sample in Flash, a frame buffer; only
+ * read). input NULL: the rows come from tt_platform_read_row (the camera's line hook). */
+float tt_step(const int8_t *input, int32_t label);` : `/* One training step (forward, backward, in-place updates) on one int8 image (C x H x W); returns the
  * loss. input NULL: the image is already in tt_input() (a sensor may write it there directly). */
 float tt_step(const int8_t *input, int32_t label);
 /* The arena's input tensor (TT_INPUT_BYTES bytes). */
-int8_t *tt_input(void);
+int8_t *tt_input(void);`}
 /* The logits of the last step (float32; dequantized for an int8 head). */
 void tt_logits(float *out);
 #ifdef TT_DEBUG
@@ -341,6 +352,14 @@ static const tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight)}
 static const tt_sgd tt_sgd_bias __attribute__((unused)) = ${sgd(hyper.bias)};
 static const tt_sgd tt_sgd_head __attribute__((unused)) = ${sgd(hyper.head)};
 
+${streamed ? `/* Where the streamed image's rows come from (tt_step sets it). */
+#include "tt_platform.h"
+static void tt_camera_rows(const tt_row_src *src, int y, int8_t *dst, int cstride) {
+  (void)src;
+  tt_platform_read_row(y, dst, cstride);
+}
+static tt_row_src tt_in_src = { tt_image_rows, NULL, ${inC}, ${inH}, ${inW} };
+` : ''}
 ${statics.join('\n')}
 
 #ifdef TT_DEBUG
@@ -421,16 +440,17 @@ float tt_step(const int8_t *input, int32_t label) {
 #ifdef TT_DEBUG
   tt_step_no++;
 #endif
-  if (input) memcpy(${ptr(g.input)}, input, ${inputT.bytes});
+${streamed ? `  tt_in_src.read = input ? tt_image_rows : tt_camera_rows;
+  tt_in_src.image = input;` : `  if (input) memcpy(${ptr(g.input)}, input, ${inputT.bytes});`}
   ${ptr(g.label!)}[0] = label;
 ${body.join('\n')}
   return ${ptr(g.loss!)}[0];
 }
 
-int8_t *tt_input(void) {
+${streamed ? '' : `int8_t *tt_input(void) {
   return ${ptr(g.input)};
 }
-
+`}
 void tt_logits(float *out) {
   for (int i = 0; i < TT_CLASSES; i++) out[i] = ${lq ? `(float)(${ptr(g.logits)}[i] - ${lq.zeroPoint}) * ${f32Lit(lq.scale)}` : `${ptr(g.logits)}[i]`};
 }

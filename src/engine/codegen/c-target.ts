@@ -179,8 +179,12 @@ void tt_platform_exit(int status) __attribute__((noreturn));
 uint32_t tt_platform_ticks(void);
 extern const char *const tt_platform_tick_unit;
 /* The sensor hook: fills the next training sample (image and label); returns 0 when there is none,
- * and main.c then trains on the samples embedded in tt_samples.c. */
+ * and main.c then trains on the samples embedded in tt_samples.c. input NULL: the step streams its
+ * input (TT_INPUT_STREAMED), so the hook only starts a capture and sets the label; the step then asks
+ * tt_platform_read_row for each row. */
 int tt_platform_read_sample(int8_t *input, int32_t *label);
+/* Streamed input: row y of the current sensor image, channel c at dst + c * cstride (W bytes each). */
+void tt_platform_read_row(int y, int8_t *dst, int cstride);
 /* The most stack used so far (the reset handler paints the reserve; 0 on the host). */
 uint32_t tt_platform_stack_used(void);
 #endif
@@ -239,6 +243,13 @@ int tt_platform_read_sample(int8_t *input, int32_t *label) {
   return 0;
 }
 
+void tt_platform_read_row(int y, int8_t *dst, int cstride) {
+  /* No sensor: tt_platform_read_sample returns 0, so this is never asked. */
+  (void)y;
+  (void)dst;
+  (void)cstride;
+}
+
 ${SEMIHOST}`,
     };
   }
@@ -287,10 +298,20 @@ void tt_platform_exit(int status) {
 int tt_platform_read_sample(int8_t *input, int32_t *label) {
   /* ==== BOARD HOOK (sensor): capture an image, preprocess it to the model's int8 input
    * (TT_INPUT_BYTES bytes, C x H x W), set its label, return 1. Returning 0 trains on the
-   * embedded samples. */
+   * embedded samples. input NULL (a streamed program, TT_INPUT_STREAMED): only start the capture
+   * and set the label; tt_platform_read_row then delivers the rows. */
   (void)input;
   (void)label;
   return 0;
+}
+
+void tt_platform_read_row(int y, int8_t *dst, int cstride) {
+  /* ==== BOARD HOOK (camera line DMA, streamed input): wait for line y of the current frame,
+   * preprocess it to int8 and write channel c's W values at dst + c * cstride. Rows are asked in
+   * order 0, 1, 2, ... once each. */
+  (void)y;
+  (void)dst;
+  (void)cstride;
 }
 `,
   };
@@ -327,5 +348,12 @@ int tt_platform_read_sample(int8_t *input, int32_t *label) {
   (void)input;
   (void)label;
   return 0;
+}
+
+void tt_platform_read_row(int y, int8_t *dst, int cstride) {
+  /* No sensor: tt_platform_read_sample returns 0, so this is never asked. */
+  (void)y;
+  (void)dst;
+  (void)cstride;
 }
 `;

@@ -2,12 +2,12 @@
 import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
 import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
-import { FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, SRAM_COLOR, SRAM_LABEL } from './categories.ts';
+import { FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, SRAM_COLOR, sramLabel } from './categories.ts';
 import { StackedBudgetBar } from './StackedBudgetBar.tsx';
 
 export function BudgetBars() {
   const report = useStudio((s) => s.program.report);
-  const sram = SRAM_CATEGORIES.map((c) => ({ key: c, label: SRAM_LABEL[c], bytes: report.breakdown[c], color: SRAM_COLOR[c] }));
+  const sram = SRAM_CATEGORIES.map((c) => ({ key: c, label: sramLabel(c, report), bytes: report.breakdown[c], color: SRAM_COLOR[c] }));
   const flash = FLASH_CATEGORIES.map((c) => ({ key: c, label: FLASH_LABEL[c], bytes: report.flashBreakdown[c], color: FLASH_COLOR[c] }));
   return (
     <div className="budget-bars">
@@ -25,6 +25,11 @@ export function BudgetBars() {
           </span>
         </header>
         <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
+        <p className="budget-note" data-testid="input-note" data-streamed={report.input.streamed} title={report.notes.join(' ')}>
+          {report.input.streamed
+            ? `Input streamed row by row: a ${report.input.ringRows}-row ring (${formatBytes(report.input.ringBytes)}) in SRAM, the ${formatBytes(report.input.imageBytes)} image stays in Flash or the camera.`
+            : `Input whole in SRAM (${formatBytes(report.input.imageBytes)}).`}
+        </p>
       </section>
       <section className="budget-card" aria-label="Flash">
         <header className="budget-head">

@@ -7,6 +7,12 @@ export const SRAM_LABEL: Record<SramCategory, string> = {
   fragmentation: 'fragmentation', trainable: 'trained params', optimizer: 'optimizer', stack: 'stack',
 };
 
+/** The bars' label of a category: a streamed image counts only its row ring (and the label) as input. */
+export function sramLabel(c: SramCategory, report: MemoryReport): string {
+  if (c === 'input') return report.input.streamed ? 'input rows & label' : 'input & label';
+  return SRAM_LABEL[c];
+}
+
 export const SRAM_COLOR: Record<SramCategory, string> = {
   input: '#7ccf8a', activation: '#4c9bff', saved: '#f0a35e', mask: '#b18cf2', gradient: '#ff7b72', scratch: '#4fc6b3',
   fragmentation: '#5b606b', trainable: '#e6bd5c', optimizer: '#c792ea', stack: '#8a909b',
