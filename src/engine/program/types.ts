@@ -13,7 +13,7 @@ export type BufDType = DType | 'bit';
  * step; trained parameters and optimizer state are static SRAM; frozen parameters stay in Flash.
  */
 export type Category =
-  | 'input' // the image and the label, written before the step
+  | 'input' // the image (or, when streamed, its ring of rows) and the label
   | 'activation' // forward activations
   | 'saved' // input activations kept for a weight gradient
   | 'mask' // 1-bit clamp masks kept for the backward pass
