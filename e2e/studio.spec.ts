@@ -33,7 +33,7 @@ test('the default project renders its forward graph', async ({ page }) => {
   expect(await bytesOf(page, 'analytic-figure')).toBe(plan.analyticBytes);
   // The image is streamed row by row, and the bars say so.
   await expect(page.getByTestId('input-note')).toHaveAttribute('data-streamed', 'true');
-  await expect(page.getByTestId('input-note')).toContainText('Input streamed row by row: a 3-row ring');
+  await expect(page.getByTestId('input-note')).toHaveText('Input streamed: 3-row ring 1.1 KB, not the 48 KB image');
 });
 
 test('enabling the weight update of conv 21 moves the SRAM bar to what tinytrain plan prints', async ({ page }) => {

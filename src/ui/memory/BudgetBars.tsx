@@ -27,7 +27,7 @@ export function BudgetBars() {
         <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
         <p className="budget-note" data-testid="input-note" data-streamed={report.input.streamed} title={report.notes.join(' ')}>
           {report.input.streamed
-            ? `Input streamed row by row: a ${report.input.ringRows}-row ring (${formatBytes(report.input.ringBytes)}) in SRAM, the ${formatBytes(report.input.imageBytes)} image stays in Flash or the camera.`
+            ? `Input streamed: ${report.input.ringRows}-row ring ${formatBytes(report.input.ringBytes)}, not the ${formatBytes(report.input.imageBytes)} image`
             : `Input whole in SRAM (${formatBytes(report.input.imageBytes)}).`}
         </p>
       </section>
