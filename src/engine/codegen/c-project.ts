@@ -126,7 +126,6 @@ int main(void) {
   for (uint32_t s = 0; s < (uint32_t)TT_STEPS; s++) {
     int32_t label;
     const int8_t *image = 0;
-    /* A sensor sample: ${program.inputStream ? 'its rows stream from tt_platform_read_row (image stays NULL)' : 'written into the arena by the hook'}. */
     if (!tt_platform_read_sample(${program.inputStream ? '0' : 'tt_input()'}, &label)) {
       image = tt_sample_inputs[s % TT_SAMPLES];
       label = tt_sample_labels[s % TT_SAMPLES];
