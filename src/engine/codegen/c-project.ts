@@ -291,7 +291,7 @@ The image is never whole in SRAM: the first fused block reads it row by row, as 
 ${program.inputStream.rows}-row ring of ${program.inputStream.ringBytes.toLocaleString('en-US')} bytes in the arena (the whole image is ${program.inputStream.imageBytes.toLocaleString('en-US')} bytes). \`tt_step(image, label)\`
 reads the rows of an image where it already is (the embedded samples stay in Flash); \`tt_step(NULL, label)\`
 asks \`tt_platform_read_row\`.`
-  : 'writes a\nnew image into \`tt_input()\` with its label.'}
+  : 'writes a\nnew image into `tt_input()` with its label.'}
 `;
 }
 
