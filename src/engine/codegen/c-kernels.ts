@@ -139,9 +139,21 @@ static inline uint32_t tt_pack16(int32_t lo, int32_t hi) {
 
 /* round(acc * scale) + zero before the clamp, as requantizeUnclamped (float32, half to even). */
 static inline int32_t tt_requant(int32_t acc, float scale, int32_t zero) {
+#if TT_DSP
+  /* VCVTR rounds in the FPSCR's mode (to nearest, ties to even: rintf's) and saturates to int32;
+   * QADD saturates too. Out-of-range values stay out of the int8 range on the same side, so the clamp
+   * and the mask bit are the portable path's. */
+  float r;
+  int32_t q, v;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"((float)acc * scale));
+  memcpy(&q, &r, 4);
+  __asm__("qadd %0, %1, %2" : "=r"(v) : "r"(q), "r"(zero));
+  return v;
+#else
   /* Far out-of-range values are clamped before the conversion (they saturate to int8 either way). */
   const float r = fminf(fmaxf(rintf((float)acc * scale), -1.0e6f), 1.0e6f);
   return (int32_t)r + zero;
+#endif
 }
 
 static inline void tt_set_bit(uint8_t *mask, int i, int in) {
