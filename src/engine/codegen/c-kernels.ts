@@ -221,87 +221,169 @@ static void tt_pw_tile(const int8_t *x, int hw, int32_t xz, const int8_t *wrow, 
 }
 
 /*
- * Pointwise fast path: activations transposed to pixel-major int16 pairs of channels (x - xz), weights
- * as int16 pairs, and a 2 x 2 block (two output channels, two pixels) of SMLAD accumulators: eight
- * multiply-accumulates per four loads. Integer sums, so the same values as the plain loop.
- * X: np pixels x cp2 words; W: two rows of cp2 words.
+ * Pointwise fast path: activations transposed to int16 pairs of channels (x - xz), weights as int16
+ * pairs, and a 4 x 2 block (four output channels, two pixels) of SMLAD accumulators: sixteen
+ * multiply-accumulates per load of two activation words and four weight words. Integer sums, so the
+ * same values as the plain loop. Both operands are interleaved so that one block's words are adjacent:
+ * X (np pixels x cp2 words): pixel pairs word by word (word i of pixel 2q at 2q * cp2 + 2i, of 2q + 1
+ * next to it), an odd last pixel as one row. W (cout x cp2 words): groups of four output channels word
+ * by word (word i of channel 4b + j at 4b * cp2 + 4i + j), the last cout % 4 channels as rows.
  */
+static inline uint32_t *tt_pw_xpos(uint32_t *X, int np, int cp2, int p, int *stride) {
+  *stride = p < (np & ~1) ? 2 : 1;
+  return X + (p & ~1) * cp2 + (*stride == 2 ? (p & 1) : 0);
+}
+
+static inline uint32_t *tt_pw_wpos(uint32_t *W, int cout, int cp2, int oc, int *stride) {
+  *stride = oc < (cout & ~3) ? 4 : 1;
+  return *stride == 4 ? W + (oc & ~3) * cp2 + (oc & 3) : W + oc * cp2;
+}
+
 static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+  const int even = np & ~1;
   for (int i = 0; i < cp2; i++) {
     const int8_t *a = x + 2 * i * cstride + p0;
     const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
-    for (int p = 0; p < np; p++) X[p * cp2 + i] = tt_pack16(a[p] - xz, b ? b[p] - xz : 0);
+    uint32_t *d = X + 2 * i;
+    if (b) {
+      for (int p = 0; p < even; p += 2, d += 2 * cp2) {
+        d[0] = tt_pack16(a[p] - xz, b[p] - xz);
+        d[1] = tt_pack16(a[p + 1] - xz, b[p + 1] - xz);
+      }
+    } else {
+      for (int p = 0; p < even; p += 2, d += 2 * cp2) {
+        d[0] = tt_pack16(a[p] - xz, 0);
+        d[1] = tt_pack16(a[p + 1] - xz, 0);
+      }
+    }
+    if (np & 1) X[(np - 1) * cp2 + i] = tt_pack16(a[np - 1] - xz, b ? b[np - 1] - xz : 0);
   }
 }
 
-static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t *W, int cp2) {
+/* Output channel oc's cp2 weight words at dst, dst + stride, ... */
+static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t *dst, int stride, int cp2) {
   /* Row oc: n trained input channels, then cpg - n frozen ones (tt_wrow's layout for k = 1). */
   const int n = w->n, cpg = g->cpg;
-  const int8_t *tr = w->tr ? w->tr + oc * n : NULL, *fz = w->fz ? w->fz + oc * (cpg - n) - n : NULL;
-  for (int i = 0; i < cp2; i++) {
+  if (n == 0 || n == cpg) {
+    const int8_t *r = n == 0 ? w->fz + oc * cpg : w->tr + oc * cpg;
+    int i = 0;
+    for (; 2 * i + 1 < cpg; i++, dst += stride) *dst = tt_pack16(r[2 * i], r[2 * i + 1]);
+    if (i < cp2) *dst = tt_pack16(r[2 * i], 0);
+    return;
+  }
+  const int8_t *tr = w->tr + oc * n, *fz = w->fz + oc * (cpg - n) - n;
+  for (int i = 0; i < cp2; i++, dst += stride) {
     const int a = 2 * i, b = 2 * i + 1;
     const int32_t lo = a < n ? tr[a] : fz[a];
     const int32_t hi = b >= cpg ? 0 : b < n ? tr[b] : fz[b];
-    W[i] = tt_pack16(lo, hi);
+    *dst = tt_pack16(lo, hi);
   }
 }
 
-static inline int32_t tt_dot16(const uint32_t *a, const uint32_t *b, int n, int32_t acc) {
-  for (int i = 0; i < n; i++) acc = tt_smlad(a[i], b[i], acc);
-  return acc;
+static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz, uint8_t *mask) {
+  if (mask) tt_store(y, i, tt_requant(acc, s, yz), mask);
+  else y[i] = tt_clamp8(tt_requant(acc, s, yz));
 }
 
-/* Output channels [oc0, oc1) for pixels [0, np): y[oc * ystride + yoff + p], mask bit at the same index. */
-static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, const tt_geom *g, int oc0, int oc1,
+/* Four output channels (weights Wg, interleaved) over the np pixels of X; output of channel oc0 + j, pixel p
+ * at y[(oc0 + j) * ystride + yoff + p]. */
+static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
+  const int i0 = oc0 * ystride + yoff;
+  int p = 0;
+  for (; p + 1 < np; p += 2) {
+    const uint32_t *xp = X + p * cp2, *wp = Wg, *const xe = xp + 2 * cp2;
+    int32_t a0 = b0, a1 = b0, c0 = b1, c1 = b1, d0 = b2, d1 = b2, e0 = b3, e1 = b3;
+    while (xp < xe) {
+      const uint32_t xa = xp[0], xb = xp[1];
+      uint32_t wv = wp[0];
+      a0 = tt_smlad(xa, wv, a0);
+      a1 = tt_smlad(xb, wv, a1);
+      wv = wp[1];
+      c0 = tt_smlad(xa, wv, c0);
+      c1 = tt_smlad(xb, wv, c1);
+      wv = wp[2];
+      d0 = tt_smlad(xa, wv, d0);
+      d1 = tt_smlad(xb, wv, d1);
+      wv = wp[3];
+      e0 = tt_smlad(xa, wv, e0);
+      e1 = tt_smlad(xb, wv, e1);
+      xp += 2;
+      wp += 4;
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + ystride + p + 1, c1, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, eff[oc0 + 3], yz, mask);
+  }
+  if (p < np) {
+    const uint32_t *xp = X + p * cp2, *wp = Wg;
+    int32_t a0 = b0, c0 = b1, d0 = b2, e0 = b3;
+    for (int i = 0; i < cp2; i++, wp += 4) {
+      const uint32_t xa = xp[i];
+      a0 = tt_smlad(xa, wp[0], a0);
+      c0 = tt_smlad(xa, wp[1], c0);
+      d0 = tt_smlad(xa, wp[2], d0);
+      e0 = tt_smlad(xa, wp[3], e0);
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+  }
+}
+
+/* One output channel (weights wr, a row) over the np pixels of X. */
+static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int i0 = oc * ystride + yoff;
+  int p = 0;
+  for (; p + 1 < np; p += 2) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t a0 = bias[oc], a1 = bias[oc];
+    for (int i = 0; i < cp2; i++) {
+      a0 = tt_smlad(xp[2 * i], wr[i], a0);
+      a1 = tt_smlad(xp[2 * i + 1], wr[i], a1);
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, eff[oc], yz, mask);
+  }
+  if (p < np) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t a0 = bias[oc];
+    for (int i = 0; i < cp2; i++) a0 = tt_smlad(xp[i], wr[i], a0);
+    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
+  }
+}
+
+/* Every output channel for pixels [0, np): y[oc * ystride + yoff + p], mask bit at the same index.
+ * Wall: the packed weights (layout above), or NULL: each group packed into W (4 x cp2 words) in turn. */
+static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, const tt_geom *g,
   const int32_t *bias, const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, uint32_t *W, const uint32_t *Wall) {
-  int oc = oc0;
-  for (; oc + 1 < oc1; oc += 2) {
-    const uint32_t *w0 = Wall ? Wall + oc * cp2 : W, *w1 = w0 + cp2;
-    if (!Wall) {
-      tt_pw_build_w(w, g, oc, W, cp2);
-      tt_pw_build_w(w, g, oc + 1, W + cp2, cp2);
-    }
-    const float s0 = eff[oc], s1 = eff[oc + 1];
-    int8_t *y0 = y + oc * ystride + yoff, *y1 = y0 + ystride;
-    const int i0 = oc * ystride + yoff, i1 = i0 + ystride;
-    int p = 0;
-    for (; p + 1 < np; p += 2) {
-      const uint32_t *x0 = X + p * cp2, *x1 = x0 + cp2;
-      int32_t a00 = bias[oc], a01 = bias[oc], a10 = bias[oc + 1], a11 = bias[oc + 1];
-      /* x1 = x0 + cp2 and w1 = w0 + cp2: two pointers and one offset keep everything in registers. */
-      const uint32_t *xp = x0, *wp = w0, *const xe = x0 + cp2;
-      (void)x1;
-      (void)w1;
-      while (xp < xe) {
-        const uint32_t xa = xp[0], xb = xp[cp2], wa = wp[0], wb = wp[cp2];
-        xp++;
-        wp++;
-        a00 = tt_smlad(xa, wa, a00);
-        a01 = tt_smlad(xb, wa, a01);
-        a10 = tt_smlad(xa, wb, a10);
-        a11 = tt_smlad(xb, wb, a11);
-      }
-      if (mask) {
-        tt_store(y, i0 + p, tt_requant(a00, s0, yz), mask);
-        tt_store(y, i0 + p + 1, tt_requant(a01, s0, yz), mask);
-        tt_store(y, i1 + p, tt_requant(a10, s1, yz), mask);
-        tt_store(y, i1 + p + 1, tt_requant(a11, s1, yz), mask);
-      } else {
-        y0[p] = tt_clamp8(tt_requant(a00, s0, yz));
-        y0[p + 1] = tt_clamp8(tt_requant(a01, s0, yz));
-        y1[p] = tt_clamp8(tt_requant(a10, s1, yz));
-        y1[p + 1] = tt_clamp8(tt_requant(a11, s1, yz));
-      }
-    }
-    for (; p < np; p++) {
-      tt_store(y, i0 + p, tt_requant(tt_dot16(X + p * cp2, w0, cp2, bias[oc]), s0, yz), mask);
-      tt_store(y, i1 + p, tt_requant(tt_dot16(X + p * cp2, w1, cp2, bias[oc + 1]), s1, yz), mask);
-    }
+  const int cout = g->cout, q4 = cout & ~3;
+  for (int oc = 0; oc < q4; oc += 4) {
+    const uint32_t *wg = Wall ? Wall + oc * cp2 : W;
+    if (!Wall) for (int j = 0; j < 4; j++) tt_pw_build_w(w, g, oc + j, W + j, 4, cp2);
+    tt_pw_quad(X, np, cp2, wg, oc, bias, eff, yz, y, ystride, yoff, mask);
   }
-  for (; oc < oc1; oc++) {
-    const uint32_t *w0 = Wall ? Wall + oc * cp2 : W;
-    if (!Wall) tt_pw_build_w(w, g, oc, W, cp2);
-    for (int p = 0; p < np; p++) tt_store(y, oc * ystride + yoff + p, tt_requant(tt_dot16(X + p * cp2, w0, cp2, bias[oc]), eff[oc], yz), mask);
+  for (int oc = q4; oc < cout; oc++) {
+    const uint32_t *wr = Wall ? Wall + oc * cp2 : W;
+    if (!Wall) tt_pw_build_w(w, g, oc, W, 1, cp2);
+    tt_pw_single(X, np, cp2, wr, oc, bias, eff, yz, y, ystride, yoff, mask);
+  }
+}
+
+/* Packs every output channel's weights (layout above) into W. */
+static void tt_pw_pack_all(const tt_weight *w, const tt_geom *g, int cp2, uint32_t *W) {
+  for (int oc = 0; oc < g->cout; oc++) {
+    int stride;
+    uint32_t *dst = tt_pw_wpos(W, g->cout, cp2, oc, &stride);
+    tt_pw_build_w(w, g, oc, dst, stride, cp2);
   }
 }
 
@@ -310,20 +392,20 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
 static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_weight *w, const tt_geom *g, const int32_t *bias,
   const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, const uint32_t *Wall, void *wk, int wk_bytes) {
   const int cp2 = (g->cpg + 1) / 2;
-  uint32_t *free = (uint32_t *)wk, *Wpair = NULL;
+  uint32_t *free = (uint32_t *)wk, *Wq = NULL;
   int words = wk ? wk_bytes / 4 : 0;
   if (!Wall) {
     if (words >= g->cout * cp2 + cp2 * (n < 8 ? n : 8)) {
       /* Pack every output channel's weights once for all tiles. */
-      for (int oc = 0; oc < g->cout; oc++) tt_pw_build_w(w, g, oc, free + oc * cp2, cp2);
+      tt_pw_pack_all(w, g, cp2, free);
       Wall = free;
       free += g->cout * cp2;
       words -= g->cout * cp2;
     } else {
-      if (words < 3 * cp2) return 0;
-      Wpair = free;
-      free += 2 * cp2;
-      words -= 2 * cp2;
+      if (words < 6 * cp2) return 0;
+      Wq = free;
+      free += 4 * cp2;
+      words -= 4 * cp2;
     }
   }
   int tile = words / cp2;
@@ -332,7 +414,7 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
   for (int p0 = 0; p0 < n; p0 += tile) {
     const int np = n - p0 < tile ? n - p0 : tile;
     tt_pw_build_x(x, cstride, p0, np, g->cpg, xz, free, cp2);
-    tt_pw_block(free, np, cp2, w, g, 0, g->cout, bias, eff, yz, y, ystride, yoff + p0, mask, Wpair, Wall);
+    tt_pw_block(free, np, cp2, w, g, bias, eff, yz, y, ystride, yoff + p0, mask, Wq, Wall);
   }
   return 1;
 }
@@ -621,8 +703,9 @@ static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz
       }
     }
     if (taps & 1) t16[taps] = 0;
-    uint32_t *dst = X + (ox - p0) * cp2;
-    for (int i = 0; i < cp2; i++) dst[i] = tt_pack16(t16[2 * i], t16[2 * i + 1]);
+    int stride;
+    uint32_t *dst = tt_pw_xpos(X, np, cp2, ox - p0, &stride);
+    for (int i = 0; i < cp2; i++, dst += stride) *dst = tt_pack16(t16[2 * i], t16[2 * i + 1]);
   }
 }
 
@@ -659,7 +742,7 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     for (int p0 = 0; p0 < g->wo; p0 += tile) {
       const int np = g->wo - p0 < tile ? g->wo - p0 : tile;
       tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2, p0, np);
-      tt_pw_block((const uint32_t *)wk, np, cp2, s->w, g, 0, g->cout, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
+      tt_pw_block((const uint32_t *)wk, np, cp2, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
     }
     return;
   }
@@ -744,17 +827,15 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, int8_t *out, int8_t *scr
     if (!tt_is_pw(g) && !tt_is_im2col(g)) continue;
     const int kk = tt_is_pw(g) ? 1 : g->k * g->k, cp2 = (g->cpg * kk + 1) / 2;
     if (words - g->cout * cp2 < xneed) continue;
-    for (int oc = 0; oc < g->cout; oc++) {
-      uint32_t *dst = free + oc * cp2;
-      if (kk == 1) {
-        tt_pw_build_w(c->st[i].w, g, oc, dst, cp2);
-        continue;
-      }
-      for (int t = 0; t < cp2; t++) {
+    if (kk == 1) tt_pw_pack_all(c->st[i].w, g, cp2, free);
+    for (int oc = 0; kk > 1 && oc < g->cout; oc++) {
+      int stride;
+      uint32_t *dst = tt_pw_wpos(free, g->cout, cp2, oc, &stride);
+      for (int t = 0; t < cp2; t++, dst += stride) {
         const int a = 2 * t, b = 2 * t + 1;
         const int32_t lo = tt_wrow(c->st[i].w, g, oc, a / kk)[a % kk];
         const int32_t hi = b < g->cpg * kk ? tt_wrow(c->st[i].w, g, oc, b / kk)[b % kk] : 0;
-        dst[t] = tt_pack16(lo, hi);
+        *dst = tt_pack16(lo, hi);
       }
     }
     r.wall[i] = free;
