@@ -562,6 +562,22 @@ static int tt_plane_rowoff(const void *rs, int y) {
   return y * *(const int *)rs;
 }
 
+/* acc + the k x k window at base (rows pw apart) times the filter rows of kp words each. */
+static inline __attribute__((always_inline)) int32_t tt_dw16_taps(const int16_t *base, int pw, const uint32_t *wp, int k, int kp, int32_t acc) {
+#pragma GCC unroll 7
+  for (int ky = 0; ky < k; ky++) {
+    const int16_t *r = base + ky * pw;
+    const uint32_t *wq = wp + ky * kp;
+#pragma GCC unroll 4
+    for (int j = 0; j < kp; j++) {
+      uint32_t xv;
+      memcpy(&xv, r + 2 * j, 4);
+      acc = tt_smlad(xv, wq[j], acc);
+    }
+  }
+  return acc;
+}
+
 /* Depthwise conv of one channel plane with SMLAD: the channel padded into int16 (x - xz, 0 outside)
  * and each filter row as int16 pairs; two taps per instruction, no border tests. Returns 0 when the
  * workspace is too small. */
@@ -613,15 +629,10 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
     for (int ox = 0; ox < g->wo; ox++) {
       int32_t acc = bias;
       const int16_t *base = pl + oy * stride * pw + ox * stride;
-      for (int ky = 0; ky < k; ky++) {
-        const int16_t *r = base + ky * pw;
-        const uint32_t *wq = wp + ky * kp;
-        for (int j = 0; j < kp; j++) {
-          uint32_t xv;
-          memcpy(&xv, r + 2 * j, 4);
-          acc = tt_smlad(xv, wq[j], acc);
-        }
-      }
+      /* 5 x 5 and 7 x 7 unrolled (no loop counters): two loads and one SMLAD per pair of taps. */
+      if (k == 5) acc = tt_dw16_taps(base, pw, wp, 5, 3, acc);
+      else if (k == 7) acc = tt_dw16_taps(base, pw, wp, 7, 4, acc);
+      else acc = tt_dw16_taps(base, pw, wp, k, kp, acc);
       const int32_t v = tt_requant(acc, scale, yz);
       const int p = oy * g->wo + ox;
       if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
