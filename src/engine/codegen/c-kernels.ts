@@ -121,6 +121,17 @@ static inline uint32_t tt_sxtb16_ror8(uint32_t a) {
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
   return r;
 }
+/* acc + bottom(a) * bottom(b), acc + top(a) * bottom(b) (signed 16-bit halves). */
+static inline int32_t tt_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
+static inline int32_t tt_smlatb(uint32_t a, uint32_t b, int32_t acc) {
+  int32_t r;
+  __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+  return r;
+}
 static inline uint32_t tt_pkhbt(uint32_t lo, uint32_t hi) {
   return (lo & 0xFFFFu) | (hi << 16);
 }
@@ -441,7 +452,59 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
     /* 3 x 3 with all three rows inside: weights in registers, the interior without tests. */
     const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4], w5 = wr[5], w6 = wr[6], w7 = wr[7], w8 = wr[8];
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
-    for (int ox = oxa; ox < oxb; ox++) {
+    int ox = oxa;
+#if TT_DSP
+    /* Four bytes of a row (x0 x1 x2 x3) as (x0, x2) and (x1, x3): x0 w0 + x2 w2 by SMLAD with (w0, w2) and
+     * x1 w1 by SMLABB; at stride 1 the next pixel's x1 w0 + x3 w2 and x2 w1 come from the same words. */
+    const uint32_t wa0 = tt_pack16(w0, w2), wa1 = tt_pack16(w3, w5), wa2 = tt_pack16(w6, w8);
+    if (stride == 1) {
+      for (; ox + 1 < oxb; ox += 2) {
+        const int ix = ox - pad;
+        uint32_t a, b, c;
+        memcpy(&a, r0 + ix, 4);
+        memcpy(&b, r1 + ix, 4);
+        memcpy(&c, r2 + ix, 4);
+        const uint32_t ae = tt_sxtb16(a), ao = tt_sxtb16_ror8(a), be = tt_sxtb16(b), bo = tt_sxtb16_ror8(b);
+        const uint32_t ce = tt_sxtb16(c), co = tt_sxtb16_ror8(c);
+        int32_t acc0 = tt_smlad(ae, wa0, base), acc1 = tt_smlad(ao, wa0, base);
+        acc0 = tt_smlabb(ao, (uint32_t)w1, acc0);
+        acc1 = tt_smlatb(ae, (uint32_t)w1, acc1);
+        acc0 = tt_smlad(be, wa1, acc0);
+        acc1 = tt_smlad(bo, wa1, acc1);
+        acc0 = tt_smlabb(bo, (uint32_t)w4, acc0);
+        acc1 = tt_smlatb(be, (uint32_t)w4, acc1);
+        acc0 = tt_smlad(ce, wa2, acc0);
+        acc1 = tt_smlad(co, wa2, acc1);
+        acc0 = tt_smlabb(co, (uint32_t)w7, acc0);
+        acc1 = tt_smlatb(ce, (uint32_t)w7, acc1);
+        const int32_t v0 = tt_requant(acc0, scale, yz), v1 = tt_requant(acc1, scale, yz);
+        if (mask) {
+          tt_set_bit(mask, mbase + ox, v0 >= -128 && v0 <= 127);
+          tt_set_bit(mask, mbase + ox + 1, v1 >= -128 && v1 <= 127);
+        }
+        yr[ox] = tt_clamp8(v0);
+        yr[ox + 1] = tt_clamp8(v1);
+      }
+    }
+    /* One pixel per step (stride 2): the fourth byte is read only when it is inside the row. */
+    for (; ox < oxb && ox * stride - pad + 3 < wd; ox++) {
+      const int ix = ox * stride - pad;
+      uint32_t a, b, c;
+      memcpy(&a, r0 + ix, 4);
+      memcpy(&b, r1 + ix, 4);
+      memcpy(&c, r2 + ix, 4);
+      int32_t acc = tt_smlad(tt_sxtb16(a), wa0, base);
+      acc = tt_smlabb(tt_sxtb16_ror8(a), (uint32_t)w1, acc);
+      acc = tt_smlad(tt_sxtb16(b), wa1, acc);
+      acc = tt_smlabb(tt_sxtb16_ror8(b), (uint32_t)w4, acc);
+      acc = tt_smlad(tt_sxtb16(c), wa2, acc);
+      acc = tt_smlabb(tt_sxtb16_ror8(c), (uint32_t)w7, acc);
+      const int32_t v = tt_requant(acc, scale, yz);
+      if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
+      yr[ox] = tt_clamp8(v);
+    }
+#endif
+    for (; ox < oxb; ox++) {
       const int ix = ox * stride - pad;
       const int32_t acc = base + r0[ix] * w0 + r0[ix + 1] * w1 + r0[ix + 2] * w2 + r1[ix] * w3 + r1[ix + 1] * w4 + r1[ix + 2] * w5 +
         r2[ix] * w6 + r2[ix + 1] * w7 + r2[ix + 2] * w8;
