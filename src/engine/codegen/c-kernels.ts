@@ -72,7 +72,7 @@ void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, flo
 void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, void *wk, int wk_bytes);
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work);
 void tt_scale_into(const float *g, float alpha, float *out, int n);
 void tt_grad_acc(const float *a, const float *b, float *out, int n);
 void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, const tt_weight *w,
@@ -1050,6 +1050,156 @@ void tt_channel_scale(const float *g, const float *scale, int channels, int per,
   }
 }
 
+/*
+ * Float sums of the backward, each in the TypeScript's order (one rounding per multiply and per add),
+ * with the Cortex-M7's VLDM loading eight or sixteen terms per instruction. They add a zero weight's
+ * term where the TypeScript skips it: that term is +0 or -0 and the sum started at +0 (a float sum in
+ * the default rounding mode is -0 only if every term is), so for finite gradients nothing changes.
+ */
+#if TT_DSP && defined(__ARM_FP) && (__ARM_FP & 4)
+#define TT_VFP 1
+static const float tt_zeros16[16];
+#else
+#define TT_VFP 0
+#endif
+
+/* One column of a pointwise weight through the output gradient: out[p] = sum over oc, ascending, of
+ * g[oc * hw + p] * wc[oc * wstride] (the transposed conv of pw2 and of an unfused pointwise conv). */
+static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+  int p0 = 0;
+#if TT_VFP
+  for (; p0 + 15 < hw && cout > 0; p0 += 16) {
+    const float *gp = g + p0;
+    const int8_t *wp = wc;
+    int n = cout, t;
+    __asm__ volatile(
+      "vldmia %[z], {s0-s15}\n\t"
+      "1:\n\t"
+      "ldrsb %[t], [%[w]]\n\t"
+      "add %[w], %[w], %[ws]\n\t"
+      "vmov s24, %[t]\n\t"
+      "vcvt.f32.s32 s24, s24\n\t"
+      "vldmia %[g], {s16-s23}\n\t"
+      "vmul.f32 s16, s16, s24\n\tvmul.f32 s17, s17, s24\n\tvmul.f32 s18, s18, s24\n\tvmul.f32 s19, s19, s24\n\t"
+      "vmul.f32 s20, s20, s24\n\tvmul.f32 s21, s21, s24\n\tvmul.f32 s22, s22, s24\n\tvmul.f32 s23, s23, s24\n\t"
+      "vadd.f32 s0, s0, s16\n\tvadd.f32 s1, s1, s17\n\tvadd.f32 s2, s2, s18\n\tvadd.f32 s3, s3, s19\n\t"
+      "vadd.f32 s4, s4, s20\n\tvadd.f32 s5, s5, s21\n\tvadd.f32 s6, s6, s22\n\tvadd.f32 s7, s7, s23\n\t"
+      "add %[t], %[g], #32\n\t"
+      "vldmia %[t], {s16-s23}\n\t"
+      "vmul.f32 s16, s16, s24\n\tvmul.f32 s17, s17, s24\n\tvmul.f32 s18, s18, s24\n\tvmul.f32 s19, s19, s24\n\t"
+      "vmul.f32 s20, s20, s24\n\tvmul.f32 s21, s21, s24\n\tvmul.f32 s22, s22, s24\n\tvmul.f32 s23, s23, s24\n\t"
+      "vadd.f32 s8, s8, s16\n\tvadd.f32 s9, s9, s17\n\tvadd.f32 s10, s10, s18\n\tvadd.f32 s11, s11, s19\n\t"
+      "vadd.f32 s12, s12, s20\n\tvadd.f32 s13, s13, s21\n\tvadd.f32 s14, s14, s22\n\tvadd.f32 s15, s15, s23\n\t"
+      "add %[g], %[g], %[hb]\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      "vstmia %[o], {s0-s15}\n\t"
+      : [g] "+r"(gp), [w] "+r"(wp), [n] "+r"(n), [t] "=&r"(t)
+      : [ws] "r"(wstride), [hb] "r"(hw * 4), [o] "r"(out + p0), [z] "r"(tt_zeros16)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
+        "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory");
+  }
+#endif
+  for (; p0 + 7 < hw; p0 += 8) {
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    const int8_t *wp = wc;
+    for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
+      const float wv = (float)*wp;
+      a0 = a0 + go[0] * wv;
+      a1 = a1 + go[1] * wv;
+      a2 = a2 + go[2] * wv;
+      a3 = a3 + go[3] * wv;
+      a4 = a4 + go[4] * wv;
+      a5 = a5 + go[5] * wv;
+      a6 = a6 + go[6] * wv;
+      a7 = a7 + go[7] * wv;
+    }
+    out[p0] = a0;
+    out[p0 + 1] = a1;
+    out[p0 + 2] = a2;
+    out[p0 + 3] = a3;
+    out[p0 + 4] = a4;
+    out[p0 + 5] = a5;
+    out[p0 + 6] = a6;
+    out[p0 + 7] = a7;
+  }
+  for (; p0 < hw; p0++) {
+    float a = 0.0f;
+    for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[oc * wstride];
+    out[p0] = a;
+  }
+}
+
+/* Column ic of a pointwise weight: its first byte and the stride between output channels. */
+static inline const int8_t *tt_pw_col(const tt_weight *w, const tt_geom *g, int ic, int *stride) {
+  if (ic < w->n) {
+    *stride = w->n;
+    return w->tr + ic;
+  }
+  *stride = g->cpg - w->n;
+  return w->fz + ic - w->n;
+}
+
+/* d[p] = (((d[p] + T[p][0] w[0]) + T[p][1] w[1]) ... ) + T[p][7] w[7] for p < n (T: n x 8, pixel-major). */
+static void tt_acc8(float *d, const float *T, const float *w, int n) {
+#if TT_VFP
+  if (n <= 0) return;
+  __asm__ volatile(
+    "vldmia %[w], {s24-s31}\n\t"
+    "1:\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "vldr s0, [%[d]]\n\t"
+    "vmul.f32 s16, s16, s24\n\tvmul.f32 s17, s17, s25\n\tvmul.f32 s18, s18, s26\n\tvmul.f32 s19, s19, s27\n\t"
+    "vmul.f32 s20, s20, s28\n\tvmul.f32 s21, s21, s29\n\tvmul.f32 s22, s22, s30\n\tvmul.f32 s23, s23, s31\n\t"
+    "vadd.f32 s0, s0, s16\n\tvadd.f32 s0, s0, s17\n\tvadd.f32 s0, s0, s18\n\tvadd.f32 s0, s0, s19\n\t"
+    "vadd.f32 s0, s0, s20\n\tvadd.f32 s0, s0, s21\n\tvadd.f32 s0, s0, s22\n\tvadd.f32 s0, s0, s23\n\t"
+    "vstmia %[d]!, {s0}\n\t"
+    "cmp %[d], %[e]\n\t"
+    "bne 1b\n\t"
+    : [t] "+r"(T), [d] "+r"(d)
+    : [w] "r"(w), [e] "r"(d + n)
+    : "s0", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31",
+      "cc", "memory");
+#else
+  for (int p = 0; p < n; p++, T += 8) {
+    float v = d[p];
+    for (int j = 0; j < 8; j++) v = v + T[j] * w[j];
+    d[p] = v;
+  }
+#endif
+}
+
+/* out[j] = sum over p < n, ascending, of T[p][j] * x[p], for j < 8 (eight weight gradients at once). */
+static void tt_dot8(const float *T, const float *x, int n, float *out) {
+#if TT_VFP
+  __asm__ volatile(
+    "vldmia %[z], {s0-s7}\n\t"
+    "cmp %[x], %[e]\n\t"
+    "beq 2f\n\t"
+    "1:\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "vldmia %[x]!, {s24}\n\t"
+    "vmul.f32 s16, s16, s24\n\tvmul.f32 s17, s17, s24\n\tvmul.f32 s18, s18, s24\n\tvmul.f32 s19, s19, s24\n\t"
+    "vmul.f32 s20, s20, s24\n\tvmul.f32 s21, s21, s24\n\tvmul.f32 s22, s22, s24\n\tvmul.f32 s23, s23, s24\n\t"
+    "vadd.f32 s0, s0, s16\n\tvadd.f32 s1, s1, s17\n\tvadd.f32 s2, s2, s18\n\tvadd.f32 s3, s3, s19\n\t"
+    "vadd.f32 s4, s4, s20\n\tvadd.f32 s5, s5, s21\n\tvadd.f32 s6, s6, s22\n\tvadd.f32 s7, s7, s23\n\t"
+    "cmp %[x], %[e]\n\t"
+    "bne 1b\n\t"
+    "2:\n\t"
+    "vstmia %[o], {s0-s7}\n\t"
+    : [t] "+r"(T), [x] "+r"(x)
+    : [e] "r"(x + n), [o] "r"(out), [z] "r"(tt_zeros16)
+    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24",
+      "cc", "memory");
+#else
+  float a[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+  for (int p = 0; p < n; p++, T += 8) {
+    for (int j = 0; j < 8; j++) a[j] = a[j] + T[j] * x[p];
+  }
+  for (int j = 0; j < 8; j++) out[j] = a[j];
+#endif
+}
+
 /* dst[base...] += conv_transpose of output channel oc's gradient through one k x k filter
  * (scatterInputGrad: order ky, kx, oy, ox; zero weights skipped). */
 static void tt_scatter(const float *g, const int8_t *wk, const tt_geom *c, float *dst) {
@@ -1085,7 +1235,7 @@ static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom 
   tt_scatter(g + ch * c->ho * c->wo, tt_wrow(w, c, ch, 0), c, out);
 }
 
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, void *wk, int wk_bytes) {
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work) {
   const int hw = c->h * c->w, howo = c->ho * c->wo;
   if (c->dw) {
     for (int ch = 0; ch < c->cout; ch++) {
@@ -1096,108 +1246,17 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
     }
     return;
   }
-  for (int i = 0; i < c->cin * hw; i++) gx[i] = 0.0f;
-  const int coutPerGroup = c->cout / c->groups;
   if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
-    /* Gathered: every gx element sums its terms in output-channel order, as the scatter does,
-     * with eight pixels' sums in registers. */
-    /* Per input channel, its nonzero weights (in output-channel order) as (plane pointer, value). */
-    const float **col = (const float **)wk;
-    float *colw = wk ? (float *)(col + c->cout) : NULL;
-    const int useCol = wk && wk_bytes >= (int)(c->cout * (sizeof(float *) + sizeof(float)));
+    /* Gathered: every gx element sums its terms in output-channel order, as the scatter does. */
     for (int ic = 0; ic < c->cpg; ic++) {
-      float *d = gx + ic * hw;
-      int p0 = 0, cnt = 0;
-      if (useCol) {
-        if (w->n == 0) {
-          /* Frozen weight: the column is every cpg-th byte. */
-          const int8_t *wq = w->fz + ic;
-          for (int oc = 0; oc < c->cout; oc++, wq += c->cpg) {
-            if (*wq == 0) continue;
-            col[cnt] = g + oc * howo;
-            colw[cnt++] = (float)*wq;
-          }
-        } else {
-          for (int oc = 0; oc < c->cout; oc++) {
-            const int8_t wi = *tt_wrow(w, c, oc, ic);
-            if (wi == 0) continue;
-            col[cnt] = g + oc * howo;
-            colw[cnt++] = (float)wi;
-          }
-        }
-        if (hw == 16) {
-          /* A 4 x 4 plane: all sixteen sums in registers. */
-          float a[16];
-          for (int i = 0; i < 16; i++) a[i] = 0.0f;
-          for (int t = 0; t < cnt; t++) {
-            const float wv = colw[t];
-            const float *go = col[t];
-#pragma GCC unroll 16
-            for (int i = 0; i < 16; i++) a[i] = a[i] + go[i] * wv;
-          }
-          for (int i = 0; i < 16; i++) d[i] = a[i];
-          continue;
-        }
-        for (; p0 + 7 < hw; p0 += 8) {
-          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
-          for (int t = 0; t < cnt; t++) {
-            const float wv = colw[t];
-            const float *go = col[t] + p0;
-            a0 = a0 + go[0] * wv;
-            a1 = a1 + go[1] * wv;
-            a2 = a2 + go[2] * wv;
-            a3 = a3 + go[3] * wv;
-            a4 = a4 + go[4] * wv;
-            a5 = a5 + go[5] * wv;
-            a6 = a6 + go[6] * wv;
-            a7 = a7 + go[7] * wv;
-          }
-          d[p0] = a0;
-          d[p0 + 1] = a1;
-          d[p0 + 2] = a2;
-          d[p0 + 3] = a3;
-          d[p0 + 4] = a4;
-          d[p0 + 5] = a5;
-          d[p0 + 6] = a6;
-          d[p0 + 7] = a7;
-        }
-      }
-      for (; p0 + 7 < hw; p0 += 8) {
-        float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
-        for (int oc = 0; oc < c->cout; oc++) {
-          const int8_t wi = *tt_wrow(w, c, oc, ic);
-          if (wi == 0) continue;
-          const float wv = (float)wi;
-          const float *go = g + oc * howo + p0;
-          a0 = a0 + go[0] * wv;
-          a1 = a1 + go[1] * wv;
-          a2 = a2 + go[2] * wv;
-          a3 = a3 + go[3] * wv;
-          a4 = a4 + go[4] * wv;
-          a5 = a5 + go[5] * wv;
-          a6 = a6 + go[6] * wv;
-          a7 = a7 + go[7] * wv;
-        }
-        d[p0] = a0;
-        d[p0 + 1] = a1;
-        d[p0 + 2] = a2;
-        d[p0 + 3] = a3;
-        d[p0 + 4] = a4;
-        d[p0 + 5] = a5;
-        d[p0 + 6] = a6;
-        d[p0 + 7] = a7;
-      }
-      for (; p0 < hw; p0++) {
-        float a = 0.0f;
-        for (int oc = 0; oc < c->cout; oc++) {
-          const int8_t wi = *tt_wrow(w, c, oc, ic);
-          if (wi != 0) a = a + g[oc * howo + p0] * (float)wi;
-        }
-        d[p0] = a;
-      }
+      int ws;
+      const int8_t *wc = tt_pw_col(w, c, ic, &ws);
+      tt_col_sum(g, hw, c->cout, wc, ws, gx + ic * hw);
     }
     return;
   }
+  for (int i = 0; i < c->cin * hw; i++) gx[i] = 0.0f;
+  const int coutPerGroup = c->cout / c->groups;
   for (int oc = 0; oc < c->cout; oc++) {
     const int g0 = (oc / coutPerGroup) * c->cpg;
     for (int ic = 0; ic < c->cpg; ic++) tt_scatter(g + oc * howo, tt_wrow(w, c, oc, ic), c, gx + (g0 + ic) * hw);
@@ -1331,6 +1390,8 @@ typedef struct {
   int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
   /* The saved input as float (x - xz), when the workspace holds it. */
   const float *xf;
+  /* Eight channels' gradients pixel-major (hw x 8), when the workspace holds them. */
+  float *T;
 } tt_pw1;
 
 /* Carves the workspace: the saved input as float first (if it fits), then up to seven more channel
@@ -1351,6 +1412,7 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     wkf += hw;
     avail -= hw;
   }
+  s->T = nb == 8 && avail >= 8 * hw ? wkf : NULL;
   if (s->gx) for (int i = 0; i < s->g->cin * hw; i++) s->gx[i] = 0.0f;
   return nb;
 }
@@ -1367,6 +1429,45 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
     float *tmp = tb[j];
     const float sc = s->eff[c];
     for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
+  }
+  if (s->T && m == 8) {
+    /* Eight channels side by side: each gx element's eight terms and each weight gradient's pixel
+     * terms come from one pixel-major block. */
+    float *T = s->T;
+    for (int j = 0; j < 8; j++) {
+      const float *tmp = tb[j];
+      for (int p = 0; p < hw; p++) T[p * 8 + j] = tmp[p];
+    }
+    if (s->gx) {
+      for (int ic = 0; ic < cpg; ic++) {
+        float wv[8];
+        for (int j = 0; j < 8; j++) wv[j] = (float)*tt_wrow(s->w, pg, c0 + j, ic);
+        tt_acc8(s->gx + ic * hw, T, wv, hw);
+      }
+    }
+    if (s->saved && n > 0 && s->xf) {
+      for (int jj = 0; jj < n; jj++) {
+        float gw[8];
+        tt_dot8(T, s->xf + jj * hw, hw, gw);
+        for (int j = 0; j < 8; j++) {
+          const int c = c0 + j;
+          tt_update_i8(&s->w->tr[c * n + jj], gw[j], s->sw[c] * s->sw[c], s->cw, s->velW, c * n + jj);
+        }
+      }
+    }
+    for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf)); j++) {
+      const int c = c0 + j;
+      if (s->saved && n > 0 && !s->xf) {
+        tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
+        const float div = s->sw[c] * s->sw[c];
+        for (int jj = 0; jj < n; jj++) tt_update_i8(&s->w->tr[c * n + jj], row[jj], div, s->cw, s->velW, c * n + jj);
+      }
+      if (s->bias) {
+        const float sb = s->sw[c] * s->xs;
+        tt_update_i32(&s->b[c], tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB, c);
+      }
+    }
+    return;
   }
   if (s->gx) {
     for (int ic = 0; ic < cpg; ic++) {
@@ -1484,7 +1585,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
@@ -1500,8 +1601,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
  * skipped), the depthwise conv's mask and scale, its input gradient plane, weight-row (the first nD
  * channels) and bias updates, then pw1's backward of channel c (pw1 NULL: none). scratch: the output
  * plane (ho*wo of the dw), the input plane (h*w), then the weight-gradient row. The workspace holds,
- * if it fits, pw2's weight column (pointers to the nonzero-weighted gradient planes and the weights)
- * and then tt_pw1_setup's planes, so up to eight channels go through pw1's accumulation together. */
+ * if it fits, tt_pw1_setup's planes, so up to eight channels go through pw1's accumulation together. */
 void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
@@ -1513,22 +1613,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   float *tb[8];
   int nb = 1;
   tb[0] = scratch + hwo;
-  /* pw2's weight column of channel c: the output-gradient planes with nonzero weights and the weights. */
-  const float **col = NULL;
-  float *colw = NULL;
-  const int colBytes = (int)(g2g->cout * (sizeof(float *) + sizeof(float)));
-  if (wk && wk_bytes >= colBytes) {
-    col = (const float **)wk;
-    colw = (float *)(col + g2g->cout);
-    const int used = (colBytes + 7) & ~7;
-    wk = (uint8_t *)wk + used;
-    wk_bytes -= used;
-    if (wk_bytes <= 0) {
-      wk = NULL;
-      wk_bytes = 0;
-    }
-  }
-  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
   for (int c0 = 0; c0 < dg->cout; c0 += nb) {
@@ -1537,76 +1622,9 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       const int c = c0 + j;
       float *inPlane = tb[j];
       /* pw2's input gradient for channel c. */
-      if (col) {
-        int cnt = 0;
-        if (w2->n == 0) {
-          /* Frozen weight: the column is every cpg-th byte. */
-          const int8_t *wq = w2->fz + c;
-          for (int oc = 0; oc < g2g->cout; oc++, wq += g2g->cpg) {
-            if (*wq == 0) continue;
-            col[cnt] = g2 + oc * hwo;
-            colw[cnt++] = (float)*wq;
-          }
-        } else {
-          for (int oc = 0; oc < g2g->cout; oc++) {
-            const int8_t wi = *tt_wrow(w2, g2g, oc, c);
-            if (wi == 0) continue;
-            col[cnt] = g2 + oc * hwo;
-            colw[cnt++] = (float)wi;
-          }
-        }
-        int p0 = 0;
-        if (hwo == 16) {
-          /* A 4 x 4 plane: all sixteen sums in registers. */
-          float a[16];
-          for (int i = 0; i < 16; i++) a[i] = 0.0f;
-          for (int t = 0; t < cnt; t++) {
-            const float wv = colw[t];
-            const float *go = col[t];
-#pragma GCC unroll 16
-            for (int i = 0; i < 16; i++) a[i] = a[i] + go[i] * wv;
-          }
-          for (int i = 0; i < 16; i++) outPlane[i] = a[i];
-          p0 = 16;
-        }
-        for (; p0 + 7 < hwo; p0 += 8) {
-          float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
-          for (int t = 0; t < cnt; t++) {
-            const float wv = colw[t];
-            const float *go = col[t] + p0;
-            a0 = a0 + go[0] * wv;
-            a1 = a1 + go[1] * wv;
-            a2 = a2 + go[2] * wv;
-            a3 = a3 + go[3] * wv;
-            a4 = a4 + go[4] * wv;
-            a5 = a5 + go[5] * wv;
-            a6 = a6 + go[6] * wv;
-            a7 = a7 + go[7] * wv;
-          }
-          outPlane[p0] = a0;
-          outPlane[p0 + 1] = a1;
-          outPlane[p0 + 2] = a2;
-          outPlane[p0 + 3] = a3;
-          outPlane[p0 + 4] = a4;
-          outPlane[p0 + 5] = a5;
-          outPlane[p0 + 6] = a6;
-          outPlane[p0 + 7] = a7;
-        }
-        for (; p0 < hwo; p0++) {
-          float a = 0.0f;
-          for (int t = 0; t < cnt; t++) a = a + col[t][p0] * colw[t];
-          outPlane[p0] = a;
-        }
-      } else {
-        for (int p = 0; p < hwo; p++) outPlane[p] = 0.0f;
-        for (int oc = 0; oc < g2g->cout; oc++) {
-          const int8_t wi = *tt_wrow(w2, g2g, oc, c);
-          if (wi == 0) continue;
-          const float wv = (float)wi;
-          const float *go = g2 + oc * hwo;
-          for (int p = 0; p < hwo; p++) outPlane[p] = outPlane[p] + go[p] * wv;
-        }
-      }
+      int ws;
+      const int8_t *wc = tt_pw_col(w2, g2g, c, &ws);
+      tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane);
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
       for (int p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = (dMask[i >> 3] >> (i & 7)) & 1 ? outPlane[p] * sc : 0.0f;
