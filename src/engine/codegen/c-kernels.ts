@@ -1228,6 +1228,69 @@ static void tt_scatter(const float *g, const int8_t *wk, const tt_geom *c, float
   }
 }
 
+/*
+ * The same input gradient of one filter, gathered per input element: out[iy][ix] = the terms of every
+ * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
+ * output gradient is first copied into gp with a border of zeros (tt_gather_bytes), so every element
+ * takes all its taps of the right stride phase without tests; a tap outside the plane adds 0 * w,
+ * which leaves the sum unchanged (see tt_col_sum).
+ */
+static inline int tt_gather_border(const tt_geom *c) {
+  return (c->k - 1) / c->stride + 1;
+}
+
+static inline int tt_gather_dim(int n, const tt_geom *c) {
+  return (n - 1 + c->pad) / c->stride + 1 + tt_gather_border(c);
+}
+
+static inline int tt_gather_bytes(const tt_geom *c) {
+  return tt_gather_dim(c->h, c) * tt_gather_dim(c->w, c) * (int)sizeof(float);
+}
+
+/* The k x k taps of one element, stride 1 (gr: the padded plane at the tap (0, 0), rows ew apart). */
+static inline __attribute__((always_inline)) float tt_gather_taps(float v, const float *gr, int ew, const float *wf, int k) {
+#pragma GCC unroll 7
+  for (int ky = 0; ky < k; ky++) {
+#pragma GCC unroll 7
+    for (int kx = 0; kx < k; kx++) v = v + gr[-ky * ew - kx] * wf[ky * k + kx];
+  }
+  return v;
+}
+
+static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float *out, float *gp) {
+  const int k = c->k, s = c->stride, pad = c->pad, B = tt_gather_border(c);
+  const int eh = tt_gather_dim(c->h, c), ew = tt_gather_dim(c->w, c);
+  float wf[64];
+  for (int i = 0; i < eh * ew; i++) gp[i] = 0.0f;
+  for (int oy = 0; oy < c->ho; oy++) memcpy(gp + (oy + B) * ew + B, g + oy * c->wo, (size_t)c->wo * sizeof(float));
+  for (int i = 0; i < k * k; i++) wf[i] = (float)wk[i];
+  for (int iy = 0; iy < c->h; iy++) {
+    float *o = out + iy * c->w;
+    if (s == 1) {
+      /* Tap (ky, kx) of element (iy, ix) reads the output gradient at (iy + pad - ky, ix + pad - kx). */
+      const float *gr = gp + (iy + pad + B) * ew + pad + B;
+      if (k == 3) for (int ix = 0; ix < c->w; ix++) o[ix] = tt_gather_taps(0.0f, gr + ix, ew, wf, 3);
+      else if (k == 5) for (int ix = 0; ix < c->w; ix++) o[ix] = tt_gather_taps(0.0f, gr + ix, ew, wf, 5);
+      else if (k == 7) for (int ix = 0; ix < c->w; ix++) o[ix] = tt_gather_taps(0.0f, gr + ix, ew, wf, 7);
+      else for (int ix = 0; ix < c->w; ix++) o[ix] = tt_gather_taps(0.0f, gr + ix, ew, wf, k);
+      continue;
+    }
+    /* Stride s: only the taps of the element's phase reach it, s rows / columns apart in the filter
+     * and one apart in the plane. */
+    const int ky0 = (iy + pad) % s;
+    for (int ix = 0; ix < c->w; ix++) {
+      const int kx0 = (ix + pad) % s;
+      float v = 0.0f;
+      for (int ky = ky0, r = (iy + pad - ky0) / s + B; ky < k; ky += s, r--) {
+        const float *gr = gp + r * ew + (ix + pad - kx0) / s + B;
+        const float *wr = wf + ky * k;
+        for (int kx = kx0, j = 0; kx < k; kx += s, j++) v = v + gr[-j] * wr[kx];
+      }
+      o[ix] = v;
+    }
+  }
+}
+
 /* One depthwise channel's input gradient into out[0 .. h*w) (dwBackwardChannel). */
 static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom *c, int ch, float *out) {
   const int hw = c->h * c->w;
@@ -1613,6 +1676,14 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   float *tb[8];
   int nb = 1;
   tb[0] = scratch + hwo;
+  /* The padded output-gradient plane of the gathered depthwise input gradient, first in the workspace. */
+  float *gp = NULL;
+  const int gpBytes = (tt_gather_bytes(dg) + 7) & ~7;
+  if (dInputGrad && dg->k * dg->k <= 64 && wk && wk_bytes >= gpBytes) {
+    gp = (float *)wk;
+    wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
+    wk_bytes -= gpBytes;
+  }
   tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
@@ -1628,7 +1699,9 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
       for (int p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = (dMask[i >> 3] >> (i & 7)) & 1 ? outPlane[p] * sc : 0.0f;
-      if (dInputGrad) {
+      if (dInputGrad && gp) {
+        tt_gather(outPlane, tt_wrow(wD, dg, c, 0), dg, inPlane, gp);
+      } else if (dInputGrad) {
         for (int i = 0; i < hwi; i++) inPlane[i] = 0.0f;
         tt_scatter(outPlane, tt_wrow(wD, dg, c, 0), dg, inPlane);
       }
