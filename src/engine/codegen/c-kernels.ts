@@ -132,8 +132,27 @@ static inline int32_t tt_smlatb(uint32_t a, uint32_t b, int32_t acc) {
   __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
+/* (bottom(lo), bottom(hi)) and (top(lo), top(hi)) as one word each. */
 static inline uint32_t tt_pkhbt(uint32_t lo, uint32_t hi) {
-  return (lo & 0xFFFFu) | (hi << 16);
+  uint32_t r;
+  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+  return r;
+}
+static inline uint32_t tt_pkhtb(uint32_t lo, uint32_t hi) {
+  uint32_t r;
+  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+  return r;
+}
+/* The two int8 lanes of tt_sxtb16 (or its ror-8 form), each plus the halves of a. */
+static inline uint32_t tt_sxtab16(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+static inline uint32_t tt_sxtab16_ror8(uint32_t a, uint32_t b) {
+  uint32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(b));
+  return r;
 }
 #else
 #define TT_DSP 0
@@ -257,7 +276,22 @@ static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg,
     const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
     uint32_t *d = X + 2 * i;
     if (b) {
-      for (int p = 0; p < even; p += 2, d += 2 * cp2) {
+      int p = 0;
+#if TT_DSP
+      /* Four pixels of both channels at once, the zero point subtracted in both halves by SXTAB16. */
+      const uint32_t nz = tt_pack16(-xz, -xz);
+      for (; p + 3 < even; p += 4, d += 4 * cp2) {
+        uint32_t va, vb;
+        memcpy(&va, a + p, 4);
+        memcpy(&vb, b + p, 4);
+        const uint32_t ae = tt_sxtab16(nz, va), ao = tt_sxtab16_ror8(nz, va), be = tt_sxtab16(nz, vb), bo = tt_sxtab16_ror8(nz, vb);
+        d[0] = tt_pkhbt(ae, be);
+        d[1] = tt_pkhbt(ao, bo);
+        d[2 * cp2] = tt_pkhtb(ae, be);
+        d[2 * cp2 + 1] = tt_pkhtb(ao, bo);
+      }
+#endif
+      for (; p < even; p += 2, d += 2 * cp2) {
         d[0] = tt_pack16(a[p] - xz, b[p] - xz);
         d[1] = tt_pack16(a[p + 1] - xz, b[p + 1] - xz);
       }
@@ -278,6 +312,16 @@ static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t
   if (n == 0 || n == cpg) {
     const int8_t *r = n == 0 ? w->fz + oc * cpg : w->tr + oc * cpg;
     int i = 0;
+#if TT_DSP
+    /* Four weights (w0 w1 w2 w3) as (w0, w2) and (w1, w3), repacked into (w0, w1) and (w2, w3). */
+    for (; 2 * i + 3 < cpg; i += 2, dst += 2 * stride) {
+      uint32_t a;
+      memcpy(&a, r + 2 * i, 4);
+      const uint32_t e = tt_sxtb16(a), o = tt_sxtb16_ror8(a);
+      dst[0] = tt_pkhbt(e, o);
+      dst[stride] = tt_pkhtb(e, o);
+    }
+#endif
     for (; 2 * i + 1 < cpg; i++, dst += stride) *dst = tt_pack16(r[2 * i], r[2 * i + 1]);
     if (i < cp2) *dst = tt_pack16(r[2 * i], 0);
     return;
