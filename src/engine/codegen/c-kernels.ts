@@ -1523,8 +1523,9 @@ typedef struct {
   int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
   /* The saved input as float (x - xz), when the workspace holds it. */
   const float *xf;
-  /* Eight channels' gradients pixel-major (hw x 8), when the workspace holds them. */
-  float *T;
+  /* Eight channels' gradients pixel-major (hw x 8) and their weights input-channel-major (cpg x 8),
+   * when the workspace holds them. */
+  float *T, *W8;
 } tt_pw1;
 
 /* Carves the workspace: the saved input as float first (if it fits), then up to seven more channel
@@ -1545,7 +1546,11 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     wkf += hw;
     avail -= hw;
   }
-  s->T = nb == 8 && avail >= 8 * hw ? wkf : NULL;
+  s->T = s->W8 = NULL;
+  if (nb == 8 && avail >= 8 * (hw + s->g->cpg)) {
+    s->T = wkf;
+    s->W8 = wkf + 8 * hw;
+  }
   if (s->gx) for (int i = 0; i < s->g->cin * hw; i++) s->gx[i] = 0.0f;
   return nb;
 }
@@ -1572,11 +1577,16 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (int p = 0; p < hw; p++) T[p * 8 + j] = tmp[p];
     }
     if (s->gx) {
-      for (int ic = 0; ic < cpg; ic++) {
-        float wv[8];
-        for (int j = 0; j < 8; j++) wv[j] = (float)*tt_wrow(s->w, pg, c0 + j, ic);
-        tt_acc8(s->gx + ic * hw, T, wv, hw);
+      /* The eight weight rows (trained part, then frozen part) transposed once. */
+      float *W8 = s->W8;
+      const int nt = s->w->n, nf = cpg - nt;
+      for (int j = 0; j < 8; j++) {
+        const int c = c0 + j;
+        const int8_t *tr = nt ? s->w->tr + c * nt : NULL, *fz = nf ? s->w->fz + c * nf : NULL;
+        for (int ic = 0; ic < nt; ic++) W8[ic * 8 + j] = (float)tr[ic];
+        for (int ic = 0; ic < nf; ic++) W8[(nt + ic) * 8 + j] = (float)fz[ic];
       }
+      for (int ic = 0; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
     if (s->saved && n > 0 && s->xf) {
       for (int jj = 0; jj < n; jj++) {
@@ -1718,7 +1728,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
@@ -1754,7 +1764,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
   for (int c0 = 0; c0 < dg->cout; c0 += nb) {
