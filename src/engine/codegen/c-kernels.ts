@@ -583,6 +583,19 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
       yr[ox] = tt_clamp8(v);
     }
   }
+#if TT_DSP
+  /* 7 x 7 filter rows as SMLAD operands: (w0, w2), (w1, w3), (w4, w6), w5. */
+  uint32_t w7[28];
+  if (k == 7) {
+    for (int ky = 0; ky < 7; ky++) {
+      const int8_t *q = wr + ky * 7;
+      w7[ky * 4] = tt_pack16(q[0], q[2]);
+      w7[ky * 4 + 1] = tt_pack16(q[1], q[3]);
+      w7[ky * 4 + 2] = tt_pack16(q[4], q[6]);
+      w7[ky * 4 + 3] = tt_pack16(q[5], 0);
+    }
+  }
+#endif
   for (int ox = 0; ox < wo; ox++) {
     if (k == 3 && ky0 == 0 && ky1 == 3 && ox == oxa && oxa < oxb) ox = oxb;
     if (ox >= wo) break;
@@ -601,6 +614,22 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
           acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2] + r[3] * wk[3] + r[4] * wk[4];
         }
       } else if (k == 7) {
+#if TT_DSP
+        if (ix0 + 7 < wd) {
+          /* Eight bytes of a row as (x0, x2), (x1, x3), (x4, x6), (x5, x7): three SMLADs and one SMLABB. */
+          for (int ky = ky0; ky < ky1; ky++) {
+            const int8_t *r = rows[ky] + ix0;
+            const uint32_t *wq = w7 + ky * 4;
+            uint32_t a, b;
+            memcpy(&a, r, 4);
+            memcpy(&b, r + 4, 4);
+            acc = tt_smlad(tt_sxtb16(a), wq[0], acc);
+            acc = tt_smlad(tt_sxtb16_ror8(a), wq[1], acc);
+            acc = tt_smlad(tt_sxtb16(b), wq[2], acc);
+            acc = tt_smlabb(tt_sxtb16_ror8(b), wq[3], acc);
+          }
+        } else
+#endif
         for (int ky = ky0; ky < ky1; ky++) {
           const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 7;
           acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2] + r[3] * wk[3] + r[4] * wk[4] + r[5] * wk[5] + r[6] * wk[6];
