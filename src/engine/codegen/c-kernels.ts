@@ -1327,6 +1327,73 @@ static void tt_scatter(const float *g, const int8_t *wk, const tt_geom *c, float
   }
 }
 
+/* tt_acc8 for two input channels at once (d1 with weights w1): the block T is loaded once for both. */
+static void tt_acc8x2(float *d0, float *d1, const float *T, const float *w0, const float *w1, int n) {
+#if TT_VFP
+  if (n <= 0) return;
+  __asm__ volatile(
+    "vldmia %[w0], {s24-s31}\n\t"
+    "vldmia %[w1], {s8-s15}\n\t"
+    "1:\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "vldr s0, [%[d0]]\n\t"
+    "vldr s1, [%[d1]]\n\t"
+    "vmul.f32 s2, s16, s24\n\tvmul.f32 s3, s16, s8\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s17, s25\n\tvmul.f32 s3, s17, s9\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s18, s26\n\tvmul.f32 s3, s18, s10\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s19, s27\n\tvmul.f32 s3, s19, s11\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s20, s28\n\tvmul.f32 s3, s20, s12\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s21, s29\n\tvmul.f32 s3, s21, s13\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s22, s30\n\tvmul.f32 s3, s22, s14\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vmul.f32 s2, s23, s31\n\tvmul.f32 s3, s23, s15\n\tvadd.f32 s0, s0, s2\n\tvadd.f32 s1, s1, s3\n\t"
+    "vstmia %[d0]!, {s0}\n\t"
+    "vstmia %[d1]!, {s1}\n\t"
+    "cmp %[d0], %[e]\n\t"
+    "bne 1b\n\t"
+    : [t] "+r"(T), [d0] "+r"(d0), [d1] "+r"(d1)
+    : [w0] "r"(w0), [w1] "r"(w1), [e] "r"(d0 + n)
+    : "s0", "s1", "s2", "s3", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21",
+      "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+#else
+  tt_acc8(d0, T, w0, n);
+  tt_acc8(d1, T, w1, n);
+#endif
+}
+
+/* tt_dot8 for two inputs x0 and x1 at once (sums into o0 and o1): T is loaded once for both. */
+static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, float *o0, float *o1) {
+#if TT_VFP
+  __asm__ volatile(
+    "vldmia %[z], {s0-s15}\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "beq 2f\n\t"
+    "1:\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "vldmia %[x0]!, {s24}\n\t"
+    "vldmia %[x1]!, {s25}\n\t"
+    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t"
+    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t"
+    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t"
+    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t"
+    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t"
+    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t"
+    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t"
+    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "bne 1b\n\t"
+    "2:\n\t"
+    "vstmia %[o0], {s0-s7}\n\t"
+    "vstmia %[o1], {s8-s15}\n\t"
+    : [t] "+r"(T), [x0] "+r"(x0), [x1] "+r"(x1)
+    : [e] "r"(x0 + n), [o0] "r"(o0), [o1] "r"(o1), [z] "r"(tt_zeros16)
+    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18",
+      "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "cc", "memory");
+#else
+  tt_dot8(T, x0, n, o0);
+  tt_dot8(T, x1, n, o1);
+#endif
+}
+
 /*
  * The same input gradient of one filter, gathered per input element: out[iy][ix] = the terms of every
  * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
@@ -1615,15 +1682,21 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         for (int ic = 0; ic < nt; ic++) W8[ic * 8 + j] = (float)tr[ic];
         for (int ic = 0; ic < nf; ic++) W8[(nt + ic) * 8 + j] = (float)fz[ic];
       }
-      for (int ic = 0; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
+      int ic = 0;
+      for (; ic + 1 < cpg; ic += 2) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, W8 + ic * 8, W8 + ic * 8 + 8, hw);
+      for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
     if (s->saved && n > 0 && s->xf) {
-      for (int jj = 0; jj < n; jj++) {
-        float gw[8];
-        tt_dot8(T, s->xf + jj * hw, hw, gw);
-        for (int j = 0; j < 8; j++) {
-          const int c = c0 + j;
-          tt_update_i8(&s->w->tr[c * n + jj], gw[j], s->sw[c] * s->sw[c], s->cw, s->velW, c * n + jj);
+      for (int jj = 0; jj < n; jj += 2) {
+        float gw[16];
+        const int two = jj + 1 < n;
+        if (two) tt_dot8x2(T, s->xf + jj * hw, s->xf + (jj + 1) * hw, hw, gw, gw + 8);
+        else tt_dot8(T, s->xf + jj * hw, hw, gw);
+        for (int r = 0; r <= two; r++) {
+          for (int j = 0; j < 8; j++) {
+            const int c = c0 + j, e = c * n + jj + r;
+            tt_update_i8(&s->w->tr[e], gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW, e);
+          }
         }
       }
     }
