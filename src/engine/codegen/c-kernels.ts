@@ -1443,6 +1443,13 @@ static inline __attribute__((always_inline)) float tt_gather_taps(float v, const
   return v;
 }
 
+/* The n taps of one filter row in one stride phase (s apart in the filter, one apart in the plane). */
+static inline __attribute__((always_inline)) float tt_gather_phase(float v, const float *gr, const float *wr, int s, int n) {
+#pragma GCC unroll 4
+  for (int j = 0; j < n; j++) v = v + gr[-j] * wr[j * s];
+  return v;
+}
+
 static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float *out, float *gp) {
   const int k = c->k, s = c->stride, pad = c->pad, B = tt_gather_border(c);
   const int eh = tt_gather_dim(c->h, c), ew = tt_gather_dim(c->w, c);
@@ -1467,10 +1474,16 @@ static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float 
     for (int ix = 0; ix < c->w; ix++) {
       const int kx0 = (ix + pad) % s;
       float v = 0.0f;
+      const int nkx = (k - kx0 + s - 1) / s;
       for (int ky = ky0, r = (iy + pad - ky0) / s + B; ky < k; ky += s, r--) {
         const float *gr = gp + r * ew + (ix + pad - kx0) / s + B;
-        const float *wr = wf + ky * k;
-        for (int kx = kx0, j = 0; kx < k; kx += s, j++) v = v + gr[-j] * wr[kx];
+        const float *wr = wf + ky * k + kx0;
+        /* The usual tap counts unrolled. */
+        if (s == 2 && nkx == 4) v = tt_gather_phase(v, gr, wr, 2, 4);
+        else if (s == 2 && nkx == 3) v = tt_gather_phase(v, gr, wr, 2, 3);
+        else if (s == 2 && nkx == 2) v = tt_gather_phase(v, gr, wr, 2, 2);
+        else if (s == 2 && nkx == 1) v = tt_gather_phase(v, gr, wr, 2, 1);
+        else v = tt_gather_phase(v, gr, wr, s, nkx);
       }
       o[ix] = v;
     }
