@@ -860,38 +860,32 @@ static int tt_ring_rowoff(const void *rs, int y) {
 /* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside. */
 static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2, int p0, int np) {
   static int16_t t16[512];
-  /* The input row of every (ic, ky), NULL above or below the image (cpg * k <= 255 for im2col). */
-  static const int8_t *rp[256];
-  const int k = g->k, taps = g->cpg * k * k, nr = g->cpg * k;
-  for (int ic = 0, r = 0; ic < g->cpg; ic++) {
-    for (int ky = 0; ky < k; ky++, r++) {
-      const int iy = oy * g->stride - g->pad + ky;
-      rp[r] = iy >= 0 && iy < g->h ? x->data + ic * x->cstride + tt_row_off(x, iy) : NULL;
-    }
+  /* The offset of every filter row's input row in a channel, -1 above or below the image (k <= 22 for im2col). */
+  int ro[22];
+  const int k = g->k, taps = g->cpg * k * k;
+  for (int ky = 0; ky < k; ky++) {
+    const int iy = oy * g->stride - g->pad + ky;
+    ro[ky] = iy >= 0 && iy < g->h ? tt_row_off(x, iy) : -1;
   }
   for (int ox = p0; ox < p0 + np; ox++) {
     const int ix0 = ox * g->stride - g->pad;
+    const int inside = ix0 >= 0 && ix0 + k <= g->w;
     int16_t *t = t16;
-    if (ix0 >= 0 && ix0 + k <= g->w) {
-      /* Inside the row: no column tests. */
-      for (int r = 0; r < nr; r++, t += k) {
-        const int8_t *xr = rp[r];
+    for (int ic = 0; ic < g->cpg; ic++) {
+      const int8_t *xc = x->data + ic * x->cstride;
+      for (int ky = 0; ky < k; ky++, t += k) {
+        const int8_t *xr = ro[ky] < 0 ? NULL : xc + ro[ky];
         if (!xr) {
           for (int kx = 0; kx < k; kx++) t[kx] = 0;
-        } else if (k == 3) {
+        } else if (inside && k == 3) {
+          /* Inside the row: no column tests. */
           t[0] = (int16_t)(xr[ix0] - xz);
           t[1] = (int16_t)(xr[ix0 + 1] - xz);
           t[2] = (int16_t)(xr[ix0 + 2] - xz);
-        } else {
+        } else if (inside) {
           for (int kx = 0; kx < k; kx++) t[kx] = (int16_t)(xr[ix0 + kx] - xz);
-        }
-      }
-    } else {
-      for (int r = 0; r < nr; r++, t += k) {
-        const int8_t *xr = rp[r];
-        for (int kx = 0; kx < k; kx++) {
-          const int ix = ix0 + kx;
-          t[kx] = (int16_t)(xr && ix >= 0 && ix < g->w ? xr[ix] - xz : 0);
+        } else {
+          for (int kx = 0; kx < k; kx++) t[kx] = (int16_t)(ix0 + kx >= 0 && ix0 + kx < g->w ? xr[ix0 + kx] - xz : 0);
         }
       }
     }
