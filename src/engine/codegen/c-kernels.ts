@@ -109,55 +109,38 @@ export const KERNELS_C = String.raw`/* tt_kernels.c: the training kernels (gener
 
 #if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
 #define TT_DSP 1
-static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
+/* One DSP instruction each: a multiply-accumulate (acc + ...) or a one- or two-operand operation. */
+#define TT_MAC(name, insn) \
+  static inline int32_t name(uint32_t a, uint32_t b, int32_t acc) { \
+    int32_t r; \
+    __asm__(insn : "=r"(r) : "r"(a), "r"(b), "r"(acc)); \
+    return r; \
+  }
+#define TT_OP1(name, insn) \
+  static inline uint32_t name(uint32_t a) { \
+    uint32_t r; \
+    __asm__(insn : "=r"(r) : "r"(a)); \
+    return r; \
+  }
+#define TT_OP2(name, insn) \
+  static inline uint32_t name(uint32_t a, uint32_t b) { \
+    uint32_t r; \
+    __asm__(insn : "=r"(r) : "r"(a), "r"(b)); \
+    return r; \
+  }
+/* acc + the two signed 16-bit products of the halves; acc + bottom(a) * bottom(b); acc + top(a) * bottom(b). */
+TT_MAC(tt_smlad, "smlad %0, %1, %2, %3")
+TT_MAC(tt_smlabb, "smlabb %0, %1, %2, %3")
+TT_MAC(tt_smlatb, "smlatb %0, %1, %2, %3")
 /* Two int8 lanes (bytes 0 and 2, or 1 and 3) of a word, sign-extended to two int16 lanes. */
-static inline uint32_t tt_sxtb16(uint32_t a) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(a));
-  return r;
-}
-static inline uint32_t tt_sxtb16_ror8(uint32_t a) {
-  uint32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(a));
-  return r;
-}
-/* acc + bottom(a) * bottom(b), acc + top(a) * bottom(b) (signed 16-bit halves). */
-static inline int32_t tt_smlabb(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
-static inline int32_t tt_smlatb(uint32_t a, uint32_t b, int32_t acc) {
-  int32_t r;
-  __asm__("smlatb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
-  return r;
-}
-/* (bottom(lo), bottom(hi)) and (top(lo), top(hi)) as one word each. */
-static inline uint32_t tt_pkhbt(uint32_t lo, uint32_t hi) {
-  uint32_t r;
-  __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
-  return r;
-}
-static inline uint32_t tt_pkhtb(uint32_t lo, uint32_t hi) {
-  uint32_t r;
-  __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
-  return r;
-}
-/* The two int8 lanes of tt_sxtb16 (or its ror-8 form), each plus the halves of a. */
-static inline uint32_t tt_sxtab16(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("sxtab16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
-static inline uint32_t tt_sxtab16_ror8(uint32_t a, uint32_t b) {
-  uint32_t r;
-  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(b));
-  return r;
-}
+TT_OP1(tt_sxtb16, "sxtb16 %0, %1")
+TT_OP1(tt_sxtb16_ror8, "sxtb16 %0, %1, ror #8")
+/* (bottom(a), bottom(b)) and (top(a), top(b)) as one word each. */
+TT_OP2(tt_pkhbt, "pkhbt %0, %1, %2, lsl #16")
+TT_OP2(tt_pkhtb, "pkhtb %0, %2, %1, asr #16")
+/* The two int8 lanes of tt_sxtb16 (or its ror-8 form) of b, each plus the halves of a. */
+TT_OP2(tt_sxtab16, "sxtab16 %0, %1, %2")
+TT_OP2(tt_sxtab16_ror8, "sxtab16 %0, %1, %2, ror #8")
 #else
 #define TT_DSP 0
 /* The same arithmetic in portable C (the host build checks these paths bit for bit). */
