@@ -4,6 +4,8 @@
  * Flash (text + data) of the STM32F746 link, and instructions per training step counted on QEMU's
  * mps2-an500 (Cortex-M7) with -icount shift=3 and the CMSDK timer, against the published figures
  * (REFERENCE.md): peak memory (Fig. 10) and latency at 216 MHz (546 ms = ~118M cycles for MCUNet).
+ * A second table gives the instructions per step of each kind of kernel (a -DTT_PROFILE build, which
+ * reads the timer around every kernel call).
  * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders).
  */
 import { rmSync } from 'node:fs';
@@ -33,6 +35,8 @@ const keep = args.includes('--keep');
 const kb = (n: number) => (n / 1024).toFixed(1);
 const m = (n: number) => (n / 1e6).toFixed(1);
 const rows: string[][] = [];
+/** Per case: kernel op -> instructions per step (profile build). */
+const profiles: Map<string, number>[] = [];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
   const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!);
@@ -57,17 +61,43 @@ for (const c of CASES) {
     c.scheme, kb(program.report.peakSramBytes), kb(size.data + size.bss), String(c.paperKB), kb(size.text + size.data),
     m(insns), m(paperCycles), insns < TARGET_INSTRUCTIONS ? 'yes' : 'NO', match ? 'yes' : 'NO',
   ]);
-  if (!keep) for (const d of [stm, qemu]) rmSync(d, { recursive: true, force: true });
-  else console.log(`${c.model}: ${stm} ${qemu}`);
+  // The per-kernel profile: the same project with the timer read around each kernel call.
+  const prof = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', steps }));
+  const b3 = make(prof, 'all', { EXTRA_CFLAGS: '-DTT_PROFILE' });
+  if (b3.status !== 0) throw new Error(`${c.model}: profile build failed: ${b3.stderr}`);
+  const rp = runQemu(join(prof, 'build/firmware.elf'), { icount: true, timeoutMs: 1_800_000 });
+  const byOp = new Map<string, number>();
+  const opOf = new Map(program.kernels.map((k) => [k.name, k.op]));
+  for (const mm of rp.stdout.matchAll(/^K (\S+) (\d+)$/gm)) {
+    const op = opOf.get(mm[1]) ?? mm[1];
+    byOp.set(op, (byOp.get(op) ?? 0) + (Number(mm[2]) * INSTRUCTIONS_PER_TICK) / steps);
+  }
+  if (byOp.size === 0) throw new Error(`${c.model}: the profile build printed no kernel times: ${rp.stdout.slice(-2000)}`);
+  profiles.push(byOp);
+  if (!keep) for (const d of [stm, qemu, prof]) rmSync(d, { recursive: true, force: true });
+  else console.log(`${c.model}: ${stm} ${qemu} ${prof}`);
+}
+
+function printTable(head: string[], body: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
+  console.log(line(head));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const r of body) console.log(line(r));
 }
 
 const head = ['scheme (128x128, 10 classes)', 'plan KB', 'SRAM KB (data+bss)', 'paper peak KB', 'Flash KB (text+data)',
   'M instr/step (QEMU)', 'paper M cycles', '< 100M', 'loss = TS'];
-const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (r: string[]) => `| ${r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
-console.log(line(head));
-console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-for (const r of rows) console.log(line(r));
+printTable(head, rows);
+
+// Kernel kinds, the most expensive first (summed over the models).
+const total = (op: string) => profiles.reduce((a, p) => a + (p.get(op) ?? 0), 0);
+const ops = [...new Set(profiles.flatMap((p) => [...p.keys()]))].sort((a, b) => total(b) - total(a));
+console.log('\nInstructions per training step by kernel kind (M; -DTT_PROFILE build on QEMU):');
+printTable(['kernel kind', ...CASES.map((c) => c.scheme)], [
+  ...ops.map((op) => [op, ...profiles.map((p) => m(p.get(op) ?? 0))]),
+  ['all kernels', ...profiles.map((p) => m([...p.values()].reduce((a, b) => a + b, 0)))],
+]);
 console.log(`\nReference engine (REFERENCE.md): mcunet-5fps 49kb firmware .data 36,320 + .bss 213,520 = ${kb(36320 + 213520)} KB SRAM, ` +
   `.text 181,056 + .rodata 556,608 = ${kb(181056 + 556608)} KB Flash (camera and LCD drivers included).`);
 console.log(`Instructions: QEMU -icount shift=3 (8 ns each), CMSDK timer at 25 MHz: ${INSTRUCTIONS_PER_TICK} instructions per tick. ` +

@@ -5,7 +5,8 @@
  *     executor, and the losses equal the arena executor's bit for bit;
  * (b) built with arm-none-eabi-gcc for the STM32F746 it fits the SRAM budget and 1 MB of Flash, and a
  *     budget too small fails the link naming the region;
- * (c) on QEMU's mps2-an500 (Cortex-M7) it prints the TypeScript runtime's loss sequence.
+ * (c) on QEMU's mps2-an500 (Cortex-M7) it prints the TypeScript runtime's loss sequence, and its debug
+ *     trace (the Cortex-M7 paths: SMLAD, VCVTR, VLDM) hashes every tensor as the TypeScript does.
  * A reduced resolution keeps it fast; learning rates are large enough that every step moves weights.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -168,4 +169,25 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
     expect(used).toBeGreaterThan(0);
     expect(used).toBeLessThan(STACK_ESTIMATE);
   });
+
+  const traced: [string, string, CompileOptions, number, number][] = [
+    ['mcunet-5fps', 'mcunet-5fps@99kb', {}, 0, RES],
+    ['mbv2-w0.35', 'full', { fuseBlockBackward: true }, 0.9, 32],
+  ];
+  for (const [model, scheme, opts, momentum, resolution] of traced) {
+    it.skipIf(!hasQemu)(`hashes every tensor as the TypeScript runtime: ${model} ${scheme} at ${resolution}x${resolution}`, () => {
+      const x = setup(model, scheme, opts, 'float32', momentum > 0, resolution);
+      const h = hyper(momentum);
+      const dir = project('mps2-an500', x, h, { steps: 2 });
+      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
+      expect(build.status, build.stderr).toBe(0);
+      const r = runQemu(join(dir, 'build/firmware.elf'), { timeoutMs: 120_000 });
+      expect(r.status, r.stdout.slice(-2000)).toBe(0);
+      const ts = tsTrace(x.program, x.params, x.samples, h, 2);
+      const c = parseTrace(r.stdout);
+      expect(traceDiffs(ts.hashes, c)).toEqual([]);
+      expect(c.size).toBe(ts.hashes.size);
+      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    });
+  }
 });

@@ -186,7 +186,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         const c = conv(k.node);
         const inPlace = isDepthwise(c.geom) && sameBuffer(k.inputs[0], k.outputs[0]);
         if (inPlace) wsF32 = Math.max(wsF32, c.geom.h * c.geom.w);
-        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'}, ${wk(index)});`);
+        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`);
         break;
       }
       case 'add_bwd': {
