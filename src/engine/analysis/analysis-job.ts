@@ -64,7 +64,9 @@ export class AnalysisRunner {
   cutFor(scheme: Scheme): string | null {
     const g = this.model.graph;
     const r = resolveScheme(scheme, g);
-    const first = g.nodes.findIndex((n) => (r.firstTrained === null ? n.op === 'linear' : isConv(n) && n.attrs.convIndex === r.firstTrained));
+    // The suffix keeps the pooling in front of the head (the memory report reads its output), so a
+    // head-only job cuts at the last block output.
+    const first = g.nodes.findIndex((n) => (r.firstTrained === null ? n.op === 'avgpool' : isConv(n) && n.attrs.convIndex === r.firstTrained));
     let cut: string | null = null;
     for (const c of cutPoints(g)) if (g.nodes.findIndex((n) => n.outputs.includes(c)) < first) cut = c;
     return cut;
