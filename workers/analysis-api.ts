@@ -1,0 +1,45 @@
+/**
+ * What the analysis worker exposes (Comlink), the same in the page's Web Worker and in a Node
+ * worker_threads worker: `init` builds the runner once (model, data, settings), then `run` measures one
+ * job at a time by fine-tuning, reusing the runner's cached frozen fronts across jobs.
+ */
+import * as Comlink from 'comlink';
+import { AnalysisRunner, type AnalysisContext } from '../src/engine/analysis/analysis-job.ts';
+import type { AnalysisJobResult, AnalysisJobSpec } from '../src/engine/analysis/contribution.ts';
+import { TrainControl, type Progress } from '../src/engine/train/trainer.ts';
+
+export interface AnalysisApi {
+  init(ctx: AnalysisContext): void;
+  run(job: AnalysisJobSpec, onProgress?: (p: Progress) => void): Promise<AnalysisJobResult>;
+  pause(): void;
+  resume(): void;
+  cancel(): void;
+  /** For tests of a dying worker: ends the worker abruptly. */
+  crash(): void;
+}
+
+export function createAnalysisApi(die: () => void): AnalysisApi {
+  let runner: AnalysisRunner | null = null;
+  let control: TrainControl | null = null;
+  return {
+    init(ctx) {
+      runner = new AnalysisRunner(ctx);
+    },
+    async run(job, onProgress) {
+      if (!runner) throw new Error('the analysis worker was not initialised (call init first)');
+      if (control) throw new Error('a job is already running in this worker');
+      control = new TrainControl();
+      try {
+        return await runner.run(job, { control, onProgress: onProgress ? (p) => void onProgress(p) : undefined });
+      } finally {
+        control = null;
+        // The progress callback's port would otherwise stay open for the worker's life.
+        (onProgress as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
+      }
+    },
+    pause: () => control?.pause(),
+    resume: () => control?.resume(),
+    cancel: () => control?.cancel(),
+    crash: die,
+  };
+}
