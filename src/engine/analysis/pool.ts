@@ -80,8 +80,8 @@ export class AnalysisPool {
       results.set(r.id, r);
       running.delete(r.id);
       finished++;
-      this.events.onJobDone?.(r);
       progress();
+      this.events.onJobDone?.(r);
     };
     let spawnError: string | null = null;
 
