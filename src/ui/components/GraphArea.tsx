@@ -1,4 +1,4 @@
-/** The graph area: the forward graph, the generated backward graph, the layer table and the scheme JSON, as tabs. */
+/** The graph area: the forward graph, the generated backward graph, the layer table, the scheme JSON, training and analysis, as tabs. */
 import { lazy, Suspense, useRef, useState, type KeyboardEvent } from 'react';
 import { BackwardGraph } from '../graph/BackwardGraph.tsx';
 import { ForwardGraph } from '../graph/ForwardGraph.tsx';
@@ -9,6 +9,9 @@ import { LayerTable } from './LayerTable.tsx';
 // The training panel brings recharts and a worker: it loads the first time its tab opens.
 const TrainTab = lazy(() => import('./TrainTab.tsx').then((m) => ({ default: m.TrainTab })));
 
+// Contribution analysis brings recharts and a pool of workers: it loads the first time its tab opens.
+const AnalysisTab = lazy(() => import('../analysis/AnalysisTab.tsx').then((m) => ({ default: m.AnalysisTab })));
+
 // Monaco is large: it loads the first time the tab opens.
 const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
 
@@ -18,6 +21,7 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'layers', label: 'Layers', key: '3' },
   { id: 'scheme', label: 'Scheme JSON', key: '4' },
   { id: 'train', label: 'Train', key: '5' },
+  { id: 'analysis', label: 'Analysis', key: '6' },
 ];
 
 export function GraphArea() {
@@ -25,7 +29,9 @@ export function GraphArea() {
   const setGraphTab = useStudio((s) => s.setGraphTab);
   const tabRefs = useRef<Partial<Record<GraphTab, HTMLButtonElement | null>>>({});
   const [trainOpened, setTrainOpened] = useState(false);
+  const [analysisOpened, setAnalysisOpened] = useState(false);
   if (tab === 'train' && !trainOpened) setTrainOpened(true);
+  if (tab === 'analysis' && !analysisOpened) setAnalysisOpened(true);
 
   // Arrow keys move between tabs (the ARIA tabs pattern).
   const onTabKey = (e: KeyboardEvent) => {
@@ -73,6 +79,13 @@ export function GraphArea() {
           <div className="train-host" hidden={tab !== 'train'}>
             <Suspense fallback={<div className="muted editor-loading">Loading the trainer…</div>}>
               <TrainTab />
+            </Suspense>
+          </div>
+        )}
+        {analysisOpened && (
+          <div className="train-host" hidden={tab !== 'analysis'}>
+            <Suspense fallback={<div className="muted editor-loading">Loading the analysis…</div>}>
+              <AnalysisTab />
             </Suspense>
           </div>
         )}

@@ -1,0 +1,39 @@
+/**
+ * Runs the scheme search in its worker whenever the gains or the budget change (after a pause, so a
+ * burst of finished jobs costs one search); the last answer stays shown until the next arrives.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { SearchReply, SearchRequest } from './scheme-search.worker.ts';
+
+const SEARCH_AFTER_MS = 400;
+
+export type SearchState = { status: 'idle' } | { status: 'searching'; last: SearchReply | null } | { status: 'done'; last: SearchReply };
+
+/** `key` identifies the request (model, settings, gains, budget): a new key, a new search. */
+export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key: string): SearchState {
+  const [state, setState] = useState<SearchState>({ status: 'idle' });
+  const worker = useRef<Worker | null>(null);
+  const seq = useRef(0);
+
+  const active = request ? key : null;
+  useEffect(() => () => worker.current?.terminate(), []);
+
+  useEffect(() => {
+    if (!request) return;
+    const timer = setTimeout(() => {
+      if (!worker.current) {
+        worker.current = new Worker(new URL('./scheme-search.worker.ts', import.meta.url), { type: 'module' });
+        worker.current.onmessage = (e: MessageEvent<SearchReply>) => {
+          if (e.data.seq === seq.current) setState({ status: 'done', last: e.data });
+        };
+      }
+      const req: SearchRequest = { ...request, seq: ++seq.current };
+      setState((s) => ({ status: 'searching', last: s.status === 'idle' ? null : s.last }));
+      worker.current.postMessage(req);
+    }, SEARCH_AFTER_MS);
+    return () => clearTimeout(timer);
+    // `key` stands for `request` (a new object on every render).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [active]);
+  return active === null ? { status: 'idle' } : state;
+}
