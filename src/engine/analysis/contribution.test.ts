@@ -60,7 +60,7 @@ describe('contribution analysis plan', () => {
     const a = analysisCacheKey('m', 'd', DEFAULT_ANALYSIS_SETTINGS);
     const reordered = Object.fromEntries(Object.entries(DEFAULT_ANALYSIS_SETTINGS).reverse()) as typeof DEFAULT_ANALYSIS_SETTINGS;
     expect(analysisCacheKey('m', 'd', reordered)).toBe(a);
-    expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, epochs: 2 })).not.toBe(a);
+    expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, epochs: DEFAULT_ANALYSIS_SETTINGS.epochs + 1 })).not.toBe(a);
     expect(analysisCacheKey('m2', 'd', DEFAULT_ANALYSIS_SETTINGS)).not.toBe(a);
   });
 });
