@@ -1,10 +1,14 @@
 // The Analysis tab: a small real contribution analysis of the shipped demo model in a pool of Web
 // Workers, its gains in the heatmap and the bias curve, results kept in IndexedDB across a reload,
 // a scheme applied from the Pareto chart (and undone), a cancel, a worker that dies, bad settings.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { test, expect, saveScreenshot } from './fixtures';
 
 test.describe.configure({ timeout: 240_000 });
+
+const MCUNET_PKL = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/models/tiny-training/mcunet-5fps.pkl');
 
 /** The tab scrolls inside the window: a tall window shows all of it in one screenshot. */
 async function shoot(page: Page, name: string) {
@@ -92,6 +96,14 @@ test('measures the demo model, keeps the results across a reload, applies a sear
   // Undo gives the zoo model back.
   await page.keyboard.press('Control+z');
   await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps');
+
+  // A training budget no scheme fits: the search says so.
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  const budget = page.getByTestId('sram-budget');
+  await budget.fill('4');
+  await budget.press('Enter');
+  await expect(page.getByTestId('search-message')).toContainText('no scheme fits 4.0 KB', { timeout: 60_000 });
+  await shoot(page, 'analysis-no-fit');
 });
 
 test('cancel mid-job keeps what was measured; resume finishes the rest', async ({ page }) => {
@@ -144,4 +156,28 @@ test('too few images and a budget no scheme fits get clear messages', async ({ p
   // A settings list that does not parse is named.
   await fill(page, 'bias k values', '2, x');
   await expect(panel(page).getByRole('alert').filter({ hasText: 'bias k values' })).toBeVisible();
+});
+
+test('an opened .pkl is measured itself, with the paper\'s schemes beside the search, and a scheme applies to it', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Model file').setInputFiles(MCUNET_PKL);
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps.pkl', { timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await expect(panel(page)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/This measures mcunet-5fps.pkl, the project's model/)).toBeVisible();
+  await fill(page, 'training images', '40');
+  await fill(page, 'validation images', '20');
+  await fill(page, 'bias k values', '2');
+  await fill(page, 'weights on top of k =', '2');
+  await fill(page, 'convs', '41');
+  for (const r of ['1/8', '1/4', '1/2']) await panel(page).getByRole('checkbox', { name: r, exact: true }).uncheck();
+  await expect(page.getByTestId('analysis-estimate')).toContainText(/3 jobs · about \d+/, { timeout: 90_000 });
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('analysis-done')).toHaveText('3 / 3 jobs', { timeout: 150_000 });
+  // The paper's five mcunet-5fps schemes, planned at the project's 128x128.
+  await expect(panel(page).locator('.pareto-point[data-group="paper"]')).toHaveCount(5, { timeout: 90_000 });
+  await shoot(page, 'analysis-pkl');
+  await panel(page).locator('.pareto-point[data-point="ref:mcunet-5fps@99kb"]').click();
+  await page.getByTestId('chosen-scheme').getByRole('button', { name: 'Apply to project' }).click();
+  await expect(page.getByRole('combobox', { name: 'Scheme' })).toHaveValue('mcunet-5fps@99kb');
 });

@@ -39,6 +39,16 @@ export interface AnalysisPanelProps {
 
 const defaultWorkers = () => Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
 
+/**
+ * The engine's defaults are sized for the demo model; the paper's pretrained models diverge at its
+ * rate (the loss explodes within the first epoch), so an opened file starts ten times lower.
+ */
+function defaultForm(source: AnalysisSource) {
+  const d = DEFAULT_ANALYSIS_SETTINGS;
+  const lr = source.demo ? d.lr : { weight: d.lr.weight / 10, bias: d.lr.bias / 10, head: d.lr.head / 10 };
+  return { settings: { ...d, lr }, workers: defaultWorkers() };
+}
+
 type Plan = { graph: Graph; classes: number; jobs: AnalysisJobSpec[]; key: string; error: null } | { error: string };
 
 function usePlan(source: AnalysisSource, settings: AnalysisSettings): Plan {
@@ -69,16 +79,18 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: Ana
   const [startError, setStartError] = useState<string | null>(null);
   const [applied, setApplied] = useState<string | null>(null);
   const run = useAnalysisRun(setRecord);
+  const formKind = source.demo ? 'demo' : 'file';
   const busy = run.state.status === 'running' || run.state.status === 'paused' || run.state.status === 'cancelling';
 
   // The form as the user left it (or the defaults).
   useEffect(() => {
     let live = true;
-    analysisStore.loadForm().then((f) => live && setForm(f ?? { settings: DEFAULT_ANALYSIS_SETTINGS, workers: defaultWorkers() }),
-      () => live && setForm({ settings: DEFAULT_ANALYSIS_SETTINGS, workers: defaultWorkers() }));
+    analysisStore.loadForm(formKind).then((f) => live && setForm(f ?? defaultForm(source)), () => live && setForm(defaultForm(source)));
     return () => {
       live = false;
     };
+    // Loaded once: the panel is remounted for another model.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const settings = form?.settings ?? DEFAULT_ANALYSIS_SETTINGS;
   const workers = form?.workers ?? defaultWorkers();
@@ -128,7 +140,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: Ana
 
   const change = (s: AnalysisSettings, w: number) => {
     setForm({ settings: s, workers: w });
-    void analysisStore.saveForm({ settings: s, workers: w }).catch(() => undefined);
+    void analysisStore.saveForm(formKind, { settings: s, workers: w }).catch(() => undefined);
   };
 
   const start = async () => {
@@ -175,9 +187,10 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: Ana
 
   const estimate = speed.value && remaining.length
     ? estimateAnalysisSeconds(remaining, settings, speed.value, workers) : null;
+  const failed = [...results.values()].filter((r) => r.status === 'failed').length;
   const status = busy ? run.state.status
     : jobs.length && completed === jobs.length ? 'finished'
-      : completed > 0 ? 'interrupted' : run.state.status === 'cancelled' ? 'cancelled' : 'not started';
+      : completed > 0 ? 'interrupted' : failed > 0 ? 'failed' : run.state.status === 'cancelled' ? 'cancelled' : 'not started';
   const overall = busy && run.state.overall ? run.state.overall : { done: completed, total: jobs.length, etaSeconds: NaN };
   const running = new Set(Object.entries(run.state.live).filter(([, l]) => l.status === 'running').map(([id]) => {
     const j = jobs.find((x) => x.id === id);

@@ -59,19 +59,25 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
 }) {
   const data: Datum[] = points.map((p) => ({ ...p, kb: +(p.memory / 1024).toFixed(2) }));
   const budgetKb = budgetBytes / 1024;
-  const maxKb = Math.max(budgetKb * 1.1, ...data.map((d) => d.kb));
+  // The budget line is drawn when it is near the points; far to the right it would squeeze them into a corner.
+  const pointsKb = Math.max(1, ...data.map((d) => d.kb));
+  const showBudget = budgetKb <= pointsKb * 2;
+  const maxKb = showBudget ? Math.max(budgetKb * 1.08, pointsKb * 1.1) : pointsKb * 1.15;
+  const step = maxKb > 160 ? 32 : maxKb > 40 ? 8 : 2;
   return (
     <figure className="pareto-chart" aria-label="Gain against memory">
       <ResponsiveContainer width="100%" height={260}>
         <ScatterChart margin={{ top: 12, right: 20, bottom: 16, left: 0 }}>
           <CartesianGrid {...GRID} />
-          <XAxis dataKey="kb" type="number" domain={[0, Math.ceil(maxKb / 16) * 16]} {...AXIS} unit=" KB"
+          <XAxis dataKey="kb" type="number" domain={[0, Math.ceil(maxKb / step) * step]} {...AXIS} unit=" KB"
             label={{ value: 'peak SRAM of the training step (real planner)', position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
           <YAxis dataKey="gain" type="number" width={44} {...AXIS}
             label={{ value: 'summed gain, points', angle: -90, position: 'insideLeft', offset: 12, fill: AXIS.tick.fill, fontSize: 11 }} />
           <ZAxis range={[60, 60]} />
-          <ReferenceLine x={budgetKb} stroke="#ff7b72" strokeDasharray="4 3"
-            label={{ value: `budget ${budgetKb.toFixed(0)} KB`, position: 'insideTopRight', fill: '#ff7b72', fontSize: 11 }} />
+          {showBudget && (
+            <ReferenceLine x={budgetKb} stroke="#ff7b72" strokeDasharray="4 3"
+              label={{ value: `budget ${budgetKb.toFixed(0)} KB`, position: 'insideTopRight', fill: '#ff7b72', fontSize: 11 }} />
+          )}
           <Tooltip {...TOOLTIP} cursor={false}
             content={({ payload }) => {
               const d = payload?.[0]?.payload as Datum | undefined;
@@ -94,7 +100,9 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
         {GROUPS.filter((g) => data.some((d) => d.group === g.group)).map((g) => (
           <span key={g.group}><span className={`pareto-swatch pareto-swatch-${g.group}`} style={{ background: g.color }} />{g.label}</span>
         ))}
-        <span className="muted">faded: over the budget · click a point to select it</span>
+        <span className="muted">
+          {showBudget ? 'faded: over the budget' : `the ${budgetKb.toFixed(0)} KB budget is far right of every point`} · click a point to select it
+        </span>
       </figcaption>
     </figure>
   );

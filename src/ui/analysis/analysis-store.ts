@@ -25,7 +25,8 @@ export interface SavedForm {
   workers: number;
 }
 
-const SETTINGS_KEY = 'analysis-settings';
+/** The form is kept apart for the demo model and for opened model files, which want other rates. */
+const formKey = (kind: 'demo' | 'file') => `analysis-settings:${kind}`;
 const recordKey = (key: string) => `analysis:${key}`;
 
 /** Results worth keeping: a cancelled job measured nothing. */
@@ -36,8 +37,8 @@ export function keptResults(results: AnalysisJobResult[]): AnalysisJobResult[] {
 }
 
 export const analysisStore = {
-  loadForm: () => idb.getMeta<SavedForm>(SETTINGS_KEY),
-  saveForm: (form: SavedForm) => idb.putMeta(SETTINGS_KEY, form),
+  loadForm: (kind: 'demo' | 'file') => idb.getMeta<SavedForm>(formKey(kind)),
+  saveForm: (kind: 'demo' | 'file', form: SavedForm) => idb.putMeta(formKey(kind), form),
   load: (key: string) => idb.getMeta<AnalysisRecord>(recordKey(key)),
   save: (record: AnalysisRecord) => idb.putMeta(recordKey(record.key), { ...record, results: keptResults(record.results), updatedAt: Date.now() }),
 };

@@ -14,6 +14,7 @@ export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key:
   const [state, setState] = useState<SearchState>({ status: 'idle' });
   const worker = useRef<Worker | null>(null);
   const seq = useRef(0);
+  const busy = useRef(false);
 
   const active = request ? key : null;
   useEffect(() => () => worker.current?.terminate(), []);
@@ -21,13 +22,25 @@ export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key:
   useEffect(() => {
     if (!request) return;
     const timer = setTimeout(() => {
+      // A search still running is for gains that are out of date: stop it rather than queue behind it.
+      if (busy.current) {
+        worker.current?.terminate();
+        worker.current = null;
+      }
       if (!worker.current) {
         worker.current = new Worker(new URL('./scheme-search.worker.ts', import.meta.url), { type: 'module' });
         worker.current.onmessage = (e: MessageEvent<SearchReply>) => {
-          if (e.data.seq === seq.current) setState({ status: 'done', last: e.data });
+          if (e.data.seq !== seq.current) return;
+          busy.current = false;
+          setState({ status: 'done', last: e.data });
+        };
+        worker.current.onerror = (e) => {
+          busy.current = false;
+          setState({ status: 'done', last: { seq: seq.current, ok: false, error: `the search worker stopped (${e.message || 'no message'})` } });
         };
       }
       const req: SearchRequest = { ...request, seq: ++seq.current };
+      busy.current = true;
       setState((s) => ({ status: 'searching', last: s.status === 'idle' ? null : s.last }));
       worker.current.postMessage(req);
     }, SEARCH_AFTER_MS);
