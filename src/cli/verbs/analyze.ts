@@ -11,7 +11,7 @@ import {
   checkAnalysisSettings, DEFAULT_ANALYSIS_SETTINGS, gainTable, planAnalysis, type AnalysisJobResult, type AnalysisJobSpec, type AnalysisSettings,
 } from '../../engine/analysis/contribution.ts';
 import { AnalysisPool } from '../../engine/analysis/pool.ts';
-import { evolutionarySearch, type Candidate, type GainTable } from '../../engine/analysis/search.ts';
+import { DEFAULT_EVALUATIONS, evolutionarySearch, type Candidate, type GainTable } from '../../engine/analysis/search.ts';
 import { splitBySeed } from '../../engine/data/samples.ts';
 import { isWeightsFile } from '../../engine/models/weights-file.ts';
 import { ZOO } from '../../engine/models/zoo.ts';
@@ -117,7 +117,7 @@ export async function analyze(argv: string[]): Promise<void> {
   const settings = settingsFrom(opts);
   const workers = intOption(opts, 'workers', Math.max(1, Math.min(availableParallelism(), 16)), 1, 256);
   const budget = bytesOption(opts, 'budget', 256 * 1024);
-  const evaluations = intOption(opts, 'evaluations', 1000, 10, 1e6);
+  const evaluations = intOption(opts, 'evaluations', DEFAULT_EVALUATIONS, 10, 1e6);
   const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(s + '\n');
   const model = jobModelOf(modelSpec);
   if (model.kind === 'pkl') loadModel(modelSpec, settings.resolution, 10); // a bad file is refused here, in one sentence
