@@ -96,6 +96,7 @@ test('measures the demo model, keeps the results across a reload, applies a sear
   // Undo gives the zoo model back.
   await page.keyboard.press('Control+z');
   await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps');
+  await expect(panel(page).getByText(/Applied searched: best under the budget/)).toHaveCount(0);
 
   // A training budget no scheme fits: the search says so.
   await page.getByRole('tab', { name: 'Analysis' }).click();
@@ -142,11 +143,12 @@ test('a worker that dies is shown and its job retried on a fresh worker', async 
     throw new Error('killed by the test');
   }));
   await expect(panel(page).locator('.job-note').filter({ hasText: /worker died .*killed by the test.*retried on a fresh worker/ })).toBeVisible({ timeout: 15_000 });
+  await shoot(page, 'analysis-worker-died');
   await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 120_000 });
   await expect(panel(page).locator('tr[data-state="failed"]')).toHaveCount(0);
 });
 
-test('too few images and a budget no scheme fits get clear messages', async ({ page }) => {
+test('too few images and a list that does not parse get clear messages', async ({ page }) => {
   await openTab(page);
   await smallSettings(page, '4');
   await fill(page, 'validation images', '5');

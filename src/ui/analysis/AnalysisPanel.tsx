@@ -33,6 +33,8 @@ export interface AnalysisPanelProps {
   budgetBytes: number;
   /** The model the search plans memory on: the project's own (its resolution) or, for the demo, the analysed one. */
   searchShape: { resolution: number | null; head: 'float32' | 'int8' };
+  /** The project's scheme now (to say whether the applied one is still in force). */
+  projectScheme: Scheme;
   /** Applies a scheme to the project (one undoable edit); returns the engine's refusal, if any. */
   onApply(scheme: Scheme, name: string, resolution: number, classes: number): string | null;
 }
@@ -71,13 +73,13 @@ function usePlan(source: AnalysisSource, settings: AnalysisSettings): Plan {
   }, [graph, classes, settings, source]);
 }
 
-export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: AnalysisPanelProps) {
+export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme, onApply }: AnalysisPanelProps) {
   const [form, setForm] = useState<{ settings: AnalysisSettings; workers: number } | null>(null);
   const [record, setRecord] = useState<AnalysisRecord | null>(null);
   const [speed, setSpeed] = useState<{ value: number | null; note: string }>({ value: null, note: 'measuring the speed…' });
   const [selected, setSelected] = useState<ParetoPoint | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
-  const [applied, setApplied] = useState<string | null>(null);
+  const [applied, setApplied] = useState<{ name: string; scheme: Scheme } | null>(null);
   const run = useAnalysisRun(setRecord);
   const formKind = source.demo ? 'demo' : 'file';
   const busy = run.state.status === 'running' || run.state.status === 'paused' || run.state.status === 'cancelling';
@@ -201,7 +203,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: Ana
   const biasKs = jobs.filter((j) => j.kind === 'bias').map((j) => j.k);
   const apply = (p: ParetoPoint) => {
     const err = onApply(p.scheme, p.name, settings.resolution, plan.error === null ? plan.classes : 10);
-    setApplied(err ? null : p.name);
+    setApplied(err ? null : { name: p.name, scheme: p.scheme });
     if (err) setStartError(`${p.name} was not applied: ${err}`);
   };
 
@@ -278,7 +280,9 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, onApply }: Ana
               <button type="button" className="button button-primary" onClick={() => apply(chosen)}>Apply to project</button>
             </div>
           )}
-          {applied && <p className="analysis-message" role="status">Applied {applied} to the project (Ctrl+Z undoes it).</p>}
+          {applied && JSON.stringify(applied.scheme) === JSON.stringify(projectScheme) && (
+            <p className="analysis-message" role="status">Applied {applied.name} to the project (Ctrl+Z undoes it).</p>
+          )}
         </section>
       </div>
 

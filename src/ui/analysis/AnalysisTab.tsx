@@ -15,7 +15,7 @@ export function AnalysisTab() {
   const origin = useStudio((s) => s.doc.origin);
   const budget = useStudio((s) => s.doc.target.trainBudget);
   const resolution = useStudio((s) => s.doc.shape.resolution);
-  const head = useStudio((s) => s.doc.scheme.head);
+  const scheme = useStudio((s) => s.doc.scheme);
   const [source, setSource] = useState<{ origin: typeof origin; value: AnalysisSource } | { origin: typeof origin; error: string } | null>(null);
 
   useEffect(() => {
@@ -54,7 +54,8 @@ export function AnalysisTab() {
         key={value.modelDigest}
         source={value}
         budgetBytes={budget}
-        searchShape={{ resolution: value.demo ? null : resolution, head: value.demo ? 'float32' : head }}
+        searchShape={{ resolution: value.demo ? null : resolution, head: value.demo ? 'float32' : scheme.head }}
+        projectScheme={scheme}
         onApply={onApply}
       />
     </div>

@@ -3,7 +3,7 @@
  * burst of finished jobs costs one search); the last answer stays shown until the next arrives.
  */
 import { useEffect, useRef, useState } from 'react';
-import type { SearchReply, SearchRequest } from './scheme-search.worker.ts';
+import type { SearchReply, SearchRequest } from './scheme-search.ts';
 
 const SEARCH_AFTER_MS = 400;
 
