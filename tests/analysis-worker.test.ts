@@ -30,6 +30,8 @@ describe('analysis workers (worker_threads)', () => {
     expect(results.map((r) => r.status)).toEqual(jobs.map(() => 'completed'));
     expect(workersUsed).toEqual(new Set([0, 1]));
     expect(progressed.size).toBeGreaterThan(0);
+    // Each job's CPU time, from its thread's clock (10 ms ticks): positive, and no more than its wall time.
+    for (const r of results) expect(r.cpuSeconds! > 0 && r.cpuSeconds! <= r.seconds + 0.1).toBe(true);
     for (const [i, j] of jobs.entries()) expect(results[i].valAccuracy).toBe((await local.run(j)).valAccuracy);
   }, 180_000);
 

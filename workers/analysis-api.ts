@@ -18,7 +18,8 @@ export interface AnalysisApi {
   crash(): void;
 }
 
-export function createAnalysisApi(die: () => void): AnalysisApi {
+/** `cpuSeconds`: the thread's CPU clock, when the host has one, to report each job's CPU time. */
+export function createAnalysisApi(die: () => void, cpuSeconds?: () => number): AnalysisApi {
   let runner: AnalysisRunner | null = null;
   let control: TrainControl | null = null;
   return {
@@ -29,8 +30,10 @@ export function createAnalysisApi(die: () => void): AnalysisApi {
       if (!runner) throw new Error('the analysis worker was not initialised (call init first)');
       if (control) throw new Error('a job is already running in this worker');
       control = new TrainControl();
+      const cpu0 = cpuSeconds?.();
       try {
-        return await runner.run(job, { control, onProgress: onProgress ? (p) => void onProgress(p) : undefined });
+        const r = await runner.run(job, { control, onProgress: onProgress ? (p) => void onProgress(p) : undefined });
+        return cpu0 === undefined ? r : { ...r, cpuSeconds: cpuSeconds!() - cpu0 };
       } finally {
         control = null;
         // The progress callback's port would otherwise stay open for the worker's life.

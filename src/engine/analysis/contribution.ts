@@ -56,6 +56,8 @@ export interface AnalysisJobResult {
   /** Validation accuracy (0..1) after fine-tuning; null unless completed. */
   valAccuracy: number | null;
   seconds: number;
+  /** CPU seconds of the worker's thread for the job, where the host can tell (Node on Linux). */
+  cpuSeconds?: number;
   message?: string;
 }
 
