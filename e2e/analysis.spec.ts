@@ -49,6 +49,9 @@ async function smallSettings(page: Page, seed = '1') {
 test('measures the demo model, keeps the results across a reload, applies a searched scheme', async ({ page }) => {
   await openTab(page);
   await expect(page.getByText(/synthetic weights here, so this measures the shipped demo model/)).toBeVisible();
+  // The engine's default analysis, with its estimate, as a newcomer first sees it.
+  await expect(page.getByTestId('analysis-estimate')).toContainText(/\d+ jobs · about \d+/, { timeout: 60_000 });
+  await shoot(page, 'analysis-open');
   await smallSettings(page);
   await shoot(page, 'analysis-settings');
 
@@ -107,27 +110,35 @@ test('measures the demo model, keeps the results across a reload, applies a sear
   await shoot(page, 'analysis-no-fit');
 });
 
-test('cancel mid-job keeps what was measured; resume finishes the rest', async ({ page }) => {
+test('cancel mid-job and a reload mid-run keep what was measured; resume finishes the rest', async ({ page }) => {
   await openTab(page);
   await smallSettings(page, '2');
   await fill(page, 'workers', '1');
   await panel(page).getByRole('button', { name: 'Start' }).click();
   // Wait for the first result, then cancel the job in flight.
-  await expect(page.getByTestId('analysis-done')).toHaveText(/^[1-5] \/ 7 jobs$/, { timeout: 90_000 });
+  await expect(page.getByTestId('analysis-done')).toHaveText(/^[1-3] \/ 7 jobs$/, { timeout: 90_000 });
   await panel(page).getByRole('button', { name: 'Cancel' }).click();
   await expect(panel(page).locator('.analysis-status')).toHaveText('interrupted', { timeout: 30_000 });
   await expect(page.getByTestId('analysis-run-message')).toContainText(/Cancelled\. \d of 7 jobs are measured and kept/);
+  await expect(panel(page).locator('tr[data-state="cancelled"]').first()).toBeVisible();
   const kept = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
   expect(kept).toBeGreaterThanOrEqual(1);
   await shoot(page, 'analysis-cancelled');
 
-  // A reload shows the interrupted run; Resume measures only the rest.
+  // Resume, and reload (as a closed tab would) once one more job is in: nothing measured is lost.
+  await panel(page).getByRole('button', { name: `Resume (${7 - kept} left)` }).click();
+  await expect(panel(page).locator('.analysis-status')).toHaveText('running');
+  await expect.poll(async () => Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]), { timeout: 90_000 }).toBeGreaterThan(kept);
+  const before = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
+  expect(before, 'jobs still to run when the page reloads').toBeLessThan(7);
   await page.reload();
   await page.getByRole('tab', { name: 'Analysis' }).click();
   await expect(panel(page).locator('.analysis-status')).toHaveText('interrupted', { timeout: 30_000 });
-  await expect(page.getByTestId('analysis-done')).toHaveText(`${kept} / 7 jobs`);
-  await panel(page).getByRole('button', { name: `Resume (${7 - kept} left)` }).click();
+  const after = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
+  expect(after).toBeGreaterThanOrEqual(before);
+  await panel(page).getByRole('button', { name: `Resume (${7 - after} left)` }).click();
   await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 120_000 });
+  await expect(panel(page).locator('.analysis-status')).toHaveText('finished');
 });
 
 test('a worker that dies is shown and its job retried on a fresh worker', async ({ page }) => {

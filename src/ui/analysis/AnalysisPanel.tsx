@@ -263,6 +263,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
         <section className="analysis-card" aria-label="Scheme search">
           <h3>Scheme search <small>under the project&apos;s {formatBytes(budgetBytes)} training budget{searchShape.resolution ? `, memory at ${searchShape.resolution}x${searchShape.resolution}` : ''}</small></h3>
           {!hasGains && <p className="muted chart-placeholder">The search runs once gains are measured.</p>}
+          {hasGains && !reply && <p className="muted chart-placeholder">Searching the schemes under the budget, each planned by the compiler…</p>}
           {hasGains && reply && !reply.ok && <p className="analysis-message analysis-error" role="alert">The search failed: {reply.error}</p>}
           {reply?.ok && reply.result.message && <p className="analysis-message analysis-error" role="alert" data-testid="search-message">{reply.result.message}. Raise the training budget (bottom panel) or measure fewer layers.</p>}
           {points.length > 0 && <ParetoChart points={points} budgetBytes={budgetBytes} selected={chosen?.id ?? null} onSelect={setSelected} />}
