@@ -1,5 +1,5 @@
 /** The graph area: the forward graph, the generated backward graph, the layer table, the scheme JSON, training and analysis, as tabs. */
-import { lazy, Suspense, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { BackwardGraph } from '../graph/BackwardGraph.tsx';
 import { ForwardGraph } from '../graph/ForwardGraph.tsx';
 import { useStudio } from '../store/index.ts';
@@ -24,14 +24,23 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'analysis', label: 'Analysis', key: '6' },
 ];
 
+/** Tabs whose work goes on in the background: once opened they stay mounted, hidden while another view is shown. */
+const KEPT_TABS: GraphTab[] = ['train', 'analysis'];
+
+function KeptTab({ shown, loading, children }: { shown: boolean; loading: string; children: ReactNode }) {
+  return (
+    <div className="train-host" hidden={!shown}>
+      <Suspense fallback={<div className="muted editor-loading">{loading}</div>}>{children}</Suspense>
+    </div>
+  );
+}
+
 export function GraphArea() {
   const tab = useStudio((s) => s.graphTab);
   const setGraphTab = useStudio((s) => s.setGraphTab);
   const tabRefs = useRef<Partial<Record<GraphTab, HTMLButtonElement | null>>>({});
-  const [trainOpened, setTrainOpened] = useState(false);
-  const [analysisOpened, setAnalysisOpened] = useState(false);
-  if (tab === 'train' && !trainOpened) setTrainOpened(true);
-  if (tab === 'analysis' && !analysisOpened) setAnalysisOpened(true);
+  const [opened, setOpened] = useState<GraphTab[]>([]);
+  if (KEPT_TABS.includes(tab) && !opened.includes(tab)) setOpened([...opened, tab]);
 
   // Arrow keys move between tabs (the ARIA tabs pattern).
   const onTabKey = (e: KeyboardEvent) => {
@@ -74,21 +83,9 @@ export function GraphArea() {
             <SchemeEditor />
           </Suspense>
         )}
-        {/* Once opened, the trainer stays mounted (hidden) so a run goes on while other views are shown. */}
-        {trainOpened && (
-          <div className="train-host" hidden={tab !== 'train'}>
-            <Suspense fallback={<div className="muted editor-loading">Loading the trainer…</div>}>
-              <TrainTab />
-            </Suspense>
-          </div>
-        )}
-        {analysisOpened && (
-          <div className="train-host" hidden={tab !== 'analysis'}>
-            <Suspense fallback={<div className="muted editor-loading">Loading the analysis…</div>}>
-              <AnalysisTab />
-            </Suspense>
-          </div>
-        )}
+        {/* Once opened, the trainer and the analysis stay mounted (hidden) so a run goes on while other views are shown. */}
+        {opened.includes('train') && <KeptTab shown={tab === 'train'} loading="Loading the trainer…"><TrainTab /></KeptTab>}
+        {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisTab /></KeptTab>}
       </div>
     </section>
   );
