@@ -22,6 +22,8 @@ export interface AnalysisApi {
 export function createAnalysisApi(die: () => void, cpuSeconds?: () => number): AnalysisApi {
   let runner: AnalysisRunner | null = null;
   let control: TrainControl | null = null;
+  // A pause that arrives before its job's run message (the pool pauses as a job is handed out) holds for that job.
+  let paused = false;
   return {
     init(ctx) {
       runner = new AnalysisRunner(ctx);
@@ -30,6 +32,7 @@ export function createAnalysisApi(die: () => void, cpuSeconds?: () => number): A
       if (!runner) throw new Error('the analysis worker was not initialised (call init first)');
       if (control) throw new Error('a job is already running in this worker');
       control = new TrainControl();
+      if (paused) control.pause();
       const cpu0 = cpuSeconds?.();
       try {
         const r = await runner.run(job, { control, onProgress: onProgress ? (p) => void onProgress(p) : undefined });
@@ -40,8 +43,14 @@ export function createAnalysisApi(die: () => void, cpuSeconds?: () => number): A
         (onProgress as Partial<Comlink.Remote<unknown>> | undefined)?.[Comlink.releaseProxy]?.();
       }
     },
-    pause: () => control?.pause(),
-    resume: () => control?.resume(),
+    pause: () => {
+      paused = true;
+      control?.pause();
+    },
+    resume: () => {
+      paused = false;
+      control?.resume();
+    },
     cancel: () => control?.cancel(),
     crash: die,
   };

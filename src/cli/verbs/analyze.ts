@@ -19,7 +19,7 @@ import type { JobData, JobModel } from '../../engine/train/train-job.ts';
 import { startNodeAnalysisWorker } from '../../../workers/analysis-client-node.ts';
 import { bytesOption, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { DEMO_DATA, loadDataset } from '../load-dataset.ts';
-import { DEMO_MODEL, loadModel } from '../load-model.ts';
+import { DEMO_MODEL } from '../load-model.ts';
 import { table } from '../format.ts';
 import { availableParallelism } from 'node:os';
 
@@ -75,7 +75,12 @@ async function jobDataOf(spec: string, s: AnalysisSettings): Promise<{ data: Job
   const { set, note } = await loadDataset(spec);
   const split = splitBySeed(set, { seed: s.seed, train: s.trainImages, val: s.valImages });
   const idx = [...split.val, ...split.train];
-  return { data: { kind: 'images', classNames: set.classNames, labels: idx.map((i) => set.label(i)), images: idx.map((i) => set.image(i)) }, note };
+  // Copies: an image may be a view into the whole set's buffer, which a worker would otherwise receive whole.
+  const images = idx.map((i) => {
+    const im = set.image(i);
+    return { ...im, data: im.data.slice() };
+  });
+  return { data: { kind: 'images', classNames: set.classNames, labels: idx.map((i) => set.label(i)), images }, note };
 }
 
 const pts = (g: number | undefined) => (g === undefined ? '-' : `${g >= 0 ? '+' : ''}${g.toFixed(1)}`);
@@ -120,7 +125,6 @@ export async function analyze(argv: string[]): Promise<void> {
   const evaluations = intOption(opts, 'evaluations', DEFAULT_EVALUATIONS, 10, 1e6);
   const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(s + '\n');
   const model = jobModelOf(modelSpec);
-  if (model.kind === 'pkl') loadModel(modelSpec, settings.resolution, 10); // a bad file is refused here, in one sentence
   const { data, note } = await jobDataOf(datasetSpec, settings);
   if (note) log(note);
   const ctx: AnalysisContext = { model, data, settings };

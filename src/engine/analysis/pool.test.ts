@@ -115,6 +115,17 @@ describe('analysis pool', () => {
     expect((await run).every((x) => x.status === 'completed')).toBe(true);
   });
 
+  it('paused before it starts: no job starts until resumed', async () => {
+    const { spawn, log } = fakeSpawner();
+    const pool = new AnalysisPool(spawn, { workers: 2 }, {});
+    pool.pause();
+    const run = pool.run(jobs(3));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(log.started).toEqual([]);
+    pool.resume();
+    expect((await run).every((x) => x.status === 'completed')).toBe(true);
+  });
+
   it('cancels: keeps what finished, the running job is cancelled, the rest never start', async () => {
     const { spawn, log } = fakeSpawner({ steps: 10 });
     let finished = 0;

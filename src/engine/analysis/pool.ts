@@ -45,7 +45,8 @@ export class AnalysisPool {
   private cancelled = false;
   private running = false;
   private resumeWaiters: (() => void)[] = [];
-  private readonly busy = new Set<PoolWorker>();
+  /** Every live worker, busy or not: a worker remembers a pause for its next job, so resume must reach it too. */
+  private readonly live = new Set<PoolWorker>();
 
   constructor(
     private readonly spawn: (index: number) => Promise<PoolWorker>,
@@ -99,16 +100,20 @@ export class AnalysisPool {
           if (!worker) {
             try {
               worker = await this.spawn(index);
+              this.live.add(worker);
             } catch (e) {
               spawnError = (e as Error).message;
               record({ id: job.id, status: 'failed', valAccuracy: null, seconds: 0, message: `no worker could be started: ${spawnError}` });
               break;
             }
           }
+          if (this.cancelled) {
+            queue.unshift(job);
+            break;
+          }
           const w: PoolWorker = worker;
           this.events.onJobStart?.(job.id, index);
           running.set(job.id, 0);
-          this.busy.add(w);
           if (this.paused) w.pause();
           const t = now();
           const outcome = await Promise.race([
@@ -119,12 +124,12 @@ export class AnalysisPool {
             }).then((r) => ({ r }), (e: unknown) => ({ failed: e as Error })),
             w.died.then((e) => ({ died: e }), (e: unknown) => ({ died: e as Error })),
           ]);
-          this.busy.delete(w);
           if ('r' in outcome) record(outcome.r);
           else if ('failed' in outcome) {
             record({ id: job.id, status: 'failed', valAccuracy: null, seconds: (now() - t) / 1000, message: outcome.failed.message });
           } else {
             w.terminate();
+            this.live.delete(w);
             worker = null;
             const n = (deaths.get(job.id) ?? 0) + 1;
             deaths.set(job.id, n);
@@ -142,7 +147,10 @@ export class AnalysisPool {
           }
         }
       } finally {
-        worker?.terminate();
+        if (worker) {
+          worker.terminate();
+          this.live.delete(worker);
+        }
       }
     };
 
@@ -165,21 +173,21 @@ export class AnalysisPool {
     if (this.paused) return;
     this.paused = true;
     this.pausedAt = now();
-    for (const w of this.busy) w.pause();
+    for (const w of this.live) w.pause();
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
     this.pausedMs += now() - this.pausedAt;
-    for (const w of this.busy) w.resume();
+    for (const w of this.live) w.resume();
     this.resumeWaiters.splice(0).forEach((f) => f());
   }
 
   /** Stops the running jobs (they report 'cancelled') and starts no more; finished results are kept. */
   cancel(): void {
     this.cancelled = true;
-    for (const w of this.busy) w.cancel();
+    for (const w of this.live) w.cancel();
     this.resumeWaiters.splice(0).forEach((f) => f());
   }
 
