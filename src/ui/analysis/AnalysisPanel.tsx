@@ -178,8 +178,11 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
     if (!reply?.ok) return [];
     const best = reply.result.best;
     const same = (a: Scheme, b: Scheme) => JSON.stringify(a) === JSON.stringify(b);
-    const out: ParetoPoint[] = reply.result.front.filter((c) => !best || !same(c.scheme, best.scheme))
-      .map((c, i) => ({ id: `front:${i}`, name: `searched scheme ${i + 1}`, group: 'front', scheme: c.scheme, gain: c.gain, memory: c.memory, feasible: c.feasible }));
+    // The best scheme is on the front too: the front's line runs through it, its own marker is drawn on top.
+    const out: ParetoPoint[] = reply.result.front.map((c, i) => ({
+      id: `front:${i}`, name: best && same(c.scheme, best.scheme) ? 'searched: best under the budget' : `searched scheme ${i + 1}`,
+      group: 'front', scheme: c.scheme, gain: c.gain, memory: c.memory, feasible: c.feasible,
+    }));
     if (best) out.push({ id: 'best', name: 'searched: best under the budget', group: 'best', scheme: best.scheme, gain: best.gain, memory: best.memory, feasible: true });
     for (const r of reply.references) out.push({ id: `ref:${r.name}`, name: r.name, group: r.kind, scheme: r.scheme, gain: r.gain, memory: r.memory, feasible: r.feasible });
     return out;
@@ -261,7 +264,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
           <BiasCurve table={table} ks={biasKs} />
         </section>
         <section className="analysis-card" aria-label="Scheme search">
-          <h3>Scheme search <small>under the project&apos;s {formatBytes(budgetBytes)} training budget{searchShape.resolution ? `, memory at ${searchShape.resolution}x${searchShape.resolution}` : ''}</small></h3>
+          <h3>Scheme search <small>summed gain (points) against memory, under the project&apos;s {formatBytes(budgetBytes)} training budget{searchShape.resolution ? `, memory at ${searchShape.resolution}x${searchShape.resolution}` : ''}</small></h3>
           {!hasGains && <p className="muted chart-placeholder">The search runs once gains are measured.</p>}
           {hasGains && !reply && <p className="muted chart-placeholder">Searching the schemes under the budget, each planned by the compiler…</p>}
           {hasGains && reply && !reply.ok && <p className="analysis-message analysis-error" role="alert">The search failed: {reply.error}</p>}

@@ -71,8 +71,10 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
           <CartesianGrid {...GRID} />
           <XAxis dataKey="kb" type="number" domain={[0, Math.ceil(maxKb / step) * step]} {...AXIS} unit=" KB"
             label={{ value: 'peak SRAM of the training step (real planner)', position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
-          <YAxis dataKey="gain" type="number" width={44} {...AXIS}
-            label={{ value: 'summed gain, points', angle: -90, position: 'insideLeft', offset: 12, fill: AXIS.tick.fill, fontSize: 11 }} />
+          {/* Whole points: the gains are sums of accuracy differences, finer ticks say nothing. */}
+          <YAxis dataKey="gain" type="number" width={40} {...AXIS} allowDecimals={false}
+            domain={['auto', 'auto']} />
+          <ReferenceLine y={0} stroke="#5a5f69" ifOverflow="extendDomain" />
           <ZAxis range={[60, 60]} />
           {showBudget && (
             <ReferenceLine x={budgetKb} stroke="#ff7b72" strokeDasharray="4 3"
