@@ -36,17 +36,19 @@ describe('analysis workers (worker_threads)', () => {
   }, 180_000);
 
   it('a worker that crashes mid-job is reported and the job retried on a fresh worker', async () => {
-    const jobs = planAnalysis(new AnalysisRunner(ctx).model.graph, settings).slice(0, 2);
+    // Long enough (600 images) that the crash, sent at image 20, lands while the job runs.
+    const long: AnalysisContext = { ...ctx, settings: { ...settings, trainImages: 300 } };
+    const jobs = planAnalysis(new AnalysisRunner(long).model.graph, long.settings).slice(0, 2);
     const spawned: NodeAnalysisWorker[] = [];
     const deaths: [string, string, boolean][] = [];
     let crashed = false;
     const pool = new AnalysisPool(async () => {
-      const w = await startNodeAnalysisWorker(ctx);
+      const w = await startNodeAnalysisWorker(long);
       spawned.push(w);
       return w;
     }, { workers: 1 }, {
       onJobProgress: (id, p) => {
-        if (id === jobs[1].id && p.step >= 10 && !crashed) {
+        if (id === jobs[1].id && p.step >= 20 && !crashed) {
           crashed = true;
           void spawned[spawned.length - 1].api.crash();
         }
