@@ -87,8 +87,11 @@ export class AnalysisRunner {
     return f;
   }
 
-  /** Fine-tunes the model with a scheme on the train split (from the cached front) and evaluates on val. */
-  async fineTune(scheme: Scheme, hooks: RunHooks = {}): Promise<{ result: TrainResult; trainedNames: string[] }> {
+  /**
+   * Fine-tunes the model with a scheme on the train split (from the cached front) and evaluates on val.
+   * `trainSeed` (default: the settings' seed) changes the image order and rounding, not the split.
+   */
+  async fineTune(scheme: Scheme, hooks: RunHooks = {}, trainSeed = this.ctx.settings.seed): Promise<{ result: TrainResult; trainedNames: string[] }> {
     const s = this.ctx.settings;
     const cut = this.cutFor(scheme);
     let model = this.model, data = this.full;
@@ -99,7 +102,7 @@ export class AnalysisRunner {
       const src = (acts: Int8Array[], full: SampleSource): SampleSource => ({ length: acts.length, get: (i) => ({ input: acts[i], label: full.get(i).label }) });
       data = { train: src(f.train, this.full.train), val: src(f.val, this.full.val) };
     }
-    const trainer = new Trainer(model, scheme, { epochs: s.epochs, lr: s.lr, seed: s.seed, evalEachEpoch: false, progressEvery: 20 });
+    const trainer = new Trainer(model, scheme, { epochs: s.epochs, lr: s.lr, seed: trainSeed, evalEachEpoch: false, progressEvery: 20 });
     const result = await trainer.run(data, hooks);
     return { result, trainedNames: trainer.trainedNames };
   }
