@@ -194,7 +194,7 @@ console.log(table(['space, budget', 'evaluations', 'evolutionary', 'random', 'ev
 ]), [false, true, true, true, true]));
 
 console.log(`\nSchemes within ${kb(BUDGET)} KB on the demo model (the searched one within ${lastK?.name ?? 'the budget'}'s ${kb(searchBudget)} KB), ` +
-  'each fine-tuned with the analysis settings (same data, same seed):');
+  `each fine-tuned with the analysis settings on the same data, training seeds ${TRAIN_SEEDS.join(', ')}:`);
 console.log(table(['scheme', 'searched', 'peak SRAM KB', 'predicted gain', `val acc (mean of ${TRAIN_SEEDS.length} seeds)`, heldOut ? 'test acc (2000 held-out, mean)' : 'test acc'], dRows,
   [false, false, true, true, true, true]));
 console.log('val acc is on the split the gains were measured on; test acc is on Fashion-MNIST test images none of the runs saw.');
