@@ -39,7 +39,8 @@ export interface AnalysisPanelProps {
   onApply(scheme: Scheme, name: string, resolution: number, classes: number): string | null;
 }
 
-const defaultWorkers = () => Math.max(1, Math.min(8, navigator.hardwareConcurrency || 1));
+// One worker per core, as the issue asks; the form allows fewer or more.
+const defaultWorkers = () => Math.max(1, navigator.hardwareConcurrency || 1);
 
 /**
  * The engine's defaults are sized for the demo model; the paper's pretrained models diverge at its
