@@ -31,6 +31,14 @@ export function intOption(opts: Options, name: string, fallback: number, min: nu
   return v;
 }
 
+export function numOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
+  const raw = opts[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  return v;
+}
+
 /** "256KB", "1MB", "320kb", "262144" -> bytes (KB = 1024 bytes, as the paper counts). */
 export function bytesOption(opts: Options, name: string, fallback: number): number {
   const raw = opts[name];

@@ -4,6 +4,7 @@
  */
 import type { Model } from '../engine/ir/graph.ts';
 import { modelFromPkl } from '../engine/models/from-pkl.ts';
+import { modelFromWeights } from '../engine/models/weights-file.ts';
 
 /** What the file picker offers (`accept`) and what a drop is checked against. */
 export const MODEL_FILE_EXTENSIONS = ['.pkl'] as const;
@@ -21,6 +22,9 @@ export interface LoadOptions {
 
 /** Reads a model file; throws an Error whose message can be shown to the user as is. */
 export function loadModelFile(fileName: string, bytes: Uint8Array, opts: LoadOptions = {}): Model {
+  // The project's own weights (the shipped demo model): not offered by the picker, but the Analysis
+  // tab opens it when it applies a scheme it measured on that model.
+  if (fileName.toLowerCase().endsWith('.ttw')) return modelFromWeights(bytes, { fileName, ...opts });
   if (!isModelFileName(fileName)) {
     throw new Error(`TinyTrain Studio opens ${MODEL_FILE_EXTENSIONS.join(', ')} model files (the paper's int8 models); this file has another type`);
   }

@@ -7,18 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
 import { encodeWeights } from '../../engine/models/weights-file.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
-import { intOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
+import { intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
-
-function numOption(opts: Options, name: string, fallback: number, min: number, max: number): number {
-  const raw = opts[name];
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, got "${raw}"`);
-  return v;
-}
 
 function choice<T extends string>(opts: Options, name: string, allowed: T[], fallback: T): T {
   const raw = opts[name];

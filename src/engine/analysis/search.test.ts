@@ -37,6 +37,9 @@ describe('scheme search', () => {
     expect(r.best!.memory).toBeLessThanOrEqual(budget);
     expect(compileTraining(graph, r.best!.scheme).report.peakSramBytes).toBe(r.best!.memory);
     for (const [c] of Object.entries(r.best!.scheme.weights)) expect(Number(c)).toBeGreaterThanOrEqual(n - r.best!.scheme.nBias);
+    // Scored by gain, compiled only to compete: fewer compiles than schemes; the front's memory is the planner's.
+    expect(r.compiles).toBeLessThan(r.evaluations);
+    for (const c of r.front.slice(0, 3)) expect(compileTraining(graph, c.scheme).report.peakSramBytes).toBe(c.memory);
     // The front is sorted by memory with strictly rising gain.
     for (let i = 1; i < r.front.length; i++) {
       expect(r.front[i].memory).toBeGreaterThan(r.front[i - 1].memory);

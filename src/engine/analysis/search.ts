@@ -3,7 +3,9 @@
  * convs within them, a weight-update ratio, to maximise the summed accuracy gains measured by
  * contribution analysis, under a memory budget. Memory comes from the real planner (peak SRAM of the
  * compiled program, everything counted), memoised, with the exactly known trained-parameter bytes as
- * a free lower bound that rejects most over-budget candidates without compiling them.
+ * a free lower bound that rejects over-budget candidates without compiling them. A compile costs
+ * milliseconds, a gain microseconds: schemes are scored by gain, and compiled only when they compete
+ * for a place among the fittest (or to be the best), in gain order.
  * Evolutionary search as in the paper; random search is its baseline.
  */
 import { backboneConvs, type Graph } from '../ir/graph.ts';
@@ -45,6 +47,9 @@ export interface SearchOptions {
 }
 
 const WEIGHT_RATIOS = RATIOS.filter((r) => r > 0);
+
+/** Enough for the evolutionary search to settle on mcunet-5fps's space (bench/analysis.ts, table c). */
+export const DEFAULT_EVALUATIONS = 300;
 
 /** The bias gain at any k, linear between the measured points (0 at k = 0). */
 export function biasGainAt(t: GainTable, k: number): number {
@@ -109,48 +114,83 @@ function toScheme(g: Genome, head: 'float32' | 'int8'): Scheme {
   return { nBias: g.k, weights: Object.fromEntries([...g.ratios].sort((a, b) => a[0] - b[0])), head, momentum: false };
 }
 
-function paretoFront(cands: Candidate[]): Candidate[] {
-  const sorted = cands.filter((c) => c.feasible).sort((a, b) => a.memory - b.memory || b.gain - a.gain);
-  const front: Candidate[] = [];
-  for (const c of sorted) if (!front.length || c.gain > front[front.length - 1].gain) front.push(c);
-  return front;
+/**
+ * A scored scheme. The gain and the trained-bytes lower bound are free; the planner's peak (a
+ * compile, ~10 ms for mcunet at 128x128) is computed only when the search needs it: to keep a scheme
+ * among the fittest, to name the best, or to place it on the front.
+ */
+interface Entry {
+  scheme: Scheme;
+  gain: number;
+  lowerBound: number;
+  exact?: number;
 }
 
 function evaluator(graph: Graph, table: GainTable, opts: SearchOptions) {
   const mem = plannerMemory(graph);
-  const seen = new Map<string, Candidate>();
+  const seen = new Map<string, Entry>();
+  const budget = opts.budgetBytes;
   let evaluations = 0;
-  const evaluate = (g: Genome): Candidate => {
+  const evaluate = (g: Genome): Entry => {
     const scheme = toScheme(g, opts.head ?? 'float32');
     const key = JSON.stringify(scheme);
-    const hit = seen.get(key);
-    if (hit) return hit;
-    evaluations++;
-    const gain = schemeGain(table, scheme);
-    const lb = mem.lowerBound(scheme);
-    const memory = lb > opts.budgetBytes ? lb : mem.exact(scheme);
-    const c: Candidate = { scheme, gain, memory, feasible: memory <= opts.budgetBytes };
-    seen.set(key, c);
-    return c;
+    let e = seen.get(key);
+    if (!e) {
+      evaluations++;
+      e = { scheme, gain: schemeGain(table, scheme), lowerBound: mem.lowerBound(scheme) };
+      seen.set(key, e);
+    }
+    return e;
+  };
+  /** The planner's peak, or the lower bound when that alone exceeds the budget. */
+  const memory = (e: Entry) => (e.lowerBound > budget ? e.lowerBound : (e.exact ??= mem.exact(e.scheme)));
+  const feasible = (e: Entry) => e.lowerBound <= budget && memory(e) <= budget;
+  const candidate = (e: Entry): Candidate => ({ scheme: e.scheme, gain: e.gain, memory: memory(e), feasible: feasible(e) });
+  /** Over-budget schemes rank below every feasible one, the closer to the budget the better. */
+  const fitness = (e: Entry) => (feasible(e) ? e.gain : -1e6 - (memory(e) - budget) / 1024);
+  /** The `count` fittest of `list`, compiling down the gain order only until that many fit. */
+  const fittest = (list: Entry[], count: number): Entry[] => {
+    const byGain = [...new Set(list)].sort((a, b) => b.gain - a.gain || a.lowerBound - b.lowerBound);
+    const out: Entry[] = [];
+    for (const e of byGain) {
+      if (out.length >= count) break;
+      if (feasible(e)) out.push(e);
+    }
+    if (out.length < count) out.push(...byGain.filter((e) => !out.includes(e)).sort((a, b) => fitness(b) - fitness(a)).slice(0, count - out.length));
+    return out;
   };
   return {
-    evaluate, mem, seen,
+    evaluate, fitness, fittest, seen, mem,
     get evaluations() {
       return evaluations;
     },
+    /**
+     * Best and front. The best is the fittest scheme scored (compiling down the gain order until one
+     * fits); the front is over the schemes the planner was run on, i.e. those that competed for a
+     * place among the fittest (compiling every scored scheme would cost a compile per evaluation).
+     */
+    result(): SearchResult {
+      const byGain = [...seen.values()].sort((a, b) => b.gain - a.gain || a.lowerBound - b.lowerBound);
+      const best = byGain.find(feasible) ?? null;
+      const front: Candidate[] = [];
+      let least = Infinity;
+      for (const e of byGain) {
+        if (e.exact === undefined) continue;
+        const m = e.exact;
+        if (m > budget || m >= least) continue;
+        // Equal gains: only the smallest of them stays on the front.
+        if (front.length && front[front.length - 1].gain === e.gain) front.pop();
+        front.push(candidate(e));
+        least = m;
+      }
+      const out: SearchResult = { best: best && candidate(best), evaluations, compiles: mem.compiles, front: front.reverse() };
+      if (!best) {
+        const smallest = byGain.reduce((m, e) => Math.min(m, memory(e)), Infinity);
+        out.message = `no scheme fits ${(budget / 1024).toFixed(1)} KB: the smallest one tried needs ${(smallest / 1024).toFixed(1)} KB`;
+      }
+      return out;
+    },
   };
-}
-
-function result(ev: ReturnType<typeof evaluator>, budget: number): SearchResult {
-  const all = [...ev.seen.values()];
-  const feasible = all.filter((c) => c.feasible);
-  const best = feasible.reduce<Candidate | null>((b, c) => (!b || c.gain > b.gain || (c.gain === b.gain && c.memory < b.memory) ? c : b), null);
-  const out: SearchResult = { best, evaluations: ev.evaluations, compiles: ev.mem.compiles, front: paretoFront(all) };
-  if (!best) {
-    const least = all.reduce((m, c) => Math.min(m, c.memory), Infinity);
-    out.message = `no scheme fits ${(budget / 1024).toFixed(1)} KB: the smallest one tried needs ${(least / 1024).toFixed(1)} KB`;
-  }
-  return out;
 }
 
 function randomGenome(rand: () => number, n: number, ks: number[]): Genome {
@@ -171,38 +211,38 @@ export function randomSearch(graph: Graph, table: GainTable, opts: SearchOptions
   const rand = mulberry32(opts.seed ?? 1);
   const { n, ks } = space(graph, table);
   const ev = evaluator(graph, table, opts);
-  const budget = opts.evaluations ?? 1000;
+  const budget = opts.evaluations ?? DEFAULT_EVALUATIONS;
   for (let i = 0; ev.evaluations < budget && i < budget * 20; i++) ev.evaluate(randomGenome(rand, n, ks));
-  return result(ev, opts.budgetBytes);
+  return ev.result();
 }
 
 /**
  * Evolutionary search: a population of schemes; each generation keeps the fittest quarter, and fills
- * the rest with children (crossover of two tournament-picked parents, then mutation of k or one
- * conv's ratio). Over-budget schemes rank below every feasible one, the closer to the budget the better.
+ * the rest with children (crossover of two tournament-picked parents among them, then mutation of k
+ * or one conv's ratio). Children are scored by gain alone until they compete for a place among the fittest.
  */
 export function evolutionarySearch(graph: Graph, table: GainTable, opts: SearchOptions): SearchResult {
   const rand = mulberry32(opts.seed ?? 1);
   const { n, ks } = space(graph, table);
   const ev = evaluator(graph, table, opts);
   const size = opts.population ?? 40;
-  const budget = opts.evaluations ?? 1000;
-  const fitness = (c: Candidate) => (c.feasible ? c.gain : -1e6 - (c.memory - opts.budgetBytes) / 1024);
-  const genomes = new Map<Candidate, Genome>();
+  const keep = Math.max(2, size >> 2);
+  const budget = opts.evaluations ?? DEFAULT_EVALUATIONS;
+  const genomes = new Map<Entry, Genome>();
   const add = (g: Genome) => {
-    const c = ev.evaluate(g);
-    genomes.set(c, g);
-    return c;
+    const e = ev.evaluate(g);
+    if (!genomes.has(e)) genomes.set(e, g);
+    return e;
   };
-  // Start from the smallest schemes too, so a feasible one exists from the first generation.
-  let pop: Candidate[] = [add({ k: 0, ratios: new Map() }), ...Array.from({ length: size - 1 }, () => add(randomGenome(rand, n, ks)))];
-  const pick = () => {
-    const a = pop[Math.floor(rand() * pop.length)], b = pop[Math.floor(rand() * pop.length)];
-    return genomes.get(fitness(a) >= fitness(b) ? a : b)!;
-  };
+  // Start from the smallest scheme too, so a feasible one exists from the first generation.
+  let pop: Entry[] = [add({ k: 0, ratios: new Map() }), ...Array.from({ length: size - 1 }, () => add(randomGenome(rand, n, ks)))];
   for (let gen = 0; ev.evaluations < budget && gen < budget; gen++) {
-    pop.sort((a, b) => fitness(b) - fitness(a));
-    const next = pop.slice(0, Math.max(2, size >> 2));
+    const parents = ev.fittest(pop, keep);
+    const pick = () => {
+      const a = parents[Math.floor(rand() * parents.length)], b = parents[Math.floor(rand() * parents.length)];
+      return genomes.get(ev.fitness(a) >= ev.fitness(b) ? a : b)!;
+    };
+    const next = [...parents];
     while (next.length < size) {
       const a = pick(), b = pick();
       const k = rand() < 0.5 ? a.k : b.k;
@@ -224,5 +264,5 @@ export function evolutionarySearch(graph: Graph, table: GainTable, opts: SearchO
     }
     pop = next;
   }
-  return result(ev, opts.budgetBytes);
+  return ev.result();
 }

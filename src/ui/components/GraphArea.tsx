@@ -1,5 +1,5 @@
-/** The graph area: the forward graph, the generated backward graph, the layer table and the scheme JSON, as tabs. */
-import { lazy, Suspense, useRef, useState, type KeyboardEvent } from 'react';
+/** The graph area: the forward graph, the generated backward graph, the layer table, the scheme JSON, training and analysis, as tabs. */
+import { lazy, Suspense, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import { BackwardGraph } from '../graph/BackwardGraph.tsx';
 import { ForwardGraph } from '../graph/ForwardGraph.tsx';
 import { useStudio } from '../store/index.ts';
@@ -8,6 +8,9 @@ import { LayerTable } from './LayerTable.tsx';
 
 // The training panel brings recharts and a worker: it loads the first time its tab opens.
 const TrainTab = lazy(() => import('./TrainTab.tsx').then((m) => ({ default: m.TrainTab })));
+
+// Contribution analysis brings recharts and a pool of workers: it loads the first time its tab opens.
+const AnalysisTab = lazy(() => import('../analysis/AnalysisTab.tsx').then((m) => ({ default: m.AnalysisTab })));
 
 // Monaco is large: it loads the first time the tab opens.
 const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
@@ -18,14 +21,26 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'layers', label: 'Layers', key: '3' },
   { id: 'scheme', label: 'Scheme JSON', key: '4' },
   { id: 'train', label: 'Train', key: '5' },
+  { id: 'analysis', label: 'Analysis', key: '6' },
 ];
+
+/** Tabs whose work goes on in the background: once opened they stay mounted, hidden while another view is shown. */
+const KEPT_TABS: GraphTab[] = ['train', 'analysis'];
+
+function KeptTab({ shown, loading, children }: { shown: boolean; loading: string; children: ReactNode }) {
+  return (
+    <div className="train-host" hidden={!shown}>
+      <Suspense fallback={<div className="muted editor-loading">{loading}</div>}>{children}</Suspense>
+    </div>
+  );
+}
 
 export function GraphArea() {
   const tab = useStudio((s) => s.graphTab);
   const setGraphTab = useStudio((s) => s.setGraphTab);
   const tabRefs = useRef<Partial<Record<GraphTab, HTMLButtonElement | null>>>({});
-  const [trainOpened, setTrainOpened] = useState(false);
-  if (tab === 'train' && !trainOpened) setTrainOpened(true);
+  const [opened, setOpened] = useState<GraphTab[]>([]);
+  if (KEPT_TABS.includes(tab) && !opened.includes(tab)) setOpened([...opened, tab]);
 
   // Arrow keys move between tabs (the ARIA tabs pattern).
   const onTabKey = (e: KeyboardEvent) => {
@@ -68,14 +83,9 @@ export function GraphArea() {
             <SchemeEditor />
           </Suspense>
         )}
-        {/* Once opened, the trainer stays mounted (hidden) so a run goes on while other views are shown. */}
-        {trainOpened && (
-          <div className="train-host" hidden={tab !== 'train'}>
-            <Suspense fallback={<div className="muted editor-loading">Loading the trainer…</div>}>
-              <TrainTab />
-            </Suspense>
-          </div>
-        )}
+        {/* Once opened, the trainer and the analysis stay mounted (hidden) so a run goes on while other views are shown. */}
+        {opened.includes('train') && <KeptTab shown={tab === 'train'} loading="Loading the trainer…"><TrainTab /></KeptTab>}
+        {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisTab /></KeptTab>}
       </div>
     </section>
   );

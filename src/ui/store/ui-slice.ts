@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { StudioState } from './types.ts';
 
-export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'train';
+export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'train' | 'analysis';
 export type MemoryView = 'timeline' | 'arena';
 
 /** One error the user must see (at most one at a time; a new one replaces it). */

@@ -1,0 +1,196 @@
+// The Analysis tab: a small real contribution analysis of the shipped demo model in a pool of Web
+// Workers, its gains in the heatmap and the bias curve, results kept in IndexedDB across a reload,
+// a scheme applied from the Pareto chart (and undone), a cancel, a worker that dies, bad settings.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+import { test, expect, saveScreenshot } from './fixtures';
+
+test.describe.configure({ timeout: 240_000 });
+
+const MCUNET_PKL = resolve(dirname(fileURLToPath(import.meta.url)), '../../shared/models/tiny-training/mcunet-5fps.pkl');
+
+/** The tab scrolls inside the window: a tall window shows all of it in one screenshot. */
+async function shoot(page: Page, name: string) {
+  const size = page.viewportSize()!;
+  await page.setViewportSize({ width: size.width, height: 1500 });
+  await saveScreenshot(page, name);
+  await page.setViewportSize(size);
+}
+
+const panel = (page: Page) => page.getByRole('region', { name: 'Contribution analysis' });
+
+async function openTab(page: Page) {
+  await page.goto('/');
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await expect(panel(page)).toBeVisible({ timeout: 30_000 });
+}
+
+async function fill(page: Page, label: string, value: string) {
+  const box = panel(page).getByLabel(label, { exact: true });
+  await box.fill(value);
+}
+
+/** A small analysis: 7 jobs (baseline, 2 bias points, 2 convs x 2 ratios) on 100 + 40 images. */
+async function smallSettings(page: Page, seed = '1') {
+  await fill(page, 'training images', '100');
+  await fill(page, 'validation images', '40');
+  await fill(page, 'seed', seed);
+  await fill(page, 'bias k values', '2, 4');
+  await fill(page, 'weights on top of k =', '4');
+  await fill(page, 'convs', '22, 23');
+  for (const r of ['1/8', '1/2']) await panel(page).getByRole('checkbox', { name: r, exact: true }).uncheck();
+  await fill(page, 'workers', '2');
+  await expect(page.getByTestId('analysis-estimate')).toContainText('7 jobs');
+  // The estimate comes from a timed job in a worker, before anything starts.
+  await expect(page.getByTestId('analysis-estimate')).toContainText(/about \d+/, { timeout: 60_000 });
+}
+
+test('measures the demo model, keeps the results across a reload, applies a searched scheme', async ({ page }) => {
+  await openTab(page);
+  await expect(page.getByText(/synthetic weights here, so this measures the shipped demo model/)).toBeVisible();
+  // The engine's default analysis, with its estimate, as a newcomer first sees it.
+  await expect(page.getByTestId('analysis-estimate')).toContainText(/\d+ jobs · about \d+/, { timeout: 60_000 });
+  await shoot(page, 'analysis-open');
+  await smallSettings(page);
+  await shoot(page, 'analysis-settings');
+
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  await expect(panel(page).locator('.analysis-status')).toHaveText('running');
+  // Two workers run jobs at once.
+  await expect(panel(page).locator('tr[data-state="running"]')).toHaveCount(2, { timeout: 30_000 });
+  await shoot(page, 'analysis-running');
+  await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 120_000 });
+  await expect(panel(page).locator('.analysis-status')).toHaveText('finished');
+
+  // Gains: every heatmap cell measured, and the bias curve has its points.
+  const cells = panel(page).locator('.heatmap-cell');
+  await expect(cells).toHaveCount(4);
+  await expect(panel(page).locator('.heatmap-done')).toHaveCount(4);
+  for (const g of await cells.evaluateAll((els) => els.map((e) => e.getAttribute('data-gain')))) expect(Number.isFinite(Number(g))).toBe(true);
+  await expect(panel(page).locator('.bias-curve')).toHaveAttribute('data-points', '2');
+  await expect(panel(page).locator('.bias-curve .recharts-line-dot, .bias-curve .recharts-dot')).toHaveCount(2);
+
+  // The search: a best scheme under the budget, and the baselines beside it.
+  await expect(panel(page).locator('.pareto-point[data-group="best"]')).toHaveCount(1, { timeout: 60_000 });
+  await expect(panel(page).locator('.pareto-point[data-group="baseline"]').first()).toBeVisible();
+  await shoot(page, 'analysis-finished');
+
+  // After a reload the results are there, from IndexedDB, and nothing runs again.
+  await page.reload();
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 30_000 });
+  await expect(panel(page).locator('.analysis-status')).toHaveText('finished');
+  await expect(panel(page).locator('.heatmap-done')).toHaveCount(4);
+  await expect(panel(page).getByRole('button', { name: 'Start' })).toHaveCount(0);
+
+  // One click applies a scheme from the chart: the project becomes the demo model with that scheme.
+  const best = panel(page).locator('.pareto-point[data-group="best"]');
+  await expect(best).toHaveCount(1, { timeout: 60_000 });
+  await best.click();
+  const chosen = page.getByTestId('chosen-scheme');
+  await expect(chosen).toContainText('searched: best under the budget');
+  await chosen.getByRole('button', { name: 'Apply to project' }).click();
+  await expect(panel(page).getByText(/Applied searched: best under the budget to the project/)).toBeVisible();
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('tinytrain-demo.ttw');
+  await page.getByRole('tab', { name: 'Scheme JSON' }).click();
+  const url = new URL(page.url());
+  expect(url.hash).toContain('scheme=');
+  // Undo gives the zoo model back.
+  await page.keyboard.press('Control+z');
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps');
+  await expect(panel(page).getByText(/Applied searched: best under the budget/)).toHaveCount(0);
+
+  // A training budget no scheme fits: the search says so.
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  const budget = page.getByTestId('sram-budget');
+  await budget.fill('4');
+  await budget.press('Enter');
+  await expect(page.getByTestId('search-message')).toContainText('no scheme fits 4.0 KB', { timeout: 60_000 });
+  await shoot(page, 'analysis-no-fit');
+});
+
+test('cancel mid-job and a reload mid-run keep what was measured; resume finishes the rest', async ({ page }) => {
+  await openTab(page);
+  await smallSettings(page, '2');
+  await fill(page, 'workers', '1');
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  // Wait for the first result, then cancel the job in flight.
+  await expect(page.getByTestId('analysis-done')).toHaveText(/^[1-3] \/ 7 jobs$/, { timeout: 90_000 });
+  await panel(page).getByRole('button', { name: 'Cancel' }).click();
+  await expect(panel(page).locator('.analysis-status')).toHaveText('interrupted', { timeout: 30_000 });
+  await expect(page.getByTestId('analysis-run-message')).toContainText(/Cancelled\. \d of 7 jobs are measured and kept/);
+  await expect(panel(page).locator('tr[data-state="cancelled"]').first()).toBeVisible();
+  const kept = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
+  expect(kept).toBeGreaterThanOrEqual(1);
+  await shoot(page, 'analysis-cancelled');
+
+  // Resume, and reload (as a closed tab would) once one more job is in: nothing measured is lost.
+  await panel(page).getByRole('button', { name: `Resume (${7 - kept} left)` }).click();
+  await expect(panel(page).locator('.analysis-status')).toHaveText('running');
+  await expect.poll(async () => Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]), { timeout: 90_000 }).toBeGreaterThan(kept);
+  const before = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
+  expect(before, 'jobs still to run when the page reloads').toBeLessThan(7);
+  await page.reload();
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await expect(panel(page).locator('.analysis-status')).toHaveText('interrupted', { timeout: 30_000 });
+  const after = Number((await page.getByTestId('analysis-done').textContent())!.split(' ')[0]);
+  expect(after).toBeGreaterThanOrEqual(before);
+  await panel(page).getByRole('button', { name: `Resume (${7 - after} left)` }).click();
+  await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 120_000 });
+  await expect(panel(page).locator('.analysis-status')).toHaveText('finished');
+});
+
+test('a worker that dies is shown and its job retried on a fresh worker', async ({ page }) => {
+  await openTab(page);
+  await smallSettings(page, '3');
+  await fill(page, 'workers', '1');
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  await expect(panel(page).locator('tr[data-state="running"]')).toHaveCount(1, { timeout: 30_000 });
+  // An uncaught error inside the analysis worker: the page sees it die.
+  const worker = page.workers().find((w) => w.url().includes('analysis.worker'));
+  expect(worker, 'an analysis worker is running').toBeTruthy();
+  await worker!.evaluate(() => setTimeout(() => {
+    throw new Error('killed by the test');
+  }));
+  await expect(panel(page).locator('.job-note').filter({ hasText: /worker died .*killed by the test.*retried on a fresh worker/ })).toBeVisible({ timeout: 15_000 });
+  await shoot(page, 'analysis-worker-died');
+  await expect(page.getByTestId('analysis-done')).toHaveText('7 / 7 jobs', { timeout: 120_000 });
+  await expect(panel(page).locator('tr[data-state="failed"]')).toHaveCount(0);
+});
+
+test('too few images and a list that does not parse get clear messages', async ({ page }) => {
+  await openTab(page);
+  await smallSettings(page, '4');
+  await fill(page, 'validation images', '5');
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  await expect(panel(page).getByRole('alert')).toContainText(/too few to measure gains/);
+  await expect(panel(page).locator('.analysis-status')).toHaveText('not started');
+  // A settings list that does not parse is named.
+  await fill(page, 'bias k values', '2, x');
+  await expect(panel(page).getByRole('alert').filter({ hasText: 'bias k values' })).toBeVisible();
+});
+
+test('an opened .pkl is measured itself, with the paper\'s schemes beside the search, and a scheme applies to it', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Model file').setInputFiles(MCUNET_PKL);
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('mcunet-5fps.pkl', { timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Analysis' }).click();
+  await expect(panel(page)).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText(/This measures mcunet-5fps.pkl, the project's model/)).toBeVisible();
+  await fill(page, 'training images', '40');
+  await fill(page, 'validation images', '20');
+  await fill(page, 'bias k values', '2');
+  await fill(page, 'weights on top of k =', '2');
+  await fill(page, 'convs', '41');
+  for (const r of ['1/8', '1/4', '1/2']) await panel(page).getByRole('checkbox', { name: r, exact: true }).uncheck();
+  await expect(page.getByTestId('analysis-estimate')).toContainText(/3 jobs · about \d+/, { timeout: 90_000 });
+  await panel(page).getByRole('button', { name: 'Start' }).click();
+  await expect(page.getByTestId('analysis-done')).toHaveText('3 / 3 jobs', { timeout: 150_000 });
+  // The paper's five mcunet-5fps schemes, planned at the project's 128x128.
+  await expect(panel(page).locator('.pareto-point[data-group="paper"]')).toHaveCount(5, { timeout: 90_000 });
+  await shoot(page, 'analysis-pkl');
+  await panel(page).locator('.pareto-point[data-point="ref:mcunet-5fps@99kb"]').click();
+  await page.getByTestId('chosen-scheme').getByRole('button', { name: 'Apply to project' }).click();
+  await expect(page.getByRole('combobox', { name: 'Scheme' })).toHaveValue('mcunet-5fps@99kb');
+});

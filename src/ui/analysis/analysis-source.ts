@@ -1,0 +1,38 @@
+/**
+ * Which model and images the analysis measures. An opened model file is measured as it is, on the
+ * demo images; a zoo architecture has only synthetic weights (fine-tuning them measures nothing), so
+ * the shipped demo model stands in for it, as in the Train tab. The digests key the cache.
+ */
+import { digestBytes } from '../../engine/analysis/contribution.ts';
+import type { JobData, JobModel } from '../../engine/train/train-job.ts';
+import type { ModelOrigin } from '../store/project-model.ts';
+import { demoJobParts } from '../training/browser-images.ts';
+
+export interface AnalysisSource {
+  model: Extract<JobModel, { bytes: Uint8Array }>;
+  data: JobData;
+  /** Shown above the form and stored with the results. */
+  label: string;
+  /** True when the demo model stands in for a zoo architecture. */
+  demo: boolean;
+  modelDigest: string;
+  dataDigest: string;
+}
+
+export const DEMO_FILE_NAME = 'tinytrain-demo.ttw';
+
+export async function loadAnalysisSource(origin: ModelOrigin): Promise<AnalysisSource> {
+  const parts = await demoJobParts();
+  const data: JobData = { kind: 'demo', bytes: parts.data };
+  const dataDigest = digestBytes(parts.data);
+  if (origin.kind === 'file') {
+    return {
+      model: { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName },
+      data, label: origin.fileName, demo: false, modelDigest: digestBytes(origin.bytes), dataDigest,
+    };
+  }
+  return {
+    model: { kind: 'ttw', bytes: parts.model, fileName: DEMO_FILE_NAME },
+    data, label: 'tinytrain-demo (the shipped demo model)', demo: true, modelDigest: digestBytes(parts.model), dataDigest,
+  };
+}
