@@ -65,21 +65,25 @@ function convFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, s: number): 
   return tf.reshape(tf.stack(taps), [k, k, x.shape[3], cout]);
 }
 
-/** conv2d(x, w, stride, 'same') with a filter gradient that does not need Conv2DBackpropFilter. */
-export function conv2dSame(stride: number, trainFilter: boolean): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
-  if (!trainFilter) return (x, w) => tf.conv2d(x, w, stride, 'same');
+type Conv = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D;
+
+/** forward(x, w) differentiated by grads(dy, x, w) = [dx, dw]. */
+function withGrads(forward: Conv, grads: (dy: tf.Tensor4D, x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D[]): Conv {
   const f = tf.customGrad((x, w, save) => {
     (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
     return {
-      value: tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
-      gradFunc: (dy, saved) => {
-        const [sx, sw] = saved as tf.Tensor4D[];
-        const g = dy as tf.Tensor4D;
-        return [tf.conv2dTranspose(g, sw, sx.shape, stride, 'same'), convFilterGrad(sx, g, sw.shape[0], stride)];
-      },
+      value: forward(x as tf.Tensor4D, w as tf.Tensor4D),
+      gradFunc: (dy, saved) => grads(dy as tf.Tensor4D, saved[0] as tf.Tensor4D, saved[1] as tf.Tensor4D),
     };
   });
   return (x, w) => f(x, w) as tf.Tensor4D;
+}
+
+/** conv2d(x, w, stride, 'same') with a filter gradient that does not need Conv2DBackpropFilter. */
+export function conv2dSame(stride: number, trainFilter: boolean): Conv {
+  const forward: Conv = (x, w) => tf.conv2d(x, w, stride, 'same');
+  if (!trainFilter) return forward;
+  return withGrads(forward, (dy, x, w) => [tf.conv2dTranspose(dy, w, x.shape, stride, 'same'), convFilterGrad(x, dy, w.shape[0], stride)]);
 }
 
 /**
@@ -87,28 +91,16 @@ export function conv2dSame(stride: number, trainFilter: boolean): (x: tf.Tensor4
  * false the filter is a constant (closed over) and only the input gradient is computed, as tf's own
  * kernels skip the filter gradient of a frozen filter.
  */
-export function depthwiseSame(stride: number, trainFilter: boolean): (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D {
+export function depthwiseSame(stride: number, trainFilter: boolean): Conv {
+  const forward: Conv = (x, w) => tf.depthwiseConv2d(x, w, stride, 'same');
   if (trainFilter) {
-    const f = tf.customGrad((x, w, save) => {
-      (save as tf.GradSaveFunc)([x as tf.Tensor, w as tf.Tensor]);
-      return {
-        value: tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, 'same'),
-        gradFunc: (dy, saved) => {
-          const [sx, sw] = saved as tf.Tensor4D[];
-          const g = dy as tf.Tensor4D;
-          return [inputGrad(g, sw, sx.shape[1], sx.shape[2], stride), depthwiseFilterGrad(sx, g, sw.shape[0], stride)];
-        },
-      };
-    });
-    return (x, w) => f(x, w) as tf.Tensor4D;
+    return withGrads(forward, (dy, x, w) => [inputGrad(dy, w, x.shape[1], x.shape[2], stride), depthwiseFilterGrad(x, dy, w.shape[0], stride)]);
   }
   return (x, w) => {
     const f = tf.customGrad((xi, save) => {
       (save as tf.GradSaveFunc)([xi as tf.Tensor]);
-      return {
-        value: tf.depthwiseConv2d(xi as tf.Tensor4D, w, stride, 'same'),
-        gradFunc: (dy, saved) => [inputGrad(dy as tf.Tensor4D, w, (saved[0] as tf.Tensor4D).shape[1], (saved[0] as tf.Tensor4D).shape[2], stride)],
-      };
+      const sx = xi as tf.Tensor4D;
+      return { value: forward(sx, w), gradFunc: (dy) => [inputGrad(dy as tf.Tensor4D, w, sx.shape[1], sx.shape[2], stride)] };
     });
     return f(x) as tf.Tensor4D;
   };
