@@ -140,7 +140,7 @@ console.log(`int8 model on the ${split.val.length} validation images: ${(ev.accu
 
 mkdirSync(new URL('models/', root), { recursive: true });
 writeFileSync(new URL('models/tinytrain-demo.ttw', root), bytes);
-console.log(`wrote public/models/tinytrain-demo.ttw (${bytes.length} bytes)`);
+console.log(`wrote ${new URL('models/tinytrain-demo.ttw', root).pathname} (${bytes.length} bytes)`);
 
 // 5: the demo dataset, a tenth of DEMO_IMAGES Fashion-MNIST training images per class.
 const px = new Uint8Array(pick.length * 28 * 28);
@@ -148,7 +148,7 @@ pick.forEach((i, k) => px.set(fashion.images.subarray(i * 784, (i + 1) * 784), k
 const demo = encodeDemoDataset(px, Uint8Array.from(pick, (i) => fashion.labels[i]), 28, 28, [...FASHION_MNIST_CLASSES]);
 mkdirSync(new URL('demo/', root), { recursive: true });
 writeFileSync(new URL('demo/fashion-demo.bin', root), demo);
-console.log(`wrote public/demo/fashion-demo.bin (${demo.length} bytes, ${pick.length} images)`);
+console.log(`wrote ${new URL('demo/fashion-demo.bin', root).pathname} (${demo.length} bytes, ${pick.length} images)`);
 
 // 6: what the Train tab's default run reaches on these two files (its validation split of the demo images).
 const run = await runTrainJob({
