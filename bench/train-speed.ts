@@ -5,7 +5,9 @@
  *  - TensorFlow.js (cpu and wasm backends): the same architecture in float32 (NHWC), training the
  *    same parameters: the biases of the last 22 convs, the weights of convs 21, 24, 27, 30 and the
  *    first 1/8 and 1/4 input channels of convs 36 and 39 (as a trainable slice concatenated with a
- *    frozen one), and the head; SGD, tf.variableGrads. The wasm binaries load from node_modules.
+ *    frozen one), and the head; SGD, tf.variableGrads. The wasm binaries load from node_modules; wasm
+ *    lacks the depthwise and conv-filter backprop kernels, so there the convs use the gradients of
+ *    bench/tfjs-conv-grads.ts (checked against the cpu kernels in tests/tfjs-conv-grads.test.ts).
  * Reproduce: npx tsx bench/train-speed.ts [--seconds 20]
  */
 import { readFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { backboneConvs, type Graph, type Node } from '../src/engine/ir/graph.ts';
 import { modelFromPkl } from '../src/engine/models/from-pkl.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
@@ -22,22 +24,29 @@ import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
 import { resolveScheme } from '../src/engine/train/scheme.ts';
 import { table } from '../src/cli/format.ts';
+import { conv2dSame, depthwiseSame } from './tfjs-conv-grads.ts';
 
 const { values: a } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, backends: { type: 'string', default: 'cpu,wasm' } } });
 const SECONDS = Number(a.seconds);
 const RES = 128;
 const PKL = new URL('../../shared/models/tiny-training/mcunet-5fps.pkl', import.meta.url);
 
-/** Runs fn repeatedly for about SECONDS (after warmup) and returns calls per second. */
-async function rate(fn: () => unknown | Promise<unknown>, warmup = 2): Promise<number> {
+/**
+ * Runs fn repeatedly for about SECONDS (after warmup): calls per wall-clock second and per second of
+ * this process's CPU time. Every engine here runs on this one thread, so on a machine shared with
+ * other work the CPU figure is the fair one (wall time counts whatever else the cores were doing).
+ */
+interface Rate { wall: number; cpu: number }
+async function rate(fn: () => unknown | Promise<unknown>, warmup = 2): Promise<Rate> {
   for (let i = 0; i < warmup; i++) await fn();
   let n = 0;
-  const t0 = performance.now();
+  const t0 = performance.now(), c0 = process.cpuUsage();
   while (performance.now() - t0 < SECONDS * 1000 || n < 3) {
     await fn();
     n++;
   }
-  return (n * 1000) / (performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  return { wall: (n * 1000) / (performance.now() - t0), cpu: (n * 1e6) / (c.user + c.system) };
 }
 
 const model = modelFromPkl(new Uint8Array(readFileSync(PKL)), { fileName: 'mcunet-5fps.pkl', classes: 10, resolution: RES });
@@ -51,10 +60,11 @@ let label = 0;
 const ttTrain = await rate(() => device.step(input, label++ % 10));
 const fwd = new GradRunner(gradProgram(g, scheme), model.params);
 const ttFwd = await rate(() => fwd.forward(input));
-console.error(`tinytrain: ${ttTrain.toFixed(2)} train steps/s, ${ttFwd.toFixed(2)} forward/s`);
+console.error(`tinytrain: ${ttTrain.cpu.toFixed(2)} train steps/CPU s, ${ttFwd.cpu.toFixed(2)} forward/CPU s`);
 
 // TensorFlow.js: the same architecture, float32.
-function buildTf(graph: Graph) {
+/** `ownGrads`: the convs' gradients from bench/tfjs-conv-grads.ts (for a backend without backprop kernels). */
+function buildTf(graph: Graph, ownGrads: boolean) {
   const rs = resolveScheme(scheme, graph);
   const upd = new Map(rs.convs.map((u) => [u.node, u]));
   const vars: tf.Variable[] = [];
@@ -65,33 +75,32 @@ function buildTf(graph: Graph) {
     const w = tf.randomNormal(dw ? [k, k, cout, 1] : [k, k, cpg, cout], 0, 0.1) as tf.Tensor4D;
     const u = upd.get(n.name);
     const ch = u?.channels ?? 0;
-    if (ch === 0) return () => w;
+    if (ch === 0) return { w: () => w, trained: false };
     if (dw || ch >= cpg) {
       const v = tf.variable(w);
       vars.push(v);
-      return () => v as unknown as tf.Tensor4D;
+      return { w: () => v as unknown as tf.Tensor4D, trained: true };
     }
     const [tr, fr] = tf.split(w, [ch, cpg - ch], 2);
     const v = tf.variable(tr);
     vars.push(v);
-    return () => tf.concat([v as unknown as tf.Tensor4D, fr as tf.Tensor4D], 2);
+    return { w: () => tf.concat([v as unknown as tf.Tensor4D, fr as tf.Tensor4D], 2), trained: true };
   };
   for (const n of graph.nodes) {
     if (n.op === 'conv2d' && n.name !== 'classifier') {
       const c = n as Node<'conv2d'>;
-      const w = weightOf(c);
+      const { w, trained } = weightOf(c);
       const cout = graph.tensors[c.outputs[0]].shape[0];
       const bias = upd.get(c.name)?.bias ? tf.variable(tf.zeros([cout])) : tf.zeros([cout]);
       if (bias instanceof tf.Variable) vars.push(bias);
       const { stride, groups, role } = c.attrs;
+      const conv = ownGrads ? (groups > 1 ? depthwiseSame : conv2dSame)(stride, trained)
+        : groups > 1 ? (x: tf.Tensor4D, f: tf.Tensor4D) => tf.depthwiseConv2d(x, f, stride, 'same') : (x: tf.Tensor4D, f: tf.Tensor4D) => tf.conv2d(x, f, stride, 'same');
       layers.push((x) => {
-        const y = groups > 1 ? tf.depthwiseConv2d(x, w() as tf.Tensor4D, stride, 'same') : tf.conv2d(x, w() as tf.Tensor4D, stride, 'same');
+        const y = conv(x, w());
         const yb = tf.add(y, bias) as tf.Tensor4D;
         return role === 'pw2' ? yb : (tf.relu6(yb) as tf.Tensor4D);
       });
-    }
-    if (n.op === 'add') {
-      // Residual: remember the block input: handled by index below.
     }
   }
   const feats = graph.tensors['pool.out'].shape[0];
@@ -110,24 +119,28 @@ function buildTf(graph: Graph) {
   return { vars, forward };
 }
 
-async function tfBench(backend: string): Promise<{ train: number | string; fwd: number; trainable: number }> {
+interface TfResult { train: Rate | string; fwd: Rate; trainable: number; convGrads: string; threads: number }
+
+async function tfBench(backend: string): Promise<TfResult> {
   if (backend === 'wasm') {
     const dir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
     setWasmPaths(join(dir, '/'));
   }
   await tf.setBackend(backend);
   await tf.ready();
-  const { vars, forward } = buildTf(g);
+  // A backend without the backprop kernels (wasm) trains with bench/tfjs-conv-grads.ts's gradients.
+  const own = !tf.getKernel('DepthwiseConv2dNativeBackpropInput', backend) || !tf.getKernel('Conv2DBackpropFilter', backend);
+  const { vars, forward } = buildTf(g, own);
   const x = tf.tensor4d(Float32Array.from(input, (v) => v / 128), [1, RES, RES, 3]);
   const opt = tf.train.sgd(0.001);
   let lbl = 0;
   const step = () => tf.tidy(() => {
     const y = tf.oneHot(tf.tensor1d([lbl++ % 10], 'int32'), 10);
     const { grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(y, forward(x)) as tf.Scalar, vars);
+    // cpu and wasm run every op eagerly and synchronously: the step returns with the weights updated.
     opt.applyGradients(grads);
   });
-  // tfjs-backend-wasm has no DepthwiseConv2dNativeBackpropInput/Filter kernels: it cannot train this network.
-  let train: number | string;
+  let train: Rate | string;
   try {
     train = await rate(step);
   } catch (e) {
@@ -135,19 +148,23 @@ async function tfBench(backend: string): Promise<{ train: number | string; fwd: 
   }
   const fwdRate = await rate(() => tf.tidy(() => forward(x).dataSync()));
   const trainable = vars.reduce((s, v) => s + v.size, 0);
-  return { train, fwd: fwdRate, trainable };
+  const threads = backend === 'wasm' ? getThreadsCount() : 1;
+  return { train, fwd: fwdRate, trainable, convGrads: own ? 'bench/tfjs-conv-grads.ts' : 'its own kernels', threads };
 }
 
 const notes: string[] = [];
-const rows: (string | number)[][] = [['TinyTrain (TS, int8, 99kb device program)', ttTrain.toFixed(2), ttFwd.toFixed(2), '1.0x']];
+const f2 = (r: Rate) => [r.wall.toFixed(2), r.cpu.toFixed(2)];
+const rows: (string | number)[][] = [['TinyTrain (TS, int8, 99kb device program)', ...f2(ttTrain), ...f2(ttFwd), '-', '-']];
+const ratio = (ours: Rate, theirs: Rate | string) => (typeof theirs === 'string' ? '-' : `${(ours.cpu / theirs.cpu).toFixed(2)}x`);
 for (const b of a.backends!.split(',')) {
   const r = await tfBench(b);
-  const tr = typeof r.train === 'number' ? r.train.toFixed(2) : 'n/a (1)';
-  if (typeof r.train === 'string') notes.push(`(1) tfjs ${b} ${r.train}`);
-  console.error(`tfjs ${b}: ${tr} train steps/s, ${r.fwd.toFixed(2)} forward/s, ${r.trainable} trainable`);
-  rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, tr, r.fwd.toFixed(2),
-    typeof r.train === 'number' ? `${(ttTrain / r.train).toFixed(2)}x` : '-']);
+  if (typeof r.train === 'string') notes.push(`tfjs ${b} ${r.train}`);
+  console.error(`tfjs ${b}: ${typeof r.train === 'string' ? 'n/a' : r.train.cpu.toFixed(2)} train steps/CPU s, ${r.fwd.cpu.toFixed(2)} forward/CPU s, ${r.trainable} trainable, ${r.threads} thread(s)`);
+  notes.push(`tfjs ${b}: ${r.threads} thread(s); conv gradients by ${r.convGrads}`);
+  rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, ...(typeof r.train === 'string' ? ['n/a', 'n/a'] : f2(r.train)), ...f2(r.fwd),
+    ratio(ttTrain, r.train), ratio(ttFwd, r.fwd)]);
 }
-console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; ${SECONDS} s per measurement, Node ${process.version}`);
-console.log(table(['engine', 'train steps/s', 'forward/s', 'TinyTrain speedup (train)'], rows, [false, true, true, true]));
+console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; ${SECONDS} s per measurement, Node ${process.version}; speedups per CPU second`);
+console.log(table(['engine', 'train steps/s', 'train steps/CPU s', 'forward/s', 'forward/CPU s', 'TinyTrain speedup (train)', 'TinyTrain speedup (forward)'],
+  rows, [false, true, true, true, true, true, true]));
 for (const n of notes) console.log(n);

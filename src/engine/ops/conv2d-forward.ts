@@ -43,11 +43,9 @@ export function ringRows(data: Int8Array, rows: number, w: number): RowSource {
 
 // Workspaces reused across calls (kernels run one at a time in a thread).
 let ws16 = new Int16Array(0);
-let ws32 = new Int32Array(0);
 let wsRow = new Int32Array(0);
 let wsPlane = new Float32Array(0);
 const i16 = (n: number) => (ws16.length < n ? (ws16 = new Int16Array(n)) : ws16);
-const i32 = (n: number) => (ws32.length < n ? (ws32 = new Int32Array(n)) : ws32);
 const rowOffs = (n: number) => (wsRow.length < n ? (wsRow = new Int32Array(n)) : wsRow);
 const plane = (n: number) => (wsPlane.length < n ? (wsPlane = new Float32Array(n)) : wsPlane);
 
@@ -96,39 +94,55 @@ export function convRowInt8(x: RowSource, xZero: number, w: Int8Array, bias: Int
 
 function pointwisePlanes(x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
   y: TypedArray, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
-  const hw = c.h * c.w, cin = c.cpg;
-  const xs = i16(cin * hw);
-  for (let i = 0; i < cin * hw; i++) xs[i] = x[i] - xZero;
-  const acc = i32(hw);
-  for (let oc = 0; oc < c.cout; oc++) {
-    acc.fill(bias[oc], 0, hw);
-    for (let ic = 0; ic < cin; ic++) {
-      const wv = w[oc * cin + ic];
-      if (wv === 0) continue;
-      for (let p = 0, xi = ic * hw; p < hw; p++, xi++) acc[p] += xs[xi] * wv;
-    }
-    for (let p = 0, i = oc * hw; p < hw; p++, i++) emit(y, i, acc[p], eff[oc], yZero, round, mask, i);
-  }
+  const hw = c.h * c.w;
+  for (let p0 = 0; p0 < hw; p0 += SPAN) pointwiseSpan(x, p0, hw, Math.min(SPAN, hw - p0), xZero, w, bias, eff, y, p0, hw, yZero, c, mask, round);
 }
 
 function pointwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
   out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
-  const wo = c.wo, cin = c.cpg;
-  const xs = i16(cin * wo);
   const xr = x.rowOffset(oy);
-  for (let ic = 0; ic < cin; ic++) {
-    const base = ic * x.channelStride + xr;
-    for (let ox = 0; ox < wo; ox++) xs[ic * wo + ox] = x.data[base + ox] - xZero;
+  for (let o0 = 0; o0 < c.wo; o0 += SPAN) {
+    pointwiseSpan(x.data, xr + o0, x.channelStride, Math.min(SPAN, c.wo - o0), xZero, w, bias, eff, out, at + o0, cs, yZero, c, undefined, true);
   }
-  const acc = i32(wo);
-  for (let oc = 0; oc < c.cout; oc++) {
-    acc.fill(bias[oc], 0, wo);
-    for (let ic = 0; ic < cin; ic++) {
-      const wv = w[oc * cin + ic];
-      if (wv === 0) continue;
-      for (let ox = 0, xi = ic * wo; ox < wo; ox++, xi++) acc[ox] += xs[xi] * wv;
+}
+
+/** Positions per pointwise span: its input (SPAN x C_in int16) stays in cache while every output channel reads it. */
+const SPAN = 32;
+
+/**
+ * A pointwise conv at n consecutive positions of each channel plane (x[xBase + ic * xStride + p],
+ * y[yBase + oc * yStride + p]; the mask bit has the index of y). The span's x - x_zero is copied
+ * position-major, so each output is a dot product over contiguous input channels, four output
+ * channels at a time in local sums. Integer sums are exact (| 0 keeps the Int32Array's wrap-around),
+ * so the order of the additions does not change any value.
+ */
+function pointwiseSpan(x: Int8Array, xBase: number, xStride: number, n: number, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+  y: TypedArray, yBase: number, yStride: number, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
+  const cin = c.cpg, cout = c.cout;
+  const xt = i16(n * cin);
+  for (let ic = 0; ic < cin; ic++) {
+    for (let p = 0, xi = xBase + ic * xStride; p < n; p++, xi++) xt[p * cin + ic] = x[xi] - xZero;
+  }
+  for (let oc = 0; oc < cout; oc += 4) {
+    const m = Math.min(4, cout - oc);
+    // Missing channels of the last block repeat the first one's row; their sums are dropped.
+    const r0 = oc * cin, r1 = m > 1 ? r0 + cin : r0, r2 = m > 2 ? r0 + 2 * cin : r0, r3 = m > 3 ? r0 + 3 * cin : r0;
+    const b0 = bias[oc], b1 = bias[oc + (m > 1 ? 1 : 0)], b2 = bias[oc + (m > 2 ? 2 : 0)], b3 = bias[oc + (m > 3 ? 3 : 0)];
+    for (let p = 0; p < n; p++) {
+      let s0 = b0, s1 = b1, s2 = b2, s3 = b3;
+      for (let ic = 0, xi = p * cin; ic < cin; ic++, xi++) {
+        const v = xt[xi];
+        s0 += v * w[r0 + ic];
+        s1 += v * w[r1 + ic];
+        s2 += v * w[r2 + ic];
+        s3 += v * w[r3 + ic];
+      }
+      const i = yBase + oc * yStride + p;
+      emit(y, i, s0 | 0, eff[oc], yZero, round, mask, i);
+      if (m > 1) emit(y, i + yStride, s1 | 0, eff[oc + 1], yZero, round, mask, i + yStride);
+      if (m > 2) emit(y, i + 2 * yStride, s2 | 0, eff[oc + 2], yZero, round, mask, i + 2 * yStride);
+      if (m > 3) emit(y, i + 3 * yStride, s3 | 0, eff[oc + 3], yZero, round, mask, i + 3 * yStride);
     }
-    for (let ox = 0; ox < wo; ox++) emit(out, oc * cs + at + ox, acc[ox], eff[oc], yZero, true, undefined, 0);
   }
 }
 

@@ -10,7 +10,8 @@ import { validateGraph } from '../ir/validate.ts';
 import { clampInt8, dequantize, effectiveScale, quantize, requantize, rint } from '../quant/arith.ts';
 import { add, addInt8 } from './add.ts';
 import { avgpool, avgpoolInt8 } from './avgpool.ts';
-import { conv2d, convGeom, convInt8, type ConvGeom } from './conv2d.ts';
+import { conv2d, convGeom, convInt8, convRowInt8, ringRows, type ConvGeom } from './conv2d.ts';
+import { mulberry32 } from '../util/random.ts';
 import { linear } from './linear.ts';
 import { softmaxCe, softmaxCeBackward } from './softmax-ce.ts';
 
@@ -236,6 +237,41 @@ describe('conv2d', () => {
       x: Array(64).fill(0), weight: Array(2 * 2 * 9).fill(0), bias: [0, 0], wScales: [1, 1],
     });
     expect(conv2d.macs(node, g)).toBe(2 * 2 * 2 * 2 * 9);
+  });
+
+  it('pointwise fast paths (planes and rows, any span length, any output-channel count) equal the definition', () => {
+    const r = mulberry32(5);
+    const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    for (const [cin, cout, h, w] of [[37, 11, 5, 9], [3, 1, 1, 70], [16, 6, 8, 8]]) {
+      const xq = { scale: 0.02, zeroPoint: int(-20, 20) }, yq = { scale: 0.05, zeroPoint: int(-128, 10) };
+      const x = Array.from({ length: cin * h * w }, () => int(-128, 127));
+      const weight = Array.from({ length: cout * cin }, () => (r() < 0.1 ? 0 : int(-128, 127)));
+      const bias = Array.from({ length: cout }, () => int(-5000, 5000));
+      const wScales = Array.from({ length: cout }, () => f32(0.0005 + r() * 0.002));
+      const { y, mask } = runConv({ cin, h, w, cout, k: 1, stride: 1, pad: 0, groups: 1, xq, yq, x, weight, bias, wScales });
+      // The definition, output by output.
+      const want: number[] = [], wantMask: number[] = [];
+      for (let oc = 0; oc < cout; oc++) {
+        for (let p = 0; p < h * w; p++) {
+          let acc = bias[oc];
+          for (let ic = 0; ic < cin; ic++) acc += (x[ic * h * w + p] - xq.zeroPoint) * weight[oc * cin + ic];
+          const v = rint(f32(acc * effectiveScale(xq.scale, wScales[oc], yq.scale))) + yq.zeroPoint;
+          want.push(clampInt8(v));
+          wantMask.push(v >= -128 && v <= 127 ? 1 : 0);
+        }
+      }
+      expect(Array.from(y)).toEqual(want);
+      expect(maskBits(mask, want.length)).toEqual(wantMask);
+      // Row by row from a 2-row ring into a 1-row ring, as the fused stage runs it.
+      const c: ConvGeom = { cin, h, w, cout, ho: h, wo: w, cpg: cin, k: 1, stride: 1, pad: 0, groups: 1 };
+      const eff = Float32Array.from(wScales, (s) => effectiveScale(xq.scale, s, yq.scale));
+      const ring = new Int8Array(cin * 2 * w), out = new Int8Array(cout * w);
+      for (let oy = 0; oy < h; oy++) {
+        for (let ic = 0; ic < cin; ic++) for (let ox = 0; ox < w; ox++) ring[ic * 2 * w + (oy % 2) * w + ox] = x[ic * h * w + oy * w + ox];
+        convRowInt8(ringRows(ring, 2, w), xq.zeroPoint, Int8Array.from(weight), Int32Array.from(bias), eff, ringRows(out, 1, w), yq.zeroPoint, c, oy);
+        for (let oc = 0; oc < cout; oc++) expect(Array.from(out.subarray(oc * w, (oc + 1) * w))).toEqual(want.slice(oc * h * w + oy * w, oc * h * w + (oy + 1) * w));
+      }
+    }
   });
 });
 

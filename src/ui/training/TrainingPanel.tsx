@@ -8,6 +8,7 @@
 import { useState } from 'react';
 import type { JobData, JobModel, TrainJob } from '../../engine/train/train-job.ts';
 import type { Scheme } from '../../engine/train/scheme.ts';
+import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import { TrainingCharts } from './TrainingCharts.tsx';
 import { demoJobParts, loadUserImages } from './browser-images.ts';
 import { useTrainingWorker } from './useTrainingWorker.ts';
@@ -23,11 +24,11 @@ export interface TrainingPanelProps {
 
 const fmt = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d));
 
-export function TrainingPanel({ model, scheme = 'last-6', resolution = 32, onTrained }: TrainingPanelProps) {
+export function TrainingPanel({ model, scheme = DEMO_RUN.scheme, resolution = DEMO_RUN.resolution, onTrained }: TrainingPanelProps) {
   const { state, start, pause, resume, cancel } = useTrainingWorker();
-  const [epochs, setEpochs] = useState(2);
+  const [epochs, setEpochs] = useState<number>(DEMO_RUN.epochs);
   // The small demo model transfers best at a higher rate than the paper's ImageNet models.
-  const [lr, setLr] = useState(model ? 0.001 : 0.01);
+  const [lr, setLr] = useState<number>(model ? 0.001 : DEMO_RUN.lr);
   const [batch, setBatch] = useState(1);
   const [qas, setQas] = useState(true);
   const [precision, setPrecision] = useState<'int8' | 'fp32'>('int8');
@@ -57,7 +58,7 @@ export function TrainingPanel({ model, scheme = 'last-6', resolution = 32, onTra
         model: model ?? { kind: 'ttw', bytes: demo!.model, fileName: 'tinytrain-demo.ttw' },
         scheme, resolution,
         data: userData?.data ?? { kind: 'demo', bytes: demo!.data },
-        split: { seed: 1 },
+        split: { seed: DEMO_RUN.splitSeed },
         options: { epochs, batchSize: batch, qas, precision, rounding, lr: { weight: lr, bias: lr, head: lr }, progressEvery: 10 },
       };
       const r = await start(job);
@@ -85,7 +86,7 @@ export function TrainingPanel({ model, scheme = 'last-6', resolution = 32, onTra
         <label>images <input type="file" multiple disabled={busy} onChange={(e) => void onFiles(e.target.files)}
           {...{ webkitdirectory: '' }} aria-label="a folder of class subfolders" /></label>
         <label>or .zip <input type="file" accept=".zip" disabled={busy} onChange={(e) => void onFiles(e.target.files)} /></label>
-        <span className="training-data">{userData ? userData.note : 'demo: Fashion-MNIST, 600 images'}</span>
+        <span className="training-data">{userData ? userData.note : 'demo: Fashion-MNIST, 1,000 images'}</span>
       </div>
       <div className="training-actions">
         {!busy && <button type="button" onClick={() => void run()}>Train</button>}
