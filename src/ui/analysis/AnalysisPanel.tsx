@@ -81,6 +81,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   const [selected, setSelected] = useState<ParetoPoint | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
   const [applied, setApplied] = useState<{ name: string; scheme: Scheme } | null>(null);
+  const imageCount = useMemo(() => jobDataset(source.data).count, [source]);
   const run = useAnalysisRun(setRecord);
   const formKind = source.demo ? 'demo' : 'file';
   const busy = run.state.status === 'running' || run.state.status === 'paused' || run.state.status === 'cancelling';
@@ -217,7 +218,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
       <header className="analysis-header">
         <h2>Contribution analysis</h2>
         <span className="analysis-status" data-status={status}>{status}</span>
-        <span className="muted analysis-model">{source.label} · demo images (Fashion-MNIST, 600)</span>
+        <span className="muted analysis-model">{source.label} · demo images (Fashion-MNIST, {imageCount.toLocaleString('en-US')})</span>
       </header>
 
       <SettingsForm settings={settings} workers={workers} disabled={busy} onChange={change} />
