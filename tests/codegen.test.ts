@@ -19,6 +19,7 @@ import { syntheticParams } from '../src/engine/models/synthetic.ts';
 import { zooArch } from '../src/engine/models/zoo.ts';
 import { STACK_ESTIMATE } from '../src/engine/memory/report.ts';
 import { compileTraining, type CompileOptions } from '../src/engine/program/compile.ts';
+import { DEFAULT_HYPER } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import type { Scheme } from '../src/engine/train/scheme.ts';
@@ -27,10 +28,12 @@ import { requireTool } from './require-tool.ts';
 
 const RES = 48;
 const STEPS = 4;
-const hyper = (momentum: number): Hyper => ({
+/** Stochastic rounding of the updates (the firmware's default) unless told otherwise. */
+const hyper = (momentum: number, rounding: Hyper['rounding'] = { mode: 'stochastic', seed: 5 }): Hyper => ({
   weight: { lr: 0.05, momentum, qas: true },
   bias: { lr: 0.02, momentum, qas: true },
   head: { lr: 0.01, momentum, qas: false },
+  rounding,
 });
 
 const dirs: string[] = [];
@@ -48,7 +51,7 @@ function setup(model: string, scheme: string | Scheme, opts: CompileOptions = {}
   return { g, program, params, samples };
 }
 
-function project(target: Target, x: ReturnType<typeof setup>, h: Hyper, extra: { sramBudget?: number; steps?: number } = {}): string {
+function project(target: Target, x: ReturnType<typeof setup>, h: Hyper | undefined, extra: { sramBudget?: number; steps?: number } = {}): string {
   const dir = writeProject(exportCProject(x.program, x.params, x.samples, { target, hyper: h, steps: STEPS, ...extra }));
   dirs.push(dir);
   return dir;
@@ -57,6 +60,21 @@ function project(target: Target, x: ReturnType<typeof setup>, h: Hyper, extra: {
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 const hasArm = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('arm-none-eabi-size');
 const hasQemu = hasArm && requireTool('qemu-system-arm');
+
+/** Builds and runs the host debug build; its trace and losses equal the TypeScript runtime's (h undefined: the export's default). */
+function hostMatches(x: ReturnType<typeof setup>, h: Hyper | undefined, steps: number) {
+  const dir = project('mps2-an500', x, h, { steps });
+  const build = make(dir, 'host-debug');
+  expect(build.status, build.stderr).toBe(0);
+  const r = make(dir, 'run-host-debug');
+  expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+  const ts = tsTrace(x.program, x.params, x.samples, h ?? DEFAULT_HYPER, steps);
+  const c = parseTrace(r.stdout);
+  expect(traceDiffs(ts.hashes, c)).toEqual([]);
+  expect(c.size).toBe(ts.hashes.size);
+  expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+  return { dir, c, losses: parseSteps(r.stdout) };
+}
 
 describe('(a) host build with sanitizers matches the TypeScript runtime bit for bit', () => {
   const cases: [string, string | Scheme, CompileOptions, number, HeadKind, number?][] = [
@@ -86,17 +104,7 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
       // Streamed unless turned off, rows are not fused, or the stem trains (its weight gradient needs the image).
       const streamed = opts.streamInput !== false && opts.fuseRows !== false && scheme !== 'full';
       expect(!!x.program.inputStream).toBe(streamed);
-      const h = hyper(momentum);
-      const dir = project('mps2-an500', x, h);
-      const build = make(dir, 'host-debug');
-      expect(build.status, build.stderr).toBe(0);
-      const r = make(dir, 'run-host-debug');
-      expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
-      const ts = tsTrace(x.program, x.params, x.samples, h, STEPS);
-      const c = parseTrace(r.stdout);
-      expect(traceDiffs(ts.hashes, c)).toEqual([]);
-      expect(c.size).toBe(ts.hashes.size);
-      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+      const { dir, c } = hostMatches(x, hyper(momentum), STEPS);
       // The streamed ring is traced like any tensor the chain writes; the image has no arena copy.
       expect(c.has('T 0 input:rows')).toBe(streamed);
       expect(/tt_input\(void\)/.test(readFileSync(join(dir, 'tt_step.c'), 'utf8'))).toBe(!streamed);
@@ -106,18 +114,19 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
 
 describe('(a) at 128x128 (the 4x4 and 8x8 kernel paths)', () => {
   it.skipIf(!hasGcc)('mcunet-5fps mcunet-5fps@99kb, two steps', () => {
-    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb', {}, 'float32', false, 128);
-    const h = hyper(0);
-    const dir = project('mps2-an500', x, h, { steps: 2 });
-    const build = make(dir, 'host-debug');
-    expect(build.status, build.stderr).toBe(0);
-    const r = make(dir, 'run-host-debug');
-    expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
-    const ts = tsTrace(x.program, x.params, x.samples, h, 2);
-    const c = parseTrace(r.stdout);
-    expect(traceDiffs(ts.hashes, c)).toEqual([]);
-    expect(c.size).toBe(ts.hashes.size);
-    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    hostMatches(setup('mcunet-5fps', 'mcunet-5fps@99kb', {}, 'float32', false, 128), hyper(0), 2);
+  });
+});
+
+describe('(a) update rounding', () => {
+  it.skipIf(!hasGcc)('round to nearest is still selectable, and draws otherwise than stochastic rounding', () => {
+    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb', { fuseBlockBackward: true });
+    const nearest = hostMatches(x, hyper(0, { mode: 'nearest' }), STEPS).c;
+    expect(nearest).not.toEqual(hostMatches(x, hyper(0), STEPS).c);
+  });
+
+  it.skipIf(!hasGcc)('the export\'s defaults (stochastic rounding at the device\'s rates) over the embedded samples\' steps', () => {
+    hostMatches(setup('mcunet-5fps', 'mcunet-5fps@99kb'), undefined, 8);
   });
 });
 

@@ -99,7 +99,7 @@ export function tsTrace(program: TrainingProgram, init: ParamStore, samples: Sam
   const hashes = new Map<string, string>();
   for (let s = 0; s < steps; s++) {
     const { input, label } = samples[s % samples.length];
-    const r = runReference(program, refParams, input, label, { hyper, state });
+    const r = runReference(program, refParams, input, label, { hyper, state, update: s });
     losses.push(bits(arena.step(input, label).loss));
     for (const k of program.kernels) {
       for (const o of tracedOutputs(program, k)) {

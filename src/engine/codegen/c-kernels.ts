@@ -27,11 +27,16 @@ typedef struct { int cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups, dw; }
  * A conv weight [cout][cpg][k][k], split between SRAM and Flash. For a standard conv the first n input
  * channels of every output channel are trained: tr is [cout][n][k][k] (SRAM), fz [cout][cpg-n][k][k]
  * (Flash). For a depthwise conv the first n channels: tr is [n][1][k][k], fz [cout-n][1][k][k].
- * n = 0: all frozen; n = cpg (or cout): all trained.
+ * n = 0: all frozen; n = cpg (or cout): all trained. id, bias_id: the rounding ids of the weight and
+ * of the conv's bias (the hashes of their names) for the stochastic rounding draws.
  */
-typedef struct { const int8_t *fz; int8_t *tr; int n; } tt_weight;
+typedef struct { const int8_t *fz; int8_t *tr; int n; uint32_t id, bias_id; } tt_weight;
 
-typedef struct { float lr, momentum; int qas; } tt_sgd;
+/* SGD of one kind of parameter. stochastic: round the updated int8/int32 values stochastically, with
+ * the draws of the step's key (tt_round_key, which tt_step sets every step); 0: to nearest. */
+typedef struct { float lr, momentum; int qas, stochastic; uint32_t key; } tt_sgd;
+/* The key of update number update (0, 1, ...) under a seed (quant/stochastic-round.ts: updateKey). */
+uint32_t tt_round_key(uint32_t seed, uint32_t update);
 
 /* The k x k filter of output channel oc, input channel ic (within its group). */
 static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc, int ic) {
@@ -100,9 +105,9 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
   const float *sw, const tt_sgd *cfg, float *vel, float *row);
 void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, float *out);
 void tt_apply_update_w(const float *gw, const tt_geom *c, int n, const tt_weight *w, const float *sw, const tt_sgd *cfg, float *vel);
-void tt_conv_update_b(const float *g, int32_t *b, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel);
+void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out);
-void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
+void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
@@ -1140,21 +1145,44 @@ static inline float tt_sgd_step(float p, float grad, float div, const tt_sgd *cf
   return p - cfg->lr * g;
 }
 
-static inline void tt_update_i8(int8_t *w, float grad, float div, const tt_sgd *cfg, float *vel, int vi) {
-  const float r = rintf(tt_sgd_step((float)*w, grad, div, cfg, vel, vi));
-  *w = (int8_t)(r < -128.0f ? -128 : r > 127.0f ? 127 : (int32_t)r);
+/* murmur3's 32-bit finalizer, the mix of the counter-based rounding draws (quant/stochastic-round.ts). */
+static inline uint32_t tt_mix32(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
 }
 
-static inline void tt_update_i32(int32_t *b, float grad, float div, const tt_sgd *cfg, float *vel, int vi) {
+uint32_t tt_round_key(uint32_t seed, uint32_t update) {
+  return tt_mix32((seed ^ 0x5eedu) + update * 0x9e3779b9u);
+}
+
+/* The integer an updated value v is re-quantized to (requantize): rintf, or floor(v + u) with trained
+ * element i's draw u (a multiple of 2^-24 in [0, 1)) under the parameter's key, the sum in double. */
+static inline double tt_round_update(float v, const tt_sgd *cfg, uint32_t id, int i) {
+  if (!cfg->stochastic) return (double)rintf(v);
+  const uint32_t h = tt_mix32(tt_mix32(cfg->key ^ id) + (uint32_t)i * 0x9e3779b9u);
+  return floor((double)v + (double)(h >> 8) * 0x1p-24);
+}
+
+/* Trained element i of w (tr[i], momentum vel[i]). */
+static inline void tt_update_i8(const tt_weight *w, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
+  const double r = tt_round_update(tt_sgd_step((float)w->tr[i], grad, div, cfg, vel, i), cfg, w->id, i);
+  w->tr[i] = (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
+}
+
+static inline void tt_update_i32(int32_t *b, int i, uint32_t id, float grad, float div, const tt_sgd *cfg, float *vel) {
   /* The TypeScript subtracts from the exact integer in double, then rounds to float32. */
   float g = cfg->qas ? grad / div : grad;
   if (vel) {
-    g = cfg->momentum * vel[vi] + g;
-    vel[vi] = g;
+    g = cfg->momentum * vel[i] + g;
+    vel[i] = g;
   }
   const float step = cfg->lr * g;
-  const float r = rintf((float)((double)*b - (double)step));
-  *b = r < -2147483648.0f ? INT32_MIN : r >= 2147483648.0f ? INT32_MAX : (int32_t)r;
+  const double r = tt_round_update((float)((double)b[i] - (double)step), cfg, id, i);
+  b[i] = r < -2147483648.0 ? INT32_MIN : r >= 2147483648.0 ? INT32_MAX : (int32_t)r;
 }
 
 void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, float *w, float *b, int n, int c,
@@ -1162,9 +1190,9 @@ void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, flo
   for (int o = 0; o < n; o++) {
     for (int i = 0; i < c; i++) {
       const float xf = tt_dequant(x[i], xs, xz);
-      w[o * c + i] = tt_sgd_step(w[o * c + i], g[o] * xf, 1.0f, &(tt_sgd){ cfg->lr, cfg->momentum, 0 }, vw, o * c + i);
+      w[o * c + i] = tt_sgd_step(w[o * c + i], g[o] * xf, 1.0f, &(tt_sgd){ cfg->lr, cfg->momentum, 0, 0, 0 }, vw, o * c + i);
     }
-    b[o] = tt_sgd_step(b[o], g[o], 1.0f, &(tt_sgd){ cfg->lr, cfg->momentum, 0 }, vb, o);
+    b[o] = tt_sgd_step(b[o], g[o], 1.0f, &(tt_sgd){ cfg->lr, cfg->momentum, 0, 0, 0 }, vb, o);
   }
 }
 
@@ -1612,7 +1640,7 @@ static void tt_update_row(const tt_weight *w, const tt_geom *c, int oc, int per,
   for (int j = 0; j < per; j++) {
     for (int e = 0; e < kk; e++) {
       const int i = (oc * per + j) * kk + e;
-      tt_update_i8(&w->tr[i], row[j * kk + e], div, cfg, vel, i);
+      tt_update_i8(w, i, row[j * kk + e], div, cfg, vel);
     }
   }
 }
@@ -1645,10 +1673,10 @@ static inline float tt_bias_grad(const float *g, int howo) {
   return acc;
 }
 
-void tt_conv_update_b(const float *g, int32_t *b, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
+void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
   for (int oc = 0; oc < cout; oc++) {
     const float s = sw[oc] * xs;
-    tt_update_i32(&b[oc], tt_bias_grad(g + oc * howo, howo), s * s, cfg, vel, oc);
+    tt_update_i32(b, oc, id, tt_bias_grad(g + oc * howo, howo), s * s, cfg, vel);
   }
 }
 
@@ -1656,10 +1684,10 @@ void tt_conv_grad_b(const float *g, int cout, int howo, float *out) {
   for (int oc = 0; oc < cout; oc++) out[oc] = tt_bias_grad(g + oc * howo, howo);
 }
 
-void tt_apply_update_b(const float *gb, int32_t *b, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
+void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
   for (int oc = 0; oc < cout; oc++) {
     const float s = sw[oc] * xs;
-    tt_update_i32(&b[oc], gb[oc], s * s, cfg, vel, oc);
+    tt_update_i32(b, oc, id, gb[oc], s * s, cfg, vel);
   }
 }
 
@@ -1746,7 +1774,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         for (int r = 0; r <= two; r++) {
           for (int j = 0; j < 8; j++) {
             const int c = c0 + j, e = c * n + jj + r;
-            tt_update_i8(&s->w->tr[e], gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW, e);
+            tt_update_i8(s->w, e, gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW);
           }
         }
       }
@@ -1756,11 +1784,11 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       if (s->saved && n > 0 && !s->xf) {
         tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
         const float div = s->sw[c] * s->sw[c];
-        for (int jj = 0; jj < n; jj++) tt_update_i8(&s->w->tr[c * n + jj], row[jj], div, s->cw, s->velW, c * n + jj);
+        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, c * n + jj, row[jj], div, s->cw, s->velW);
       }
       if (s->bias) {
         const float sb = s->sw[c] * s->xs;
-        tt_update_i32(&s->b[c], tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB, c);
+        tt_update_i32(s->b, c, s->w->bias_id, tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB);
       }
     }
     return;
@@ -1865,11 +1893,11 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         tt_wgrad_row(s->saved, s->xz, tmp, pg, 0, n, row);
       }
       const float div = s->sw[c] * s->sw[c];
-      for (int jj = 0; jj < n; jj++) tt_update_i8(&s->w->tr[c * n + jj], row[jj], div, s->cw, s->velW, c * n + jj);
+      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, c * n + jj, row[jj], div, s->cw, s->velW);
     }
     if (s->bias) {
       const float sb = s->sw[c] * s->xs;
-      tt_update_i32(&s->b[c], tt_bias_grad(tmp, hw), sb * sb, s->cb, s->velB, c);
+      tt_update_i32(s->b, c, s->w->bias_id, tt_bias_grad(tmp, hw), sb * sb, s->cb, s->velB);
     }
   }
 }
@@ -1941,11 +1969,11 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       if (dSaved && c < nD) {
         tt_wgrad_row(dSaved, dxz, outPlane, dg, c, 1, row);
         const float div = sD[c] * sD[c];
-        for (int e = 0; e < kk; e++) tt_update_i8(&wD->tr[c * kk + e], row[e], div, cw, dVelW, c * kk + e);
+        for (int e = 0; e < kk; e++) tt_update_i8(wD, c * kk + e, row[e], div, cw, dVelW);
       }
       if (dBias) {
         const float sb = sD[c] * dxs;
-        tt_update_i32(&bD[c], tt_bias_grad(outPlane, hwo), sb * sb, cb, dVelB, c);
+        tt_update_i32(bD, c, wD->bias_id, tt_bias_grad(outPlane, hwo), sb * sb, cb, dVelB);
       }
       if (!pg && gx) memcpy(gx + c * hwi, inPlane, (size_t)hwi * sizeof(float));
     }

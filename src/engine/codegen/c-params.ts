@@ -9,7 +9,11 @@
 import type { Node, ParamStore } from '../ir/graph.ts';
 import { convEffectiveScales, convGeom, isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
-import { cArrayBody, cIdent, f32Lit, i32Lit } from './c-format.ts';
+import { roundingId } from '../quant/stochastic-round.ts';
+import { cArrayBody, cIdent, f32Lit, hex32, i32Lit } from './c-format.ts';
+
+/** A parameter's stochastic rounding id as a C literal. */
+export const roundingIdLit = (name: string) => `0x${hex32(roundingId(name))}u`;
 
 export interface ConvSymbols {
   node: Node<'conv2d'>;
@@ -89,7 +93,8 @@ export function paramSources(program: TrainingProgram, params: ParamStore, syms:
     c.push(`/* ${node.name}: ${geom.cout}x${geom.cpg}x${geom.k}x${geom.k}, ${s.trained ? `${s.trained} ${isDepthwise(geom) ? 'channels' : 'input channels'} trained` : 'frozen'} */`);
     c.push(array('static const ', 'int8_t', `fz_${id}`, frozen, i8));
     c.push(array('static ', 'int8_t', `tr_${id}`, trained, i8));
-    c.push(`const tt_weight ${s.weight} = { ${frozen.length ? `fz_${id}` : 'NULL'}, ${trained.length ? `tr_${id}` : 'NULL'}, ${s.trained} };`);
+    c.push(`const tt_weight ${s.weight} = { ${frozen.length ? `fz_${id}` : 'NULL'}, ${trained.length ? `tr_${id}` : 'NULL'}, ${s.trained}, ` +
+      `${roundingIdLit(w)}, ${roundingIdLit(b)} };`);
     c.push(array(s.biasTrained ? '' : 'const ', 'int32_t', s.bias, params[b], i32));
     c.push(array('const ', 'float', s.scales, params[sc], f32));
     c.push(array('const ', 'float', s.eff, convEffectiveScales(node, g, params[sc] as Float32Array), f32));

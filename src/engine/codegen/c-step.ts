@@ -15,7 +15,7 @@ import type { Kernel, ProgramTensor } from '../program/types.ts';
 import type { Hyper } from '../runtime/kernels.ts';
 import { chainLayout } from '../schedule/fuse-rows.ts';
 import { cIdent, cString, f32Lit } from './c-format.ts';
-import type { ConvSymbols, ParamSymbols } from './c-params.ts';
+import { roundingIdLit, type ConvSymbols, type ParamSymbols } from './c-params.ts';
 
 /** Pointwise conv tile (int32 accumulators). */
 const TILE = 64;
@@ -219,7 +219,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       }
       case 'conv_update_b': {
         const c = conv(k.node);
-        call(`tt_conv_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${c.scales}, ` +
+        call(`tt_conv_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${c.scales}, ` +
           `${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
         break;
       }
@@ -230,7 +230,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       }
       case 'apply_update_b': {
         const c = conv(k.node);
-        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
+        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
         break;
       }
       case 'dw_pw_bwd': {
@@ -278,7 +278,8 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
     }
   });
 
-  const sgd = (c: Hyper['weight']) => `{ ${f32Lit(c.lr)}, ${f32Lit(c.momentum)}, ${c.qas ? 1 : 0} }`;
+  const stochastic = hyper.rounding?.mode === 'stochastic' ? hyper.rounding : null;
+  const sgd = (c: Hyper['weight'], rounds: boolean) => `{ ${f32Lit(c.lr)}, ${f32Lit(c.momentum)}, ${c.qas ? 1 : 0}, ${rounds && stochastic ? 1 : 0}, 0 }`;
   const inputT = t(g.input);
   const streamed = !!program.inputStream;
   const [inC, inH, inW] = inputT.shape;
@@ -347,11 +348,11 @@ static float tt_probs[${probs}];
 static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
 ${spareUsed ? `/* Workspace of the fast paths where the arena has less than ${spareBytes} free bytes. */\nstatic uint32_t tt_spare[${spareBytes / 4}];` : ''}
 
-/* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off. */
-static const tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight)};
-static const tt_sgd tt_sgd_bias __attribute__((unused)) = ${sgd(hyper.bias)};
-static const tt_sgd tt_sgd_head __attribute__((unused)) = ${sgd(hyper.head)};
-
+/* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off, ${stochastic ? `stochastic rounding (seed ${stochastic.seed >>> 0}; the key: tt_step sets it)` : 'rounding to nearest'}. */
+static ${stochastic ? '' : 'const '}tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight, true)};
+static ${stochastic ? '' : 'const '}tt_sgd tt_sgd_bias __attribute__((unused)) = ${sgd(hyper.bias, true)};
+static const tt_sgd tt_sgd_head __attribute__((unused)) = ${sgd(hyper.head, false)};
+${stochastic ? '/* Steps run so far: the update number of the rounding draws (the TypeScript executors count the same). */\nstatic uint32_t tt_updates;\n' : ''}
 ${streamed ? `/* Where the streamed image's rows come from (tt_step sets it). */
 #include "tt_platform.h"
 static void tt_camera_rows(const tt_row_src *src, int y, int8_t *dst, int cstride) {
@@ -443,7 +444,7 @@ float tt_step(const int8_t *input, int32_t label) {
 ${streamed ? `  tt_in_src.read = input ? tt_image_rows : tt_camera_rows;
   tt_in_src.image = input;` : `  if (input) memcpy(${ptr(g.input)}, input, ${inputT.bytes});`}
   ${ptr(g.label!)}[0] = label;
-${body.join('\n')}
+${stochastic ? `  tt_sgd_weight.key = tt_sgd_bias.key = tt_round_key(${stochastic.seed >>> 0}u, tt_updates++);\n` : ''}${body.join('\n')}
   return ${ptr(g.loss!)}[0];
 }
 

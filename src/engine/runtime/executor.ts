@@ -9,13 +9,24 @@ import { allocate, numel, type TypedArray } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import type { ProgramTensor } from '../program/types.ts';
+import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
 import { KERNELS, type ExecEnv, type Hyper } from './kernels.ts';
 
+/** The device's defaults: stochastic rounding, as the trainer (round to nearest loses almost every update at these rates). */
 export const DEFAULT_HYPER: Hyper = {
   weight: { lr: 0.0008, momentum: 0, qas: true },
   bias: { lr: 0.0004, momentum: 0, qas: true },
   head: { lr: 0.0008, momentum: 0, qas: false },
+  rounding: { mode: 'stochastic', seed: 1 },
 };
+
+/** The stochastic rounding keys of step `update` (0, 1, ...): none in float mode or with rounding to nearest. */
+function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv['roundKey'] {
+  const r = hyper.rounding;
+  if (!round || !r || r.mode === 'nearest') return undefined;
+  const u = updateKey(r.seed, update);
+  return (param) => paramKey(u, roundingId(param));
+}
 
 export interface StepResult {
   loss: number;
@@ -79,6 +90,8 @@ export class ArenaExecutor {
   readonly arena: ArrayBuffer;
   private readonly views: Record<string, TypedArray>;
   private readonly state: ParamStore;
+  /** Steps run so far: the update number of the stochastic rounding draws. */
+  private updates = 0;
 
   constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER) {
     this.arena = new ArrayBuffer(program.arenaBytes);
@@ -92,6 +105,7 @@ export class ArenaExecutor {
     loadInput(this.program, this.views, input, label);
     const env: ExecEnv = {
       graph: g, buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true,
+      roundKey: roundKeys(this.hyper, this.updates++, true),
     };
     run(this.program, env);
     return { loss: this.views[g.loss!][0], logits: logitsOf((n) => this.views[n], g) };
@@ -106,9 +120,10 @@ export interface ReferenceRun extends StepResult {
 /**
  * Runs one step with a separate buffer per tensor. `round: false` is float mode: activations and
  * parameters become float32 and nothing is rounded, for checking gradients by finite differences.
+ * `update`: the step's number (from 0) for the stochastic rounding draws, as the arena executor counts.
  */
 export function runReference(program: TrainingProgram, params: ParamStore, input: Int8Array | Float32Array, label: number,
-  opts: { hyper?: Hyper; round?: boolean; state?: ParamStore } = {}): ReferenceRun {
+  opts: { hyper?: Hyper; round?: boolean; state?: ParamStore; update?: number } = {}): ReferenceRun {
   const round = opts.round ?? true;
   const g = program.graph;
   const values: Record<string, TypedArray> = {};
@@ -119,8 +134,9 @@ export function runReference(program: TrainingProgram, params: ParamStore, input
   values[g.input].set(input);
   values[g.label!][0] = label;
   const state = opts.state ?? optimizerState(program);
+  const hyper = opts.hyper ?? DEFAULT_HYPER;
   const env: ExecEnv = {
-    graph: g, buf: (n) => values[n], param: (n) => params[n] ?? state[n], hyper: opts.hyper ?? DEFAULT_HYPER, round,
+    graph: g, buf: (n) => values[n], param: (n) => params[n] ?? state[n], hyper, round, roundKey: roundKeys(hyper, opts.update ?? 0, round),
   };
   run(program, env);
   return { values, loss: values[g.loss!][0], logits: logitsOf((n) => values[n], g) };

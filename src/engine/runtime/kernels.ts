@@ -16,6 +16,7 @@ import { linearBackward, linearF32 } from '../ops/linear.ts';
 import { updateFloat, updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
 import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
+import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
 import { blockBackward, expansionBackward } from './streamed-backward.ts';
 import type { Kernel, KernelOp } from '../program/types.ts';
@@ -27,6 +28,8 @@ export interface Hyper {
   weight: SgdConfig;
   bias: SgdConfig;
   head: SgdConfig;
+  /** Of the int8 weight and int32 bias updates; absent: to nearest. */
+  rounding?: UpdateRounding;
 }
 
 export interface ExecEnv {
@@ -38,6 +41,8 @@ export interface ExecEnv {
   hyper: Hyper;
   /** Int8 semantics; false runs the same function without rounding (float mode, for gradient checks). */
   round: boolean;
+  /** A trained parameter's stochastic rounding key at this step (quant/stochastic-round.ts); absent or undefined: to nearest. */
+  roundKey?: (param: string) => number | undefined;
 }
 
 type Impl = (k: Kernel, env: ExecEnv, node: Node) => void;
@@ -62,6 +67,7 @@ function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (o
   const w = env.param(k.params[0]) as Int8Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const vel = optimizerState(env, k, 2);
+  const key = env.roundKey?.(k.params[0]);
   const kk = c.k * c.k;
   const dw = isDepthwise(c);
   const rows = dw ? n : c.cout;
@@ -73,7 +79,7 @@ function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (o
     for (let j = 0; j < per; j++) {
       for (let e = 0; e < kk; e++) {
         const wi = (oc * c.cpg + j) * kk + e;
-        updateInt8(w, wi, row[j * kk + e], div, env.hyper.weight, vel, (oc * per + j) * kk + e);
+        updateInt8(w, wi, row[j * kk + e], div, env.hyper.weight, vel, (oc * per + j) * kk + e, key);
       }
     }
   }
@@ -84,9 +90,10 @@ function biasUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, grad: (oc: nu
   const sW = env.param(k.params[1]) as Float32Array;
   const vel = optimizerState(env, k, 2);
   const sx = f32(k.attrs.xScale as number);
+  const key = env.roundKey?.(k.params[0]);
   for (let oc = 0; oc < b.length; oc++) {
     const s = f32(sW[oc] * sx);
-    updateInt32(b, oc, grad(oc), f32(s * s), env.hyper.bias, vel, oc);
+    updateInt32(b, oc, grad(oc), f32(s * s), env.hyper.bias, vel, oc, key);
   }
   void node;
 }

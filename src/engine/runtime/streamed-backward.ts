@@ -29,6 +29,7 @@ function pw1Stream(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[]
   const n = k.attrs.channels as number;
   const sx = f32(k.attrs.xScale as number);
   const hw = pg.ho * pg.wo;
+  const keyW = env.roundKey?.(params[0]), keyB = env.roundKey?.(params[1]);
   if (gx) gx.fill(0);
   return (c: number, g: Float32Array) => {
     const s = eff[c];
@@ -43,11 +44,11 @@ function pw1Stream(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[]
     if (saved) {
       convWeightGradRow(saved, k.attrs.xZero as number, g, pg, 0, n, row);
       const div = f32(sP[c] * sP[c]);
-      for (let j = 0; j < n; j++) updateInt8(wP, c * pg.cpg + j, row[j], div, env.hyper.weight, velW, c * n + j);
+      for (let j = 0; j < n; j++) updateInt8(wP, c * pg.cpg + j, row[j], div, env.hyper.weight, velW, c * n + j, keyW);
     }
     if (k.attrs.bias) {
       const sb = f32(sP[c] * sx);
-      updateInt32(bP, c, convBiasGrad(g, 0, hw), f32(sb * sb), env.hyper.bias, velB, c);
+      updateInt32(bP, c, convBiasGrad(g, 0, hw), f32(sb * sb), env.hyper.bias, velB, c, keyB);
     }
   };
 }
@@ -91,6 +92,7 @@ export function blockBackward(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): void
   const nD = k.attrs.dwChannels as number;
   const sxD = f32(k.attrs.dwXScale as number);
   const kk = dg.k * dg.k;
+  const keyW = env.roundKey?.(k.params[1]), keyB = env.roundKey?.(k.params[2]);
   const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
   const pwParams = pw1 ? [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]] : [];
@@ -110,11 +112,11 @@ export function blockBackward(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): void
     if (dSaved && c < nD) {
       dwWeightGradPlane(dSaved, k.attrs.dwXZero as number, outPlane, dg, c, row);
       const div = f32(sD[c] * sD[c]);
-      for (let e = 0; e < kk; e++) updateInt8(wD, c * kk + e, row[e], div, env.hyper.weight, velW, c * kk + e);
+      for (let e = 0; e < kk; e++) updateInt8(wD, c * kk + e, row[e], div, env.hyper.weight, velW, c * kk + e, keyW);
     }
     if (k.attrs.dwBias) {
       const sb = f32(sD[c] * sxD);
-      updateInt32(bD, c, convBiasGrad(outPlane, 0, hwo), f32(sb * sb), env.hyper.bias, velB, c);
+      updateInt32(bD, c, convBiasGrad(outPlane, 0, hwo), f32(sb * sb), env.hyper.bias, velB, c, keyB);
     }
     if (step) step(c, inPlane);
     else if (gx) gx.set(inPlane.subarray(0, hwi), c * hwi);

@@ -15,7 +15,9 @@
  *
  * Rounding of the new int8 value: 'nearest' (the device's rint; any update below half a quantization
  * step is lost) or 'stochastic' (round up with probability equal to the fraction: unbiased, so small
- * updates survive in expectation; seeded, so runs are reproducible). Measured on mcunet-5fps.pkl,
+ * updates survive in expectation; seeded, so runs are reproducible). The draw is counter-based
+ * (quant/stochastic-round.ts: seed, update number, parameter name, trained element), so at batch 1 it
+ * is the device program's in-place stochastic update too. Measured on mcunet-5fps.pkl,
  * 99kb scheme, lr 0.001, batch 1 or 8: with 'nearest', 99.98% of the int8/int32 updates are below half
  * a step and 0.00% of the trained elements ever change, so the backbone stays frozen and only the
  * float head learns. The paper's reference code keeps trained weights float-valued in integer units
@@ -23,8 +25,7 @@
  * stochastic rounding approximates without a float copy: it is the trainer's default.
  */
 import type { ParamStore } from '../ir/graph.ts';
-import { rint } from '../quant/arith.ts';
-import { mulberry32 } from '../util/random.ts';
+import { paramKey, requantize, roundingId, updateKey } from '../quant/stochastic-round.ts';
 import type { ParamGrad, Precision } from './grad-step.ts';
 
 export type Rounding = 'nearest' | 'stochastic';
@@ -53,13 +54,12 @@ interface Slot {
 export class SparseSgd {
   private readonly slots = new Map<string, Slot>();
   private count = 0;
-  private readonly rand: () => number;
+  /** Updates applied so far: the counter of the stochastic rounding draws. */
+  private updates = 0;
   /** Statistics of the last apply: how many int8/int32 elements changed, and how many updates were smaller than half a step. */
   lastStats = { changed: 0, vanished: 0, elements: 0 };
 
-  constructor(readonly cfg: OptimizerConfig) {
-    this.rand = mulberry32(cfg.seed ^ 0x5eed);
-  }
+  constructor(readonly cfg: OptimizerConfig) {}
 
   /** Adds one image's gradient. Returns false (and adds nothing) when it is not finite. */
   accumulate(g: ParamGrad): boolean {
@@ -91,6 +91,7 @@ export class SparseSgd {
     const mu = this.cfg.momentum;
     const stats = { changed: 0, vanished: 0, elements: 0 };
     const fp32 = this.cfg.precision === 'fp32';
+    const step = this.cfg.rounding === 'stochastic' ? updateKey(this.cfg.seed, this.updates) : undefined;
     for (const s of this.slots.values()) {
       const p = params[s.param];
       const isFloatHead = s.kind === 'head';
@@ -98,6 +99,7 @@ export class SparseSgd {
       const scaled = !isFloatHead && (fp32 || this.cfg.qas);
       const integer = !fp32 && !isFloatHead;
       const [lo, hi] = p instanceof Int8Array ? [-128, 127] : [-2147483648, 2147483647];
+      const key = step === undefined ? undefined : paramKey(step, roundingId(s.param));
       for (let i = 0; i < s.sum.length; i++) {
         let g = Math.fround(s.sum[i] * inv);
         if (scaled) g = Math.fround(g / s.qasDiv[i]);
@@ -109,7 +111,7 @@ export class SparseSgd {
           p[j] = next;
           continue;
         }
-        let r = this.cfg.rounding === 'nearest' ? rint(next) : Math.floor(next + this.rand());
+        let r = requantize(next, key, i);
         r = r < lo ? lo : r > hi ? hi : r;
         stats.elements++;
         if (r !== old) stats.changed++;
@@ -120,6 +122,7 @@ export class SparseSgd {
     }
     this.lastStats = stats;
     this.count = 0;
+    this.updates++;
   }
 
   /** Drops the accumulated gradients (after a bad image). */
