@@ -13,7 +13,7 @@
  * On a shared machine wall time says how busy the others are: beside it, the load average and the CPU
  * time of each worker thread (Linux /proc), whose busiest worker is what the wall time would be with a
  * core per worker.
- * Reproduce: npm run bench:analysis  (or npx tsx bench/analysis.ts [--subset 12] [--budget 48KB] [--seeds 5])
+ * Reproduce: npm run bench:analysis  (or npx tsx bench/analysis.ts [--subset 20] [--budget 48KB] [--seeds 5])
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,7 +37,7 @@ import { schemeSummary } from '../src/cli/verbs/analyze.ts';
 import { startNodeAnalysisWorker } from '../workers/analysis-client-node.ts';
 import { threadCpuSeconds } from '../workers/thread-cpu.ts';
 
-const { values: a } = parseArgs({ options: { subset: { type: 'string', default: '12' }, budget: { type: 'string', default: '48KB' }, seeds: { type: 'string', default: '5' } } });
+const { values: a } = parseArgs({ options: { subset: { type: 'string', default: '20' }, budget: { type: 'string', default: '48KB' }, seeds: { type: 'string', default: '5' } } });
 const BUDGET = bytesOption(a, 'budget', 48 * 1024);
 const SEEDS = Array.from({ length: Number(a.seeds) }, (_, i) => i + 1);
 /** Training seeds of (d): image order and rounding; the split stays the analysis's. */
