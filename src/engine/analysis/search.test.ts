@@ -61,5 +61,9 @@ describe('scheme search', () => {
     const r = evolutionarySearch(graph, table(3), { budgetBytes: 20 * 1024, evaluations: 50 });
     expect(r.best).toBeNull();
     expect(r.message).toMatch(/no scheme fits 20.0 KB: the smallest one tried needs \d+\.\d KB/);
+    // A planned figure, not the search's lower bound: no scheme needs less than the head alone.
+    const need = Number(/needs (\d+\.\d) KB/.exec(r.message!)![1]) * 1024;
+    const headOnly = compileTraining(graph, { nBias: 0, weights: {}, head: 'float32', momentum: false }).report.peakSramBytes;
+    expect(need).toBeGreaterThanOrEqual(headOnly - 52);
   });
 });

@@ -185,8 +185,11 @@ function evaluator(graph: Graph, table: GainTable, opts: SearchOptions) {
       }
       const out: SearchResult = { best: best && candidate(best), evaluations, compiles: mem.compiles, front: front.reverse() };
       if (!best) {
-        const smallest = byGain.reduce((m, e) => Math.min(m, memory(e)), Infinity);
-        out.message = `no scheme fits ${(budget / 1024).toFixed(1)} KB: the smallest one tried needs ${(smallest / 1024).toFixed(1)} KB`;
+        // Over-budget entries carry only their lower bound: plan the smallest one, so the message
+        // quotes what it really needs.
+        const smallest = byGain.reduce((a, e) => (e.lowerBound < a.lowerBound ? e : a));
+        const need = (smallest.exact ??= mem.exact(smallest.scheme));
+        out.message = `no scheme fits ${(budget / 1024).toFixed(1)} KB: the smallest one tried needs ${(need / 1024).toFixed(1)} KB`;
       }
       return out;
     },
