@@ -1,0 +1,101 @@
+/**
+ * The WebAssembly kernels (wasm/, built into kernels-binary.ts): one instance per thread, created on
+ * first use, and the copying of operands into its memory for one call.
+ *
+ * Where the module cannot run (no WebAssembly SIMD, or a browser's main thread, which refuses to
+ * compile a module this size synchronously) `wasmKernels()` returns null and the callers run their
+ * TypeScript kernels, which compute the same values bit for bit.
+ */
+import type { TypedArray } from '../ir/tensor.ts';
+import { KERNELS_WASM_BASE64 } from './kernels-binary.ts';
+
+/** The module's exports: pointers are byte offsets into `memory`. */
+export interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  applyMask(g: number, mask: number, out: number, n: number): void;
+  channelScale(g: number, scale: number, out: number, channels: number, per: number): void;
+}
+
+let instance: KernelExports | null | undefined;
+let enabled = true;
+
+function instantiate(): KernelExports | null {
+  try {
+    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+  } catch {
+    return null;
+  }
+}
+
+/** This thread's kernels, or null: then the TypeScript kernels run. */
+export function wasmKernels(): KernelExports | null {
+  if (!enabled) return null;
+  if (instance === undefined) instance = instantiate();
+  return instance;
+}
+
+/** Turns the WebAssembly kernels off (false) or back on, so tests and benchmarks can run the TypeScript ones. */
+export function setWasmKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** The scratch's top: calls may nest (a kernel inside a kernel), each allocating above the last. */
+let top = 0;
+
+const ALIGN = 16;
+const PAGE = 65536;
+
+/**
+ * The operands of one kernel call: `in` copies an array into the module's memory, `out` reserves room
+ * and copies it back in `done()`, `inout` does both. An array already in the module's memory is
+ * passed by its offset and not copied.
+ */
+export class WasmCall {
+  private readonly start: number;
+  private readonly back: [number, TypedArray][] = [];
+
+  constructor(readonly k: KernelExports) {
+    if (top === 0) top = k.heapBase();
+    this.start = top;
+  }
+
+  /** `bytes` of scratch (not cleared), 16-byte aligned. */
+  alloc(bytes: number): number {
+    const at = Math.ceil(top / ALIGN) * ALIGN;
+    const end = at + bytes;
+    const mem = this.k.memory;
+    if (end > mem.buffer.byteLength) mem.grow(Math.ceil((end - mem.buffer.byteLength) / PAGE));
+    top = end;
+    return at;
+  }
+
+  in(a: TypedArray): number {
+    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
+    const at = this.alloc(a.byteLength);
+    new Uint8Array(this.k.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return at;
+  }
+
+  out(a: TypedArray): number {
+    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
+    const at = this.alloc(a.byteLength);
+    this.back.push([at, a]);
+    return at;
+  }
+
+  inout(a: TypedArray): number {
+    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
+    const at = this.in(a);
+    this.back.push([at, a]);
+    return at;
+  }
+
+  /** Copies the outputs back and frees the scratch. */
+  done(): void {
+    const buf = this.k.memory.buffer;
+    for (const [at, a] of this.back) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(buf, at, a.byteLength));
+    top = this.start;
+  }
+}
