@@ -1,7 +1,8 @@
 /**
  * Training speed, in one run on one machine: mcunet-5fps at 128x128 with the 99kb scheme, batch 1.
  *  - TinyTrain: the device program (int8, reordered in-place updates) on one arena; forward-only
- *    throughput with the same kernels.
+ *    throughput with the same kernels. Twice: with the WebAssembly SIMD kernels (wasm/, the default
+ *    wherever WebAssembly runs) and with the plain TypeScript kernels they are checked against.
  *  - TensorFlow.js (cpu and wasm backends): the same architecture in float32 (NHWC), training the
  *    same parameters: the biases of the last 22 convs, the weights of convs 21, 24, 27, 30 and the
  *    first 1/8 and 1/4 input channels of convs 36 and 39 (as a trainable slice concatenated with a
@@ -23,6 +24,7 @@ import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
 import { resolveScheme } from '../src/engine/train/scheme.ts';
+import { setWasmKernels, wasmKernels } from '../src/engine/wasm/instance.ts';
 import { table } from '../src/cli/format.ts';
 import { conv2dSame, depthwiseSame } from './tfjs-conv-grads.ts';
 
@@ -54,13 +56,22 @@ const g = model.graph;
 const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
 const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
 
-// TinyTrain
-const device = new ArenaExecutor(compileTraining(g, scheme), Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
-let label = 0;
-const ttTrain = await rate(() => device.step(input, label++ % 10));
-const fwd = new GradRunner(gradProgram(g, scheme), model.params);
-const ttFwd = await rate(() => fwd.forward(input));
-console.error(`tinytrain: ${ttTrain.cpu.toFixed(2)} train steps/CPU s, ${ttFwd.cpu.toFixed(2)} forward/CPU s`);
+// TinyTrain, with either kernel set.
+async function tinyTrain(wasm: boolean): Promise<{ train: Rate; fwd: Rate }> {
+  setWasmKernels(wasm);
+  if (wasm && !wasmKernels()) throw new Error('the WebAssembly kernels do not run here');
+  const device = new ArenaExecutor(compileTraining(g, scheme), Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
+  let label = 0;
+  const train = await rate(() => device.step(input, label++ % 10));
+  const runner = new GradRunner(gradProgram(g, scheme), model.params);
+  const fwd = await rate(() => runner.forward(input));
+  console.error(`tinytrain (${wasm ? 'wasm' : 'TypeScript'} kernels): ${train.cpu.toFixed(2)} train steps/CPU s, ${fwd.cpu.toFixed(2)} forward/CPU s`);
+  return { train, fwd };
+}
+const tt = await tinyTrain(true);
+const ttTs = await tinyTrain(false);
+setWasmKernels(true);
+const { train: ttTrain, fwd: ttFwd } = tt;
 
 // TensorFlow.js: the same architecture, float32.
 /** `ownGrads`: the convs' gradients from bench/tfjs-conv-grads.ts (for a backend without backprop kernels). */
@@ -154,8 +165,11 @@ async function tfBench(backend: string): Promise<TfResult> {
 
 const notes: string[] = [];
 const f2 = (r: Rate) => [r.wall.toFixed(2), r.cpu.toFixed(2)];
-const rows: (string | number)[][] = [['TinyTrain (TS, int8, 99kb device program)', ...f2(ttTrain), ...f2(ttFwd), '-', '-']];
 const ratio = (ours: Rate, theirs: Rate | string) => (typeof theirs === 'string' ? '-' : `${(ours.cpu / theirs.cpu).toFixed(2)}x`);
+const rows: (string | number)[][] = [
+  ['TinyTrain (int8, 99kb device program, wasm SIMD kernels)', ...f2(ttTrain), ...f2(ttFwd), '-', '-'],
+  ['TinyTrain (the same, TypeScript kernels)', ...f2(ttTs.train), ...f2(ttTs.fwd), ratio(ttTrain, ttTs.train), ratio(ttFwd, ttTs.fwd)],
+];
 for (const b of a.backends!.split(',')) {
   const r = await tfBench(b);
   if (typeof r.train === 'string') notes.push(`tfjs ${b} ${r.train}`);
@@ -165,6 +179,6 @@ for (const b of a.backends!.split(',')) {
     ratio(ttTrain, r.train), ratio(ttFwd, r.fwd)]);
 }
 console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; ${SECONDS} s per measurement, Node ${process.version}; speedups per CPU second`);
-console.log(table(['engine', 'train steps/s', 'train steps/CPU s', 'forward/s', 'forward/CPU s', 'TinyTrain speedup (train)', 'TinyTrain speedup (forward)'],
+console.log(table(['engine', 'train steps/s', 'train steps/CPU s', 'forward/s', 'forward/CPU s', 'TinyTrain (wasm) speedup, train', 'TinyTrain (wasm) speedup, forward'],
   rows, [false, true, true, true, true, true, true]));
 for (const n of notes) console.log(n);

@@ -15,6 +15,8 @@ test('trains the demo project in a worker, shows progress and cancels', async ({
   // Progress arrives from the worker: a step count and a finite loss.
   await expect(panel.locator('.training-numbers dd').first()).toHaveText(/^\d+ \/ \d+$/, { timeout: 90_000 });
   await expect(panel.locator('.training-numbers dd').nth(1)).toHaveText(/^\d+\.\d{4}$/);
+  // The worker compiled the WebAssembly SIMD kernels and trains with them.
+  await expect(panel.locator('.training-kernels')).toHaveText(/wasm SIMD/);
   // The page keeps working while the worker trains: another view opens, and the run goes on.
   await page.getByRole('tab', { name: 'Layers' }).click();
   await expect(page.getByRole('tab', { name: 'Layers' })).toHaveAttribute('aria-selected', 'true');

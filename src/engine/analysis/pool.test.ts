@@ -40,7 +40,7 @@ function fakeSpawner(opts: FakeOptions = {}) {
               die(new Error('exit code 70'));
               return new Promise<never>(() => undefined); // a dead worker never answers
             }
-            onProgress({ phase: 'train', step: s, totalSteps: steps, epoch: 0, loss: 1, trainAccuracy: 0, lr: 0, imagesPerSecond: 1, etaSeconds: 0 });
+            onProgress({ phase: 'train', step: s, totalSteps: steps, epoch: 0, loss: 1, trainAccuracy: 0, lr: 0, imagesPerSecond: 1, etaSeconds: 0, kernels: 'typescript' });
           }
           return { id: j.id, status: 'completed', valAccuracy: j.k / 100, seconds: 0.01 };
         } finally {

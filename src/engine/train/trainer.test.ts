@@ -61,6 +61,8 @@ describe.skipIf(!HAVE_DATA)('training on Fashion-MNIST with the paper\'s mcunet-
     // The caller's model is untouched; the trained weights differ from it.
     expect(model.params['conv39.weight']).not.toEqual(r.params['conv39.weight']);
     for (const e of events) expect(e.imagesPerSecond).toBeGreaterThanOrEqual(0);
+    // Under Node the int8 run uses the WebAssembly kernels.
+    expect(new Set(events.map((e) => e.kernels))).toEqual(new Set(['wasm']));
   }, 120_000);
 
   it('float32 training of the same network and gradient accumulation learn too', async () => {

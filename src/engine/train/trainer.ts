@@ -12,6 +12,7 @@ import { softmaxInPlace } from '../ops/softmax-ce.ts';
 import type { Model, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { mulberry32 } from '../util/random.ts';
+import { wasmKernels } from '../wasm/instance.ts';
 import { GradRunner, floatParams, gradProgram, type Precision } from './grad-step.ts';
 import { cosineLr, SparseSgd, type Rounding } from './optimizer.ts';
 import type { Scheme } from './scheme.ts';
@@ -69,6 +70,8 @@ export interface Progress {
   lr: number;
   imagesPerSecond: number;
   etaSeconds: number;
+  /** Which kernels run the int8 arithmetic: WebAssembly SIMD where it runs, else TypeScript (the fp32 baseline is always TypeScript). */
+  kernels: 'wasm' | 'typescript';
 }
 
 export type TrainStatus = 'completed' | 'cancelled' | 'diverged';
@@ -177,12 +180,13 @@ export class Trainer {
     let busyMs = 0;
     const t0 = performance.now();
     let tick = performance.now(), lastYield = tick;
+    const kernels: Progress['kernels'] = o.precision === 'int8' && wasmKernels() ? 'wasm' : 'typescript';
     const emit = (phase: Progress['phase'], epoch: number) => {
       const rate = busyMs > 0 ? (seen / busyMs) * 1000 : 0;
       const p: Progress = {
         phase, step: seen, totalSteps: totalImages, epoch, loss: winN ? winLoss / winN : NaN, trainAccuracy: winN ? winCorrect / winN : NaN,
         ...(valAccuracy !== null ? { valAccuracy } : {}), lr: lrAt(updates) * o.lr.weight,
-        imagesPerSecond: rate, etaSeconds: rate > 0 ? (totalImages - seen) / rate : NaN,
+        imagesPerSecond: rate, etaSeconds: rate > 0 ? (totalImages - seen) / rate : NaN, kernels,
       };
       history.push(p);
       hooks.onProgress?.(p);
