@@ -1,7 +1,7 @@
 /**
  * Whole training steps with the WebAssembly kernels equal those with the TypeScript kernels, byte for
- * byte: every parameter, the loss, the logits and the whole arena after each step, for the device
- * program (fused, reordered in-place updates), its unfused variants and the trainer's GradRunner
+ * byte: every parameter, the loss, the logits and the whole arena but the kernels' workspaces after
+ * each step, for the device program (fused, reordered in-place updates), its unfused variants and the trainer's GradRunner
  * (whole gradients handed out). The kernel-level tests next to this one pin down each kernel; this
  * one shows that the pieces are wired to the same buffers.
  */
@@ -12,7 +12,7 @@ import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { compileTraining, type CompileOptions } from '../program/compile.ts';
-import { ArenaExecutor } from '../runtime/executor.ts';
+import { ArenaExecutor, arenaViews } from '../runtime/executor.ts';
 import type { Hyper } from '../runtime/kernels.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { GradRunner, gradProgram, type ParamGrad } from '../train/grad-step.ts';
@@ -53,12 +53,17 @@ interface Trace { params: ParamStore; losses: number[]; logits: Float32Array[]; 
 function deviceSteps(g: Graph, scheme: Scheme, opts: CompileOptions, init: ParamStore, wasm: boolean): Trace {
   setWasmKernels(wasm);
   const params = copy(init);
-  const ex = new ArenaExecutor(compileTraining(g, scheme, opts), params, HYPER);
+  const program = compileTraining(g, scheme, opts);
+  const ex = new ArenaExecutor(program, params, HYPER);
+  // Kernel workspaces are the kernels' own business (the wasm ones keep theirs outside the arena).
+  const views = arenaViews(program, ex.arena);
+  const scratch = Object.values(program.tensors).filter((x) => x.category === 'scratch').map((x) => bytes(views[x.name]));
   const t: Trace = { params, losses: [], logits: [], arenas: [] };
   for (const { input, label } of images(g, STEPS, 11)) {
     const r = ex.step(input, label);
     t.losses.push(r.loss);
     t.logits.push(r.logits);
+    for (const s of scratch) s.fill(0);
     t.arenas.push(new Uint8Array(ex.arena.slice(0)));
   }
   return t;
