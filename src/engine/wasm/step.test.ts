@@ -1,8 +1,8 @@
 /**
  * Whole training steps with the WebAssembly kernels equal those with the TypeScript kernels, byte for
  * byte: every parameter, the loss, the logits and the whole arena but the kernels' workspaces after
- * each step, for the device program (fused, reordered in-place updates), its unfused variants and the trainer's GradRunner
- * (whole gradients handed out). The kernel-level tests next to this one pin down each kernel; this
+ * each step, for the device program (fused, reordered in-place updates), its unfused variants and
+ * the trainer's GradRunner (whole gradients handed out). The kernel-level tests next to this one pin down each kernel; this
  * one shows that the pieces are wired to the same buffers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
