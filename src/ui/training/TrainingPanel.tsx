@@ -99,8 +99,9 @@ export function TrainingPanel({ model, scheme = DEMO_RUN.scheme, resolution = DE
         <dt>loss</dt><dd>{fmt(p?.loss, 4)}</dd>
         <dt>train acc.</dt><dd>{p && Number.isFinite(p.trainAccuracy) ? `${fmt(p.trainAccuracy * 100)}%` : '–'}</dd>
         <dt>val acc.</dt><dd>{p?.valAccuracy !== undefined ? `${fmt(p.valAccuracy * 100)}%` : '–'}</dd>
-        <dt>images/s</dt><dd title={p ? `int8 kernels: ${p.kernels === 'wasm' ? 'WebAssembly SIMD' : 'TypeScript'}` : undefined}>
-          {fmt(p?.imagesPerSecond)}{p ? <span className="training-kernels">{p.kernels === 'wasm' ? ' · wasm SIMD' : ' · TypeScript'}</span> : null}</dd>
+        <dt>images/s</dt><dd>{fmt(p?.imagesPerSecond)}</dd>
+        <dt>kernels</dt><dd className="training-kernels" title="which kernels run the int8 arithmetic in the worker">
+          {p ? (p.kernels === 'wasm' ? 'wasm SIMD' : 'TypeScript') : '–'}</dd>
         <dt>ETA</dt><dd>{p && Number.isFinite(p.etaSeconds) ? `${Math.ceil(p.etaSeconds)} s` : '–'}</dd>
       </dl>
       {(state.message || loadError) && <p className="training-message" role={state.status === 'error' || loadError ? 'alert' : 'status'}>{loadError ?? state.message}</p>}
