@@ -32,8 +32,9 @@ async function fill(page: Page, label: string, value: string) {
 }
 
 /** A small analysis: 7 jobs (baseline, 2 bias points, 2 convs x 2 ratios) on 100 + 40 images. */
-async function smallSettings(page: Page, seed = '1') {
-  await fill(page, 'training images', '100');
+/** `train`: training images per job; the tests that act while a job runs use more, so that one is still running then. */
+async function smallSettings(page: Page, seed = '1', train = '100') {
+  await fill(page, 'training images', train);
   await fill(page, 'validation images', '40');
   await fill(page, 'seed', seed);
   await fill(page, 'bias k values', '2, 4');
@@ -112,7 +113,7 @@ test('measures the demo model, keeps the results across a reload, applies a sear
 
 test('cancel mid-job and a reload mid-run keep what was measured; resume finishes the rest', async ({ page }) => {
   await openTab(page);
-  await smallSettings(page, '2');
+  await smallSettings(page, '2', '600');
   await fill(page, 'workers', '1');
   await panel(page).getByRole('button', { name: 'Start' }).click();
   // Wait for the first result, then cancel the job in flight.
@@ -143,7 +144,7 @@ test('cancel mid-job and a reload mid-run keep what was measured; resume finishe
 
 test('a worker that dies is shown and its job retried on a fresh worker', async ({ page }) => {
   await openTab(page);
-  await smallSettings(page, '3');
+  await smallSettings(page, '3', '600');
   await fill(page, 'workers', '1');
   await panel(page).getByRole('button', { name: 'Start' }).click();
   await expect(panel(page).locator('tr[data-state="running"]')).toHaveCount(1, { timeout: 30_000 });
