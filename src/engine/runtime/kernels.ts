@@ -18,7 +18,9 @@ import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
-import { blockBackward, expansionBackward } from './streamed-backward.ts';
+import { blockBackward, blockOperands, expansionBackward, expansionOperands } from './streamed-backward.ts';
+import { wasmBlockBackward, wasmExpansionBackward } from '../wasm/backward-call.ts';
+import { wasmKernels } from '../wasm/instance.ts';
 import type { Kernel, KernelOp } from '../program/types.ts';
 
 const f32 = Math.fround;
@@ -48,6 +50,9 @@ export interface ExecEnv {
 type Impl = (k: Kernel, env: ExecEnv, node: Node) => void;
 
 const conv = (node: Node) => node as Node<'conv2d'>;
+
+/** The WebAssembly kernels for int8 semantics (float mode keeps the TypeScript ones), or null. */
+const wasmFor = (env: ExecEnv) => (env.round ? wasmKernels() : null);
 
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
 const maskOf = (k: Kernel, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask as string) as Uint8Array) : undefined);
@@ -223,9 +228,15 @@ export const KERNELS: Record<KernelOp, Impl> = {
     biasUpdate(k, env, conv(node), (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
-    expansionBackward(k, env, conv(node));
+    const o = expansionOperands(k, env, conv(node));
+    const wasm = wasmFor(env);
+    if (wasm) wasmExpansionBackward(wasm, o);
+    else expansionBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
   },
   block_bwd(k, env, node) {
-    blockBackward(k, env, conv(node));
+    const o = blockOperands(k, env, conv(node));
+    const wasm = wasmFor(env);
+    if (wasm) wasmBlockBackward(wasm, o);
+    else blockBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
   },
 };
