@@ -24,14 +24,10 @@ export class Geom {
   groups: i32;
 }
 
-// @ts-ignore: decorator
-@inline
 function isDepthwise(c: Geom): bool {
   return c.groups > 1 && c.groups == c.cin && c.cout == c.cin;
 }
 
-// @ts-ignore: decorator
-@inline
 function isPointwise(c: Geom): bool {
   return c.k == 1 && c.stride == 1 && c.pad == 0 && c.groups == 1;
 }
@@ -71,16 +67,12 @@ export function sumF32(g: usize, n: i32): f32 {
 }
 
 /** First output index o with o * stride - pad + t >= 0, and one past the last with it < size. */
-// @ts-ignore: decorator
-@inline
 function firstIn(t: i32, stride: i32, pad: i32): i32 {
   let o = 0;
   while (o * stride - pad + t < 0) o++;
   return o;
 }
 
-// @ts-ignore: decorator
-@inline
 function endIn(t: i32, stride: i32, pad: i32, size: i32, outs: i32, first: i32): i32 {
   let o = outs;
   while (o > first && (o - 1) * stride - pad + t >= size) o--;
@@ -278,8 +270,6 @@ export function convBackwardInput(g: usize, w: usize, c: Geom, gx: usize, tmp: u
 }
 
 /** A weight gradient over whole planes (convWeightGradRow tests no groups here). */
-// @ts-ignore: decorator
-@inline
 function isPointwiseGrad(c: Geom): bool {
   return c.k == 1 && c.stride == 1 && c.pad == 0 && !isDepthwise(c);
 }

@@ -15,8 +15,6 @@ export class Update {
   key: u32;
 }
 
-// @ts-ignore: decorator
-@inline
 function mix32(x: u32): u32 {
   let h = x;
   h ^= h >> 16;
@@ -30,15 +28,11 @@ function mix32(x: u32): u32 {
 const GOLDEN: u32 = 0x9e3779b9;
 
 /** Element `index`'s uniform draw in [0, 1), a multiple of 2^-24. */
-// @ts-ignore: decorator
-@inline
 function roundDraw(key: u32, index: i32): f64 {
   return <f64>(mix32(key + <u32>index * GOLDEN) >> 8) * 5.9604644775390625e-8;
 }
 
 /** The real-valued parameter after one step, before re-quantization (sgd.ts `step`). */
-// @ts-ignore: decorator
-@inline
 function stepValue(p: f64, grad: f32, qasDiv: f32, u: Update, vi: i32): f64 {
   let g = u.qas ? <f32>(<f64>grad / <f64>qasDiv) : grad;
   const vel = u.velocity;
@@ -50,8 +44,6 @@ function stepValue(p: f64, grad: f32, qasDiv: f32, u: Update, vi: i32): f64 {
   return <f64><f32>(p - <f64>(u.lr * g));
 }
 
-// @ts-ignore: decorator
-@inline
 function requantize(v: f64, u: Update, vi: i32): f64 {
   return u.keyed ? floor<f64>(v + roundDraw(u.key, vi)) : nearest<f64>(v);
 }
