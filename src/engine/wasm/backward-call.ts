@@ -69,3 +69,58 @@ export function wasmBlockBackward(k: KernelExports, o: BlockOperands): void {
   k.blockBackward(b);
   call.done();
 }
+
+/** conv_bwd_x: gx = conv_transpose(g, W); gx may be g's buffer (the copies keep them apart). */
+export function wasmConvBackwardInput(k: KernelExports, g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array): void {
+  const call = new WasmCall(k);
+  const hw = c.h * c.w;
+  k.convBackwardInput(call.in(g), call.in(w), geomStruct(call, c), call.out(gx.subarray(0, c.cin * hw)), call.alloc(hw * 4));
+  call.done();
+}
+
+/** conv_grad_w's rows into `out` (see wasm convWeightGrad); the offset of the rows in the call's memory. */
+function weightGrad(call: WasmCall, k: KernelExports, x: Int8Array, xZero: number, g: Float32Array, c: ConvGeom, n: number, out: number): void {
+  const geom = geomStruct(call, c);
+  k.convWeightGrad(call.in(x), xZero, call.in(g), geom, n, out, call.alloc(k.weightGradScratch(geom, n)));
+}
+
+export function wasmConvWeightGrad(k: KernelExports, x: Int8Array, xZero: number, g: Float32Array, c: ConvGeom, n: number, out: Float32Array): void {
+  const call = new WasmCall(k);
+  weightGrad(call, k, x, xZero, g, c, n, call.out(out));
+  call.done();
+}
+
+/** The int8 updates of a weight's first n input channels from gradient rows, given or computed (conv_update_w). */
+export function wasmWeightUpdate(k: KernelExports, grad: Float32Array | { x: Int8Array; xZero: number; g: Float32Array; floats: number },
+  w: Int8Array, sW: Float32Array, c: ConvGeom, n: number, u: ParamUpdate): void {
+  const call = new WasmCall(k);
+  let gw: number;
+  if (grad instanceof Float32Array) gw = call.in(grad);
+  else {
+    gw = call.alloc(grad.floats * 4);
+    weightGrad(call, k, grad.x, grad.xZero, grad.g, c, n, gw);
+  }
+  k.applyWeightUpdate(gw, call.inout(w), call.in(sW), geomStruct(call, c), n, updateStruct(call, u));
+  call.done();
+}
+
+/** conv_grad_b: the plane sums of g. */
+export function wasmBiasGrad(k: KernelExports, g: Float32Array, out: Float32Array): void {
+  const call = new WasmCall(k);
+  k.convBiasGrad(call.in(g), out.length, g.length / out.length, call.out(out));
+  call.done();
+}
+
+/** The int32 updates of a bias from its gradients, given or summed from g (conv_update_b). */
+export function wasmBiasUpdate(k: KernelExports, grad: Float32Array | { g: Float32Array }, b: Int32Array, sW: Float32Array, xScale: number,
+  u: ParamUpdate): void {
+  const call = new WasmCall(k);
+  let gb: number;
+  if (grad instanceof Float32Array) gb = call.in(grad);
+  else {
+    gb = call.alloc(b.length * 4);
+    k.convBiasGrad(call.in(grad.g), b.length, grad.g.length / b.length, gb);
+  }
+  k.applyBiasUpdate(gb, call.inout(b), call.in(sW), Math.fround(xScale), b.length, updateStruct(call, u));
+  call.done();
+}
