@@ -52,7 +52,21 @@ export function axpy(dst: usize, src: usize, wv: f32, n: i32): void {
 
 /** plane[p] = bit (base + p) of mask ? plane[p] * s : 0. */
 export function maskScale(plane: usize, mask: usize, base: i32, s: f32, n: i32): void {
-  for (let p = 0; p < n; p++) {
+  let p = 0;
+  if ((base & 7) == 0) {
+    // A whole mask byte per 8 values: lane l of the low (high) vector keeps its product if bit l (l + 4) is set.
+    const sv = f32x4.splat(s), zero = f32x4.splat(0);
+    const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128);
+    const bytes = mask + <usize>(base >> 3);
+    for (; p + 8 <= n; p += 8) {
+      const b = i32x4.splat(<i32>load<u8>(bytes + <usize>(p >> 3)));
+      const at = plane + (<usize>p << 2);
+      const keepLo = i32x4.ne(v128.and(b, lo), zero), keepHi = i32x4.ne(v128.and(b, hi), zero);
+      v128.store(at, v128.bitselect(f32x4.mul(v128.load(at), sv), zero, keepLo));
+      v128.store(at, v128.bitselect(f32x4.mul(v128.load(at, 16), sv), zero, keepHi), 16);
+    }
+  }
+  for (; p < n; p++) {
     const i = base + p;
     const at = plane + (<usize>p << 2);
     store<f32>(at, (<i32>load<u8>(mask + <usize>(i >> 3)) >> (i & 7)) & 1 ? load<f32>(at) * s : 0);
