@@ -20,7 +20,7 @@ import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
 import { blockBackward, blockOperands, expansionBackward, expansionOperands, type ParamUpdate } from './streamed-backward.ts';
 import {
-  wasmBiasGrad, wasmBiasUpdate, wasmBlockBackward, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward, wasmWeightUpdate,
+  wasmApplyMask, wasmBiasGrad, wasmBiasUpdate, wasmBlockBackward, wasmChannelScale, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward, wasmWeightUpdate,
 } from '../wasm/backward-call.ts';
 import { wasmKernels } from '../wasm/instance.ts';
 import type { Kernel, KernelOp } from '../program/types.ts';
@@ -187,10 +187,16 @@ export const KERNELS: Record<KernelOp, Impl> = {
     avgpoolBackward(env.buf(k.inputs[0]) as Float32Array, h * w, env.buf(k.outputs[0]) as Float32Array);
   },
   mask(k, env) {
-    applyMask(env.buf(k.inputs[0]) as Float32Array, env.buf(k.inputs[1]) as Uint8Array, env.buf(k.outputs[0]) as Float32Array);
+    const g = env.buf(k.inputs[0]) as Float32Array, mask = env.buf(k.inputs[1]) as Uint8Array, out = env.buf(k.outputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) wasmApplyMask(wasm, g, mask, out);
+    else applyMask(g, mask, out);
   },
   channel_scale(k, env, node) {
-    channelScale(env.buf(k.inputs[0]) as Float32Array, effScales(env, conv(node)), env.buf(k.outputs[0]) as Float32Array);
+    const g = env.buf(k.inputs[0]) as Float32Array, scale = effScales(env, conv(node)), out = env.buf(k.outputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) wasmChannelScale(wasm, g, scale, out);
+    else channelScale(g, scale, out);
   },
   conv_bwd_x(k, env, node) {
     const wasm = wasmFor(env);

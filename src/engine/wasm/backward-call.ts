@@ -124,3 +124,17 @@ export function wasmBiasUpdate(k: KernelExports, grad: Float32Array | { g: Float
   k.applyBiasUpdate(gb, call.inout(b), call.in(sW), Math.fround(xScale), b.length, updateStruct(call, u));
   call.done();
 }
+
+/** mask: out = g where the clamp passed (out may be g's buffer). */
+export function wasmApplyMask(k: KernelExports, g: Float32Array, mask: Uint8Array, out: Float32Array): void {
+  const call = new WasmCall(k);
+  k.applyMask(call.in(g), call.in(mask), call.out(out.subarray(0, g.length)), g.length);
+  call.done();
+}
+
+/** channel_scale: out[c, ...] = g[c, ...] * scale[c] (out may be g's buffer). */
+export function wasmChannelScale(k: KernelExports, g: Float32Array, scale: Float32Array, out: Float32Array): void {
+  const call = new WasmCall(k);
+  k.channelScale(call.in(g), call.in(scale), call.out(out.subarray(0, g.length)), scale.length, g.length / scale.length);
+  call.done();
+}
