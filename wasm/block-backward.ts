@@ -2,7 +2,7 @@
 // call: block_bwd (blockBackward) and dw_pw_bwd (expansionBackward), from the primitives of
 // conv-backward.ts and the updates of sgd.ts.
 import {
-  Geom, axpy, filterGrad, maskScale, padPlane, pointwiseGradRow, scatterFilter, sumF32, transposeInput, zeroF32,
+  Geom, filterGrad, maskScale, padPlane, pointwiseGather, pointwiseGradRow, pointwiseScatter, scatterFilter, sumF32, transposeInput, zeroF32,
 } from './conv-backward';
 import { Update, updateInt32, updateInt8 } from './sgd';
 
@@ -45,10 +45,7 @@ function pwStep(ps: PwStream, c: i32, g: usize): void {
   maskScale(g, ps.mask, c * hw, load<f32>(ps.eff + (<usize>c << 2)), hw);
   const gx = ps.gx;
   if (gx) {
-    for (let ic = 0; ic < pg.cpg; ic++) {
-      const wv = <i32>load<i8>(ps.w + <usize>(c * pg.cpg + ic));
-      if (wv != 0) axpy(gx + (<usize>(ic * hw) << 2), g, <f32>wv, hw);
-    }
+    pointwiseScatter(gx, g, ps.w + <usize>(c * pg.cpg), pg.cpg, hw);
   }
   const s = load<f32>(ps.s + (<usize>c << 2));
   if (ps.saved) {
@@ -130,10 +127,7 @@ export function blockBackward(bk: Block): void {
   if (ps) pwStart(ps);
   for (let c = 0; c < dg.cout; c++) {
     zeroF32(out, hwo);
-    for (let oc = 0; oc < bk.cout2; oc++) {
-      const wv = <i32>load<i8>(bk.w2 + <usize>(oc * bk.cpg2 + c));
-      if (wv != 0) axpy(out, bk.g2 + (<usize>(oc * hwo) << 2), <f32>wv, hwo);
-    }
+    pointwiseGather(out, bk.g2, bk.w2 + <usize>c, bk.cpg2, bk.cout2, hwo);
     maskScale(out, bk.mask, c * hwo, load<f32>(bk.eff + (<usize>c << 2)), hwo);
     if (bk.inputGrad) {
       zeroF32(inp, hwi);

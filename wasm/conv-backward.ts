@@ -50,6 +50,83 @@ export function axpy(dst: usize, src: usize, wv: f32, n: i32): void {
   }
 }
 
+/**
+ * dst[p] += g[o, p] * w[o * wStride] for o = 0 .. count-1 in that order, skipping zero weights, over
+ * n values per plane (planes of g n apart): the pointwise input gradient of one input channel. Lanes
+ * over p; 16 values of dst stay in registers while the sum runs over o.
+ */
+export function pointwiseGather(dst: usize, g: usize, w: usize, wStride: i32, count: i32, n: i32): void {
+  const plane = <usize>n << 2;
+  let p = 0;
+  for (; p + 16 <= n; p += 16) {
+    const d = dst + (<usize>p << 2);
+    let a0 = v128.load(d), a1 = v128.load(d, 16), a2 = v128.load(d, 32), a3 = v128.load(d, 48);
+    let src = g + (<usize>p << 2);
+    for (let o = 0; o < count; o++, src += plane) {
+      const wi = <i32>load<i8>(w + <usize>(o * wStride));
+      if (wi == 0) continue;
+      const wv = f32x4.splat(<f32>wi);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(src), wv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(src, 16), wv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(src, 32), wv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(src, 48), wv));
+    }
+    v128.store(d, a0);
+    v128.store(d, a1, 16);
+    v128.store(d, a2, 32);
+    v128.store(d, a3, 48);
+  }
+  for (; p + 4 <= n; p += 4) {
+    const d = dst + (<usize>p << 2);
+    let a = v128.load(d);
+    let src = g + (<usize>p << 2);
+    for (let o = 0; o < count; o++, src += plane) {
+      const wi = <i32>load<i8>(w + <usize>(o * wStride));
+      if (wi != 0) a = f32x4.add(a, f32x4.mul(v128.load(src), f32x4.splat(<f32>wi)));
+    }
+    v128.store(d, a);
+  }
+  for (; p < n; p++) {
+    const d = dst + (<usize>p << 2);
+    let a = load<f32>(d);
+    let src = g + (<usize>p << 2);
+    for (let o = 0; o < count; o++, src += plane) {
+      const wi = <i32>load<i8>(w + <usize>(o * wStride));
+      if (wi != 0) a += load<f32>(src) * <f32>wi;
+    }
+    store<f32>(d, a);
+  }
+}
+
+/**
+ * gx[i, p] += g[p] * w[i] for i = 0 .. count-1 (planes of gx n apart), skipping zero weights: one
+ * output channel's share of the pointwise input gradient. 16 values of g stay in registers.
+ */
+export function pointwiseScatter(gx: usize, g: usize, w: usize, count: i32, n: i32): void {
+  const plane = <usize>n << 2;
+  let p = 0;
+  for (; p + 16 <= n; p += 16) {
+    const s = g + (<usize>p << 2);
+    const g0 = v128.load(s), g1 = v128.load(s, 16), g2 = v128.load(s, 32), g3 = v128.load(s, 48);
+    let d = gx + (<usize>p << 2);
+    for (let i = 0; i < count; i++, d += plane) {
+      const wi = <i32>load<i8>(w + <usize>i);
+      if (wi == 0) continue;
+      const wv = f32x4.splat(<f32>wi);
+      v128.store(d, f32x4.add(v128.load(d), f32x4.mul(g0, wv)));
+      v128.store(d, f32x4.add(v128.load(d, 16), f32x4.mul(g1, wv)), 16);
+      v128.store(d, f32x4.add(v128.load(d, 32), f32x4.mul(g2, wv)), 32);
+      v128.store(d, f32x4.add(v128.load(d, 48), f32x4.mul(g3, wv)), 48);
+    }
+  }
+  if (p < n) {
+    for (let i = 0; i < count; i++) {
+      const wi = <i32>load<i8>(w + <usize>i);
+      if (wi != 0) axpy(gx + <usize>i * plane + (<usize>p << 2), g + (<usize>p << 2), <f32>wi, n - p);
+    }
+  }
+}
+
 /** plane[p] = bit (base + p) of mask ? plane[p] * s : 0. */
 export function maskScale(plane: usize, mask: usize, base: i32, s: f32, n: i32): void {
   let p = 0;
@@ -265,13 +342,8 @@ export function convBackwardInput(g: usize, w: usize, c: Geom, gx: usize, tmp: u
   }
   zeroF32(gx, c.cin * hw);
   if (isPointwise(c)) {
-    for (let oc = 0; oc < c.cout; oc++) {
-      const go = g + (<usize>(oc * hw) << 2);
-      for (let ic = 0; ic < c.cpg; ic++) {
-        const wv = <i32>load<i8>(w + <usize>(oc * c.cpg + ic));
-        if (wv != 0) axpy(gx + (<usize>(ic * hw) << 2), go, <f32>wv, hw);
-      }
-    }
+    // Each gx value sums over oc in order, as the TypeScript's oc-outer loops do.
+    for (let ic = 0; ic < c.cpg; ic++) pointwiseGather(gx + (<usize>(ic * hw) << 2), g, w + <usize>ic, c.cpg, c.cout, hw);
     return;
   }
   const coutPerGroup = c.cout / c.groups;
