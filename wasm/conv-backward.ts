@@ -50,6 +50,15 @@ export function axpy(dst: usize, src: usize, wv: f32, n: i32): void {
   }
 }
 
+/** axpy(dst + o * dstStep, src + o * srcStep, w[o * wStride], n) for o = 0 .. count-1, skipping zero weights. */
+function axpyEach(dst: usize, dstStep: usize, src: usize, srcStep: usize, w: usize, wStride: i32, count: i32, n: i32): void {
+  if (n <= 0) return;
+  for (let o = 0; o < count; o++, dst += dstStep, src += srcStep) {
+    const wi = <i32>load<i8>(w + <usize>(o * wStride));
+    if (wi != 0) axpy(dst, src, <f32>wi, n);
+  }
+}
+
 /**
  * dst[p] += g[o, p] * w[o * wStride] for o = 0 .. count-1 in that order, skipping zero weights, over
  * n values per plane (planes of g n apart): the pointwise input gradient of one input channel. Lanes
@@ -76,26 +85,8 @@ export function pointwiseGather(dst: usize, g: usize, w: usize, wStride: i32, co
     v128.store(d, a2, 32);
     v128.store(d, a3, 48);
   }
-  for (; p + 4 <= n; p += 4) {
-    const d = dst + (<usize>p << 2);
-    let a = v128.load(d);
-    let src = g + (<usize>p << 2);
-    for (let o = 0; o < count; o++, src += plane) {
-      const wi = <i32>load<i8>(w + <usize>(o * wStride));
-      if (wi != 0) a = f32x4.add(a, f32x4.mul(v128.load(src), f32x4.splat(<f32>wi)));
-    }
-    v128.store(d, a);
-  }
-  for (; p < n; p++) {
-    const d = dst + (<usize>p << 2);
-    let a = load<f32>(d);
-    let src = g + (<usize>p << 2);
-    for (let o = 0; o < count; o++, src += plane) {
-      const wi = <i32>load<i8>(w + <usize>(o * wStride));
-      if (wi != 0) a += load<f32>(src) * <f32>wi;
-    }
-    store<f32>(d, a);
-  }
+  const at = <usize>p << 2;
+  axpyEach(dst + at, 0, g + at, plane, w, wStride, count, n - p);
 }
 
 /**
@@ -119,12 +110,8 @@ export function pointwiseScatter(gx: usize, g: usize, w: usize, count: i32, n: i
       v128.store(d, f32x4.add(v128.load(d, 48), f32x4.mul(g3, wv)), 48);
     }
   }
-  if (p < n) {
-    for (let i = 0; i < count; i++) {
-      const wi = <i32>load<i8>(w + <usize>i);
-      if (wi != 0) axpy(gx + <usize>i * plane + (<usize>p << 2), g + (<usize>p << 2), <f32>wi, n - p);
-    }
-  }
+  const at = <usize>p << 2;
+  axpyEach(gx + at, plane, g + at, 0, w, 1, count, n - p);
 }
 
 /** plane[p] = bit (base + p) of mask ? plane[p] * s : 0. */
