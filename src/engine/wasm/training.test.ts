@@ -75,6 +75,19 @@ describe('training with the wasm backward kernels', () => {
     });
   }
 
+  it('mcunet-5fps@99kb at 128x128 (the benchmark\'s setup): the same losses and parameters', () => {
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
+    const program = compileTraining(g, { ...builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!, momentum: true });
+    const img = (step: number) => new Int8Array(3 * 128 * 128).map((_, i) => ((i * (37 + step)) % 251) - 125);
+    const [ts, wasm] = [false, true].map((on) => {
+      setWasmKernels(on);
+      const ex = new ArenaExecutor(program, syntheticParams(g, 5), HYPERS[0]);
+      return { losses: [0, 1, 2].map((step) => ex.step(img(step), step).loss), params: ex.params };
+    });
+    expect(wasm.losses).toEqual(ts.losses);
+    for (const p of Object.keys(ts.params)) expect(Array.from(wasm.params[p]), p).toEqual(Array.from(ts.params[p]));
+  });
+
   it('the trainer gradient program: the same gradients with and without wasm', () => {
     for (const model of ZOO_NAMES) {
       const g = buildGraph(zooArch(model), { resolution: RES, classes: 10 });
