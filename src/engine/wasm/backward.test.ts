@@ -64,7 +64,8 @@ function changed(a: Int8Array | Int32Array, b: Int8Array | Int32Array): number {
 
 function pwOperands(m: Maker, cin: number, h: number, w: number, cout: number, gx: boolean): PwOperands {
   const g = geom(cin, h, w, cout, 1, 1, 0, 1);
-  const n = m.pick([0, 1, 3, Math.min(cin, 8), Math.min(cin, 9), cin]);
+  // Trained input channels: at most the weight's (more would overlap the next row).
+  const n = Math.min(cin, m.pick([0, 1, 3, 8, 9, cin]));
   const s = m.scales(cout);
   return {
     geom: g, w: m.i8(cout * cin), b: m.i32(cout), s, eff: m.scales(cout).map((v) => v * 20), mask: m.bits(cout * h * w),
