@@ -2,7 +2,17 @@
 
 /** out[i] = g[i] if bit i of the clamp mask is set, else 0 (out may be g). */
 export function applyMask(g: usize, mask: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  // A mask byte per 8 values: lane l of the low (high) vector keeps g if bit l (l + 4) is set.
+  const zero = f32x4.splat(0);
+  const lo = i32x4(1, 2, 4, 8), hi = i32x4(16, 32, 64, 128);
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const b = i32x4.splat(<i32>load<u8>(mask + <usize>(i >> 3)));
+    const at = <usize>i << 2;
+    v128.store(out + at, v128.bitselect(v128.load(g + at), zero, i32x4.ne(v128.and(b, lo), zero)));
+    v128.store(out + at, v128.bitselect(v128.load(g + at, 16), zero, i32x4.ne(v128.and(b, hi), zero)), 16);
+  }
+  for (; i < n; i++) {
     const on = (<i32>load<u8>(mask + (i >> 3)) >> (i & 7)) & 1;
     store<f32>(out + (<usize>i << 2), on ? load<f32>(g + (<usize>i << 2)) : 0);
   }

@@ -1,5 +1,9 @@
 // The module's exports: every kernel file re-exported, plus where the free memory starts.
 export * from './grad-elementwise';
+// The conv backward, the updates and the streamed block kernels.
+export * from './sgd';
+export * from './conv-backward';
+export * from './block-backward';
 
 /** First byte after the module's static data: the JavaScript side's scratch starts here. */
 export function heapBase(): usize {

@@ -18,7 +18,11 @@ import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
-import { blockBackward, expansionBackward } from './streamed-backward.ts';
+import { blockBackward, blockOperands, expansionBackward, expansionOperands, type ParamUpdate } from './streamed-backward.ts';
+import {
+  wasmApplyMask, wasmBiasGrad, wasmBiasUpdate, wasmBlockBackward, wasmChannelScale, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward, wasmWeightUpdate,
+} from '../wasm/backward-call.ts';
+import { wasmKernels } from '../wasm/instance.ts';
 import type { Kernel, KernelOp } from '../program/types.ts';
 
 const f32 = Math.fround;
@@ -49,6 +53,9 @@ type Impl = (k: Kernel, env: ExecEnv, node: Node) => void;
 
 const conv = (node: Node) => node as Node<'conv2d'>;
 
+/** The WebAssembly kernels for int8 semantics (float mode keeps the TypeScript ones), or null. */
+const wasmFor = (env: ExecEnv) => (env.round ? wasmKernels() : null);
+
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
 const maskOf = (k: Kernel, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask as string) as Uint8Array) : undefined);
 
@@ -61,13 +68,27 @@ function optimizerState(env: ExecEnv, k: Kernel, index: number): Float32Array | 
   return name ? (env.param(name) as Float32Array) : undefined;
 }
 
+/** A weight update kernel's rule: learning rate, velocity (params[2]) and rounding key. */
+function weightRule(k: Kernel, env: ExecEnv): ParamUpdate {
+  return { cfg: env.hyper.weight, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
+}
+
+function biasRule(k: Kernel, env: ExecEnv): ParamUpdate {
+  return { cfg: env.hyper.bias, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
+}
+
+/** Trained weight-gradient values of a conv_update_w / apply_update_w kernel. */
+function weightGradFloats(k: Kernel, c: ConvGeom): number {
+  const n = k.attrs.channels as number;
+  return (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+}
+
 function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (oc: number, out: Float32Array) => void): void {
   const c: ConvGeom = convGeom(node, env.graph);
   const n = k.attrs.channels as number;
   const w = env.param(k.params[0]) as Int8Array;
   const sW = env.param(k.params[1]) as Float32Array;
-  const vel = optimizerState(env, k, 2);
-  const key = env.roundKey?.(k.params[0]);
+  const { velocity: vel, key } = weightRule(k, env);
   const kk = c.k * c.k;
   const dw = isDepthwise(c);
   const rows = dw ? n : c.cout;
@@ -88,9 +109,8 @@ function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (o
 function biasUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, grad: (oc: number) => number): void {
   const b = env.param(k.params[0]) as Int32Array;
   const sW = env.param(k.params[1]) as Float32Array;
-  const vel = optimizerState(env, k, 2);
+  const { velocity: vel, key } = biasRule(k, env);
   const sx = f32(k.attrs.xScale as number);
-  const key = env.roundKey?.(k.params[0]);
   for (let oc = 0; oc < b.length; oc++) {
     const s = f32(sW[oc] * sx);
     updateInt32(b, oc, grad(oc), f32(s * s), env.hyper.bias, vel, oc, key);
@@ -167,12 +187,24 @@ export const KERNELS: Record<KernelOp, Impl> = {
     avgpoolBackward(env.buf(k.inputs[0]) as Float32Array, h * w, env.buf(k.outputs[0]) as Float32Array);
   },
   mask(k, env) {
-    applyMask(env.buf(k.inputs[0]) as Float32Array, env.buf(k.inputs[1]) as Uint8Array, env.buf(k.outputs[0]) as Float32Array);
+    const g = env.buf(k.inputs[0]) as Float32Array, mask = env.buf(k.inputs[1]) as Uint8Array, out = env.buf(k.outputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) wasmApplyMask(wasm, g, mask, out);
+    else applyMask(g, mask, out);
   },
   channel_scale(k, env, node) {
-    channelScale(env.buf(k.inputs[0]) as Float32Array, effScales(env, conv(node)), env.buf(k.outputs[0]) as Float32Array);
+    const g = env.buf(k.inputs[0]) as Float32Array, scale = effScales(env, conv(node)), out = env.buf(k.outputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) wasmChannelScale(wasm, g, scale, out);
+    else channelScale(g, scale, out);
   },
   conv_bwd_x(k, env, node) {
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmConvBackwardInput(wasm, env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
+        env.buf(k.outputs[0]) as Float32Array);
+      return;
+    }
     convBackwardInput(env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
       env.buf(k.outputs[0]) as Float32Array);
   },
@@ -191,6 +223,12 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const n = conv(node);
     const c = convGeom(n, env.graph);
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmWeightUpdate(wasm, { x, xZero: k.attrs.xZero as number, g, floats: weightGradFloats(k, c) }, env.param(k.params[0]) as Int8Array,
+        env.param(k.params[1]) as Float32Array, c, k.attrs.channels as number, weightRule(k, env));
+      return;
+    }
     weightUpdate(k, env, n, (oc, out) => convWeightGradRow(x, k.attrs.xZero as number, g, c, oc, k.attrs.channels as number, out));
   },
   conv_grad_w(k, env, node) {
@@ -198,34 +236,67 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
     const n = k.attrs.channels as number;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmConvWeightGrad(wasm, x, k.attrs.xZero as number, g, c, n, out.subarray(0, weightGradFloats(k, c)));
+      return;
+    }
     const rows = isDepthwise(c) ? n : c.cout;
     const per = out.length / rows;
     for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, k.attrs.xZero as number, g, c, oc, n, out.subarray(oc * per, (oc + 1) * per));
   },
   apply_update_w(k, env, node) {
     const gw = env.buf(k.inputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      const c = convGeom(conv(node), env.graph);
+      wasmWeightUpdate(wasm, gw.subarray(0, weightGradFloats(k, c)), env.param(k.params[0]) as Int8Array, env.param(k.params[1]) as Float32Array, c,
+        k.attrs.channels as number, weightRule(k, env));
+      return;
+    }
     const per = gw.length / (isDepthwise(convGeom(conv(node), env.graph)) ? (k.attrs.channels as number) : convGeom(conv(node), env.graph).cout);
     weightUpdate(k, env, conv(node), (oc, out) => out.set(gw.subarray(oc * per, (oc + 1) * per)));
   },
   conv_update_b(k, env, node) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const howo = g.length / (env.param(k.params[0]) as Int32Array).length;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmBiasUpdate(wasm, { g }, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale as number, biasRule(k, env));
+      return;
+    }
     biasUpdate(k, env, conv(node), (oc) => convBiasGrad(g, oc, howo));
   },
   conv_grad_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmBiasGrad(wasm, g, out);
+      return;
+    }
     const howo = g.length / out.length;
     for (let oc = 0; oc < out.length; oc++) out[oc] = convBiasGrad(g, oc, howo);
   },
   apply_update_b(k, env, node) {
     const gb = env.buf(k.inputs[0]) as Float32Array;
+    const wasm = wasmFor(env);
+    if (wasm) {
+      wasmBiasUpdate(wasm, gb, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale as number, biasRule(k, env));
+      return;
+    }
     biasUpdate(k, env, conv(node), (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
-    expansionBackward(k, env, conv(node));
+    const o = expansionOperands(k, env, conv(node));
+    const wasm = wasmFor(env);
+    if (wasm) wasmExpansionBackward(wasm, o);
+    else expansionBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
   },
   block_bwd(k, env, node) {
-    blockBackward(k, env, conv(node));
+    const o = blockOperands(k, env, conv(node));
+    const wasm = wasmFor(env);
+    if (wasm) wasmBlockBackward(wasm, o);
+    else blockBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
   },
 };

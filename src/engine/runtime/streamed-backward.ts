@@ -6,9 +6,9 @@
  */
 import type { Node } from '../ir/graph.ts';
 import {
-  convBiasGrad, convEffectiveScales, convGeom, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane,
+  convBiasGrad, convEffectiveScales, convGeom, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
 } from '../ops/conv2d.ts';
-import { updateInt32, updateInt8 } from '../ops/sgd.ts';
+import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
 import type { Kernel } from '../program/types.ts';
 import type { ExecEnv } from './kernels.ts';
 
@@ -16,20 +16,52 @@ const f32 = Math.fround;
 const bit = (mask: Uint8Array, i: number) => (mask[i >> 3] >> (i & 7)) & 1;
 const optional = <T>(env: ExecEnv, name: unknown) => (name ? (env.param(name as string) as T) : undefined);
 
+/** pw1's operands in a streamed kernel (shared by the TypeScript loop and the WebAssembly call). */
+export interface PwOperands {
+  geom: ConvGeom;
+  w: Int8Array;
+  b: Int32Array;
+  s: Float32Array;
+  eff: Float32Array;
+  mask: Uint8Array;
+  saved: Int8Array | null;
+  xZero: number;
+  /** Trained input channels of the weight. */
+  n: number;
+  gx: Float32Array | null;
+  bias: boolean;
+  xScale: number;
+  weight: ParamUpdate;
+  biasUpdate: ParamUpdate;
+}
+
+/** A trained parameter's update rule in a kernel: hyperparameters, velocity and rounding key. */
+export interface ParamUpdate {
+  cfg: SgdConfig;
+  velocity: Float32Array | undefined;
+  key: number | undefined;
+}
+
+function pwOperands(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null): PwOperands {
+  const [w, b, s] = params.map((p) => env.param(p)) as [Int8Array, Int32Array, Float32Array];
+  return {
+    geom: convGeom(pw, env.graph), w, b, s, eff: convEffectiveScales(pw, env.graph, s), mask, saved, xZero: k.attrs.xZero as number,
+    n: k.attrs.channels as number, gx, bias: !!k.attrs.bias, xScale: k.attrs.xScale as number,
+    weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.weightMomentum), key: env.roundKey?.(params[0]) },
+    biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.biasMomentum), key: env.roundKey?.(params[1]) },
+  };
+}
+
 /**
  * pw1's whole backward for one output channel c, given that channel's raw gradient in `g`
  * (overwritten by g'): mask, scale, the input-gradient accumulation (old weights), then the weight
  * row and bias updates. Returns the per-channel step and the accumulator to zero first.
  */
-function pw1Stream(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null, row: Float32Array) {
-  const pg = convGeom(pw, env.graph);
-  const [wP, bP, sP] = params.map((p) => env.param(p)) as [Int8Array, Int32Array, Float32Array];
-  const eff = convEffectiveScales(pw, env.graph, sP);
-  const velW = optional<Float32Array>(env, k.attrs.weightMomentum), velB = optional<Float32Array>(env, k.attrs.biasMomentum);
-  const n = k.attrs.channels as number;
-  const sx = f32(k.attrs.xScale as number);
+function pw1Stream(o: PwOperands, row: Float32Array) {
+  const { geom: pg, w: wP, b: bP, s: sP, eff, mask, saved, gx, n } = o;
+  const sx = f32(o.xScale);
   const hw = pg.ho * pg.wo;
-  const keyW = env.roundKey?.(params[0]), keyB = env.roundKey?.(params[1]);
+  const u = o.weight, ub = o.biasUpdate;
   if (gx) gx.fill(0);
   return (c: number, g: Float32Array) => {
     const s = eff[c];
@@ -42,62 +74,104 @@ function pw1Stream(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[]
       }
     }
     if (saved) {
-      convWeightGradRow(saved, k.attrs.xZero as number, g, pg, 0, n, row);
+      convWeightGradRow(saved, o.xZero, g, pg, 0, n, row);
       const div = f32(sP[c] * sP[c]);
-      for (let j = 0; j < n; j++) updateInt8(wP, c * pg.cpg + j, row[j], div, env.hyper.weight, velW, c * n + j, keyW);
+      for (let j = 0; j < n; j++) updateInt8(wP, c * pg.cpg + j, row[j], div, u.cfg, u.velocity, c * n + j, u.key);
     }
-    if (k.attrs.bias) {
+    if (o.bias) {
       const sb = f32(sP[c] * sx);
-      updateInt32(bP, c, convBiasGrad(g, 0, hw), f32(sb * sb), env.hyper.bias, velB, c, keyB);
+      updateInt32(bP, c, convBiasGrad(g, 0, hw), f32(sb * sb), ub.cfg, ub.velocity, c, ub.key);
     }
   };
 }
 
-/** dw_pw_bwd: the depthwise input gradient streamed into its pw1's backward. */
-export function expansionBackward(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>): void {
+/** dw_pw_bwd's operands. */
+export interface ExpansionOperands {
+  /** The depthwise conv's output gradient g', weights and geometry. */
+  g: Float32Array;
+  w: Int8Array;
+  geom: ConvGeom;
+  pw: PwOperands;
+}
+
+export function expansionOperands(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>): ExpansionOperands {
   const g = env.graph;
   const dw = g.nodes.find((n) => n.name === k.attrs.dw) as Node<'conv2d'>;
-  const dg = convGeom(dw, g), pg = convGeom(pw, g);
   const n = k.attrs.channels as number;
-  const scratch = env.buf(k.outputs[k.outputs.length - 1]) as Float32Array;
+  return {
+    g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: convGeom(dw, g),
+    pw: pwOperands(k, env, pw, k.params.slice(1, 4), env.buf(k.inputs[1]) as Uint8Array, n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null,
+      k.attrs.inputGrad ? (env.buf(k.outputs[0]) as Float32Array) : null),
+  };
+}
+
+/** dw_pw_bwd: the depthwise input gradient streamed into its pw1's backward. */
+export function expansionBackward(o: ExpansionOperands, scratch: Float32Array): void {
+  const pg = o.pw.geom;
   const hw = pg.ho * pg.wo;
   const tmp = scratch.subarray(0, hw);
-  const step = pw1Stream(k, env, pw, k.params.slice(1, 4), env.buf(k.inputs[1]) as Uint8Array,
-    n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null, k.attrs.inputGrad ? (env.buf(k.outputs[0]) as Float32Array) : null,
-    scratch.subarray(hw, hw + n));
-  const gD = env.buf(k.inputs[0]) as Float32Array;
-  const wD = env.param(k.params[0]) as Int8Array;
+  const step = pw1Stream(o.pw, scratch.subarray(hw, hw + o.pw.n));
   for (let c = 0; c < pg.cout; c++) {
-    dwBackwardChannel(gD, wD, dg, c, tmp);
+    dwBackwardChannel(o.g, o.w, o.geom, c, tmp);
     step(c, tmp);
   }
 }
 
-/** block_bwd: pw2's input gradient, the depthwise conv's whole backward and pw1's, channel by channel. */
-export function blockBackward(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): void {
+/** block_bwd's operands. */
+export interface BlockOperands {
+  /** pw2's output gradient g', weights and geometry. */
+  g2: Float32Array;
+  w2: Int8Array;
+  geom2: ConvGeom;
+  /** The depthwise conv's. */
+  geom: ConvGeom;
+  mask: Uint8Array;
+  saved: Int8Array | null;
+  xZero: number;
+  n: number;
+  w: Int8Array;
+  b: Int32Array;
+  s: Float32Array;
+  eff: Float32Array;
+  weight: ParamUpdate;
+  biasUpdate: ParamUpdate;
+  inputGrad: boolean;
+  bias: boolean;
+  xScale: number;
+  pw: PwOperands | null;
+  /** The input gradient: pw1's, or the depthwise conv's without pw1. */
+  gx: Float32Array | null;
+}
+
+export function blockOperands(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): BlockOperands {
   const g = env.graph;
   const find = (name: unknown) => g.nodes.find((n) => n.name === name) as Node<'conv2d'>;
-  const pw2 = find(k.attrs.pw2);
-  const dg = convGeom(dw, g), g2 = convGeom(pw2, g);
-  const scratch = env.buf(k.outputs[k.outputs.length - 1]) as Float32Array;
+  const [w2, w, b, s] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
+  const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
+  const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
+  return {
+    g2: env.buf(k.inputs[0]) as Float32Array, w2, geom2: convGeom(find(k.attrs.pw2), g), geom: convGeom(dw, g),
+    mask: env.buf(k.attrs.dwMask as string) as Uint8Array, saved: k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved as string) as Int8Array) : null,
+    xZero: k.attrs.dwXZero as number, n: k.attrs.dwChannels as number, w, b, s, eff: convEffectiveScales(dw, g, s),
+    weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.dwWeightMomentum), key: env.roundKey?.(k.params[1]) },
+    biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.dwBiasMomentum), key: env.roundKey?.(k.params[2]) },
+    inputGrad: !!k.attrs.dwInputGrad, bias: !!k.attrs.dwBias, xScale: k.attrs.dwXScale as number,
+    pw: pw1 ? pwOperands(k, env, pw1, [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]], env.buf(k.attrs.pwMask as string) as Uint8Array,
+      k.attrs.pwSaved ? (env.buf(k.attrs.pwSaved as string) as Int8Array) : null, gx) : null,
+    gx,
+  };
+}
+
+/** block_bwd: pw2's input gradient, the depthwise conv's whole backward and pw1's, channel by channel. */
+export function blockBackward(o: BlockOperands, scratch: Float32Array): void {
+  const { geom: dg, geom2: g2, g2: g2buf, w2, mask: dMask, saved: dSaved, w: wD, b: bD, s: sD, eff: effD, gx } = o;
   const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w;
   const outPlane = scratch.subarray(0, hwo), inPlane = scratch.subarray(hwo, hwo + hwi);
   const row = scratch.subarray(hwo + hwi);
-  const g2buf = env.buf(k.inputs[0]) as Float32Array;
-  const dMask = env.buf(k.attrs.dwMask as string) as Uint8Array;
-  const dSaved = k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved as string) as Int8Array) : null;
-  const [w2, wD, bD, sD] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
-  const effD = convEffectiveScales(dw, g, sD);
-  const velW = optional<Float32Array>(env, k.attrs.dwWeightMomentum), velB = optional<Float32Array>(env, k.attrs.dwBiasMomentum);
-  const nD = k.attrs.dwChannels as number;
-  const sxD = f32(k.attrs.dwXScale as number);
+  const sxD = f32(o.xScale);
   const kk = dg.k * dg.k;
-  const keyW = env.roundKey?.(k.params[1]), keyB = env.roundKey?.(k.params[2]);
-  const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
-  const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
-  const pwParams = pw1 ? [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]] : [];
-  const step = pw1 ? pw1Stream(k, env, pw1, pwParams, env.buf(k.attrs.pwMask as string) as Uint8Array,
-    k.attrs.pwSaved ? (env.buf(k.attrs.pwSaved as string) as Int8Array) : null, gx, row) : null;
+  const u = o.weight, ub = o.biasUpdate;
+  const step = o.pw ? pw1Stream(o.pw, row) : null;
   for (let c = 0; c < dg.cout; c++) {
     // pw2's input gradient for channel c: the sum over pw2's outputs, in the unfused kernel's order.
     outPlane.fill(0);
@@ -108,15 +182,15 @@ export function blockBackward(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): void
     }
     const s = effD[c];
     for (let p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = bit(dMask, i) ? f32(outPlane[p] * s) : 0;
-    if (k.attrs.dwInputGrad) dwBackwardPlane(outPlane, wD, dg, c, inPlane);
-    if (dSaved && c < nD) {
-      dwWeightGradPlane(dSaved, k.attrs.dwXZero as number, outPlane, dg, c, row);
+    if (o.inputGrad) dwBackwardPlane(outPlane, wD, dg, c, inPlane);
+    if (dSaved && c < o.n) {
+      dwWeightGradPlane(dSaved, o.xZero, outPlane, dg, c, row);
       const div = f32(sD[c] * sD[c]);
-      for (let e = 0; e < kk; e++) updateInt8(wD, c * kk + e, row[e], div, env.hyper.weight, velW, c * kk + e, keyW);
+      for (let e = 0; e < kk; e++) updateInt8(wD, c * kk + e, row[e], div, u.cfg, u.velocity, c * kk + e, u.key);
     }
-    if (k.attrs.dwBias) {
+    if (o.bias) {
       const sb = f32(sD[c] * sxD);
-      updateInt32(bD, c, convBiasGrad(outPlane, 0, hwo), f32(sb * sb), env.hyper.bias, velB, c, keyB);
+      updateInt32(bD, c, convBiasGrad(outPlane, 0, hwo), f32(sb * sb), ub.cfg, ub.velocity, c, ub.key);
     }
     if (step) step(c, inPlane);
     else if (gx) gx.set(inPlane.subarray(0, hwi), c * hwi);

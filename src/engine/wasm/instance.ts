@@ -15,6 +15,17 @@ export interface KernelExports {
   heapBase(): number;
   applyMask(g: number, mask: number, out: number, n: number): void;
   channelScale(g: number, scale: number, out: number, channels: number, per: number): void;
+  // The conv backward (wasm/conv-backward.ts, wasm/block-backward.ts; calls in backward-call.ts).
+  transposedWidth(n: number): number;
+  paddedBytes(geom: number): number;
+  weightGradScratch(geom: number, n: number): number;
+  convBackwardInput(g: number, w: number, geom: number, gx: number, tmp: number): void;
+  convWeightGrad(x: number, xZero: number, g: number, geom: number, n: number, out: number, scratch: number): void;
+  applyWeightUpdate(gw: number, w: number, sW: number, geom: number, n: number, update: number): void;
+  convBiasGrad(g: number, cout: number, howo: number, gb: number): void;
+  applyBiasUpdate(gb: number, b: number, sW: number, xScale: number, cout: number, update: number): void;
+  expansionBackward(operands: number): void;
+  blockBackward(operands: number): void;
 }
 
 let instance: KernelExports | null | undefined;
