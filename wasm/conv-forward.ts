@@ -1,0 +1,277 @@
+// The int8 conv forward (twin of src/engine/ops/conv2d-forward.ts, round mode): one output row of
+// any conv, or a whole tensor, described by a stage record (see src/engine/wasm/conv-forward.ts,
+// which fills it). Integer sums are exact in any order; the requantization is op for op the one of
+// quant/arith.ts: f32(acc) * eff in float32, round half to even, + zero, clamp to int8.
+
+import { emit4, requant } from './int8';
+
+// Stage record: i32 words.
+const CIN = 0, H = 1, W = 2, COUT = 3, HO = 4, WO = 5, CPG = 6, K = 7, STRIDE = 8, PAD = 9, GROUPS = 10;
+const XZERO = 11, YZERO = 12, WEIGHT = 13, BIAS = 14, EFF = 15;
+const SRC = 16, SRC_CS = 17, SRC_ROWS = 18, DST = 19, DST_CS = 20, DST_ROWS = 21, MASK = 22, PACKED = 23;
+
+function get(rec: usize, field: i32): i32 {
+  return load<i32>(rec + (<usize>field << 2));
+}
+
+/** Grows the memory so that [0, end) exists (the JavaScript side only reserves the operands). */
+export function reserve(end: usize): void {
+  const have = <usize>memory.size() << 16;
+  if (end > have) memory.grow(<i32>((end - have + 0xffff) >> 16));
+}
+
+// ---- Pointwise: channel pairs interleaved, i32x4.dot_i16x8_s gives 4 positions per vector. ----
+
+/** Pairs of input channels (the last padded with a zero channel). */
+function pairs(cin: i32): i32 {
+  return (cin + 1) >> 1;
+}
+
+/** Output channels rounded up to the block of 4 (the extra rows are zero weights, their sums dropped). */
+function coutBlocks(cout: i32): i32 {
+  return (cout + 3) & ~3;
+}
+
+/**
+ * Packs a pointwise weight [cout][cin] as int16 pairs: word (oc, p) = w[oc][2p] | w[oc][2p + 1] << 16,
+ * zero past cin and past cout. Returns the bytes used.
+ */
+function packPointwise(rec: usize, out: usize): usize {
+  const cin = get(rec, CIN), cout = get(rec, COUT), np = pairs(cin), cb = coutBlocks(cout);
+  const w = <usize>get(rec, WEIGHT);
+  for (let oc = 0; oc < cb; oc++) {
+    for (let p = 0; p < np; p++) {
+      let word = 0;
+      if (oc < cout) {
+        const r = w + <usize>(oc * cin);
+        const lo = <i32>load<i8>(r + (p << 1));
+        const hi = 2 * p + 1 < cin ? <i32>load<i8>(r + (p << 1) + 1) : 0;
+        word = (lo & 0xffff) | (hi << 16);
+      }
+      store<i32>(out + (<usize>(oc * np + p) << 2), word);
+    }
+  }
+  return <usize>(cb * np) << 2;
+}
+
+/** Positions per pointwise span: its interleaved input (SPAN x pairs x 4 bytes) stays in cache while every output channel reads it. */
+const SPAN = 64;
+
+/**
+ * A pointwise conv at n positions: input x[xBase + ic * xStride + p], output y[yBase + oc * yStride + p],
+ * mask bit index maskBase + oc * yStride + p. `work` holds SPAN * pairs * 4 bytes.
+ */
+function pointwise(rec: usize, xBase: usize, xStride: i32, n: i32, yBase: usize, yStride: i32, maskBase: i32, work: usize): void {
+  const cin = get(rec, CIN), cout = get(rec, COUT), np = pairs(cin);
+  const xz = i16x8.splat(<i16>get(rec, XZERO));
+  const zero = i32x4.splat(get(rec, YZERO));
+  const packed = <usize>get(rec, PACKED), bias = <usize>get(rec, BIAS), eff = <usize>get(rec, EFF);
+  const mask = <usize>get(rec, MASK);
+  for (let p0 = 0; p0 < n; p0 += SPAN) {
+    const ns = min(SPAN, n - p0);
+    // x - x_zero of channels 2q, 2q + 1 interleaved: pair q's row holds (c0, c1) for position p at word p.
+    // Positions past n (up to the block of 8) read whatever follows; their sums are dropped.
+    for (let q = 0; q < np; q++) {
+      const c0 = xBase + <usize>(2 * q * xStride + p0);
+      const hasC1 = 2 * q + 1 < cin;
+      const row = work + (<usize>(q * SPAN) << 2);
+      for (let p = 0; p < ns; p += 8) {
+        const a = i16x8.sub(v128.load8x8_s(c0 + p), xz);
+        const b = hasC1 ? i16x8.sub(v128.load8x8_s(c0 + xStride + p), xz) : i16x8.splat(0);
+        v128.store(row + (<usize>p << 2), i16x8.shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11));
+        v128.store(row + (<usize>p << 2) + 16, i16x8.shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15));
+      }
+    }
+    for (let oc = 0; oc < cout; oc += 4) {
+      const w0 = packed + (<usize>(oc * np) << 2);
+      const w1 = w0 + (<usize>np << 2), w2 = w1 + (<usize>np << 2), w3 = w2 + (<usize>np << 2);
+      for (let p = 0; p < ns; p += 8) {
+        let a0 = i32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        let xr = work + (<usize>p << 2);
+        for (let q = 0; q < np; q++) {
+          const x0 = v128.load(xr), x1 = v128.load(xr, 16);
+          const q4 = <usize>q << 2;
+          const v0 = v128.load32_splat(w0 + q4);
+          a0 = i32x4.add(a0, i32x4.dot_i16x8_s(x0, v0));
+          a1 = i32x4.add(a1, i32x4.dot_i16x8_s(x1, v0));
+          const v1 = v128.load32_splat(w1 + q4);
+          b0 = i32x4.add(b0, i32x4.dot_i16x8_s(x0, v1));
+          b1 = i32x4.add(b1, i32x4.dot_i16x8_s(x1, v1));
+          const v2 = v128.load32_splat(w2 + q4);
+          c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v2));
+          c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x1, v2));
+          const v3 = v128.load32_splat(w3 + q4);
+          d0 = i32x4.add(d0, i32x4.dot_i16x8_s(x0, v3));
+          d1 = i32x4.add(d1, i32x4.dot_i16x8_s(x1, v3));
+          xr += SPAN << 2;
+        }
+        const m = ns - p;
+        const at = p0 + p;
+        emitPair(a0, a1, oc, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 1 < cout) emitPair(b0, b1, oc + 1, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 2 < cout) emitPair(c0, c1, oc + 2, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 3 < cout) emitPair(d0, d1, oc + 3, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
+      }
+    }
+  }
+}
+
+/** Requantizes and stores 8 positions (of which m < 8 may be real) of output channel oc. */
+function emitPair(lo: v128, hi: v128, oc: i32, bias: usize, eff: usize, zero: v128,
+  yBase: usize, yStride: i32, at: i32, m: i32, mask: usize, maskBase: i32): void {
+  const b = v128.load32_splat(bias + (<usize>oc << 2));
+  const e = v128.load32_splat(eff + (<usize>oc << 2));
+  const y = yBase + <usize>(oc * yStride + at);
+  const mi = maskBase + oc * yStride + at;
+  emit4(requant(i32x4.add(lo, b), e, zero), y, min(4, m), mask, mi);
+  if (m > 4) emit4(requant(i32x4.add(hi, b), e, zero), y + 4, min(4, m - 4), mask, mi + 4);
+}
+
+// ---- Spatial convs (depthwise, grouped, standard): vectorized across 8 output positions. ----
+
+/** int16 elements per phase row: the 8-wide loads of the last block and any column of the input fit. */
+function phaseLen(rec: usize): i32 {
+  const wo = get(rec, WO), k = get(rec, K), s = get(rec, STRIDE), pad = get(rec, PAD), w = get(rec, W);
+  const need = max(((wo + 7) & ~7) + (k - 1) / s + 1, (w + pad + s - 1) / s + 1);
+  return (need + 7) & ~7;
+}
+
+/**
+ * Input row `row` (int8, w values) as s phase rows of int16 x - x_zero with the padding as zeros:
+ * phase r, element j = padded column s * j + r. A tap kx of output ox then reads phase kx % s at
+ * ox + kx / s, so 8 outputs read 8 consecutive elements. Zero taps are exact: they add nothing.
+ */
+function buildPhases(row: usize, w: i32, pad: i32, s: i32, xz: i32, out: usize, len: i32): void {
+  const bytes = <usize>(s * len) << 1;
+  memory.fill(out, 0, bytes);
+  const xzv = i16x8.splat(<i16>xz);
+  let ix = 0;
+  if (s == 1) {
+    for (; ix + 8 <= w; ix += 8) v128.store(out + (<usize>(ix + pad) << 1), i16x8.sub(v128.load8x8_s(row + ix), xzv));
+  } else if (s == 2) {
+    // Even columns go to phase pad & 1, odd ones to the other; column 2m lands at m + (pad >> 1), 2m + 1 at m + ((pad + 1) >> 1).
+    const even = out + (<usize>((pad & 1) * len + (pad >> 1)) << 1);
+    const odd = out + (<usize>(((pad + 1) & 1) * len + ((pad + 1) >> 1)) << 1);
+    for (; ix + 16 <= w; ix += 16) {
+      const v = v128.load(row + ix);
+      const e = i8x16.shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+      const o = i8x16.shuffle(v, v, 1, 3, 5, 7, 9, 11, 13, 15, 1, 3, 5, 7, 9, 11, 13, 15);
+      v128.store(even + (<usize>(ix >> 1) << 1), i16x8.sub(i16x8.extend_low_i8x16_s(e), xzv));
+      v128.store(odd + (<usize>(ix >> 1) << 1), i16x8.sub(i16x8.extend_low_i8x16_s(o), xzv));
+    }
+  }
+  for (; ix < w; ix++) {
+    const c = ix + pad;
+    store<i16>(out + (<usize>((c % s) * len + c / s) << 1), <i16>(<i32>load<i8>(row + ix) - xz));
+  }
+}
+
+/**
+ * One output row oy of a spatial conv: for each group its input channels' rows become phase rows,
+ * then each output channel sums its taps 8 positions at a time (i32x4.extmul of int16).
+ */
+function spatialRow(rec: usize, oy: i32, work: usize): void {
+  const h = get(rec, H), w = get(rec, W), cout = get(rec, COUT), wo = get(rec, WO), cpg = get(rec, CPG);
+  const k = get(rec, K), s = get(rec, STRIDE), pad = get(rec, PAD), groups = get(rec, GROUPS);
+  const xz = get(rec, XZERO), zero = i32x4.splat(get(rec, YZERO));
+  const src = <usize>get(rec, SRC), srcCS = get(rec, SRC_CS), srcRows = get(rec, SRC_ROWS);
+  const dst = <usize>get(rec, DST), dstCS = get(rec, DST_CS), dstRows = get(rec, DST_ROWS);
+  const weight = <usize>get(rec, WEIGHT), bias = <usize>get(rec, BIAS), eff = <usize>get(rec, EFF), mask = <usize>get(rec, MASK);
+  const len = phaseLen(rec);
+  const perGroup = cout / groups;
+  const iy0 = oy * s - pad;
+  const kyLo = max(0, -iy0), kyHi = min(k, h - iy0);
+  const rowBytes = <usize>(s * len) << 1;
+  const phases = work;
+  const taps = phases + <usize>(cpg * k) * rowBytes;
+  const yRow = (oy % dstRows) * wo;
+  for (let g = 0; g < groups; g++) {
+    for (let ic = 0; ic < cpg; ic++) {
+      const ch = g * cpg + ic;
+      for (let ky = kyLo; ky < kyHi; ky++) {
+        const row = src + <usize>(ch * srcCS + ((iy0 + ky) % srcRows) * w);
+        buildPhases(row, w, pad, s, xz, phases + <usize>(ic * k + ky) * rowBytes, len);
+      }
+    }
+    for (let oc = g * perGroup; oc < (g + 1) * perGroup; oc++) {
+      // The taps of oc splatted: tap (ic, ky, kx) at index (ic * k + ky) * k + kx.
+      const wr = weight + <usize>(oc * cpg * k * k);
+      for (let t = 0; t < cpg * k * k; t++) v128.store(taps + (<usize>t << 4), i16x8.splat(<i16>load<i8>(wr + t)));
+      const b = v128.load32_splat(bias + (<usize>oc << 2));
+      const e = v128.load32_splat(eff + (<usize>oc << 2));
+      for (let ox = 0; ox < wo; ox += 8) {
+        let lo = b, hi = b;
+        for (let ic = 0; ic < cpg; ic++) {
+          for (let ky = kyLo; ky < kyHi; ky++) {
+            const rowAt = phases + <usize>(ic * k + ky) * rowBytes + (<usize>ox << 1);
+            let tap = taps + (<usize>((ic * k + ky) * k) << 4);
+            let r = 0, q = 0;
+            for (let kx = 0; kx < k; kx++) {
+              const xv = v128.load(rowAt + (<usize>(r * len + q) << 1));
+              const wv = v128.load(tap);
+              lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+              hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+              tap += 16;
+              if (++r == s) { r = 0; q++; }
+            }
+          }
+        }
+        const m = wo - ox;
+        const y = dst + <usize>(oc * dstCS + yRow + ox);
+        const mi = oc * dstCS + yRow + ox;
+        emit4(requant(lo, e, zero), y, min(4, m), mask, mi);
+        if (m > 4) emit4(requant(hi, e, zero), y + 4, min(4, m - 4), mask, mi + 4);
+      }
+    }
+  }
+}
+
+/** Scratch bytes spatialRow needs. */
+function spatialWork(rec: usize): usize {
+  const cpg = get(rec, CPG), k = get(rec, K), s = get(rec, STRIDE);
+  return (<usize>(cpg * k * s * phaseLen(rec)) << 1) + (<usize>(cpg * k * k) << 4);
+}
+
+function isPointwise(rec: usize): bool {
+  return get(rec, K) == 1 && get(rec, STRIDE) == 1 && get(rec, PAD) == 0 && get(rec, GROUPS) == 1;
+}
+
+/** Prepares a stage (packs a pointwise weight at `work`); returns the first free byte after it. */
+export function convPrepare(rec: usize, work: usize): usize {
+  if (!isPointwise(rec)) return work;
+  const cin = get(rec, CIN), cout = get(rec, COUT);
+  reserve(work + (<usize>(coutBlocks(cout) * pairs(cin)) << 2));
+  store<i32>(rec + (PACKED << 2), <i32>work);
+  return (work + packPointwise(rec, work) + 15) & ~15;
+}
+
+/** Scratch bytes one row of a prepared stage needs. */
+function rowWork(rec: usize): usize {
+  return isPointwise(rec) ? <usize>(SPAN * pairs(get(rec, CIN))) << 2 : spatialWork(rec);
+}
+
+/** Output row oy of a prepared stage, reading its source rows and writing its destination's (rings or whole tensors). */
+export function convRow(rec: usize, oy: i32, work: usize): void {
+  reserve(work + rowWork(rec) + 64);
+  if (isPointwise(rec)) {
+    const w = get(rec, W);
+    const x = <usize>get(rec, SRC) + <usize>((oy % get(rec, SRC_ROWS)) * w);
+    const yRow = (oy % get(rec, DST_ROWS)) * get(rec, WO);
+    pointwise(rec, x, get(rec, SRC_CS), w, <usize>get(rec, DST) + <usize>yRow, get(rec, DST_CS), yRow, work);
+  } else {
+    spatialRow(rec, oy, work);
+  }
+}
+
+/** The whole conv of a stage over whole tensors (SRC_ROWS = h, DST_ROWS = ho): convInt8. */
+export function convWhole(rec: usize, work: usize): void {
+  work = convPrepare(rec, work);
+  if (isPointwise(rec)) {
+    const hw = get(rec, H) * get(rec, W);
+    reserve(work + rowWork(rec) + 64);
+    pointwise(rec, <usize>get(rec, SRC), hw, hw, <usize>get(rec, DST), hw, 0, work);
+    return;
+  }
+  const ho = get(rec, HO);
+  for (let oy = 0; oy < ho; oy++) convRow(rec, oy, work);
+}
