@@ -142,8 +142,9 @@ function phaseLen(rec: usize): i32 {
  * ox + kx / s, so 8 outputs read 8 consecutive elements. Zero taps are exact: they add nothing.
  */
 function buildPhases(row: usize, w: i32, pad: i32, s: i32, xz: i32, out: usize, len: i32): void {
-  const bytes = <usize>(s * len) << 1;
-  memory.fill(out, 0, bytes);
+  // A store loop, not memory.fill: the rows are short and the engine's fill is a call.
+  const end = out + (<usize>(s * len) << 1);
+  for (let p = out; p < end; p += 16) v128.store(p, i32x4.splat(0));
   const xzv = i16x8.splat(<i16>xz);
   let ix = 0;
   if (s == 1) {
@@ -160,68 +161,105 @@ function buildPhases(row: usize, w: i32, pad: i32, s: i32, xz: i32, out: usize, 
       v128.store(odd + (<usize>(ix >> 1) << 1), i16x8.sub(i16x8.extend_low_i8x16_s(o), xzv));
     }
   }
+  // The rest one by one (no division for strides 1 and 2: it would cost more than the copy).
   for (; ix < w; ix++) {
     const c = ix + pad;
-    store<i16>(out + (<usize>((c % s) * len + c / s) << 1), <i16>(<i32>load<i8>(row + ix) - xz));
+    const at = s == 1 ? c : s == 2 ? (c & 1) * len + (c >> 1) : (c % s) * len + c / s;
+    store<i16>(out + (<usize>at << 1), <i16>(<i32>load<i8>(row + ix) - xz));
+  }
+}
+
+/** The taps of output channel oc splatted into `taps`: tap (ic, ky, kx) at index (ic * k + ky) * k + kx. */
+function splatTaps(rec: usize, oc: i32, taps: usize): void {
+  const n = get(rec, CPG) * get(rec, K) * get(rec, K);
+  const wr = <usize>get(rec, WEIGHT) + <usize>(oc * n);
+  for (let t = 0; t < n; t++) v128.store(taps + (<usize>t << 4), i16x8.splat(<i16>load<i8>(wr + t)));
+}
+
+/**
+ * Output row oy of channel oc from phase rows: the rows of input channel ic and row iy0 + ky start at
+ * rows0 + ic * icStride + ky * rowBytes (iy0 = oy * stride - pad). Each 8 outputs sum their taps with
+ * i32x4.extmul of int16.
+ */
+function spatialOut(rec: usize, oc: i32, oy: i32, taps: usize, rows0: usize, icStride: usize, len: i32): void {
+  const h = get(rec, H), wo = get(rec, WO), cpg = get(rec, CPG), k = get(rec, K), s = get(rec, STRIDE);
+  const zero = i32x4.splat(get(rec, YZERO)), mask = <usize>get(rec, MASK);
+  const dstCS = get(rec, DST_CS);
+  const rowBytes = <usize>(s * len) << 1;
+  const iy0 = oy * s - get(rec, PAD);
+  const kyLo = max(0, -iy0), kyHi = min(k, h - iy0);
+  const b = v128.load32_splat(<usize>get(rec, BIAS) + (<usize>oc << 2));
+  const e = v128.load32_splat(<usize>get(rec, EFF) + (<usize>oc << 2));
+  const yRow = (oy % get(rec, DST_ROWS)) * wo;
+  for (let ox = 0; ox < wo; ox += 8) {
+    let lo = b, hi = b;
+    for (let ic = 0; ic < cpg; ic++) {
+      for (let ky = kyLo; ky < kyHi; ky++) {
+        const rowAt = rows0 + <usize>ic * icStride + <usize>ky * rowBytes + (<usize>ox << 1);
+        let tap = taps + (<usize>((ic * k + ky) * k) << 4);
+        let r = 0, q = 0;
+        for (let kx = 0; kx < k; kx++) {
+          const xv = v128.load(rowAt + (<usize>(r * len + q) << 1));
+          const wv = v128.load(tap);
+          lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+          hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+          tap += 16;
+          if (++r == s) { r = 0; q++; }
+        }
+      }
+    }
+    const m = wo - ox;
+    const y = <usize>get(rec, DST) + <usize>(oc * dstCS + yRow + ox);
+    const mi = oc * dstCS + yRow + ox;
+    emit4(requant(lo, e, zero), y, min(4, m), mask, mi);
+    if (m > 4) emit4(requant(hi, e, zero), y + 4, min(4, m - 4), mask, mi + 4);
+  }
+}
+
+/** Input row iy of channel ch as phase rows at `out`. */
+function phasesOf(rec: usize, ch: i32, iy: i32, out: usize, len: i32): void {
+  const w = get(rec, W);
+  const row = <usize>get(rec, SRC) + <usize>(ch * get(rec, SRC_CS) + (iy % get(rec, SRC_ROWS)) * w);
+  buildPhases(row, w, get(rec, PAD), get(rec, STRIDE), get(rec, XZERO), out, len);
+}
+
+/** One output row oy of a spatial conv: per group, the k input rows of its channels become phase rows. */
+function spatialRow(rec: usize, oy: i32, work: usize): void {
+  const h = get(rec, H), cout = get(rec, COUT), cpg = get(rec, CPG), k = get(rec, K), s = get(rec, STRIDE);
+  const len = phaseLen(rec), perGroup = cout / get(rec, GROUPS);
+  const iy0 = oy * s - get(rec, PAD);
+  const kyLo = max(0, -iy0), kyHi = min(k, h - iy0);
+  const rowBytes = <usize>(s * len) << 1, icStride = <usize>k * rowBytes;
+  const taps = work + <usize>cpg * icStride;
+  for (let g = 0; g < get(rec, GROUPS); g++) {
+    for (let ic = 0; ic < cpg; ic++) {
+      for (let ky = kyLo; ky < kyHi; ky++) phasesOf(rec, g * cpg + ic, iy0 + ky, work + <usize>ic * icStride + <usize>ky * rowBytes, len);
+    }
+    for (let oc = g * perGroup; oc < (g + 1) * perGroup; oc++) {
+      splatTaps(rec, oc, taps);
+      spatialOut(rec, oc, oy, taps, work, icStride, len);
+    }
   }
 }
 
 /**
- * One output row oy of a spatial conv: for each group its input channels' rows become phase rows,
- * then each output channel sums its taps 8 positions at a time (i32x4.extmul of int16).
+ * A whole spatial conv: per group, every input row becomes phase rows once, and each output channel
+ * splats its taps once for all its rows.
  */
-function spatialRow(rec: usize, oy: i32, work: usize): void {
-  const h = get(rec, H), w = get(rec, W), cout = get(rec, COUT), wo = get(rec, WO), cpg = get(rec, CPG);
-  const k = get(rec, K), s = get(rec, STRIDE), pad = get(rec, PAD), groups = get(rec, GROUPS);
-  const xz = get(rec, XZERO), zero = i32x4.splat(get(rec, YZERO));
-  const src = <usize>get(rec, SRC), srcCS = get(rec, SRC_CS), srcRows = get(rec, SRC_ROWS);
-  const dst = <usize>get(rec, DST), dstCS = get(rec, DST_CS), dstRows = get(rec, DST_ROWS);
-  const weight = <usize>get(rec, WEIGHT), bias = <usize>get(rec, BIAS), eff = <usize>get(rec, EFF), mask = <usize>get(rec, MASK);
-  const len = phaseLen(rec);
-  const perGroup = cout / groups;
-  const iy0 = oy * s - pad;
-  const kyLo = max(0, -iy0), kyHi = min(k, h - iy0);
-  const rowBytes = <usize>(s * len) << 1;
-  const phases = work;
-  const taps = phases + <usize>(cpg * k) * rowBytes;
-  const yRow = (oy % dstRows) * wo;
-  for (let g = 0; g < groups; g++) {
+function spatialWhole(rec: usize, work: usize): void {
+  const h = get(rec, H), ho = get(rec, HO), cout = get(rec, COUT), cpg = get(rec, CPG), k = get(rec, K), s = get(rec, STRIDE);
+  const len = phaseLen(rec), perGroup = cout / get(rec, GROUPS), pad = get(rec, PAD);
+  const rowBytes = <usize>(s * len) << 1, icStride = <usize>h * rowBytes;
+  const taps = work + <usize>cpg * icStride;
+  reserve(taps + (<usize>(cpg * k * k) << 4) + 64);
+  for (let g = 0; g < get(rec, GROUPS); g++) {
     for (let ic = 0; ic < cpg; ic++) {
-      const ch = g * cpg + ic;
-      for (let ky = kyLo; ky < kyHi; ky++) {
-        const row = src + <usize>(ch * srcCS + ((iy0 + ky) % srcRows) * w);
-        buildPhases(row, w, pad, s, xz, phases + <usize>(ic * k + ky) * rowBytes, len);
-      }
+      for (let iy = 0; iy < h; iy++) phasesOf(rec, g * cpg + ic, iy, work + <usize>ic * icStride + <usize>iy * rowBytes, len);
     }
     for (let oc = g * perGroup; oc < (g + 1) * perGroup; oc++) {
-      // The taps of oc splatted: tap (ic, ky, kx) at index (ic * k + ky) * k + kx.
-      const wr = weight + <usize>(oc * cpg * k * k);
-      for (let t = 0; t < cpg * k * k; t++) v128.store(taps + (<usize>t << 4), i16x8.splat(<i16>load<i8>(wr + t)));
-      const b = v128.load32_splat(bias + (<usize>oc << 2));
-      const e = v128.load32_splat(eff + (<usize>oc << 2));
-      for (let ox = 0; ox < wo; ox += 8) {
-        let lo = b, hi = b;
-        for (let ic = 0; ic < cpg; ic++) {
-          for (let ky = kyLo; ky < kyHi; ky++) {
-            const rowAt = phases + <usize>(ic * k + ky) * rowBytes + (<usize>ox << 1);
-            let tap = taps + (<usize>((ic * k + ky) * k) << 4);
-            let r = 0, q = 0;
-            for (let kx = 0; kx < k; kx++) {
-              const xv = v128.load(rowAt + (<usize>(r * len + q) << 1));
-              const wv = v128.load(tap);
-              lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
-              hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
-              tap += 16;
-              if (++r == s) { r = 0; q++; }
-            }
-          }
-        }
-        const m = wo - ox;
-        const y = dst + <usize>(oc * dstCS + yRow + ox);
-        const mi = oc * dstCS + yRow + ox;
-        emit4(requant(lo, e, zero), y, min(4, m), mask, mi);
-        if (m > 4) emit4(requant(hi, e, zero), y + 4, min(4, m - 4), mask, mi + 4);
-      }
+      splatTaps(rec, oc, taps);
+      // rows0 is the phase row of input row oy * s - pad (before the plane when it is padding: only rows in the image are read).
+      for (let oy = 0; oy < ho; oy++) spatialOut(rec, oc, oy, taps, work + <usize>((oy * s - pad) * <i32>rowBytes), icStride, len);
     }
   }
 }
@@ -272,6 +310,5 @@ export function convWhole(rec: usize, work: usize): void {
     pointwise(rec, <usize>get(rec, SRC), hw, hw, <usize>get(rec, DST), hw, 0, work);
     return;
   }
-  const ho = get(rec, HO);
-  for (let oy = 0; oy < ho; oy++) convRow(rec, oy, work);
+  spatialWhole(rec, work);
 }
