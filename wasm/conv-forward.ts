@@ -3,7 +3,7 @@
 // which fills it). Integer sums are exact in any order; the requantization is op for op the one of
 // quant/arith.ts: f32(acc) * eff in float32, round half to even, + zero, clamp to int8.
 
-import { emit4, requant } from './int8';
+import { emit8, requant } from './int8';
 
 // Stage record: i32 words.
 const CIN = 0, H = 1, W = 2, COUT = 3, HO = 4, WO = 5, CPG = 6, K = 7, STRIDE = 8, PAD = 9, GROUPS = 10;
@@ -64,7 +64,7 @@ const SPAN = 64;
 function pointwise(rec: usize, xBase: usize, xStride: i32, n: i32, yBase: usize, yStride: i32, maskBase: i32, work: usize): void {
   const cin = get(rec, CIN), cout = get(rec, COUT), np = pairs(cin);
   const xz = i16x8.splat(<i16>get(rec, XZERO));
-  const zero = i32x4.splat(get(rec, YZERO));
+  const zero = f32x4.splat(<f32>get(rec, YZERO));
   const packed = <usize>get(rec, PACKED), bias = <usize>get(rec, BIAS), eff = <usize>get(rec, EFF);
   const mask = <usize>get(rec, MASK);
   for (let p0 = 0; p0 < n; p0 += SPAN) {
@@ -123,8 +123,7 @@ function emitPair(lo: v128, hi: v128, oc: i32, bias: usize, eff: usize, zero: v1
   const e = v128.load32_splat(eff + (<usize>oc << 2));
   const y = yBase + <usize>(oc * yStride + at);
   const mi = maskBase + oc * yStride + at;
-  emit4(requant(i32x4.add(lo, b), e, zero), y, min(4, m), mask, mi);
-  if (m > 4) emit4(requant(i32x4.add(hi, b), e, zero), y + 4, min(4, m - 4), mask, mi + 4);
+  emit8(requant(i32x4.add(lo, b), e, zero), requant(i32x4.add(hi, b), e, zero), y, min(8, m), mask, mi);
 }
 
 // ---- Spatial convs (depthwise, grouped, standard): vectorized across 8 output positions. ----
@@ -183,7 +182,7 @@ function splatTaps(rec: usize, oc: i32, taps: usize): void {
  */
 function spatialOut(rec: usize, oc: i32, oy: i32, taps: usize, rows0: usize, icStride: usize, len: i32): void {
   const h = get(rec, H), wo = get(rec, WO), cpg = get(rec, CPG), k = get(rec, K), s = get(rec, STRIDE);
-  const zero = i32x4.splat(get(rec, YZERO)), mask = <usize>get(rec, MASK);
+  const zero = f32x4.splat(<f32>get(rec, YZERO)), mask = <usize>get(rec, MASK);
   const dstCS = get(rec, DST_CS);
   const rowBytes = <usize>(s * len) << 1;
   const iy0 = oy * s - get(rec, PAD);
@@ -196,23 +195,24 @@ function spatialOut(rec: usize, oc: i32, oy: i32, taps: usize, rows0: usize, icS
     for (let ic = 0; ic < cpg; ic++) {
       for (let ky = kyLo; ky < kyHi; ky++) {
         const rowAt = rows0 + <usize>ic * icStride + <usize>ky * rowBytes + (<usize>ox << 1);
-        let tap = taps + (<usize>((ic * k + ky) * k) << 4);
-        let r = 0, q = 0;
-        for (let kx = 0; kx < k; kx++) {
-          const xv = v128.load(rowAt + (<usize>(r * len + q) << 1));
-          const wv = v128.load(tap);
-          lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
-          hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
-          tap += 16;
-          if (++r == s) { r = 0; q++; }
+        const tapRow = taps + (<usize>((ic * k + ky) * k) << 4);
+        // Taps kx = r, r + s, ... read phase r at consecutive elements.
+        for (let r = 0; r < s; r++) {
+          let xa = rowAt + (<usize>(r * len) << 1), tap = tapRow + (<usize>r << 4);
+          for (let kx = r; kx < k; kx += s) {
+            const xv = v128.load(xa), wv = v128.load(tap);
+            lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
+            hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
+            xa += 2;
+            tap += <usize>s << 4;
+          }
         }
       }
     }
     const m = wo - ox;
     const y = <usize>get(rec, DST) + <usize>(oc * dstCS + yRow + ox);
     const mi = oc * dstCS + yRow + ox;
-    emit4(requant(lo, e, zero), y, min(4, m), mask, mi);
-    if (m > 4) emit4(requant(hi, e, zero), y + 4, min(4, m - 4), mask, mi + 4);
+    emit8(requant(lo, e, zero), requant(hi, e, zero), y, min(8, m), mask, mi);
   }
 }
 

@@ -1,17 +1,15 @@
 // The int8 output step shared by the kernels (quant/arith.ts and setMaskBit of ops/grad-kernels.ts).
 
-/** 2^24: beyond it every value saturates anyway, and the int32 conversion cannot overflow. */
-export const LIMIT: f32 = 16777216;
-
-/** round(f32(acc) * eff) + zero per lane (before the clamp), as requantizeUnclamped. */
+/**
+ * rint(f32(acc) * eff) + zero per lane, as requantizeUnclamped, with zero as a float: the sum is
+ * exact below 2^24, and above the truncation saturates, far outside int8 either way.
+ */
 export function requant(acc: v128, eff: v128, zero: v128): v128 {
-  let f = f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), eff));
-  f = f32x4.max(f32x4.min(f, f32x4.splat(LIMIT)), f32x4.splat(-LIMIT));
-  return i32x4.add(i32x4.trunc_sat_f32x4_s(f), zero);
+  return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), eff)), zero));
 }
 
 /** Sets (in range) or clears bits i .. i + m - 1 of the clamp mask from the low m bits of `bits`. */
-export function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
+function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
   for (let j = 0; j < m; j++) {
     const at = mask + (<usize>(i + j) >> 3);
     const bit = <u8>(<i32>1 << ((i + j) & 7));
@@ -20,15 +18,17 @@ export function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
   }
 }
 
-/** Clamps four values to int8 and stores the first m of them at y; records their mask bits at index mi. */
-export function emit4(v: v128, y: usize, m: i32, mask: usize, mi: i32): void {
-  if (mask) {
-    const inRange = v128.and(i32x4.gt_s(v, i32x4.splat(-129)), i32x4.lt_s(v, i32x4.splat(128)));
-    maskBits(mask, mi, i32x4.bitmask(inRange), m);
+/**
+ * Eight int32 values (lo, hi) clamped to int8 and the first m <= 8 of them stored at y; their mask
+ * bits (in [-128, 127]) at index mi when there is a mask. The saturating narrowings are the clamp.
+ */
+export function emit8(lo: v128, hi: v128, y: usize, m: i32, mask: usize, mi: i32): void {
+  const v = i16x8.narrow_i32x4_s(lo, hi);
+  if (mask) maskBits(mask, mi, i16x8.bitmask(v128.and(i16x8.gt_s(v, i16x8.splat(-129)), i16x8.lt_s(v, i16x8.splat(128)))), m);
+  const b = i8x16.narrow_i16x8_s(v, v);
+  if (m >= 8) v128.store64_lane(y, b, 0);
+  else {
+    const word = i64x2.extract_lane(b, 0);
+    for (let j = 0; j < m; j++) store<u8>(y + j, <u8>(word >> (<i64>j << 3)));
   }
-  const b = i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(v, v), v);
-  const word = i32x4.extract_lane(b, 0);
-  if (m >= 4) store<i32>(y, word);
-  else for (let j = 0; j < m; j++) store<u8>(y + j, <u8>(word >> (j << 3)));
 }
-
