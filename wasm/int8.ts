@@ -8,14 +8,15 @@ export function requant(acc: v128, eff: v128, zero: v128): v128 {
   return i32x4.trunc_sat_f32x4_s(f32x4.add(f32x4.nearest(f32x4.mul(f32x4.convert_i32x4_s(acc), eff)), zero));
 }
 
-/** Sets (in range) or clears bits i .. i + m - 1 of the clamp mask from the low m bits of `bits`. */
+/**
+ * Sets (in range) or clears bits i .. i + m - 1 (m <= 8) of the clamp mask from the low m bits of
+ * `bits`: one read-modify-write of the two bytes they can span (the second may be the byte after
+ * the mask, written back unchanged).
+ */
 function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
-  for (let j = 0; j < m; j++) {
-    const at = mask + (<usize>(i + j) >> 3);
-    const bit = <u8>(<i32>1 << ((i + j) & 7));
-    if ((bits >> j) & 1) store<u8>(at, load<u8>(at) | bit);
-    else store<u8>(at, load<u8>(at) & ~bit);
-  }
+  const at = mask + (<usize>i >> 3), shift = i & 7;
+  const keep = ~(((1 << m) - 1) << shift);
+  store<u16>(at, <u16>((<i32>load<u16>(at) & keep) | ((bits & ((1 << m) - 1)) << shift)));
 }
 
 /**

@@ -2,7 +2,8 @@
  * The calls of the WebAssembly int8 conv forward (wasm/conv-forward.ts, wasm/conv-chain.ts,
  * wasm/add.ts): the operands are copied into the module's memory and described by stage records,
  * small int32 arrays of shapes, zero points and byte offsets whose layout is the one of
- * wasm/conv-forward.ts. They compute what convInt8, runConvChain and addInt8 compute, bit for bit.
+ * wasm/conv-forward.ts. The kernels may read a few bytes past an operand (a row's last 8-wide load)
+ * and grow the memory for their scratch, so every call ends with scratch after its operands. They compute what convInt8, runConvChain and addInt8 compute, bit for bit.
  */
 import type { ConvGeom } from '../ops/conv2d-forward.ts';
 import type { ChainLayout } from '../schedule/fuse-rows.ts';
@@ -69,6 +70,9 @@ export function convChainWasm(k: KernelExports, stages: ChainStage[], add: Chain
 export function addInt8Wasm(k: KernelExports, a: Int8Array, sa: number, za: number, b: Int8Array, sb: number, zb: number,
   y: Int8Array, sy: number, zy: number, mask?: Uint8Array): void {
   const call = new WasmCall(k);
-  k.addInt8(call.in(a), sa, za, call.in(b), sb, zb, call.out(y), sy, zy, mask ? call.inout(mask) : 0, y.length);
+  const at = [call.in(a), call.in(b), call.out(y), mask ? call.inout(mask) : 0];
+  // The mask bits are written two bytes at a time: room for the byte after the last.
+  call.alloc(16);
+  k.addInt8(at[0], sa, za, at[1], sb, zb, at[2], sy, zy, at[3], y.length);
   call.done();
 }
