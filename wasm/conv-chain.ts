@@ -5,12 +5,11 @@
 // src/engine/wasm/conv-forward.ts.
 import { addInt8 } from './add';
 import { convPrepare, convRow } from './conv-forward';
+import { COUT, H, HO, K, PAD, REC_WORDS, STRIDE, WO } from './stage';
 
 // Header: i32 words; the stage records (REC_WORDS each) follow at word HEADER.
 const STAGES = 0, INPUT = 1, RING = 2, RING_ROWS = 3, IN_C = 4, IN_H = 5, IN_W = 6, OUTPUT = 7, ADD_ROW = 8;
-const HEADER = 16, REC_WORDS = 24;
-// Stage record words this file reads (see conv-forward.ts).
-const H = 1, COUT = 3, HO = 4, WO = 5, K = 7, STRIDE = 8, PAD = 9;
+const HEADER = 16;
 
 function word(p: usize, i: i32): i32 {
   return load<i32>(p + (<usize>i << 2));

@@ -3,16 +3,9 @@
 // which fills it). Integer sums are exact in any order; the requantization is op for op the one of
 // quant/arith.ts: f32(acc) * eff in float32, round half to even, + zero, clamp to int8.
 
+import { depthwiseLanes } from './depthwise-lanes';
 import { emit8, requant } from './int8';
-
-// Stage record: i32 words.
-const CIN = 0, H = 1, W = 2, COUT = 3, HO = 4, WO = 5, CPG = 6, K = 7, STRIDE = 8, PAD = 9, GROUPS = 10;
-const XZERO = 11, YZERO = 12, WEIGHT = 13, BIAS = 14, EFF = 15;
-const SRC = 16, SRC_CS = 17, SRC_ROWS = 18, DST = 19, DST_CS = 20, DST_ROWS = 21, MASK = 22, PACKED = 23;
-
-function get(rec: usize, field: i32): i32 {
-  return load<i32>(rec + (<usize>field << 2));
-}
+import { BIAS, CIN, COUT, CPG, DST, DST_CS, DST_ROWS, EFF, get, GROUPS, H, HO, K, MASK, PACKED, PAD, SRC, SRC_CS, SRC_ROWS, STRIDE, W, WEIGHT, WO, XZERO, YZERO } from './stage';
 
 /** Grows the memory so that [0, end) exists (the JavaScript side only reserves the operands). */
 export function reserve(end: usize): void {
@@ -310,5 +303,6 @@ export function convWhole(rec: usize, work: usize): void {
     pointwise(rec, <usize>get(rec, SRC), hw, hw, <usize>get(rec, DST), hw, 0, work);
     return;
   }
-  spatialWhole(rec, work);
+  if (get(rec, CPG) == 1 && get(rec, GROUPS) == get(rec, COUT) && get(rec, WO) < 8) depthwiseLanes(rec, work);
+  else spatialWhole(rec, work);
 }

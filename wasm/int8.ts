@@ -13,7 +13,7 @@ export function requant(acc: v128, eff: v128, zero: v128): v128 {
  * `bits`: one read-modify-write of the two bytes they can span (the second may be the byte after
  * the mask, written back unchanged).
  */
-function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
+export function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
   const at = mask + (<usize>i >> 3), shift = i & 7;
   const keep = ~(((1 << m) - 1) << shift);
   store<u16>(at, <u16>((<i32>load<u16>(at) & keep) | ((bits & ((1 << m) - 1)) << shift)));

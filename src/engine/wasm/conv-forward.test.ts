@@ -43,7 +43,9 @@ function randomCase(rand: () => number, kind: number): Case {
   const k = kind === 2 ? 1 : [1, 3, 5, 7][Math.floor(rand() * 4)];
   const stride = kind === 2 ? 1 : 1 + Math.floor(rand() * 2);
   const pad = kind === 2 ? 0 : Math.floor(rand() * (k + 1) / 2 + (rand() < 0.3 ? 1 : 0));
-  const h = k + Math.floor(rand() * 20), w = k + Math.floor(rand() * 37);
+  // Depthwise convs on planes under 8 columns wide take their own path (8 channels per vector).
+  const small = kind === 1 && rand() < 0.5;
+  const h = k + Math.floor(rand() * (small ? 6 : 20)), w = k + Math.floor(rand() * (small ? 6 : 37));
   let cin: number, cout: number, groups: number;
   if (kind === 1) { cin = cout = groups = 2 + Math.floor(rand() * 20); }
   else if (kind === 3) { groups = 2 + Math.floor(rand() * 2); cin = groups * (1 + Math.floor(rand() * 4)); cout = groups * (1 + Math.floor(rand() * 4)); }
