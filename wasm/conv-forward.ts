@@ -183,13 +183,13 @@ function spatialOut(rec: usize, oc: i32, oy: i32, taps: usize, rows0: usize, icS
   const b = v128.load32_splat(<usize>get(rec, BIAS) + (<usize>oc << 2));
   const e = v128.load32_splat(<usize>get(rec, EFF) + (<usize>oc << 2));
   const yRow = (oy % get(rec, DST_ROWS)) * wo;
-  // 3x3 depthwise taps (most of them) unrolled: kx = 1, 2 read at these byte offsets from kx = 0.
-  const three = cpg == 1 && k == 3;
+  // 3x3 taps (most depthwise convs and the stem) unrolled: kx = 1, 2 read at these byte offsets from kx = 0.
+  const three = k == 3;
   const o1 = <usize>(s == 1 ? 1 : len) << 1, o2 = <usize>(s == 1 ? 2 : s == 2 ? 1 : 2 * len) << 1;
   for (let ox = 0; ox < wo; ox += 8) {
     let lo = b, hi = b;
-    for (let ky = kyLo; three && ky < kyHi; ky++) {
-      const row = rows0 + <usize>ky * rowBytes + (<usize>ox << 1), tap = taps + <usize>(ky * 48);
+    for (let ic = 0; three && ic < cpg; ic++) for (let ky = kyLo; ky < kyHi; ky++) {
+      const row = rows0 + <usize>ic * icStride + <usize>ky * rowBytes + (<usize>ox << 1), tap = taps + <usize>((ic * 3 + ky) * 48);
       const x0 = v128.load(row), x1 = v128.load(row + o1), x2 = v128.load(row + o2);
       const w0 = v128.load(tap), w1 = v128.load(tap, 16), w2 = v128.load(tap, 32);
       lo = i32x4.add(lo, i32x4.add(i32x4.add(i32x4.extmul_low_i16x8_s(x0, w0), i32x4.extmul_low_i16x8_s(x1, w1)), i32x4.extmul_low_i16x8_s(x2, w2)));
