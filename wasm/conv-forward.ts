@@ -199,15 +199,22 @@ function spatialOut(rec: usize, oc: i32, oy: i32, taps: usize, rows0: usize, icS
       for (let ky = kyLo; ky < kyHi; ky++) {
         const rowAt = rows0 + <usize>ic * icStride + <usize>ky * rowBytes + (<usize>ox << 1);
         const tapRow = taps + (<usize>((ic * k + ky) * k) << 4);
-        // Taps kx = r, r + s, ... read phase r at consecutive elements.
+        // Taps kx = r, r + s, ... read phase r at consecutive elements (two at a time).
+        const step = <usize>s << 4;
         for (let r = 0; r < s; r++) {
           let xa = rowAt + (<usize>(r * len) << 1), tap = tapRow + (<usize>r << 4);
-          for (let kx = r; kx < k; kx += s) {
+          let kx = r;
+          for (; kx + s < k; kx += 2 * s) {
+            const x0 = v128.load(xa), x1 = v128.load(xa, 2), w0 = v128.load(tap), w1 = v128.load(tap + step);
+            lo = i32x4.add(lo, i32x4.add(i32x4.extmul_low_i16x8_s(x0, w0), i32x4.extmul_low_i16x8_s(x1, w1)));
+            hi = i32x4.add(hi, i32x4.add(i32x4.extmul_high_i16x8_s(x0, w0), i32x4.extmul_high_i16x8_s(x1, w1)));
+            xa += 4;
+            tap += step << 1;
+          }
+          if (kx < k) {
             const xv = v128.load(xa), wv = v128.load(tap);
             lo = i32x4.add(lo, i32x4.extmul_low_i16x8_s(xv, wv));
             hi = i32x4.add(hi, i32x4.extmul_high_i16x8_s(xv, wv));
-            xa += 2;
-            tap += <usize>s << 4;
           }
         }
       }
