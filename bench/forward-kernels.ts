@@ -3,7 +3,7 @@
  * batch 1), WebAssembly against TypeScript in the same run: the time each forward kernel op
  * (the fused conv chains, the other convs, the residual adds) takes per step, the two alternating
  * in rounds so that the load of a shared machine falls on both alike.
- * Reproduce: npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10]
+ * Reproduce: npm run bench:forward (npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10])
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
