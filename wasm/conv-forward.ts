@@ -78,8 +78,11 @@ function pointwise(rec: usize, xBase: usize, xStride: i32, n: i32, yBase: usize,
     for (let oc = 0; oc < cout; oc += 4) {
       const w0 = packed + (<usize>(oc * np) << 2);
       const w1 = w0 + (<usize>np << 2), w2 = w1 + (<usize>np << 2), w3 = w2 + (<usize>np << 2);
+      // The sums start at the bias (a block's missing channels read what follows it: dropped).
+      const ba = v128.load32_splat(bias + (<usize>oc << 2)), bb = v128.load32_splat(bias + (<usize>oc << 2) + 4);
+      const bc = v128.load32_splat(bias + (<usize>oc << 2) + 8), bd = v128.load32_splat(bias + (<usize>oc << 2) + 12);
       for (let p = 0; p < ns; p += 8) {
-        let a0 = i32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        let a0 = ba, a1 = ba, b0 = bb, b1 = bb, c0 = bc, c1 = bc, d0 = bd, d1 = bd;
         let xr = work + (<usize>p << 2);
         for (let q = 0; q < np; q++) {
           const x0 = v128.load(xr), x1 = v128.load(xr, 16);
@@ -100,23 +103,22 @@ function pointwise(rec: usize, xBase: usize, xStride: i32, n: i32, yBase: usize,
         }
         const m = ns - p;
         const at = p0 + p;
-        emitPair(a0, a1, oc, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
-        if (oc + 1 < cout) emitPair(b0, b1, oc + 1, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
-        if (oc + 2 < cout) emitPair(c0, c1, oc + 2, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
-        if (oc + 3 < cout) emitPair(d0, d1, oc + 3, bias, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        emitPair(a0, a1, oc, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 1 < cout) emitPair(b0, b1, oc + 1, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 2 < cout) emitPair(c0, c1, oc + 2, eff, zero, yBase, yStride, at, m, mask, maskBase);
+        if (oc + 3 < cout) emitPair(d0, d1, oc + 3, eff, zero, yBase, yStride, at, m, mask, maskBase);
       }
     }
   }
 }
 
 /** Requantizes and stores 8 positions (of which m < 8 may be real) of output channel oc. */
-function emitPair(lo: v128, hi: v128, oc: i32, bias: usize, eff: usize, zero: v128,
+function emitPair(lo: v128, hi: v128, oc: i32, eff: usize, zero: v128,
   yBase: usize, yStride: i32, at: i32, m: i32, mask: usize, maskBase: i32): void {
-  const b = v128.load32_splat(bias + (<usize>oc << 2));
   const e = v128.load32_splat(eff + (<usize>oc << 2));
   const y = yBase + <usize>(oc * yStride + at);
   const mi = maskBase + oc * yStride + at;
-  emit8(requant(i32x4.add(lo, b), e, zero), requant(i32x4.add(hi, b), e, zero), y, min(8, m), mask, mi);
+  emit8(requant(lo, e, zero), requant(hi, e, zero), y, min(8, m), mask, mi);
 }
 
 // ---- Spatial convs (depthwise, grouped, standard): vectorized across 8 output positions. ----
