@@ -25,7 +25,12 @@ export function maskBits(mask: usize, i: i32, bits: i32, m: i32): void {
  */
 export function emit8(lo: v128, hi: v128, y: usize, m: i32, mask: usize, mi: i32): void {
   const v = i16x8.narrow_i32x4_s(lo, hi);
-  if (mask) maskBits(mask, mi, i16x8.bitmask(v128.and(i16x8.gt_s(v, i16x8.splat(-129)), i16x8.lt_s(v, i16x8.splat(128)))), m);
+  if (mask) {
+    const bits = i16x8.bitmask(v128.and(i16x8.gt_s(v, i16x8.splat(-129)), i16x8.lt_s(v, i16x8.splat(128))));
+    // Eight bits on a byte boundary (most of them) are that byte.
+    if (m == 8 && (mi & 7) == 0) store<u8>(mask + (<usize>mi >> 3), <u8>bits);
+    else maskBits(mask, mi, bits, m);
+  }
   const b = i8x16.narrow_i16x8_s(v, v);
   if (m >= 8) v128.store64_lane(y, b, 0);
   else {
