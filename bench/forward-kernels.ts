@@ -1,8 +1,8 @@
 /**
  * The int8 forward kernels of one device training step (mcunet-5fps at 128x128, the 99kb scheme,
- * batch 1), WebAssembly against TypeScript in the same run: the time each forward kernel op
- * (the fused conv chains, the other convs, the residual adds) takes per step, the two alternating
- * in rounds so that the load of a shared machine falls on both alike.
+ * batch 1), WebAssembly against TypeScript in the same run: the CPU time each forward kernel op
+ * (the fused conv chains, the other convs, the residual adds) takes per step (CPU time, not wall
+ * time, so that other work on a shared machine does not count), the two alternating in rounds.
  * Reproduce: npm run bench:forward (npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10])
  */
 import { readFileSync } from 'node:fs';
@@ -32,9 +32,10 @@ const spent = new Map<string, number>();
 for (const op of OPS) {
   const f = KERNELS[op];
   KERNELS[op] = (k, env, node) => {
-    const t = performance.now();
+    const t = process.cpuUsage();
     f(k, env, node);
-    spent.set(op, (spent.get(op) ?? 0) + performance.now() - t);
+    const d = process.cpuUsage(t);
+    spent.set(op, (spent.get(op) ?? 0) + (d.user + d.system) / 1000);
   };
 }
 
@@ -57,5 +58,5 @@ const per = (engine: 'wasm' | 'ts', op: string) => (totals[engine].get(op) ?? 0)
 const rows = OPS.map((op) => [op, per('ts', op).toFixed(2), per('wasm', op).toFixed(2), (per('ts', op) / per('wasm', op)).toFixed(1)]);
 const sum = (engine: 'wasm' | 'ts') => OPS.reduce((s, op) => s + per(engine, op), 0);
 rows.push(['forward total', sum('ts').toFixed(2), sum('wasm').toFixed(2), (sum('ts') / sum('wasm')).toFixed(1)]);
-console.log(`mcunet-5fps ${RES}x${RES}, mcunet-5fps@99kb, ms per training step (${n} steps each, alternating rounds)\n`);
-console.log(table(['kernel op', 'TypeScript ms', 'wasm ms', 'speedup'], rows, [false, true, true, true]));
+console.log(`mcunet-5fps ${RES}x${RES}, mcunet-5fps@99kb, CPU ms per training step (${n} steps each, alternating rounds)\n`);
+console.log(table(['kernel op', 'TypeScript CPU ms', 'wasm CPU ms', 'speedup'], rows, [false, true, true, true]));
