@@ -170,6 +170,20 @@ function splatTaps(rec: usize, oc: i32, taps: usize): void {
   for (let t = 0; t < n; t++) v128.store(taps + (<usize>t << 4), i16x8.splat(<i16>load<i8>(wr + t)));
 }
 
+/** Where oc's splatted taps are: prepared by convPrepare, or splatted now into `scratch`. */
+function tapsOf(rec: usize, oc: i32, scratch: usize): usize {
+  const packed = <usize>get(rec, PACKED);
+  if (packed) return packed + (<usize>(oc * get(rec, CPG) * get(rec, K) * get(rec, K)) << 4);
+  splatTaps(rec, oc, scratch);
+  return scratch;
+}
+
+/** Bytes of every output channel's splatted taps; above SPLAT_LIMIT each channel splats its own as it runs. */
+function splatBytes(rec: usize): usize {
+  return <usize>(get(rec, COUT) * get(rec, CPG) * get(rec, K) * get(rec, K)) << 4;
+}
+const SPLAT_LIMIT: usize = 1 << 20;
+
 /**
  * Output row oy of channel oc from phase rows: the rows of input channel ic and row iy0 + ky start at
  * rows0 + ic * icStride + ky * rowBytes (iy0 = oy * stride - pad). Each 8 outputs sum their taps with
@@ -248,8 +262,7 @@ function spatialRow(rec: usize, oy: i32, work: usize): void {
       for (let ky = kyLo; ky < kyHi; ky++) phasesOf(rec, g * cpg + ic, iy0 + ky, work + <usize>ic * icStride + <usize>ky * rowBytes, len);
     }
     for (let oc = g * perGroup; oc < (g + 1) * perGroup; oc++) {
-      splatTaps(rec, oc, taps);
-      spatialOut(rec, oc, oy, taps, work, icStride, len);
+      spatialOut(rec, oc, oy, tapsOf(rec, oc, taps), work, icStride, len);
     }
   }
 }
@@ -269,9 +282,9 @@ function spatialWhole(rec: usize, work: usize): void {
       for (let iy = 0; iy < h; iy++) phasesOf(rec, g * cpg + ic, iy, work + <usize>ic * icStride + <usize>iy * rowBytes, len);
     }
     for (let oc = g * perGroup; oc < (g + 1) * perGroup; oc++) {
-      splatTaps(rec, oc, taps);
+      const t = tapsOf(rec, oc, taps);
       // rows0 is the phase row of input row oy * s - pad (before the plane when it is padding: only rows in the image are read).
-      for (let oy = 0; oy < ho; oy++) spatialOut(rec, oc, oy, taps, work + <usize>((oy * s - pad) * <i32>rowBytes), icStride, len);
+      for (let oy = 0; oy < ho; oy++) spatialOut(rec, oc, oy, t, work + <usize>((oy * s - pad) * <i32>rowBytes), icStride, len);
     }
   }
 }
@@ -288,7 +301,15 @@ function isPointwise(rec: usize): bool {
 
 /** Prepares a stage (packs a pointwise weight at `work`); returns the first free byte after it. */
 export function convPrepare(rec: usize, work: usize): usize {
-  if (!isPointwise(rec)) return work;
+  if (!isPointwise(rec)) {
+    // Splatted once here rather than at every row of a chain.
+    const bytes = splatBytes(rec);
+    if (bytes > SPLAT_LIMIT) return work;
+    reserve(work + bytes);
+    for (let oc = 0; oc < get(rec, COUT); oc++) splatTaps(rec, oc, work + (<usize>(oc * get(rec, CPG) * get(rec, K) * get(rec, K)) << 4));
+    store<i32>(rec + (PACKED << 2), <i32>work);
+    return work + bytes;
+  }
   const cin = get(rec, CIN), cout = get(rec, COUT);
   reserve(work + (<usize>(coutBlocks(cout) * pairs(cin)) << 2));
   store<i32>(rec + (PACKED << 2), <i32>work);
@@ -315,6 +336,10 @@ export function convRow(rec: usize, oy: i32, work: usize): void {
 
 /** The whole conv of a stage over whole tensors (SRC_ROWS = h, DST_ROWS = ho): convInt8. */
 export function convWhole(rec: usize, work: usize): void {
+  if (get(rec, CPG) == 1 && get(rec, GROUPS) == get(rec, COUT) && get(rec, WO) < 8) {
+    depthwiseLanes(rec, work);
+    return;
+  }
   work = convPrepare(rec, work);
   if (isPointwise(rec)) {
     const hw = get(rec, H) * get(rec, W);
@@ -322,6 +347,5 @@ export function convWhole(rec: usize, work: usize): void {
     pointwise(rec, <usize>get(rec, SRC), hw, hw, <usize>get(rec, DST), hw, 0, work);
     return;
   }
-  if (get(rec, CPG) == 1 && get(rec, GROUPS) == get(rec, COUT) && get(rec, WO) < 8) depthwiseLanes(rec, work);
-  else spatialWhole(rec, work);
+  spatialWhole(rec, work);
 }

@@ -89,6 +89,21 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     expect(saturated).toBeGreaterThan(1000);
   });
 
+  it('a standard conv too large to splat all its taps up front (over 1 MB of them)', () => {
+    const rand = mulberry32(11);
+    const geom: ConvGeom = { cin: 48, h: 9, w: 11, cout: 48, ho: 5, wo: 6, cpg: 48, k: 7, stride: 2, pad: 3, groups: 1 };
+    const n = geom.cout * geom.ho * geom.wo;
+    const x = Int8Array.from(ints(rand, geom.cin * geom.h * geom.w, -128, 127)), w = Int8Array.from(ints(rand, geom.cout * geom.cin * 49, -128, 127));
+    const bias = Int32Array.from(ints(rand, geom.cout, -3000, 3000)), eff = Float32Array.from({ length: geom.cout }, () => 0.00002 + rand() * 0.0001);
+    const [got, want] = both(() => {
+      const y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
+      convInt8(x, 3, w, bias, eff, y, -5, geom, mask);
+      return { y, mask };
+    });
+    expectSame(got.y, want.y, 'large taps');
+    expectSame(got.mask, want.mask, 'large taps mask');
+  });
+
   it('depthwise in place (y over x), with and without a mask', () => {
     const rand = mulberry32(7);
     for (let t = 0; t < 40; t++) {
