@@ -1,5 +1,8 @@
 // The module's exports: every kernel file re-exported, plus where the free memory starts.
 export * from './grad-elementwise';
+export { addInt8 } from './add';
+export { convWhole } from './conv-forward';
+export { convChain } from './conv-chain';
 // The conv backward, the updates and the streamed block kernels.
 export * from './sgd';
 export * from './conv-backward';

@@ -15,6 +15,10 @@ export interface KernelExports {
   heapBase(): number;
   applyMask(g: number, mask: number, out: number, n: number): void;
   channelScale(g: number, scale: number, out: number, channels: number, per: number): void;
+  // The int8 forward (wasm/conv-forward.ts, conv-chain.ts, add.ts; called by ./conv-forward.ts).
+  convWhole(rec: number, work: number): void;
+  convChain(desc: number, work: number, sa: number, za: number, sb: number, zb: number, sy: number, zy: number): void;
+  addInt8(a: number, sa: number, za: number, b: number, sb: number, zb: number, y: number, sy: number, zy: number, mask: number, n: number): void;
   // The conv backward (wasm/conv-backward.ts, wasm/block-backward.ts; calls in backward-call.ts).
   transposedWidth(n: number): number;
   paddedBytes(geom: number): number;

@@ -1,0 +1,185 @@
+/**
+ * The WebAssembly int8 forward (wasm/conv-forward.ts, conv-chain.ts, add.ts) against the TypeScript
+ * kernels it replaces, bit for bit: convInt8 over random geometries (outputs and clamp mask bits),
+ * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { backboneConvs, type Graph, type Node, type ParamStore } from '../ir/graph.ts';
+import { buildGraph } from '../models/build.ts';
+import { syntheticParams } from '../models/synthetic.ts';
+import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
+import { addInt8 } from '../ops/add.ts';
+import { convInt8, type ConvGeom } from '../ops/conv2d.ts';
+import { compileTraining } from '../program/compile.ts';
+import { runConvChain } from '../runtime/conv-chain.ts';
+import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
+import { mulberry32 } from '../util/random.ts';
+import { setWasmKernels, wasmKernels } from './instance.ts';
+
+afterEach(() => setWasmKernels(true));
+
+/** Runs f with the wasm kernels and then with the TypeScript ones; returns both results. */
+function both<T>(f: () => T): [T, T] {
+  setWasmKernels(true);
+  expect(wasmKernels()).not.toBeNull();
+  const wasm = f();
+  setWasmKernels(false);
+  const ts = f();
+  setWasmKernels(true);
+  return [wasm, ts];
+}
+
+function expectSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) expect.fail(`${what}: element ${i} is ${got[i]}, want ${want[i]}`);
+}
+
+const ints = (rand: () => number, n: number, lo: number, hi: number) => Array.from({ length: n }, () => lo + Math.floor(rand() * (hi - lo + 1)));
+
+interface Case { geom: ConvGeom; xZero: number; yZero: number; x: Int8Array; w: Int8Array; bias: Int32Array; eff: Float32Array }
+
+/** A random conv: kind 0 standard, 1 depthwise, 2 pointwise, 3 grouped; scales from gentle to saturating. */
+function randomCase(rand: () => number, kind: number): Case {
+  const k = kind === 2 ? 1 : [1, 3, 5, 7][Math.floor(rand() * 4)];
+  const stride = kind === 2 ? 1 : 1 + Math.floor(rand() * 2);
+  const pad = kind === 2 ? 0 : Math.floor(rand() * (k + 1) / 2 + (rand() < 0.3 ? 1 : 0));
+  // Depthwise convs on planes under 8 columns wide take their own path (8 channels per vector).
+  const small = kind === 1 && rand() < 0.5;
+  const h = k + Math.floor(rand() * (small ? 6 : 20)), w = k + Math.floor(rand() * (small ? 6 : 37));
+  let cin: number, cout: number, groups: number;
+  if (kind === 1) { cin = cout = groups = 2 + Math.floor(rand() * 20); }
+  else if (kind === 3) { groups = 2 + Math.floor(rand() * 2); cin = groups * (1 + Math.floor(rand() * 4)); cout = groups * (1 + Math.floor(rand() * 4)); }
+  else { groups = 1; cin = 1 + Math.floor(rand() * (kind === 2 ? 41 : 9)); cout = 1 + Math.floor(rand() * 23); }
+  const cpg = cin / groups;
+  const ho = Math.floor((h + 2 * pad - k) / stride) + 1, wo = Math.floor((w + 2 * pad - k) / stride) + 1;
+  const extreme = rand() < 0.25;
+  const xZero = extreme ? (rand() < 0.5 ? -128 : 127) : ints(rand, 1, -20, 20)[0];
+  const yZero = extreme ? (rand() < 0.5 ? 127 : -128) : ints(rand, 1, -20, 20)[0];
+  // Effective scales around 1 / (typical |acc|), and some large enough that most values saturate.
+  const typical = Math.sqrt(cpg * k * k) * 60 * 60 / 100;
+  const eff = Float32Array.from({ length: cout }, () => (rand() < 0.2 ? 0.5 + rand() : (0.2 + rand() * 2) / typical));
+  return {
+    geom: { cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups }, xZero, yZero,
+    x: Int8Array.from(ints(rand, cin * h * w, -128, 127)),
+    w: Int8Array.from(ints(rand, cout * cpg * k * k, -128, 127)),
+    bias: Int32Array.from(ints(rand, cout, -3000, 3000)),
+    eff,
+  };
+}
+
+describe('wasm int8 conv forward = TypeScript kernels', () => {
+  it('random geometries: outputs and clamp mask bits', () => {
+    const rand = mulberry32(42);
+    let saturated = 0;
+    for (let t = 0; t < 400; t++) {
+      const c = randomCase(rand, t % 4);
+      const n = c.geom.cout * c.geom.ho * c.geom.wo;
+      const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8) + 1, 0, 255));
+      const [got, want] = both(() => {
+        const y = new Int8Array(n).fill(99), mask = mask0.slice();
+        convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
+        return { y, mask };
+      });
+      const what = `case ${t} ${JSON.stringify(c.geom)} zeros ${c.xZero}/${c.yZero}`;
+      expectSame(got.y, want.y, what);
+      expectSame(got.mask, want.mask, `${what} mask`);
+      for (let i = 0; i < n; i++) if (!((want.mask[i >> 3] >> (i & 7)) & 1)) saturated++;
+    }
+    // The cases saturate often enough that the mask's cleared bits are tested too.
+    expect(saturated).toBeGreaterThan(1000);
+  });
+
+  it('a standard conv too large to splat all its taps up front (over 1 MB of them)', () => {
+    const rand = mulberry32(11);
+    const geom: ConvGeom = { cin: 48, h: 9, w: 11, cout: 48, ho: 5, wo: 6, cpg: 48, k: 7, stride: 2, pad: 3, groups: 1 };
+    const n = geom.cout * geom.ho * geom.wo;
+    const x = Int8Array.from(ints(rand, geom.cin * geom.h * geom.w, -128, 127)), w = Int8Array.from(ints(rand, geom.cout * geom.cin * 49, -128, 127));
+    const bias = Int32Array.from(ints(rand, geom.cout, -3000, 3000)), eff = Float32Array.from({ length: geom.cout }, () => 0.00002 + rand() * 0.0001);
+    const [got, want] = both(() => {
+      const y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
+      convInt8(x, 3, w, bias, eff, y, -5, geom, mask);
+      return { y, mask };
+    });
+    expectSame(got.y, want.y, 'large taps');
+    expectSame(got.mask, want.mask, 'large taps mask');
+  });
+
+  it('depthwise in place (y over x), with and without a mask', () => {
+    const rand = mulberry32(7);
+    for (let t = 0; t < 40; t++) {
+      const c = randomCase(rand, 1);
+      const g = { ...c.geom, stride: 1, pad: (c.geom.k - 1) >> 1 };
+      g.ho = g.h; g.wo = g.w;
+      const [got, want] = both(() => {
+        const buf = c.x.slice(), mask = t % 2 ? new Uint8Array(Math.ceil(buf.length / 8)) : undefined;
+        convInt8(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
+        return { buf, mask: mask ?? [] };
+      });
+      expectSame(got.buf, want.buf, `in place ${JSON.stringify(g)}`);
+      expectSame(got.mask, want.mask, `in place ${JSON.stringify(g)} mask`);
+    }
+  });
+
+  it('float mode stays the TypeScript loops (fractional outputs)', () => {
+    const c = randomCase(mulberry32(3), 2);
+    const [got, want] = both(() => {
+      const y = new Float32Array(c.geom.cout * c.geom.ho * c.geom.wo);
+      convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, undefined, false);
+      return y;
+    });
+    expectSame(got, want, 'float mode');
+  });
+
+  it('addInt8: outputs and mask bits, odd lengths and saturating scales', () => {
+    const rand = mulberry32(9);
+    for (let t = 0; t < 60; t++) {
+      const n = 1 + Math.floor(rand() * 300);
+      const a = Int8Array.from(ints(rand, n, -128, 127)), b = Int8Array.from(ints(rand, n, -128, 127));
+      const sa = 0.01 + rand() * 0.1, sb = 0.01 + rand() * 0.1, sy = t % 3 ? 0.05 + rand() * 0.2 : 0.001 + rand() * 0.01;
+      const [za, zb, zy] = ints(rand, 3, -128, 127);
+      const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8), 0, 255));
+      const [got, want] = both(() => {
+        const y = new Int8Array(n), mask = mask0.slice();
+        addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
+        return { y, mask };
+      });
+      expectSame(got.y, want.y, `add ${t}`);
+      expectSame(got.mask, want.mask, `add ${t} mask`);
+    }
+  });
+});
+
+/** Runs one program's conv chains on random inputs; returns their outputs, scratch and input rings. */
+function runChains(model: string, g: Graph, params: ParamStore, streamInput: boolean, seed: number): Int8Array[][] {
+  // The model's first paper scheme: its frozen early stage runs as chains.
+  const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
+  const chains = program.kernels.filter((k) => k.op === 'conv_chain');
+  expect(chains.length).toBeGreaterThan(0);
+  const find = (n: string) => g.nodes.find((x) => x.name === n)!;
+  return chains.map((k) => {
+    const rand = mulberry32(seed);
+    const size = (t: string) => program.tensors[t].bytes;
+    const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
+    const output = new Int8Array(size(k.outputs[0]));
+    const scratch = new Int8Array(size(k.outputs[1]));
+    const ring = k.attrs.inputRows ? new Int8Array(size(k.outputs[2])) : undefined;
+    runConvChain(g, (k.attrs.convs as string[]).map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add as string) as Node<'add'>) : null,
+      (n) => params[n], input, output, scratch, ring);
+    return ring ? [output, scratch, ring] : [output, scratch];
+  });
+}
+
+describe('wasm conv chain = TypeScript chain', () => {
+  for (const model of ZOO_NAMES) {
+    for (const stream of [true, false]) {
+      it(`${model}, ${stream ? 'streamed' : 'whole'} input`, () => {
+        const g = buildGraph(zooArch(model), { resolution: 64, classes: 10 });
+        const params = syntheticParams(g, 5);
+        const [got, want] = both(() => runChains(model, g, params, stream, 17));
+        expect(got.length).toBe(want.length);
+        got.forEach((bufs, i) => bufs.forEach((b, j) => expectSame(b, want[i][j], `${model} chain ${i} buffer ${j}`)));
+        if (stream) expect(want.some((bufs) => bufs.length === 3)).toBe(true);
+      });
+    }
+  }
+});
