@@ -9,7 +9,7 @@
  *    frozen one), and the head; SGD, tf.variableGrads. The wasm binaries load from node_modules; wasm
  *    lacks the depthwise and conv-filter backprop kernels, so there the convs use the gradients of
  *    bench/tfjs-conv-grads.ts (checked against the cpu kernels in tests/tfjs-conv-grads.test.ts).
- * Reproduce: npx tsx bench/train-speed.ts [--seconds 20]
+ * Reproduce: npx tsx bench/train-speed.ts [--seconds 20] [--rounds 5] [--backends cpu,wasm]
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,27 +28,54 @@ import { setWasmKernels, wasmKernels } from '../src/engine/wasm/instance.ts';
 import { table } from '../src/cli/format.ts';
 import { conv2dSame, depthwiseSame } from './tfjs-conv-grads.ts';
 
-const { values: a } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, backends: { type: 'string', default: 'cpu,wasm' } } });
+const { values: a } = parseArgs({ options: {
+  seconds: { type: 'string', default: '20' }, rounds: { type: 'string', default: '5' }, backends: { type: 'string', default: 'cpu,wasm' },
+} });
+/** Seconds each engine runs per measurement, in ROUNDS slices. */
 const SECONDS = Number(a.seconds);
+const ROUNDS = Number(a.rounds);
 const RES = 128;
 const PKL = new URL('../../shared/models/tiny-training/mcunet-5fps.pkl', import.meta.url);
 
 /**
- * Runs fn repeatedly for about SECONDS (after warmup): calls per wall-clock second and per second of
- * this process's CPU time. Every engine here runs on this one thread, so on a machine shared with
- * other work the CPU figure is the fair one (wall time counts whatever else the cores were doing).
+ * Calls per wall-clock second and per second of this process's CPU time. Every engine here runs on
+ * this one thread; the CPU figure leaves out whatever else the cores were doing.
  */
 interface Rate { wall: number; cpu: number }
-async function rate(fn: () => unknown | Promise<unknown>, warmup = 2): Promise<Rate> {
-  for (let i = 0; i < warmup; i++) await fn();
+/** fn run repeatedly for `seconds` (at least 3 calls). */
+async function slice(fn: () => unknown, seconds: number): Promise<Rate> {
   let n = 0;
   const t0 = performance.now(), c0 = process.cpuUsage();
-  while (performance.now() - t0 < SECONDS * 1000 || n < 3) {
+  while (performance.now() - t0 < seconds * 1000 || n < 3) {
     await fn();
     n++;
   }
   const c = process.cpuUsage(c0);
   return { wall: (n * 1000) / (performance.now() - t0), cpu: (n * 1e6) / (c.user + c.system) };
+}
+const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
+const medianRate = (r: Rate[]): Rate => ({ wall: median(r.map((x) => x.wall)), cpu: median(r.map((x) => x.cpu)) });
+
+/** Every slice TinyTrain's wasm kernels ran, train and forward: the first row of the table. */
+const ours = { train: [] as Rate[], fwd: [] as Rate[] };
+interface HeadToHead { ours: Rate; theirs: Rate; speedup: number }
+/**
+ * TinyTrain and another engine in alternating slices, ROUNDS each of SECONDS / ROUNDS (after two
+ * warmup calls each), so a slow spell of this shared machine slows both alike. The speedup is the
+ * median over rounds of the two CPU rates' ratio within a round.
+ */
+async function headToHead(kind: 'train' | 'fwd', mine: () => unknown, theirs: () => unknown): Promise<HeadToHead> {
+  for (let i = 0; i < 2; i++) {
+    await mine();
+    await theirs();
+  }
+  const a: Rate[] = [], b: Rate[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    a.push(await slice(mine, SECONDS / ROUNDS));
+    b.push(await slice(theirs, SECONDS / ROUNDS));
+  }
+  ours[kind].push(...a);
+  return { ours: medianRate(a), theirs: medianRate(b), speedup: median(a.map((x, i) => x.cpu / b[i].cpu)) };
 }
 
 const model = modelFromPkl(new Uint8Array(readFileSync(PKL)), { fileName: 'mcunet-5fps.pkl', classes: 10, resolution: RES });
@@ -56,22 +83,24 @@ const g = model.graph;
 const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
 const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
 
-// TinyTrain, with either kernel set.
-async function tinyTrain(wasm: boolean): Promise<{ train: Rate; fwd: Rate }> {
-  setWasmKernels(wasm);
-  if (wasm && !wasmKernels()) throw new Error('the WebAssembly kernels do not run here');
-  const device = new ArenaExecutor(compileTraining(g, scheme), Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
-  let label = 0;
-  const train = await rate(() => device.step(input, label++ % 10));
-  const runner = new GradRunner(gradProgram(g, scheme), model.params);
-  const fwd = await rate(() => runner.forward(input));
-  console.error(`tinytrain (${wasm ? 'wasm' : 'TypeScript'} kernels): ${train.cpu.toFixed(2)} train steps/CPU s, ${fwd.cpu.toFixed(2)} forward/CPU s`);
-  return { train, fwd };
-}
-const tt = await tinyTrain(true);
-const ttTs = await tinyTrain(false);
-setWasmKernels(true);
-const { train: ttTrain, fwd: ttFwd } = tt;
+// TinyTrain: the device program and a forward-only runner, with the wasm kernels or the TypeScript ones.
+if (!wasmKernels()) throw new Error('the WebAssembly kernels do not run here');
+const device = new ArenaExecutor(compileTraining(g, scheme), Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
+const runner = new GradRunner(gradProgram(g, scheme), model.params);
+let label = 0;
+const ttStep = () => device.step(input, label++ % 10);
+const ttForward = () => runner.forward(input);
+const withTsKernels = (fn: () => unknown) => () => {
+  setWasmKernels(false);
+  try {
+    return fn();
+  } finally {
+    setWasmKernels(true);
+  }
+};
+const tsTrain = await headToHead('train', ttStep, withTsKernels(ttStep));
+const tsFwd = await headToHead('fwd', ttForward, withTsKernels(ttForward));
+console.error(`TypeScript kernels: ${tsTrain.theirs.cpu.toFixed(2)} train steps/CPU s, ${tsFwd.theirs.cpu.toFixed(2)} forward/CPU s`);
 
 // TensorFlow.js: the same architecture, float32.
 /** `ownGrads`: the convs' gradients from bench/tfjs-conv-grads.ts (for a backend without backprop kernels). */
@@ -130,7 +159,7 @@ function buildTf(graph: Graph, ownGrads: boolean) {
   return { vars, forward };
 }
 
-interface TfResult { train: Rate | string; fwd: Rate; trainable: number; convGrads: string; threads: number }
+interface TfResult { train: HeadToHead | string; fwd: HeadToHead; trainable: number; convGrads: string; threads: number }
 
 async function tfBench(backend: string): Promise<TfResult> {
   if (backend === 'wasm') {
@@ -151,13 +180,13 @@ async function tfBench(backend: string): Promise<TfResult> {
     // cpu and wasm run every op eagerly and synchronously: the step returns with the weights updated.
     opt.applyGradients(grads);
   });
-  let train: Rate | string;
+  let train: HeadToHead | string;
   try {
-    train = await rate(step);
+    train = await headToHead('train', ttStep, step);
   } catch (e) {
     train = `cannot train: ${(e as Error).message.split('\n')[0]}`;
   }
-  const fwdRate = await rate(() => tf.tidy(() => forward(x).dataSync()));
+  const fwdRate = await headToHead('fwd', ttForward, () => tf.tidy(() => forward(x).dataSync()));
   const trainable = vars.reduce((s, v) => s + v.size, 0);
   const threads = backend === 'wasm' ? getThreadsCount() : 1;
   return { train, fwd: fwdRate, trainable, convGrads: own ? 'bench/tfjs-conv-grads.ts' : 'its own kernels', threads };
@@ -165,20 +194,19 @@ async function tfBench(backend: string): Promise<TfResult> {
 
 const notes: string[] = [];
 const f2 = (r: Rate) => [r.wall.toFixed(2), r.cpu.toFixed(2)];
-const ratio = (ours: Rate, theirs: Rate | string) => (typeof theirs === 'string' ? '-' : `${(ours.cpu / theirs.cpu).toFixed(2)}x`);
-const rows: (string | number)[][] = [
-  ['TinyTrain (int8, 99kb device program, wasm SIMD kernels)', ...f2(ttTrain), ...f2(ttFwd), '-', '-'],
-  ['TinyTrain (the same, TypeScript kernels)', ...f2(ttTs.train), ...f2(ttTs.fwd), ratio(ttTrain, ttTs.train), ratio(ttFwd, ttTs.fwd)],
-];
-for (const b of a.backends!.split(',')) {
+const x2 = (h: HeadToHead | string) => (typeof h === 'string' ? '-' : `${h.speedup.toFixed(2)}x`);
+const rows: (string | number)[][] = [['TinyTrain (TypeScript kernels)', ...f2(tsTrain.theirs), ...f2(tsFwd.theirs), x2(tsTrain), x2(tsFwd)]];
+for (const b of a.backends!.split(',').filter(Boolean)) {
   const r = await tfBench(b);
   if (typeof r.train === 'string') notes.push(`tfjs ${b} ${r.train}`);
-  console.error(`tfjs ${b}: ${typeof r.train === 'string' ? 'n/a' : r.train.cpu.toFixed(2)} train steps/CPU s, ${r.fwd.cpu.toFixed(2)} forward/CPU s, ${r.trainable} trainable, ${r.threads} thread(s)`);
+  console.error(`tfjs ${b}: ${typeof r.train === 'string' ? 'n/a' : r.train.theirs.cpu.toFixed(2)} train steps/CPU s, ${r.fwd.theirs.cpu.toFixed(2)} forward/CPU s, ${r.trainable} trainable, ${r.threads} thread(s)`);
   notes.push(`tfjs ${b}: ${r.threads} thread(s); conv gradients by ${r.convGrads}`);
-  rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, ...(typeof r.train === 'string' ? ['n/a', 'n/a'] : f2(r.train)), ...f2(r.fwd),
-    ratio(ttTrain, r.train), ratio(ttFwd, r.fwd)]);
+  rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, ...(typeof r.train === 'string' ? ['n/a', 'n/a'] : f2(r.train.theirs)), ...f2(r.fwd.theirs),
+    x2(r.train), x2(r.fwd)]);
 }
-console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; ${SECONDS} s per measurement, Node ${process.version}; speedups per CPU second`);
+rows.unshift(['TinyTrain (int8, 99kb device program, wasm SIMD kernels)', ...f2(medianRate(ours.train)), ...f2(medianRate(ours.fwd)), '-', '-']);
+console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; each engine ${SECONDS} s per measurement in ${ROUNDS} slices alternating with TinyTrain's,`);
+console.log(`Node ${process.version}; rates are medians over slices, speedups the median of TinyTrain's CPU rate over the other's, slice by slice`);
 console.log(table(['engine', 'train steps/s', 'train steps/CPU s', 'forward/s', 'forward/CPU s', 'TinyTrain (wasm) speedup, train', 'TinyTrain (wasm) speedup, forward'],
   rows, [false, true, true, true, true, true, true]));
 for (const n of notes) console.log(n);
