@@ -6,40 +6,23 @@
  */
 import type { ConvGeom } from '../ops/conv2d.ts';
 import type { BlockOperands, ExpansionOperands, ParamUpdate, PwOperands } from '../runtime/streamed-backward.ts';
-import { WasmCall, type KernelExports } from './instance.ts';
-
-/** A float32 field of a struct (the others are int32 or pointers). */
-class F32 {
-  constructor(readonly v: number) {}
-}
-
-/** Writes 4-byte fields in the order of an @unmanaged AssemblyScript class; returns its offset. */
-function struct(call: WasmCall, fields: (number | F32)[]): number {
-  const at = call.alloc(fields.length * 4);
-  const buf = call.k.memory.buffer;
-  const i32 = new Int32Array(buf, at, fields.length), f = new Float32Array(buf, at, fields.length);
-  fields.forEach((v, i) => {
-    if (v instanceof F32) f[i] = v.v;
-    else i32[i] = v;
-  });
-  return at;
-}
+import { F32, WasmCall, type KernelExports } from './instance.ts';
 
 /** wasm/conv-backward.ts Geom. */
 export function geomStruct(call: WasmCall, c: ConvGeom): number {
-  return struct(call, [c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups]);
+  return call.record([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups]);
 }
 
 /** wasm/sgd.ts Update; the velocity is copied in and back. */
 export function updateStruct(call: WasmCall, u: ParamUpdate): number {
   const vel = u.velocity ? call.inout(u.velocity) : 0;
-  return struct(call, [new F32(u.cfg.lr), new F32(u.cfg.momentum), u.cfg.qas ? 1 : 0, vel, u.key === undefined ? 0 : 1, (u.key ?? 0) | 0]);
+  return call.record([new F32(u.cfg.lr), new F32(u.cfg.momentum), u.cfg.qas ? 1 : 0, vel, u.key === undefined ? 0 : 1, (u.key ?? 0) | 0]);
 }
 
 /** wasm/block-backward.ts PwStream. */
 function pwStruct(call: WasmCall, k: KernelExports, o: PwOperands): number {
   const hw = o.geom.ho * o.geom.wo;
-  return struct(call, [
+  return call.record([
     geomStruct(call, o.geom), call.inout(o.w), call.inout(o.b), call.in(o.s), call.in(o.eff), call.in(o.mask),
     (o.saved ? call.in(o.saved) : 0), o.xZero, o.n, (o.gx ? call.out(o.gx) : 0), call.alloc(o.n * 4 + 32),
     o.saved ? call.alloc(hw * k.transposedWidth(o.n) * 4) : 0, o.bias ? 1 : 0, new F32(o.xScale),
@@ -50,7 +33,7 @@ function pwStruct(call: WasmCall, k: KernelExports, o: PwOperands): number {
 export function wasmExpansionBackward(k: KernelExports, o: ExpansionOperands): void {
   const call = new WasmCall(k);
   const geom = geomStruct(call, o.geom);
-  const e = struct(call, [call.in(o.g), call.in(o.w), geom, call.alloc(o.geom.h * o.geom.w * 4), pwStruct(call, k, o.pw)]);
+  const e = call.record([call.in(o.g), call.in(o.w), geom, call.alloc(o.geom.h * o.geom.w * 4), pwStruct(call, k, o.pw)]);
   k.expansionBackward(e);
   call.done();
 }
@@ -59,7 +42,7 @@ export function wasmBlockBackward(k: KernelExports, o: BlockOperands): void {
   const call = new WasmCall(k);
   const dg = o.geom;
   const geom = geomStruct(call, dg);
-  const b = struct(call, [
+  const b = call.record([
     call.in(o.g2), call.in(o.w2), o.geom2.cout, o.geom2.cpg, geom, call.in(o.mask), (o.saved ? call.in(o.saved) : 0), o.xZero, o.n,
     call.inout(o.w), call.inout(o.b), call.in(o.s), call.in(o.eff), updateStruct(call, o.weight), updateStruct(call, o.biasUpdate),
     o.inputGrad ? 1 : 0, o.bias ? 1 : 0, new F32(o.xScale),

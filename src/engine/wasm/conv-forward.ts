@@ -9,8 +9,7 @@ import type { ConvGeom } from '../ops/conv2d-forward.ts';
 import type { ChainLayout } from '../schedule/fuse-rows.ts';
 import { WasmCall, type KernelExports } from './instance.ts';
 
-/** Words of a stage record; a chain's header takes HEADER words before its records. */
-const REC_WORDS = 24;
+/** Words of a chain's header, before its stage records (24 words each, wasm/stage.ts). */
 const HEADER = 16;
 
 /** Where a stage reads or writes its rows: a whole tensor (rows = its height) or a ring. */
@@ -18,21 +17,21 @@ interface Rows { at: number; channelStride: number; rows: number }
 
 interface StageParams { xZero: number; yZero: number; w: Int8Array; bias: Int32Array; eff: Float32Array }
 
-function writeStage(call: WasmCall, rec: Int32Array, base: number, c: ConvGeom, p: StageParams, src: Rows, dst: Rows, mask: number): void {
-  rec.set([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups, p.xZero, p.yZero,
-    call.in(p.w), call.in(p.bias), call.in(p.eff), src.at, src.channelStride, src.rows, dst.at, dst.channelStride, dst.rows, mask, 0], base);
+/** A stage record's 24 fields, in wasm/stage.ts's order. */
+function stageFields(call: WasmCall, c: ConvGeom, p: StageParams, src: Rows, dst: Rows, mask: number): number[] {
+  return [c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups, p.xZero, p.yZero,
+    call.in(p.w), call.in(p.bias), call.in(p.eff), src.at, src.channelStride, src.rows, dst.at, dst.channelStride, dst.rows, mask, 0];
 }
 
 /** convInt8 in round mode into an Int8Array: the wasm kernel, with the same outputs and mask bits. */
 export function convInt8Wasm(k: KernelExports, x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
   y: Int8Array, yZero: number, c: ConvGeom, mask?: Uint8Array): void {
   const call = new WasmCall(k);
-  const rec = new Int32Array(REC_WORDS);
   // x is copied in before y is reserved, so a depthwise conv in place (y over x) reads the old x.
   const src = { at: call.in(x), channelStride: c.h * c.w, rows: c.h };
   const dst = { at: call.out(y), channelStride: c.ho * c.wo, rows: c.ho };
-  writeStage(call, rec, 0, c, { xZero, yZero, w, bias, eff }, src, dst, mask ? call.inout(mask) : 0);
-  k.convWhole(call.in(rec), call.alloc(16));
+  const rec = call.record(stageFields(call, c, { xZero, yZero, w, bias, eff }, src, dst, mask ? call.inout(mask) : 0));
+  k.convWhole(rec, call.alloc(16));
   call.done();
 }
 
@@ -48,8 +47,8 @@ export function convChainWasm(k: KernelExports, stages: ChainStage[], add: Chain
   const inP = call.in(input), outP = call.out(output), scratchP = call.inout(scratch);
   const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
   const ringP = inputRing ? call.inout(inputRing) : 0;
-  const desc = new Int32Array(HEADER + REC_WORDS * m);
-  desc.set([m, inP, ringP, inRows, g0.cin, g0.h, g0.w, outP, add ? scratchP + layout.addRow : 0]);
+  const header = [m, inP, ringP, inRows, g0.cin, g0.h, g0.w, outP, add ? scratchP + layout.addRow : 0];
+  const desc: number[] = [...header, ...new Array<number>(HEADER - header.length).fill(0)];
   const ring = (i: number): Rows => {
     const r = layout.rings[i];
     return { at: scratchP + r.offset, channelStride: r.rows * r.width, rows: r.rows };
@@ -59,10 +58,10 @@ export function convChainWasm(k: KernelExports, stages: ChainStage[], add: Chain
       : { at: inP, channelStride: g0.h * g0.w, rows: g0.h };
     const dst = i < m - 1 ? ring(i) : add ? { at: scratchP + layout.addRow, channelStride: last.wo, rows: 1 }
       : { at: outP, channelStride: last.ho * last.wo, rows: last.ho };
-    writeStage(call, desc, HEADER + REC_WORDS * i, s.geom, s, src, dst, 0);
+    desc.push(...stageFields(call, s.geom, s, src, dst, 0));
   });
   const a = add ?? { sa: 0, za: 0, sb: 0, zb: 0, sy: 1, zy: 0 };
-  k.convChain(call.in(desc), call.alloc(16), a.sa, a.za, a.sb, a.zb, a.sy, a.zy);
+  k.convChain(call.record(desc), call.alloc(16), a.sa, a.za, a.sb, a.zb, a.sy, a.zy);
   call.done();
 }
 

@@ -62,10 +62,14 @@ let top = 0;
 const ALIGN = 16;
 const PAGE = 65536;
 
+/** A float32 field of a record (the other fields are int32 numbers or offsets). */
+export class F32 {
+  constructor(readonly v: number) {}
+}
+
 /**
  * The operands of one kernel call: `in` copies an array into the module's memory, `out` reserves room
- * and copies it back in `done()`, `inout` does both. An array already in the module's memory is
- * passed by its offset and not copied.
+ * and copies it back in `done()`, `inout` does both; `record` writes a struct of 4-byte fields.
  */
 export class WasmCall {
   private readonly start: number;
@@ -87,23 +91,35 @@ export class WasmCall {
   }
 
   in(a: TypedArray): number {
-    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
     const at = this.alloc(a.byteLength);
     new Uint8Array(this.k.memory.buffer, at, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     return at;
   }
 
   out(a: TypedArray): number {
-    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
     const at = this.alloc(a.byteLength);
     this.back.push([at, a]);
     return at;
   }
 
   inout(a: TypedArray): number {
-    if (a.buffer === this.k.memory.buffer) return a.byteOffset;
     const at = this.in(a);
     this.back.push([at, a]);
+    return at;
+  }
+
+  /**
+   * Writes 4-byte fields in the order of an AssemblyScript record (an @unmanaged class, or a stage
+   * record of wasm/stage.ts) and returns its offset.
+   */
+  record(fields: (number | F32)[]): number {
+    const at = this.alloc(fields.length * 4);
+    const buf = this.k.memory.buffer;
+    const i32 = new Int32Array(buf, at, fields.length), f = new Float32Array(buf, at, fields.length);
+    fields.forEach((v, i) => {
+      if (v instanceof F32) f[i] = v.v;
+      else i32[i] = v;
+    });
     return at;
   }
 
