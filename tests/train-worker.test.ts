@@ -32,6 +32,21 @@ describe('training worker (worker_threads)', () => {
       expect(events.some((e) => e.phase === 'done')).toBe(true);
       expect(Object.keys(r.trained)).toContain('classifier.weight');
       expect(r.valAccuracy).not.toBeNull();
+      // What the Train tab draws after a run, computed in the worker: the confusion matrix over the 50
+      // validation images, consistent with the accuracy, and examples right and wrong with their images.
+      const v = r.validation!;
+      expect(v.count).toBe(50);
+      expect(v.confusion.flat().reduce((a, b) => a + b, 0)).toBe(50);
+      expect(v.confusion.reduce((a, row, c) => a + row[c], 0) / 50).toBeCloseTo(r.valAccuracy!, 12);
+      expect(v.perClass.map((c) => c.count)).toEqual(v.confusion.map((row) => row.reduce((a, b) => a + b, 0)));
+      const ex = r.examples!;
+      expect(ex.right.every((e) => e.label === e.predicted && v.predictions[e.index].predicted === e.predicted)).toBe(true);
+      expect(ex.wrong.every((e) => e.label !== e.predicted)).toBe(true);
+      expect(ex.right.length + ex.wrong.length).toBeGreaterThan(0);
+      const im = [...ex.right, ...ex.wrong][0].image;
+      expect([im.width, im.height, im.data.length]).toEqual([32, 32, 32 * 32 * 3]);
+      expect(r.data).toMatchObject({ images: 1000, train: 60, val: 50, splitSeed: 1 });
+      expect(r.data.preprocessing).toBe('each 28x28 grayscale image: bilinear resize to 32x32, gray repeated over 3 channels, int8 = pixel − 128 (scale 2/255)');
     } finally {
       await w.terminate();
     }

@@ -5,21 +5,24 @@
  */
 import type { Model } from '../ir/graph.ts';
 import { loadDemoDataset } from '../data/demo-dataset.ts';
-import type { RawImage } from '../data/preprocess.ts';
+import { PAPER_INPUT_QUANT, type InputSpec, type RawImage } from '../data/preprocess.ts';
 import { checkTrainable, sampleSource, splitBySeed, type LabeledImages } from '../data/samples.ts';
 import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { modelFromPkl } from '../models/from-pkl.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { modelFromWeights } from '../models/weights-file.ts';
+import type { ArchSpec } from '../models/arch.ts';
 import { ZOO } from '../models/zoo.ts';
 import { builtinScheme } from './builtin-schemes.ts';
+import { inputPreview, pickExamples, type Prediction } from './evaluation.ts';
 import { parseScheme, type Scheme } from './scheme.ts';
 import { Trainer, zeroFloatHead, type Progress, type TrainControl, type TrainOptions, type TrainResult } from './trainer.ts';
 
 export type JobModel =
   | { kind: 'pkl' | 'ttw'; bytes: Uint8Array; fileName: string }
-  | { kind: 'zoo'; name: string };
+  /** A zoo architecture with its deterministic synthetic weights; `spec` when its architecture was edited. */
+  | { kind: 'zoo'; name: string; spec?: ArchSpec };
 
 export type JobData =
   | { kind: 'demo'; bytes: Uint8Array }
@@ -35,10 +38,29 @@ export interface TrainJob {
   options: Partial<TrainOptions>;
 }
 
+/** A validation image with its prediction and the image the model saw (8-bit, at the model's resolution). */
+export interface ValidationExample extends Prediction {
+  image: RawImage;
+}
+
+/** The data of a job in words and numbers: where the images come from, the split, the preprocessing. */
+export interface DataSummary {
+  images: number;
+  classNames: string[];
+  train: number;
+  val: number;
+  splitSeed: number;
+  /** "each 28x28 grayscale image: bilinear resize to 32x32, gray repeated over 3 channels, int8 = pixel - 128 (scale 2/255)". */
+  preprocessing: string;
+}
+
 export interface JobResult extends Omit<TrainResult, 'params'> {
   /** Only the trained parameters (the rest is the model the caller already has). */
   trained: Record<string, Int8Array | Int32Array | Float32Array>;
   classNames: string[];
+  /** Validation images the model got right and wrong (null when nothing was evaluated). */
+  examples: { right: ValidationExample[]; wrong: ValidationExample[] } | null;
+  data: DataSummary;
 }
 
 export function jobDataset(d: JobData): LabeledImages {
@@ -49,7 +71,7 @@ export function jobDataset(d: JobData): LabeledImages {
 
 export function jobModel(m: JobModel, resolution: number, classes: number, head: 'float32' | 'int8'): Model {
   if (m.kind === 'zoo') {
-    const arch = ZOO[m.name];
+    const arch = m.spec ?? ZOO[m.name];
     if (!arch) throw new Error(`unknown zoo model "${m.name}"`);
     const graph = buildGraph(arch, { resolution, classes, head });
     return { graph, params: syntheticParams(graph), source: `${m.name} (synthetic weights)` };
@@ -65,6 +87,43 @@ function resolveJobScheme(s: string | Scheme, convs: number): Scheme {
   return b;
 }
 
+const fmtInt = (n: number) => n.toLocaleString('en-US');
+
+function describeImages(set: LabeledImages): string {
+  const sizes = new Set<string>();
+  let channels = 0;
+  for (let i = 0; i < set.count && sizes.size < 3; i++) {
+    const im = set.image(i);
+    sizes.add(`${im.width}x${im.height}`);
+    channels = Math.max(channels, im.channels);
+  }
+  const kind = channels === 1 ? 'grayscale' : 'colour';
+  return sizes.size === 1 ? `each ${[...sizes][0]} ${kind} image` : `each ${kind} image (sizes vary, e.g. ${[...sizes].slice(0, 2).join(', ')})`;
+}
+
+/** How the images become the model's int8 input, in one sentence (see data/preprocess.ts). */
+export function preprocessingText(set: LabeledImages, input: InputSpec): string {
+  const [c, h, w] = input.shape;
+  const q = input.q ?? PAPER_INPUT_QUANT;
+  const paper = Math.abs(q.scale * 255 - 2) < 1e-9 && q.zeroPoint === 0;
+  const first = set.count ? set.image(0) : null;
+  const mapping = !first ? '' : first.channels === 1 ? (c === 1 ? '' : `, gray repeated over ${c} channels`) : c === 1 ? ', luma of RGB' : '';
+  const quant = paper ? 'int8 = pixel − 128 (scale 2/255)' : `int8 at scale ${q.scale.toPrecision(4)}, zero point ${q.zeroPoint}`;
+  return `${describeImages(set)}: bilinear resize to ${w}x${h}${mapping}, ${quant}`;
+}
+
+/** The job's data in numbers and words, as the run will use it (same split, same preprocessing). */
+export function describeJobData(data: JobData, split: TrainJob['split'], input: InputSpec): DataSummary {
+  const set = jobDataset(data);
+  const s = splitBySeed(set, split);
+  return { images: set.count, classNames: set.classNames, train: s.train.length, val: s.val.length, splitSeed: split.seed, preprocessing: preprocessingText(set, input) };
+}
+
+/** "1,000 images, 10 classes; 800 training / 200 validation (split seed 1, balanced by class)". */
+export function dataSummaryText(d: DataSummary): string {
+  return `${fmtInt(d.images)} images, ${d.classNames.length} classes; ${fmtInt(d.train)} training / ${fmtInt(d.val)} validation (split seed ${d.splitSeed}, balanced by class)`;
+}
+
 export async function runTrainJob(job: TrainJob, hooks: { onProgress?: (p: Progress) => void; control?: TrainControl } = {}): Promise<JobResult> {
   const set = jobDataset(job.data);
   checkTrainable(set);
@@ -74,13 +133,22 @@ export async function runTrainJob(job: TrainJob, hooks: { onProgress?: (p: Progr
   const model = zeroFloatHead(scheme.head === 'float32' ? probe : jobModel(job.model, job.resolution, classes, scheme.head));
   const split = splitBySeed(set, job.split);
   const trainer = new Trainer(model, scheme, job.options);
-  const r = await trainer.run({ train: sampleSource(set, split.train, model.graph), val: sampleSource(set, split.val, model.graph) }, hooks);
+  const val = sampleSource(set, split.val, model.graph);
+  const r = await trainer.run({ train: sampleSource(set, split.train, model.graph), val }, hooks);
   const trained: JobResult['trained'] = {};
   for (const n of trainer.trainedNames) {
     const v = r.params[n];
     if (v instanceof Int8Array || v instanceof Int32Array || v instanceof Float32Array) trained[n] = v;
   }
+  const input = model.graph.tensors[model.graph.input];
+  const withImage = (p: Prediction): ValidationExample => ({ ...p, image: inputPreview(val.get(p.index).input, input) });
+  const picked = r.validation ? pickExamples(r.validation) : null;
+  const examples = picked ? { right: picked.right.map(withImage), wrong: picked.wrong.map(withImage) } : null;
+  const data: DataSummary = {
+    images: set.count, classNames: set.classNames, train: split.train.length, val: split.val.length, splitSeed: job.split.seed,
+    preprocessing: preprocessingText(set, input),
+  };
   const { params: _params, ...rest } = r;
   void _params;
-  return { ...rest, trained, classNames: set.classNames };
+  return { ...rest, trained, classNames: set.classNames, examples, data };
 }

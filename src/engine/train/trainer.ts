@@ -8,11 +8,11 @@
  * parameters are the last good ones (a snapshot of the trained slices, taken every `snapshotEvery`
  * updates while the loss is sane); a NaN gradient is never applied.
  */
-import { softmaxInPlace } from '../ops/softmax-ce.ts';
 import type { Model, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { mulberry32 } from '../util/random.ts';
 import { wasmKernels } from '../wasm/instance.ts';
+import { EvaluationTally, type Evaluation } from './evaluation.ts';
 import { GradRunner, floatParams, gradProgram, type Precision } from './grad-step.ts';
 import { cosineLr, SparseSgd, type Rounding } from './optimizer.ts';
 import type { Scheme } from './scheme.ts';
@@ -84,6 +84,8 @@ export interface TrainResult {
   steps: number;
   valAccuracy: number | null;
   valLoss: number | null;
+  /** The last evaluation on the validation split (confusion matrix, per-class accuracy, predictions). */
+  validation: Evaluation | null;
   history: Progress[];
   seconds: number;
 }
@@ -145,20 +147,17 @@ export class Trainer {
     this.trainedNames = [...new Set(program.trainable.map((t) => t.param))];
   }
 
-  /** Accuracy and mean loss of the current parameters on a split. */
-  async evaluate(data: SampleSource, control?: TrainControl): Promise<{ accuracy: number; loss: number }> {
-    let correct = 0, loss = 0, n = 0;
+  /** Accuracy, mean loss, confusion matrix and predictions of the current parameters on a split. */
+  async evaluate(data: SampleSource, control?: TrainControl): Promise<Evaluation> {
+    const g = this.model.graph;
+    const tally = new EvaluationTally(g.tensors[g.logits].shape[0]);
     for (let i = 0; i < data.length; i++) {
       if (control?.cancelled) break;
       const s = data.get(i);
-      const logits = this.runner.forward(s.input);
-      if (argmax(logits) === s.label) correct++;
-      // The loss op's own definition (float32, log-sum-exp), on a copy: it overwrites its input.
-      loss += softmaxInPlace(Float32Array.from(logits), s.label);
-      n++;
+      tally.add(i, s.label, this.runner.forward(s.input));
       if (i % 64 === 63) await yieldToEvents();
     }
-    return { accuracy: n ? correct / n : 0, loss: n ? loss / n : 0 };
+    return tally.result();
   }
 
   async run(data: { train: SampleSource; val?: SampleSource }, hooks: { onProgress?: (p: Progress) => void; control?: TrainControl } = {}): Promise<TrainResult> {
@@ -177,6 +176,7 @@ export class Trainer {
     let updates = 0, seen = 0;
     let winLoss = 0, winCorrect = 0, winN = 0;
     let valAccuracy: number | null = null, valLoss: number | null = null;
+    let validation: Evaluation | null = null;
     let busyMs = 0;
     const t0 = performance.now();
     let tick = performance.now(), lastYield = tick;
@@ -193,7 +193,7 @@ export class Trainer {
       winLoss = winCorrect = winN = 0;
     };
     const finish = (status: TrainStatus, message: string): TrainResult => ({
-      status, message, params: this.params, steps: seen, valAccuracy, valLoss, history, seconds: (performance.now() - t0) / 1000,
+      status, message, params: this.params, steps: seen, valAccuracy, valLoss, validation, history, seconds: (performance.now() - t0) / 1000,
     });
     const diverged = (why: string) => {
       this.restore(snapshot);
@@ -244,6 +244,7 @@ export class Trainer {
         if (control.cancelled) return finish('cancelled', `cancelled during evaluation after ${seen} of ${totalImages} images`);
         valAccuracy = ev.accuracy;
         valLoss = ev.loss;
+        validation = ev;
         emit('eval', epoch);
       }
     }
