@@ -1,5 +1,6 @@
 /** The app shell: top bar, graph area, properties, memory, status bar; plus window-wide file drop and keys, and the firmware dialog. */
 import { DropOverlay } from './components/DropOverlay.tsx';
+import { EditNotice } from './components/EditNotice.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { FirmwareDialog } from './components/FirmwareDialog.tsx';
 import { GraphArea } from './components/GraphArea.tsx';
@@ -21,6 +22,7 @@ export function App() {
     <div className="app">
       <TopBar />
       <ErrorBanner />
+      <EditNotice />
       <main className="workspace">
         <div className="workspace-main">
           <GraphArea />

@@ -1,28 +1,13 @@
-/** The target part and its budgets (editable; an edit makes the target custom). */
-import { useState } from 'react';
+/** The target part and its budgets (editable; an edit makes the target custom; a budget out of the target's bounds is refused). */
+import { NumberField } from '../components/NumberField.tsx';
 import { TARGET_PRESETS } from '../targets.ts';
 import { useStudio } from '../store/index.ts';
 
-function KbField({ label, bytes, onApply, testId }: { label: string; bytes: number; onApply(bytes: number): void; testId: string }) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const apply = () => {
-    if (draft !== null && draft.trim() !== '') onApply(Number(draft) * 1024);
-    setDraft(null);
-  };
-  return (
-    <label className="field field-compact">
-      <span className="field-label">{label}</span>
-      <input className="input input-number input-kb" type="number" min={1} step={1} data-testid={testId}
-        value={draft ?? String(Math.round((bytes / 1024) * 10) / 10)}
-        onChange={(e) => setDraft(e.target.value)}
-        onBlur={apply}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') apply();
-          if (e.key === 'Escape') setDraft(null);
-        }} />
-      <span className="field-unit">KB</span>
-    </label>
-  );
+const kb = (bytes: number) => String(Math.round((bytes / 1024) * 10) / 10);
+
+function KbField({ label, bytes, onApply, testId }: { label: string; bytes: number; onApply(bytes: number): string | null; testId: string }) {
+  return <NumberField label={label} value={bytes} format={kb} unit="KB" min={1} step={1} testId={testId} className="field-compact" inputClassName="input-kb"
+    onApply={(v) => onApply(v * 1024)} />;
 }
 
 export function TargetControls() {

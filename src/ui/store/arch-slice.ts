@@ -29,7 +29,7 @@ export const createArchSlice: StateCreator<StudioState, [], [], ArchSlice> = (_s
     }
     try {
       const next = edit(spec, doc);
-      const r = commit({ ...doc, origin: { kind: 'zoo', arch: doc.origin.arch, spec: next.spec }, scheme: next.scheme ?? doc.scheme }, label);
+      const r = commit({ ...doc, origin: { kind: 'zoo', arch: doc.origin.arch, spec: next.spec }, scheme: next.scheme ?? doc.scheme }, label, { kind: 'arch' });
       if (!r.ok) throw new Error(r.error);
       return true;
     } catch (e) {

@@ -8,6 +8,7 @@ import type { TrainingProgram } from '../../engine/program/compile.ts';
 import { compileDoc } from './compile-doc.ts';
 import type { ProjectModel } from './project-model.ts';
 import { keptSelection } from './selection-slice.ts';
+import { sideEffects, type EditSubject } from './side-effects.ts';
 import { defaultDoc, type StudioDoc } from './studio-doc.ts';
 import type { StudioState } from './types.ts';
 
@@ -27,8 +28,12 @@ export interface DocSlice {
   compileMs: number;
   past: { doc: StudioDoc; label: string }[];
   future: { doc: StudioDoc; label: string }[];
-  /** Compiles `doc` and makes it the open document; `label` names the edit for undo ("Undo bias conv 21"). */
-  commit(doc: StudioDoc, label: string): CommitResult;
+  /**
+   * Compiles `doc` and makes it the open document; `label` names the edit for undo ("Undo bias conv 21").
+   * `subject` says what the user asked to change: whatever else changed is listed in a visible notice
+   * (one undo reverts all of it).
+   */
+  commit(doc: StudioDoc, label: string, subject?: EditSubject): CommitResult;
   /** Replaces the document without history (opening a project); throws the engine's error. */
   loadDoc(doc: StudioDoc): void;
   undo(): void;
@@ -63,17 +68,25 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
     past: [],
     future: [],
 
-    commit: (doc, label) => {
+    commit: (doc, label, subject) => {
       const s = get();
       try {
         install(doc, { past: [...s.past, { doc: s.doc, label }].slice(-HISTORY_LIMIT), future: [] });
+        const n = get();
+        const changes = subject
+          ? sideEffects({ doc: s.doc, project: s.project, scheme: s.program.scheme }, { doc: n.doc, project: n.project, scheme: n.program.scheme }, subject)
+          : [];
+        n.showEditNotice(changes.length ? { label, changes } : null);
         return { ok: true };
       } catch (e) {
         return { ok: false, error: messageOf(e) };
       }
     },
 
-    loadDoc: (doc) => install(doc, { past: [], future: [] }),
+    loadDoc: (doc) => {
+      install(doc, { past: [], future: [] });
+      get().showEditNotice(null);
+    },
 
     undo: () => {
       const s = get();
@@ -81,6 +94,7 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
       if (!last) return;
       try {
         install(last.doc, { past: s.past.slice(0, -1), future: [{ doc: s.doc, label: last.label }, ...s.future] });
+        s.showEditNotice(null);
         s.showNotice(`Undid: ${last.label}`);
       } catch (e) {
         s.showError({ title: 'Could not undo', message: messageOf(e) });
@@ -93,6 +107,7 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
       if (!next) return;
       try {
         install(next.doc, { past: [...s.past, { doc: s.doc, label: next.label }], future: s.future.slice(1) });
+        s.showEditNotice(null);
         s.showNotice(`Redid: ${next.label}`);
       } catch (e) {
         s.showError({ title: 'Could not redo', message: messageOf(e) });

@@ -57,6 +57,5 @@ export function buildProjectModel(origin: ModelOrigin, shape: ModelShape, head: 
   };
 }
 
-/** The project a new session opens: mcunet-5fps at 128x128 with 10 classes. */
-export const DEFAULT_ORIGIN: ModelOrigin = { kind: 'zoo', arch: 'mcunet-5fps' };
-export const DEFAULT_SHAPE: ModelShape = { resolution: 128, classes: 10 };
+/** The input size a zoo architecture opens at: the paper's 128x128. */
+export const ZOO_RESOLUTION = 128;

@@ -4,26 +4,22 @@
  */
 import type { StateCreator } from 'zustand';
 import { backboneConvs } from '../../engine/ir/graph.ts';
+import { DEMO_SHAPE, demoOrigin, demoScheme, isDemoOrigin } from '../demo/demo-model.ts';
 import { messageOf } from './doc-slice.ts';
-import { buildProjectModel, type ModelShape } from './project-model.ts';
+import { buildProjectModel, ZOO_RESOLUTION, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
 
-/** A resolution or class count the engine refused, with its message; the previous model stays open. */
-export interface ShapeError {
-  field: keyof ModelShape;
-  value: number;
-  message: string;
-}
-
 export interface ProjectSlice {
-  shapeError: ShapeError | null;
-  /** Opens a zoo architecture (synthetic weights) at the current resolution and class count. */
+  /**
+   * Opens a zoo architecture (synthetic weights) with the paper's first scheme for it, at the current
+   * resolution when the open model is a zoo one too, else at the paper's 128x128.
+   */
   chooseZooModel(arch: string): void;
-  /** Rebuilds the open model at another resolution or class count. */
-  setShape(field: keyof ModelShape, value: number): void;
-  /** Clears the message of a refused resolution or class count (the field went back to its value). */
-  clearShapeError(): void;
+  /** Opens the shipped demo model (this project's pretrained weights) at its resolution and classes, with the demo run's scheme. */
+  chooseDemoModel(): void;
+  /** Rebuilds the open model at another resolution or class count; returns the engine's reason when it refuses (nothing changes then). */
+  setShape(field: keyof ModelShape, value: number): string | null;
   /** Reads a model file and replaces the model; a bad file shows one error and changes nothing. */
   openModelFile(file: File): Promise<void>;
 }
@@ -32,34 +28,43 @@ export interface ProjectSlice {
 let openSequence = 0;
 
 export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice> = (set, get) => ({
-  shapeError: null,
-
   chooseZooModel: (arch) => {
     const { doc, commit, showError } = get();
     if (doc.origin.kind === 'zoo' && doc.origin.arch === arch && !doc.origin.spec) return;
     try {
-      const built = buildProjectModel({ kind: 'zoo', arch }, doc.shape);
+      const shape = doc.origin.kind === 'zoo' ? doc.shape : { ...doc.shape, resolution: ZOO_RESOLUTION };
+      const built = buildProjectModel({ kind: 'zoo', arch }, shape);
       const scheme = defaultScheme(arch, built.summary.convs);
-      const r = commit({ ...doc, origin: { kind: 'zoo', arch }, scheme }, `model ${arch}`);
+      const r = commit({ ...doc, origin: { kind: 'zoo', arch }, shape, scheme }, `model ${arch}`, { kind: 'model' });
       if (!r.ok) throw new Error(r.error);
-      set({ shapeError: null, error: null });
+      set({ error: null });
     } catch (e) {
       showError({ title: `Could not build ${arch}`, message: messageOf(e) });
     }
   },
 
-  setShape: (field, value) => {
-    const { doc, commit } = get();
-    if (doc.shape[field] === value) {
-      if (get().shapeError?.field === field) set({ shapeError: null });
-      return;
+  chooseDemoModel: () => {
+    const { doc, commit, showError } = get();
+    if (isDemoOrigin(doc.origin)) return;
+    try {
+      const origin = demoOrigin();
+      const scheme = demoScheme(buildProjectModel(origin, DEMO_SHAPE).summary.convs);
+      const r = commit({ ...doc, origin, shape: DEMO_SHAPE, scheme }, 'model tinytrain-demo', { kind: 'model' });
+      if (!r.ok) throw new Error(r.error);
+      set({ error: null });
+    } catch (e) {
+      showError({ title: 'Could not open the demo model', message: messageOf(e) });
     }
-    const r = commit({ ...doc, shape: { ...doc.shape, [field]: value } }, `${field} ${value}`);
-    set({ shapeError: r.ok ? null : { field, value, message: r.error! } });
-    if (r.ok) set({ error: null });
   },
 
-  clearShapeError: () => set({ shapeError: null }),
+  setShape: (field, value) => {
+    const { doc, commit } = get();
+    if (!Number.isFinite(value)) return `${field} must be a number`;
+    if (doc.shape[field] === value) return null;
+    const r = commit({ ...doc, shape: { ...doc.shape, [field]: value } }, `${field} ${value}`, { kind: field });
+    if (r.ok) set({ error: null });
+    return r.ok ? null : r.error ?? 'refused';
+  },
 
   openModelFile: async (file) => {
     const seq = ++openSequence;
@@ -71,9 +76,9 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
       const probe = buildProjectModel(origin, doc.shape);
       const scheme = defaultScheme(probe.model.graph.name, backboneConvs(probe.model.graph).length);
       if (seq !== openSequence) return;
-      const r = get().commit({ ...doc, origin, shape: probe.shape, scheme }, `open ${file.name}`);
+      const r = get().commit({ ...doc, origin, shape: probe.shape, scheme }, `open ${file.name}`, { kind: 'model' });
       if (!r.ok) throw new Error(r.error);
-      set({ error: null, shapeError: null });
+      set({ error: null });
     } catch (e) {
       if (seq === openSequence) {
         // The title names the file; engine messages may start with it too.

@@ -86,7 +86,7 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
         graphTab: v.graphTab, memoryView: v.memoryView, showPruned: v.showPruned, collapsedBlocks: v.collapsedBlocks,
         selectedLayer: v.selectedLayer !== null && get().project.summary.layers.some((l) => l.name === v.selectedLayer) ? v.selectedLayer : null,
         selectedKernel: v.selectedKernel !== null && get().program.kernels.some((k) => k.name === v.selectedKernel) ? v.selectedKernel : null,
-        error: null, shapeError: null,
+        error: null,
       });
     },
 

@@ -1,7 +1,8 @@
 /**
  * Edits of a scheme as pure functions (what a toggle or a ratio button does), and how a scheme is
  * named (a built-in preset or "custom"). Biases train for the last nBias convs, so turning a bias on
- * extends that range and turning it off shortens it; a weight update needs its bias range.
+ * extends that range and turning it off shortens it; a weight update needs its bias range. What such
+ * an edit changes besides the conv clicked is said to the user by side-effects.ts.
  */
 import { builtinScheme, builtinSchemeNames } from '../../engine/train/builtin-schemes.ts';
 import { schemeToJson, type Scheme, type WeightUpdate } from '../../engine/train/scheme.ts';
@@ -27,44 +28,21 @@ export function ratioOfEntry(w: WeightUpdate | undefined): number | null {
   return null;
 }
 
-export interface SchemeEdit {
-  scheme: Scheme;
-  /** What else the edit had to change, said to the user ("biases now train for convs 21–41"). */
-  note: string | null;
-}
-
 /** Sets the weight-update ratio of conv `i` of a model with `n` convs (0: bias only). */
-export function withRatio(s: Scheme, i: number, ratio: number, n: number): SchemeEdit {
+export function withRatio(s: Scheme, i: number, ratio: number, n: number): Scheme {
   const weights = { ...s.weights };
   if (ratio === 0) delete weights[String(i)];
   else weights[String(i)] = ratio;
-  let note: string | null = null;
-  let nBias = s.nBias;
-  if (ratio > 0 && i < n - nBias) {
-    nBias = n - i;
-    note = `Biases now train for the last ${nBias} convs (${i}–${n - 1}): a weight update needs its bias range.`;
-  }
-  return { scheme: { ...s, nBias, weights }, note };
+  const nBias = ratio > 0 && i < n - s.nBias ? n - i : s.nBias;
+  return { ...s, nBias, weights };
 }
 
-/** Turns the bias update of conv `i` on (extending the range to it) or off (ending the range after it). */
-export function withBias(s: Scheme, i: number, on: boolean, n: number): SchemeEdit {
-  if (on) {
-    const nBias = Math.max(s.nBias, n - i);
-    const note = nBias - s.nBias > 1 ? `Biases now train for the last ${nBias} convs (${i}–${n - 1}).` : null;
-    return { scheme: { ...s, nBias }, note };
-  }
-  const nBias = n - i - 1;
+/** Turns the bias update of conv `i` on (extending the range to it) or off (ending the range after it, with the weight updates in front). */
+export function withBias(s: Scheme, i: number, on: boolean, n: number): Scheme {
+  if (on) return { ...s, nBias: Math.max(s.nBias, n - i) };
   const weights: Scheme['weights'] = {};
-  const dropped: string[] = [];
-  for (const [k, w] of Object.entries(s.weights)) {
-    if (Number(k) <= i) {
-      if (ratioOfEntry(w) !== 0) dropped.push(k);
-    } else weights[k] = w;
-  }
-  const parts = [nBias > 0 ? `Biases now train for the last ${nBias} convs (${i + 1}–${n - 1}).` : 'No conv bias trains now.'];
-  if (dropped.length) parts.push(`Weight updates of conv ${dropped.join(', ')} were turned off with them.`);
-  return { scheme: { ...s, nBias, weights }, note: nBias === s.nBias - 1 && !dropped.length ? null : parts.join(' ') };
+  for (const [k, w] of Object.entries(s.weights)) if (Number(k) > i) weights[k] = w;
+  return { ...s, nBias: n - i - 1, weights };
 }
 
 /** The built-in name of a scheme for a model, or null for a custom scheme. */

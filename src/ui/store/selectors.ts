@@ -1,6 +1,7 @@
 /** Reads derived from the store by lookup only (no engine figure is recomputed here). */
 import type { Graph, Node } from '../../engine/ir/graph.ts';
 import type { LayerRow } from '../../engine/ir/summary.ts';
+import { DEMO_MODEL_NAME, isDemoOrigin } from '../demo/demo-model.ts';
 import { useStudio } from './index.ts';
 import type { ModelOrigin } from './project-model.ts';
 
@@ -20,7 +21,22 @@ export function useSelectedLayer(): SelectedLayer | null {
   return row && node ? { row, node, graph: project.model.graph } : null;
 }
 
-/** What the open model is called in the UI: the file name, or the zoo architecture's name. */
+/** What the open model is called in the UI: the demo model's name, the file name, or the zoo architecture's name. */
 export function originLabel(origin: ModelOrigin): string {
+  if (isDemoOrigin(origin)) return DEMO_MODEL_NAME;
   return origin.kind === 'file' ? origin.fileName : origin.arch;
 }
+
+/** Where the open model's weights come from: 'demo' (pretrained by this project), 'file' (opened by the user) or 'synthetic' (a zoo architecture). */
+export type WeightsKind = 'demo' | 'file' | 'synthetic';
+
+export function weightsKind(origin: ModelOrigin): WeightsKind {
+  return isDemoOrigin(origin) ? 'demo' : origin.kind === 'file' ? 'file' : 'synthetic';
+}
+
+/** One line on the model's weights, for the properties and the status bar. */
+export const WEIGHTS_TEXT: Record<WeightsKind, string> = {
+  demo: 'Real int8 weights, pretrained by this project (npm run pretrain)',
+  file: 'Weights read from the opened model file',
+  synthetic: 'Architecture only: synthetic int8 weights (memory and firmware are real; training it teaches nothing)',
+};

@@ -5,8 +5,8 @@
  */
 import type { Scheme } from '../../engine/train/scheme.ts';
 import { DEFAULT_TARGET, type Target } from '../targets.ts';
-import { DEFAULT_ORIGIN, DEFAULT_SHAPE, type ModelOrigin, type ModelShape } from './project-model.ts';
-import { defaultScheme } from './scheme-edits.ts';
+import { DEMO_SHAPE, demoOrigin, demoScheme } from '../demo/demo-model.ts';
+import { buildProjectModel, type ModelOrigin, type ModelShape } from './project-model.ts';
 
 export interface StudioDoc {
   origin: ModelOrigin;
@@ -15,6 +15,13 @@ export interface StudioDoc {
   target: Target;
 }
 
+/**
+ * A new project: the shipped demo model (real weights this project pretrained) at its resolution,
+ * with the demo images' ten classes and the demo run's scheme, so that what opens is what the Train
+ * tab trains, the Analysis tab measures and the export builds.
+ */
 export function defaultDoc(): StudioDoc {
-  return { origin: DEFAULT_ORIGIN, shape: DEFAULT_SHAPE, scheme: defaultScheme('mcunet-5fps', 42), target: { ...DEFAULT_TARGET } };
+  const origin = demoOrigin();
+  const convs = buildProjectModel(origin, DEMO_SHAPE).summary.convs;
+  return { origin, shape: DEMO_SHAPE, scheme: demoScheme(convs), target: { ...DEFAULT_TARGET } };
 }

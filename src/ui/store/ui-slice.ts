@@ -11,6 +11,13 @@ export interface ErrorNotice {
   message: string;
 }
 
+/** An edit that changed more than it was asked to: its undo label and the other changes, in words. */
+export interface EditNotice {
+  label: string;
+  changes: string[];
+  seq: number;
+}
+
 export interface UiSlice {
   graphTab: GraphTab;
   memoryView: MemoryView;
@@ -22,6 +29,8 @@ export interface UiSlice {
   error: ErrorNotice | null;
   /** A short message about what an edit did ("Undid: …"); replaced by the next one. */
   notice: { text: string; seq: number } | null;
+  /** The last edit's side effects (what else it changed), shown until dismissed or the next edit. */
+  editNotice: EditNotice | null;
   /** True while files are dragged over the window. */
   dropActive: boolean;
   /** What the app is busy with, for the status bar ("Opening mcunet-5fps.pkl…"); null when idle. */
@@ -37,6 +46,7 @@ export interface UiSlice {
   showError(error: ErrorNotice): void;
   dismissError(): void;
   showNotice(text: string): void;
+  showEditNotice(notice: Omit<EditNotice, 'seq'> | null): void;
   setDropActive(active: boolean): void;
   setFirmwareOpen(open: boolean): void;
 }
@@ -51,6 +61,7 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   findOpen: false,
   error: null,
   notice: null,
+  editNotice: null,
   dropActive: false,
   busy: null,
   firmwareOpen: false,
@@ -68,6 +79,7 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   showError: (error) => set({ error }),
   dismissError: () => set({ error: null }),
   showNotice: (text) => set({ notice: { text, seq: ++noticeSeq } }),
+  showEditNotice: (n) => set({ editNotice: n ? { ...n, seq: ++noticeSeq } : null }),
   setDropActive: (dropActive) => set({ dropActive }),
   setFirmwareOpen: (firmwareOpen) => set({ firmwareOpen }),
 });
