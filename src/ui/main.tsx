@@ -1,7 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
-import { restoreSession } from './persist/session.ts';
+import { loadDemoModel } from './demo/demo-model.ts';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import './styles/shell.css';
@@ -9,11 +8,24 @@ import './styles/graph.css';
 import './styles/memory.css';
 import './styles/export.css';
 
-// The saved project is reopened before the first paint, so a reload shows it at once.
-void restoreSession().finally(() => {
-  createRoot(document.getElementById('root')!).render(
+const root = createRoot(document.getElementById('root')!);
+
+// The store opens a new project on the shipped demo model as it loads, so its 76 KB come first; then
+// the saved project is reopened before the first paint, so a reload shows it at once.
+try {
+  await loadDemoModel();
+  const [{ App }, { restoreSession }] = await Promise.all([import('./App.tsx'), import('./persist/session.ts')]);
+  await restoreSession().catch(() => undefined);
+  root.render(
     <StrictMode>
       <App />
     </StrictMode>,
   );
-});
+} catch (e) {
+  root.render(
+    <div className="startup-error" role="alert">
+      <h1>TinyTrain Studio could not start</h1>
+      <p>{e instanceof Error ? e.message : String(e)}</p>
+    </div>,
+  );
+}

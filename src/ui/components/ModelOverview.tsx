@@ -1,6 +1,6 @@
 /** The model's identity and totals, shown while no layer is selected. */
 import { formatShape } from '../format.ts';
-import { originLabel } from '../store/selectors.ts';
+import { originLabel, weightsKind, WEIGHTS_TEXT } from '../store/selectors.ts';
 import { useStudio } from '../store/index.ts';
 import { CountValue } from './CountValue.tsx';
 import { Prop, PropertySection } from './PropertySection.tsx';
@@ -17,7 +17,7 @@ export function ModelOverview() {
         <span className="props-name mono">{originLabel(origin)}</span>
       </div>
       <p className="props-subtitle">
-        {origin.kind === 'zoo' ? 'Zoo architecture with synthetic int8 weights' : 'Opened from a model file'}
+        {WEIGHTS_TEXT[weightsKind(origin)]}
       </p>
 
       <PropertySection title="Model">

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import { formatCount, formatShape } from '../format.ts';
 import { useStudio } from '../store/index.ts';
+import { originLabel, weightsKind } from '../store/selectors.ts';
 
 /** How long a notice stays. */
 const NOTICE_MS = 6000;
@@ -22,9 +23,11 @@ export function StatusBar() {
   }, [notice]);
   return (
     <footer className="statusbar" aria-label="Status bar">
-      <span className={`status-source status-${origin.kind}`}>
+      <span className={`status-source status-${weightsKind(origin)}`}>
         <span className="status-dot" aria-hidden="true" />
-        {origin.kind === 'zoo' ? (
+        {weightsKind(origin) === 'demo' ? (
+          <>Demo model <strong>{originLabel(origin)}</strong> · real weights</>
+        ) : origin.kind === 'zoo' ? (
           <>Zoo architecture <strong>{origin.arch}</strong>{origin.spec ? ' (edited)' : ''} · {model.source}</>
         ) : (
           <FileSource fileName={origin.fileName} source={model.source} />
