@@ -4,6 +4,7 @@ import { BackwardGraph } from '../graph/BackwardGraph.tsx';
 import { ForwardGraph } from '../graph/ForwardGraph.tsx';
 import { useStudio } from '../store/index.ts';
 import type { GraphTab } from '../store/ui-slice.ts';
+import { AnalysisGate } from './AnalysisGate.tsx';
 import { LayerTable } from './LayerTable.tsx';
 
 // The training panel brings recharts and a worker: it loads the first time its tab opens.
@@ -85,7 +86,7 @@ export function GraphArea() {
         )}
         {/* Once opened, the trainer and the analysis stay mounted (hidden) so a run goes on while other views are shown. */}
         {opened.includes('train') && <KeptTab shown={tab === 'train'} loading="Loading the trainer…"><TrainTab /></KeptTab>}
-        {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisTab /></KeptTab>}
+        {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisGate><AnalysisTab /></AnalysisGate></KeptTab>}
       </div>
     </section>
   );

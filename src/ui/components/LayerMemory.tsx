@@ -4,7 +4,7 @@
  * bytes; and its kernels in the program, each a link to its step.
  */
 import { formatBytes } from '../format.ts';
-import { SRAM_COLOR, SRAM_LABEL } from '../memory/categories.ts';
+import { categoryColor, categoryLabel } from '../memory/categories.ts';
 import { useStudio } from '../store/index.ts';
 import { Prop, PropertySection } from './PropertySection.tsx';
 
@@ -14,7 +14,7 @@ export function LayerMemory({ name }: { name: string }) {
   const selectKernel = useStudio((s) => s.selectKernel);
   const trained = program.trainable.filter((t) => t.node === name);
   const steps = program.kernels.map((k, i) => ({ k, i })).filter(({ k }) => k.node === name);
-  const written = new Map<string, { bytes: number; category: keyof typeof SRAM_LABEL }>();
+  const written = new Map<string, { bytes: number; category: string }>();
   for (const { k } of steps) {
     for (const o of k.outputs) {
       const t = program.tensors[o];
@@ -32,8 +32,8 @@ export function LayerMemory({ name }: { name: string }) {
           </Prop>
         ))}
         {[...written].map(([tensor, w]) => (
-          <Prop key={tensor} label={SRAM_LABEL[w.category]}>
-            <span className="swatch" style={{ background: SRAM_COLOR[w.category] }} aria-hidden="true" />
+          <Prop key={tensor} label={categoryLabel(w.category)}>
+            <span className="swatch" style={{ background: categoryColor(w.category) }} aria-hidden="true" />
             <span className="num">{formatBytes(w.bytes)}</span> <span className="muted mono tensor-name" title={tensor}>{tensor}</span>
           </Prop>
         ))}

@@ -9,6 +9,7 @@ import { BudgetWarning } from '../memory/BudgetWarning.tsx';
 import { TargetControls } from '../memory/TargetControls.tsx';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
 import { useStudio } from '../store/index.ts';
+import { originLabel, useSchemeName } from '../store/selectors.ts';
 import type { MemoryView } from '../store/ui-slice.ts';
 
 const VIEWS: { id: MemoryView; label: string }[] = [
@@ -20,11 +21,17 @@ export function MemoryPanel() {
   const view = useStudio((s) => s.memoryView);
   const setMemoryView = useStudio((s) => s.setMemoryView);
   const kernels = useStudio((s) => s.program.kernels.length);
+  const origin = useStudio((s) => s.doc.origin);
+  const resolution = useStudio((s) => s.project.shape.resolution);
+  const schemeName = useSchemeName() ?? 'custom scheme';
   return (
-    <section className="memory-panel" aria-label="Memory">
+    <section className="memory-panel" id="memory-panel" aria-label="Memory" tabIndex={-1}>
       <div className="memory-panel-head">
         <h2>Training memory</h2>
-        <span className="muted">{kernels} kernels · batch 1</span>
+        <span className="muted memory-what" data-testid="memory-what"
+          title="The step the Train tab trains and the firmware export builds: the project's model and scheme">
+          <span className="mono">{originLabel(origin)}</span> {resolution}×{resolution} · <span className="mono">{schemeName}</span> · {kernels} kernels · batch 1
+        </span>
         <span className="memory-spacer" />
         <TargetControls />
       </div>

@@ -28,7 +28,7 @@ export function ModelPicker() {
         }}
       >
         <optgroup label="Pretrained by this project (real weights)">
-          <option value={DEMO_VALUE}>{DEMO_MODEL_NAME} · demo</option>
+          <option value={DEMO_VALUE}>{DEMO_MODEL_NAME}</option>
         </optgroup>
         {origin.kind === 'file' && !demo && (
           <optgroup label="Opened file">
@@ -37,7 +37,7 @@ export function ModelPicker() {
         )}
         <optgroup label="Architectures (synthetic weights)">
           {ZOO_NAMES.map((name) => (
-            <option key={name} value={name}>{name}{origin.kind === 'zoo' && origin.arch === name && origin.spec ? ' (edited)' : ''} · synthetic</option>
+            <option key={name} value={name}>{name}{origin.kind === 'zoo' && origin.arch === name && origin.spec ? ' (edited)' : ''} (synthetic)</option>
           ))}
         </optgroup>
       </select>

@@ -1,29 +1,77 @@
 /**
- * The Train tab: the training panel on the open project. An opened model file trains with the
- * project's scheme and resolution; a zoo architecture has only synthetic weights, so the panel then
- * trains the shipped demo model (the project's own pretrained int8 weights) instead, and says so.
+ * The Train tab: trains the project's model (the graph in the editor, the program in the memory
+ * panel) with the project's scheme and resolution. A zoo architecture has only synthetic weights:
+ * the tab says so and offers, rather than silently doing, the two honest things — train those
+ * synthetic weights anyway (real arithmetic, meaningless accuracy), or open the demo model.
  */
+import { useState } from 'react';
+import type { JobModel } from '../../engine/train/train-job.ts';
+import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import { TrainingPanel } from '../training/index.ts';
 import { useStudio } from '../store/index.ts';
+import { originLabel, useSchemeName, weightsKind } from '../store/selectors.ts';
+import type { ModelOrigin } from '../store/project-model.ts';
+
+function jobModelOf(origin: ModelOrigin): JobModel {
+  if (origin.kind === 'zoo') return { kind: 'zoo', name: origin.arch, spec: origin.spec };
+  return { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName };
+}
+
+const LR = {
+  demo: { value: DEMO_RUN.lr, why: 'the demo run’s rate, which npm run pretrain measures to reach its stated accuracy' },
+  file: { value: 0.001, why: 'a rate that suits the paper’s ImageNet-pretrained int8 models here (the small demo model uses 0.01)' },
+  synthetic: { value: 0.001, why: 'the same rate as the paper’s models' },
+};
 
 export function TrainTab() {
   const origin = useStudio((s) => s.doc.origin);
   const scheme = useStudio((s) => s.doc.scheme);
-  const resolution = useStudio((s) => s.doc.shape.resolution);
-  if (origin.kind === 'file') {
+  const project = useStudio((s) => s.project);
+  const projectId = useStudio((s) => s.projectId);
+  const schemeName = useSchemeName();
+  const [syntheticOk, setSyntheticOk] = useState<ModelOrigin | null>(null);
+  const kind = weightsKind(origin);
+  const label = originLabel(origin);
+  const graph = project.model.graph;
+
+  if (kind === 'synthetic' && syntheticOk !== origin) {
     return (
       <div className="train-tab">
-        <TrainingPanel key={origin.fileName} model={{ kind: 'pkl', bytes: origin.bytes, fileName: origin.fileName }} scheme={scheme} resolution={resolution} />
+        <section className="choice-card" aria-label="Training a zoo architecture">
+          <h2><span className="mono">{label}</span> has synthetic weights</h2>
+          <p>
+            A zoo architecture comes without trained weights: its layers hold deterministic random int8 values, which are right for
+            its shapes, its memory plan and its firmware, but there is nothing in them to fine-tune. Training them runs the real
+            int8 step, and the accuracy it reaches says nothing about transfer learning.
+          </p>
+          <div className="choice-actions">
+            <button type="button" className="button button-primary" onClick={() => useStudio.getState().chooseDemoModel()}>
+              Open the demo model (real weights, trains in about a minute)
+            </button>
+            <button type="button" className="button" onClick={() => setSyntheticOk(origin)}>
+              Train {label} from its synthetic weights anyway
+            </button>
+          </div>
+          <p className="muted">Or open one of the paper&apos;s int8 models (a .pkl file) with Open model… (Ctrl+O): it trains with this project&apos;s scheme.</p>
+        </section>
       </div>
     );
   }
   return (
     <div className="train-tab">
-      <p className="muted train-tab-note">
-        {origin.arch} has synthetic weights here, so this trains the shipped demo model on the demo images. Open a .pkl model
-        file (Ctrl+O) to train it with the scheme above.
-      </p>
-      <TrainingPanel />
+      <TrainingPanel
+        key={`${projectId}:${label}`}
+        projectId={projectId}
+        model={jobModelOf(origin)}
+        modelLabel={label}
+        scheme={scheme}
+        schemeLabel={schemeName ?? 'custom'}
+        resolution={project.shape.resolution}
+        classes={project.shape.classes}
+        input={graph.tensors[graph.input]}
+        lr={LR[kind]}
+        onSetClasses={(n) => useStudio.getState().setShape('classes', n)}
+      />
     </div>
   );
 }

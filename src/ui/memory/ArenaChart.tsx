@@ -6,7 +6,7 @@
 import { formatBytes } from '../format.ts';
 import { useElementSize } from '../hooks/useElementSize.ts';
 import { useStudio } from '../store/index.ts';
-import { SRAM_COLOR, SRAM_LABEL } from './categories.ts';
+import { categoryColor, categoryLabel } from './categories.ts';
 
 const PAD = { left: 52, right: 10, top: 8, bottom: 18 };
 
@@ -34,11 +34,11 @@ export function ArenaChart() {
               y={y(b.offset)}
               width={Math.max(1.5, x(b.end + 1) - x(b.start))}
               height={Math.max(1, y(b.offset + b.bytes) - y(b.offset))}
-              fill={SRAM_COLOR[b.category]}
+              fill={categoryColor(b.category)}
               className="arena-block"
               onClick={() => selectKernel(program.kernels[b.start]?.name ?? null)}
             >
-              <title>{`${b.id} (${SRAM_LABEL[b.category]})\n${formatBytes(b.bytes)} at offset ${b.offset.toLocaleString('en-US')}\nsteps ${b.start}–${b.end}${b.members.length > 1 ? `\nshared by ${b.members.join(', ')}` : ''}`}</title>
+              <title>{`${b.id} (${categoryLabel(b.category)})\n${formatBytes(b.bytes)} at offset ${b.offset.toLocaleString('en-US')}\nsteps ${b.start}–${b.end}${b.members.length > 1 ? `\nshared by ${b.members.join(', ')}` : ''}`}</title>
             </rect>
           ))}
           {selectedStep >= 0 && <line x1={x(selectedStep + 0.5)} x2={x(selectedStep + 0.5)} y1={PAD.top} y2={PAD.top + h} className="chart-peak" />}

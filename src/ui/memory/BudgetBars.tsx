@@ -1,13 +1,16 @@
 /** Peak SRAM against the training budget and Flash against the Flash budget, stacked by category; the paper's analytic figure beside. */
-import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
 import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
-import { FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, SRAM_COLOR, sramLabel } from './categories.ts';
+import { useSchemeName } from '../store/selectors.ts';
+import { categoryColor, FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, sramLabel } from './categories.ts';
 import { StackedBudgetBar } from './StackedBudgetBar.tsx';
 
 export function BudgetBars() {
   const report = useStudio((s) => s.program.report);
-  const sram = SRAM_CATEGORIES.map((c) => ({ key: c, label: sramLabel(c, report), bytes: report.breakdown[c], color: SRAM_COLOR[c] }));
+  const preset = useSchemeName();
+  // Every category the engine reports, in its order.
+  const sram = Object.entries(report.breakdown).map(([c, bytes]) => ({ key: c, label: sramLabel(c, report), bytes, color: categoryColor(c) }));
+  const paperLabel = preset && /@\d+kb$/.test(preset) ? preset.slice(preset.indexOf('@')) : null;
   const flash = FLASH_CATEGORIES.map((c) => ({ key: c, label: FLASH_LABEL[c], bytes: report.flashBreakdown[c], color: FLASH_COLOR[c] }));
   return (
     <div className="budget-bars">
@@ -24,6 +27,11 @@ export function BudgetBars() {
             paper model {formatBytes(report.analyticBytes)}
           </span>
         </header>
+        <p className="budget-explain" data-testid="paper-figure-note">
+          {paperLabel
+            ? <>The paper&apos;s label <strong className="mono">{paperLabel}</strong> is its analytic figure ({formatBytes(report.analyticBytes)}): the scheme&apos;s extra memory only. Peak SRAM is all the step needs at its worst moment.</>
+            : <>Paper model: the scheme&apos;s extra memory in the paper&apos;s analytic formula. Peak SRAM is all the step needs at its worst moment.</>}
+        </p>
         <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
         <p className="budget-note" data-testid="input-note" data-streamed={report.input.streamed} title={report.notes.join(' ')}>
           {report.input.streamed

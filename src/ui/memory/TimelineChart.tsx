@@ -7,7 +7,7 @@ import { ARENA_CATEGORIES } from '../../engine/program/types.ts';
 import { formatBytes } from '../format.ts';
 import { useElementSize } from '../hooks/useElementSize.ts';
 import { useStudio } from '../store/index.ts';
-import { SRAM_COLOR, SRAM_LABEL } from './categories.ts';
+import { categoryColor, categoryLabel } from './categories.ts';
 
 const PAD = { left: 52, right: 10, top: 10, bottom: 18 };
 
@@ -56,7 +56,7 @@ export function TimelineChart() {
         <span className="mono">step {st.step} · {st.kernel}</span>
         <span>{formatBytes(st.total)} live</span>
         {ARENA_CATEGORIES.filter((c) => st.live[c]).map((c) => (
-          <span key={c}><span className="swatch" style={{ background: SRAM_COLOR[c] }} />{SRAM_LABEL[c]} {formatBytes(st.live[c]!)}</span>
+          <span key={c}><span className="swatch" style={{ background: categoryColor(c) }} />{categoryLabel(c)} {formatBytes(st.live[c]!)}</span>
         ))}
       </div>
     )}
@@ -79,7 +79,7 @@ export function TimelineChart() {
               <text x={PAD.left - 6} y={y(maxTotal * f) + 4} className="chart-axis" textAnchor="end">{formatBytes(Math.round(maxTotal * f))}</text>
             </g>
           ))}
-          {paths.map((p) => <path key={p.c} d={p.d} fill={SRAM_COLOR[p.c]} opacity={0.85} />)}
+          {paths.map((p) => <path key={p.c} d={p.d} fill={categoryColor(p.c)} opacity={0.85} />)}
           <line x1={x(peak.step + 0.5)} x2={x(peak.step + 0.5)} y1={PAD.top} y2={PAD.top + h} className="chart-peak" />
           <text x={Math.min(x(peak.step + 0.5) + 4, PAD.left + w - 150)} y={y(timeline[peak.step]?.total ?? 0) + 12} className="chart-peak-label">
             peak · step {peak.step}

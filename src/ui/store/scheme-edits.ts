@@ -45,10 +45,21 @@ export function withBias(s: Scheme, i: number, on: boolean, n: number): Scheme {
   return { ...s, nBias: n - i - 1, weights };
 }
 
+/** The last-k schemes the picker offers for a model with `n` convs (the engine takes any k). */
+export function lastKNames(n: number): string[] {
+  return [2, 4, 6, 8, 12, 16].filter((k) => k <= n).map((k) => `last-${k}`);
+}
+
+/** The built-in names a model's scheme can have: the paper's, the baselines, and last-k for every k. */
+export function presetNames(model: string, n: number): string[] {
+  const base = builtinSchemeNames(model).filter((x) => !/^last-\d+$/.test(x));
+  return [...base, ...Array.from({ length: n }, (_, i) => `last-${i + 1}`)];
+}
+
 /** The built-in name of a scheme for a model, or null for a custom scheme. */
 export function schemePresetName(s: Scheme, model: string, n: number): string | null {
   const json = schemeToJson(s);
-  for (const name of builtinSchemeNames(model)) {
+  for (const name of presetNames(model, n)) {
     const b = builtinScheme(name, n);
     if (b && schemeToJson(b) === json) return name;
   }

@@ -1,9 +1,11 @@
 /** Reads derived from the store by lookup only (no engine figure is recomputed here). */
+import { useMemo } from 'react';
 import type { Graph, Node } from '../../engine/ir/graph.ts';
 import type { LayerRow } from '../../engine/ir/summary.ts';
 import { DEMO_MODEL_NAME, isDemoOrigin } from '../demo/demo-model.ts';
 import { useStudio } from './index.ts';
 import type { ModelOrigin } from './project-model.ts';
+import { schemePresetName } from './scheme-edits.ts';
 
 export interface SelectedLayer {
   row: LayerRow;
@@ -40,3 +42,11 @@ export const WEIGHTS_TEXT: Record<WeightsKind, string> = {
   file: 'Weights read from the opened model file',
   synthetic: 'Architecture only: synthetic int8 weights (memory and firmware are real; training it teaches nothing)',
 };
+
+/** The open scheme's built-in name (`last-6`, `mcunet-5fps@49kb`), or null for a custom one; recomputed only when the scheme or model changes. */
+export function useSchemeName(): string | null {
+  const scheme = useStudio((s) => s.doc.scheme);
+  const model = useStudio((s) => s.project.model.graph.name);
+  const convs = useStudio((s) => s.project.summary.convs);
+  return useMemo(() => schemePresetName(scheme, model, convs), [scheme, model, convs]);
+}

@@ -37,6 +37,20 @@ export async function loadUserImages(files: File[]): Promise<{ data: JobData; da
   return { data: { kind: 'images', classNames: dataset.classNames, labels, images }, dataset };
 }
 
+let demoImages: Promise<Uint8Array> | null = null;
+
+/** The shipped demo images (public/demo/fashion-demo.bin, 785 KB), fetched once. */
+export function loadDemoImages(base = import.meta.env.BASE_URL): Promise<Uint8Array> {
+  demoImages ??= fetch(`${base}demo/fashion-demo.bin`).then(async (r) => {
+    if (!r.ok) throw new Error(`could not load demo/fashion-demo.bin (${r.status})`);
+    return new Uint8Array(await r.arrayBuffer());
+  });
+  demoImages.catch(() => {
+    demoImages = null;
+  });
+  return demoImages;
+}
+
 /** The shipped demo project: the project's own pretrained weights and the demo Fashion-MNIST subset (public/). */
 export async function demoJobParts(base = import.meta.env.BASE_URL): Promise<{ model: Uint8Array; data: Uint8Array }> {
   const get = async (p: string) => {

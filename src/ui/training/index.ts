@@ -1,4 +1,4 @@
-/** The training panel and its worker hook; see TrainingPanel.tsx for how to mount it. */
+/** The training panel, its worker hook and the session's runs; see TrainingPanel.tsx. */
 export { TrainingPanel, type TrainingPanelProps } from './TrainingPanel.tsx';
 export { useTrainingWorker, type TrainingState, type TrainingStatus } from './useTrainingWorker.ts';
-export { TrainingCharts } from './TrainingCharts.tsx';
+export { useTrainingRuns } from './training-runs.ts';
