@@ -6,6 +6,8 @@ import { FirmwareDialog } from './components/FirmwareDialog.tsx';
 import { GraphArea } from './components/GraphArea.tsx';
 import { MemoryPanel } from './components/MemoryPanel.tsx';
 import { PropertiesPanel } from './components/PropertiesPanel.tsx';
+import { SharedLinkBanner } from './components/SharedLinkBanner.tsx';
+import { SkipLinks } from './components/SkipLinks.tsx';
 import { StatusBar } from './components/StatusBar.tsx';
 import { TopBar } from './components/TopBar.tsx';
 import { useFileDrop } from './hooks/useFileDrop.ts';
@@ -20,9 +22,11 @@ export function App() {
   const firmwareOpen = useStudio((s) => s.firmwareOpen);
   return (
     <div className="app">
+      <SkipLinks />
       <TopBar />
       <ErrorBanner />
       <EditNotice />
+      <SharedLinkBanner />
       <main className="workspace">
         <div className="workspace-main">
           <GraphArea />

@@ -106,3 +106,11 @@ export function inputPreview(input: Int8Array, spec: InputSpec): RawImage {
   }
   return { data, width: w, height: h, channels, layout: 'chw' };
 }
+
+/**
+ * The standard error of an accuracy measured on `n` images (binomial: sqrt(p (1 - p) / n)): the
+ * noise a comparison of two runs has to beat.
+ */
+export function accuracyStdError(accuracy: number, n: number): number {
+  return n > 0 ? Math.sqrt((accuracy * (1 - accuracy)) / n) : NaN;
+}

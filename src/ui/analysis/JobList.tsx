@@ -18,7 +18,7 @@ export function JobList({ jobs, results, live, deaths }: {
   jobs: AnalysisJobSpec[]; results: Map<string, AnalysisJobResult>; live: Record<string, LiveJob>; deaths: Record<string, string>;
 }) {
   return (
-    <div className="job-list" role="region" aria-label="Jobs">
+    <div className="job-list" role="region" aria-label="Jobs" tabIndex={0}>
       <table className="layer-table job-table">
         <thead>
           <tr><th className="col-job">job</th><th className="col-state">state</th><th>progress</th><th className="num col-w">worker</th><th className="num col-acc">val. acc.</th><th className="num col-time">time</th></tr>

@@ -13,6 +13,9 @@ const TrainTab = lazy(() => import('./TrainTab.tsx').then((m) => ({ default: m.T
 // Contribution analysis brings recharts and a pool of workers: it loads the first time its tab opens.
 const AnalysisTab = lazy(() => import('../analysis/AnalysisTab.tsx').then((m) => ({ default: m.AnalysisTab })));
 
+// Scheme comparison compiles several programs and may train: it loads the first time its tab opens.
+const CompareView = lazy(() => import('../compare/CompareView.tsx').then((m) => ({ default: m.CompareView })));
+
 // Monaco is large: it loads the first time the tab opens.
 const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
 
@@ -23,10 +26,11 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'scheme', label: 'Scheme JSON', key: '4' },
   { id: 'train', label: 'Train', key: '5' },
   { id: 'analysis', label: 'Analysis', key: '6' },
+  { id: 'compare', label: 'Compare', key: '7' },
 ];
 
 /** Tabs whose work goes on in the background: once opened they stay mounted, hidden while another view is shown. */
-const KEPT_TABS: GraphTab[] = ['train', 'analysis'];
+const KEPT_TABS: GraphTab[] = ['train', 'analysis', 'compare'];
 
 function KeptTab({ shown, loading, children }: { shown: boolean; loading: string; children: ReactNode }) {
   return (
@@ -55,7 +59,7 @@ export function GraphArea() {
   };
 
   return (
-    <section className="graph-area" aria-label="Graph area">
+    <section className="graph-area" id="graph-area" aria-label="Graph area" tabIndex={-1}>
       <div className="tabs" role="tablist" aria-label="Graph views" onKeyDown={onTabKey}>
         {TABS.map((t) => (
           <button
@@ -87,6 +91,8 @@ export function GraphArea() {
         {/* Once opened, the trainer and the analysis stay mounted (hidden) so a run goes on while other views are shown. */}
         {opened.includes('train') && <KeptTab shown={tab === 'train'} loading="Loading the trainer…"><TrainTab /></KeptTab>}
         {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisGate><AnalysisTab /></AnalysisGate></KeptTab>}
+        {opened.includes('compare') && <KeptTab shown={tab === 'compare'} loading="Loading the comparison…"><CompareView /></KeptTab>}
+        {/* The step-through of a training step (issue 18, part 2) will be one more kept tab here, reading the compiled program. */}
       </div>
     </section>
   );

@@ -8,7 +8,7 @@ export function PropertiesPanel() {
   const selected = useSelectedLayer();
   const selectLayer = useStudio((s) => s.selectLayer);
   return (
-    <aside className="side-panel" aria-label="Properties">
+    <aside className="side-panel" id="properties-panel" aria-label="Properties" tabIndex={-1}>
       <div className="panel-header">
         <h2>{selected ? 'Layer properties' : 'Model properties'}</h2>
         {selected && (
@@ -17,7 +17,7 @@ export function PropertiesPanel() {
           </button>
         )}
       </div>
-      <div className="panel-body">
+      <div className="panel-body" tabIndex={0}>
         {selected ? <LayerProperties layer={selected} /> : <ModelOverview />}
       </div>
     </aside>

@@ -5,23 +5,12 @@
  * synthetic weights anyway (real arithmetic, meaningless accuracy), or open the demo model.
  */
 import { useState } from 'react';
-import type { JobModel } from '../../engine/train/train-job.ts';
-import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import { TrainingPanel } from '../training/index.ts';
+import { jobModelOf } from '../training/job-model.ts';
+import { START_LR } from '../training/learning-rates.ts';
 import { useStudio } from '../store/index.ts';
 import { originLabel, useSchemeName, weightsKind } from '../store/selectors.ts';
 import type { ModelOrigin } from '../store/project-model.ts';
-
-function jobModelOf(origin: ModelOrigin): JobModel {
-  if (origin.kind === 'zoo') return { kind: 'zoo', name: origin.arch, spec: origin.spec };
-  return { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName };
-}
-
-const LR = {
-  demo: { value: DEMO_RUN.lr, why: 'the demo run’s rate, which npm run pretrain measures to reach its stated accuracy' },
-  file: { value: 0.001, why: 'a rate that suits the paper’s ImageNet-pretrained int8 models here (the small demo model uses 0.01)' },
-  synthetic: { value: 0.001, why: 'the same rate as the paper’s models' },
-};
 
 export function TrainTab() {
   const origin = useStudio((s) => s.doc.origin);
@@ -69,7 +58,7 @@ export function TrainTab() {
         resolution={project.shape.resolution}
         classes={project.shape.classes}
         input={graph.tensors[graph.input]}
-        lr={LR[kind]}
+        lr={START_LR[kind]}
         onSetClasses={(n) => useStudio.getState().setShape('classes', n)}
       />
     </div>

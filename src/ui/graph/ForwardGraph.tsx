@@ -3,8 +3,8 @@
  * as frames that collapse, residual skips dashed, a minimap; click a conv to select it, its update
  * controls are on the node. Ctrl+F finds a node; SVG and PNG export the whole graph.
  */
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Node as FlowNode } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Node as FlowNode } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
 import { formatBytes, formatCount, formatShape } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { CollapsedBlockNode } from './CollapsedBlockNode.tsx';
@@ -14,6 +14,8 @@ import { FrameNode } from './FrameNode.tsx';
 import { downloadBlob, graphToSvg, svgToPng, type ExportBox } from './graph-export.ts';
 import { GraphToolbar } from './GraphToolbar.tsx';
 import { InputNode } from './InputNode.tsx';
+import { COLOUR_BY, colourScale, nodeHeat, type ColourBy } from './node-colour.ts';
+import { readableFit, READABLE_ZOOM } from './readable-fit.ts';
 import { OpNode } from './OpNode.tsx';
 import { useColumnPlacement } from './useColumnPlacement.ts';
 
@@ -24,7 +26,10 @@ const ROLE_COLOR: Record<string, string> = {
 
 function minimapColor(n: FlowNode): string {
   if (n.type === 'frame') return 'transparent';
-  const d = n.data as { row?: { role: string } };
+  const d = n.data as { row?: { role: string; name: string } };
+  const s = useStudio.getState();
+  const heat = d.row ? nodeHeat(s, d.row.name) : null;
+  if (heat !== null) return `color-mix(in srgb, #f0a35e ${Math.round(heat * 100)}%, #3a3c42)`;
   return d.row ? ROLE_COLOR[d.row.role] ?? '#888' : '#666';
 }
 
@@ -42,12 +47,45 @@ function ForwardCanvas() {
   const collapsed = useStudio((s) => s.collapsedBlocks);
   const selected = useStudio((s) => s.selectedLayer);
   const findOpen = useStudio((s) => s.findOpen);
-  const { selectLayer, setFindOpen, toggleBlock, setCollapsedBlocks } = useStudio.getState();
-  const base = useMemo(() => forwardLayout(graph, summary, collapsed, null), [graph, summary, collapsed]);
-  const xs = useColumnPlacement(base.sizes, FORWARD_LAYOUT.columnGap);
-  const layout = useMemo(() => (xs ? forwardLayout(graph, summary, collapsed, xs) : base), [base, xs, graph, summary, collapsed]);
+  const arrangement = useStudio((s) => s.arrangement);
+  const colourBy = useStudio((s) => s.colourBy);
+  const scale = useStudio(colourScale);
+  const { selectLayer, setFindOpen, toggleBlock, setCollapsedBlocks, setArrangement, setColourBy } = useStudio.getState();
+  const vertical = arrangement === 'vertical';
+  const base = useMemo(() => forwardLayout(graph, summary, collapsed, null, arrangement), [graph, summary, collapsed, arrangement]);
+  const xs = useColumnPlacement(vertical ? [] : base.sizes, FORWARD_LAYOUT.columnGap);
+  const layout = useMemo(() => (xs && !vertical ? forwardLayout(graph, summary, collapsed, xs) : base), [base, xs, vertical, graph, summary, collapsed]);
   const rf = useReactFlow();
   const clickedHere = useRef(false);
+  const canvas = useRef<HTMLDivElement>(null);
+
+  // Fit, but never below a zoom where the nodes' text stays readable: the start of the graph (or the
+  // selection) at that zoom, the rest a pan or a scroll away.
+  const fit = useCallback(() => {
+    const box = canvas.current?.getBoundingClientRect();
+    if (!box) return;
+    const sel = useStudio.getState().selectedLayer;
+    const focus = sel ? layout.nodes.find((n) => n.id === layout.shownAs[sel]) : undefined;
+    void rf.setViewport(readableFit(layout.nodes, box.width, box.height, focus), { duration: 200 });
+  }, [layout, rf]);
+  // A new arrangement or model starts fitted.
+  const fittedFor = useRef<unknown>(null);
+  useEffect(() => {
+    if (fittedFor.current === base) return;
+    fittedFor.current = base;
+    requestAnimationFrame(fit);
+  }, [base, fit]);
+
+  // Enter or Space on a focused node selects it, as a click does.
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    const el = (e.target as HTMLElement).closest<HTMLElement>('.react-flow__node');
+    const id = el?.dataset.id;
+    if (!id || !summary.layers.some((l) => l.name === id)) return;
+    e.preventDefault();
+    clickedHere.current = true;
+    selectLayer(id);
+  };
 
   // A selection made elsewhere (timeline, arena, find, keys) brings its node into view.
   useEffect(() => {
@@ -95,17 +133,34 @@ function ForwardCanvas() {
   const blockCount = summary.layers.reduce((m, r) => Math.max(m, r.role !== 'classifier' && r.block !== null ? r.block + 1 : m), 0);
 
   return (
-    <div className="graph-view" data-testid="forward-graph">
+    <div className={`graph-view${vertical ? ' graph-vertical' : ''}`} data-testid="forward-graph">
       <GraphToolbar
         caption={<><strong>{summary.layers.length}</strong> ops · <strong>{summary.convs}</strong> convs · {blockCount} blocks · click a conv to inspect it; <span className="chip-demo">b</span> bias, <span className="chip-demo">0 ⅛ ¼ ½ 1</span> weight share</>}
         onFind={() => setFindOpen(true)}
         onExport={(k) => void onExport(k)}
       >
+        <label className="field field-compact">
+          <span className="field-label">Colour</span>
+          <select className="select select-small select-colour" value={colourBy} aria-label="Colour the nodes by" onChange={(e) => setColourBy(e.target.value as ColourBy)}>
+            {COLOUR_BY.map((c) => <option key={c.id} value={c.id}>{c.label}</option>)}
+          </select>
+        </label>
+        {colourBy !== 'role' && (
+          <span className="heat-legend" title={COLOUR_BY.find((c) => c.id === colourBy)!.legend}>
+            <span className="heat-ramp" aria-hidden="true" /> <span className="num">{scale || 'most'}</span>
+          </span>
+        )}
+        <span className="segmented" role="group" aria-label="Arrangement">
+          <button type="button" className={`button button-small${vertical ? '' : ' is-on'}`} aria-pressed={!vertical} onClick={() => setArrangement('columns')}
+            title="A block per column, left to right">Columns</button>
+          <button type="button" className={`button button-small${vertical ? ' is-on' : ''}`} aria-pressed={vertical} onClick={() => setArrangement('vertical')}
+            title="Compact: blocks stacked, one row per op; scroll down">Vertical</button>
+        </span>
         <button type="button" className="button button-small" onClick={() => setCollapsedBlocks(collapsed.length ? [] : Array.from({ length: blockCount }, (_, i) => i))}>
           {collapsed.length ? 'Expand all' : 'Collapse all'}
         </button>
       </GraphToolbar>
-      <div className="graph-canvas">
+      <div className="graph-canvas" ref={canvas} onKeyDown={onKeyDown}>
         <ReactFlow
           nodes={layout.nodes}
           edges={layout.edges}
@@ -120,15 +175,20 @@ function ForwardCanvas() {
           nodesDraggable={false}
           nodesConnectable={false}
           elementsSelectable={false}
+          edgesFocusable={false}
+          nodesFocusable
+          panOnScroll={vertical}
           minZoom={0.1}
           maxZoom={2}
-          fitView
-          fitViewOptions={{ nodes: [{ id: 'frame:-1' }, { id: 'frame:0' }, { id: 'frame:1' }, { id: 'frame:2' }], maxZoom: 1, padding: 0.05 }}
           proOptions={{ hideAttribution: true }}
           colorMode="dark"
         >
           <Background gap={24} size={1} />
-          <Controls showInteractive={false} />
+          <Controls showInteractive={false} showFitView={false}>
+            <ControlButton onClick={fit} title={`Fit, keeping the text readable (zoom ${READABLE_ZOOM} or more)`} aria-label="Fit the graph, keeping the text readable">
+              <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true"><path d="M2 6V2h4M10 2h4v4M14 10v4h-4M6 14H2v-4" fill="none" stroke="currentColor" strokeWidth="1.6" /></svg>
+            </ControlButton>
+          </Controls>
           <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10,10,12,0.6)" />
         </ReactFlow>
         {findOpen && <FindBox items={findItems} onPick={onPick} onClose={() => setFindOpen(false)} />}

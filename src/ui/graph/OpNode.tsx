@@ -1,11 +1,12 @@
 /** A forward op in the graph: name, role, shapes, kernel, MACs, parameter bytes, and a conv's update controls. */
 import { Handle, Position, type NodeProps, type Node } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, type CSSProperties } from 'react';
 import { formatBytes, formatCount, formatShape } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { ConvUpdateControls } from '../components/ConvUpdateControls.tsx';
 import { RoleBadge } from '../components/RoleBadge.tsx';
 import type { OpData } from './forward-layout.ts';
+import { nodeHeat } from './node-colour.ts';
 
 export const FlowHandles = memo(function FlowHandles() {
   return (
@@ -14,6 +15,7 @@ export const FlowHandles = memo(function FlowHandles() {
       <Handle type="source" position={Position.Bottom} id="out" isConnectable={false} />
       <Handle type="target" position={Position.Left} id="prev" isConnectable={false} />
       <Handle type="source" position={Position.Right} id="next" isConnectable={false} />
+      <Handle type="target" position={Position.Right} id="skip" isConnectable={false} />
     </>
   );
 });
@@ -23,16 +25,34 @@ function trainState(bias: boolean, channels: number): string {
 }
 
 export const OpNode = memo(function OpNode({ data }: NodeProps<Node<OpData, 'op'>>) {
-  const { row, paramBytes } = data;
+  const { row, paramBytes, compact } = data;
   const selected = useStudio((s) => s.selectedLayer === row.name);
   const state = useStudio((s) => {
     const u = row.convIndex === null ? undefined : s.program.scheme.convs[row.convIndex];
     return u ? trainState(u.bias, u.channels) : row.role === 'classifier' ? 'weight' : 'none';
   });
+  const heat = useStudio((s) => nodeHeat(s, row.name));
   const geometry = row.kernel !== null ? `${row.kernel}×${row.kernel}${row.stride && row.stride > 1 ? ` /${row.stride}` : ''}${row.groups && row.groups > 1 ? ' dw' : ''}` : null;
+  const heatStyle = heat === null ? undefined : ({ '--heat': heat } as CSSProperties);
+  if (compact) {
+    return (
+      <div className={`op-node op-row op-${row.op} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`} style={heatStyle}
+        data-testid={`fwd-node-${row.name}`} data-train={state} title={`${row.name}: ${formatShape(row.inputShape)} → ${formatShape(row.outputShape)}`}>
+        <FlowHandles />
+        <span className="op-node-name mono">{row.name}</span>
+        <RoleBadge role={row.role} />
+        <span className="op-node-idx num" title="The paper's conv index">{row.convIndex !== null ? `#${row.convIndex}` : ''}</span>
+        <span className="op-row-shape mono">{formatShape(row.inputShape)} → {formatShape(row.outputShape)}</span>
+        <span className="op-row-cost num">{geometry ?? ''}</span>
+        <span className="op-row-cost num">{row.macs > 0 ? `${formatCount(row.macs)} MACs` : ''}</span>
+        {row.convIndex !== null ? <ConvUpdateControls convIndex={row.convIndex} variant="node" /> : <span className="op-node-note">{row.role === 'classifier' ? 'always trained' : ''}</span>}
+      </div>
+    );
+  }
   return (
     <div
-      className={`op-node op-${row.op} train-${state}${selected ? ' is-selected' : ''}`}
+      className={`op-node op-${row.op} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`}
+      style={heatStyle}
       data-testid={`fwd-node-${row.name}`}
       data-train={state}
       title={`${row.name}: ${formatShape(row.inputShape)} → ${formatShape(row.outputShape)}`}

@@ -13,7 +13,8 @@ export function BudgetBars() {
   const paperLabel = preset && /@\d+kb$/.test(preset) ? preset.slice(preset.indexOf('@')) : null;
   const flash = FLASH_CATEGORIES.map((c) => ({ key: c, label: FLASH_LABEL[c], bytes: report.flashBreakdown[c], color: FLASH_COLOR[c] }));
   return (
-    <div className="budget-bars">
+    // Focusable: it scrolls when the engine reports more categories than fit.
+    <div className="budget-bars" tabIndex={0} role="group" aria-label="Peak SRAM and Flash against the budgets">
       <section className="budget-card" aria-label="Peak SRAM">
         <header className="budget-head">
           <h3>Peak SRAM</h3>
@@ -29,8 +30,8 @@ export function BudgetBars() {
         </header>
         <p className="budget-explain" data-testid="paper-figure-note">
           {paperLabel
-            ? <>The paper&apos;s label <strong className="mono">{paperLabel}</strong> is its analytic figure ({formatBytes(report.analyticBytes)}): the scheme&apos;s extra memory only. Peak SRAM is all the step needs at its worst moment.</>
-            : <>Paper model: the scheme&apos;s extra memory in the paper&apos;s analytic formula. Peak SRAM is all the step needs at its worst moment.</>}
+            ? <>The label <strong className="mono">{paperLabel}</strong> is the paper model figure: the scheme&apos;s extra memory only. Peak SRAM is the whole step.</>
+            : <>Paper model: the scheme&apos;s extra memory by the paper&apos;s formula. Peak SRAM is the whole step.</>}
         </p>
         <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
         <p className="budget-note" data-testid="input-note" data-streamed={report.input.streamed} title={report.notes.join(' ')}>

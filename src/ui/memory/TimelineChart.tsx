@@ -1,8 +1,10 @@
 /**
  * Arena memory over the training step: live bytes by category at every kernel (forward, then
  * backward), stacked; the peak marked; the selected step lined; click a step to select its op.
+ * Given a report (the Compare view), it draws that one, read-only, on the given byte scale.
  */
 import { useMemo, useState } from 'react';
+import type { MemoryReport } from '../../engine/memory/report.ts';
 import { ARENA_CATEGORIES } from '../../engine/program/types.ts';
 import { formatBytes } from '../format.ts';
 import { useElementSize } from '../hooks/useElementSize.ts';
@@ -11,9 +13,11 @@ import { categoryColor, categoryLabel } from './categories.ts';
 
 const PAD = { left: 52, right: 10, top: 10, bottom: 18 };
 
-export function TimelineChart() {
-  const report = useStudio((s) => s.program.report);
-  const selectedKernel = useStudio((s) => s.selectedKernel);
+export function TimelineChart({ report: given, scaleBytes, label }: { report?: MemoryReport; scaleBytes?: number; label?: string } = {}) {
+  const open = useStudio((s) => s.program.report);
+  const report = given ?? open;
+  const storeSelected = useStudio((s) => s.selectedKernel);
+  const selectedKernel = given ? null : storeSelected;
   const selectKernel = useStudio((s) => s.selectKernel);
   const [ref, size] = useElementSize<HTMLDivElement>();
   const [hover, setHover] = useState<number | null>(null);
@@ -21,7 +25,7 @@ export function TimelineChart() {
   const n = timeline.length;
   const w = Math.max(0, size.width - PAD.left - PAD.right);
   const h = Math.max(0, size.height - PAD.top - PAD.bottom);
-  const maxTotal = Math.max(1, report.arenaLowerBound);
+  const maxTotal = Math.max(1, scaleBytes ?? report.arenaLowerBound);
   const x = (i: number) => PAD.left + (w * i) / Math.max(1, n);
   const y = (bytes: number) => PAD.top + h - (h * bytes) / maxTotal;
 
@@ -60,12 +64,12 @@ export function TimelineChart() {
         ))}
       </div>
     )}
-    <div className="chart" ref={ref} data-testid="timeline-chart">
+    <div className="chart" ref={ref} data-testid={given ? undefined : 'timeline-chart'}>
       {w > 0 && (
-        <svg width={size.width} height={size.height} role="img" aria-label={`Arena memory over ${n} steps; peak at step ${peak.step}`}
+        <svg width={size.width} height={size.height} role="img" aria-label={label ?? `Arena memory over ${n} steps; peak at step ${peak.step}`}
           onMouseMove={(e) => setHover(stepAt(e.clientX, e.currentTarget.getBoundingClientRect()))}
           onMouseLeave={() => setHover(null)}
-          onClick={(e) => selectKernel(timeline[stepAt(e.clientX, e.currentTarget.getBoundingClientRect())].kernel)}>
+          onClick={(e) => !given && selectKernel(timeline[stepAt(e.clientX, e.currentTarget.getBoundingClientRect())].kernel)}>
           {firstBackward > 0 && (
             <>
               <rect x={x(firstBackward)} y={PAD.top} width={x(n) - x(firstBackward)} height={h} className="chart-phase" />

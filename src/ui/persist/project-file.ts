@@ -44,7 +44,8 @@ const fail = (msg: string): never => {
 const posInt = (v: unknown, field: string): number =>
   typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : fail(`${field} must be a positive whole number`);
 
-function readSpec(v: unknown): ArchSpec {
+/** Reads an architecture spec (also from a share link); throws naming the first field that is wrong. */
+export function readSpec(v: unknown): ArchSpec {
   if (!isObj(v) || typeof v.name !== 'string' || !isObj(v.stem) || !Array.isArray(v.blocks)) fail('doc.origin.spec is not an architecture');
   const o = v as Record<string, unknown> & { stem: Record<string, unknown>; blocks: unknown[] };
   return {

@@ -1,40 +1,49 @@
 /**
- * The session: on start, reopen the project that was open (or save the new one), apply a scheme
- * shared in the URL, then autosave every change of the open project to IndexedDB and keep the URL's
- * scheme in step with the document.
+ * The session: on start, reopen the project that was open (or save the new one), open a project
+ * shared in the URL as a new project, then autosave every change of the open project to IndexedDB
+ * and keep the URL's hash a link to the open project (so the address bar is always a share link, and
+ * reloading it reopens the same project rather than a copy).
  */
-import { parseScheme } from '../../engine/train/scheme.ts';
-import { ZOO } from '../../engine/models/zoo.ts';
-import { useStudio, type StudioState } from '../store/index.ts';
+import { demoOrigin } from '../demo/demo-model.ts';
+import { useStudio } from '../store/index.ts';
 import { messageOf } from '../store/doc-slice.ts';
 import { viewOf } from '../store/projects-slice.ts';
 import { idb } from './idb.ts';
 import type { ProjectRecord } from './project-record.ts';
-import { readSchemeHash, schemeHash } from './url-scheme.ts';
+import { docFromShared, isSharedFile, readShareHash, shareHash, type SharedProject } from './share-link.ts';
 
 /** Pause after the last change before the project is written. */
 const SAVE_AFTER_MS = 150;
 
-function applySharedScheme(): void {
-  const shared = readSchemeHash(location.hash);
-  if (!shared) return;
-  const s = useStudio.getState();
-  try {
-    const scheme = parseScheme(shared.schemeText);
-    if (shared.model && ZOO[shared.model] && (s.doc.origin.kind !== 'zoo' || s.doc.origin.arch !== shared.model)) {
-      s.chooseZooModel(shared.model);
-    }
-    if (JSON.stringify(scheme) === JSON.stringify(useStudio.getState().doc.scheme)) return;
-    const r = useStudio.getState().applyScheme(scheme, 'scheme from the link');
-    if (!r.ok) throw new Error(r.error);
-    useStudio.getState().showNotice('Applied the scheme from the link');
-  } catch (e) {
-    s.showError({ title: 'The scheme in the link was not applied', message: messageOf(e) });
-  }
+/** A name for a project received by link: its model and scheme. */
+function sharedName(shared: SharedProject): string {
+  const m = shared.model;
+  const model = m.kind === 'demo' ? 'tinytrain-demo' : m.kind === 'zoo' ? m.arch : m.fileName;
+  return `Shared: ${model} ${shared.shape.resolution}px`;
 }
 
-function modelName(s: StudioState): string | null {
-  return s.doc.origin.kind === 'zoo' && !s.doc.origin.spec ? s.doc.origin.arch : null;
+/** Opens the project a link in the URL carries, as a new project; the open one (and every other) stays as it was. */
+function openSharedLink(): void {
+  const s = useStudio.getState();
+  let shared: SharedProject | null;
+  try {
+    shared = readShareHash(location.hash);
+  } catch (e) {
+    s.showError({ title: 'The link could not be opened', message: messageOf(e) });
+    return;
+  }
+  // No project in the link, or the link to the open project itself (a reload).
+  if (!shared || location.hash === shareHash(s.doc)) return;
+  const m = shared.model;
+  if (m.kind === 'file') {
+    const o = s.doc.origin;
+    // The recipient has the very file open already: no need to ask for it.
+    if (o.kind === 'file' && o.fileName === m.fileName && isSharedFile(m, o.bytes)) void s.openSharedProject(docFromShared(shared, o), sharedName(shared));
+    else s.setPendingShare({ ...shared, model: m });
+    return;
+  }
+  const origin = m.kind === 'demo' ? demoOrigin() : m.spec ? { kind: 'zoo' as const, arch: m.arch, spec: m.spec } : { kind: 'zoo' as const, arch: m.arch };
+  void s.openSharedProject(docFromShared(shared, origin), sharedName(shared));
 }
 
 function startAutosave(): void {
@@ -64,8 +73,7 @@ const URL_AFTER_MS = 200;
 
 function startUrlSync(): void {
   const write = () => {
-    const s = useStudio.getState();
-    const hash = schemeHash(modelName(s), s.doc.scheme);
+    const hash = shareHash(useStudio.getState().doc);
     if (location.hash !== hash) history.replaceState(null, '', `${location.pathname}${location.search}${hash}`);
   };
   write();
@@ -98,10 +106,10 @@ export async function restoreSession(): Promise<void> {
   } catch (e) {
     s.showNotice(`Projects are not saved: ${messageOf(e)}`);
   }
-  applySharedScheme();
+  openSharedLink();
   useStudio.getState().setRestored();
   startAutosave();
   startUrlSync();
   // A shared link pasted into the open tab changes only the hash.
-  window.addEventListener('hashchange', applySharedScheme);
+  window.addEventListener('hashchange', openSharedLink);
 }

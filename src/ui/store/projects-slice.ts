@@ -7,6 +7,7 @@ import type { StateCreator } from 'zustand';
 import { idb } from '../persist/idb.ts';
 import { projectFromFile, projectToFile, PROJECT_EXTENSION } from '../persist/project-file.ts';
 import { newProjectId, type ProjectListing, type ProjectRecord, type ProjectView } from '../persist/project-record.ts';
+import type { FileSharedProject } from '../persist/share-link.ts';
 import { compileDoc } from './compile-doc.ts';
 import { messageOf } from './doc-slice.ts';
 import { defaultDoc, type StudioDoc } from './studio-doc.ts';
@@ -31,6 +32,14 @@ export interface ProjectsSlice {
   deleteProject(id: string): Promise<void>;
   exportProject(): void;
   importProjectFile(file: File): Promise<void>;
+  /**
+   * Opens a shared project as a new project beside the others (the open one is saved first and never
+   * overwritten); a document the engine refuses opens nothing and says why.
+   */
+  openSharedProject(doc: StudioDoc, name: string): Promise<void>;
+  /** A received link that needs a model file only its sender had: waits for the user to open their copy. */
+  pendingShare: FileSharedProject | null;
+  setPendingShare(shared: ProjectsSlice['pendingShare']): void;
   setRestored(): void;
 }
 
@@ -167,6 +176,28 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
         get().showError({ title: `Could not import “${file.name}”`, message: messageOf(e) });
       }
     },
+
+    openSharedProject: async (doc, name) => {
+      try {
+        compileDoc(doc); // refuses a document the engine cannot compile, before anything changes
+        await saveNow();
+        const record: ProjectRecord = {
+          id: newProjectId(), name: uniqueName(name, get().projects), updatedAt: Date.now(), doc,
+          view: { graphTab: 'forward', memoryView: 'timeline', selectedLayer: null, selectedKernel: null, showPruned: false, collapsedBlocks: [] },
+        };
+        get().openRecord(record);
+        set({ pendingShare: null });
+        await idb.put(record);
+        await idb.putMeta('current', record.id);
+        await get().refreshProjects();
+        get().showNotice(`Opened the shared link as a new project, “${record.name}”; your other projects are unchanged`);
+      } catch (e) {
+        get().showError({ title: 'The shared link could not be opened', message: messageOf(e) });
+      }
+    },
+
+    pendingShare: null,
+    setPendingShare: (pendingShare) => set({ pendingShare }),
 
     setRestored: () => set({ restored: true }),
   };

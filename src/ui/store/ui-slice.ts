@@ -1,8 +1,10 @@
 /** View state: tabs, graph view options, the error banner, notices, the drop overlay, busy state, the firmware dialog. */
 import type { StateCreator } from 'zustand';
+import type { ForwardArrangement } from '../graph/forward-layout.ts';
+import type { ColourBy } from '../graph/node-colour.ts';
 import type { StudioState } from './types.ts';
 
-export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'train' | 'analysis';
+export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'compare' | 'train' | 'analysis';
 export type MemoryView = 'timeline' | 'arena';
 
 /** One error the user must see (at most one at a time; a new one replaces it). */
@@ -25,6 +27,10 @@ export interface UiSlice {
   showPruned: boolean;
   /** Forward graph: blocks drawn as one node. */
   collapsedBlocks: number[];
+  /** Forward graph: blocks as columns, or stacked (compact, one row per op). A preference kept in this browser. */
+  arrangement: ForwardArrangement;
+  /** Forward graph: what the nodes' colour shows. */
+  colourBy: ColourBy;
   findOpen: boolean;
   error: ErrorNotice | null;
   /** A short message about what an edit did ("Undid: …"); replaced by the next one. */
@@ -42,6 +48,8 @@ export interface UiSlice {
   setShowPruned(show: boolean): void;
   toggleBlock(block: number): void;
   setCollapsedBlocks(blocks: number[]): void;
+  setArrangement(a: ForwardArrangement): void;
+  setColourBy(c: ColourBy): void;
   setFindOpen(open: boolean): void;
   showError(error: ErrorNotice): void;
   dismissError(): void;
@@ -53,11 +61,22 @@ export interface UiSlice {
 
 let noticeSeq = 0;
 
+const ARRANGEMENT_KEY = 'tinytrain.arrangement';
+function savedArrangement(): ForwardArrangement {
+  try {
+    return globalThis.localStorage?.getItem(ARRANGEMENT_KEY) === 'vertical' ? 'vertical' : 'columns';
+  } catch {
+    return 'columns';
+  }
+}
+
 export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) => ({
   graphTab: 'forward',
   memoryView: 'timeline',
   showPruned: false,
   collapsedBlocks: [],
+  arrangement: savedArrangement(),
+  colourBy: 'role',
   findOpen: false,
   error: null,
   notice: null,
@@ -75,6 +94,15 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
         : [...s.collapsedBlocks, block].sort((a, b) => a - b),
     })),
   setCollapsedBlocks: (collapsedBlocks) => set({ collapsedBlocks }),
+  setArrangement: (arrangement) => {
+    try {
+      localStorage.setItem(ARRANGEMENT_KEY, arrangement);
+    } catch {
+      // private mode: the preference lasts the session
+    }
+    set({ arrangement });
+  },
+  setColourBy: (colourBy) => set({ colourBy }),
   setFindOpen: (findOpen) => set({ findOpen }),
   showError: (error) => set({ error }),
   dismissError: () => set({ error: null }),
