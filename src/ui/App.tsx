@@ -3,6 +3,8 @@ import { DropOverlay } from './components/DropOverlay.tsx';
 import { EditNotice } from './components/EditNotice.tsx';
 import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { FirmwareDialog } from './components/FirmwareDialog.tsx';
+import { GlossaryDialog } from './explain/GlossaryDialog.tsx';
+import { Tour } from './explain/Tour.tsx';
 import { GraphArea } from './components/GraphArea.tsx';
 import { MemoryPanel } from './components/MemoryPanel.tsx';
 import { PropertiesPanel } from './components/PropertiesPanel.tsx';
@@ -37,6 +39,8 @@ export function App() {
       <StatusBar />
       <DropOverlay />
       {firmwareOpen && <FirmwareDialog />}
+      <GlossaryDialog />
+      <Tour />
     </div>
   );
 }

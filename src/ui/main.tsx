@@ -14,8 +14,9 @@ const root = createRoot(document.getElementById('root')!);
 // the saved project is reopened before the first paint, so a reload shows it at once.
 try {
   await loadDemoModel();
-  const [{ App }, { restoreSession }] = await Promise.all([import('./App.tsx'), import('./persist/session.ts')]);
+  const [{ App }, { restoreSession }, { startTourIfNew }] = await Promise.all([import('./App.tsx'), import('./persist/session.ts'), import('./explain/tour.ts')]);
   await restoreSession().catch(() => undefined);
+  startTourIfNew();
   root.render(
     <StrictMode>
       <App />

@@ -11,6 +11,7 @@ import { builtinScheme } from '../../engine/train/builtin-schemes.ts';
 import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import { schemeToJson } from '../../engine/train/scheme.ts';
 import { formatBytes } from '../format.ts';
+import { Term } from '../explain/Term.tsx';
 import { categoryColor, categoryLabel } from '../memory/categories.ts';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
 import { fileDigest } from '../persist/share-link.ts';
@@ -158,7 +159,7 @@ export function CompareView() {
             </thead>
             <tbody>
               <tr className="compare-peak">
-                <th scope="row">Peak SRAM</th>
+                <th scope="row"><Term id="peak-sram">Peak SRAM</Term></th>
                 {compiled.map(({ pin, c, error }) => {
                   if (!c) return <td key={pin.id} className="compare-error">{error}</td>;
                   const r = c.program.report;
@@ -186,7 +187,7 @@ export function CompareView() {
                 </tr>
               ))}
               <tr>
-                <th scope="row" title="The paper's analytic model of the scheme's extra memory: the figure its labels (@49kb…) name">Paper&apos;s analytic figure</th>
+                <th scope="row"><Term id="paper-figure">Paper&apos;s analytic figure</Term></th>
                 {compiled.map(({ pin, c }) => <td key={pin.id} className="num" data-testid={`compare-analytic-${pin.name}`} data-bytes={c?.program.report.analyticBytes}>{c ? formatBytes(c.program.report.analyticBytes) : ''}</td>)}
               </tr>
               <tr>
@@ -202,7 +203,7 @@ export function CompareView() {
                 {compiled.map(({ pin, c }) => <td key={pin.id} className="num">{c ? c.program.kernels.length : ''}</td>)}
               </tr>
               <tr>
-                <th scope="row">What trains</th>
+                <th scope="row"><Term id="sparse-update">What trains</Term></th>
                 {compiled.map(({ pin, c }) => <td key={pin.id}>{c && <SchemeStrip scheme={c.program.scheme} />}</td>)}
               </tr>
               <tr className="compare-timeline">

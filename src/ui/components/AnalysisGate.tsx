@@ -7,11 +7,23 @@ import { useState, type ReactNode } from 'react';
 import { useStudio } from '../store/index.ts';
 import type { ModelOrigin } from '../store/project-model.ts';
 import { originLabel, weightsKind } from '../store/selectors.ts';
+import { Term } from '../explain/Term.tsx';
 
 export function AnalysisGate({ children }: { children: ReactNode }) {
   const origin = useStudio((s) => s.doc.origin);
   const [accepted, setAccepted] = useState<ModelOrigin | null>(null);
-  if (weightsKind(origin) !== 'synthetic' || accepted === origin) return <>{children}</>;
+  if (weightsKind(origin) !== 'synthetic' || accepted === origin) {
+    return (
+      <>
+        <p className="analysis-intro">
+          <Term id="contribution-analysis">Contribution analysis</Term> fine-tunes the model once per bias range and per conv and
+          ratio, and measures the validation accuracy each adds; the scheme search then picks the largest{' '}
+          <Term id="summed-gain">summed gain</Term> whose planned peak SRAM fits the training budget.
+        </p>
+        {children}
+      </>
+    );
+  }
   const label = originLabel(origin);
   return (
     <div className="train-tab">

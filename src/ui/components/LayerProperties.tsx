@@ -1,6 +1,7 @@
 /** Everything the engine knows about one layer: role, tensors, conv geometry, cost and quantization. */
 import type { Node } from '../../engine/ir/graph.ts';
 import { formatPercent } from '../format.ts';
+import { Term } from '../explain/Term.tsx';
 import { roleDescription } from '../roles.ts';
 import type { SelectedLayer } from '../store/selectors.ts';
 import { useStudio } from '../store/index.ts';
@@ -42,7 +43,7 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
 
       {row.convIndex !== null && (
         <section className="prop-section">
-          <h3>Training</h3>
+          <h3><Term id="update-ratio">Training</Term></h3>
           <ConvUpdateControls convIndex={row.convIndex} variant="panel" />
           <p className="hint-small muted">Keys: <kbd>B</kbd> bias, <kbd>0</kbd>–<kbd>4</kbd> weight share 0, ⅛, ¼, ½, 1.</p>
         </section>

@@ -4,6 +4,7 @@
  * timeline or as the arena layout. Every figure is the engine's report.
  */
 import { ArenaChart } from '../memory/ArenaChart.tsx';
+import { Term } from '../explain/Term.tsx';
 import { BudgetBars } from '../memory/BudgetBars.tsx';
 import { BudgetWarning } from '../memory/BudgetWarning.tsx';
 import { TargetControls } from '../memory/TargetControls.tsx';
@@ -45,7 +46,10 @@ export function MemoryPanel() {
                 {v.label}
               </button>
             ))}
-            <span className="muted subtabs-hint">{view === 'timeline' ? 'arena bytes live at each step · click a step to select its op' : 'time × address, one block per buffer · click a block'}</span>
+            <span className="muted subtabs-hint">
+              {view === 'timeline' ? 'arena bytes live at each step · click a step to select its op' : 'time × address, one block per buffer · click a block'}
+            </span>
+            <Term id="arena" />
           </div>
           {view === 'timeline' ? <TimelineChart /> : <ArenaChart />}
         </div>

@@ -1,5 +1,6 @@
 /** The model's identity and totals, shown while no layer is selected. */
 import { formatShape } from '../format.ts';
+import { Term } from '../explain/Term.tsx';
 import { originLabel, weightsKind, WEIGHTS_TEXT } from '../store/selectors.ts';
 import { useStudio } from '../store/index.ts';
 import { CountValue } from './CountValue.tsx';
@@ -29,7 +30,7 @@ export function ModelOverview() {
         <Prop label="Backbone convs">{summary.convs}</Prop>
       </PropertySection>
 
-      <PropertySection title="Training scheme">
+      <PropertySection title={<Term id="sparse-update">Training scheme</Term>}>
         <Prop label="Biases">{scheme.scheme.nBias === 0 ? 'none (head only)' : `last ${scheme.scheme.nBias} convs (${summary.convs - scheme.scheme.nBias}–${summary.convs - 1})`}</Prop>
         <Prop label="Weights">{weights.length === 0 ? 'none' : weights.map((c) => `#${c.convIndex} ${c.channels}/${c.totalChannels}`).join(', ')}</Prop>
         <Prop label="Head">{scheme.scheme.head}{scheme.scheme.momentum ? ', momentum' : ''}</Prop>

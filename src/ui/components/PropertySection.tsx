@@ -1,7 +1,7 @@
 /** A titled group of label/value pairs in the properties panel. */
 import type { ReactNode } from 'react';
 
-export function PropertySection({ title, children }: { title: string; children: ReactNode }) {
+export function PropertySection({ title, children }: { title: ReactNode; children: ReactNode }) {
   return (
     <section className="prop-section">
       <h3>{title}</h3>

@@ -1,4 +1,5 @@
 /** The top bar: product and project, what defines the model (architecture or file, input size, classes), the scheme, history, firmware export, open file. */
+import { useStudio } from '../store/index.ts';
 import { BrandMark } from './BrandMark.tsx';
 import { ExportFirmwareButton } from './ExportFirmwareButton.tsx';
 import { HistoryButtons } from './HistoryButtons.tsx';
@@ -25,8 +26,16 @@ export function TopBar() {
       </div>
       <div className="topbar-spacer" />
       <HistoryButtons />
+      <GlossaryButton />
       <ExportFirmwareButton />
       <OpenModelButton />
     </header>
+  );
+}
+
+function GlossaryButton() {
+  const open = useStudio((s) => s.openGlossary);
+  return (
+    <button type="button" className="button button-icon" onClick={() => open('')} title="Glossary: every term explained, and the tour" aria-label="Glossary and tour">?</button>
   );
 }

@@ -8,6 +8,8 @@ import { useEffect, useMemo } from 'react';
 import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
+import { KIND_TERM } from '../explain/glossary.ts';
+import { Term } from '../explain/Term.tsx';
 import { BACKWARD_LAYOUT, backwardLayout, type BackwardFlowNode } from './backward-layout.ts';
 import { FindBox, type FindItem } from './FindBox.tsx';
 import { downloadBlob, graphToSvg, svgToPng, type ExportBox } from './graph-export.ts';
@@ -91,10 +93,10 @@ function BackwardCanvas() {
             <strong>{kernelCount}</strong> kernels · <strong>{program.pruned.length}</strong> pruned ·
             {KIND_ORDER.map((k) => (
               <span key={k} className={`legend-item kind-${k}`} title={KIND_LABEL[k]}>
-                <span className="kind-dot" aria-hidden="true" />{KIND_SHORT[k]} <span className="num muted">{counts[k] ?? 0}</span>
+                <span className="kind-dot" aria-hidden="true" /><Term id={KIND_TERM[k]}>{KIND_SHORT[k]} <span className="num muted">{counts[k] ?? 0}</span></Term>
               </span>
             ))}
-            <span className="legend-item kind-fused"><span className="kind-dot" aria-hidden="true" />fused</span>
+            <span className="legend-item kind-fused"><span className="kind-dot" aria-hidden="true" /><Term id="fused-backward">fused</Term></span>
           </span>
         }
         onFind={() => setFindOpen(true)}

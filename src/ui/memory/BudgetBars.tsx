@@ -1,5 +1,6 @@
 /** Peak SRAM against the training budget and Flash against the Flash budget, stacked by category; the paper's analytic figure beside. */
 import { formatBytes } from '../format.ts';
+import { Term } from '../explain/Term.tsx';
 import { useStudio } from '../store/index.ts';
 import { useSchemeName } from '../store/selectors.ts';
 import { categoryColor, FLASH_CATEGORIES, FLASH_COLOR, FLASH_LABEL, sramLabel } from './categories.ts';
@@ -30,8 +31,8 @@ export function BudgetBars() {
         </header>
         <p className="budget-explain" data-testid="paper-figure-note">
           {paperLabel
-            ? <>The label <strong className="mono">{paperLabel}</strong> is the paper model figure: the scheme&apos;s extra memory only. Peak SRAM is the whole step.</>
-            : <>Paper model: the scheme&apos;s extra memory by the paper&apos;s formula. Peak SRAM is the whole step.</>}
+            ? <>The label <strong className="mono">{paperLabel}</strong> is the <Term id="paper-figure">paper model</Term> figure: the scheme&apos;s extra memory only. <Term id="peak-sram">Peak SRAM</Term> is the whole step.</>
+            : <><Term id="paper-figure">Paper model</Term>: the scheme&apos;s extra memory by the paper&apos;s formula. <Term id="peak-sram">Peak SRAM</Term> is the whole step.</>}
         </p>
         <StackedBudgetBar label="Peak SRAM" segments={sram} total={report.peakSramBytes} budget={report.budgets.sramBytes} testId="sram-bar" />
         <p className="budget-note" data-testid="input-note" data-streamed={report.input.streamed} title={report.notes.join(' ')}>

@@ -43,6 +43,10 @@ export interface UiSlice {
   busy: string | null;
   /** The "Export firmware" dialog is open. */
   firmwareOpen: boolean;
+  /** The glossary is open, at a term (its id) or at the top (''). */
+  glossary: string | null;
+  /** The first-visit tour's stop, or null when it is not running. */
+  tourStep: number | null;
   setGraphTab(tab: GraphTab): void;
   setMemoryView(view: MemoryView): void;
   setShowPruned(show: boolean): void;
@@ -57,6 +61,8 @@ export interface UiSlice {
   showEditNotice(notice: Omit<EditNotice, 'seq'> | null): void;
   setDropActive(active: boolean): void;
   setFirmwareOpen(open: boolean): void;
+  openGlossary(term: string | null): void;
+  setTourStep(step: number | null): void;
 }
 
 let noticeSeq = 0;
@@ -84,6 +90,8 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   dropActive: false,
   busy: null,
   firmwareOpen: false,
+  glossary: null,
+  tourStep: null,
   setGraphTab: (graphTab) => set({ graphTab }),
   setMemoryView: (memoryView) => set({ memoryView }),
   setShowPruned: (showPruned) => set({ showPruned }),
@@ -110,4 +118,6 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   showEditNotice: (n) => set({ editNotice: n ? { ...n, seq: ++noticeSeq } : null }),
   setDropActive: (dropActive) => set({ dropActive }),
   setFirmwareOpen: (firmwareOpen) => set({ firmwareOpen }),
+  openGlossary: (glossary) => set({ glossary }),
+  setTourStep: (tourStep) => set({ tourStep }),
 });

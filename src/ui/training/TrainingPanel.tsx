@@ -11,6 +11,7 @@ import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import type { Scheme } from '../../engine/train/scheme.ts';
 import { dataSummaryText, describeJobData, type DataSummary, type JobData, type JobModel, type TrainJob } from '../../engine/train/train-job.ts';
 import { NumberField } from '../components/NumberField.tsx';
+import { Term } from '../explain/Term.tsx';
 import { loadDemoImages, loadUserImages } from './browser-images.ts';
 import { TrainingCharts } from './TrainingCharts.tsx';
 import { TrainingResults } from './TrainingResults.tsx';
@@ -163,7 +164,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
           onApply={(v) => (v > 0 && v <= 1 ? (setLr(v), null) : 'the learning rate must be above 0 and at most 1')} />
         <NumberField label="batch" value={batch} min={1} max={256} step={1} disabled={busy}
           onApply={(v) => intIn(1, 256, 'the batch')(v) ?? (setBatch(v), null)} />
-        <label className="field"><span className="field-label">precision</span>
+        <label className="field"><span className="field-label"><Term id="int8">precision</Term></span>
           <select className="select select-small" value={precision} disabled={busy} onChange={(e) => setPrecision(e.target.value as 'int8' | 'fp32')}>
             <option value="int8">int8 (as on the device)</option><option value="fp32">float32 (baseline)</option>
           </select></label>
@@ -172,7 +173,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
             <option value="nearest">nearest</option><option value="stochastic">stochastic</option>
           </select></label>
         <label className="field toggle"><input type="checkbox" checked={qas} disabled={busy || precision === 'fp32'} onChange={(e) => setQas(e.target.checked)} />
-          <span>QAS <span className="muted">(quantization-aware scaling)</span></span></label>
+          <span><Term id="qas">QAS <span className="muted">(quantization-aware scaling)</span></Term></span></label>
         <span className="training-data-buttons" role="group" aria-label="Images">
           <span className="field-label">images</span>
           <button type="button" className={`button button-small${choice.kind === 'demo' ? ' is-on' : ''}`} aria-pressed={choice.kind === 'demo'} disabled={busy}
