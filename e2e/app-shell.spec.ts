@@ -1,10 +1,12 @@
-// The app shell: the default model's layer table (the Layers tab), selection and properties, the memory
-// area, and opening model files (a real .pkl replaces the model; a bad file shows one error and changes nothing).
+// The app shell: the default project (the shipped demo model) in the layer table, then on mcunet-5fps:
+// selection and properties, the memory area, and opening model files (a real .pkl replaces the model;
+// a bad file shows one error and changes nothing).
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { test, expect, saveScreenshot } from './fixtures';
+import { openZooModel } from './helpers';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MCUNET_PKL = resolve(HERE, '../../shared/models/tiny-training/mcunet-5fps.pkl');
@@ -24,10 +26,31 @@ test.beforeEach(async ({ page }) => {
   await expect(convRows(page).first()).toBeVisible();
 });
 
-test('shows the default model: mcunet-5fps at 128x128, 10 classes, synthetic weights', async ({ page }) => {
+test('opens on the demo model: real weights, 32x32, the demo images\' 10 classes, last-6', async ({ page }) => {
   await expect(page).toHaveTitle('TinyTrain Studio');
   await expect(page.getByRole('banner')).toContainText('TinyTrain Studio');
-  await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue('mcunet-5fps');
+  await expect(page.getByRole('combobox', { name: 'Model' })).toContainText('tinytrain-demo');
+  await expect(page.getByLabel('Resolution')).toHaveValue('32');
+  await expect(page.getByLabel('Classes')).toHaveValue('10');
+  await expect(page.getByRole('combobox', { name: 'Scheme' })).toHaveValue('last-6');
+  await expect(convRows(page)).toHaveCount(24);
+  await expect(statusBar(page)).toContainText('tinytrain-demo');
+  await expect(statusBar(page)).toContainText('real weights');
+  await expect(statusBar(page)).toContainText('3x32x32 → 10 classes');
+  const memory = page.getByRole('region', { name: 'Memory', exact: true });
+  // The memory panel says which model and scheme it plans: the ones the Train tab trains.
+  await expect(page.getByTestId('memory-what')).toContainText('tinytrain-demo 32×32 · last-6');
+  await expect(memory).toContainText('Peak SRAM');
+  await expect(memory).toContainText('paper model');
+  await saveScreenshot(page, 'app-shell-default');
+  // The zoo's architectures are one click away and say they have synthetic weights.
+  await expect(page.getByRole('combobox', { name: 'Model' }).locator('option', { hasText: 'mcunet-5fps (synthetic)' })).toHaveCount(1);
+});
+
+test('mcunet-5fps from the zoo: 128x128, 10 classes, synthetic weights; choosing it says what else changed', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
+  await expect(page.getByTestId('edit-notice')).toContainText('resolution: 32 → 128 px');
+  await expect(page.getByTestId('edit-notice')).toContainText('scheme: last-6 → mcunet-5fps@49kb');
   await expect(page.getByLabel('Resolution')).toHaveValue('128');
   await expect(page.getByLabel('Classes')).toHaveValue('10');
 
@@ -49,10 +72,18 @@ test('shows the default model: mcunet-5fps at 128x128, 10 classes, synthetic wei
   await expect(memory).toContainText('/ 256 KB');
   await expect(memory).toContainText('/ 1 MB');
   await expect(memory).toContainText('paper model 49.8 KB');
+  // The paper's label, explained beside its figure.
+  await expect(page.getByTestId('paper-figure-note')).toContainText('The label @49kb is the paper model figure');
   await saveScreenshot(page, 'app-shell');
+  // One undo takes the model, its resolution and its scheme back together.
+  await page.getByRole('button', { name: 'Undo all' }).click();
+  await expect(page.getByLabel('Resolution')).toHaveValue('32');
+  await expect(page.getByRole('combobox', { name: 'Scheme' })).toHaveValue('last-6');
+  await expect(page.getByTestId('edit-notice')).toHaveCount(0);
 });
 
 test('selects a layer by click and moves with the arrow keys', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
   const props = page.getByRole('complementary', { name: 'Properties' });
   await expect(props).toContainText('Model properties');
   await layerRow(page, 'conv40').click();
@@ -70,11 +101,15 @@ test('selects a layer by click and moves with the arrow keys', async ({ page }) 
 });
 
 test('a refused resolution shows the engine message and keeps the model', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
   const resolution = page.getByLabel('Resolution');
   await resolution.fill('4');
   await resolution.press('Enter');
   await expect(page.getByText(/resolution 4 is out of range/)).toBeVisible();
   await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
+  // The refused value is marked and not kept: the field shows the model's resolution again.
+  await expect(resolution).toHaveValue('128');
+  await expect(resolution).toHaveAttribute('aria-invalid', 'true');
   await saveScreenshot(page, 'app-shell-bad-resolution');
   await resolution.fill('96');
   await resolution.press('Enter');
@@ -83,6 +118,7 @@ test('a refused resolution shows the engine message and keeps the model', async 
 });
 
 test('the graph tabs switch views, also with Alt+1..4', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
   await page.getByRole('tab', { name: 'Backward graph' }).click();
   await expect(page.getByRole('tabpanel')).toContainText('kernels');
   await page.getByRole('tab', { name: 'Scheme JSON' }).click();
@@ -94,6 +130,7 @@ test('the graph tabs switch views, also with Alt+1..4', async ({ page }) => {
 });
 
 test('a bad file shows one error and leaves the open model as it was', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
   await fileInput(page).setInputFiles({ name: 'random.pkl', mimeType: 'application/octet-stream', buffer: randomBytes(4096) });
   const alert = page.getByRole('alert');
   await expect(alert).toHaveCount(1);
@@ -125,6 +162,7 @@ test('Ctrl+O opens the file picker for .pkl files', async ({ page }) => {
 });
 
 test('dragging a file over the window shows the drop overlay; dropping opens it', async ({ page }) => {
+  await openZooModel(page, 'mcunet-5fps');
   const dataTransfer = await page.evaluateHandle(() => {
     const dt = new DataTransfer();
     dt.items.add(new File([new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8])], 'dropped.pkl'));

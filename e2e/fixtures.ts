@@ -18,7 +18,13 @@ export function isLocalUrl(url: string): boolean {
   }
 }
 
-export const test = base.extend<{ requests: string[] }>({
+export const test = base.extend<{ requests: string[]; tour: boolean }>({
+  /** Whether the first-visit tour may show; tests start as a returning user unless they ask for it (`test.use({ tour: true })`). */
+  tour: [false, { option: true }],
+  page: async ({ page, tour }, use) => {
+    if (!tour) await page.addInitScript(() => localStorage.setItem('tinytrain.tour', 'done'));
+    await use(page);
+  },
   /** Every URL the pages of this test requested, in order; checked for foreign hosts at the end. */
   requests: [
     async ({ context }, use) => {
@@ -34,7 +40,7 @@ export const test = base.extend<{ requests: string[] }>({
   ],
 });
 
-/** Saves a full-page screenshot to test-results/screenshots/<name>.png and attaches it to the report. */
+/** Saves a screenshot of the window to test-results/screenshots/<name>.png and attaches it to the report. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   const path = join(test.info().project.outputDir, 'screenshots', `${name}.png`);
   await page.screenshot({ path, fullPage: true });

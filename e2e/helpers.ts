@@ -6,6 +6,13 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect } from './fixtures';
 
+/** Opens a zoo architecture (synthetic weights) in the open project, as the model picker does, and waits for its graph. */
+export async function openZooModel(page: Page, arch: string, convs = 42): Promise<void> {
+  await page.getByRole('combobox', { name: 'Model' }).selectOption(arch);
+  await expect(page.getByRole('combobox', { name: 'Model' })).toHaveValue(arch);
+  if (await page.getByTestId('forward-graph').isVisible()) await expect(page.locator('[data-testid^="fwd-node-conv"]')).toHaveCount(convs);
+}
+
 /** Ctrl+F, the node's name, Enter: selects it and brings it into view. */
 export async function findNode(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+f');
@@ -19,7 +26,7 @@ export async function bytesOf(page: Page, testId: string): Promise<number> {
   return Number(await page.getByTestId(testId).getAttribute('data-bytes'));
 }
 
-/** The scheme the app shares in its URL (`#model=…&scheme=…`). */
+/** The scheme the app shares in its URL (`#model=…&resolution=…&scheme=…`). */
 export function schemeFromUrl(url: string): Record<string, unknown> {
   const params = new URLSearchParams(new URL(url).hash.slice(1));
   const text = params.get('scheme');
@@ -31,6 +38,7 @@ export interface PlanJson {
   peakSramBytes: number;
   flashBytes: number;
   analyticBytes: number;
+  breakdown: Record<string, number>;
   peak: { step: number; kernel: string };
 }
 
@@ -43,6 +51,6 @@ export function planFor(model: string, scheme: unknown, extra: string[] = []): P
   return JSON.parse(out) as PlanJson;
 }
 
-export function planForBuiltin(model: string, scheme: string): PlanJson {
-  return JSON.parse(execFileSync('npx', ['tinytrain', 'plan', '--model', model, '--scheme', scheme, '--json'], { encoding: 'utf8' })) as PlanJson;
+export function planForBuiltin(model: string, scheme: string, extra: string[] = []): PlanJson {
+  return JSON.parse(execFileSync('npx', ['tinytrain', 'plan', '--model', model, '--scheme', scheme, '--json', ...extra], { encoding: 'utf8' })) as PlanJson;
 }

@@ -1,10 +1,11 @@
-// The IDE against the engine: the forward graph, scheme toggles moving the memory bars to the figures
-// `tinytrain plan` prints, the backward graph of the paper's 99kb scheme, the budget warning, the
-// JSON tab, undo/redo, architecture edits, projects (reload, import/export, a corrupt file refused).
+// The IDE against the engine, on the paper's mcunet-5fps (a zoo architecture, opened from the model
+// picker): the forward graph, scheme toggles moving the memory bars to the figures `tinytrain plan`
+// prints, the backward graph of the paper's 99kb scheme, the budget warning, the JSON tab, undo/redo,
+// architecture edits, projects (reload, import/export, a corrupt file refused).
 import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect, saveScreenshot } from './fixtures';
-import { bytesOf, findNode, planFor, planForBuiltin, schemeFromUrl } from './helpers';
+import { bytesOf, findNode, openZooModel, planFor, planForBuiltin, schemeFromUrl } from './helpers';
 
 const schemePicker = (page: Page) => page.getByRole('combobox', { name: 'Scheme' });
 const fwdNode = (page: Page, name: string) => page.getByTestId(`fwd-node-${name}`);
@@ -17,9 +18,10 @@ test.describe.configure({ timeout: 120_000 });
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('forward-graph')).toBeVisible();
+  await openZooModel(page, 'mcunet-5fps');
 });
 
-test('the default project renders its forward graph', async ({ page }) => {
+test('mcunet-5fps renders its forward graph', async ({ page }) => {
   await expect(page.locator('[data-testid^="fwd-node-conv"]')).toHaveCount(42);
   await expect(fwdNode(page, 'input')).toContainText('3x128x128');
   await expect(fwdNode(page, 'conv0')).toContainText('16x64x64');
@@ -45,6 +47,8 @@ test('enabling the weight update of conv 21 moves the SRAM bar to what tinytrain
   await expect(fwdNode(page, 'conv21')).toHaveAttribute('data-train', 'weight');
   await expect(page.getByTestId('sram-figure')).not.toHaveAttribute('data-bytes', String(before));
   await expect.poll(() => schemeFromUrl(page.url()).nBias).toBe(21); // the weight update extended the bias range to conv 21
+  // …and says so where it cannot be missed.
+  await expect(page.getByTestId('edit-notice')).toContainText('biases of conv 21 now train');
   const scheme = schemeFromUrl(page.url());
   expect((scheme.weights as Record<string, number>)['21']).toBe(1);
   const plan = planFor('mcunet-5fps', scheme);
@@ -213,22 +217,16 @@ test('projects: several, export and import; a corrupt project file is refused wi
   await corrupt('other.json', '{"hello": 1}', /not a TinyTrain Studio project/);
   await saveScreenshot(page, 'studio-projects');
 
-  // A new project, then the exported one imported back: two projects, the import open.
+  // A new project (on the demo model), then the exported one imported back: three projects, the import open.
   await page.getByRole('button', { name: /Untitled project/ }).click();
   await page.getByRole('menuitem', { name: 'New project' }).click();
-  await expect(schemePicker(page)).toHaveValue('mcunet-5fps@49kb');
+  await expect(schemePicker(page)).toHaveValue('last-6');
   await projectFile.setInputFiles({ name: 'back.tinytrain.json', mimeType: 'application/json', buffer: Buffer.from(text) });
   await expect(schemePicker(page)).toHaveValue('mcunet-5fps@124kb');
   expect(await bytesOf(page, 'sram-figure')).toBe(sram);
   await page.getByRole('button', { name: /Untitled project/ }).click();
   await expect(page.getByRole('menu', { name: 'Projects' }).locator('.menu-list li')).toHaveCount(3);
   await saveScreenshot(page, 'studio-project-menu');
-});
-
-test('the scheme travels in the URL', async ({ page }) => {
-  const shared = { nBias: 22, weights: { 21: 1, 24: 1, 27: 1, 30: 1, 36: 0.125, 39: 0.25 }, head: 'float32', momentum: false };
-  await page.goto(`/#model=mcunet-5fps&scheme=${encodeURIComponent(JSON.stringify(shared))}`);
-  await expect(schemePicker(page)).toHaveValue('mcunet-5fps@99kb');
 });
 
 test('no request leaves 127.0.0.1, in every view', async ({ page, requests }) => {

@@ -11,7 +11,7 @@ export function EditNotice() {
   if (!notice) return null;
   return (
     <div className="edit-notice" role="status" data-testid="edit-notice">
-      <span className="edit-notice-icon" aria-hidden="true">ⓘ</span>
+      <span className="edit-notice-icon" aria-hidden="true">i</span>
       <div className="edit-notice-text">
         <strong>“{notice.label}” also changed:</strong>
         <ul>

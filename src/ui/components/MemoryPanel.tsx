@@ -9,6 +9,7 @@ import { BudgetBars } from '../memory/BudgetBars.tsx';
 import { BudgetWarning } from '../memory/BudgetWarning.tsx';
 import { TargetControls } from '../memory/TargetControls.tsx';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
+import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { originLabel, useSchemeName } from '../store/selectors.ts';
 import type { MemoryView } from '../store/ui-slice.ts';
@@ -24,6 +25,8 @@ export function MemoryPanel() {
   const kernels = useStudio((s) => s.program.kernels.length);
   const origin = useStudio((s) => s.doc.origin);
   const resolution = useStudio((s) => s.project.shape.resolution);
+  const collapsed = useStudio((s) => s.memoryCollapsed);
+  const report = useStudio((s) => s.program.report);
   const schemeName = useSchemeName() ?? 'custom scheme';
   return (
     <section className="memory-panel" id="memory-panel" aria-label="Memory" tabIndex={-1}>
@@ -33,19 +36,31 @@ export function MemoryPanel() {
           title="The step the Train tab trains and the firmware export builds: the project's model and scheme">
           <span className="mono">{originLabel(origin)}</span> {resolution}×{resolution} · <span className="mono">{schemeName}</span> · {kernels} kernels · batch 1
         </span>
+        {collapsed && (
+          <span className="memory-summary num" data-testid="memory-summary">
+            Peak SRAM <strong className={report.sramFits ? '' : 'over'}>{formatBytes(report.peakSramBytes)}</strong> / {formatBytes(report.budgets.sramBytes)}
+            {' '}· paper model {formatBytes(report.analyticBytes)} · Flash <strong className={report.flashFits ? '' : 'over'}>{formatBytes(report.flashBytes)}</strong> / {formatBytes(report.budgets.flashBytes)}
+          </span>
+        )}
         <span className="memory-spacer" />
-        <TargetControls />
+        {!collapsed && <TargetControls />}
+        <button type="button" className="button button-small" aria-expanded={!collapsed} aria-controls="memory-body"
+          onClick={() => useStudio.getState().setMemoryCollapsed(!collapsed)} title={collapsed ? 'Show the bars, the timeline and the arena' : 'Keep only this line: more room for the views above'}>
+          {collapsed ? 'Show details ▴' : 'Hide details ▾'}
+        </button>
       </div>
       <BudgetWarning />
-      <div className="memory-body">
+      <div className="memory-body" id="memory-body" hidden={collapsed}>
         <BudgetBars />
         <div className="memory-chart-area">
-          <div className="subtabs" role="tablist" aria-label="Memory views">
-            {VIEWS.map((v) => (
-              <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className="subtab" onClick={() => setMemoryView(v.id)}>
-                {v.label}
-              </button>
-            ))}
+          <div className="subtabs">
+            <div role="tablist" aria-label="Memory views" className="subtabs-list">
+              {VIEWS.map((v) => (
+                <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className="subtab" onClick={() => setMemoryView(v.id)}>
+                  {v.label}
+                </button>
+              ))}
+            </div>
             <span className="muted subtabs-hint">
               {view === 'timeline' ? 'arena bytes live at each step · click a step to select its op' : 'time × address, one block per buffer · click a block'}
             </span>

@@ -53,6 +53,11 @@ export function ProjectMenu() {
   };
 
   const onButtonKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && open) {
+      e.preventDefault();
+      setOpen(false);
+      return;
+    }
     if (e.key === 'ArrowDown' || ((e.key === 'Enter' || e.key === ' ') && !open)) {
       e.preventDefault();
       setOpen(true);

@@ -30,7 +30,7 @@ export function SharedLinkBanner() {
 
   return (
     <div className="edit-notice shared-link-banner" role="status" data-testid="shared-link-banner">
-      <span className="edit-notice-icon" aria-hidden="true">ⓘ</span>
+      <span className="edit-notice-icon" aria-hidden="true">i</span>
       <div className="edit-notice-text">
         <strong>This link needs a file only its sender has: <span className="mono">{fileName}</span>.</strong>
         <span>Open your copy of it to see the shared project ({pending.shape.resolution}×{pending.shape.resolution}, {pending.shape.classes} classes, its scheme and target); it opens as a new project, and the one open now stays as it is.</span>

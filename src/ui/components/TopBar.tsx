@@ -14,7 +14,7 @@ export function TopBar() {
     <header className="topbar">
       <div className="brand">
         <BrandMark />
-        <span className="brand-name">TinyTrain Studio</span>
+        <h1 className="brand-name">TinyTrain Studio</h1>
       </div>
       <ProjectMenu />
       <div className="topbar-sep" aria-hidden="true" />

@@ -36,7 +36,7 @@ export function GlossaryDialog() {
           }}>Take the tour again</button>
           <button type="button" className="button button-ghost button-small" onClick={close} aria-label="Close the glossary">Close</button>
         </header>
-        <dl className="glossary-list">
+        <dl className="glossary-list" tabIndex={0} aria-label="Terms">
           {GLOSSARY.map((t) => (
             <div key={t.id} id={`term-${t.id}`} tabIndex={-1} className={`glossary-entry${t.id === at ? ' current' : ''}`}>
               <dt>{t.term}</dt>

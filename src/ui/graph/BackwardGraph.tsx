@@ -4,13 +4,13 @@
  * the scheme prunes, greyed. It follows every edit of the scheme.
  */
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Node as FlowNode } from '@xyflow/react';
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { KIND_TERM } from '../explain/glossary.ts';
 import { Term } from '../explain/Term.tsx';
-import { BACKWARD_LAYOUT, backwardLayout, type BackwardFlowNode } from './backward-layout.ts';
+import { BACKWARD_LAYOUT, backwardLayout, KERNEL_W, type BackwardFlowNode } from './backward-layout.ts';
 import { FindBox, type FindItem } from './FindBox.tsx';
 import { downloadBlob, graphToSvg, svgToPng, type ExportBox } from './graph-export.ts';
 import { GraphToolbar } from './GraphToolbar.tsx';
@@ -58,16 +58,39 @@ function BackwardCanvas() {
   }, [layout]);
   const kernelCount = layout.nodes.filter((n) => n.type === 'kernel').length;
 
+  // A node to bring into view once it is laid out: a kernel found or selected, or a pruned op
+  // (turning "Show pruned" on shows the first of them, which sit past the kernels, off screen).
+  const pending = useRef<string | null>(null);
+  const FIRST_PRUNED = '(first pruned)';
+  const centre = (id: string | null) => {
+    const n = id === FIRST_PRUNED ? layout.nodes.find((x) => x.type === 'pruned') : id ? layout.nodes.find((x) => x.id === id) : undefined;
+    if (n) void rf.setCenter(n.position.x + KERNEL_W / 2, n.position.y + (n.height ?? 0) / 2, { zoom: Math.max(rf.getZoom(), 0.75), duration: 250 });
+    return !!n;
+  };
   useEffect(() => {
-    if (!selectedKernel) return;
-    const n = layout.nodes.find((x) => x.id === selectedKernel);
-    if (n) void rf.setCenter(n.position.x + KERNEL_HALF, n.position.y + (n.height ?? 0) / 2, { zoom: Math.max(rf.getZoom(), 0.75), duration: 250 });
+    if (selectedKernel) centre(selectedKernel);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [selectedKernel, layout, rf]);
+  useEffect(() => {
+    if (pending.current && centre(pending.current)) pending.current = null;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [layout]);
 
-  const findItems = useMemo<FindItem[]>(() => layout.nodes.filter((n) => n.type === 'kernel').map((n) => {
-    const d = (n as Extract<BackwardFlowNode, { type: 'kernel' }>).data;
-    return { id: d.kernel.name, label: d.kernel.name, keywords: `${opLabel(d.kernel.op)} ${d.parts.map((p) => p.kind).join(' ')}` };
-  }), [layout]);
+  // Find answers for every kernel and every pruned op (showing the pruned ones when one is picked).
+  const findItems = useMemo<FindItem[]>(() => [
+    ...program.kernels.filter((k) => k.phase !== 'forward').map((k) => ({ id: k.name, label: k.name, keywords: `${opLabel(k.op)} ${k.node}` })),
+    ...program.pruned.filter((p, i, all) => all.findIndex((q) => q.node === p.node) === i)
+      .map((p) => ({ id: `pruned:${p.node}`, label: `${p.node} (pruned)`, keywords: `pruned ${program.pruned.filter((q) => q.node === p.node).map((q) => opLabel(q.op)).join(' ')}` })),
+  ], [program]);
+  const onPick = (id: string) => {
+    if (id.startsWith('pruned:')) {
+      if (showPruned) centre(id);
+      else {
+        pending.current = id;
+        setShowPruned(true);
+      }
+    } else selectKernel(id);
+  };
 
   const onExport = async (kind: 'svg' | 'png') => {
     const describe = (n: FlowNode): ExportBox | null => {
@@ -103,7 +126,10 @@ function BackwardCanvas() {
         onExport={(k) => void onExport(k)}
       >
         <label className="toggle">
-          <input type="checkbox" checked={showPruned} onChange={(e) => setShowPruned(e.target.checked)} /> Show pruned
+          <input type="checkbox" checked={showPruned} onChange={(e) => {
+            setShowPruned(e.target.checked);
+            if (e.target.checked) pending.current = FIRST_PRUNED;
+          }} /> Show pruned
         </label>
       </GraphToolbar>
       <div className="graph-canvas">
@@ -132,10 +158,9 @@ function BackwardCanvas() {
             <MiniMap pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(10,10,12,0.6)" />
           </ReactFlow>
         )}
-        {findOpen && <FindBox items={findItems} onPick={(id) => selectKernel(id)} onClose={() => setFindOpen(false)} />}
+        {findOpen && <FindBox items={findItems} onPick={onPick} onClose={() => setFindOpen(false)} />}
       </div>
     </div>
   );
 }
 
-const KERNEL_HALF = 108;

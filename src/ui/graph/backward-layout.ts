@@ -39,7 +39,8 @@ export interface BwdFrameData extends Record<string, unknown> {
 
 export type BackwardFlowNode = FlowNode<KernelData, 'kernel'> | FlowNode<PrunedData, 'pruned'> | FlowNode<BwdFrameData, 'bframe'>;
 
-export const KERNEL_W = 216;
+/** Wide enough for the longest kernel title on one line. */
+export const KERNEL_W = 252;
 
 function blockLabel(n: Node | undefined): string {
   if (!n) return 'head';

@@ -22,8 +22,11 @@ function sharedName(shared: SharedProject): string {
   return `Shared: ${model} ${shared.shape.resolution}px`;
 }
 
-/** Opens the project a link in the URL carries, as a new project; the open one (and every other) stays as it was. */
-function openSharedLink(): void {
+/**
+ * Opens the project a link in the URL carries, as a new project; the open one (and every other) stays
+ * as it was. A link to a project this browser already has (opened from the same link before) opens that one.
+ */
+async function openSharedLink(): Promise<void> {
   const s = useStudio.getState();
   let shared: SharedProject | null;
   try {
@@ -34,6 +37,17 @@ function openSharedLink(): void {
   }
   // No project in the link, or the link to the open project itself (a reload).
   if (!shared || location.hash === shareHash(s.doc)) return;
+  const hash = location.hash;
+  try {
+    const same = (await idb.getAll<ProjectRecord>()).find((r) => shareHash(r.doc) === hash);
+    if (same) {
+      await s.switchProject(same.id);
+      s.showNotice(`This link's project is already in this browser: opened “${same.name}”`);
+      return;
+    }
+  } catch {
+    // Projects cannot be read: open the link as a new project below.
+  }
   const m = shared.model;
   if (m.kind === 'file') {
     const o = s.doc.origin;
@@ -106,10 +120,10 @@ export async function restoreSession(): Promise<void> {
   } catch (e) {
     s.showNotice(`Projects are not saved: ${messageOf(e)}`);
   }
-  openSharedLink();
+  await openSharedLink();
   useStudio.getState().setRestored();
   startAutosave();
   startUrlSync();
   // A shared link pasted into the open tab changes only the hash.
-  window.addEventListener('hashchange', openSharedLink);
+  window.addEventListener('hashchange', () => void openSharedLink());
 }

@@ -31,6 +31,8 @@ export interface UiSlice {
   arrangement: ForwardArrangement;
   /** Forward graph: what the nodes' colour shows. */
   colourBy: ColourBy;
+  /** The memory panel shows only its summary line (more room for the views on a small screen). A preference kept in this browser. */
+  memoryCollapsed: boolean;
   findOpen: boolean;
   error: ErrorNotice | null;
   /** A short message about what an edit did ("Undid: …"); replaced by the next one. */
@@ -54,6 +56,7 @@ export interface UiSlice {
   setCollapsedBlocks(blocks: number[]): void;
   setArrangement(a: ForwardArrangement): void;
   setColourBy(c: ColourBy): void;
+  setMemoryCollapsed(collapsed: boolean): void;
   setFindOpen(open: boolean): void;
   showError(error: ErrorNotice): void;
   dismissError(): void;
@@ -68,11 +71,21 @@ export interface UiSlice {
 let noticeSeq = 0;
 
 const ARRANGEMENT_KEY = 'tinytrain.arrangement';
-function savedArrangement(): ForwardArrangement {
+const MEMORY_KEY = 'tinytrain.memory-collapsed';
+
+/** A view preference kept in this browser (not in the project). */
+function pref(key: string): string | null {
   try {
-    return globalThis.localStorage?.getItem(ARRANGEMENT_KEY) === 'vertical' ? 'vertical' : 'columns';
+    return globalThis.localStorage?.getItem(key) ?? null;
   } catch {
-    return 'columns';
+    return null;
+  }
+}
+function setPref(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // private mode: the preference lasts the session
   }
 }
 
@@ -81,7 +94,8 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
   memoryView: 'timeline',
   showPruned: false,
   collapsedBlocks: [],
-  arrangement: savedArrangement(),
+  arrangement: pref(ARRANGEMENT_KEY) === 'vertical' ? 'vertical' : 'columns',
+  memoryCollapsed: pref(MEMORY_KEY) === 'true',
   colourBy: 'role',
   findOpen: false,
   error: null,
@@ -103,12 +117,12 @@ export const createUiSlice: StateCreator<StudioState, [], [], UiSlice> = (set) =
     })),
   setCollapsedBlocks: (collapsedBlocks) => set({ collapsedBlocks }),
   setArrangement: (arrangement) => {
-    try {
-      localStorage.setItem(ARRANGEMENT_KEY, arrangement);
-    } catch {
-      // private mode: the preference lasts the session
-    }
+    setPref(ARRANGEMENT_KEY, arrangement);
     set({ arrangement });
+  },
+  setMemoryCollapsed: (memoryCollapsed) => {
+    setPref(MEMORY_KEY, String(memoryCollapsed));
+    set({ memoryCollapsed });
   },
   setColourBy: (colourBy) => set({ colourBy }),
   setFindOpen: (findOpen) => set({ findOpen }),
