@@ -20,6 +20,8 @@ export default defineConfig({
   // The machine has 2 cores and the app trains in Web Workers.
   workers: CI ? 1 : 2,
   // The JSON report feeds the closing "N passed, N failed" line of scripts/run-tests.mjs.
+  // The machine is shared: a first paint or a recompile can take seconds while others build and train.
+  expect: { timeout: 10_000 },
   reporter: [['list'], ['json', { outputFile: '.test-reports/playwright.json' }], ...(CI ? [['html', { open: 'never' }] as const] : [])],
   use: {
     browserName: 'chromium',

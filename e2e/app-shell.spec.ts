@@ -73,7 +73,7 @@ test('mcunet-5fps from the zoo: 128x128, 10 classes, synthetic weights; choosing
   await expect(memory).toContainText('/ 1 MB');
   await expect(memory).toContainText('paper model 49.8 KB');
   // The paper's label, explained beside its figure.
-  await expect(page.getByTestId('paper-figure-note')).toContainText('The label @49kb is the paper model figure');
+  await expect(page.getByTestId('paper-figure-note')).toContainText('The label @49kb is the paper model');
   await saveScreenshot(page, 'app-shell');
   // One undo takes the model, its resolution and its scheme back together.
   await page.getByRole('button', { name: 'Undo all' }).click();

@@ -8,7 +8,7 @@ import { openZooModel } from './helpers';
 
 test.describe.configure({ timeout: 180_000 });
 
-const panel = (page: Page) => page.getByRole('region', { name: 'Training' });
+const panel = (page: Page) => page.getByRole('region', { name: 'Training', exact: true });
 
 test('trains the project\'s demo model and keeps what it learned', async ({ page }) => {
   await page.goto('/');

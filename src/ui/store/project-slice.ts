@@ -6,6 +6,7 @@ import type { StateCreator } from 'zustand';
 import { backboneConvs } from '../../engine/ir/graph.ts';
 import { DEMO_SHAPE, demoOrigin, demoScheme, isDemoOrigin } from '../demo/demo-model.ts';
 import { messageOf } from './doc-slice.ts';
+import { loadModelFile } from '../load-model-file.ts';
 import { buildProjectModel, ZOO_RESOLUTION, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
@@ -20,7 +21,7 @@ export interface ProjectSlice {
   chooseDemoModel(): void;
   /** Rebuilds the open model at another resolution or class count; returns the engine's reason when it refuses (nothing changes then). */
   setShape(field: keyof ModelShape, value: number): string | null;
-  /** Reads a model file and replaces the model; a bad file shows one error and changes nothing. */
+  /** Reads a model file and replaces the model, at the file's own input size; a bad file shows one error and changes nothing. */
   openModelFile(file: File): Promise<void>;
 }
 
@@ -73,7 +74,9 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
       const bytes = new Uint8Array(await file.arrayBuffer());
       const origin = { kind: 'file' as const, fileName: file.name, bytes };
       const { doc } = get();
-      const probe = buildProjectModel(origin, doc.shape);
+      // A file opens at its own input size (128x128 for the paper's models); the notice says if that changed the resolution.
+      const native = loadModelFile(file.name, bytes, { classes: doc.shape.classes }).graph;
+      const probe = buildProjectModel(origin, { resolution: native.tensors[native.input].shape[1], classes: doc.shape.classes });
       const scheme = defaultScheme(probe.model.graph.name, backboneConvs(probe.model.graph).length);
       if (seq !== openSequence) return;
       const r = get().commit({ ...doc, origin, shape: probe.shape, scheme }, `open ${file.name}`, { kind: 'model' });
