@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../util/random.ts';
 import {
-  multiplyByQuantizedMultiplier, quantizeMultiplier, roundHalfAway, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
+  multiplyByQuantizedMultiplier, multiplyByQuantizedMultiplierSingle, quantizeMultiplier, requantizeInt, roundHalfAway, roundingDivideByPOT, saturatingRoundingDoublingHighMul,
 } from './tflite-int.ts';
 
 // Independent references in BigInt, written from the definitions (C semantics: truncating division).
@@ -88,6 +88,21 @@ describe('TFLite integer requantization', () => {
     // A known case of TFLite's double rounding: 3 * 2^-2 = 0.75 -> 1; and a left shift for M > 1.
     expect(multiplyByQuantizedMultiplier(3, 2 ** 30, -1)).toBe(1);
     expect(multiplyByQuantizedMultiplier(100, quantizeMultiplier(3).multiplier, quantizeMultiplier(3).shift)).toBe(300);
+  });
+
+  it('the single rounding is (x * m + 2^(t-1)) >> t in 64 bits', () => {
+    for (let i = 0; i < 100_000; i++) {
+      const x = int32();
+      const m = (2 ** 30 + Math.floor(rand() * 2 ** 30)) | 0;
+      const shift = -Math.floor(rand() * 40) + 10;
+      const t = 31 - shift;
+      const want = Number((big(x) * big(m) + (1n << big(t - 1))) >> big(t));
+      if (multiplyByQuantizedMultiplierSingle(x, m, shift) !== want) expect([x, m, shift, multiplyByQuantizedMultiplierSingle(x, m, shift)]).toEqual([x, m, shift, want]);
+    }
+    // The double-rounding case of the depthwise conv in mcunet-vww: 1132 * M = 42.482 -> 42 (double rounding gives 43).
+    expect(multiplyByQuantizedMultiplierSingle(1132, 1289462624, -4)).toBe(42);
+    expect(multiplyByQuantizedMultiplier(1132, 1289462624, -4)).toBe(43);
+    expect(requantizeInt(1132, 1289462624, -4, 'single')).toBe(42);
   });
 
   it('roundHalfAway is C round', () => {

@@ -97,7 +97,42 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/** TFLite's MultiplyByQuantizedMultiplier: an int32 scaled by multiplier * 2^(shift - 31). */
+/**
+ * The two roundings TFLite has shipped for MultiplyByQuantizedMultiplier:
+ * - 'double': gemmlowp's SaturatingRoundingDoublingHighMul then RoundingDivideByPOT (TFLite before
+ *   2.7's single-rounding change; TFLite Micro and CMSIS-NN builds without their single-rounding flag);
+ * - 'single': one rounding of the exact 64-bit product, ties up (TFLite built with
+ *   TFLITE_SINGLE_ROUNDING; CMSIS-NN with CMSIS_NN_USE_SINGLE_ROUNDING). It is round(x * M) exactly,
+ *   which is also what an exact float reference (Arm NN's CpuRef) computes away from ties.
+ */
+export type Rounding = 'single' | 'double';
+
+/** MultiplyByQuantizedMultiplier with the given rounding. */
+export function requantizeInt(x: number, multiplier: number, shift: number, rounding: Rounding): number {
+  return rounding === 'single' ? multiplyByQuantizedMultiplierSingle(x, multiplier, shift) : multiplyByQuantizedMultiplier(x, multiplier, shift);
+}
+
+/**
+ * TFLite's single-rounding MultiplyByQuantizedMultiplier: (x * multiplier + 2^(t-1)) >> t in 64
+ * bits, t = 31 - shift (an arithmetic shift: floor). Exact in doubles for the shifts real models
+ * have (t >= 16, t <= 46); BigInt otherwise.
+ */
+export function multiplyByQuantizedMultiplierSingle(x: number, multiplier: number, shift: number): number {
+  const t = 31 - shift;
+  if (t < 16 || t > 46) return Number((BigInt(x) * BigInt(multiplier) + (1n << BigInt(t - 1))) >> BigInt(t));
+  const mLo = multiplier & 0xffff;
+  const mHi = (multiplier - mLo) / 65536;
+  const hi = x * mHi; // |hi| < 2^47, exact
+  const lo = x * mLo; // |lo| < 2^47, exact
+  // x * m = hi * 2^16 + lo; hi = q1 * 2^(t-16) + r1 with 0 <= r1 < 2^(t-16).
+  const unit = 2 ** (t - 16);
+  const q1 = Math.floor(hi / unit);
+  const r1 = hi - q1 * unit;
+  const rest = r1 * 65536 + lo + 2 ** (t - 1); // |rest| < 2^47 + 2^47 + 2^46: exact
+  return q1 + Math.floor(rest / 2 ** t);
+}
+
+/** TFLite's (double-rounding) MultiplyByQuantizedMultiplier: an int32 scaled by multiplier * 2^(shift - 31). */
 export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
   const left = shift > 0 ? shift : 0;
   const right = shift > 0 ? 0 : -shift;
