@@ -75,16 +75,25 @@ import type { ImportedModel, ImportedOp, ImportedTensor } from '../src/engine/tf
  * TFLite parser pads an int8 tensor with 0 instead of the tensor's zero point (the quantized 0.0;
  * later Arm NN releases fixed this), so each int8 PAD is expressed as DEQUANTIZE -> float PAD (pads
  * with 0.0) -> QUANTIZE at the same scale and zero point, which is exact. `outputs` makes chosen
- * tensors the subgraph outputs (Arm NN returns subgraph outputs only).
+ * tensors the subgraph outputs (Arm NN returns subgraph outputs only); ops they do not need are
+ * dropped (so a LOG_SOFTMAX after them, which Arm NN refuses, goes).
  */
 export function forArmnn(model: ImportedModel, outputs: number[] = model.outputs): ImportedModel {
   const tensors: ImportedTensor[] = [...model.tensors];
   const ops: ImportedOp[] = [];
+  const needed = new Set(outputs);
+  const kept = new Set<ImportedOp>();
+  for (const op of [...model.ops].reverse()) {
+    if (op.outputs.some((t) => needed.has(t))) {
+      kept.add(op);
+      op.inputs.forEach((t) => needed.add(t));
+    }
+  }
   const addTensor = (like: ImportedTensor, name: string): number => {
     tensors.push({ index: tensors.length, name, shape: like.shape, dtype: 'float32', quant: null, data: null });
     return tensors.length - 1;
   };
-  for (const op of model.ops) {
+  for (const op of model.ops.filter((o) => kept.has(o))) {
     if (op.kind === 'PAD' && model.tensors[op.inputs[0]].dtype === 'int8') {
       const x = model.tensors[op.inputs[0]], y = model.tensors[op.outputs[0]];
       const xf = addTensor(x, `${x.name}/armnn_float`), yf = addTensor(y, `${y.name}/armnn_float`);
