@@ -179,6 +179,19 @@ describe('.tflite writer', () => {
   });
 });
 
+describe('buffers kept after the flatbuffer (the layout of files over 2 GB)', () => {
+  it('reads data from the offsets and sizes the buffers name, and refuses ones past the end', () => {
+    const m = readTflite(LENET, 'lenet.tflite');
+    const bytes = writeTflite(m, { externalData: true });
+    const back = readTflite(bytes, 'lenet.tflite');
+    expect(structure(back)).toEqual(structure(m));
+    // The weights are not inline: the file is the flatbuffer plus the data.
+    const weights = m.tensors.reduce((s, t) => s + (t.data?.length ?? 0), 0);
+    expect(bytes.length).toBeGreaterThan(weights);
+    refuse(() => readTflite(bytes.subarray(0, bytes.length - 100), 'cut.tflite'), /cut\.tflite is not a valid \.tflite file: the data of buffer \d+ \(byte \d+, \d+ bytes\) lies outside the \d+-byte file\./);
+  });
+});
+
 describe('fuzzing the reader', () => {
   it('ends every seeded mutation of the models in a valid model or one clean sentence, quickly', () => {
     const small = writeTflite(smallModel().model('s.tflite'));

@@ -17,8 +17,40 @@ const INT8_OP_VERSION: Record<Exclude<ImportedOp['kind'], 'UNSUPPORTED'>, number
 
 const TYPE_CODE: Partial<Record<TensorDType, number>> = { float32: TensorType.FLOAT32, int32: TensorType.INT32, int8: TensorType.INT8, uint8: TensorType.UINT8, int16: TensorType.INT16 };
 
-export function writeTflite(model: ImportedModel): Uint8Array {
-  const b = new Builder(1024 + model.tensors.reduce((s, t) => s + (t.data?.length ?? 0) + 64, 0));
+export interface WriteOptions {
+  /**
+   * Keep constant data after the flatbuffer, each buffer naming its offset and size, as files over
+   * 2 GB must (the flatbuffer itself cannot pass 2 GB). Off by default: small models keep it inline.
+   */
+  externalData?: boolean;
+}
+
+export function writeTflite(model: ImportedModel, options: WriteOptions = {}): Uint8Array {
+  if (!options.externalData) return build(model, null);
+  // Two passes: the flatbuffer's size does not depend on the offsets' values (fixed-width fields),
+  // so the first pass measures where the data will start and the second writes the real offsets.
+  const sizes = model.tensors.filter((t) => t.data).map((t) => t.data!.length);
+  const align = (n: number) => Math.ceil(n / 16) * 16;
+  const place = (base: number) => {
+    const at: number[] = [];
+    let pos = base;
+    for (const n of sizes) { at.push(pos); pos = align(pos + n); }
+    return { at, end: pos };
+  };
+  const head = build(model, place(16).at);
+  const { at, end } = place(align(head.length));
+  const fb = build(model, at);
+  if (fb.length !== head.length) throw new Error('the flatbuffer changed size between passes');
+  const out = new Uint8Array(end);
+  out.set(fb, 0);
+  let k = 0;
+  for (const t of model.tensors) if (t.data) out.set(t.data, at[k++]);
+  return out;
+}
+
+/** The flatbuffer; with `external`, constant data is not inlined and buffer i+1 points at external[i]. */
+function build(model: ImportedModel, external: number[] | null): Uint8Array {
+  const b = new Builder(1024 + model.tensors.reduce((s, t) => s + (external ? 0 : (t.data?.length ?? 0)) + 64, 0));
   const int32Vector = (values: readonly number[]) => {
     b.startVector(4, values.length, 4);
     for (let i = values.length - 1; i >= 0; i--) b.addInt32(values[i]);
@@ -37,11 +69,17 @@ export function writeTflite(model: ImportedModel): Uint8Array {
   bufferOffsets.push(b.endObject());
   for (const t of model.tensors) {
     if (!t.data) continue;
-    b.startVector(1, t.data.length, 16);
-    for (let i = t.data.length - 1; i >= 0; i--) b.addInt8(t.data[i]);
-    const data = b.endVector();
-    b.startObject(3);
-    b.addFieldOffset(F.buffer.data, data, 0);
+    if (external) {
+      b.startObject(3);
+      b.addFieldInt64(F.buffer.offset, BigInt(external[bufferOffsets.length - 1]), 0n);
+      b.addFieldInt64(F.buffer.size, BigInt(t.data.length), 0n);
+    } else {
+      b.startVector(1, t.data.length, 16);
+      for (let i = t.data.length - 1; i >= 0; i--) b.addInt8(t.data[i]);
+      const data = b.endVector();
+      b.startObject(3);
+      b.addFieldOffset(F.buffer.data, data, 0);
+    }
     bufferOf.set(t.index, bufferOffsets.length);
     bufferOffsets.push(b.endObject());
   }
