@@ -16,7 +16,7 @@ export function BiasCurve({ measurements, ks }: { measurements: Measurements; ks
   }).sort((a, b) => a.k - b.k);
   const maxK = Math.max(1, ...ks);
   return (
-    <figure className="bias-curve" aria-label="Bias gains by k" data-points={points.length}>
+    <figure className="bias-curve" aria-label="Bias gains by k" data-points={points.length} data-spreads={points.map((p) => p.sd).join(',')}>
       {points.length === 0 && <p className="muted chart-placeholder">The bias jobs have not finished yet.</p>}
       <ResponsiveContainer width="100%" height={190}>
         <LineChart data={points} margin={{ top: 10, right: 16, bottom: 14, left: 0 }}>

@@ -15,7 +15,7 @@ const pct = (s: Stat | null) => (s ? `${(s.mean * 100).toFixed(1)} %${s.sd !== n
 
 /** The held-out accuracy as a bar with a whisker of ± one standard deviation, on [lo, hi]. */
 function AccuracyBar({ s, lo, hi, winner }: { s: Stat | null; lo: number; hi: number; winner: boolean }) {
-  const W = 120, H = 12;
+  const W = 96, H = 12;
   if (!s) return <svg className="final-bar" width={W} height={H} aria-hidden />;
   const x = (v: number) => Math.max(0, Math.min(W, ((v - lo) / (hi - lo)) * W));
   const sd = s.sd ?? 0;
@@ -70,16 +70,18 @@ export function FinalComparison({ report, testImages, seeds, missing, busy, sear
   return (
     <div className="final-comparison">
       {report.rows.length > 0 && (
-        <table className="layer-table final-table" aria-label="Held-out comparison">
-          <thead>
-            <tr>
-              <th>candidate</th><th>scheme</th><th className="num">peak SRAM</th><th className="num" title="Estimate: the summed gain of its parts, ± its spread over seeds">summed gain (est.)</th>
-              <th className="num" title="Validation accuracy of the whole scheme trained (the images the gains were measured on)">val. acc.</th>
-              <th className="num" title={`Accuracy on the ${testImages} held-out test images`}>held-out acc.</th><th /><th className="num">runs</th>
-            </tr>
-          </thead>
-          <tbody>{report.rows.map(row)}</tbody>
-        </table>
+        <div className="final-table-scroll">
+          <table className="layer-table final-table" aria-label="Held-out comparison">
+            <thead>
+              <tr>
+                <th>candidate</th><th>scheme</th><th className="num">peak SRAM</th><th className="num" title="Estimate: the summed gain of its parts, ± its spread over seeds">est. gain</th>
+                <th className="num" title="Validation accuracy of the whole scheme trained (the images the gains were measured on)">val. acc.</th>
+                <th className="num" title={`Accuracy on the ${testImages} held-out test images`}>held-out acc.</th><th /><th className="num">runs</th>
+              </tr>
+            </thead>
+            <tbody>{report.rows.map(row)}</tbody>
+          </table>
+        </div>
       )}
       <p className={`analysis-message${report.baselineWon ? ' final-baseline-won' : ''}`} role="status" data-testid="final-verdict" data-complete={report.complete}>
         {searching && !report.complete ? 'Waiting for the search to name the finalists…' : report.verdict}

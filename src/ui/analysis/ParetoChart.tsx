@@ -48,6 +48,7 @@ function Dot(props: { cx?: number; cy?: number; payload?: Datum; fill?: string; 
       className="pareto-point"
       data-point={payload.id}
       data-group={payload.group}
+      data-spread={payload.err}
       role="button"
       aria-label={`${payload.name}: ${formatGain(payload.gain)}${payload.spread !== null ? ` ± ${payload.spread.toFixed(1)}` : ''} points, ${payload.kb.toFixed(1)} KB`}
       fill={fill}
