@@ -75,7 +75,7 @@ export function schemeKey(s: Scheme): string {
   return JSON.stringify([s.nBias, w, s.head, s.momentum]);
 }
 
-/** Peak SRAM of a scheme from the real planner, memoised, with a free lower bound. */
+/** Peak SRAM of a scheme as the compiler's memory report gives it (read, never recomputed), memoised, with a free lower bound. */
 export function plannerMemory(graph: Graph) {
   const cache = new Map<string, number>();
   const convs = backboneConvs(graph);

@@ -81,7 +81,7 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
         <ScatterChart margin={{ top: 12, right: 20, bottom: 16, left: 0 }}>
           <CartesianGrid {...GRID} />
           <XAxis dataKey="kb" type="number" domain={[0, Math.ceil(maxKb / step) * step]} {...AXIS} unit=" KB"
-            label={{ value: 'peak SRAM of the training step (real planner)', position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
+            label={{ value: "peak SRAM of the training step (the compiler's memory report)", position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
           {/* Whole points: the gains are sums of accuracy differences, finer ticks say nothing. */}
           <YAxis dataKey="gain" type="number" width={40} {...AXIS} allowDecimals={false}
             domain={['auto', 'auto']} />
