@@ -16,7 +16,8 @@
  *  - concat-net: a stem conv, two branches (1x1 and 3x3) joined by CONCATENATION, a strided conv,
  *    global average pool, FC, on Fashion-MNIST.
  *
- * `--check` rebuilds them in memory and exits non-zero if a committed file differs.
+ * `--check` rebuilds them in memory and exits non-zero if a committed file differs; file names as
+ * arguments limit the run to those models. Slow on the cpu backend (minutes per model).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
@@ -49,13 +50,13 @@ interface Spec {
 const SPECS: Spec[] = [
   {
     file: 'ds-cnn-kws.tflite', description: 'TinyTrain test model: DS-CNN (keyword-spotting style), 49x10x1 input, Fashion-MNIST stand-in data',
-    data: 'fashion', size: [49, 10], epochs: 4,
+    data: 'fashion', size: [49, 10], epochs: 3,
     nodes: [
-      { name: 'conv0', kind: 'conv', input: 'input', filters: 24, k: [10, 4], stride: 2, padding: 'same', act: 'relu' },
+      { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [10, 4], stride: 2, padding: 'same', act: 'relu' },
       { name: 'dw1', kind: 'dw', input: 'conv0', k: 3, stride: 1, act: 'relu' },
-      { name: 'pw1', kind: 'conv', input: 'dw1', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
+      { name: 'pw1', kind: 'conv', input: 'dw1', filters: 16, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
       { name: 'dw2', kind: 'dw', input: 'pw1', k: 3, stride: 1, act: 'relu' },
-      { name: 'pw2', kind: 'conv', input: 'dw2', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'linear' },
+      { name: 'pw2', kind: 'conv', input: 'dw2', filters: 16, k: [1, 1], stride: 1, padding: 'same', act: 'linear' },
       { name: 'res2', kind: 'add', inputs: ['pw1', 'pw2'] },
       { name: 'dw3', kind: 'dw', input: 'res2', k: 3, stride: 2, act: 'relu' },
       { name: 'pw3', kind: 'conv', input: 'dw3', filters: 32, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
@@ -68,7 +69,7 @@ const SPECS: Spec[] = [
   },
   {
     file: 'cnn-maxpool-fc.tflite', description: 'TinyTrain test model: plain CNN with max-pooling and fully connected layers, 28x28x1, MNIST',
-    data: 'mnist', size: [28, 28], epochs: 3,
+    data: 'mnist', size: [28, 28], epochs: 2,
     nodes: [
       { name: 'conv1', kind: 'conv', input: 'input', filters: 8, k: [3, 3], stride: 1, padding: 'same', act: 'relu' },
       { name: 'pool1', kind: 'maxpool', input: 'conv1', k: [2, 2], stride: 2 },
@@ -81,7 +82,7 @@ const SPECS: Spec[] = [
   },
   {
     file: 'concat-net.tflite', description: 'TinyTrain test model: two branches joined by concatenation, 28x28x1, Fashion-MNIST',
-    data: 'fashion', size: [28, 28], epochs: 3,
+    data: 'fashion', size: [28, 28], epochs: 2,
     nodes: [
       { name: 'stem', kind: 'conv', input: 'input', filters: 12, k: [3, 3], stride: 2, padding: 'same', act: 'relu' },
       { name: 'branch1x1', kind: 'conv', input: 'stem', filters: 8, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
@@ -95,7 +96,7 @@ const SPECS: Spec[] = [
   },
 ];
 
-const TRAIN = 6000;
+const TRAIN = 1500;
 const CALIBRATE = 500;
 const TEST = 1000;
 const SEED = 20261206;
@@ -165,7 +166,8 @@ async function makeModel(spec: Spec): Promise<{ bytes: Uint8Array; floatAcc: num
   const xTrain = tf.tensor4d(tensorOf(ds, 0, TRAIN, spec.size), [TRAIN, h, w, 1]);
   const yTrain = tf.oneHot(tf.tensor1d(Array.from(ds.labels.subarray(0, TRAIN)), 'int32'), 10);
   const model = buildTf(spec, SEED);
-  model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  // The last layer gives logits (the int8 graph ends in FULLY_CONNECTED, then DEQUANTIZE and SOFTMAX).
+  model.compile({ optimizer: tf.train.adam(0.003), loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.losses.softmaxCrossEntropy(yTrue, yPred) });
   // Fixed order: the training images are already a shuffled sample; tfjs's own shuffling is off.
   await model.fit(xTrain, yTrain, { epochs: spec.epochs, batchSize: 50, shuffle: false, verbose: 0 });
 
@@ -258,11 +260,14 @@ async function makeModel(spec: Spec): Promise<{ bytes: Uint8Array; floatAcc: num
 }
 
 const check = process.argv.includes('--check');
+const only = process.argv.slice(2).filter((a) => a.endsWith('.tflite'));
 await tf.setBackend('cpu');
 let stale = 0;
-for (const spec of SPECS) {
+for (const spec of SPECS.filter((s) => only.length === 0 || only.includes(s.file))) {
   const path = new URL(`../public/models/${spec.file}`, import.meta.url);
+  const t0 = performance.now();
   const { bytes, floatAcc, int8Acc } = await makeModel(spec);
+  console.error(`${spec.file}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const params = readTflite(bytes, spec.file).tensors.filter((t) => t.data).reduce((s, t) => s + t.data!.length, 0);
   console.log(`${spec.file.padEnd(24)} ${String(bytes.length).padStart(6)} bytes (${params} bytes of weights, biases and shapes)  ` +
     `test accuracy on ${TEST}: float32 ${(floatAcc * 100).toFixed(1)}%, int8 ${(int8Acc * 100).toFixed(1)}%`);
