@@ -228,14 +228,14 @@ console.log(table(['space, budget', 'evaluations', 'evolutionary', 'random', 'ev
 
 for (const t of dTables) {
   console.log(`\nFinal comparison at ${kb(t.p.budget)} KB: the search's top ${settings.finalists} and up to ${settings.baselines} baselines (the best by estimate, then those ` +
-    `within its spread or with a partial estimate), trained whole (${settings.epochs} epochs on the ${split.train} training images), ${settings.seeds} seeds each, ` +
-    `scored on ${split.test} held-out images (mean ± sd); then every other baseline that fits, trained the same way, to check the report:`);
+    `within its spread or with a partial estimate), trained whole (${settings.epochs} epochs on the ${split.train.length} training images), ${settings.seeds} seeds each, ` +
+    `scored on ${split.test.length} held-out images (mean ± sd); then every other baseline that fits, trained the same way, to check the report:`);
   console.log(table(['candidate', 'role', 'scheme', 'SRAM KB', 'est. gain (points)', 'val acc %', 'held-out acc %', 'winner'], t.rows,
     [false, false, false, true, true, true, true, false]));
   console.log(t.report.verdict);
   for (const l of t.report.leftOut) console.log(`not trained: ${l.name}: ${l.why}`);
   for (const c of [...t.report.rows.map((r) => r.finalist), ...t.report.leftOut].filter((x) => x.unmeasured.length)) console.log(`* ${c.name}: ${partialNote(c.unmeasured)}`);
-  console.log(`cost: ${t.total.runs} held-out runs, ${t.total.cpu.toFixed(1)} CPU s; the ${t.extra.runs / settings.seeds} baselines added beyond the best one: ${t.extra.runs} runs, ` +
+  console.log(`cost: ${t.total.runs} held-out runs, ${t.total.cpu.toFixed(1)} CPU s; the ${t.extra.runs / settings.seeds} baseline${t.extra.runs / settings.seeds === 1 ? '' : 's'} added beyond the best one: ${t.extra.runs} runs, ` +
     `${t.extra.cpu.toFixed(1)} CPU s (+${((100 * t.extra.cpu) / (t.total.cpu - t.extra.cpu)).toFixed(0)}% over the top ${settings.finalists} and the best baseline alone, ` +
     `${((100 * t.extra.cpu) / full.cpu).toFixed(0)}% of the measurements' ${full.cpu.toFixed(1)} CPU s)`);
   console.log(t.holds

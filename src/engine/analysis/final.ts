@@ -72,7 +72,7 @@ const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 export function chooseFinalists(r: SearchResult, n: { top: number; baselines: number }): FinalPlan {
   const top = [...r.front].sort((a, b) => b.gain - a.gain || a.memory - b.memory).slice(0, n.top);
   let searched = 0;
-  const finalists: Finalist[] = top.map((c) => finalist(c, 'top', c.name ?? `searched #${++searched}`, c.kind === 'searched' ? `the search's #${searched} by estimate` : 'on the top of the search\'s front'));
+  const finalists: Finalist[] = top.map((c) => finalist(c, 'top', c.name ?? `searched #${++searched}`, c.kind === 'searched' ? `the search's #${searched} by estimate` : 'among the search\'s top schemes by estimate'));
   const inFinal = new Set(top.map((c) => schemeKey(c.scheme)));
   const baselines = r.references.filter((c) => c.kind === 'baseline')
     .sort((a, b) => b.gain - a.gain || b.memory - a.memory || a.name!.localeCompare(b.name!));
