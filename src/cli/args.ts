@@ -1,7 +1,8 @@
 /** Command-line parsing shared by every verb: one clear sentence on bad input. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../engine/input-error.ts';
 
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = 'UsageError';
 }
 

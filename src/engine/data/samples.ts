@@ -4,6 +4,7 @@
  * preprocesses each image to the model's int8 input once and caches it. Environment-neutral.
  */
 import type { Graph } from '../ir/graph.ts';
+import { InputError } from '../input-error.ts';
 import type { Sample, SampleSource } from '../train/trainer.ts';
 import { mulberry32 } from '../util/random.ts';
 import type { ImageDataset } from './idx.ts';
@@ -17,7 +18,7 @@ export interface LabeledImages {
   label(i: number): number;
 }
 
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   override name = 'DatasetError';
 }
 

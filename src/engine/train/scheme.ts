@@ -10,6 +10,7 @@
  * number above 1, or { "channels": n }); 0 means bias only.
  */
 import { backboneConvs, type Graph, type Node } from '../ir/graph.ts';
+import { InputError } from '../input-error.ts';
 
 export type HeadKind = 'float32' | 'int8';
 export type WeightUpdate = number | string | { channels: number };
@@ -40,7 +41,7 @@ export interface ResolvedScheme {
   firstTrained: number | null;
 }
 
-export class SchemeError extends Error {
+export class SchemeError extends InputError {
   override name = 'SchemeError';
 }
 

@@ -11,8 +11,8 @@ import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { modelFromPkl } from '../models/from-pkl.ts';
 import { syntheticParams } from '../models/synthetic.ts';
-import { modelFromWeights } from '../models/weights-file.ts';
-import { ZOO } from '../models/zoo.ts';
+import { modelFromWeights, withArch } from '../models/weights-file.ts';
+import { zooArch } from '../models/zoo.ts';
 import { builtinScheme } from './builtin-schemes.ts';
 import { parseScheme, type Scheme } from './scheme.ts';
 import { Trainer, zeroFloatHead, type Progress, type TrainControl, type TrainOptions, type TrainResult } from './trainer.ts';
@@ -49,9 +49,8 @@ export function jobDataset(d: JobData): LabeledImages {
 
 export function jobModel(m: JobModel, resolution: number, classes: number, head: 'float32' | 'int8'): Model {
   if (m.kind === 'zoo') {
-    const arch = ZOO[m.name];
-    if (!arch) throw new Error(`unknown zoo model "${m.name}"`);
-    const graph = buildGraph(arch, { resolution, classes, head });
+    const arch = zooArch(m.name);
+    const graph = withArch(buildGraph(arch, { resolution, classes, head }), arch);
     return { graph, params: syntheticParams(graph), source: `${m.name} (synthetic weights)` };
   }
   if (m.kind === 'pkl') return modelFromPkl(m.bytes, { fileName: m.fileName, resolution, classes, head });
