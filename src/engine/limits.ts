@@ -43,8 +43,8 @@ export const MAX_ZIP_ENTRIES = 100_000;
 export const IMAGE_LIMITS = {
   /** Either side of one image, from its header. */
   side: 16384,
-  /** Pixels of one image (an 8K photo has 33.2 million): its decoded RGBA takes 4 bytes each. */
-  pixels: 2 ** 25,
+  /** Pixels of one image (4096 x 4096; a 12-megapixel photo fits): decoded RGBA takes 4 to 8 bytes each. */
+  pixels: 2 ** 24,
   /** Pixels decoded for a whole dataset (bounds the time spent decoding). */
   datasetPixels: 2 ** 31,
   /** Pixels kept for a whole dataset once each image is shrunk for storage (bounds its memory). */

@@ -5,6 +5,7 @@
  * ModelFileError, never an out-of-range read or a huge allocation.
  */
 import { inflateSync } from 'fflate';
+import { formatLimit, MAX_ZIP_ENTRIES } from '../limits.ts';
 import { ModelFileError } from './errors.ts';
 
 export interface ZipEntry {
@@ -78,6 +79,7 @@ function findDirectory(r: Reader): Directory {
     fail(`central directory (offset ${dir.offset}, ${dir.size} bytes) extends past the end record at ${eocd}: truncated or corrupt`, eocd);
   }
   if (dir.count * CENTRAL_SIZE > dir.size) fail(`central directory claims ${dir.count} entries but is only ${dir.size} bytes`, eocd);
+  if (dir.count > MAX_ZIP_ENTRIES) fail(`the archive has ${dir.count} entries, more than the ${MAX_ZIP_ENTRIES} allowed`);
   return dir;
 }
 
@@ -193,6 +195,44 @@ function inflateEntry(raw: Uint8Array, entry: ZipEntry): Uint8Array {
     fail(`deflated entry "${name}" inflates to ${got} bytes, directory says ${size}`);
   }
   return out;
+}
+
+/** Where an entry's bytes lie in the archive: its local header through the end of its data. */
+function span(bytes: Uint8Array, e: ZipEntry): [number, number] {
+  const r = new Reader(bytes);
+  r.need(e.localHeaderOffset, LOCAL_SIZE, `local header of "${e.name}"`);
+  const dataStart = e.localHeaderOffset + LOCAL_SIZE + r.u16(e.localHeaderOffset + 26) + r.u16(e.localHeaderOffset + 28);
+  return [e.localHeaderOffset, dataStart + e.compressedSize];
+}
+
+/**
+ * Every file of an archive (folders left out), read with bounds across the whole archive: entries
+ * may not overlap (entries sharing one deflate stream inflate it again and again: a 70 KB zip can
+ * claim gigabytes), and their inflated sizes together stay within maxTotalBytes, checked from the
+ * directory before anything is inflated (inflating then checks each entry's real size and CRC).
+ */
+export function readZipFiles(bytes: Uint8Array, opts: { maxTotalBytes: number; maxEntryBytes: number }): {
+  files: { name: string; bytes: Uint8Array }[];
+  /** Folder entries ("name/"), without the slash. */
+  dirs: string[];
+} {
+  const all = listZipEntries(bytes);
+  const entries = all.filter((e) => !e.name.endsWith('/'));
+  const spans = entries.map((e) => ({ e, at: span(bytes, e) })).sort((a, b) => a.at[0] - b.at[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].at[0] < spans[i - 1].at[1]) {
+      fail(`entries "${spans[i - 1].e.name}" and "${spans[i].e.name}" overlap in the archive (a zip bomb?)`, spans[i].at[0]);
+    }
+  }
+  let total = 0;
+  for (const e of entries) {
+    total += e.uncompressedSize;
+    if (total > opts.maxTotalBytes) fail(`the archive's files inflate to more than the ${formatLimit(opts.maxTotalBytes)} allowed (at "${e.name}")`);
+  }
+  return {
+    files: entries.map((e) => ({ name: e.name, bytes: readZipEntry(bytes, e, opts.maxEntryBytes) })),
+    dirs: all.filter((e) => e.name.endsWith('/')).map((e) => e.name.slice(0, -1)),
+  };
 }
 
 function hex(n: number): string {

@@ -6,7 +6,8 @@
 import type { Model } from '../ir/graph.ts';
 import { loadDemoDataset } from '../data/demo-dataset.ts';
 import type { RawImage } from '../data/preprocess.ts';
-import { checkTrainable, sampleSource, splitBySeed, type LabeledImages } from '../data/samples.ts';
+import { checkTrainable, DatasetError, sampleSource, splitBySeed, type LabeledImages } from '../data/samples.ts';
+import { show } from '../limits.ts';
 import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { modelFromPkl } from '../models/from-pkl.ts';
@@ -14,7 +15,7 @@ import { syntheticParams } from '../models/synthetic.ts';
 import { modelFromWeights, withArch } from '../models/weights-file.ts';
 import { zooArch } from '../models/zoo.ts';
 import { builtinScheme } from './builtin-schemes.ts';
-import { parseScheme, type Scheme } from './scheme.ts';
+import { parseScheme, SchemeError, type Scheme } from './scheme.ts';
 import { Trainer, zeroFloatHead, type Progress, type TrainControl, type TrainOptions, type TrainResult } from './trainer.ts';
 
 export type JobModel =
@@ -43,7 +44,7 @@ export interface JobResult extends Omit<TrainResult, 'params'> {
 
 export function jobDataset(d: JobData): LabeledImages {
   if (d.kind === 'demo') return loadDemoDataset(d.bytes);
-  if (d.labels.length !== d.images.length) throw new Error(`${d.images.length} images but ${d.labels.length} labels`);
+  if (d.labels.length !== d.images.length) throw new DatasetError(`${d.images.length} images but ${d.labels.length} labels`);
   return { count: d.images.length, classNames: d.classNames, image: (i) => d.images[i], label: (i) => d.labels[i] };
 }
 
@@ -60,7 +61,7 @@ export function jobModel(m: JobModel, resolution: number, classes: number, head:
 function resolveJobScheme(s: string | Scheme, convs: number): Scheme {
   if (typeof s !== 'string') return parseScheme(s);
   const b = builtinScheme(s, convs);
-  if (!b) throw new Error(`"${s}" is not a built-in scheme for this model`);
+  if (!b) throw new SchemeError(`${show(s)} is not a built-in scheme for this model`);
   return b;
 }
 
