@@ -37,7 +37,8 @@ const ERRNO: Record<string, string> = {
 export function fsError(e: unknown, action: string, path: string): InputError {
   if (e instanceof InputError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const why = ERRNO[code] ?? `the system refused it${code ? ` (${code})` : ''}`;
+  const why = code === 'ENOENT' && action.startsWith('create') ? 'its parent folder does not allow it'
+    : ERRNO[code] ?? `the system refused it${code ? ` (${code})` : ''}`;
   return new InputError(`cannot ${action} ${path}: ${why}`, { cause: e });
 }
 
