@@ -9,7 +9,7 @@
  * be complete (image-header.ts): an image over the per-image limits, truncated or corrupt is skipped
  * with the reason; the whole set stays within a budget of decoded and of kept pixels (limits.ts).
  */
-import { formatLimit, IMAGE_LIMITS } from '../limits.ts';
+import { formatLimit, IMAGE_LIMITS, show } from '../limits.ts';
 import { checkImageComplete, readImageHeader } from './image-header.ts';
 import { DatasetError, type LabeledImages } from './samples.ts';
 import { resizeBilinear, type RawImage } from './preprocess.ts';
@@ -30,11 +30,15 @@ export interface FolderDataset extends LabeledImages {
 const IMAGE = /\.(png|jpe?g)$/i;
 const IGNORED = /(^|\/)(\.|__MACOSX\/)|Thumbs\.db$|desktop\.ini$/i;
 
-/** Class folders: the first path component, after stripping one common top folder (a zip of a folder). */
+/**
+ * Class folders: the first path component, after stripping one common top folder (a zip of a
+ * folder: every path under one top folder, and some of them deeper than a class folder; a file
+ * directly in the top folder, such as a readme, is then skipped as outside any class folder).
+ */
 export function classFolders(paths: string[], dirs: string[] = []): { classOf: (p: string) => string | null; classes: string[] } {
   const visible = [...paths, ...dirs.map((d) => d.replace(/\/?$/, '/'))].filter((p) => !IGNORED.test(p));
   const tops = new Set(visible.map((p) => p.split('/')[0]));
-  const strip = tops.size === 1 && visible.every((p) => p.split('/').length >= 3 || (p.endsWith('/') && p.split('/').length >= 2)) ? 1 : 0;
+  const strip = tops.size === 1 && paths.some((p) => !IGNORED.test(p) && p.split('/').length >= 3) ? 1 : 0;
   const classOf = (p: string) => {
     const parts = p.split('/').slice(strip);
     return parts.length >= 2 && parts[0] ? parts[0] : null;
@@ -101,12 +105,12 @@ export async function loadImageFolder(files: FileEntry[], decode: ImageDecoder,
     }
   }
   if (classes.length === 0) throw new DatasetError('no class folders found: put the images in one subfolder per class (e.g. cats/1.png, dogs/2.jpg)');
-  if (classes.length === 1) throw new DatasetError(`only one class folder ("${classes[0]}"): training a classifier needs at least two`);
+  if (classes.length === 1) throw new DatasetError(`only one class folder (${show(classes[0])}): training a classifier needs at least two`);
   const counts = classes.map((_, c) => labels.filter((l) => l === c).length);
   const empty = classes.filter((_, c) => counts[c] === 0);
   if (empty.length) {
-    const why = skipped.length ? ` (${skipped.length} file${skipped.length > 1 ? 's' : ''} skipped: ${skipped.slice(0, 3).map((s) => `${s.path} ${s.reason}`).join('; ')})` : '';
-    throw new DatasetError(`class folder ${empty.map((c) => `"${c}"`).join(', ')} has no usable images${why}`);
+    const why = skipped.length ? ` (${skipped.length} file${skipped.length > 1 ? 's' : ''} skipped: ${skipped.slice(0, 3).map((s) => `${show(s.path)} ${s.reason}`).join('; ')})` : '';
+    throw new DatasetError(`class folder ${empty.map((c) => show(c)).join(', ')} has no usable images${why}`);
   }
   return { count: images.length, classNames: classes, image: (i) => images[i], label: (i) => labels[i], skipped };
 }

@@ -20,18 +20,26 @@ import { loadImageFolder, type FileEntry, type FolderDataset } from './image-fol
 import type { RawImage } from './preprocess.ts';
 import { DatasetError } from './samples.ts';
 
-/** Decodes a PNG or JPEG by its signature (not its name); throws a short reason otherwise. */
+/**
+ * Decodes a PNG or JPEG by its signature (not its name); throws an InputError with a short reason
+ * otherwise. The decoders' own failures on corrupt data (a TypeError deep in jpeg-js, say) are said
+ * as "corrupt", not passed on.
+ */
 export function decodeImageNode(bytes: Uint8Array): RawImage {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (isPng(bytes)) {
-    const png = PNG.sync.read(buf);
-    return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
-  }
-  if (isJpeg(bytes)) {
+  const kind = isPng(bytes) ? 'PNG' : isJpeg(bytes) ? 'JPEG' : null;
+  if (!kind) throw new InputError('neither a PNG nor a JPEG (unrecognised signature)');
+  try {
+    if (kind === 'PNG') {
+      const png = PNG.sync.read(buf);
+      return { data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength), width: png.width, height: png.height, channels: 4 };
+    }
     const img = jpeg.decode(buf, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: IMAGE_LIMITS.pixels / 1e6, maxMemoryUsageInMB: 512 });
     return { data: img.data, width: img.width, height: img.height, channels: 4 };
+  } catch (e) {
+    const own = e instanceof Error && !(e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError) && /^[\x20-\x7e]{1,120}$/.test(e.message);
+    throw new InputError(`the ${kind} data is corrupt${own ? ` (${(e as Error).message})` : ''}`, { cause: e });
   }
-  throw new InputError('neither a PNG nor a JPEG (unrecognised signature)');
 }
 
 interface Walk {

@@ -29,8 +29,23 @@ export function parseJsonText(text: string, what: string, maxDepth = MAX_JSON_DE
   try {
     return JSON.parse(body);
   } catch (e) {
-    throw new InputError(`${what} is not valid JSON (${(e as Error).message})`, { cause: e });
+    throw new InputError(`${what} is not valid JSON (${syntaxError((e as Error).message, body)})`, { cause: e });
   }
+}
+
+/**
+ * JSON.parse's message made fit for one sentence: without the snippet of the text V8 quotes (which
+ * may hold anything, newlines and escape sequences included), with a line and column for a position.
+ */
+function syntaxError(message: string, text: string): string {
+  const m = message
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/ in JSON at position (\d+).*$/s, (_, p: string) => {
+      const before = text.slice(0, Number(p));
+      const line = before.split('\n').length;
+      return ` at line ${line}, column ${Number(p) - before.lastIndexOf('\n')}`;
+    });
+  return m.slice(0, 120).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A plain JSON object (not null, not an array). */

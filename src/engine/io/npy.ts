@@ -4,6 +4,7 @@
  * Header: magic "\x93NUMPY", version 1 0, uint16 header length, then a Python dict literal padded
  * with spaces to a multiple of 64 bytes and ended by "\n".
  */
+import { show } from '../limits.ts';
 import { InputError } from '../input-error.ts';
 export type NpyArray = Int8Array | Uint8Array | Int32Array | Float32Array | Float64Array;
 
@@ -50,7 +51,7 @@ export function readNpy(bytes: Uint8Array, name = 'the .npy file'): { data: NpyA
   const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) throw new InputError(`${name}: unreadable header ${JSON.stringify(header.trim().slice(0, 80))}`);
+  if (!descr || !fortran || shapeText === undefined) throw new InputError(`${name}: unreadable header ${show(header.trim())}`);
   if (fortran === 'True') throw new InputError(`${name}: Fortran-order arrays are not supported; save it in C order`);
   const kind = DESCR.find(([d]) => d === descr || d.replace('|', '<') === descr || d.replace('|', '>') === descr);
   if (!kind) throw new InputError(`${name}: dtype ${descr} is not supported (int8, uint8, little-endian int32, float32, float64)`);

@@ -8,7 +8,7 @@ import type { ConvRole, Model, ParamStore } from '../ir/graph.ts';
 import type { QParams } from '../ir/tensor.ts';
 import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
-import { ARCH_LIMITS, checkArchitecture, checkInt, checkWeightScales, MAX_NAME_CHARS, QUANT_LIMITS } from '../limits.ts';
+import { ARCH_LIMITS, checkArchitecture, checkInt, checkWeightScales, MAX_NAME_CHARS, QUANT_LIMITS, show } from '../limits.ts';
 import { isNdArray, readTorchPickleZip, type NdArray, type PyValue } from '../io/read-pickle-zip.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
@@ -51,7 +51,7 @@ function describe(v: PyValue | undefined): string {
   if (isNdArray(v)) return `a ${v.dtype} array of shape [${v.shape.join(', ')}]`;
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return 'a dict';
-  return JSON.stringify(v);
+  return show(v);
 }
 
 const isInt = (v: PyValue) => typeof v === 'number' && Number.isInteger(v);

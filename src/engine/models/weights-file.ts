@@ -144,7 +144,7 @@ function readParams(bytes: Uint8Array, h: Header, start: number, fileGraph: Grap
   const want = Object.values(fileGraph.tensors).filter((t) => t.kind === 'weight' || t.kind === 'bias' || t.kind === 'scales');
   const byName = new Map(h.tensors.map((e) => [e.name, e]));
   if (byName.size !== h.tensors.length) fail('tensors lists a parameter twice');
-  for (const e of h.tensors) if (!want.some((t) => t.name === e.name)) fail(`tensors lists "${e.name}", which the architecture does not have`);
+  for (const e of h.tensors) if (!want.some((t) => t.name === e.name)) fail(`tensors lists ${show(e.name)}, which the architecture does not have`);
   const spans: [number, number, string][] = [];
   const params: ParamStore = {};
   for (const t of want) {

@@ -76,7 +76,7 @@ function parseRatio(field: string, v: WeightUpdate): { ratio: number } | { chann
   }
   if (r > 1) throw new SchemeError(`${field}: ${show(v)} channels is more than the ${ARCH_LIMITS.channels} any conv may have`);
   if (!RATIOS.some((q) => Math.abs(q - r) < 1e-9)) {
-    throw new SchemeError(`${field}: ratio ${JSON.stringify(v)} is not one of 0, 1/8, 1/4, 1/2, 1 or a channel count`);
+    throw new SchemeError(`${field}: ratio ${show(v)} is not one of 0, 1/8, 1/4, 1/2, 1 or a channel count`);
   }
   return { ratio: r };
 }
@@ -113,9 +113,9 @@ export function parseScheme(input: unknown): Scheme {
     parseRatio(field, w as WeightUpdate);
   }
   const head = o.head ?? 'float32';
-  if (head !== 'float32' && head !== 'int8') throw new SchemeError(`head: must be "float32" or "int8", got ${JSON.stringify(o.head)}`);
+  if (head !== 'float32' && head !== 'int8') throw new SchemeError(`head: must be "float32" or "int8", got ${show(o.head)}`);
   const momentum = o.momentum ?? false;
-  if (typeof momentum !== 'boolean') throw new SchemeError(`momentum: must be true or false, got ${JSON.stringify(o.momentum)}`);
+  if (typeof momentum !== 'boolean') throw new SchemeError(`momentum: must be true or false, got ${show(o.momentum)}`);
   return { nBias, weights: { ...(weights as Record<string, WeightUpdate>) }, head, momentum };
 }
 
