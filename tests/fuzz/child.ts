@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { caseInput, classify, type CaseResult } from './cases.ts';
 import { FORMATS } from './formats.ts';
+import { SELF_TEST_FORMATS } from './selftest-formats.ts';
 
 export interface RunRequest { format: string; seed: number; from: number; to: number }
 export type ChildMessage = { type: 'start'; index: number } | { type: 'case'; result: CaseResult } | { type: 'done' } | { type: 'ready' };
@@ -30,7 +31,7 @@ function statusKb(field: 'VmRSS' | 'VmHWM'): number {
 const gc = (globalThis as { gc?: () => void }).gc;
 
 process.on('message', async (req: RunRequest) => {
-  const format = FORMATS.find((f) => f.format.name === req.format)!.format;
+  const format = [...FORMATS.map((f) => f.format), ...SELF_TEST_FORMATS].find((f) => f.name === req.format)!;
   const seeds = format.seeds();
   for (let index = req.from; index < req.to; index++) {
     const input = caseInput(format, seeds, req.seed, index);

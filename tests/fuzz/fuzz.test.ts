@@ -11,7 +11,7 @@
  * case), so ArrayBuffers count as much as the JS heap.
  *
  * Deterministic: case i of a format is a function of (format, FUZZ_SEED, i) only (cases.ts).
- *   FUZZ_CASES=n      total cases over all formats (default 1200; shared by the weights in formats.ts)
+ *   FUZZ_CASES=n      total cases over all formats (default 2000; shared by the weights in formats.ts)
  *   FUZZ_SEED=s       another seed (default 1)
  *   FUZZ_FORMATS=a,b  only these formats
  * Adding a format (the .tflite reader): a row in formats.ts; nothing here changes.
@@ -24,7 +24,7 @@ import type { CaseResult } from './cases.ts';
 import type { ChildMessage, RunRequest } from './child.ts';
 import { FORMATS } from './formats.ts';
 
-const TOTAL = Number(process.env.FUZZ_CASES ?? 1200);
+const TOTAL = Number(process.env.FUZZ_CASES ?? 2000);
 const SEED = Number(process.env.FUZZ_SEED ?? 1);
 const ONLY = process.env.FUZZ_FORMATS?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -49,7 +49,7 @@ class Runner {
   }
 
   /** Runs cases [from, to) of a format; a hang, crash or runaway memory fails that case and the rest go on in a new process. */
-  async run(format: string, from: number, to: number, onCase: (r: CaseResult) => void, onFailure: (f: Failure) => void): Promise<void> {
+  async run(format: string, from: number, to: number, onCase: (r: CaseResult) => void, onFailure: (f: Failure) => void, hangMs = HANG_MS): Promise<void> {
     let next = from;
     while (next < to) {
       const child = (this.child ??= this.start());
@@ -64,7 +64,7 @@ class Runner {
         }, 100);
         const arm = () => {
           clearTimeout(watchdog);
-          watchdog = setTimeout(() => finish({ index: current, why: `no end after ${HANG_MS / 1000} s (hang)` }), HANG_MS);
+          watchdog = setTimeout(() => finish({ index: current, why: `no end after ${hangMs / 1000} s (hang)` }), hangMs);
         };
         const finish = (failed?: Failure) => {
           clearTimeout(watchdog);
@@ -120,23 +120,41 @@ function safeRead(path: string): string {
 const runner = new Runner();
 afterAll(() => runner.stop());
 
+/** Runs a format's cases and returns every failure: bugs, unaccepted seeds, CPU or memory over bound, hangs and crashes. */
+async function fuzz(format: string, cases: number, seeds: number, hangMs = HANG_MS): Promise<{ results: CaseResult[]; failures: Failure[] }> {
+  const results: CaseResult[] = [];
+  const failures: Failure[] = [];
+  await runner.run(format, 0, cases, (r) => results.push(r), (f) => failures.push(f), hangMs);
+  for (const r of results) {
+    if (r.outcome === 'bug') failures.push({ index: r.index, why: `bug: ${r.message}` });
+    if (r.index < seeds && r.outcome !== 'accepted') failures.push({ index: r.index, why: `the valid seed ${r.index} was not accepted: ${r.message}` });
+    if (r.cpuMs > CPU_MS) failures.push({ index: r.index, why: `took ${r.cpuMs.toFixed(0)} ms of CPU (${r.inputBytes} bytes in)` });
+    if (r.peakBytes > PEAK_BYTES) failures.push({ index: r.index, why: `peaked at ${(r.peakBytes / 2 ** 20).toFixed(0)} MB above its start (${r.inputBytes} bytes in)` });
+  }
+  return { results, failures };
+}
+
+describe('the fuzz harness', () => {
+  it('catches a JavaScript error, a plain Error, a runaway allocation, a CPU hog, a hang and a crash', async () => {
+    const why = async (format: string, hangMs = 5000) => (await fuzz(format, 1, 0, hangMs)).failures.map((f) => f.why).join(' | ');
+    expect(await why('selftest-typeerror')).toMatch(/^bug: TypeError: Cannot set properties of undefined/);
+    expect(await why('selftest-plain-error')).toMatch(/^bug: Error: a reader must refuse with an InputError/);
+    if (process.platform === 'linux') expect(await why('selftest-memory')).toMatch(/^peaked at 4\d\d MB above its start/);
+    expect(await why('selftest-cpu', 120_000)).toMatch(/^took \d+ ms of CPU/);
+    expect(await why('selftest-hang')).toMatch(/^no end after 5 s \(hang\)$/);
+    expect(await why('selftest-crash')).toMatch(/^the process died \(exit 3\)/);
+  }, 300_000);
+});
+
 const rows = FORMATS.filter((r) => !ONLY || ONLY.includes(r.format.name));
 const weightSum = rows.reduce((s, r) => s + r.weight, 0);
 
-describe(`fuzz: ${TOTAL} cases, seed ${SEED}`, () => {
+describe.runIf(rows.length > 0)(`fuzz: ${TOTAL} cases, seed ${SEED}`, () => {
   for (const { format, weight } of rows) {
     const seeds = format.seeds().length;
     const cases = Math.max(seeds + 1, Math.round((TOTAL * weight) / weightSum));
     it(`${format.name}: ${cases} cases end in a valid result or one clean refusal, within ${CPU_MS} ms of CPU and ${PEAK_BYTES >> 20} MB`, async () => {
-      const results: CaseResult[] = [];
-      const failures: Failure[] = [];
-      await runner.run(format.name, 0, cases, (r) => results.push(r), (f) => failures.push(f));
-      for (const r of results) {
-        if (r.outcome === 'bug') failures.push({ index: r.index, why: `bug: ${r.message}` });
-        if (r.index < seeds && r.outcome !== 'accepted') failures.push({ index: r.index, why: `the valid seed ${r.index} was not accepted: ${r.message}` });
-        if (r.cpuMs > CPU_MS) failures.push({ index: r.index, why: `took ${r.cpuMs.toFixed(0)} ms of CPU (${r.inputBytes} bytes in)` });
-        if (r.peakBytes > PEAK_BYTES) failures.push({ index: r.index, why: `peaked at ${(r.peakBytes / 2 ** 20).toFixed(0)} MB above its start (${r.inputBytes} bytes in)` });
-      }
+      const { results, failures } = await fuzz(format.name, cases, seeds);
       const accepted = results.filter((r) => r.outcome === 'accepted').length;
       const maxCpu = Math.max(0, ...results.map((r) => r.cpuMs));
       const maxPeak = Math.max(0, ...results.map((r) => r.peakBytes));
