@@ -71,27 +71,33 @@ export async function loadImageFolder(files: FileEntry[], decode: ImageDecoder,
       skipped.push({ path: f.path, reason: 'not a PNG or JPEG file' });
       continue;
     }
+    // Size from the header, the limits, then (before the costlier completeness check) the dataset's budget.
     let header;
     try {
       header = readImageHeader(f.bytes);
-      const { width: w, height: h } = header;
-      const L = IMAGE_LIMITS;
-      if (w > L.side || h > L.side || w * h > L.pixels) {
-        skipped.push({ path: f.path, reason: `is ${w} x ${h} pixels, more than the ${L.side} per side and ${L.pixels.toLocaleString('en-US')} pixels an image may have` });
-        continue;
-      }
-      checkImageComplete(f.bytes, header);
     } catch (e) {
       skipped.push({ path: f.path, reason: `does not decode: ${(e as Error).message}` });
       continue;
     }
-    decodedPixels += header.width * header.height;
-    const kept = keptSize(header.width, header.height, maxSide);
+    const { width: w, height: h } = header;
+    const L = IMAGE_LIMITS;
+    if (w > L.side || h > L.side || w * h > L.pixels) {
+      skipped.push({ path: f.path, reason: `is ${w} x ${h} pixels, more than the ${L.side} per side and ${L.pixels.toLocaleString('en-US')} pixels an image may have` });
+      continue;
+    }
+    decodedPixels += w * h;
+    const kept = keptSize(w, h, maxSide);
     keptPixels += kept.w * kept.h;
-    if (decodedPixels > IMAGE_LIMITS.datasetPixels || keptPixels > IMAGE_LIMITS.datasetKeptPixels) {
-      throw new DatasetError(`the images up to ${f.path} have more than the ${decodedPixels > IMAGE_LIMITS.datasetPixels
-        ? `${IMAGE_LIMITS.datasetPixels.toLocaleString('en-US')} pixels a dataset may decode`
-        : `${IMAGE_LIMITS.datasetKeptPixels.toLocaleString('en-US')} pixels (${formatLimit(3 * IMAGE_LIMITS.datasetKeptPixels)}) a dataset may keep`}`);
+    if (decodedPixels > L.datasetPixels || keptPixels > L.datasetKeptPixels) {
+      throw new DatasetError(`the images up to ${show(f.path)} have more than the ${decodedPixels > L.datasetPixels
+        ? `${L.datasetPixels.toLocaleString('en-US')} pixels a dataset may decode`
+        : `${L.datasetKeptPixels.toLocaleString('en-US')} pixels (${formatLimit(3 * L.datasetKeptPixels)}) a dataset may keep`}`);
+    }
+    try {
+      checkImageComplete(f.bytes, header);
+    } catch (e) {
+      skipped.push({ path: f.path, reason: `does not decode: ${(e as Error).message}` });
+      continue;
     }
     try {
       const img = await decode(f.bytes, f.path);
