@@ -71,5 +71,12 @@ describe('image folders and zips', () => {
     expect(splitBySeed(set, { seed: 6, train: 60, val: 20 })).not.toEqual(a);
     expect(a.train.filter((i) => a.val.includes(i))).toEqual([]);
     expect(a.val.filter((i) => i % 2 === 0).length).toBe(10);
+    // A held-out test split: the same validation images, test images taken from the rest, all three disjoint and balanced.
+    const t = splitBySeed(set, { seed: 5, train: 60, val: 20, test: 20 });
+    expect(t.val).toEqual(a.val);
+    expect(a.test).toEqual([]);
+    expect([t.train.length, t.test.length]).toEqual([60, 20]);
+    expect(new Set([...t.train, ...t.val, ...t.test]).size).toBe(100);
+    expect(t.test.filter((i) => i % 2 === 0).length).toBe(10);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * From labelled images to what the trainer reads: a deterministic train/validation split by seed,
+ * From labelled images to what the trainer reads: a deterministic train/validation(/test) split by seed,
  * checks that the set can train at all (at least two classes, none empty), and a SampleSource that
  * preprocesses each image to the model's int8 input once and caches it. Environment-neutral.
  */
@@ -45,10 +45,12 @@ export function checkTrainable(set: LabeledImages): void {
 
 /**
  * A deterministic split: the indices are shuffled by `seed` within each class, and each class gives
- * its share to train and validation, so both splits are balanced as the set is. `train`/`val` are
- * counts (capped by the set); by default 80% / 20%.
+ * its share to validation, test and train, so every split is balanced as the set is. `train`/`val`/
+ * `test` are counts (capped by the set); by default 80% / 20% / none. Asking for a test split leaves
+ * validation and train as they were without one only when the set has images to spare: the test
+ * images come after the validation ones and before the training ones.
  */
-export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: number; val?: number }): { train: number[]; val: number[] } {
+export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: number; val?: number; test?: number }): { train: number[]; val: number[]; test: number[] } {
   const rand = mulberry32(opts.seed);
   const byClass: number[][] = set.classNames.map(() => []);
   for (let i = 0; i < set.count; i++) byClass[set.label(i)].push(i);
@@ -59,11 +61,12 @@ export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: nu
     }
   }
   const nVal = Math.min(opts.val ?? Math.round(set.count * 0.2), set.count);
-  const nTrain = Math.min(opts.train ?? set.count - nVal, set.count - nVal);
+  const nTest = Math.min(opts.test ?? 0, set.count - nVal);
+  const nTrain = Math.min(opts.train ?? set.count - nVal - nTest, set.count - nVal - nTest);
   // Interleave classes (round robin) so any prefix is balanced, then cut.
   const order: number[] = [];
   for (let r = 0; order.length < set.count; r++) for (const list of byClass) if (r < list.length) order.push(list[r]);
-  return { val: order.slice(0, nVal), train: order.slice(nVal, nVal + nTrain) };
+  return { val: order.slice(0, nVal), test: order.slice(nVal, nVal + nTest), train: order.slice(nVal + nTest, nVal + nTest + nTrain) };
 }
 
 /** The images at `indices`, preprocessed for the graph's input on first use and cached. */

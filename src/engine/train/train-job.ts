@@ -32,7 +32,8 @@ export interface TrainJob {
   scheme: string | Scheme;
   data: JobData;
   resolution: number;
-  split: { seed: number; train?: number; val?: number };
+  /** `test`: images held out of both (they shift the training images, as in contribution analysis's split). */
+  split: { seed: number; train?: number; val?: number; test?: number };
   options: Partial<TrainOptions>;
 }
 
