@@ -19,6 +19,6 @@ describe('the search worker', () => {
     expect(ok.finalists.filter((f) => f.role === 'top')).toHaveLength(2);
     expect(ok.finalists[0].gain).toBe(ok.result.best!.gain);
     const bad = searchSchemes({ seq: 4, model: { kind: 'zoo', name: 'no-such-model' }, resolution: 64, classes: 10, head: 'float32', measurements, budgetBytes: 1, ks: [], finalists: 1, evaluations: 10 });
-    expect(bad).toEqual({ seq: 4, ok: false, error: 'unknown zoo model "no-such-model"' });
+    expect(bad).toEqual({ seq: 4, ok: false, error: 'unknown model "no-such-model": the zoo has mcunet-5fps, mbv2-w0.35, proxyless-w0.3' });
   });
 });
