@@ -1,6 +1,6 @@
 // The Analysis tab: a small real contribution analysis of the shipped demo model in a pool of Web
 // Workers over two training seeds, its gains with their spread in the heatmap and the bias curve, the
-// held-out comparison of the search's finalists, results kept in IndexedDB across a reload, a scheme
+// held-out comparison of the search's finalists and the baselines it cannot rank below the best one, results kept in IndexedDB across a reload, a scheme
 // applied from the Pareto chart (and undone), a cancel, a worker that dies, bad settings.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,17 +34,18 @@ async function fill(page: Page, label: string, value: string) {
 
 /**
  * A small analysis: 7 measurements (baseline, 2 bias points, 2 convs x 2 ratios) per training seed on
- * 100 training, 40 validation and 40 held-out images; `finalists` of the search then go to the held-out
- * comparison (0: none). `train`: training images per job; the tests that act while a job runs use
+ * 100 training, 40 validation and 40 held-out images; `finalists` of the search and up to `baselines`
+ * baselines then go to the held-out comparison (finalists 0: none). `train`: training images per job; the tests that act while a job runs use
  * more, so that one is still running then.
  */
-async function smallSettings(page: Page, seed = '1', train = '100', { seeds = 1, finalists = 0 } = {}) {
+async function smallSettings(page: Page, seed = '1', train = '100', { seeds = 1, finalists = 0, baselines = 1 } = {}) {
   await fill(page, 'training images', train);
   await fill(page, 'validation images', '40');
   await fill(page, 'test images', '40');
   await fill(page, 'seed', seed);
   await fill(page, 'seeds', String(seeds));
   await fill(page, 'finalists', String(finalists));
+  await fill(page, 'baselines', String(baselines));
   await fill(page, 'bias k values', '2, 4');
   await fill(page, 'weights on top of k =', '4');
   await fill(page, 'convs', '22, 23');
@@ -62,7 +63,7 @@ test('measures the demo model over two seeds, compares the finalists on held-out
   await expect(page.getByTestId('analysis-estimate')).toContainText(/\d+ jobs \+ up to \d+ held-out runs · about \d+/, { timeout: 60_000 });
   await expect(page.getByTestId('analysis-splits')).toContainText('split by seed 1 into 500 for training, 250 for validation (every gain is measured on these) and 250 held out');
   await shoot(page, 'analysis-open');
-  await smallSettings(page, '1', '100', { seeds: 2, finalists: 1 });
+  await smallSettings(page, '1', '100', { seeds: 2, finalists: 1, baselines: 2 });
   await expect(page.getByTestId('analysis-splits')).toContainText('into 100 for training, 40 for validation (every gain is measured on these) and 40 held out (only the final comparison is scored on these); each run is repeated for 2 training seeds');
   await shoot(page, 'analysis-settings');
 
@@ -103,10 +104,19 @@ test('measures the demo model over two seeds, compares the finalists on held-out
   await expect(panel(page).locator('.analysis-status')).toHaveText('finished');
   const rows = panel(page).locator('.final-table tbody tr');
   const finalists = await rows.evaluateAll((els) => els.map((e) => ({
-    name: e.getAttribute('data-finalist'), kind: e.getAttribute('data-kind'), winner: e.hasAttribute('data-winner'), test: Number(e.getAttribute('data-test-mean')),
+    name: e.getAttribute('data-finalist'), kind: e.getAttribute('data-kind'), role: e.getAttribute('data-role'), winner: e.hasAttribute('data-winner'), test: Number(e.getAttribute('data-test-mean')),
   })));
-  expect(finalists.length).toBeGreaterThanOrEqual(1);
-  expect(finalists.length).toBeLessThanOrEqual(2);
+  // The search's top scheme and at most 2 baselines; every other baseline is listed as not trained, with the reason.
+  const baselines = finalists.filter((f) => f.kind === 'baseline');
+  expect(finalists.length).toBeLessThanOrEqual(3);
+  expect(baselines.length).toBeGreaterThanOrEqual(1);
+  expect(baselines.length).toBeLessThanOrEqual(2);
+  for (const b of baselines.filter((f) => f.role !== 'top')) expect(['best baseline', 'within spread', 'partial estimate']).toContain(b.role);
+  const leftOut = await panel(page).locator('[data-left-out]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-left-out'), e.getAttribute('data-reason')]));
+  expect(new Set([...baselines.map((b) => b.name), ...leftOut.map(([name]) => name)])).toEqual(new Set(['head-only', 'bias-only', 'last-2', 'last-4']));
+  for (const [, reason] of leftOut) expect(['below', 'cap', 'over budget']).toContain(reason);
+  // last-4 trains conv 20 and 21's weights, which were not measured: its estimate is flagged, trained or not.
+  await expect(page.getByTestId('final-partial')).toContainText('last-4: partial estimate: no gain counted for convs 20–21 weights at 1 (not measured)');
   expect(finalists.filter((f) => f.winner)).toHaveLength(1);
   const winner = finalists.find((f) => f.winner)!;
   // The winner is the best on the held-out images, and a baseline's win is said plainly.

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseOneJson, tinytrain } from './cli-harness.ts';
 
-const tiny = ['analyze', '--model', 'tinytrain-demo', '--dataset', 'demo', '--train', '40', '--val', '20', '--test', '20', '--seeds', '2', '--finalists', '1',
+const tiny = ['analyze', '--model', 'tinytrain-demo', '--dataset', 'demo', '--train', '40', '--val', '20', '--test', '20', '--seeds', '2', '--finalists', '1', '--baselines', '2',
   '--bias-ks', '2,4', '--weight-base-k', '2', '--ratios', '1/2,1', '--workers', '2'];
 
 interface Cand { name: string | null; kind: string; scheme: { nBias: number; weights: Record<string, number> }; gain: number; spread: number | null; memoryBytes: number; feasible: boolean }
@@ -17,7 +17,8 @@ interface Doc {
   search: { budgetBytes: number; best: Cand | null; front: Cand[]; references: Cand[]; message?: string };
   final: {
     testImages: number; winner: string; baselineWon: boolean; verdict: string; complete: boolean;
-    finalists: { name: string; kind: string; role: string; gain: number; test: { mean: number; sd: number | null; n: number } }[];
+    finalists: { name: string; kind: string; role: string; why: string; gain: number; partial: string | null; test: { mean: number; sd: number | null; n: number } }[];
+    notTrained: { name: string; reason: string; why: string; partial: string | null }[];
     jobs: { id: string; kind: string; status: string; testAccuracy: number | null }[];
   };
 }
@@ -50,6 +51,17 @@ describe('tinytrain analyze', () => {
     const winner = doc.final.finalists.find((f) => f.name === doc.final.winner)!;
     expect(doc.final.baselineWon).toBe(winner.kind === 'baseline');
     expect(doc.final.verdict).toMatch(doc.final.baselineWon ? /^A baseline won: / : / won on 20 held-out images: /);
+    // The baselines: at most --baselines in the final, the best by estimate among them; every other one listed with the reason.
+    const fitting = doc.search.references.filter((c) => c.kind === 'baseline' && c.feasible).sort((a, b) => b.gain - a.gain || b.memoryBytes - a.memoryBytes);
+    const trained = doc.final.finalists.filter((f) => f.kind === 'baseline');
+    expect(trained.length).toBeGreaterThanOrEqual(1);
+    expect(trained.length).toBeLessThanOrEqual(2);
+    expect(trained.map((f) => f.name)).toContain(fitting[0].name);
+    expect(new Set([...trained.map((f) => f.name), ...doc.final.notTrained.map((l) => l.name)])).toEqual(new Set(doc.search.references.map((c) => c.name)));
+    for (const l of doc.final.notTrained) expect(['over budget', 'below', 'cap']).toContain(l.reason);
+    // last-4 trains conv 20 and 21's weights, not measured (only 22 and 23 were): its estimate is flagged as partial wherever it is listed.
+    const last4 = [...doc.final.finalists, ...doc.final.notTrained].find((f) => f.name === 'last-4')!;
+    expect(last4.partial).toBe('partial estimate: no gain counted for convs 20–21 weights at 1 (not measured)');
     expect(r.stderr).toMatch(/\[14\/14\] \S+ +\d+\.\d%/);
   }, 240_000);
 
@@ -62,7 +74,9 @@ describe('tinytrain analyze', () => {
     expect(r.stdout).toMatch(/conv +1\n/);
     expect(r.stdout).toMatch(/best summed gain under 256\.0 KB/);
     expect(r.stdout).toMatch(/Pareto front/);
-    expect(r.stdout).toMatch(/candidate +scheme +peak SRAM +est\. gain +± +val acc +held-out acc +runs/);
+    expect(r.stdout).toMatch(/candidate +why +scheme +peak SRAM +est\. gain +± +val acc +held-out acc +runs/);
+    expect(r.stdout).toMatch(/\n\* last-4: partial estimate: no gain counted for convs 20–21 weights at 1 \(not measured\)\n/);
+    expect(r.stdout).toMatch(/baselines not trained:\nbaseline +peak SRAM +est\. gain +± +why not\n/);
     expect(r.stdout).toMatch(/ winner\n/);
     expect(r.stdout).toMatch(/(A baseline won: .*|won on 20 held-out images: .*)\n/);
   }, 240_000);

@@ -27,11 +27,12 @@ Verbs:
   export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
         [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
-        [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--bias-ks 2,4,8] [--convs all|20,21]
+        [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]
         contribution analysis by fine-tuning (over worker threads, each run over --seeds training seeds), the gain table
-        with its spread, the scheme search under the budget, then the search's top schemes and the best baseline
-        trained whole and compared on held-out test images
+        with its spread, the scheme search under the budget, then the search's top schemes and up to --baselines
+        baselines (the best by estimate, then those within its spread or with a partial estimate) trained whole and
+        compared on held-out test images
 
 M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), tinytrain-demo, or a model file (.pkl, .ttw).
 S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, head-only, last-<k>, full)

@@ -2,9 +2,10 @@
  * `tinytrain analyze`: contribution analysis over worker_threads (the pool and workers the page runs
  * as Web Workers), every run repeated over --seeds training seeds; the evolutionary scheme search
  * under a memory budget, with the baselines and the paper's schemes as candidates; then the final
- * comparison: the search's top schemes and the best baseline trained whole and scored on held-out
- * test images. Prints the gain tables with their spread, the search's best with the Pareto front, and
- * the final table with the winner; with --json the only thing on stdout is one document, progress
+ * comparison: the search's top schemes and the baselines the estimate cannot rank below the best one
+ * (final.ts) trained whole and scored on held-out test images. Prints the gain tables with their
+ * spread, the search's best with the Pareto front, the final table with the winner and the baselines
+ * left out of it with the reason; with --json the only thing on stdout is one document, progress
  * going to stderr. Ctrl-C cancels and keeps what finished.
  */
 import { AnalysisRunner, type AnalysisContext } from '../../engine/analysis/analysis-job.ts';
@@ -12,7 +13,7 @@ import {
   checkAnalysisSettings, DEFAULT_ANALYSIS_SETTINGS, measure, planAnalysis, type AnalysisJobResult, type AnalysisJobSpec, type AnalysisSettings,
 } from '../../engine/analysis/contribution.ts';
 import { chooseFinalists, finalReport, planFinal, type FinalReport } from '../../engine/analysis/final.ts';
-import { stat, type Measurements, type Stat } from '../../engine/analysis/gains.ts';
+import { partialNote, stat, type Measurements, type Stat } from '../../engine/analysis/gains.ts';
 import { AnalysisPool } from '../../engine/analysis/pool.ts';
 import { referenceSchemes } from '../../engine/analysis/references.ts';
 import { DEFAULT_EVALUATIONS, evolutionarySearch, type Candidate } from '../../engine/analysis/search.ts';
@@ -52,7 +53,7 @@ function settingsFrom(opts: Options): AnalysisSettings {
   const s: AnalysisSettings = {
     trainImages: intOption(opts, 'train', d.trainImages, 1, 1e7), valImages: intOption(opts, 'val', d.valImages, 1, 1e7),
     testImages: intOption(opts, 'test', d.testImages, 0, 1e7), seeds: intOption(opts, 'seeds', d.seeds, 1, 10),
-    finalists: intOption(opts, 'finalists', d.finalists, 0, 10),
+    finalists: intOption(opts, 'finalists', d.finalists, 0, 10), baselines: intOption(opts, 'baselines', d.baselines, 1, 10),
     epochs: numOption(opts, 'epochs', d.epochs, 0.001, 1000), lr: { weight: lr, bias: lr, head: numOption(opts, 'head-lr', lr, 0, 10) },
     resolution: intOption(opts, 'resolution', d.resolution, 8, 1024), seed: intOption(opts, 'seed', d.seed, 0, 2 ** 31),
     biasKs: listOption(opts, 'bias-ks', Number) ?? d.biasKs, convs, ratios: listOption(opts, 'ratios', ratioOf) ?? d.ratios,
@@ -125,20 +126,33 @@ export function schemeSummary(c: { scheme: Candidate['scheme'] }): string {
 /** "searched", or the reference's name and kind. */
 const candidateName = (c: Candidate) => (c.name ? `${c.name} (${c.kind === 'paper' ? "paper's" : 'baseline'})` : 'searched');
 
-/** The final comparison as a table: estimate beside the measured accuracies, the winner marked. */
+/**
+ * The final comparison as a table: why each finalist is there, its estimate (a partial one flagged
+ * with *) beside the measured accuracies, the winner marked; then the baselines not trained, each
+ * with the reason; then what each flagged estimate leaves out.
+ */
 export function formatFinal(r: FinalReport): string {
   const rows = r.rows.map((row) => {
     const f = row.finalist;
-    return [f.name, schemeSummary(f), kb(f.memory), pts(f.gain), sd(f.spread), pctStat(row.val), pctStat(row.test), `${row.done}/${row.planned}`, r.winner === row ? 'winner' : ''];
+    return [f.name, f.role === 'top' || f.role === 'best baseline' ? f.role : `baseline: ${f.role}`,
+      schemeSummary(f), kb(f.memory), `${pts(f.gain)}${f.unmeasured.length ? '*' : ''}`, sd(f.spread), pctStat(row.val), pctStat(row.test), `${row.done}/${row.planned}`, r.winner === row ? 'winner' : ''];
   });
-  return table(['candidate', 'scheme', 'peak SRAM', 'est. gain', '±', 'val acc', 'held-out acc', 'runs', ''], rows, [false, false, true, true, true, true, true, true, false]);
+  const out = [table(['candidate', 'why', 'scheme', 'peak SRAM', 'est. gain', '±', 'val acc', 'held-out acc', 'runs', ''], rows,
+    [false, false, false, true, true, true, true, true, true, false])];
+  if (r.leftOut.length) {
+    out.push('', 'baselines not trained:', table(['baseline', 'peak SRAM', 'est. gain', '±', 'why not'], r.leftOut.map((l) =>
+      [l.name, kb(l.memory), `${pts(l.gain)}${l.unmeasured.length ? '*' : ''}`, sd(l.spread), l.why]), [false, true, true, true, false]));
+  }
+  const partial = [...r.rows.map((row) => row.finalist), ...r.leftOut].filter((c) => c.unmeasured.length);
+  if (partial.length) out.push('', ...partial.map((c) => `* ${c.name}: ${partialNote(c.unmeasured)}`));
+  return out.join('\n');
 }
 
 export async function analyze(argv: string[]): Promise<void> {
   const opts = parseVerbArgs(argv, {
     dataset: { type: 'string' }, workers: { type: 'string' }, budget: { type: 'string' }, evaluations: { type: 'string' },
     train: { type: 'string' }, val: { type: 'string' }, test: { type: 'string' }, epochs: { type: 'string' }, lr: { type: 'string' }, 'head-lr': { type: 'string' },
-    seed: { type: 'string' }, seeds: { type: 'string' }, finalists: { type: 'string' },
+    seed: { type: 'string' }, seeds: { type: 'string' }, finalists: { type: 'string' }, baselines: { type: 'string' },
     'bias-ks': { type: 'string' }, convs: { type: 'string' }, ratios: { type: 'string' }, 'weight-base-k': { type: 'string' },
   });
   const modelSpec = requireOption(opts, 'model');
@@ -189,11 +203,11 @@ export async function analyze(argv: string[]): Promise<void> {
   const failed = results.filter((r) => r.status !== 'completed');
 
   // The final comparison, on images nothing above has seen.
-  const finalists = search && !cancelled && settings.finalists > 0 ? chooseFinalists(search, settings.finalists) : [];
-  const finalJobs = planFinal(finalists, settings);
-  if (finalJobs.length) log(`final comparison: ${finalists.map((f) => f.name).join(', ')} trained whole, ${settings.seeds} seed(s) each, scored on ${split.test} held-out images`);
+  const plan = search && !cancelled && settings.finalists > 0 ? chooseFinalists(search, { top: settings.finalists, baselines: settings.baselines }) : { finalists: [], leftOut: [] };
+  const finalJobs = planFinal(plan.finalists, settings);
+  if (finalJobs.length) log(`final comparison: ${plan.finalists.map((f) => f.name).join(', ')} trained whole, ${settings.seeds} seed(s) each, scored on ${split.test} held-out images`);
   const finalResults = finalJobs.length ? await runPool(finalJobs) : [];
-  const report = finalJobs.length ? finalReport(finalists, finalJobs, finalResults, split.test) : null;
+  const report = finalJobs.length ? finalReport(plan, finalJobs, finalResults, split.test) : null;
   const seconds = (performance.now() - t0) / 1000;
   const finalFailed = finalResults.filter((r) => r.status !== 'completed');
 
@@ -209,7 +223,8 @@ export async function analyze(argv: string[]): Promise<void> {
       final: report && {
         testImages: split.test, seeds: settings.seeds, complete: report.complete, verdict: report.verdict, baselineWon: report.baselineWon,
         winner: report.winner?.finalist.name ?? null,
-        finalists: report.rows.map((r) => ({ ...r.finalist, memoryBytes: r.finalist.memory, val: r.val, test: r.test, runs: r.done })),
+        finalists: report.rows.map((r) => ({ ...r.finalist, memoryBytes: r.finalist.memory, partial: partialNote(r.finalist.unmeasured), val: r.val, test: r.test, runs: r.done })),
+        notTrained: report.leftOut.map((l) => ({ ...l, memoryBytes: l.memory, partial: partialNote(l.unmeasured) })),
         jobs: finalJobs.map((j, i) => ({ ...j, ...finalResults[i] })),
       },
     });
@@ -224,8 +239,9 @@ export async function analyze(argv: string[]): Promise<void> {
       log('\nPareto front (gain vs planned memory; the baselines and the paper\'s schemes compete in it):');
       log(table(['peak SRAM', 'gain', '±', 'candidate', 'scheme'], search.front.map((c) => [kb(c.memory), pts(c.gain), sd(c.spread), candidateName(c), schemeSummary(c)]), [true, true, true, false, false]));
       log('\nbaselines and paper schemes (scored by the same estimate; unmeasured parts carry no gain):');
-      log(table(['candidate', 'peak SRAM', 'fits', 'gain', '±', 'unmeasured'], search.references.map((c) => [c.name!, kb(c.memory), c.feasible ? 'yes' : 'no', pts(c.gain), sd(c.spread),
-        c.unmeasured.length ? `${c.unmeasured.length} part(s)` : '']), [false, true, false, true, true, false]));
+      log(table(['candidate', 'peak SRAM', 'fits', 'gain', '±', 'not measured (no gain counted)'], search.references.map((c) => [c.name!, kb(c.memory), c.feasible ? 'yes' : 'no',
+        `${pts(c.gain)}${c.unmeasured.length ? '*' : ''}`, sd(c.spread), c.unmeasured.join('; ')]), [false, true, false, true, true, false]));
+      if (search.references.some((c) => c.unmeasured.length)) log('* partial estimate: it trains parts that were not measured, so it cannot be ranked by the estimate');
     }
     if (report) {
       log(`\nfinal comparison: trained whole (${settings.epochs} epoch(s) on the ${split.train} training images, ${settings.seeds} seed(s) each), ` +

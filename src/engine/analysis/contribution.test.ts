@@ -35,6 +35,8 @@ describe('contribution analysis plan', () => {
     expect(() => planAnalysis(graph, { ...DEFAULT_ANALYSIS_SETTINGS, valImages: 0 })).toThrow(/valImages must be a whole number of at least 1/);
     expect(() => planAnalysis(graph, { ...DEFAULT_ANALYSIS_SETTINGS, seeds: 0 })).toThrow(/seeds must be a whole number from 1 to 10, got 0/);
     expect(() => planAnalysis(graph, { ...DEFAULT_ANALYSIS_SETTINGS, finalists: 1.5 })).toThrow(/finalists must be a whole number from 0 to 10/);
+    // The best baseline is always compared.
+    expect(() => planAnalysis(graph, { ...DEFAULT_ANALYSIS_SETTINGS, baselines: 0 })).toThrow(/baselines must be a whole number from 1 to 10, got 0/);
   });
 
   it('turns finished jobs into gains per seed over that seed\'s baseline and bias base; missing ones are null or absent', () => {
@@ -75,8 +77,8 @@ describe('contribution analysis plan', () => {
     expect(analysisCacheKey('m', 'd', reordered)).toBe(a);
     expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, epochs: DEFAULT_ANALYSIS_SETTINGS.epochs + 1 })).not.toBe(a);
     expect(analysisCacheKey('m2', 'd', DEFAULT_ANALYSIS_SETTINGS)).not.toBe(a);
-    // A run's id carries its seed and a final run's its scheme: more seeds or finalists reuse every run made.
-    expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, seeds: 5, finalists: 1 })).toBe(a);
+    // A run's id carries its seed and a final run's its scheme: more seeds, finalists or baselines reuse every run made.
+    expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, seeds: 5, finalists: 1, baselines: 5 })).toBe(a);
     expect(analysisCacheKey('m', 'd', { ...DEFAULT_ANALYSIS_SETTINGS, testImages: 100 })).not.toBe(a);
     // Single-seed results of the first format are never read as these.
     expect(a).toMatch(/^analysis\/v2\//);

@@ -22,8 +22,13 @@ export interface AnalysisSettings {
   testImages: number;
   /** Training runs per measurement (seeds seed, seed + 1, ...): the spread of every gain comes from them. */
   seeds: number;
-  /** How many of the search's best schemes are trained whole and compared on the test images (plus the best baseline). */
+  /** How many of the search's best schemes are trained whole and compared on the test images (beside the baselines). */
   finalists: number;
+  /**
+   * At most this many baselines in that comparison: the best by estimate, then those the estimate
+   * cannot rank below it (within its spread, or trained on unmeasured parts); final.ts.
+   */
+  baselines: number;
   epochs: number;
   lr: { weight: number; bias: number; head: number };
   resolution: number;
@@ -46,7 +51,7 @@ export interface AnalysisSettings {
  * the noise. The rate is the demo's default run's (src/engine/train/demo-run.ts).
  */
 export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
-  trainImages: 500, valImages: 250, testImages: 250, seeds: 3, finalists: 3, epochs: 2, lr: { weight: 0.01, bias: 0.01, head: 0.01 }, resolution: 32, seed: 1,
+  trainImages: 500, valImages: 250, testImages: 250, seeds: 3, finalists: 3, baselines: 3, epochs: 2, lr: { weight: 0.01, bias: 0.01, head: 0.01 }, resolution: 32, seed: 1,
   biasKs: [2, 4, 6, 8, 10, 12, 16, 20, 24], convs: 'all', ratios: [1 / 8, 1 / 4, 1 / 2, 1], weightBaseK: 12,
 };
 
@@ -97,6 +102,8 @@ export function checkAnalysisSettings(s: AnalysisSettings): void {
   // Spread needs two runs; beyond ten the analysis costs more than it tells.
   whole('seeds', s.seeds, 1, 10);
   whole('finalists', s.finalists, 0, 10);
+  // The best baseline is always compared.
+  whole('baselines', s.baselines, 1, 10);
   whole('resolution', s.resolution, 8);
   whole('weightBaseK', s.weightBaseK, 0);
   if (!(s.epochs > 0)) throw new AnalysisSettingsError(`epochs must be positive, got ${s.epochs}`);
@@ -215,14 +222,15 @@ export function stableJson(v: unknown): string {
 
 /**
  * Cache key: model digest, dataset digest, and the settings that change what a job measures. Not the
- * number of seeds or finalists: a job's id carries its seed and a final job's its scheme, so raising
+ * number of seeds, finalists or baselines: a job's id carries its seed and a final job's its scheme, so raising
  * either reuses every run already made. v2: results per seed with a test split (v1's single-seed
  * results, measured on a split without held-out images, are never mixed in).
  */
 export function analysisCacheKey(modelDigest: string, dataDigest: string, s: AnalysisSettings): string {
-  const { seeds: _seeds, finalists: _finalists, ...measured } = s;
+  const { seeds: _seeds, finalists: _finalists, baselines: _baselines, ...measured } = s;
   void _seeds;
   void _finalists;
+  void _baselines;
   return `analysis/v2/${modelDigest}/${dataDigest}/${digestBytes(new TextEncoder().encode(stableJson(measured)))}`;
 }
 

@@ -39,6 +39,23 @@ export interface Stat {
   n: number;
 }
 
+/**
+ * Two means are not told apart when they differ by no more than the larger of their spreads (one
+ * standard deviation over seeds; a spread not known counts as 0, so only equal means are then).
+ */
+export function withinSpread(a: number, b: number, sdA: number | null, sdB: number | null): boolean {
+  return Math.abs(a - b) <= Math.max(sdA ?? 0, sdB ?? 0) + 1e-9;
+}
+
+/**
+ * The flag of an estimate that leaves parts out: they are counted as no gain, so the scheme cannot be
+ * ranked by it (it is not a bound either way: training a part can also cost accuracy). Null for a
+ * scheme of the measured space.
+ */
+export function partialNote(unmeasured: string[]): string | null {
+  return unmeasured.length ? `partial estimate: no gain counted for ${unmeasured.join('; ')} (not measured)` : null;
+}
+
 /** Mean and spread of the measured values; null when none is measured. */
 export function stat(values: PerSeed): Stat | null {
   const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
@@ -116,11 +133,21 @@ export class GainModel {
     const unmeasured: string[] = [];
     if (k < s.nBias) unmeasured.push(k ? `biases of the last ${s.nBias} convs beyond the measured last ${k}` : `biases of the last ${s.nBias} convs`);
     const weights: [number, number][] = [];
+    const missing: [number, string][] = [];
     for (const [c, w] of Object.entries(s.weights)) {
       const r = ratioOf(w);
       if (r === 0) continue;
       if (r !== null && this.weightMean.has(`${Number(c)}:${r}`)) weights.push([Number(c), r]);
-      else unmeasured.push(`conv ${c} weights${r !== null ? ` at ${ratioName(r)}` : ''}`);
+      else missing.push([Number(c), r !== null ? ` at ${ratioName(r)}` : '']);
+    }
+    // Runs of consecutive convs at the same ratio read as one part: last-24 with the last 12 measured
+    // lacks "convs 0–11 weights at 1", not twelve parts.
+    missing.sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i < missing.length;) {
+      let j = i;
+      while (j + 1 < missing.length && missing[j + 1][0] === missing[j][0] + 1 && missing[j + 1][1] === missing[i][1]) j++;
+      unmeasured.push(j > i ? `convs ${missing[i][0]}–${missing[j][0]} weights${missing[i][1]}` : `conv ${missing[i][0]} weights${missing[i][1]}`);
+      i = j + 1;
     }
     return { k, weights, unmeasured };
   }

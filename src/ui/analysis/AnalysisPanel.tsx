@@ -3,7 +3,7 @@
  * estimate, the run (Start / Pause / Resume / Cancel, per-job and overall progress), and the views of
  * what it measured: the weight-gain heatmap and the bias curve with their spread over seeds, the
  * Pareto chart of the scheme search (the baselines competing) with one click to apply a scheme, and
- * the held-out comparison of its finalists that Start runs once the search has named them. Every
+ * the held-out comparison of its finalists (and the baselines left out of it) that Start runs once the search has named them. Every
  * figure comes from the engine; this file only wires and renders.
  */
 import { useEffect, useMemo, useState } from 'react';
@@ -13,7 +13,7 @@ import {
   type AnalysisJobResult, type AnalysisJobSpec, type AnalysisSettings,
 } from '../../engine/analysis/contribution.ts';
 import { finalReport, planFinal } from '../../engine/analysis/final.ts';
-import { stat } from '../../engine/analysis/gains.ts';
+import { partialNote, stat } from '../../engine/analysis/gains.ts';
 import { schemeKey, type Candidate } from '../../engine/analysis/search.ts';
 import { splitBySeed } from '../../engine/data/samples.ts';
 import { backboneConvs, type Graph } from '../../engine/ir/graph.ts';
@@ -205,10 +205,10 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   };
 
   const searchResolution = searchShape.resolution ?? settings.resolution;
-  const searchKey = `${key}|${searchResolution}|${searchShape.head}|${budgetBytes}|${settings.finalists}|${JSON.stringify(measurements)}`;
+  const searchKey = `${key}|${searchResolution}|${searchShape.head}|${budgetBytes}|${settings.finalists}|${settings.baselines}|${JSON.stringify(measurements)}`;
   const search = useSchemeSearch(
     hasGains && plan.error === null
-      ? { model: source.model, resolution: searchResolution, classes: plan.classes, head: searchShape.head, measurements, budgetBytes, ks: settings.biasKs, finalists: settings.finalists }
+      ? { model: source.model, resolution: searchResolution, classes: plan.classes, head: searchShape.head, measurements, budgetBytes, ks: settings.biasKs, finalists: settings.finalists, baselines: settings.baselines }
       : null,
     searchKey,
   );
@@ -232,9 +232,9 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
     ? selected : points.find((p) => p.group === 'best') ?? null;
 
   // The held-out comparison of the finalists the search named for these gains and this budget.
-  const finalists = useMemo(() => (reply?.ok ? reply.finalists : []), [reply]);
-  const finalJobs = useMemo(() => planFinal(finalists, settings), [finalists, settings]);
-  const report = useMemo(() => finalReport(finalists, finalJobs, [...results.values()], splitSizes.test), [finalists, finalJobs, results, splitSizes.test]);
+  const final = useMemo(() => (reply?.ok ? reply.final : { finalists: [], leftOut: [] }), [reply]);
+  const finalJobs = useMemo(() => planFinal(final.finalists, settings), [final, settings]);
+  const report = useMemo(() => finalReport(final, finalJobs, [...results.values()], splitSizes.test), [final, finalJobs, results, splitSizes.test]);
   const finalMissing = finalJobs.filter((j) => !done(j.id));
   const compareOnHeldOut = () => {
     setAutoFinal(false);
@@ -255,7 +255,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   // Time left: the measurements, and the held-out runs (before the search names them: the most they can be, each training every bias).
   const convCount = plan.error === null ? backboneConvs(plan.graph).length : 0;
   const futureFinals = finalJobs.length ? finalMissing
-    : Array.from({ length: settings.finalists ? (settings.finalists + 1) * settings.seeds : 0 }, (): AnalysisJobSpec => ({ id: '', kind: 'final', k: convCount, seed: 0, scheme: { nBias: convCount, weights: {}, head: 'float32', momentum: false } }));
+    : Array.from({ length: settings.finalists ? (settings.finalists + settings.baselines) * settings.seeds : 0 }, (): AnalysisJobSpec => ({ id: '', kind: 'final', k: convCount, seed: 0, scheme: { nBias: convCount, weights: {}, head: 'float32', momentum: false } }));
   const todo = [...remaining, ...futureFinals];
   const estimate = speed.value && todo.length ? estimateAnalysisSeconds(todo, settings, speed.value, workers) : null;
   const failed = [...results.values()].filter((r) => r.status === 'failed').length;
@@ -358,7 +358,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
               <div>
                 <strong>{chosen.name}</strong> {formatGain(chosen.gain)}{chosen.spread !== null ? ` ± ${chosen.spread.toFixed(1)}` : ''} points (estimate) · {formatBytes(chosen.memory)}{chosen.feasible ? '' : ' (over the budget)'}
                 <div className="muted">{schemeSummary(chosen.scheme)}</div>
-                {chosen.unmeasured.length > 0 && <div className="muted">Not measured, so no gain counted: {chosen.unmeasured.join('; ')}.</div>}
+                {chosen.unmeasured.length > 0 && <div className="muted">{partialNote(chosen.unmeasured)}</div>}
               </div>
               <button type="button" className="button button-primary" onClick={() => apply(chosen)}>Apply to project</button>
             </div>
@@ -369,7 +369,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
         </section>
         {settings.finalists > 0 && (
           <section className="analysis-card analysis-card-wide" aria-label="Held-out comparison">
-            <h3>Held-out comparison <small>the search&apos;s top {settings.finalists} and the best baseline under the budget, trained whole, scored on {splitSizes.test} images no gain or choice has seen</small></h3>
+            <h3>Held-out comparison <small>the search&apos;s top {settings.finalists} and up to {settings.baselines} baseline{settings.baselines > 1 ? 's' : ''} under the budget, trained whole, scored on {splitSizes.test} images no gain or choice has seen</small></h3>
             {!hasGains || !measured
               ? <p className="muted">Runs once every gain is measured and the search has named its finalists.</p>
               : (

@@ -1,13 +1,15 @@
 /**
- * The held-out comparison: the search's top schemes and the best baseline under the budget, each
- * trained whole with the analysis's recipe over the training seeds and scored on the test images no
- * gain or choice has seen. One row per finalist: its summed-gain estimate beside the accuracy it
- * measured (validation and held-out, mean ± standard deviation), a small bar of the held-out accuracy
- * with its spread on a scale shared by the rows, and the winner marked; then the engine's verdict,
- * which says plainly when a baseline won. Renders the engine's FinalReport only.
+ * The held-out comparison: the search's top schemes and the baselines the estimate cannot rank below
+ * the best one (final.ts), each trained whole with the analysis's recipe over the training seeds and
+ * scored on the test images no gain or choice has seen. One row per finalist: why it is there, its
+ * summed-gain estimate (a partial one marked *) beside the accuracy it measured (validation and
+ * held-out, mean ± standard deviation), a small bar of the held-out accuracy with its spread on a
+ * scale shared by the rows, and the winner marked; then the engine's verdict, which says plainly when
+ * a baseline won, the baselines not trained with the reason, and what each partial estimate leaves
+ * out. Renders the engine's FinalReport only.
  */
 import type { FinalReport, FinalRow } from '../../engine/analysis/final.ts';
-import type { Stat } from '../../engine/analysis/gains.ts';
+import { partialNote, type Stat } from '../../engine/analysis/gains.ts';
 import { formatBytes } from '../format.ts';
 import { formatGain, schemeSummary } from './analysis-format.ts';
 
@@ -48,15 +50,15 @@ export function FinalComparison({ report, testImages, seeds, missing, busy, sear
     const f = r.finalist;
     const won = report.winner === r;
     return (
-      <tr key={f.name} data-finalist={f.name} data-kind={f.kind} data-winner={won || undefined} data-test-mean={r.test?.mean}>
+      <tr key={f.name} data-finalist={f.name} data-kind={f.kind} data-role={f.role} data-partial={f.unmeasured.length > 0 || undefined} data-winner={won || undefined} data-test-mean={r.test?.mean}>
         <td>
           <strong>{f.name}</strong>
-          {f.role === 'best baseline' && <span className="final-tag">best baseline</span>}
+          {f.role !== 'top' && <span className="final-tag" title={f.why}>{f.role}</span>}
           {won && <span className="final-tag final-tag-winner">winner</span>}
         </td>
         <td className="final-scheme" title={schemeSummary(f.scheme)}>{schemeSummary(f.scheme)}</td>
         <td className="num">{formatBytes(f.memory)}</td>
-        <td className="num" title={f.unmeasured.length ? `not measured, no gain counted: ${f.unmeasured.join('; ')}` : undefined}>
+        <td className="num" title={partialNote(f.unmeasured) ?? undefined}>
           {formatGain(f.gain)}{f.spread !== null ? ` ± ${f.spread.toFixed(1)}` : ''}{f.unmeasured.length ? ' *' : ''}
         </td>
         <td className="num">{pct(r.val)}</td>
@@ -66,7 +68,7 @@ export function FinalComparison({ report, testImages, seeds, missing, busy, sear
       </tr>
     );
   };
-  const unmeasured = report.rows.some((r) => r.finalist.unmeasured.length > 0);
+  const partial = [...report.rows.map((r) => r.finalist), ...report.leftOut].filter((c) => c.unmeasured.length > 0);
   return (
     <div className="final-comparison">
       {report.rows.length > 0 && (
@@ -88,8 +90,26 @@ export function FinalComparison({ report, testImages, seeds, missing, busy, sear
       </p>
       <p className="muted final-note">
         Each finalist is trained whole with the analysis&apos;s recipe, {seeds} seed{seeds > 1 ? 's' : ''} each, and scored on {testImages} held-out
-        images; accuracies are mean ± one standard deviation over the seeds.{unmeasured ? ' * trains parts that were not measured: they add nothing to its estimate.' : ''}
+        images; accuracies are mean ± one standard deviation over the seeds. Baselines join the search&apos;s top schemes when the estimate cannot
+        rank them below the best one: within its spread, or trained on parts that were not measured.
       </p>
+      {report.rows.length > 0 && report.leftOut.length > 0 && (
+        <div className="final-left-out" data-testid="final-left-out">
+          <span className="muted">Baselines not trained:</span>
+          <ul>
+            {report.leftOut.map((l) => (
+              <li key={l.name} data-left-out={l.name} data-reason={l.reason}>
+                <strong>{l.name}</strong> <span className="muted">({formatGain(l.gain)}{l.spread !== null ? ` ± ${l.spread.toFixed(1)}` : ''}{l.unmeasured.length ? ' *' : ''}, {formatBytes(l.memory)}):</span> {l.why}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {partial.length > 0 && (
+        <ul className="muted final-note final-partial" data-testid="final-partial">
+          {partial.map((c) => <li key={c.name}>* {c.name}: {partialNote(c.unmeasured)}</li>)}
+        </ul>
+      )}
       {missing > 0 && !busy && !searching && (
         <button type="button" className="button button-primary" onClick={onRun}>Compare on held-out images ({missing} run{missing > 1 ? 's' : ''})</button>
       )}

@@ -7,6 +7,7 @@
  */
 import { CartesianGrid, ErrorBar, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import type { Scheme } from '../../engine/train/scheme.ts';
+import { partialNote } from '../../engine/analysis/gains.ts';
 import { formatGain } from './analysis-format.ts';
 import { AXIS, GRID, TOOLTIP } from './chart-theme.ts';
 
@@ -99,7 +100,7 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
                 <div className="pareto-tooltip">
                   <strong>{d.name}</strong>
                   <span>summed gain {formatGain(d.gain)}{d.spread !== null ? ` ± ${d.spread.toFixed(1)}` : ''} points · {d.kb.toFixed(1)} KB{d.feasible ? '' : ' (over the budget)'}</span>
-                  {d.unmeasured.length > 0 && <span className="muted">{d.unmeasured.length} unmeasured part{d.unmeasured.length > 1 ? 's' : ''} (no gain counted): {d.unmeasured.slice(0, 3).join('; ')}{d.unmeasured.length > 3 ? '; …' : ''}</span>}
+                  {d.unmeasured.length > 0 && <span className="muted">{partialNote(d.unmeasured)}</span>}
                 </div>
               );
             }} />

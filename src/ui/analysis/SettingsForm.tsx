@@ -1,6 +1,6 @@
 /**
  * The analysis settings: the three splits, epochs, learning rate, resolution, the seeds, the bias k
- * values, the convs and ratios of the weight jobs, the finalists of the held-out comparison, the pool size. Lists are typed as "2, 4, 8"; a list that does not parse
+ * values, the convs and ratios of the weight jobs, the finalists and baselines of the held-out comparison, the pool size. Lists are typed as "2, 4, 8"; a list that does not parse
  * is marked and named in one message, and the previous valid settings stay in force meanwhile.
  */
 import { useState } from 'react';
@@ -110,6 +110,9 @@ export function SettingsForm({ settings: s, workers, disabled, onChange }: Setti
         <NumberField label="finalists" value={s.finalists} min={0} max={10} disabled={disabled}
           title="How many of the search's best schemes are trained whole and compared on the test images, beside the best baseline under the budget"
           onChange={(v) => set({ finalists: v })} />
+        <NumberField label="baselines" value={s.baselines} min={1} max={10} disabled={disabled}
+          title="At most this many baselines join them: the best by estimate, then those the estimate cannot rank below it (within its spread, or training parts that were not measured)"
+          onChange={(v) => set({ baselines: v })} />
         <fieldset className="analysis-ratios" disabled={disabled}>
           <legend className="field-label">ratios</legend>
           {ALL_RATIOS.map((r) => (
