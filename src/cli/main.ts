@@ -1,5 +1,11 @@
-/** The `tinytrain` command: a thin shell over the engine. Errors are one sentence on stderr, exit 1. */
-import { UsageError } from './args.ts';
+/**
+ * The `tinytrain` command: a thin shell over the engine. A refused input (an InputError: a bad
+ * option, file, field or number) is one sentence on stderr and exit 1 (2 for a usage error); any
+ * other exception is a bug, reported as such.
+ */
+import { isInputError } from '../engine/input-error.ts';
+import { CommandFailure, UsageError } from './args.ts';
+import { err, out, term } from './output.ts';
 import { exportProject } from './verbs/export.ts';
 import { info } from './verbs/info.ts';
 import { plan } from './verbs/plan.ts';
@@ -38,26 +44,28 @@ const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
-    console.log(USAGE);
+    out(USAGE);
     return verb ? 0 : 2;
   }
-  const run = VERBS[verb];
+  const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!run) {
-    console.error(`tinytrain: unknown verb "${verb}"; the verbs are ${Object.keys(VERBS).join(', ')}`);
+    err(`tinytrain: unknown verb "${term(verb)}"; the verbs are ${Object.keys(VERBS).join(', ')}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(USAGE);
+    out(USAGE);
     return 0;
   }
   try {
     await run(rest);
     return 0;
   } catch (e) {
-    const err = e as Error;
-    console.error(`tinytrain ${verb}: ${err.message}`);
-    if (process.env.TINYTRAIN_DEBUG) console.error(err.stack);
-    return err instanceof UsageError ? 2 : 1;
+    const error = e as Error;
+    const message = term(String(error?.message ?? e));
+    // A refusal is for the user; anything else is a bug in tinytrain, said so.
+    err(isInputError(e) || e instanceof CommandFailure ? `tinytrain ${verb}: ${message}` : `tinytrain ${verb}: internal error (a bug in tinytrain; TINYTRAIN_DEBUG=1 shows where): ${message}`);
+    if (process.env.TINYTRAIN_DEBUG) err(String(error?.stack));
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

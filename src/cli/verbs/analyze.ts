@@ -8,8 +8,6 @@
  * left out of it with the reason; with --json the only thing on stdout is one document, progress
  * going to stderr. Ctrl-C cancels and keeps what finished.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { AnalysisRunner, type AnalysisContext } from '../../engine/analysis/analysis-job.ts';
 import {
   checkAnalysisSettings, DEFAULT_ANALYSIS_SETTINGS, measure, planAnalysis, type AnalysisJobResult, type AnalysisJobSpec, type AnalysisSettings,
@@ -20,13 +18,13 @@ import { AnalysisPool } from '../../engine/analysis/pool.ts';
 import { referenceSchemes } from '../../engine/analysis/references.ts';
 import { DEFAULT_EVALUATIONS, evolutionarySearch, type Candidate } from '../../engine/analysis/search.ts';
 import { splitBySeed } from '../../engine/data/samples.ts';
-import { isWeightsFile } from '../../engine/models/weights-file.ts';
-import { ZOO } from '../../engine/models/zoo.ts';
-import type { JobData, JobModel } from '../../engine/train/train-job.ts';
+import { readBinaryFile } from '../../engine/data/node-files.ts';
+import type { JobData } from '../../engine/train/train-job.ts';
 import { startNodeAnalysisWorker } from '../../../workers/analysis-client-node.ts';
-import { bytesOption, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
+import { bytesOption, CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { DEMO_DATA, loadDataset } from '../load-dataset.ts';
-import { DEMO_MODEL } from '../load-model.ts';
+import { modelArg } from '../load-model.ts';
+import { err, json, out, term } from '../output.ts';
 import { table } from '../format.ts';
 import { availableParallelism } from 'node:os';
 
@@ -69,18 +67,9 @@ function settingsFrom(opts: Options): AnalysisSettings {
   return s;
 }
 
-/** The model as a worker receives it: a zoo name or the file's bytes. */
-function jobModelOf(spec: string): JobModel {
-  if (ZOO[spec]) return { kind: 'zoo', name: spec };
-  const path = spec === 'tinytrain-demo' ? DEMO_MODEL : spec;
-  if (!existsSync(path)) throw new UsageError(`--model "${spec}" is neither a zoo model nor a readable file`);
-  const bytes = new Uint8Array(readFileSync(path));
-  return { kind: isWeightsFile(bytes) ? 'ttw' : 'pkl', bytes, fileName: basename(path) };
-}
-
 /** The images a worker receives: the demo file as it is, any other set cut to the images the split uses. */
 async function jobDataOf(spec: string, s: AnalysisSettings): Promise<{ data: JobData; note: string }> {
-  if (spec === 'demo') return { data: { kind: 'demo', bytes: new Uint8Array(readFileSync(DEMO_DATA)) }, note: '' };
+  if (spec === 'demo') return { data: { kind: 'demo', bytes: readBinaryFile(DEMO_DATA) }, note: '' };
   const { set, note } = await loadDataset(spec);
   const split = splitBySeed(set, { seed: s.seed, train: s.trainImages, val: s.valImages, test: s.testImages });
   const idx = [...split.val, ...split.test, ...split.train];
@@ -172,8 +161,9 @@ export async function analyze(argv: string[]): Promise<void> {
   const workers = intOption(opts, 'workers', Math.max(1, Math.min(availableParallelism(), 16)), 1, 256);
   const budget = bytesOption(opts, 'budget', 256 * 1024);
   const evaluations = intOption(opts, 'evaluations', DEFAULT_EVALUATIONS, 10, 1e6);
-  const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(s + '\n');
-  const model = jobModelOf(modelSpec);
+  const log = (s: string) => (opts.json ? err : out)(s);
+  // The model file first, so a missing or unreadable one is blamed before the dataset is loaded.
+  const model = modelArg(modelSpec);
   const { data, note } = await jobDataOf(datasetSpec, settings);
   if (note) log(note);
   const ctx: AnalysisContext = { model, data, settings };
@@ -182,7 +172,7 @@ export async function analyze(argv: string[]): Promise<void> {
   const graph = local.model.graph;
   const jobs = planAnalysis(graph, settings);
   const split = { seed: settings.seed, train: local.split.train.length, val: local.split.val.length, test: local.split.test.length };
-  log(`${graph.name} (${local.model.source}) at ${settings.resolution}x${settings.resolution}: ${jobs.length} jobs (${jobs.length / settings.seeds} measurements x ${settings.seeds} seed(s)) ` +
+  log(`${term(graph.name)} (${term(local.model.source)}) at ${settings.resolution}x${settings.resolution}: ${jobs.length} jobs (${jobs.length / settings.seeds} measurements x ${settings.seeds} seed(s)) ` +
     `on ${workers} worker(s); ${local.classNames.length} classes split by seed ${split.seed} into ${split.train} training, ${split.val} validation (the gains) and ` +
     `${split.test} held-out test images (the final comparison only); ${settings.epochs} epoch(s)`);
 
@@ -223,7 +213,7 @@ export async function analyze(argv: string[]): Promise<void> {
 
   if (opts.json) {
     const cand = (c: Candidate) => ({ name: c.name ?? null, kind: c.kind, scheme: c.scheme, gain: c.gain, spread: c.spread, memoryBytes: c.memory, feasible: c.feasible, unmeasured: c.unmeasured });
-    process.stdout.write(JSON.stringify({
+    json({
       model: graph.name, dataset: datasetSpec, settings, split, workers, seconds, measureSeconds,
       jobs: jobs.map((j, i) => ({ ...j, ...results[i] })), measurements,
       search: search && {
@@ -237,7 +227,7 @@ export async function analyze(argv: string[]): Promise<void> {
         notTrained: report.leftOut.map((l) => ({ ...l, memoryBytes: l.memory, partial: partialNote(l.unmeasured) })),
         jobs: finalJobs.map((j, i) => ({ ...j, ...finalResults[i] })),
       },
-    }, null, 2) + '\n');
+    });
   } else {
     log(`\n${results.length - failed.length} of ${results.length} jobs measured in ${measureSeconds.toFixed(1)} s\n`);
     log(formatGains(jobs, results, measurements));
@@ -261,8 +251,8 @@ export async function analyze(argv: string[]): Promise<void> {
     }
     log(`\n${seconds.toFixed(1)} s in all`);
   }
-  if (!hasBaseline) throw new Error(`the head-only baseline was not measured (${results[0].message ?? results[0].status}), so no gain can be computed`);
-  if (search?.message) throw new Error(search.message);
-  if (failed.length) throw new Error(`${failed.length} of ${results.length} jobs did not finish (first: ${failed[0].id}, ${failed[0].message ?? failed[0].status}); the measured ones are above`);
-  if (finalFailed.length) throw new Error(`${finalFailed.length} of ${finalResults.length} final runs did not finish (first: ${finalFailed[0].id}, ${finalFailed[0].message ?? finalFailed[0].status}), so no winner is named`);
+  if (!hasBaseline) throw new CommandFailure(`the head-only baseline was not measured (${results[0].message ?? results[0].status}), so no gain can be computed`);
+  if (search?.message) throw new CommandFailure(search.message);
+  if (failed.length) throw new CommandFailure(`${failed.length} of ${results.length} jobs did not finish (first: ${failed[0].id}, ${failed[0].message ?? failed[0].status}); the measured ones are above`);
+  if (finalFailed.length) throw new CommandFailure(`${finalFailed.length} of ${finalResults.length} final runs did not finish (first: ${finalFailed[0].id}, ${finalFailed[0].message ?? finalFailed[0].status}), so no winner is named`);
 }

@@ -55,7 +55,7 @@ describe('image folders and zips', () => {
   it('an empty class folder, or one whose only image does not decode, is an error naming it', async () => {
     await expect(loadImagesNode(folder({ 'cats/a.png': png(4, 4, 1), 'dogs': null }))).rejects.toThrow(/class folder "dogs" has no usable images/);
     await expect(loadImagesNode(folder({ 'cats/a.png': png(4, 4, 1), 'dogs/x.jpg': new Uint8Array([0xff, 0xd8, 0, 0]) })))
-      .rejects.toThrow(/"dogs" has no usable images \(1 file skipped: dogs\/x.jpg does not decode/);
+      .rejects.toThrow(/"dogs" has no usable images \(1 file skipped: "dogs\/x.jpg" does not decode/);
   });
 
   it('a single class is refused', async () => {

@@ -3,7 +3,9 @@
  * checks that the set can train at all (at least two classes, none empty), and a SampleSource that
  * preprocesses each image to the model's int8 input once and caches it. Environment-neutral.
  */
+import { show } from '../limits.ts';
 import type { Graph } from '../ir/graph.ts';
+import { InputError } from '../input-error.ts';
 import type { Sample, SampleSource } from '../train/trainer.ts';
 import { mulberry32 } from '../util/random.ts';
 import type { ImageDataset } from './idx.ts';
@@ -17,7 +19,7 @@ export interface LabeledImages {
   label(i: number): number;
 }
 
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   override name = 'DatasetError';
 }
 
@@ -35,10 +37,10 @@ export function checkTrainable(set: LabeledImages): void {
   const counts = new Array<number>(set.classNames.length).fill(0);
   for (let i = 0; i < set.count; i++) counts[set.label(i)]++;
   if (set.classNames.length < 2) {
-    throw new DatasetError(`the dataset has ${set.classNames.length === 1 ? `only one class ("${set.classNames[0]}")` : 'no classes'}; training a classifier needs at least two`);
+    throw new DatasetError(`the dataset has ${set.classNames.length === 1 ? `only one class (${show(set.classNames[0])})` : 'no classes'}; training a classifier needs at least two`);
   }
   const empty = set.classNames.filter((_, c) => counts[c] === 0);
-  if (empty.length) throw new DatasetError(`class ${empty.map((n) => `"${n}"`).join(', ')} has no images`);
+  if (empty.length) throw new DatasetError(`class ${empty.map((n) => show(n)).join(', ')} has no images`);
 }
 
 /**

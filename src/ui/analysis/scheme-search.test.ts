@@ -24,6 +24,6 @@ describe('the search worker', () => {
     // Every baseline is either in the final or listed as left out, with the reason.
     expect(ok.final.finalists.filter((f) => f.kind === 'baseline').length + ok.final.leftOut.length).toBe(ok.result.references.filter((r) => r.kind === 'baseline').length);
     const bad = searchSchemes({ seq: 4, model: { kind: 'zoo', name: 'no-such-model' }, resolution: 64, classes: 10, head: 'float32', measurements, budgetBytes: 1, ks: [], finalists: 1, baselines: 3, evaluations: 10 });
-    expect(bad).toEqual({ seq: 4, ok: false, error: 'unknown zoo model "no-such-model"' });
+    expect(bad).toEqual({ seq: 4, ok: false, error: 'unknown model "no-such-model": the zoo has mcunet-5fps, mbv2-w0.35, proxyless-w0.3' });
   });
 });

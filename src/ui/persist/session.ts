@@ -3,8 +3,11 @@
  * shared in the URL, then autosave every change of the open project to IndexedDB and keep the URL's
  * scheme in step with the document.
  */
+import { InputError } from '../../engine/input-error.ts';
+import { show } from '../../engine/limits.ts';
 import { parseScheme } from '../../engine/train/scheme.ts';
-import { ZOO } from '../../engine/models/zoo.ts';
+import { isZooName } from '../../engine/models/zoo.ts';
+import { compileDoc } from '../store/compile-doc.ts';
 import { useStudio, type StudioState } from '../store/index.ts';
 import { messageOf } from '../store/doc-slice.ts';
 import { viewOf } from '../store/projects-slice.ts';
@@ -20,8 +23,14 @@ function applySharedScheme(): void {
   if (!shared) return;
   const s = useStudio.getState();
   try {
+    // The whole link is checked (model name, scheme, and that the engine compiles them together)
+    // before anything changes: a refused link leaves the open project, and what is saved, as they were.
+    if (shared.schemeText.length > 64 * 1024) throw new InputError('the link\'s scheme is longer than 64 KB');
     const scheme = parseScheme(shared.schemeText);
-    if (shared.model && ZOO[shared.model] && (s.doc.origin.kind !== 'zoo' || s.doc.origin.arch !== shared.model)) {
+    if (shared.model !== null && !isZooName(shared.model)) throw new InputError(`the link's model ${show(shared.model)} is not a zoo model`);
+    if (shared.model && (s.doc.origin.kind !== 'zoo' || s.doc.origin.arch !== shared.model)) {
+      const origin = { kind: 'zoo' as const, arch: shared.model };
+      compileDoc({ ...s.doc, origin, scheme });
       s.chooseZooModel(shared.model);
     }
     if (JSON.stringify(scheme) === JSON.stringify(useStudio.getState().doc.scheme)) return;

@@ -5,6 +5,7 @@
 import type { StateCreator } from 'zustand';
 import { backboneConvs } from '../../engine/ir/graph.ts';
 import { messageOf } from './doc-slice.ts';
+import { readModelFile } from '../load-model-file.ts';
 import { buildProjectModel, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
@@ -65,7 +66,7 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
     const seq = ++openSequence;
     set({ busy: `Opening ${file.name}…` });
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
+      const bytes = await readModelFile(file);
       const origin = { kind: 'file' as const, fileName: file.name, bytes };
       const { doc } = get();
       const probe = buildProjectModel(origin, doc.shape);
