@@ -105,7 +105,7 @@ test('a refused resolution shows the engine message and keeps the model', async 
   const resolution = page.getByLabel('Resolution');
   await resolution.fill('4');
   await resolution.press('Enter');
-  await expect(page.getByText(/resolution 4 is out of range/)).toBeVisible();
+  await expect(page.getByText(/resolution is 4, outside the allowed 8 to 1,024/)).toBeVisible();
   await expect(layerRow(page, 'conv41')).toContainText('160x4x4');
   // The refused value is marked and not kept: the field shows the model's resolution again.
   await expect(resolution).toHaveValue('128');
@@ -113,7 +113,7 @@ test('a refused resolution shows the engine message and keeps the model', async 
   await saveScreenshot(page, 'app-shell-bad-resolution');
   await resolution.fill('96');
   await resolution.press('Enter');
-  await expect(page.getByText(/out of range/)).toHaveCount(0);
+  await expect(page.getByText(/outside the allowed/)).toHaveCount(0);
   await expect(layerRow(page, 'conv41')).toContainText('160x3x3');
 });
 

@@ -148,7 +148,7 @@ test('architecture edits re-infer shapes; a breaking edit is refused with the re
   const out = props.getByLabel('Output channels');
   await out.fill('20');
   await out.press('Enter');
-  await expect(page.getByRole('alert')).toContainText('input shapes 16x32x32 and 20x32x32 differ');
+  await expect(page.getByRole('alert')).toContainText('blocks[2].residual needs stride 1 and as many output as input channels (it has stride 1, 16 -> 20 channels)');
   await expect(fwdNode(page, 'conv8')).toContainText('48x32x32 → 16x32x32');
   await page.getByRole('button', { name: 'Dismiss error' }).click();
 

@@ -8,7 +8,8 @@ export interface SystemTool {
   files?: string[];
 }
 export declare const SYSTEM_TOOLS: Record<
-  'chromium' | 'arm-none-eabi-gcc' | 'newlib' | 'arm-none-eabi-size' | 'qemu-system-arm' | 'gcc' | 'libc6-dev' | 'fashion-mnist',
+  'chromium' | 'arm-none-eabi-gcc' | 'newlib' | 'arm-none-eabi-size' | 'qemu-system-arm' | 'gcc' | 'libc6-dev' | 'fashion-mnist'
+  | 'pyarmnn' | 'armnn-cpuref' | 'armnn-tflite-parser',
   SystemTool
 >;
 export type SystemToolName = keyof typeof SYSTEM_TOOLS;

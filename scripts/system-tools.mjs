@@ -18,6 +18,11 @@ export const SYSTEM_TOOLS = {
   'qemu-system-arm': { pkg: 'qemu-system-arm', bin: 'qemu-system-arm' },
   gcc: { pkg: 'gcc', bin: 'gcc' },
   'libc6-dev': { pkg: 'libc6-dev', files: ['/usr/include/stdio.h'] },
+  // Arm NN (its TFLite parser and reference CPU backend) from Python: the independent interpreter
+  // that checks the project's int8 TFLite forward (scripts/armnn-run.py, run with /usr/bin/python3).
+  pyarmnn: { pkg: 'python3-pyarmnn', files: ['/usr/bin/python3', '/usr/lib/python3/dist-packages/pyarmnn/__init__.py'] },
+  'armnn-cpuref': { pkg: 'libarmnn-cpuref-backend22', files: ['/usr/lib/x86_64-linux-gnu/armnn22/Arm_CpuRef_backend.so'] },
+  'armnn-tflite-parser': { pkg: 'libarmnntfliteparser22', files: ['/usr/lib/x86_64-linux-gnu/libarmnnTfLiteParser.so.22'] },
   'fashion-mnist': {
     pkg: 'dataset-fashion-mnist',
     files: [

@@ -10,7 +10,7 @@ import { DEFAULT_ANALYSIS_SETTINGS, planAnalysis, type AnalysisSettings } from '
 import { AnalysisPool } from '../src/engine/analysis/pool.ts';
 import { startNodeAnalysisWorker, type NodeAnalysisWorker } from '../workers/analysis-client-node.ts';
 
-const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 20, biasKs: [2], weightBaseK: 2, ratios: [1] };
+const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 20, testImages: 20, seeds: 1, biasKs: [2], weightBaseK: 2, ratios: [1] };
 const ctx: AnalysisContext = {
   model: { kind: 'ttw', bytes: new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url))), fileName: 'tinytrain-demo.ttw' },
   data: { kind: 'demo', bytes: new Uint8Array(readFileSync(new URL('../public/demo/fashion-demo.bin', import.meta.url))) },

@@ -1,8 +1,15 @@
 /** Command-line parsing shared by every verb: one clear sentence on bad input. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { InputError } from '../engine/input-error.ts';
+import { checkBudget } from '../engine/limits.ts';
 
-export class UsageError extends Error {
+export class UsageError extends InputError {
   override name = 'UsageError';
+}
+
+/** The command ran and failed as it can (training diverged, no scheme fits the budget): said as is, not as a bug. */
+export class CommandFailure extends Error {
+  override name = 'CommandFailure';
 }
 
 export type Options = Record<string, string | boolean | undefined>;
@@ -39,15 +46,29 @@ export function numOption(opts: Options, name: string, fallback: number, min: nu
   return v;
 }
 
-/** "256KB", "1MB", "320kb", "262144" -> bytes (KB = 1024 bytes, as the paper counts). */
+/** A memory budget: "256KB", "1MB", "320kb", "262144" -> bytes (KB = 1024 bytes, as the paper counts), within limits.ts's range. */
 export function bytesOption(opts: Options, name: string, fallback: number): number {
   const raw = opts[name];
   if (raw === undefined) return fallback;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|k|mb|mib|m)?\s*$/i.exec(String(raw));
+  const m = /^\s*(\d{1,12}(?:\.\d{1,6})?)\s*(b|kb|kib|k|mb|mib|m)?\s*$/i.exec(String(raw));
   if (!m) throw new UsageError(`--${name} must be a size such as 256KB or 1MB, got "${raw}"`);
   const unit = (m[2] ?? 'b').toLowerCase();
   const mult = unit.startsWith('k') ? 1024 : unit.startsWith('m') ? 1024 * 1024 : 1;
-  return Math.round(Number(m[1]) * mult);
+  try {
+    return checkBudget(`--${name}`, Number(m[1]) * mult);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * An output path: a file or folder to write. "-" (stdout) is refused: every verb writes files or a
+ * folder, and a folder named "-" is never what was meant.
+ */
+export function outputOption(opts: Options, name: string): string {
+  const v = requireOption(opts, name);
+  if (v === '-') throw new UsageError(`--${name} - is not supported: this verb writes files, give a folder or file name`);
+  return v;
 }
 
 export function requireOption(opts: Options, name: string): string {

@@ -7,6 +7,7 @@ import { loadImagesNode } from '../engine/data/node-images.ts';
 import { readBinaryFile } from '../engine/data/node-files.ts';
 import { checkTrainable, fromIdx, type LabeledImages } from '../engine/data/samples.ts';
 import { UsageError } from './args.ts';
+import { term } from './output.ts';
 
 export const DEMO_DATA = fileURLToPath(new URL('../../public/demo/fashion-demo.bin', import.meta.url));
 
@@ -20,7 +21,7 @@ export async function loadDataset(spec: string): Promise<{ set: LabeledImages; n
   } else if (spec === 'demo') set = loadDemoDataset(readBinaryFile(DEMO_DATA));
   else if (existsSync(spec)) {
     const f = await loadImagesNode(spec);
-    if (f.skipped.length) note = `${f.skipped.length} file(s) skipped: ${f.skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`).join('; ')}`;
+    if (f.skipped.length) note = `${f.skipped.length} file(s) skipped: ${f.skipped.slice(0, 5).map((s) => `${term(s.path)} (${s.reason})`).join('; ')}`;
     set = f;
   } else throw new UsageError(`--dataset "${spec}" is not mnist, fashion-mnist, demo, or an existing folder or .zip of class subfolders`);
   checkTrainable(set);

@@ -1,44 +1,53 @@
 /**
  * Resolves the `--model` argument for every verb: a zoo name (synthetic weights), the shipped demo
  * model `tinytrain-demo`, the project's own weights files (.ttw), or one of the paper's .pkl files.
+ * A file is read once, capped and from a regular file only (io/node-file.ts); the engine's readers
+ * then check every number in it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readUserFile } from '../engine/io/node-file.ts';
 import { backboneConvs, type Model } from '../engine/ir/graph.ts';
-import { buildGraph, type HeadKind } from '../engine/models/build.ts';
-import { modelFromPkl } from '../engine/models/from-pkl.ts';
-import { syntheticParams } from '../engine/models/synthetic.ts';
-import { isWeightsFile, modelFromWeights, withArch } from '../engine/models/weights-file.ts';
-import { ZOO, ZOO_NAMES } from '../engine/models/zoo.ts';
-import { convCount } from '../engine/models/arch.ts';
+import { FILE_LIMITS } from '../engine/limits.ts';
+import type { HeadKind } from '../engine/models/build.ts';
+import { isWeightsFile } from '../engine/models/weights-file.ts';
+import { isZooName, ZOO_NAMES } from '../engine/models/zoo.ts';
+import { jobModel, type JobModel } from '../engine/train/train-job.ts';
 import { UsageError } from './args.ts';
 
-const MAX_MODEL_FILE = 64 * 1024 * 1024;
 export const DEMO_MODEL = fileURLToPath(new URL('../../public/models/tinytrain-demo.ttw', import.meta.url));
 
-export function loadModel(spec: string, resolution: number, classes: number, head: HeadKind = 'float32'): Model {
-  if (ZOO[spec]) {
-    // Zoo models carry their architecture so trained weights can be saved as .ttw.
-    const graph = withArch(buildGraph(ZOO[spec], { resolution, classes, head }), ZOO[spec]);
-    return { graph, params: syntheticParams(graph), source: `${spec} (synthetic weights)` };
-  }
+/** Read `--model` files once per process: plan and export build the model twice (conv count, then head). */
+const read = new Map<string, JobModel>();
+
+/** The model as the engine (and a worker) receives it: a zoo name, or a file's bytes and kind. */
+export function modelArg(spec: string): JobModel {
+  if (isZooName(spec)) return { kind: 'zoo', name: spec };
+  const cached = read.get(spec);
+  if (cached) return cached;
   const path = spec === 'tinytrain-demo' ? DEMO_MODEL : spec;
-  let size: number;
+  let bytes: Uint8Array;
   try {
-    size = statSync(path).size;
-  } catch {
-    throw new UsageError(`--model "${spec}" is neither a zoo model (${ZOO_NAMES.join(', ')}, tinytrain-demo) nor a readable file`);
+    bytes = readUserFile(path, { what: 'model file', maxBytes: FILE_LIMITS.model });
+  } catch (e) {
+    if ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') {
+      throw new UsageError(`--model "${spec}" is neither a zoo model (${ZOO_NAMES.join(', ')}, tinytrain-demo) nor a readable file`);
+    }
+    throw e;
   }
-  if (size > MAX_MODEL_FILE) throw new UsageError(`model file "${spec}" is ${size} bytes, more than the 64 MB a model file may have`);
-  const bytes = new Uint8Array(readFileSync(path));
-  if (isWeightsFile(bytes)) return modelFromWeights(bytes, { resolution, classes, head, fileName: basename(path) });
-  if (path.endsWith('.ttw')) throw new UsageError(`${path} is not a TinyTrain weights file`);
-  return modelFromPkl(bytes, { fileName: basename(path), resolution, classes, head });
+  const fileName = basename(path);
+  const kind = isWeightsFile(bytes) ? 'ttw' : 'pkl';
+  if (kind === 'pkl' && /\.ttw$/i.test(fileName)) throw new UsageError(`${spec} is not a TinyTrain weights file (it does not start with TTW1)`);
+  const m: JobModel = { kind, bytes, fileName };
+  read.set(spec, m);
+  return m;
+}
+
+export function loadModel(spec: string, resolution: number, classes: number, head: HeadKind = 'float32'): Model {
+  return jobModel(modelArg(spec), resolution, classes, head);
 }
 
 /** The model's backbone conv count, for model-relative scheme names (bias-only, full, last-k). */
 export function convCountOf(spec: string, resolution: number, classes: number): number {
-  if (ZOO[spec]) return convCount(ZOO[spec]);
-  return existsSync(spec) || spec === 'tinytrain-demo' ? backboneConvs(loadModel(spec, resolution, classes).graph).length : 0;
+  return backboneConvs(loadModel(spec, resolution, classes).graph).length;
 }

@@ -1,5 +1,11 @@
-/** The `tinytrain` command: a thin shell over the engine. Errors are one sentence on stderr, exit 1. */
-import { UsageError } from './args.ts';
+/**
+ * The `tinytrain` command: a thin shell over the engine. A refused input (an InputError: a bad
+ * option, file, field or number) is one sentence on stderr and exit 1 (2 for a usage error); any
+ * other exception is a bug, reported as such.
+ */
+import { isInputError } from '../engine/input-error.ts';
+import { CommandFailure, UsageError } from './args.ts';
+import { err, out, term } from './output.ts';
 import { exportProject } from './verbs/export.ts';
 import { info } from './verbs/info.ts';
 import { plan } from './verbs/plan.ts';
@@ -20,9 +26,13 @@ Verbs:
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
   export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
         [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
-  analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--epochs E]
-        [--lr X] [--head-lr X] [--seed n] [--bias-ks 2,4,8] [--convs all|20,21] [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]
-        contribution analysis by fine-tuning (over worker threads), the gain table, then the scheme search under the budget
+  analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
+        [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
+        [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]
+        contribution analysis by fine-tuning (over worker threads, each run over --seeds training seeds), the gain table
+        with its spread, the scheme search under the budget, then the search's top schemes and up to --baselines
+        baselines (the best by estimate, then those within its spread or with a partial estimate) trained whole and
+        compared on held-out test images
 
 M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), tinytrain-demo, or a model file (.pkl, .ttw).
 S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, head-only, last-<k>, full)
@@ -34,26 +44,28 @@ const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
-    console.log(USAGE);
+    out(USAGE);
     return verb ? 0 : 2;
   }
-  const run = VERBS[verb];
+  const run = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!run) {
-    console.error(`tinytrain: unknown verb "${verb}"; the verbs are ${Object.keys(VERBS).join(', ')}`);
+    err(`tinytrain: unknown verb "${term(verb)}"; the verbs are ${Object.keys(VERBS).join(', ')}`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(USAGE);
+    out(USAGE);
     return 0;
   }
   try {
     await run(rest);
     return 0;
   } catch (e) {
-    const err = e as Error;
-    console.error(`tinytrain ${verb}: ${err.message}`);
-    if (process.env.TINYTRAIN_DEBUG) console.error(err.stack);
-    return err instanceof UsageError ? 2 : 1;
+    const error = e as Error;
+    const message = term(String(error?.message ?? e));
+    // A refusal is for the user; anything else is a bug in tinytrain, said so.
+    err(isInputError(e) || e instanceof CommandFailure ? `tinytrain ${verb}: ${message}` : `tinytrain ${verb}: internal error (a bug in tinytrain; TINYTRAIN_DEBUG=1 shows where): ${message}`);
+    if (process.env.TINYTRAIN_DEBUG) err(String(error?.stack));
+    return e instanceof UsageError ? 2 : 1;
   }
 }
 

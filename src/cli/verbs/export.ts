@@ -3,12 +3,13 @@
  * a .zip as the IDE downloads it). The firmware trains on a few embedded samples: the first images of
  * a dataset (MNIST by default) preprocessed to the model's input, or synthetic ones.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { ensureFolder, writeUserFile } from '../../engine/io/node-file.ts';
 import { datasetSamples, exportCProject, syntheticSamples, TARGETS, zipCProject, type Target } from '../../engine/codegen/index.ts';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../engine/data/datasets.ts';
 import { compileTraining } from '../../engine/program/compile.ts';
-import { bytesOption, intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { bytesOption, intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { json, out as print, term } from '../output.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
@@ -23,7 +24,7 @@ export function exportProject(argv: string[]): void {
   const schemeSpec = requireOption(opts, 'scheme');
   const target = requireOption(opts, 'target') as Target;
   if (!TARGETS.includes(target)) throw new UsageError(`--target must be ${TARGETS.join(' or ')}, got "${target}"`);
-  const out = requireOption(opts, 'out');
+  const out = outputOption(opts, 'out');
   const dataset = (opts.dataset as string | undefined) ?? 'mnist';
   if (!DATASETS.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got "${dataset}"`);
   const resolution = intOption(opts, 'resolution', 128, 8, 1024);
@@ -41,22 +42,22 @@ export function exportProject(argv: string[]): void {
   const files = exportCProject(program, model.params, samples, { target, steps, sramBudget });
 
   if (out.toLowerCase().endsWith('.zip')) {
-    mkdirSync(dirname(out) || '.', { recursive: true });
-    writeFileSync(out, zipCProject(files, basename(out).replace(/\.zip$/i, '')));
+    ensureFolder(dirname(out) || '.', 'output folder');
+    writeUserFile(out, zipCProject(files, basename(out).replace(/\.zip$/i, '')), 'output zip');
   } else {
-    mkdirSync(out, { recursive: true });
-    for (const [path, text] of Object.entries(files)) writeFileSync(join(out, path), text);
+    ensureFolder(out, 'output folder');
+    for (const [path, text] of Object.entries(files)) writeUserFile(join(out, path), text, 'output file');
   }
   const r = program.report;
   if (opts.json) {
-    process.stdout.write(JSON.stringify({
+    json({
       model: model.graph.name, scheme: schemeSpec, target, resolution, classes, out, files: Object.keys(files),
       samples: samples.length, dataset, steps, arenaBytes: program.arenaBytes, peakSramBytes: r.peakSramBytes, flashBytes: r.flashBytes, fits: r.fits,
-    }, null, 2) + '\n');
+    });
     return;
   }
-  console.log(`${model.graph.name} with ${schemeSpec} for ${target}: ${Object.keys(files).length} files in ${out}`);
-  console.log(`${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${samples.length} ${dataset} samples, ${steps} steps`);
-  console.log(r.fits ? 'fits the budgets' : `DOES NOT FIT: ${r.messages.join(' ')}`);
-  console.log(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : out}${target === 'mps2-an500' ? ' && make run-qemu' : ''}`);
+  print(`${term(model.graph.name)} with ${term(schemeSpec)} for ${target}: ${Object.keys(files).length} files in ${term(out)}`);
+  print(`${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${samples.length} ${dataset} samples, ${steps} steps`);
+  print(r.fits ? 'fits the budgets' : `DOES NOT FIT: ${r.messages.join(' ')}`);
+  print(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : term(out)}${target === 'mps2-an500' ? ' && make run-qemu' : ''}`);
 }

@@ -7,13 +7,15 @@
  * The input is the model's int8 input [C, H, W] (or [1, C, H, W]) or an 8-bit image [H, W] / [H, W, C]
  * (uint8, preprocessed as the datasets are). Parameters are not updated.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureFolder, writeUserFile } from '../../engine/io/node-file.ts';
+import { FILE_LIMITS, IMAGE_LIMITS } from '../../engine/limits.ts';
 import { imageToInput } from '../../engine/data/preprocess.ts';
 import { readBinaryFile } from '../../engine/data/node-files.ts';
 import { readNpy, writeNpy } from '../../engine/io/npy.ts';
 import { GradRunner, floatParams, gradProgram, type ParamGrad } from '../../engine/train/grad-step.ts';
-import { intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { json, out, term } from '../output.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
@@ -22,7 +24,7 @@ export function grad(argv: string[]): void {
   const modelSpec = requireOption(opts, 'model');
   const schemeSpec = requireOption(opts, 'scheme');
   const inputPath = requireOption(opts, 'input');
-  const outDir = requireOption(opts, 'out');
+  const outDir = outputOption(opts, 'out');
   const resolution = intOption(opts, 'resolution', 128, 8, 1024);
   const classes = intOption(opts, 'classes', 10, 2, 10000);
   const label = intOption(opts, 'label', -1, 0, classes - 1);
@@ -33,7 +35,7 @@ export function grad(argv: string[]): void {
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const g = model.graph;
   const spec = g.tensors[g.input];
-  const { data, shape } = readNpy(readBinaryFile(inputPath), inputPath);
+  const { data, shape } = readNpy(readBinaryFile(inputPath, FILE_LIMITS.npy, 'input file'), inputPath);
   let input: Int8Array;
   const want = spec.shape.join('x');
   if (data instanceof Int8Array) {
@@ -41,7 +43,8 @@ export function grad(argv: string[]): void {
       throw new UsageError(`${inputPath}: an int8 input must have the model's input shape ${want}, got ${shape.join('x')}`);
     }
     input = data;
-  } else if (data instanceof Uint8Array && (shape.length === 2 || shape.length === 3)) {
+  } else if (data instanceof Uint8Array && (shape.length === 2 || (shape.length === 3 && [1, 3, 4].includes(shape[2])))) {
+    if (shape[0] * shape[1] > IMAGE_LIMITS.pixels) throw new UsageError(`${inputPath}: an image of ${shape[0]} x ${shape[1]} is more than the ${IMAGE_LIMITS.pixels} pixels allowed`);
     input = imageToInput({ data, height: shape[0], width: shape[1], channels: shape[2] ?? 1 }, spec);
   } else {
     throw new UsageError(`${inputPath}: expected the int8 model input (${want}) or a uint8 image (H x W or H x W x C), got ${shape.join('x')}`);
@@ -50,10 +53,10 @@ export function grad(argv: string[]): void {
   const program = gradProgram(g, scheme, precision);
   const params = precision === 'fp32' ? floatParams(model.params) : model.params;
   const runner = new GradRunner(program, params, precision);
-  mkdirSync(outDir, { recursive: true });
+  ensureFolder(outDir, 'output folder');
   const written: string[] = [];
   const save = (name: string, arr: Float32Array, shp: number[]) => {
-    writeFileSync(join(outDir, name), writeNpy(arr, shp));
+    writeUserFile(join(outDir, name), writeNpy(arr, shp), 'output file');
     written.push(name);
   };
   const shapeOf = (pg: ParamGrad): number[] => {
@@ -70,6 +73,6 @@ export function grad(argv: string[]): void {
   save('logits.npy', r.logits, [r.logits.length]);
   save('loss.npy', Float32Array.of(r.loss), [1]);
   const summary = { model: g.name, scheme: schemeSpec, precision, label, loss: r.loss, logits: Array.from(r.logits), out: outDir, files: written };
-  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-  else console.log(`loss ${r.loss.toFixed(6)}; wrote ${written.length} files to ${outDir}`);
+  if (opts.json) json(summary);
+  else out(`loss ${r.loss.toFixed(6)}; wrote ${written.length} files to ${term(outDir)}`);
 }

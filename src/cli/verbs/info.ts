@@ -4,6 +4,7 @@ import { formatShape } from '../../engine/ir/tensor.ts';
 import { intOption, parseVerbArgs, requireOption } from '../args.ts';
 import { table, thousands } from '../format.ts';
 import { loadModel } from '../load-model.ts';
+import { json, out, term } from '../output.ts';
 
 export function info(argv: string[]): void {
   const opts = parseVerbArgs(argv);
@@ -11,16 +12,16 @@ export function info(argv: string[]): void {
     intOption(opts, 'classes', 10, 2, 10000));
   const s = summarize(model.graph);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ model: s.name, source: model.source, ...s }, null, 2) + '\n');
+    json({ model: s.name, source: model.source, ...s });
     return;
   }
   const rows = s.layers.map((l) => [
     l.convIndex ?? '', l.name, l.block ?? '', l.role + (l.residual ? ' +' : ''), l.kernel ? `${l.kernel}/${l.stride}` : '',
     formatShape(l.inputShape), formatShape(l.outputShape), thousands(l.macs), thousands(l.params),
   ]);
-  console.log(`${s.name}: ${model.source}, input ${formatShape(s.inputShape)}, ${s.classes} classes`);
-  console.log(table(['idx', 'name', 'block', 'role', 'k/s', 'in', 'out', 'MACs', 'params'], rows,
+  out(`${term(s.name)}: ${term(model.source)}, input ${formatShape(s.inputShape)}, ${s.classes} classes`);
+  out(table(['idx', 'name', 'block', 'role', 'k/s', 'in', 'out', 'MACs', 'params'], rows,
     [true, false, true, false, false, true, true, true, true]));
-  console.log(`backbone: ${s.convs} convs, ${thousands(s.backboneMacs)} MACs, ${thousands(s.backboneParams)} params`);
-  console.log(`classifier: ${thousands(s.classifierMacs)} MACs, ${thousands(s.classifierParams)} params`);
+  out(`backbone: ${s.convs} convs, ${thousands(s.backboneMacs)} MACs, ${thousands(s.backboneParams)} params`);
+  out(`classifier: ${thousands(s.classifierMacs)} MACs, ${thousands(s.classifierParams)} params`);
 }

@@ -5,6 +5,7 @@ import { bytesOption, intOption, parseVerbArgs, requireOption } from '../args.ts
 import { table, thousands } from '../format.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
+import { json, out, term } from '../output.ts';
 
 const kb = (n: number) => (n / 1024).toFixed(1);
 
@@ -28,19 +29,19 @@ export function plan(argv: string[]): void {
   const r = program.report;
   if (opts.json) {
     const { timeline, ...rest } = r;
-    process.stdout.write(JSON.stringify({
+    json({
       model: model.graph.name, scheme: schemeSpec, resolution, classes, ...rest,
       kernels: program.kernels.length, timeline: timeline.map((t) => ({ step: t.step, kernel: t.kernel, phase: t.phase, total: t.total })),
-    }, null, 2) + '\n');
+    });
     return;
   }
-  console.log(`${model.graph.name} with ${schemeSpec} at ${resolution}x${resolution}, ${classes} classes: ${program.kernels.length} kernels`);
-  console.log(`peak SRAM ${kb(r.peakSramBytes)} KB (arena ${thousands(r.arenaBytes)} bytes, lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy})`);
-  console.log(`peak at step ${r.peak.step}: ${r.peak.kernel} (${r.peak.phase})`);
-  console.log(table(['category', 'bytes', 'KB'], SRAM_CATEGORIES.map((c) => [c, thousands(r.breakdown[c]), kb(r.breakdown[c])]), [false, true, true]));
-  console.log(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(r.flashBreakdown.frozenWeights)}, scales ${kb(r.flashBreakdown.scales)}, ` +
+  out(`${term(model.graph.name)} with ${term(schemeSpec)} at ${resolution}x${resolution}, ${classes} classes: ${program.kernels.length} kernels`);
+  out(`peak SRAM ${kb(r.peakSramBytes)} KB (arena ${thousands(r.arenaBytes)} bytes, lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy})`);
+  out(`peak at step ${r.peak.step}: ${r.peak.kernel} (${r.peak.phase})`);
+  out(table(['category', 'bytes', 'KB'], SRAM_CATEGORIES.map((c) => [c, thousands(r.breakdown[c]), kb(r.breakdown[c])]), [false, true, true]));
+  out(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(r.flashBreakdown.frozenWeights)}, scales ${kb(r.flashBreakdown.scales)}, ` +
     `biases ${kb(r.flashBreakdown.frozenBiases)}, trained initial values ${kb(r.flashBreakdown.trainedInitialValues)}, code estimate ${kb(r.flashBreakdown.code)})`);
-  console.log(`paper's analytic model: ${kb(r.analyticBytes)} KB`);
-  for (const n of r.notes) console.log(n);
-  console.log(r.fits ? `fits: ${kb(r.budgets.sramBytes)} KB SRAM, ${kb(r.budgets.flashBytes)} KB Flash` : `DOES NOT FIT: ${r.messages.join(' ')}`);
+  out(`paper's analytic model: ${kb(r.analyticBytes)} KB`);
+  for (const n of r.notes) out(n);
+  out(r.fits ? `fits: ${kb(r.budgets.sramBytes)} KB SRAM, ${kb(r.budgets.flashBytes)} KB Flash` : `DOES NOT FIT: ${r.messages.join(' ')}`);
 }

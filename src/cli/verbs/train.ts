@@ -3,14 +3,15 @@
  * stdout as lines (to stderr with --json, whose stdout is the one result document). `--out FILE`
  * saves the trained parameters (the project's weights format, models/weights-file.ts).
  */
-import { writeFileSync } from 'node:fs';
+import { writeUserFile } from '../../engine/io/node-file.ts';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
 import { encodeWeights } from '../../engine/models/weights-file.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
-import { intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
+import { CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
+import { err, json, out, term } from '../output.ts';
 
 function choice<T extends string>(opts: Options, name: string, allowed: T[], fallback: T): T {
   const raw = opts[name];
@@ -34,6 +35,7 @@ export async function train(argv: string[]): Promise<void> {
   if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
   const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
+  if (opts.out === '-') throw new UsageError('--out - is not supported: give the name of the .ttw file to write');
   if (opts.out && !(model.graph as { arch?: unknown }).arch) {
     throw new UsageError('--out saves a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file)');
   }
@@ -48,9 +50,9 @@ export async function train(argv: string[]): Promise<void> {
   const split = splitBySeed(set, {
     seed, ...(opts.train ? { train: intOption(opts, 'train', 0, 1, 1e9) } : {}), ...(opts.val ? { val: intOption(opts, 'val', 0, 0, 1e9) } : {}),
   });
-  const log = (s: string) => (opts.json ? process.stderr : process.stdout).write(s + '\n');
+  const log = (s: string) => (opts.json ? err : out)(s);
   if (note) log(note);
-  log(`${model.graph.name} (${model.source}), ${schemeSpec}, ${resolution}x${resolution}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
+  log(`${term(model.graph.name)} (${term(model.source)}), ${term(schemeSpec)}, ${resolution}x${resolution}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
   const onProgress = (p: Progress) => {
     const acc = p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : '';
     const tr = Number.isFinite(p.loss) ? ` loss ${p.loss.toFixed(4)} train-acc ${(p.trainAccuracy * 100).toFixed(1)}%` : '';
@@ -58,13 +60,13 @@ export async function train(argv: string[]): Promise<void> {
       `${p.imagesPerSecond.toFixed(1)} img/s eta ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) + 's' : '-'}`);
   };
   const result = await trainer.run({ train: sampleSource(set, split.train, model.graph), val: sampleSource(set, split.val, model.graph) }, { onProgress });
-  if (opts.out) writeFileSync(String(opts.out), encodeWeights(model.graph, result.params, { source: `${model.source}, trained with ${schemeSpec} on ${datasetSpec}` }));
+  if (opts.out) writeUserFile(String(opts.out), encodeWeights(model.graph, result.params, { source: `${model.source}, trained with ${schemeSpec} on ${datasetSpec}`.slice(0, 512) }), 'output weights file');
   const summary = {
     model: model.graph.name, scheme: schemeSpec, dataset: datasetSpec, resolution, classes, status: result.status, message: result.message,
     steps: result.steps, valAccuracy: result.valAccuracy, valLoss: result.valLoss, seconds: result.seconds,
     imagesPerSecond: result.steps / result.seconds, history: result.history, ...(opts.out ? { out: opts.out } : {}),
   };
-  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  if (opts.json) json(summary);
   else log(result.message);
-  if (result.status === 'diverged') throw new Error(result.message);
+  if (result.status === 'diverged') throw new CommandFailure(result.message);
 }

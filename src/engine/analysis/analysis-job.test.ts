@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backboneConvs } from '../ir/graph.ts';
-import { runTrainJob } from '../train/train-job.ts';
-import { TrainControl } from '../train/trainer.ts';
+import { sampleSource } from '../data/samples.ts';
+import { jobDataset, runTrainJob } from '../train/train-job.ts';
+import { Trainer, TrainControl } from '../train/trainer.ts';
 import { AnalysisRunner, type AnalysisContext } from './analysis-job.ts';
 import { DEFAULT_ANALYSIS_SETTINGS, planAnalysis, type AnalysisSettings } from './contribution.ts';
 
 const demo = new Uint8Array(readFileSync(new URL('../../../public/demo/fashion-demo.bin', import.meta.url)));
 const ttw = new Uint8Array(readFileSync(new URL('../../../public/models/tinytrain-demo.ttw', import.meta.url)));
-const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 30, biasKs: [2, 6], weightBaseK: 6, ratios: [0.5] };
+const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 30, testImages: 30, seeds: 1, biasKs: [2, 6], weightBaseK: 6, ratios: [0.5] };
 const ctx = (s: AnalysisSettings = settings): AnalysisContext => ({ model: { kind: 'ttw', bytes: ttw, fileName: 'tinytrain-demo.ttw' }, data: { kind: 'demo', bytes: demo }, settings: s });
 
 describe('analysis runner', () => {
@@ -19,7 +20,7 @@ describe('analysis runner', () => {
       expect(runner.cutFor(scheme)).not.toBeNull();
       const sliced = await runner.fineTune(scheme);
       const whole = await runTrainJob({
-        model: ctx().model, data: ctx().data, scheme, resolution: settings.resolution, split: { seed: settings.seed, train: settings.trainImages, val: settings.valImages },
+        model: ctx().model, data: ctx().data, scheme, resolution: settings.resolution, split: { seed: settings.seed, train: settings.trainImages, val: settings.valImages, test: settings.testImages },
         options: { epochs: settings.epochs, lr: settings.lr, seed: settings.seed, evalEachEpoch: false },
       });
       expect(sliced.result.status).toBe('completed');
@@ -48,6 +49,31 @@ describe('analysis runner', () => {
     expect(runner.frontImages).toBe(2 * images);
   }, 120_000);
 
+  it('scores a final job on the held-out test split as well, images no measurement trains or validates on', async () => {
+    const runner = new AnalysisRunner(ctx());
+    const { train, val, test } = runner.split;
+    expect([train.length, val.length, test.length]).toEqual([40, 30, 30]);
+    expect(new Set([...train, ...val, ...test]).size).toBe(100);
+    const n = backboneConvs(runner.model.graph).length;
+    const scheme = { nBias: 6, weights: { [n - 1]: 1 }, head: 'float32' as const, momentum: false };
+    const measured = await runner.run({ id: 'm@1', kind: 'weight', k: 6, conv: n - 1, ratio: 1, seed: 1, scheme });
+    expect(measured.testAccuracy).toBeUndefined();
+    expect(runner.frontImages).toBe(70);
+    const final = await runner.run({ id: 'final:x@1', kind: 'final', k: 6, seed: 1, scheme });
+    expect(final.status).toBe('completed');
+    // The same training (same seed), so the same validation accuracy; the test images' front is computed once, now.
+    expect(final.valAccuracy).toBe(measured.valAccuracy);
+    expect(runner.frontImages).toBe(100);
+    // Its test accuracy is what the trained parameters score on those images, evaluated from raw pixels over the whole model.
+    const { result } = await runner.fineTune(scheme, {}, 1);
+    const whole = new Trainer({ ...runner.model, params: { ...runner.model.params, ...result.params } }, scheme, { evalEachEpoch: false });
+    const heldOut = sampleSource(jobDataset(ctx().data), test, runner.model.graph);
+    expect(final.testAccuracy).toBe((await whole.evaluate(heldOut)).accuracy);
+    // Another training seed trains differently.
+    const other = await runner.run({ id: 'final:x@2', kind: 'final', k: 6, seed: 2, scheme });
+    expect(other.testAccuracy === final.testAccuracy && other.valAccuracy === final.valAccuracy).toBe(false);
+  }, 120_000);
+
   it('cancels a job through its control', async () => {
     const runner = new AnalysisRunner(ctx());
     const control = new TrainControl();
@@ -61,6 +87,6 @@ describe('analysis runner', () => {
   it('refuses a dataset too small to measure anything, saying what it has and needs', () => {
     const images = Array.from({ length: 12 }, (_, i) => ({ data: new Uint8Array(28 * 28).fill(i * 20), width: 28, height: 28, channels: 1 }));
     const small: AnalysisContext = { ...ctx(), data: { kind: 'images', classNames: ['a', 'b'], labels: images.map((_, i) => i % 2), images } };
-    expect(() => new AnalysisRunner(small)).toThrow(/the dataset has 12 images, too few to measure gains: .*at least 20 validation images.*gives \d+ training and \d+ validation images/);
+    expect(() => new AnalysisRunner(small)).toThrow(/the dataset has 12 images, too few to measure gains: .*at least 20 validation images, 20 held-out test images.*gives \d+ training, \d+ validation and \d+ test images/);
   });
 });

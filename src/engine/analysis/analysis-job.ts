@@ -1,7 +1,8 @@
 /**
  * Runs contribution-analysis jobs by real fine-tuning: the project's model and dataset (as plain,
  * structured-cloneable data, so a worker gets them by postMessage), the train split for training and
- * the validation split for accuracy, with the trainer the Train tab uses.
+ * the validation split for accuracy, with the trainer the Train tab uses. A final job (final.ts) is
+ * scored on the held-out test split as well, which nothing else reads.
  *
  * The frozen front: a job trains nothing in front of its first trained layer, so it starts from the
  * activation at the last cut point before that layer (models/slice.ts). That activation is computed
@@ -35,11 +36,11 @@ export const MIN_VAL_IMAGES = 20;
 export class AnalysisRunner {
   readonly model: Model;
   readonly classNames: string[];
-  readonly split: { train: number[]; val: number[] };
+  readonly split: { train: number[]; val: number[]; test: number[] };
   private readonly set: LabeledImages;
-  private readonly full: { train: SampleSource; val: SampleSource };
-  /** Activations at a cut point, per image of each split. */
-  private readonly fronts = new Map<string, { train: Int8Array[]; val: Int8Array[] }>();
+  private readonly full: { train: SampleSource; val: SampleSource; test: SampleSource };
+  /** Activations at a cut point, per image of each split (the test split's only once a final job needs them). */
+  private readonly fronts = new Map<string, { train: Int8Array[]; val: Int8Array[]; test?: Int8Array[] }>();
   /** Images whose front was computed (for tests and the bench: each image once per cut point). */
   frontImages = 0;
 
@@ -50,14 +51,17 @@ export class AnalysisRunner {
     checkTrainable(this.set);
     this.classNames = this.set.classNames;
     const classes = this.set.classNames.length;
-    this.split = splitBySeed(this.set, { seed: s.seed, train: s.trainImages, val: s.valImages });
-    const { train, val } = this.split;
-    if (val.length < MIN_VAL_IMAGES || train.length < classes) {
+    this.split = splitBySeed(this.set, { seed: s.seed, train: s.trainImages, val: s.valImages, test: s.testImages });
+    const { train, val, test } = this.split;
+    const needTest = s.finalists > 0 ? MIN_VAL_IMAGES : 0;
+    if (val.length < MIN_VAL_IMAGES || train.length < classes || test.length < needTest) {
       throw new DatasetError(`the dataset has ${this.set.count} images, too few to measure gains: contribution analysis needs at least ` +
-        `${MIN_VAL_IMAGES} validation images and one training image per class (${classes}); this split gives ${train.length} training and ${val.length} validation images`);
+        `${MIN_VAL_IMAGES} validation images, ${needTest ? `${needTest} held-out test images for the final comparison, ` : ''}and one training image per class (${classes}); ` +
+        `this split gives ${train.length} training, ${val.length} validation and ${test.length} test images`);
     }
     this.model = zeroFloatHead(jobModel(ctx.model, s.resolution, classes, 'float32'));
-    this.full = { train: sampleSource(this.set, train, this.model.graph), val: sampleSource(this.set, val, this.model.graph) };
+    const g = this.model.graph;
+    this.full = { train: sampleSource(this.set, train, g), val: sampleSource(this.set, val, g), test: sampleSource(this.set, test, g) };
   }
 
   /** The last cut point in front of the first layer the scheme trains; null when that is the first layer. */
@@ -72,9 +76,7 @@ export class AnalysisRunner {
     return cut;
   }
 
-  private front(cut: string): { train: Int8Array[]; val: Int8Array[] } {
-    let f = this.fronts.get(cut);
-    if (f) return f;
+  private front(cut: string, withTest: boolean): { train: Int8Array[]; val: Int8Array[]; test?: Int8Array[] } {
     const g = this.model.graph;
     // The nodes up to the cut only: runForward runs whatever nodes the graph lists.
     const prefix: Model = { ...this.model, graph: { ...g, nodes: g.nodes.slice(0, g.nodes.findIndex((n) => n.outputs.includes(cut)) + 1) } };
@@ -82,38 +84,47 @@ export class AnalysisRunner {
       this.frontImages++;
       return runForward(prefix, src.get(i).input)[cut] as Int8Array;
     });
-    f = { train: of(this.full.train), val: of(this.full.val) };
-    this.fronts.set(cut, f);
+    let f = this.fronts.get(cut);
+    if (!f) this.fronts.set(cut, (f = { train: of(this.full.train), val: of(this.full.val) }));
+    if (withTest) f.test ??= of(this.full.test);
     return f;
   }
 
   /**
-   * Fine-tunes the model with a scheme on the train split (from the cached front) and evaluates on val.
-   * `trainSeed` (default: the settings' seed) changes the image order and rounding, not the split.
+   * Fine-tunes the model with a scheme on the train split (from the cached front) and evaluates on
+   * val, and with `test` on the held-out test split too. `trainSeed` (default: the settings' seed)
+   * changes the image order and rounding, not the split.
    */
-  async fineTune(scheme: Scheme, hooks: RunHooks = {}, trainSeed = this.ctx.settings.seed): Promise<{ result: TrainResult; trainedNames: string[] }> {
+  async fineTune(scheme: Scheme, hooks: RunHooks = {}, trainSeed = this.ctx.settings.seed, test = false): Promise<{ result: TrainResult; trainedNames: string[]; testAccuracy: number | null }> {
     const s = this.ctx.settings;
     const cut = this.cutFor(scheme);
     let model = this.model, data = this.full;
     if (cut) {
       const sub = suffixGraph(this.model.graph, cut, this.model.params);
       model = { graph: { ...sub.graph, name: this.model.graph.name }, params: sub.params, source: this.model.source };
-      const f = this.front(cut);
-      const src = (acts: Int8Array[], full: SampleSource): SampleSource => ({ length: acts.length, get: (i) => ({ input: acts[i], label: full.get(i).label }) });
-      data = { train: src(f.train, this.full.train), val: src(f.val, this.full.val) };
+      const f = this.front(cut, test);
+      const src = (acts: Int8Array[] | undefined, full: SampleSource): SampleSource => ({ length: acts?.length ?? 0, get: (i) => ({ input: acts![i], label: full.get(i).label }) });
+      data = { train: src(f.train, this.full.train), val: src(f.val, this.full.val), test: src(f.test, this.full.test) };
     }
     const trainer = new Trainer(model, scheme, { epochs: s.epochs, lr: s.lr, seed: trainSeed, evalEachEpoch: false, progressEvery: 20 });
-    const result = await trainer.run(data, hooks);
-    return { result, trainedNames: trainer.trainedNames };
+    const result = await trainer.run({ train: data.train, val: data.val }, hooks);
+    let testAccuracy: number | null = null;
+    if (test && result.status === 'completed') {
+      const ev = await trainer.evaluate(data.test, hooks.control);
+      if (!hooks.control?.cancelled) testAccuracy = ev.accuracy;
+    }
+    return { result, trainedNames: trainer.trainedNames, testAccuracy };
   }
 
   /** Runs one job; a run that diverges or throws is a failed job with the reason, never an exception. */
   async run(job: AnalysisJobSpec, hooks: RunHooks = {}): Promise<AnalysisJobResult> {
     const t0 = performance.now();
     try {
-      const { result } = await this.fineTune(job.scheme, hooks);
+      const final = job.kind === 'final';
+      const { result, testAccuracy } = await this.fineTune(job.scheme, hooks, job.seed, final);
       const seconds = (performance.now() - t0) / 1000;
-      if (result.status === 'completed') return { id: job.id, status: 'completed', valAccuracy: result.valAccuracy, seconds };
+      if (final && result.status === 'completed' && testAccuracy === null) return { id: job.id, status: 'cancelled', valAccuracy: null, seconds, message: 'cancelled while scoring the held-out images' };
+      if (result.status === 'completed') return { id: job.id, status: 'completed', valAccuracy: result.valAccuracy, ...(final ? { testAccuracy } : {}), seconds };
       return { id: job.id, status: result.status === 'cancelled' ? 'cancelled' : 'failed', valAccuracy: null, seconds, message: result.message };
     } catch (e) {
       return { id: job.id, status: 'failed', valAccuracy: null, seconds: (performance.now() - t0) / 1000, message: (e as Error).message };

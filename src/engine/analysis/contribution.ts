@@ -1,22 +1,38 @@
 /**
  * Contribution analysis (the paper's Sec. 3.2), the pure part: which fine-tuning jobs measure the
- * gains, how the finished jobs become a gain table for the search, how long the jobs will take, and
- * the cache key under which their results are kept. The jobs themselves run in analysis-job.ts.
+ * gains, how the finished jobs become the measurements the search works in (gains.ts), how long the
+ * jobs will take, and the cache key under which their results are kept. The jobs run in analysis-job.ts.
  *
  * Jobs: the baseline trains the head only (k = 0); a bias job trains the biases of the last k convs
  * (and the head); a weight job trains the biases of the last `weightBaseK` convs plus one conv's
  * weight at a ratio. Gains are accuracy points over the baseline (bias) or over the bias base (weight).
+ * Every job runs once per training seed (the split stays the same), so each gain comes with its
+ * spread. A final job (final.ts) trains a whole finalist scheme and is scored on the held-out test split.
  */
 import { backboneConvs, type Graph } from '../ir/graph.ts';
 import { weightChannels, type Scheme } from '../train/scheme.ts';
-import type { GainTable } from './search.ts';
+import type { Measurements, PerSeed } from './gains.ts';
 
 export interface AnalysisSettings {
+  /** Images each job fine-tunes on. */
   trainImages: number;
+  /** Images the gains are measured on. */
   valImages: number;
+  /** Held-out images only the final comparison is scored on (never seen by the gains or the search). */
+  testImages: number;
+  /** Training runs per measurement (seeds seed, seed + 1, ...): the spread of every gain comes from them. */
+  seeds: number;
+  /** How many of the search's best schemes are trained whole and compared on the test images (beside the baselines). */
+  finalists: number;
+  /**
+   * At most this many baselines in that comparison: the best by estimate, then those the estimate
+   * cannot rank below it (within its spread, or trained on unmeasured parts); final.ts.
+   */
+  baselines: number;
   epochs: number;
   lr: { weight: number; bias: number; head: number };
   resolution: number;
+  /** Seeds the split, and is the first training seed. */
   seed: number;
   /** k values of the bias sweep (biases of the last k convs); values above the model's conv count are dropped. */
   biasKs: number[];
@@ -30,24 +46,28 @@ export interface AnalysisSettings {
 
 /**
  * Sized for the default project (the demo model, 24 convs at 32x32, on the 1,000 demo images): 9 bias
- * points and 12 convs x 4 ratios, 58 jobs, 600 train and 400 validation images (a gain's standard
- * error is about 2.5 points at 400), 2 epochs, well inside 10 minutes on 2 cores (bench/analysis.ts
- * measures it). The rate is the demo's default run's (src/engine/train/demo-run.ts).
+ * points and 12 convs x 4 ratios, 58 measurements, each run for 3 seeds (174 jobs); 500 training,
+ * 250 validation and 250 held-out test images; 2 epochs. bench/analysis.ts measures its wall time and
+ * the noise. The rate is the demo's default run's (src/engine/train/demo-run.ts).
  */
 export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
-  trainImages: 600, valImages: 400, epochs: 2, lr: { weight: 0.01, bias: 0.01, head: 0.01 }, resolution: 32, seed: 1,
+  trainImages: 500, valImages: 250, testImages: 250, seeds: 3, finalists: 3, baselines: 3, epochs: 2, lr: { weight: 0.01, bias: 0.01, head: 0.01 }, resolution: 32, seed: 1,
   biasKs: [2, 4, 6, 8, 10, 12, 16, 20, 24], convs: 'all', ratios: [1 / 8, 1 / 4, 1 / 2, 1], weightBaseK: 12,
 };
 
 export interface AnalysisJobSpec {
-  /** Stable: "baseline", "bias:8", "weight:20:0.25". */
+  /** Stable: "baseline@1", "bias:8@2", "weight:20:0.25@1", "final:<scheme digest>@3" (@ the training seed). */
   id: string;
-  kind: 'baseline' | 'bias' | 'weight';
+  kind: 'baseline' | 'bias' | 'weight' | 'final';
   /** Biases of the last k convs are trained. */
   k: number;
   conv?: number;
   ratio?: number;
+  /** Training seed (image order and rounding). */
+  seed: number;
   scheme: Scheme;
+  /** For a final job: the finalist's name ("searched #1", "last-12"). */
+  label?: string;
 }
 
 export interface AnalysisJobResult {
@@ -55,6 +75,8 @@ export interface AnalysisJobResult {
   status: 'completed' | 'failed' | 'cancelled';
   /** Validation accuracy (0..1) after fine-tuning; null unless completed. */
   valAccuracy: number | null;
+  /** Held-out test accuracy (0..1), for a final job. */
+  testAccuracy?: number | null;
   seconds: number;
   /** CPU seconds of the worker's thread for the job, where the host can tell (Node on Linux). */
   cpuSeconds?: number;
@@ -69,11 +91,19 @@ export class AnalysisSettingsError extends Error {
 
 /** Refuses settings that cannot give a measurement, naming the field. */
 export function checkAnalysisSettings(s: AnalysisSettings): void {
-  const whole = (field: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new AnalysisSettingsError(`${field} must be a whole number of at least ${min}, got ${v}`);
+  const whole = (field: string, v: number, min: number, max = Infinity) => {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new AnalysisSettingsError(`${field} must be a whole number ${max < Infinity ? `from ${min} to ${max}` : `of at least ${min}`}, got ${v}`);
+    }
   };
   whole('trainImages', s.trainImages, 1);
   whole('valImages', s.valImages, 1);
+  whole('testImages', s.testImages, 0);
+  // Spread needs two runs; beyond ten the analysis costs more than it tells.
+  whole('seeds', s.seeds, 1, 10);
+  whole('finalists', s.finalists, 0, 10);
+  // The best baseline is always compared.
+  whole('baselines', s.baselines, 1, 10);
   whole('resolution', s.resolution, 8);
   whole('weightBaseK', s.weightBaseK, 0);
   if (!(s.epochs > 0)) throw new AnalysisSettingsError(`epochs must be positive, got ${s.epochs}`);
@@ -85,17 +115,23 @@ export function checkAnalysisSettings(s: AnalysisSettings): void {
   if (s.convs !== 'all') for (const c of s.convs) whole('every convs value', c, 0);
 }
 
+/** The training seeds of the settings: seed, seed + 1, ... */
+export const trainingSeeds = (s: AnalysisSettings) => Array.from({ length: s.seeds }, (_, i) => s.seed + i);
+
 const scheme = (nBias: number, weights: Record<string, number> = {}): Scheme => ({ nBias, weights, head: 'float32', momentum: false });
 
-/** The jobs the settings ask for on this graph, baseline first, then the bias sweep, then the weights. */
+/**
+ * The jobs the settings ask for on this graph: for each training seed in turn (so a first complete
+ * pass comes early), the baseline, the bias sweep, then the weights.
+ */
 export function planAnalysis(graph: Graph, s: AnalysisSettings): AnalysisJobSpec[] {
   checkAnalysisSettings(s);
   const convs = backboneConvs(graph);
   const n = convs.length;
-  const jobs: AnalysisJobSpec[] = [{ id: 'baseline', kind: 'baseline', k: 0, scheme: scheme(0) }];
+  const one: Omit<AnalysisJobSpec, 'seed'>[] = [{ id: 'baseline', kind: 'baseline', k: 0, scheme: scheme(0) }];
   const base = Math.min(s.weightBaseK, n);
   const ks = [...new Set([...s.biasKs.filter((k) => k <= n), ...(base > 0 ? [base] : [])])].sort((a, b) => a - b);
-  for (const k of ks) jobs.push({ id: `bias:${k}`, kind: 'bias', k, scheme: scheme(k) });
+  for (const k of ks) one.push({ id: `bias:${k}`, kind: 'bias', k, scheme: scheme(k) });
   const inBase = convs.filter((c) => c.attrs.convIndex! >= n - base);
   if (s.convs !== 'all') {
     const outside = s.convs.filter((c) => !inBase.some((b) => b.attrs.convIndex === c));
@@ -111,30 +147,39 @@ export function planAnalysis(graph: Graph, s: AnalysisSettings): AnalysisJobSpec
     for (const r of ratios) {
       // A ratio that trains no channel of this conv would measure the bias base again.
       if (Math.floor(total * r) === 0) continue;
-      jobs.push({ id: `weight:${i}:${r}`, kind: 'weight', k: base, conv: i, ratio: r, scheme: scheme(base, { [i]: r }) });
+      one.push({ id: `weight:${i}:${r}`, kind: 'weight', k: base, conv: i, ratio: r, scheme: scheme(base, { [i]: r }) });
     }
   }
-  return jobs;
+  return trainingSeeds(s).flatMap((seed) => one.map((j) => ({ ...j, id: `${j.id}@${seed}`, seed })));
 }
 
-/** Gains (accuracy points over the baseline) from the finished jobs; missing jobs simply absent. */
-export function gainTable(jobs: AnalysisJobSpec[], results: AnalysisJobResult[]): GainTable & { baseline: number | null } {
+/**
+ * What the finished jobs measured: per seed, each bias gain over that seed's baseline and each
+ * weight gain over that seed's bias-base run, in accuracy points. An entry is present when at least
+ * one seed measured it; unmeasured seeds are null. Final jobs are not measurements of the space.
+ */
+export function measure(jobs: AnalysisJobSpec[], results: AnalysisJobResult[]): Measurements {
   const acc = new Map<string, number>();
   for (const r of results) if (r.status === 'completed' && r.valAccuracy !== null) acc.set(r.id, r.valAccuracy);
-  const baseline = acc.get('baseline') ?? null;
-  const biasAcc = (k: number) => (k === 0 ? baseline ?? undefined : acc.get(`bias:${k}`));
-  const table: GainTable & { baseline: number | null } = { baseline, biasGain: {}, weightGain: {} };
-  for (const j of jobs) {
-    const a = acc.get(j.id);
-    if (a === undefined) continue;
-    if (j.kind === 'bias' && baseline !== null) table.biasGain[j.k] = (a - baseline) * 100;
+  const measured = jobs.filter((j) => j.kind !== 'final');
+  const seeds = [...new Set(measured.map((j) => j.seed))].sort((a, b) => a - b);
+  const at = (id: string, seed: number) => acc.get(`${id}@${seed}`) ?? null;
+  const gain = (a: number | null, b: number | null) => (a === null || b === null ? null : (a - b) * 100);
+  const any = (v: PerSeed) => v.some((x) => x !== null);
+  const weightBaseK = measured.find((j) => j.kind === 'weight')?.k ?? 0;
+  const m: Measurements = { seeds, baseline: seeds.map((s) => at('baseline', s)), bias: {}, weightBaseK, weight: {} };
+  for (const j of measured) {
+    if (j.seed !== seeds[0]) continue;
+    if (j.kind === 'bias') {
+      const v = seeds.map((s) => gain(at(`bias:${j.k}`, s), at('baseline', s)));
+      if (any(v)) m.bias[j.k] = v;
+    }
     if (j.kind === 'weight') {
-      const b = biasAcc(j.k);
-      if (b === undefined) continue;
-      (table.weightGain[j.conv!] ??= {})[j.ratio!] = (a - b) * 100;
+      const v = seeds.map((s) => gain(at(`weight:${j.conv}:${j.ratio}`, s), j.k ? at(`bias:${j.k}`, s) : at('baseline', s)));
+      if (any(v)) (m.weight[j.conv!] ??= {})[j.ratio!] = v;
     }
   }
-  return table;
+  return m;
 }
 
 /**
@@ -145,7 +190,8 @@ export function gainTable(jobs: AnalysisJobSpec[], results: AnalysisJobResult[])
 export function jobCost(job: AnalysisJobSpec, s: AnalysisSettings, convCount: number): number {
   const depth = convCount > 0 ? Math.min(1, job.k / convCount) : 1;
   const perImage = 0.15 + 0.85 * depth;
-  return s.epochs * s.trainImages * perImage + (s.valImages * perImage) / 3;
+  const scored = s.valImages + (job.kind === 'final' ? s.testImages : 0);
+  return s.epochs * s.trainImages * perImage + (scored * perImage) / 3;
 }
 
 /**
@@ -161,7 +207,7 @@ export function estimateAnalysisSeconds(jobs: AnalysisJobSpec[], s: AnalysisSett
     const i = lanes.indexOf(Math.min(...lanes));
     lanes[i] += c;
   }
-  const front = (s.trainImages + s.valImages) / 3;
+  const front = (s.trainImages + s.valImages + (jobs.some((j) => j.kind === 'final') ? s.testImages : 0)) / 3;
   return (Math.max(...lanes) + front) / stepsPerSecond;
 }
 
@@ -174,9 +220,18 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Cache key: model digest, dataset digest, settings (stable JSON). */
+/**
+ * Cache key: model digest, dataset digest, and the settings that change what a job measures. Not the
+ * number of seeds, finalists or baselines: a job's id carries its seed and a final job's its scheme, so raising
+ * either reuses every run already made. v2: results per seed with a test split (v1's single-seed
+ * results, measured on a split without held-out images, are never mixed in).
+ */
 export function analysisCacheKey(modelDigest: string, dataDigest: string, s: AnalysisSettings): string {
-  return `analysis/v1/${modelDigest}/${dataDigest}/${digestBytes(new TextEncoder().encode(stableJson(s)))}`;
+  const { seeds: _seeds, finalists: _finalists, baselines: _baselines, ...measured } = s;
+  void _seeds;
+  void _finalists;
+  void _baselines;
+  return `analysis/v2/${modelDigest}/${dataDigest}/${digestBytes(new TextEncoder().encode(stableJson(measured)))}`;
 }
 
 /**

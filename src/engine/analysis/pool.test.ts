@@ -3,7 +3,7 @@ import type { Progress } from '../train/trainer.ts';
 import type { AnalysisJobResult, AnalysisJobSpec } from './contribution.ts';
 import { AnalysisPool, type PoolProgress, type PoolWorker } from './pool.ts';
 
-const job = (i: number): AnalysisJobSpec => ({ id: `bias:${i}`, kind: 'bias', k: i, scheme: { nBias: i, weights: {}, head: 'float32', momentum: false } });
+const job = (i: number): AnalysisJobSpec => ({ id: `bias:${i}`, kind: 'bias', k: i, seed: 1, scheme: { nBias: i, weights: {}, head: 'float32', momentum: false } });
 const jobs = (n: number) => Array.from({ length: n }, (_, i) => job(i + 1));
 const tick = () => new Promise((r) => setTimeout(r, 1));
 

@@ -6,9 +6,36 @@ export function cIdent(name: string): string {
   return /^[0-9]/.test(s) ? `_${s}` : s;
 }
 
-/** A C string literal. */
+/** Longest name safeName keeps. */
+export const SAFE_NAME_CHARS = 64;
+
+/**
+ * The one way text from outside (a model's name from its file, a file name, a project name) enters a
+ * generated file: letters, digits, '.', '_' and '-' are kept, every other run of characters becomes
+ * one '_', leading dots and dashes go, and the result is at most SAFE_NAME_CHARS long ("model" when
+ * nothing is left). What remains cannot end a C comment or string, start a preprocessor line, expand
+ * in a Makefile, format Markdown, or name a path outside the project, so it is safe in every file the
+ * emitter writes and in file and folder names. The zoo's names pass unchanged.
+ */
+export function safeName(text: string, fallback = 'model'): string {
+  const s = text.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+/, '').slice(0, SAFE_NAME_CHARS);
+  return s || fallback;
+}
+
+/**
+ * A C string literal of any text (UTF-8): quote and backslash escaped, and every other byte outside
+ * printable ASCII, and '?', as a three-digit octal escape (unlike \x, an octal escape cannot swallow
+ * the characters after it, and an escaped '?' cannot form a trigraph such as ??/ under -std=c11).
+ */
 export function cString(s: string): string {
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}"`;
+  let out = '"';
+  for (const b of new TextEncoder().encode(s)) {
+    if (b === 0x22 || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
+    else if (b === 0x0a) out += '\\n';
+    else if (b >= 0x20 && b < 0x7f && b !== 0x3f) out += String.fromCharCode(b);
+    else out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return `${out}"`;
 }
 
 /** The float32 value of x as a C float literal that reads back exactly (9 significant digits). */

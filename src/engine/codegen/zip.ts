@@ -1,10 +1,12 @@
 /** The exported project as one zip (fflate), for the IDE's download and `tinytrain export --out X.zip`. */
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import type { CProject } from './c-project.ts';
+import { safeName } from './c-format.ts';
 
-/** Every file under one top-level folder, so unzipping gives `<folder>/Makefile` and so on. */
+/** Every file under one top-level folder (its name reduced by safeName), so unzipping gives `<folder>/Makefile` and so on. */
 export function zipCProject(files: CProject, folder: string): Uint8Array {
   const tree: Zippable = {};
-  for (const [path, text] of Object.entries(files)) tree[`${folder}/${path}`] = strToU8(text);
+  const top = safeName(folder, 'firmware');
+  for (const [path, text] of Object.entries(files)) tree[`${top}/${path}`] = strToU8(text);
   return zipSync(tree, { level: 6, mtime: new Date('2026-01-01T00:00:00Z') });
 }

@@ -68,9 +68,9 @@ describe('loading from a folder: errors name the file', () => {
   const write = (name: string, bytes: Uint8Array) => writeFileSync(join(dir, name), bytes);
 
   it('reads a folder of gzip IDX files, and reports missing, truncated and corrupt ones', () => {
-    expect(() => loadFashionMnist(join(dir, 'nowhere'))).toThrow(`${join(dir, 'nowhere', 't10k-images-idx3-ubyte.gz')}: no such file`);
+    expect(() => loadFashionMnist(join(dir, 'nowhere'))).toThrow(`cannot read data file ${join(dir, 'nowhere', 't10k-images-idx3-ubyte.gz')}: it does not exist`);
     write('t10k-images-idx3-ubyte.gz', gzipSync(idx([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])));
-    expect(() => loadFashionMnist(dir)).toThrow(`${join(dir, 't10k-labels-idx1-ubyte.gz')}: no such file`);
+    expect(() => loadFashionMnist(dir)).toThrow(`cannot read data file ${join(dir, 't10k-labels-idx1-ubyte.gz')}: it does not exist`);
     write('t10k-labels-idx1-ubyte.gz', gzipSync(idx([2], [3, 4])));
     const d = loadFashionMnist(dir);
     expect([d.count, d.rows, d.cols, Array.from(d.images), Array.from(d.labels)]).toEqual([2, 2, 2, [1, 2, 3, 4, 5, 6, 7, 8], [3, 4]]);
@@ -96,7 +96,7 @@ describe('loading from a folder: errors name the file', () => {
   it('reads files with a size limit', () => {
     write('big.bin', new Uint8Array(100));
     expect(readBinaryFile(join(dir, 'big.bin')).length).toBe(100);
-    expect(() => readBinaryFile(join(dir, 'big.bin'), 50)).toThrow(`${join(dir, 'big.bin')}: 100 bytes, more than the 50-byte limit`);
-    expect(() => readBinaryFile(dir)).toThrow(`${dir}: not a regular file`);
+    expect(() => readBinaryFile(join(dir, 'big.bin'), 50)).toThrow(`data file ${join(dir, 'big.bin')} is 100 bytes, more than the 50 bytes a data file may have`);
+    expect(() => readBinaryFile(dir)).toThrow(`data file ${dir} is a folder, not a regular file`);
   });
 });

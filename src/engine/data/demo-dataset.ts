@@ -4,7 +4,9 @@
  * Layout (little-endian): "TTDS" magic, uint32 version 1, uint32 count, uint16 rows, uint16 cols,
  * uint32 length of a UTF-8 JSON array of class names, the JSON, count label bytes, count*rows*cols pixels.
  */
-import type { LabeledImages } from './samples.ts';
+import { parseJsonText } from '../io/json.ts';
+import { ARCH_LIMITS } from '../limits.ts';
+import { DatasetError, type LabeledImages } from './samples.ts';
 
 const MAGIC = 0x53445454; // "TTDS"
 
@@ -27,11 +29,17 @@ export function encodeDemoDataset(images: Uint8Array, labels: Uint8Array, rows: 
 
 export function loadDemoDataset(bytes: Uint8Array): LabeledImages {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 20 || dv.getUint32(0, true) !== MAGIC) throw new Error('the demo dataset file is not a TinyTrain dataset (bad magic)');
+  if (bytes.length < 20 || dv.getUint32(0, true) !== MAGIC) throw new DatasetError('the demo dataset file is not a TinyTrain dataset (bad magic)');
   const n = dv.getUint32(8, true), rows = dv.getUint16(12, true), cols = dv.getUint16(14, true), nl = dv.getUint32(16, true);
-  if (20 + nl + n + n * rows * cols > bytes.length) throw new Error('the demo dataset file is truncated');
-  const classNames = JSON.parse(new TextDecoder().decode(bytes.subarray(20, 20 + nl))) as string[];
+  if (20 + nl + n + n * rows * cols > bytes.length) throw new DatasetError('the demo dataset file is truncated');
+  if (rows < 1 || cols < 1) throw new DatasetError(`the demo dataset's images are ${rows} x ${cols}`);
+  const classNames = parseJsonText(new TextDecoder().decode(bytes.subarray(20, 20 + nl)), 'the demo dataset\'s class names');
+  if (!Array.isArray(classNames) || classNames.length > ARCH_LIMITS.classes.max || !classNames.every((c) => typeof c === 'string')) {
+    throw new DatasetError('the demo dataset\'s class names must be a list of texts');
+  }
   const labels = bytes.subarray(20 + nl, 20 + nl + n);
+  const bad = labels.findIndex((l) => l >= classNames.length);
+  if (bad >= 0) throw new DatasetError(`the demo dataset's image ${bad} has label ${labels[bad]}, but there are ${classNames.length} classes`);
   const px = bytes.subarray(20 + nl + n);
   const size = rows * cols;
   return {

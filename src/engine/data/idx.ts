@@ -10,9 +10,10 @@
  * Every problem is an IdxError whose message names the file and what is wrong with it.
  */
 import { gunzipSync } from 'fflate';
+import { InputError } from '../input-error.ts';
 import { crc32 } from '../io/zip.ts';
 
-export class IdxError extends Error {
+export class IdxError extends InputError {
   override name = 'IdxError';
 }
 

@@ -55,7 +55,7 @@ describe('image folders and zips', () => {
   it('an empty class folder, or one whose only image does not decode, is an error naming it', async () => {
     await expect(loadImagesNode(folder({ 'cats/a.png': png(4, 4, 1), 'dogs': null }))).rejects.toThrow(/class folder "dogs" has no usable images/);
     await expect(loadImagesNode(folder({ 'cats/a.png': png(4, 4, 1), 'dogs/x.jpg': new Uint8Array([0xff, 0xd8, 0, 0]) })))
-      .rejects.toThrow(/"dogs" has no usable images \(1 file skipped: dogs\/x.jpg does not decode/);
+      .rejects.toThrow(/"dogs" has no usable images \(1 file skipped: "dogs\/x.jpg" does not decode/);
   });
 
   it('a single class is refused', async () => {
@@ -71,5 +71,12 @@ describe('image folders and zips', () => {
     expect(splitBySeed(set, { seed: 6, train: 60, val: 20 })).not.toEqual(a);
     expect(a.train.filter((i) => a.val.includes(i))).toEqual([]);
     expect(a.val.filter((i) => i % 2 === 0).length).toBe(10);
+    // A held-out test split: the same validation images, test images taken from the rest, all three disjoint and balanced.
+    const t = splitBySeed(set, { seed: 5, train: 60, val: 20, test: 20 });
+    expect(t.val).toEqual(a.val);
+    expect(a.test).toEqual([]);
+    expect([t.train.length, t.test.length]).toEqual([60, 20]);
+    expect(new Set([...t.train, ...t.val, ...t.test]).size).toBe(100);
+    expect(t.test.filter((i) => i % 2 === 0).length).toBe(10);
   });
 });

@@ -2,26 +2,14 @@
  * Node-only file access for the data loaders (node:fs, node:module). Kept apart from idx.ts and
  * preprocess.ts, which stay environment-neutral and run in the browser as they are.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { readUserFile } from '../io/node-file.ts';
+import { FILE_LIMITS } from '../limits.ts';
 
-/** Reads a whole file, refusing one larger than maxBytes; errors name the file. */
-export function readBinaryFile(path: string, maxBytes = 256 * 1024 * 1024): Uint8Array {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new Error(`${path}: not a regular file`);
-    size = st.size;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`${path}: no such file`, { cause: e });
-    if (code === 'EACCES') throw new Error(`${path}: permission denied`, { cause: e });
-    throw e;
-  }
-  if (size > maxBytes) throw new Error(`${path}: ${size} bytes, more than the ${maxBytes}-byte limit`);
-  const buf = readFileSync(path);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+/** Reads a whole regular file, refusing one larger than maxBytes; errors name the file. */
+export function readBinaryFile(path: string, maxBytes: number = FILE_LIMITS.builtinData, what = 'data file'): Uint8Array {
+  return readUserFile(path, { what, maxBytes });
 }
 
 /**

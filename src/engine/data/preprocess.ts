@@ -19,6 +19,7 @@
  *    in the paper's first conv does, so an integer pixel value p (an exact half) gives p - 128 for
  *    even p and p - 127 for odd p; 255 gives 128, clamped to 127; 0 gives -128.
  */
+import { InputError } from '../input-error.ts';
 import type { QParams } from '../ir/tensor.ts';
 import { rint } from '../quant/arith.ts';
 
@@ -45,13 +46,13 @@ export const PAPER_INPUT_QUANT: QParams = { scale: 2 / 255, zeroPoint: 0 };
 function checkImage(img: RawImage): void {
   const { width, height, channels, data } = img;
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`image size ${width} x ${height} must be positive whole numbers`);
+    throw new InputError(`image size ${width} x ${height} must be positive whole numbers`);
   }
-  if (channels !== 1 && channels !== 3 && channels !== 4) throw new Error(`image has ${channels} channels; 1, 3 or 4 are supported`);
+  if (channels !== 1 && channels !== 3 && channels !== 4) throw new InputError(`image has ${channels} channels; 1, 3 or 4 are supported`);
   if (data.length !== width * height * channels) {
-    throw new Error(`image data has ${data.length} bytes, a ${width} x ${height} x ${channels} image has ${width * height * channels}`);
+    throw new InputError(`image data has ${data.length} bytes, a ${width} x ${height} x ${channels} image has ${width * height * channels}`);
   }
-  if (img.layout !== undefined && img.layout !== 'hwc' && img.layout !== 'chw') throw new Error(`unknown image layout "${String(img.layout)}"`);
+  if (img.layout !== undefined && img.layout !== 'hwc' && img.layout !== 'chw') throw new InputError(`unknown image layout "${String(img.layout)}"`);
 }
 
 /** Sample positions of a half-pixel-centre bilinear resize along one axis. */
@@ -73,7 +74,7 @@ function axis(inSize: number, outSize: number): { i0: Int32Array; i1: Int32Array
  */
 export function resizeBilinear(img: RawImage, outH: number, outW: number): Float64Array {
   checkImage(img);
-  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) throw new Error(`target size ${outH} x ${outW} must be positive whole numbers`);
+  if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) throw new InputError(`target size ${outH} x ${outW} must be positive whole numbers`);
   const { width: w, height: h, channels: c, data } = img;
   const planar = img.layout === 'chw';
   const at = (ch: number, y: number, x: number) => (planar ? data[(ch * h + y) * w + x] : data[(y * w + x) * c + ch]);
@@ -105,11 +106,11 @@ export function quantizePixel(v: number, q: QParams): number {
  * quantization is used (the paper's scale 2/255 and zero point 0 when it has none).
  */
 export function imageToInput(img: RawImage, spec: InputSpec): Int8Array {
-  if (spec.shape.length !== 3) throw new Error(`the input tensor must be C x H x W, got ${spec.shape.join('x')}`);
+  if (spec.shape.length !== 3) throw new InputError(`the input tensor must be C x H x W, got ${spec.shape.join('x')}`);
   const [mc, mh, mw] = spec.shape;
   const q = spec.q ?? PAPER_INPUT_QUANT;
   if (!(q.scale > 0) || !Number.isFinite(q.scale) || !Number.isInteger(q.zeroPoint)) {
-    throw new Error(`input quantization (scale ${q.scale}, zero point ${q.zeroPoint}) is not usable`);
+    throw new InputError(`input quantization (scale ${q.scale}, zero point ${q.zeroPoint}) is not usable`);
   }
   const resized = resizeBilinear(img, mh, mw);
   const plane = mh * mw;
@@ -121,7 +122,7 @@ export function imageToInput(img: RawImage, spec: InputSpec): Int8Array {
       if (ic === 1) v = resized[p];
       else if (mc === 1) v = 0.299 * resized[p] + 0.587 * resized[plane + p] + 0.114 * resized[2 * plane + p];
       else if (mc === 3) v = resized[ch * plane + p];
-      else throw new Error(`cannot map a ${ic}-channel image onto a ${mc}-channel input`);
+      else throw new InputError(`cannot map a ${ic}-channel image onto a ${mc}-channel input`);
       out[ch * plane + p] = quantizePixel(v, q);
     }
   }
@@ -132,7 +133,7 @@ export function imageToInput(img: RawImage, spec: InputSpec): Int8Array {
 export function grayImageAt(images: Uint8Array, index: number, rows: number, cols: number): RawImage {
   const n = rows * cols;
   if (!Number.isInteger(index) || index < 0 || (index + 1) * n > images.length) {
-    throw new Error(`image ${index} is out of range: the set has ${Math.floor(images.length / n)} images`);
+    throw new InputError(`image ${index} is out of range: the set has ${Math.floor(images.length / n)} images`);
   }
   return { data: images.subarray(index * n, (index + 1) * n), width: cols, height: rows, channels: 1 };
 }

@@ -1,9 +1,11 @@
 /**
- * From labelled images to what the trainer reads: a deterministic train/validation split by seed,
+ * From labelled images to what the trainer reads: a deterministic train/validation(/test) split by seed,
  * checks that the set can train at all (at least two classes, none empty), and a SampleSource that
  * preprocesses each image to the model's int8 input once and caches it. Environment-neutral.
  */
+import { show } from '../limits.ts';
 import type { Graph } from '../ir/graph.ts';
+import { InputError } from '../input-error.ts';
 import type { Sample, SampleSource } from '../train/trainer.ts';
 import { mulberry32 } from '../util/random.ts';
 import type { ImageDataset } from './idx.ts';
@@ -17,7 +19,7 @@ export interface LabeledImages {
   label(i: number): number;
 }
 
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   override name = 'DatasetError';
 }
 
@@ -35,18 +37,20 @@ export function checkTrainable(set: LabeledImages): void {
   const counts = new Array<number>(set.classNames.length).fill(0);
   for (let i = 0; i < set.count; i++) counts[set.label(i)]++;
   if (set.classNames.length < 2) {
-    throw new DatasetError(`the dataset has ${set.classNames.length === 1 ? `only one class ("${set.classNames[0]}")` : 'no classes'}; training a classifier needs at least two`);
+    throw new DatasetError(`the dataset has ${set.classNames.length === 1 ? `only one class (${show(set.classNames[0])})` : 'no classes'}; training a classifier needs at least two`);
   }
   const empty = set.classNames.filter((_, c) => counts[c] === 0);
-  if (empty.length) throw new DatasetError(`class ${empty.map((n) => `"${n}"`).join(', ')} has no images`);
+  if (empty.length) throw new DatasetError(`class ${empty.map((n) => show(n)).join(', ')} has no images`);
 }
 
 /**
  * A deterministic split: the indices are shuffled by `seed` within each class, and each class gives
- * its share to train and validation, so both splits are balanced as the set is. `train`/`val` are
- * counts (capped by the set); by default 80% / 20%.
+ * its share to validation, test and train, so every split is balanced as the set is. `train`/`val`/
+ * `test` are counts (capped by the set); by default 80% / 20% / none. Asking for a test split leaves
+ * validation and train as they were without one only when the set has images to spare: the test
+ * images come after the validation ones and before the training ones.
  */
-export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: number; val?: number }): { train: number[]; val: number[] } {
+export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: number; val?: number; test?: number }): { train: number[]; val: number[]; test: number[] } {
   const rand = mulberry32(opts.seed);
   const byClass: number[][] = set.classNames.map(() => []);
   for (let i = 0; i < set.count; i++) byClass[set.label(i)].push(i);
@@ -57,11 +61,12 @@ export function splitBySeed(set: LabeledImages, opts: { seed: number; train?: nu
     }
   }
   const nVal = Math.min(opts.val ?? Math.round(set.count * 0.2), set.count);
-  const nTrain = Math.min(opts.train ?? set.count - nVal, set.count - nVal);
+  const nTest = Math.min(opts.test ?? 0, set.count - nVal);
+  const nTrain = Math.min(opts.train ?? set.count - nVal - nTest, set.count - nVal - nTest);
   // Interleave classes (round robin) so any prefix is balanced, then cut.
   const order: number[] = [];
   for (let r = 0; order.length < set.count; r++) for (const list of byClass) if (r < list.length) order.push(list[r]);
-  return { val: order.slice(0, nVal), train: order.slice(nVal, nVal + nTrain) };
+  return { val: order.slice(0, nVal), test: order.slice(nVal, nVal + nTest), train: order.slice(nVal + nTest, nVal + nTest + nTrain) };
 }
 
 /** The images at `indices`, preprocessed for the graph's input on first use and cached. */

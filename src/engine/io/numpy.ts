@@ -8,6 +8,7 @@
  * and bytes as  _codecs.encode(<str whose code points are the bytes>, 'latin1').
  * These hooks accept exactly those patterns; anything else is a ModelFileError.
  */
+import { show } from '../limits.ts';
 import type { HookContext, PickleHooks, PyValue, Value } from './pickle.ts';
 import { GlobalRef, LongStr, PyObject, describeValue, strOf } from './pickle.ts';
 
@@ -81,7 +82,7 @@ export const numpyHooks: PickleHooks = {
       if (args.length !== 3 || args[1] !== false || args[2] !== true || code === undefined) {
         return ctx.fail('numpy.dtype is only allowed as dtype(<code>, False, True)');
       }
-      if (!(code in DTYPES)) return ctx.fail(`numpy dtype "${code}" is not supported (supported: ${Object.keys(DTYPES).join(', ')})`);
+      if (!(code in DTYPES)) return ctx.fail(`numpy dtype ${show(code)} is not supported (supported: ${Object.keys(DTYPES).join(', ')})`);
       return new DTypeObj(code);
     }
     return ctx.fail(`calling ${fn.describe()} is not allowed`);
@@ -151,7 +152,7 @@ function buildDType(dt: DTypeObj, state: Value, ctx: HookContext): void {
   const order = state[1];
   const size = DTYPES[dt.code].size;
   if (size === 1 ? order !== '|' && order !== '<' && order !== '>' : order !== '<' && order !== '>') {
-    ctx.fail(`byte order ${JSON.stringify(order)} is not valid for dtype ${dt.code}`);
+    ctx.fail(`byte order ${show(order)} is not valid for dtype ${dt.code}`);
   }
   dt.order = order as '<' | '>' | '|';
 }

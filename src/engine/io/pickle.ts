@@ -7,6 +7,7 @@
  * anything is sliced or allocated; stack, memo, container items and output bytes are capped; the
  * machine and the final walk are iterative, so deep nesting cannot overflow the JS call stack.
  */
+import { show } from '../limits.ts';
 import { ModelFileError } from './errors.ts';
 import type { NdArray } from './numpy.ts';
 
@@ -102,7 +103,7 @@ export function strOf(v: Value): string | undefined {
 
 export function describeValue(v: Value): string {
   if (v === null) return 'None';
-  if (typeof v !== 'object') return `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
+  if (typeof v !== 'object') return `${typeof v} ${show(v)}`;
   if (v instanceof PyObject) return v.describe();
   if (v instanceof Uint8Array) return `bytes of length ${v.length}`;
   if (Array.isArray(v)) return `tuple/list of length ${v.length}`;
@@ -286,7 +287,7 @@ class Machine implements HookContext {
   private global(module: string, name: string): void {
     if (!this.allowed.has(`${module} ${name}`)) {
       const ok = this.hooks.allowedGlobals.map(([m, n]) => `${m}.${n}`).join(', ');
-      this.fail(`refusing global "${module}.${name}": only ${ok} are allowed`);
+      this.fail(`refusing global ${show(`${module}.${name}`)}: only ${ok} are allowed`);
     }
     this.push(new GlobalRef(module, name));
   }

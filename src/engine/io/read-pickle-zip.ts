@@ -3,6 +3,7 @@
  * pickle of dicts, lists, tuples, numbers, strings and numpy arrays. Nothing in the file is executed;
  * any problem is reported as a ModelFileError.
  */
+import { show } from '../limits.ts';
 import { ModelFileError } from './errors.ts';
 import { numpyHooks } from './numpy.ts';
 import { unpickle, type PyValue } from './pickle.ts';
@@ -39,6 +40,6 @@ function findDataPkl(entries: ZipEntry[]): ZipEntry {
   const found = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (found.length === 1) return found[0];
   if (found.length > 1) throw new ModelFileError(`zip: several data.pkl entries (${found.map((e) => e.name).join(', ')}), cannot tell which to read`);
-  const names = entries.slice(0, 10).map((e) => JSON.stringify(e.name)).join(', ');
+  const names = entries.slice(0, 10).map((e) => show(e.name)).join(', ');
   throw new ModelFileError(`zip: no <dir>/data.pkl entry in the archive (entries: ${names || 'none'}${entries.length > 10 ? ', ...' : ''})`);
 }

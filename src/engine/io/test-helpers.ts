@@ -3,6 +3,8 @@
  * wrap them in zips, the way Python's pickle (protocol 2) and numpy write model files.
  */
 import { zipSync } from 'fflate';
+import type { Graph, Node, ParamStore } from '../ir/graph.ts';
+import { isNdArray, type NdArray, type PyValue } from './read-pickle-zip.ts';
 
 export class PickleWriter {
   private out: number[] = [];
@@ -82,4 +84,94 @@ export function zipOf(files: Record<string, Uint8Array>, level: 0 | 6 = 0): Uint
 /** A model zip around a pickle, as torch names it. */
 export function modelZip(pickle: Uint8Array, level: 0 | 6 = 0, dir = 'archive'): Uint8Array {
   return zipOf({ [`${dir}/data.pkl`]: pickle, [`${dir}/version`]: new TextEncoder().encode('3\n') }, level);
+}
+
+/** A value to pickle: what readTorchPickleZip returns (dicts, lists, numbers, strings, None, arrays). */
+export type PickleTree = PyValue;
+
+const NUMPY_CODES: Record<NdArray['dtype'], [string, string, number]> = {
+  int8: ['i1', '|', 1], uint8: ['u1', '|', 1], bool: ['b1', '|', 1], int16: ['i2', '<', 2],
+  int32: ['i4', '<', 4], int64: ['i4', '<', 4], float32: ['f4', '<', 4], float64: ['f8', '<', 8],
+};
+
+/** Pickles a tree as torch.save and numpy do (protocol 2): dicts, lists, ints, floats, strings, None, bools, arrays. */
+export function pickleTree(v: PickleTree, w = new PickleWriter().proto()): PickleWriter {
+  const write = (x: PickleTree): void => {
+    if (x === null) w.none();
+    else if (typeof x === 'boolean') w.bool(x);
+    else if (typeof x === 'number') {
+      if (Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31) w.int(x);
+      else w.float(x);
+    } else if (typeof x === 'string') w.str(x);
+    else if (x instanceof Uint8Array) w.raw(0x42).u32(x.length).rawArray(x);
+    else if (isNdArray(x)) {
+      const [code, order] = NUMPY_CODES[x.dtype];
+      const data = x.dtype === 'int64' ? new Int32Array(x.data as Int32Array) : x.data;
+      w.ndarray(code, order, x.shape, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } else if (Array.isArray(x)) {
+      w.emptyList();
+      if (x.length) {
+        w.mark();
+        x.forEach(write);
+        w.appends();
+      }
+    } else {
+      w.emptyDict();
+      const keys = Object.keys(x);
+      if (keys.length) {
+        w.mark();
+        for (const k of keys) {
+          w.str(k);
+          write(x[k]);
+        }
+        w.setitems();
+      }
+    }
+  };
+  write(v);
+  return w.stop();
+}
+
+/** A model file (.pkl zip) holding the tree. */
+export function pklOf(tree: PickleTree): Uint8Array {
+  return modelZip(pickleTree(tree).bytes());
+}
+
+const nd = (dtype: NdArray['dtype'], shape: number[], data: NdArray['data']): NdArray => ({ __ndarray: true, dtype, shape, data });
+
+/**
+ * The tree of the paper's model files (first_conv, blocks, classifier, each conv with its shapes and
+ * int8 params) for a graph with an int8 head and its parameters: small, valid model files to test with.
+ */
+export function pklTreeOf(g: Graph, params: ParamStore): PickleTree {
+  const convDict = (n: Node<'conv2d'>, withSizes: boolean): PickleTree => {
+    const [x, w, b, s] = n.inputs;
+    const [cout, cpg, k] = g.tensors[w].shape;
+    const xq = g.tensors[x].q!, yq = g.tensors[n.outputs[0]].q!;
+    return {
+      in_channel: cpg * n.attrs.groups, out_channel: cout, kernel_size: [k, k], stride: n.attrs.stride, groups: n.attrs.groups,
+      ...(withSizes ? { in_shape: g.tensors[x].shape[1], out_shape: g.tensors[n.outputs[0]].shape[1] } : {}),
+      params: {
+        weight: nd('int8', [cout, cpg, k, k], params[w] as Int8Array), bias: nd('int32', [cout], params[b] as Int32Array),
+        w_scales: nd('float32', [cout], params[s] as Float32Array),
+        x_scale: xq.scale, x_zero: xq.zeroPoint, y_scale: yq.scale, y_zero: yq.zeroPoint,
+      },
+    };
+  };
+  const convs = g.nodes.filter((n): n is Node<'conv2d'> => n.op === 'conv2d');
+  const blocks: PickleTree[] = [];
+  for (const c of convs) {
+    const { role, block } = c.attrs;
+    if (role === 'stem' || role === 'classifier') continue;
+    const d = (blocks[block] ??= { pointwise1: null, depthwise: null, pointwise2: null, residual: null, se: null }) as Record<string, PickleTree>;
+    d[role === 'pw1' ? 'pointwise1' : role === 'dw' ? 'depthwise' : 'pointwise2'] = convDict(c, true);
+  }
+  for (const n of g.nodes) {
+    if (n.op !== 'add') continue;
+    const q = g.tensors[n.outputs[0]].q!;
+    (blocks[(n.attrs as { block: number }).block] as Record<string, PickleTree>).residual = { params: { y_scale: q.scale, y_zero: q.zeroPoint } };
+  }
+  const cls = convs.find((c) => c.attrs.role === 'classifier');
+  if (!cls) throw new Error('pklTreeOf needs a graph with an int8 head');
+  return { first_conv: convDict(convs[0], true), blocks, feature_mix: null, classifier: convDict(cls, false) };
 }

@@ -5,6 +5,7 @@
  * ModelFileError, never an out-of-range read or a huge allocation.
  */
 import { inflateSync } from 'fflate';
+import { formatLimit, MAX_ZIP_ENTRIES, show } from '../limits.ts';
 import { ModelFileError } from './errors.ts';
 
 export interface ZipEntry {
@@ -78,6 +79,7 @@ function findDirectory(r: Reader): Directory {
     fail(`central directory (offset ${dir.offset}, ${dir.size} bytes) extends past the end record at ${eocd}: truncated or corrupt`, eocd);
   }
   if (dir.count * CENTRAL_SIZE > dir.size) fail(`central directory claims ${dir.count} entries but is only ${dir.size} bytes`, eocd);
+  if (dir.count > MAX_ZIP_ENTRIES) fail(`the archive has ${dir.count} entries, more than the ${MAX_ZIP_ENTRIES} allowed`);
   return dir;
 }
 
@@ -129,13 +131,13 @@ function applyZip64Extra(r: Reader, e: ZipEntry, start: number, len: number): vo
     const id = r.u16(p), size = r.u16(p + 2);
     if (p + 4 + size > start + len) break;
     if (id === 1) {
-      if (size < fields.length * 8) fail(`ZIP64 extra field of "${e.name}" is too short`, p);
+      if (size < fields.length * 8) fail(`ZIP64 extra field of ${show(e.name)} is too short`, p);
       fields.forEach((k, i) => { e[k] = r.u64(p + 4 + i * 8); });
       return;
     }
     p += 4 + size;
   }
-  fail(`entry "${e.name}" has saturated sizes but no ZIP64 extra field`, start);
+  fail(`entry ${show(e.name)} has saturated sizes but no ZIP64 extra field`, start);
 }
 
 /**
@@ -145,31 +147,31 @@ function applyZip64Extra(r: Reader, e: ZipEntry, start: number, len: number): vo
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, maxBytes = DEFAULT_MAX_ENTRY_BYTES): Uint8Array {
   const r = new Reader(bytes);
   const { name, compressedSize, uncompressedSize, localHeaderOffset: at } = entry;
-  if (entry.flags & 1) fail(`entry "${name}" is encrypted`);
+  if (entry.flags & 1) fail(`entry ${show(name)} is encrypted`);
   if (uncompressedSize > maxBytes) {
-    fail(`entry "${name}" declares ${uncompressedSize} uncompressed bytes, more than the ${maxBytes}-byte limit`);
+    fail(`entry ${show(name)} declares ${uncompressedSize} uncompressed bytes, more than the ${maxBytes}-byte limit`);
   }
-  r.need(at, LOCAL_SIZE, `local header of "${name}"`);
-  if (r.u32(at) !== SIG_LOCAL) fail(`bad local header signature for "${name}"`, at);
+  r.need(at, LOCAL_SIZE, `local header of ${show(name)}`);
+  if (r.u32(at) !== SIG_LOCAL) fail(`bad local header signature for ${show(name)}`, at);
   // The local header has its own name/extra lengths, which may differ from the central directory's.
   const dataStart = at + LOCAL_SIZE + r.u16(at + 26) + r.u16(at + 28);
-  r.need(dataStart, compressedSize, `data of "${name}"`);
+  r.need(dataStart, compressedSize, `data of ${show(name)}`);
   const raw = bytes.subarray(dataStart, dataStart + compressedSize);
 
   let out: Uint8Array;
   if (entry.method === 0) {
     if (compressedSize !== uncompressedSize) {
-      fail(`stored entry "${name}" has compressed size ${compressedSize} != uncompressed size ${uncompressedSize}`, at);
+      fail(`stored entry ${show(name)} has compressed size ${compressedSize} != uncompressed size ${uncompressedSize}`, at);
     }
     out = raw;
   } else if (entry.method === 8) {
     out = inflateEntry(raw, entry);
   } else {
-    fail(`entry "${name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`, at);
+    fail(`entry ${show(name)} uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`, at);
   }
   const crc = crc32(out);
   if (crc !== entry.crc32) {
-    fail(`CRC mismatch in "${name}": computed ${hex(crc)}, directory says ${hex(entry.crc32)} (corrupt file)`, dataStart);
+    fail(`CRC mismatch in ${show(name)}: computed ${hex(crc)}, directory says ${hex(entry.crc32)} (corrupt file)`, dataStart);
   }
   return out;
 }
@@ -178,7 +180,7 @@ function inflateEntry(raw: Uint8Array, entry: ZipEntry): Uint8Array {
   const { name, uncompressedSize: size } = entry;
   if (size === 0) return new Uint8Array(0);
   if (size > raw.length * MAX_DEFLATE_RATIO) {
-    fail(`deflated entry "${name}" claims ${size} bytes from ${raw.length} compressed bytes, impossible for deflate`);
+    fail(`deflated entry ${show(name)} claims ${size} bytes from ${raw.length} compressed bytes, impossible for deflate`);
   }
   // One spare byte: fflate never grows a caller-provided buffer, so filling the spare byte means the
   // stream holds more data than declared (writes beyond it are dropped, not performed).
@@ -186,13 +188,51 @@ function inflateEntry(raw: Uint8Array, entry: ZipEntry): Uint8Array {
   try {
     out = inflateSync(raw, { out: new Uint8Array(size + 1) });
   } catch (e) {
-    throw new ModelFileError(`zip: cannot inflate "${name}": ${(e as Error).message}`, undefined, { cause: e });
+    throw new ModelFileError(`zip: cannot inflate ${show(name)}: ${(e as Error).message}`, undefined, { cause: e });
   }
   if (out.length !== size) {
     const got = out.length > size ? `more than ${size}` : `${out.length}`;
-    fail(`deflated entry "${name}" inflates to ${got} bytes, directory says ${size}`);
+    fail(`deflated entry ${show(name)} inflates to ${got} bytes, directory says ${size}`);
   }
   return out;
+}
+
+/** Where an entry's bytes lie in the archive: its local header through the end of its data. */
+function span(bytes: Uint8Array, e: ZipEntry): [number, number] {
+  const r = new Reader(bytes);
+  r.need(e.localHeaderOffset, LOCAL_SIZE, `local header of ${show(e.name)}`);
+  const dataStart = e.localHeaderOffset + LOCAL_SIZE + r.u16(e.localHeaderOffset + 26) + r.u16(e.localHeaderOffset + 28);
+  return [e.localHeaderOffset, dataStart + e.compressedSize];
+}
+
+/**
+ * Every file of an archive (folders left out), read with bounds across the whole archive: entries
+ * may not overlap (entries sharing one deflate stream inflate it again and again: a 70 KB zip can
+ * claim gigabytes), and their inflated sizes together stay within maxTotalBytes, checked from the
+ * directory before anything is inflated (inflating then checks each entry's real size and CRC).
+ */
+export function readZipFiles(bytes: Uint8Array, opts: { maxTotalBytes: number; maxEntryBytes: number }): {
+  files: { name: string; bytes: Uint8Array }[];
+  /** Folder entries ("name/"), without the slash. */
+  dirs: string[];
+} {
+  const all = listZipEntries(bytes);
+  const entries = all.filter((e) => !e.name.endsWith('/'));
+  const spans = entries.map((e) => ({ e, at: span(bytes, e) })).sort((a, b) => a.at[0] - b.at[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i].at[0] < spans[i - 1].at[1]) {
+      fail(`entries ${show(spans[i - 1].e.name)} and ${show(spans[i].e.name)} overlap in the archive (a zip bomb?)`, spans[i].at[0]);
+    }
+  }
+  let total = 0;
+  for (const e of entries) {
+    total += e.uncompressedSize;
+    if (total > opts.maxTotalBytes) fail(`the archive's files inflate to more than the ${formatLimit(opts.maxTotalBytes)} allowed (at ${show(e.name)})`);
+  }
+  return {
+    files: entries.map((e) => ({ name: e.name, bytes: readZipEntry(bytes, e, opts.maxEntryBytes) })),
+    dirs: all.filter((e) => e.name.endsWith('/')).map((e) => e.name.slice(0, -1)),
+  };
 }
 
 function hex(n: number): string {

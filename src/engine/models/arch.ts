@@ -3,6 +3,9 @@
  * a stem conv, then blocks of pw1 (1x1 expand, ReLU6, absent in the first block) -> dw (k x k
  * depthwise, ReLU6) -> pw2 (1x1 project, linear), with an identity residual where marked.
  */
+import { InputError } from '../input-error.ts';
+import { ARCH_LIMITS, show } from '../limits.ts';
+
 export interface BlockSpec {
   /** Channels after the expansion (the depthwise conv's width). */
   mid: number;
@@ -37,4 +40,30 @@ export function archFromRows(name: string, stemOut: number, rows: BlockRow[]): A
 /** The number of convs in the backbone (stem included, classifier excluded). */
 export function convCount(a: ArchSpec): number {
   return 1 + a.blocks.reduce((n, b) => n + (b.expand ? 3 : 2), 0);
+}
+
+/**
+ * An architecture from untrusted JSON (a .ttw header, a project file): only the known fields are
+ * copied, objects and lists are checked to be what they should, and a refusal names the field.
+ * The numbers' ranges and the architecture's costs are checked by buildGraph (limits.ts).
+ */
+export function readArchSpec(v: unknown): ArchSpec {
+  const obj = (x: unknown, field: string): Record<string, unknown> => {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new InputError(`${field} must be an object, got ${show(x)}`);
+    return x as Record<string, unknown>;
+  };
+  const o = obj(v, 'the architecture');
+  if (typeof o.name !== 'string') throw new InputError(`name must be a text, got ${show(o.name)}`);
+  const stem = obj(o.stem, 'stem');
+  if (!Array.isArray(o.blocks)) throw new InputError(`blocks must be a list, got ${show(o.blocks)}`);
+  if (o.blocks.length > ARCH_LIMITS.blocks) throw new InputError(`blocks has ${o.blocks.length} blocks, more than the ${ARCH_LIMITS.blocks} allowed`);
+  return {
+    name: o.name,
+    inChannels: o.inChannels as number,
+    stem: { out: stem.out as number, kernel: stem.kernel as number, stride: stem.stride as number },
+    blocks: o.blocks.map((b, i) => {
+      const x = obj(b, `blocks[${i}]`);
+      return { mid: x.mid, expand: x.expand, out: x.out, kernel: x.kernel, stride: x.stride, residual: x.residual } as BlockSpec;
+    }),
+  };
 }

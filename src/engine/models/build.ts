@@ -7,6 +7,7 @@ import type { QParams, Tensor } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
 import { convOutSize } from '../ops/conv2d.ts';
 import type { ArchSpec } from './arch.ts';
+import { checkArchitecture } from '../limits.ts';
 
 export type HeadKind = 'float32' | 'int8';
 
@@ -42,10 +43,8 @@ export function buildGraph(arch: ArchSpec, opts: BuildOptions = {}): Graph {
   const resolution = opts.resolution ?? 128;
   const classes = opts.classes ?? 10;
   const quant = opts.quant ?? SYNTHETIC_QUANT;
-  if (!Number.isInteger(resolution) || resolution < 8 || resolution > 1024) {
-    throw new Error(`resolution ${resolution} is out of range (8 to 1024)`);
-  }
-  if (!Number.isInteger(classes) || classes < 2 || classes > 10000) throw new Error(`classes ${classes} is out of range (2 to 10000)`);
+  // Bounds and costs first: nothing below allocates before the architecture is known to be sane.
+  checkArchitecture(arch, { resolution, classes, head: opts.head });
 
   const tensors: Record<string, Tensor> = {};
   const nodes: Node[] = [];

@@ -6,7 +6,9 @@
  */
 import type { ConvRole, Model, ParamStore } from '../ir/graph.ts';
 import type { QParams } from '../ir/tensor.ts';
+import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
+import { ARCH_LIMITS, checkArchitecture, checkInt, checkWeightScales, MAX_NAME_CHARS, QUANT_LIMITS, show } from '../limits.ts';
 import { isNdArray, readTorchPickleZip, type NdArray, type PyValue } from '../io/read-pickle-zip.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
@@ -49,12 +51,25 @@ function describe(v: PyValue | undefined): string {
   if (isNdArray(v)) return `a ${v.dtype} array of shape [${v.shape.join(', ')}]`;
   if (Array.isArray(v)) return `a list of ${v.length}`;
   if (typeof v === 'object') return 'a dict';
-  return JSON.stringify(v);
+  return show(v);
 }
 
 const isInt = (v: PyValue) => typeof v === 'number' && Number.isInteger(v);
-const isNum = (v: PyValue) => typeof v === 'number' && Number.isFinite(v);
-const isPosNum = (v: PyValue) => isNum(v) && (v as number) > 0;
+
+/** A whole number field in [min, max] (limits.ts), named in the refusal. */
+function intField(d: Dict, key: string, where: string, min: number, max: number, unit = ''): number {
+  return within(where, () => checkInt(`"${key}"`, d[key], min, max, unit));
+}
+
+/** An activation's scale and zero point (limits.ts ranges). */
+function quantField(p: Dict, scaleKey: string, zeroKey: string, where: string): QParams {
+  const { min, max } = QUANT_LIMITS.activationScale;
+  const scale = p[scaleKey];
+  if (typeof scale !== 'number' || !(scale >= min && scale <= max)) {
+    fail(where, `"${scaleKey}" is ${describe(scale)}; an activation scale must be a number from ${min} to ${max}`);
+  }
+  return { scale, zeroPoint: intField(p, zeroKey, where, QUANT_LIMITS.zeroPoint.min, QUANT_LIMITS.zeroPoint.max) };
+}
 
 function array(d: Dict, key: string, where: string, dtype: NdArray['dtype'], shape: number[]): NdArray {
   const v = field<NdArray>(d, key, where, isNdArray, `a ${dtype} array`);
@@ -63,49 +78,50 @@ function array(d: Dict, key: string, where: string, dtype: NdArray['dtype'], sha
   return v;
 }
 
+function weightScales(p: Dict, where: string, cout: number): NdArray {
+  const s = array(p, 'w_scales', where, 'float32', [cout]);
+  within(where, () => checkWeightScales('"w_scales"', s.data));
+  return s;
+}
+
 function readConv(v: PyValue | undefined, where: string, requireSizes: boolean): FileConv {
   if (!isDict(v)) fail(where, `expected a conv dict, got ${describe(v)}`);
-  const cin = field<number>(v, 'in_channel', where, isInt, 'a whole number');
-  const cout = field<number>(v, 'out_channel', where, isInt, 'a whole number');
+  const L = ARCH_LIMITS;
+  const cin = intField(v, 'in_channel', where, 1, L.channels, ' channels');
+  const cout = intField(v, 'out_channel', where, 1, L.channels, ' channels');
   const ks = v.kernel_size;
-  const k = Array.isArray(ks) && ks.length === 2 && ks[0] === ks[1] && isInt(ks[0]) ? (ks[0] as number) : fail(where, `"kernel_size" must be a square (k, k), got ${describe(ks)}`);
-  const stride = v.stride === undefined ? 1 : field<number>(v, 'stride', where, isInt, 'a whole number');
-  const groups = v.groups === undefined ? 1 : field<number>(v, 'groups', where, isInt, 'a whole number');
-  if (cin < 1 || cout < 1 || k < 1 || stride < 1 || groups < 1 || cin % groups || cout % groups || cin > 65536 || cout > 65536 || k > 15) {
-    fail(where, `implausible conv: ${cin}->${cout} channels, kernel ${k}, stride ${stride}, groups ${groups}`);
-  }
+  if (!(Array.isArray(ks) && ks.length === 2 && ks[0] === ks[1])) fail(where, `"kernel_size" must be a square (k, k), got ${describe(ks)}`);
+  const k = within(where, () => checkInt('"kernel_size"', ks[0], 1, L.kernel));
+  const stride = v.stride === undefined ? 1 : intField(v, 'stride', where, 1, L.stride);
+  const groups = v.groups === undefined ? 1 : intField(v, 'groups', where, 1, L.channels);
+  if (cin % groups || cout % groups) fail(where, `${cin}->${cout} channels cannot be split into ${groups} groups`);
   const p = v.params;
   if (!isDict(p)) fail(where, `"params" must be a dict, got ${describe(p)}`);
   const pw = `${where}.params`;
   return {
     where, cin, cout, k, stride, groups,
-    inSize: requireSizes ? field<number>(v, 'in_shape', where, isInt, 'the input size') : undefined,
-    outSize: requireSizes ? field<number>(v, 'out_shape', where, isInt, 'the output size') : undefined,
+    inSize: requireSizes ? field<number>(v, 'in_shape', where, isInt, 'the input size (a whole number)') : undefined,
+    outSize: requireSizes ? field<number>(v, 'out_shape', where, isInt, 'the output size (a whole number)') : undefined,
     weight: array(p, 'weight', pw, 'int8', [cout, cin / groups, k, k]),
     bias: array(p, 'bias', pw, 'int32', [cout]),
-    wScales: array(p, 'w_scales', pw, 'float32', [cout]),
-    x: { scale: field<number>(p, 'x_scale', pw, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'x_zero', pw, isInt, 'a whole number') },
-    y: { scale: field<number>(p, 'y_scale', pw, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'y_zero', pw, isInt, 'a whole number') },
+    wScales: weightScales(p, pw, cout),
+    x: quantField(p, 'x_scale', 'x_zero', pw),
+    y: quantField(p, 'y_scale', 'y_zero', pw),
   };
 }
 
 function readResidual(v: PyValue | undefined, where: string): QParams | null {
   if (v === null || v === undefined) return null;
   if (!isDict(v) || !isDict(v.params)) fail(where, `"residual" must be None or a dict with params, got ${describe(v)}`);
-  const p = v.params;
-  return { scale: field<number>(p, 'y_scale', where, isPosNum, 'a positive number'), zeroPoint: field<number>(p, 'y_zero', where, isInt, 'a whole number') };
+  return quantField(v.params, 'y_scale', 'y_zero', where);
 }
 
 /** Reads and checks a model file, and returns it as a graph with the file's weights. */
 export function modelFromPkl(bytes: Uint8Array, opts: PklOptions = {}): Model {
   const name = opts.fileName ?? 'model.pkl';
-  const prefix = (msg: string) => `${name}: ${msg}`;
-  try {
-    return mapModel(readTorchPickleZip(bytes), name, opts);
-  } catch (e) {
-    if (e instanceof ModelFileError) throw new ModelFileError(prefix(e.message));
-    throw new ModelFileError(prefix((e as Error).message));
-  }
+  // Refusals (the zip, the pickle, the fields, the architecture's bounds) get the file's name; any
+  // other exception is a bug and propagates as it is.
+  return within(name, () => mapModel(readTorchPickleZip(bytes), name, opts));
 }
 
 function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
@@ -114,7 +130,9 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
   const stem = readConv(root.first_conv, 'first_conv', true);
   if (stem.groups !== 1) fail('first_conv', 'the stem must be a standard conv');
   const blocksV = root.blocks;
-  if (!Array.isArray(blocksV) || blocksV.length === 0 || blocksV.length > 200) fail('blocks', `expected a list of blocks, got ${describe(blocksV)}`);
+  if (!Array.isArray(blocksV) || blocksV.length === 0 || blocksV.length > ARCH_LIMITS.blocks) {
+    fail('blocks', `expected a list of 1 to ${ARCH_LIMITS.blocks} blocks, got ${describe(blocksV)}`);
+  }
 
   // Convs in the paper's index order, with their roles, and the residual quantization per block.
   const convs: { c: FileConv; role: ConvRole }[] = [{ c: stem, role: 'stem' }];
@@ -148,7 +166,7 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
     fail('classifier', `input quantization (${cls.x.scale}, ${cls.x.zeroPoint}) differs from the pooled features' (${lastOut.scale}, ${lastOut.zeroPoint})`);
   }
 
-  const arch: ArchSpec = { name: name.replace(/\.pkl$/i, ''), inChannels: stem.cin, stem: { out: stem.cout, kernel: stem.k, stride: stem.stride }, blocks };
+  const arch: ArchSpec = { name: name.replace(/\.pkl$/i, '').slice(0, MAX_NAME_CHARS), inChannels: stem.cin, stem: { out: stem.cout, kernel: stem.k, stride: stem.stride }, blocks };
   const fileRes = stem.inSize!;
   const classes = opts.classes ?? cls.cout;
   const head = opts.head ?? 'float32';
@@ -158,6 +176,8 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
     residual: (b) => residuals.get(b)!,
     logits: cls.y,
   };
+  // The architecture's bounds and costs at both sizes, before any graph or tensor is built.
+  checkArchitecture(arch, { resolution: fileRes, classes: cls.cout, head: 'int8' });
   const graph = buildGraph(arch, { resolution: opts.resolution ?? fileRes, classes, head, quant, withLoss: true });
 
   // Cross-check against the architecture: sizes at the file's resolution, and each conv's input scale

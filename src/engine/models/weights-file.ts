@@ -5,10 +5,14 @@
  * Layout: "TTW1", uint32 JSON length, the UTF-8 JSON header, zero padding to 4 bytes, then each
  * tensor's bytes (little-endian) at the offset the header gives (relative to the data start).
  */
+import { within } from '../input-error.ts';
+import { ModelFileError } from '../io/errors.ts';
+import { isJsonObject, parseJsonText } from '../io/json.ts';
 import type { Graph, Model, ParamStore } from '../ir/graph.ts';
-import type { QParams, TypedArray } from '../ir/tensor.ts';
-import type { ArchSpec } from './arch.ts';
-import { buildGraph, type HeadKind } from './build.ts';
+import { numel, type QParams, type TypedArray } from '../ir/tensor.ts';
+import { ARCH_LIMITS, checkActivationQuant, checkArchitecture, checkFloatParams, checkInt, checkWeightScales, show } from '../limits.ts';
+import { convCount, readArchSpec, type ArchSpec } from './arch.ts';
+import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
 
 interface Header {
   arch: ArchSpec;
@@ -71,37 +75,130 @@ export function isWeightsFile(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(0, 4)) === MAGIC;
 }
 
-/** Opens a .ttw file as a model at a resolution and class count (a different class count gets a fresh zero head). */
+/** The header is a small JSON document (the demo model's is 10 KB). */
+const MAX_HEADER_BYTES = 1024 * 1024;
+const MAX_SOURCE_CHARS = 512;
+const DTYPES = { int8: 1, int32: 4, float32: 4 } as const;
+
+function fail(msg: string): never {
+  throw new ModelFileError(msg);
+}
+
+/** The header, every field checked for type and range (architecture numbers are checked by buildGraph). */
+function readHeader(bytes: Uint8Array, resolution: number): { h: Header; start: number } {
+  if (!isWeightsFile(bytes)) fail('not a TinyTrain weights file (no TTW1 magic)');
+  const len = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  if (len > MAX_HEADER_BYTES) fail(`the header claims ${len} bytes, more than the ${MAX_HEADER_BYTES} a header may have`);
+  if (8 + len > bytes.length) fail(`the header claims ${len} bytes but the file has only ${bytes.length - 8} after the magic (truncated)`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + len));
+  } catch {
+    return fail('the header is not UTF-8 text');
+  }
+  const v = parseJsonText(text, 'the header');
+  if (!isJsonObject(v)) return fail('the header must be a JSON object');
+  const classes = checkInt('classes', v.classes, ARCH_LIMITS.classes.min, ARCH_LIMITS.classes.max);
+  if (v.head !== 'float32' && v.head !== 'int8') fail(`head must be "float32" or "int8", got ${show(v.head)}`);
+  const arch = within('arch', () => {
+    const a = readArchSpec(v.arch);
+    checkArchitecture(a, { resolution, classes, head: v.head as HeadKind });
+    return a;
+  });
+  if (typeof v.source !== 'string' || v.source.length > MAX_SOURCE_CHARS) fail(`source must be a text of at most ${MAX_SOURCE_CHARS} characters`);
+  const q = v.quant;
+  if (!isJsonObject(q)) return fail('quant must be an object');
+  const convs = convCount(arch);
+  if (!Array.isArray(q.conv) || q.conv.length !== convs) fail(`quant.conv must list the output quantization of the architecture's ${convs} convs, got ${show(q.conv)}`);
+  const residualBlocks = arch.blocks.flatMap((b, i) => (b.residual === true ? [String(i)] : []));
+  const res = q.residual;
+  if (!isJsonObject(res)) return fail('quant.residual must be an object');
+  const extra = Object.keys(res).find((k) => !residualBlocks.includes(k));
+  if (extra !== undefined) fail(`quant.residual[${show(extra)}] names no residual block`);
+  const quant: Header['quant'] = {
+    input: checkActivationQuant('quant.input', q.input),
+    conv: (q.conv as unknown[]).map((c, i) => checkActivationQuant(`quant.conv[${i}]`, c)),
+    residual: Object.fromEntries(residualBlocks.map((b) => [b, checkActivationQuant(`quant.residual["${b}"]`, res[b])])),
+    logits: checkActivationQuant('quant.logits', q.logits),
+  };
+  if (!Array.isArray(v.tensors)) return fail(`tensors must be a list, got ${show(v.tensors)}`);
+  const tensors = v.tensors.map((t, i): Header['tensors'][number] => {
+    const f = `tensors[${i}]`;
+    if (!isJsonObject(t)) return fail(`${f} must be an object`);
+    if (typeof t.name !== 'string' || t.name.length > 64) fail(`${f}.name must be a parameter name`);
+    if (typeof t.dtype !== 'string' || !Object.hasOwn(DTYPES, t.dtype)) fail(`${f}.dtype must be int8, int32 or float32, got ${show(t.dtype)}`);
+    const length = checkInt(`${f}.length`, t.length, 0, bytes.length);
+    const offset = checkInt(`${f}.offset`, t.offset, 0, bytes.length);
+    if (offset % 4) fail(`${f}.offset ${offset} is not a multiple of 4`);
+    return { name: t.name as string, dtype: t.dtype as Header['tensors'][number]['dtype'], length, offset };
+  });
+  return { h: { arch, quant, classes, head: v.head as HeadKind, source: v.source as string, tensors }, start: Math.ceil((8 + len) / 4) * 4 };
+}
+
+/**
+ * The parameters the file holds, checked against the graph built from its own header: exactly the
+ * graph's parameter tensors, each with its dtype and element count, inside the data section and not
+ * overlapping; weight scales and float head values in range.
+ */
+function readParams(bytes: Uint8Array, h: Header, start: number, fileGraph: Graph): ParamStore {
+  const want = Object.values(fileGraph.tensors).filter((t) => t.kind === 'weight' || t.kind === 'bias' || t.kind === 'scales');
+  const byName = new Map(h.tensors.map((e) => [e.name, e]));
+  if (byName.size !== h.tensors.length) fail('tensors lists a parameter twice');
+  for (const e of h.tensors) if (!want.some((t) => t.name === e.name)) fail(`tensors lists ${show(e.name)}, which the architecture does not have`);
+  const spans: [number, number, string][] = [];
+  const params: ParamStore = {};
+  for (const t of want) {
+    const e = byName.get(t.name);
+    if (!e) fail(`the parameter "${t.name}" is missing from tensors`);
+    const n = numel(t.shape);
+    if (e.dtype !== t.dtype) fail(`tensor "${t.name}" is ${e.dtype} but the architecture needs ${t.dtype}`);
+    if (e.length !== n) fail(`tensor "${t.name}" has ${e.length} values but the architecture needs ${n} (${t.shape.join('x')})`);
+    const size = DTYPES[e.dtype];
+    const from = start + e.offset, to = from + n * size;
+    if (to > bytes.length) fail(`tensor "${t.name}" (offset ${e.offset}, ${n * size} bytes) runs past the end of the file at ${bytes.length - start} data bytes`);
+    spans.push([from, to, t.name]);
+    const raw = bytes.slice(from, to);
+    const v: TypedArray = e.dtype === 'int8' ? new Int8Array(raw.buffer) : e.dtype === 'int32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    if (t.kind === 'scales') checkWeightScales(`tensor "${t.name}"`, v);
+    else if (e.dtype === 'float32') checkFloatParams(`tensor "${t.name}"`, v);
+    params[t.name] = v;
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++) {
+    if (spans[i][0] < spans[i - 1][1]) fail(`tensors "${spans[i - 1][2]}" and "${spans[i][2]}" overlap in the file`);
+  }
+  return params;
+}
+
+/**
+ * Opens a .ttw file as a model at a resolution and class count (a different class count or head
+ * kind gets a fresh zero head). Everything in the file is checked before it is used; a bad file is
+ * one ModelFileError naming the file and the field.
+ */
 export function modelFromWeights(bytes: Uint8Array, opts: { resolution?: number; classes?: number; head?: HeadKind; fileName?: string } = {}): Model {
   const name = opts.fileName ?? 'weights.ttw';
-  if (!isWeightsFile(bytes)) throw new Error(`${name} is not a TinyTrain weights file (no TTW1 magic)`);
-  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-  if (8 + len > bytes.length) throw new Error(`${name}: truncated header`);
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len))) as Header;
-  const start = Math.ceil((8 + len) / 4) * 4;
-  const classes = opts.classes ?? h.classes;
-  const head = opts.head ?? h.head;
-  const graph = withArch(buildGraph(h.arch, {
-    resolution: opts.resolution ?? 32, classes, head,
-    quant: { input: h.quant.input, conv: (i) => h.quant.conv[i], residual: (b) => h.quant.residual[String(b)], logits: h.quant.logits },
-  }), h.arch);
-  const params: ParamStore = {};
-  for (const e of h.tensors) {
-    const size = e.dtype === 'int8' ? 1 : 4;
-    if (start + e.offset + e.length * size > bytes.length) throw new Error(`${name}: tensor ${e.name} runs past the end of the file`);
-    const raw = bytes.slice(start + e.offset, start + e.offset + e.length * size);
-    const v: TypedArray = e.dtype === 'int8' ? new Int8Array(raw.buffer) : e.dtype === 'int32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
-    params[e.name] = v;
-  }
-  // A different class count or head kind: a fresh head (zero weights, unit scales for an int8 head).
-  if (classes !== h.classes || head !== h.head) {
-    for (const n of graph.nodes.filter((x) => x.name === 'classifier')) {
-      for (const p of n.inputs.slice(1)) {
-        const tt = graph.tensors[p];
-        const len2 = tt.shape.reduce((a, b) => a * b, 1);
-        params[p] = tt.dtype === 'int8' ? new Int8Array(len2) : tt.dtype === 'int32' ? new Int32Array(len2) : tt.kind === 'scales' ? new Float32Array(len2).fill(0.01) : new Float32Array(len2);
+  return within(name, () => {
+    if (!(bytes instanceof Uint8Array)) fail('expected the file contents as bytes');
+    const resolution = opts.resolution ?? 32;
+    const { h, start } = readHeader(bytes, resolution);
+    const classes = opts.classes ?? h.classes;
+    const head = opts.head ?? h.head;
+    const quant: ActivationQuant = { input: h.quant.input, conv: (i) => h.quant.conv[i], residual: (b) => h.quant.residual[String(b)], logits: h.quant.logits };
+    // The file's own graph first (its class count and head): the parameters must be exactly its.
+    const fileGraph = within('arch', () => buildGraph(h.arch, { resolution, classes: h.classes, head: h.head, quant }));
+    const params = readParams(bytes, h, start, fileGraph);
+    const same = classes === h.classes && head === h.head;
+    const graph = withArch(same ? fileGraph : buildGraph(h.arch, { resolution, classes, head, quant }), h.arch);
+    // A different class count or head kind: a fresh head (zero weights, unit scales for an int8 head).
+    if (!same) {
+      for (const n of graph.nodes.filter((x) => x.name === 'classifier')) {
+        for (const p of n.inputs.slice(1)) {
+          const tt = graph.tensors[p];
+          const len2 = numel(tt.shape);
+          params[p] = tt.dtype === 'int8' ? new Int8Array(len2) : tt.dtype === 'int32' ? new Int32Array(len2) : tt.kind === 'scales' ? new Float32Array(len2).fill(0.01) : new Float32Array(len2);
+        }
       }
     }
-  }
-  return { graph, params, source: `${name} (${h.source})` };
+    return { graph, params, source: `${name} (${h.source})` };
+  });
 }

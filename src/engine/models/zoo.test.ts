@@ -41,6 +41,8 @@ describe('model zoo', () => {
     const g = buildGraph(zooArch('proxyless-w0.3'), { resolution: 96, classes: 37, head: 'int8' });
     expect(g.tensors[g.logits].shape).toEqual([37, 1, 1]);
     expect(g.tensors['conv0.out'].shape).toEqual([16, 48, 48]);
-    expect(() => buildGraph(zooArch('mcunet-5fps'), { resolution: 4 })).toThrow(/resolution 4/);
+    expect(() => buildGraph(zooArch('mcunet-5fps'), { resolution: 4 })).toThrow(/^resolution is 4, outside the allowed 8 to 1,024$/);
+    expect(() => zooArch('constructor')).toThrow(/^unknown model "constructor": the zoo has mcunet-5fps, mbv2-w0.35, proxyless-w0.3$/);
+    expect(() => zooArch('__proto__')).toThrow(/^unknown model/);
   });
 });

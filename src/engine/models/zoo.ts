@@ -1,4 +1,6 @@
 /** The paper's three models, exactly as MODELS.md lists them (read off the paper's int8 model files). */
+import { InputError } from '../input-error.ts';
+import { show } from '../limits.ts';
 import { archFromRows, type ArchSpec } from './arch.ts';
 
 const MCUNET_5FPS = archFromRows('mcunet-5fps', 16, [
@@ -61,16 +63,21 @@ const PROXYLESS_W03 = archFromRows('proxyless-w0.3', 16, [
   [384, 96, 7, 1],
 ]);
 
-export const ZOO: Record<string, ArchSpec> = {
+/** By name; a null-prototype object, so names such as "constructor" or "__proto__" find nothing. */
+export const ZOO: Readonly<Record<string, ArchSpec>> = Object.freeze(Object.assign(Object.create(null) as Record<string, ArchSpec>, {
   'mcunet-5fps': MCUNET_5FPS,
   'mbv2-w0.35': MBV2_W035,
   'proxyless-w0.3': PROXYLESS_W03,
-};
+}));
 
 export const ZOO_NAMES = Object.keys(ZOO);
 
+/** True only for the zoo's own names (a name from a URL or a file may be anything). */
+export function isZooName(name: unknown): name is string {
+  return typeof name === 'string' && Object.hasOwn(ZOO, name);
+}
+
 export function zooArch(name: string): ArchSpec {
-  const a = ZOO[name];
-  if (!a) throw new Error(`unknown model "${name}": the zoo has ${ZOO_NAMES.join(', ')}`);
-  return a;
+  if (!isZooName(name)) throw new InputError(`unknown model ${show(name)}: the zoo has ${ZOO_NAMES.join(', ')}`);
+  return ZOO[name];
 }

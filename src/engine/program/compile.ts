@@ -3,6 +3,7 @@
  * (in-place ops, fused early stage) -> memory plan -> training program. Pure and deterministic.
  */
 import type { Graph } from '../ir/graph.ts';
+import { checkBudget } from '../limits.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
 import { planArena } from '../memory/planner.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
@@ -69,6 +70,9 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
     fuseBlockBackward: opts.fuseBlockBackward ?? true,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
+  // Budgets from outside (CLI, project files, the page) are bounded once, in limits.ts.
+  checkBudget('sramBudget', options.sramBudget);
+  checkBudget('flashBudget', options.flashBudget);
   if (headKind(graph) !== scheme.head) {
     throw new SchemeError(`head: the scheme trains a ${scheme.head} head but the model was built with a ${headKind(graph)} head`);
   }

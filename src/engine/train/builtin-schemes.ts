@@ -35,7 +35,8 @@ export const PAPER_SCHEMES: Record<string, Record<string, Row>> = {
 
 /** Names of the built-in schemes offered for a model (last-<k> takes any k; last-12 stands for it). */
 export function builtinSchemeNames(model: string): string[] {
-  return [...Object.keys(PAPER_SCHEMES[model] ?? {}).map((l) => `${model}@${l}`), 'bias-only', 'head-only', 'last-12', 'full'];
+  const labels = Object.hasOwn(PAPER_SCHEMES, model) ? Object.keys(PAPER_SCHEMES[model]) : [];
+  return [...labels.map((l) => `${model}@${l}`), 'bias-only', 'head-only', 'last-12', 'full'];
 }
 
 /**
@@ -46,7 +47,8 @@ export function builtinScheme(name: string, convCount: number): Scheme | null {
   const base = { head: 'float32' as const, momentum: false };
   const paper = /^(.+)@(\d+kb)$/.exec(name);
   if (paper) {
-    const row = PAPER_SCHEMES[paper[1]]?.[paper[2]];
+    const byModel = Object.hasOwn(PAPER_SCHEMES, paper[1]) ? PAPER_SCHEMES[paper[1]] : undefined;
+    const row = byModel && Object.hasOwn(byModel, paper[2]) ? byModel[paper[2]] : undefined;
     if (!row) return null;
     return { ...base, nBias: row[0], weights: Object.fromEntries(Object.entries(row[1]).map(([k, v]) => [k, v])) };
   }

@@ -50,9 +50,26 @@ describe('schemes', () => {
     [{ nBias: 2, speed: 1 }, /speed: unknown field/],
     ['{"nBias": ', /not valid JSON/],
     [[1, 2], /must be a JSON object/],
+    // Values that Number() would read as something else, and aliases of one conv.
+    [{ nBias: 2, weights: { 41: '' } }, /weights\["41"\]: "" is not a ratio \(0, 1\/8, 1\/4, 1\/2, 1 or "a\/b"\) or a channel count/],
+    [{ nBias: 2, weights: { 41: '0x1' } }, /weights\["41"\]: "0x1" is not a ratio/],
+    [{ nBias: 2, weights: { 41: ' 1e0' } }, /weights\["41"\]: " 1e0" is not a ratio/],
+    [{ nBias: 2, weights: { 41: '1/0' } }, /weights\["41"\]: "1\/0" is not a ratio/],
+    ['{"nBias": 2, "weights": {"21": 1, "021": 1}}', /weights\["021"\]: the key must be a conv index written plainly \(21\)/],
+    [{ nBias: 2, weights: { '41.0': 1 } }, /weights\["41.0"\]: the key must be a conv index/],
+    [{ nBias: 2, weights: { 41: { channels: 3, extra: 1 } } }, /weights\["41"\]: a channel count is written \{ "channels": n \}/],
+    [{ nBias: 2, weights: { 41: 1e300 } }, /weights\["41"\]: 1e\+300 channels is more than/],
+    [{ nBias: 1e300 }, /nBias: must be a whole number of convs from 0 to 10,000/],
+    [{ nBias: 2, name: 'x'.repeat(1000) }, /name: must be a text of at most 128 characters/],
+    [`${'['.repeat(100_000)}${']'.repeat(100_000)}`, /^the scheme nests arrays or objects more than 32 levels deep$/],
+    ['{"nBias": 2, "weights": {"__proto__": 1}}', /weights\["__proto__"\]: the key must be a conv index/],
   ];
+  it('accepts a UTF-8 byte-order mark before the JSON', () => {
+    expect(parseScheme('\ufeff{"nBias": 3}').nBias).toBe(3);
+  });
+
   for (const [json, msg] of bad) {
-    it(`rejects ${JSON.stringify(json)}`, () => {
+    it(`rejects ${JSON.stringify(json).slice(0, 80)}`, () => {
       expect(() => resolve(json)).toThrow(SchemeError);
       expect(() => resolve(json)).toThrow(msg);
     });

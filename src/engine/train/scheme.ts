@@ -10,6 +10,9 @@
  * number above 1, or { "channels": n }); 0 means bias only.
  */
 import { backboneConvs, type Graph, type Node } from '../ir/graph.ts';
+import { InputError } from '../input-error.ts';
+import { parseJsonText } from '../io/json.ts';
+import { ARCH_LIMITS, MAX_NAME_CHARS, show } from '../limits.ts';
 
 export type HeadKind = 'float32' | 'int8';
 export type WeightUpdate = number | string | { channels: number };
@@ -40,26 +43,40 @@ export interface ResolvedScheme {
   firstTrained: number | null;
 }
 
-export class SchemeError extends Error {
+export class SchemeError extends InputError {
   override name = 'SchemeError';
 }
 
 export const RATIOS = [0, 1 / 8, 1 / 4, 1 / 2, 1];
 
+/** Conv indices and counts a scheme may name (far above any model's, ARCH_LIMITS allows 193 convs). */
+const MAX_INDEX = 10_000;
+/** A ratio written as text: "a/b" or a plain decimal ("0.125", "1"). Number() would also take "", "0x1", "1e0". */
+const RATIO_TEXT = /^\s*(?:(\d{1,6})\s*\/\s*(\d{1,6})|(\d{1,6}(?:\.\d{1,12})?))\s*$/;
+
 function parseRatio(field: string, v: WeightUpdate): { ratio: number } | { channels: number } {
-  if (typeof v === 'object' && v !== null && 'channels' in v) {
-    if (!Number.isInteger(v.channels) || v.channels < 0) throw new SchemeError(`${field}: channels must be a whole number, got ${JSON.stringify(v.channels)}`);
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length !== 1 || keys[0] !== 'channels') throw new SchemeError(`${field}: a channel count is written { "channels": n }, got keys ${keys.map((k) => show(k)).join(', ') || 'none'}`);
+    if (!Number.isInteger(v.channels) || v.channels < 0 || v.channels > ARCH_LIMITS.channels) {
+      throw new SchemeError(`${field}: channels must be a whole number from 0 to ${ARCH_LIMITS.channels}, got ${show(v.channels)}`);
+    }
     return { channels: v.channels };
   }
   let r: number;
   if (typeof v === 'string') {
-    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(v);
-    r = m ? Number(m[1]) / Number(m[2]) : Number(v);
-  } else r = v;
-  if (typeof r !== 'number' || !Number.isFinite(r)) throw new SchemeError(`${field}: ${JSON.stringify(v)} is not a ratio or a channel count`);
-  if (r > 1 && Number.isInteger(r)) return { channels: r };
+    const m = RATIO_TEXT.exec(v);
+    r = !m ? NaN : m[3] !== undefined ? Number(m[3]) : Number(m[2]) === 0 ? NaN : Number(m[1]) / Number(m[2]);
+    if (!Number.isFinite(r)) throw new SchemeError(`${field}: ${show(v)} is not a ratio (0, 1/8, 1/4, 1/2, 1 or "a/b") or a channel count`);
+  } else r = v as number;
+  if (typeof r !== 'number' || !Number.isFinite(r)) throw new SchemeError(`${field}: ${show(v)} is not a ratio or a channel count`);
+  if (r > 1 && Number.isInteger(r)) {
+    if (r > ARCH_LIMITS.channels) throw new SchemeError(`${field}: ${r} channels is more than the ${ARCH_LIMITS.channels} any conv may have`);
+    return { channels: r };
+  }
+  if (r > 1) throw new SchemeError(`${field}: ${show(v)} channels is more than the ${ARCH_LIMITS.channels} any conv may have`);
   if (!RATIOS.some((q) => Math.abs(q - r) < 1e-9)) {
-    throw new SchemeError(`${field}: ratio ${JSON.stringify(v)} is not one of 0, 1/8, 1/4, 1/2, 1 or a channel count`);
+    throw new SchemeError(`${field}: ratio ${show(v)} is not one of 0, 1/8, 1/4, 1/2, 1 or a channel count`);
   }
   return { ratio: r };
 }
@@ -69,28 +86,36 @@ export function parseScheme(input: unknown): Scheme {
   let v = input;
   if (typeof v === 'string') {
     try {
-      v = JSON.parse(v);
+      v = parseJsonText(v, 'the scheme');
     } catch (e) {
-      throw new SchemeError(`the scheme is not valid JSON: ${(e as Error).message}`);
+      throw new SchemeError((e as Error).message, { cause: e });
     }
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SchemeError('the scheme must be a JSON object');
   const o = v as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!['nBias', 'weights', 'head', 'momentum', 'name'].includes(key)) throw new SchemeError(`${key}: unknown field (fields: nBias, weights, head, momentum)`);
+    if (!['nBias', 'weights', 'head', 'momentum', 'name'].includes(key)) throw new SchemeError(`${/^\w{1,40}$/.test(key) ? key : show(key)}: unknown field (fields: nBias, weights, head, momentum)`);
   }
   const nBias = o.nBias ?? 0;
-  if (typeof nBias !== 'number' || !Number.isInteger(nBias) || nBias < 0) throw new SchemeError(`nBias: must be a whole number of convs, got ${JSON.stringify(o.nBias)}`);
+  if (typeof nBias !== 'number' || !Number.isInteger(nBias) || nBias < 0 || nBias > MAX_INDEX) {
+    throw new SchemeError(`nBias: must be a whole number of convs from 0 to ${MAX_INDEX.toLocaleString('en-US')}, got ${show(o.nBias)}`);
+  }
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length > MAX_NAME_CHARS)) throw new SchemeError(`name: must be a text of at most ${MAX_NAME_CHARS} characters`);
   const weights = o.weights ?? {};
   if (typeof weights !== 'object' || weights === null || Array.isArray(weights)) throw new SchemeError('weights: must be an object of conv index -> ratio');
-  for (const [k, w] of Object.entries(weights)) {
-    if (!/^\d+$/.test(k)) throw new SchemeError(`weights["${k}"]: the key must be a conv index`);
-    parseRatio(`weights["${k}"]`, w as WeightUpdate);
+  const entries = Object.entries(weights);
+  if (entries.length > MAX_INDEX) throw new SchemeError(`weights: ${entries.length} entries, more than the ${MAX_INDEX} convs a scheme may name`);
+  for (const [k, w] of entries) {
+    const field = `weights[${show(k)}]`;
+    // One spelling per conv: "21" and "021" (or "21.0") would otherwise name the same conv twice.
+    if (!/^\d{1,5}$/.test(k)) throw new SchemeError(`${field}: the key must be a conv index`);
+    if (String(Number(k)) !== k) throw new SchemeError(`${field}: the key must be a conv index written plainly (${Number(k)})`);
+    parseRatio(field, w as WeightUpdate);
   }
   const head = o.head ?? 'float32';
-  if (head !== 'float32' && head !== 'int8') throw new SchemeError(`head: must be "float32" or "int8", got ${JSON.stringify(o.head)}`);
+  if (head !== 'float32' && head !== 'int8') throw new SchemeError(`head: must be "float32" or "int8", got ${show(o.head)}`);
   const momentum = o.momentum ?? false;
-  if (typeof momentum !== 'boolean') throw new SchemeError(`momentum: must be true or false, got ${JSON.stringify(o.momentum)}`);
+  if (typeof momentum !== 'boolean') throw new SchemeError(`momentum: must be true or false, got ${show(o.momentum)}`);
   return { nBias, weights: { ...(weights as Record<string, WeightUpdate>) }, head, momentum };
 }
 

@@ -6,17 +6,18 @@
 import type { Model } from '../ir/graph.ts';
 import { loadDemoDataset } from '../data/demo-dataset.ts';
 import { PAPER_INPUT_QUANT, type InputSpec, type RawImage } from '../data/preprocess.ts';
-import { checkTrainable, sampleSource, splitBySeed, type LabeledImages } from '../data/samples.ts';
+import { checkTrainable, DatasetError, sampleSource, splitBySeed, type LabeledImages } from '../data/samples.ts';
+import { show } from '../limits.ts';
 import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { modelFromPkl } from '../models/from-pkl.ts';
 import { syntheticParams } from '../models/synthetic.ts';
-import { modelFromWeights } from '../models/weights-file.ts';
+import { modelFromWeights, withArch } from '../models/weights-file.ts';
 import type { ArchSpec } from '../models/arch.ts';
-import { ZOO } from '../models/zoo.ts';
+import { zooArch } from '../models/zoo.ts';
 import { builtinScheme } from './builtin-schemes.ts';
 import { inputPreview, pickExamples, type Prediction } from './evaluation.ts';
-import { parseScheme, type Scheme } from './scheme.ts';
+import { parseScheme, SchemeError, type Scheme } from './scheme.ts';
 import { Trainer, zeroFloatHead, type Progress, type TrainControl, type TrainOptions, type TrainResult } from './trainer.ts';
 
 export type JobModel =
@@ -34,7 +35,8 @@ export interface TrainJob {
   scheme: string | Scheme;
   data: JobData;
   resolution: number;
-  split: { seed: number; train?: number; val?: number };
+  /** `test`: images held out of both (they shift the training images, as in contribution analysis's split). */
+  split: { seed: number; train?: number; val?: number; test?: number };
   options: Partial<TrainOptions>;
 }
 
@@ -65,15 +67,15 @@ export interface JobResult extends Omit<TrainResult, 'params'> {
 
 export function jobDataset(d: JobData): LabeledImages {
   if (d.kind === 'demo') return loadDemoDataset(d.bytes);
-  if (d.labels.length !== d.images.length) throw new Error(`${d.images.length} images but ${d.labels.length} labels`);
+  if (d.labels.length !== d.images.length) throw new DatasetError(`${d.images.length} images but ${d.labels.length} labels`);
   return { count: d.images.length, classNames: d.classNames, image: (i) => d.images[i], label: (i) => d.labels[i] };
 }
 
 export function jobModel(m: JobModel, resolution: number, classes: number, head: 'float32' | 'int8'): Model {
   if (m.kind === 'zoo') {
-    const arch = m.spec ?? ZOO[m.name];
-    if (!arch) throw new Error(`unknown zoo model "${m.name}"`);
-    const graph = buildGraph(arch, { resolution, classes, head });
+    const base = zooArch(m.name); // the name is checked even when the architecture was edited
+    const arch = m.spec ?? base;
+    const graph = withArch(buildGraph(arch, { resolution, classes, head }), arch);
     return { graph, params: syntheticParams(graph), source: `${m.name} (synthetic weights)` };
   }
   if (m.kind === 'pkl') return modelFromPkl(m.bytes, { fileName: m.fileName, resolution, classes, head });
@@ -83,7 +85,7 @@ export function jobModel(m: JobModel, resolution: number, classes: number, head:
 function resolveJobScheme(s: string | Scheme, convs: number): Scheme {
   if (typeof s !== 'string') return parseScheme(s);
   const b = builtinScheme(s, convs);
-  if (!b) throw new Error(`"${s}" is not a built-in scheme for this model`);
+  if (!b) throw new SchemeError(`${show(s)} is not a built-in scheme for this model`);
   return b;
 }
 

@@ -8,6 +8,7 @@
  * parameters are the last good ones (a snapshot of the trained slices, taken every `snapshotEvery`
  * updates while the loss is sane); a NaN gradient is never applied.
  */
+import { InputError } from '../input-error.ts';
 import type { Model, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { mulberry32 } from '../util/random.ts';
@@ -139,8 +140,8 @@ export class Trainer {
   constructor(readonly model: Model, readonly scheme: Scheme, options: Partial<TrainOptions> = {}) {
     this.options = { ...DEFAULT_TRAIN_OPTIONS, ...options, lr: { ...DEFAULT_TRAIN_OPTIONS.lr, ...options.lr } };
     const o = this.options;
-    if (!(o.batchSize >= 1 && Number.isInteger(o.batchSize))) throw new Error(`batch size must be a whole number of at least 1, got ${o.batchSize}`);
-    if (!(o.epochs > 0)) throw new Error(`epochs must be positive, got ${o.epochs}`);
+    if (!(o.batchSize >= 1 && Number.isInteger(o.batchSize))) throw new InputError(`batch size must be a whole number of at least 1, got ${o.batchSize}`);
+    if (!(o.epochs > 0)) throw new InputError(`epochs must be positive, got ${o.epochs}`);
     const program = gradProgram(model.graph, scheme, o.precision);
     this.params = o.precision === 'fp32' ? floatParams(model.params) : copyParams(model.params);
     this.runner = new GradRunner(program, this.params, o.precision);
@@ -163,7 +164,7 @@ export class Trainer {
   async run(data: { train: SampleSource; val?: SampleSource }, hooks: { onProgress?: (p: Progress) => void; control?: TrainControl } = {}): Promise<TrainResult> {
     const o = this.options;
     const { train, val } = data;
-    if (train.length === 0) throw new Error('the training split is empty');
+    if (train.length === 0) throw new InputError('the training split is empty');
     const control = hooks.control ?? new TrainControl();
     const opt = new SparseSgd({ lr: o.lr, momentum: o.momentum, qas: o.qas, rounding: o.rounding, precision: o.precision, seed: o.seed });
     const perEpoch = train.length;

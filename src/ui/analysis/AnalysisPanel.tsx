@@ -1,16 +1,22 @@
 /**
- * Contribution analysis of one model on one set of images: the settings with a time estimate, the
- * run (Start / Pause / Resume / Cancel, per-job and overall progress), and the views of what it
- * measured: the weight-gain heatmap, the bias curve, and the Pareto chart of the scheme search with
- * one click to apply a scheme. Every figure comes from the engine; this file only wires and renders.
+ * Contribution analysis of one model on one set of images: the settings and the splits with a time
+ * estimate, the run (Start / Pause / Resume / Cancel, per-job and overall progress), and the views of
+ * what it measured: the weight-gain heatmap and the bias curve with their spread over seeds, the
+ * Pareto chart of the scheme search (the baselines competing) with one click to apply a scheme, and
+ * the held-out comparison of its finalists (and the baselines left out of it) that Start runs once the search has named them. Every
+ * figure comes from the engine; this file only wires and renders.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { AnalysisRunner, type AnalysisContext } from '../../engine/analysis/analysis-job.ts';
 import {
-  analysisCacheKey, DEFAULT_ANALYSIS_SETTINGS, estimateAnalysisSeconds, gainTable, planAnalysis,
+  analysisCacheKey, DEFAULT_ANALYSIS_SETTINGS, estimateAnalysisSeconds, measure, planAnalysis,
   type AnalysisJobResult, type AnalysisJobSpec, type AnalysisSettings,
 } from '../../engine/analysis/contribution.ts';
-import type { Graph } from '../../engine/ir/graph.ts';
+import { finalReport, planFinal } from '../../engine/analysis/final.ts';
+import { partialNote, stat } from '../../engine/analysis/gains.ts';
+import { schemeKey, type Candidate } from '../../engine/analysis/search.ts';
+import { splitBySeed } from '../../engine/data/samples.ts';
+import { backboneConvs, type Graph } from '../../engine/ir/graph.ts';
 import type { Scheme } from '../../engine/train/scheme.ts';
 import { jobDataset, jobModel } from '../../engine/train/train-job.ts';
 import { formatBytes } from '../format.ts';
@@ -19,6 +25,7 @@ import type { AnalysisSource } from './analysis-source.ts';
 import { calibrateSpeed, loadSpeed, saveSpeed, speedFromResults } from './analysis-speed.ts';
 import { formatDuration, formatGain, schemeSummary } from './analysis-format.ts';
 import { BiasCurve } from './BiasCurve.tsx';
+import { FinalComparison } from './FinalComparison.tsx';
 import { GainHeatmap } from './GainHeatmap.tsx';
 import { JobList } from './JobList.tsx';
 import { ParetoChart, type ParetoPoint } from './ParetoChart.tsx';
@@ -39,6 +46,8 @@ export interface AnalysisPanelProps {
   onApply(scheme: Scheme, name: string, resolution: number, classes: number): string | null;
 }
 
+const BEST_NAME = 'best summed gain under the budget';
+
 // One worker per core, as the issue asks; the form allows fewer or more.
 const defaultWorkers = () => Math.max(1, navigator.hardwareConcurrency || 1);
 
@@ -50,6 +59,12 @@ function defaultForm(source: AnalysisSource) {
   const d = DEFAULT_ANALYSIS_SETTINGS;
   const lr = source.demo ? d.lr : { weight: d.lr.weight / 10, bias: d.lr.bias / 10, head: d.lr.head / 10 };
   return { settings: { ...d, lr }, workers: defaultWorkers() };
+}
+
+/** A saved form over the defaults: a field it lacks (saved by an older version) takes the default. */
+function withDefaults(saved: { settings: AnalysisSettings; workers: number }, source: AnalysisSource) {
+  const d = defaultForm(source);
+  return { settings: { ...d.settings, ...saved.settings }, workers: saved.workers ?? d.workers };
 }
 
 type Plan = { graph: Graph; classes: number; jobs: AnalysisJobSpec[]; key: string; error: null } | { error: string };
@@ -81,7 +96,11 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   const [selected, setSelected] = useState<ParetoPoint | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
   const [applied, setApplied] = useState<{ name: string; scheme: Scheme } | null>(null);
-  const imageCount = useMemo(() => jobDataset(source.data).count, [source]);
+  /** Start was pressed: the held-out comparison follows the measurements. */
+  const [autoFinal, setAutoFinal] = useState(false);
+  const [phase, setPhase] = useState<'measure' | 'final'>('measure');
+  const dataset = useMemo(() => jobDataset(source.data), [source]);
+  const imageCount = dataset.count;
   const run = useAnalysisRun(setRecord);
   const formKind = source.demo ? 'demo' : 'file';
   const busy = run.state.status === 'running' || run.state.status === 'paused' || run.state.status === 'cancelling';
@@ -89,7 +108,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   // The form as the user left it (or the defaults).
   useEffect(() => {
     let live = true;
-    analysisStore.loadForm(formKind).then((f) => live && setForm(f ?? defaultForm(source)), () => live && setForm(defaultForm(source)));
+    analysisStore.loadForm(formKind).then((f) => live && setForm(f ? withDefaults(f, source) : defaultForm(source)), () => live && setForm(defaultForm(source)));
     return () => {
       live = false;
     };
@@ -100,6 +119,10 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   const workers = form?.workers ?? defaultWorkers();
   const plan = usePlan(source, settings);
   const key = plan.error === null ? plan.key : null;
+  const splitSizes = useMemo(() => {
+    const s = splitBySeed(dataset, { seed: settings.seed, train: settings.trainImages, val: settings.valImages, test: settings.testImages });
+    return { train: s.train.length, val: s.val.length, test: s.test.length };
+  }, [dataset, settings.seed, settings.trainImages, settings.valImages, settings.testImages]);
 
   // The stored analysis for these settings: finished results come back, an interrupted run can resume.
   useEffect(() => {
@@ -135,82 +158,126 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   }, [graph, source.modelDigest, settings.resolution]);
 
   const current = record && record.key === key ? record : null;
-  const jobs = useMemo(() => current?.jobs ?? (plan.error === null ? plan.jobs : []), [current, plan]);
+  // The measurements of the current settings (the record's key leaves out the number of seeds, so its job list may be another's).
+  const jobs = useMemo(() => (plan.error === null ? plan.jobs : current?.jobs ?? []), [current, plan]);
   const results = useMemo(() => new Map<string, AnalysisJobResult>((current?.results ?? []).map((r) => [r.id, r])), [current]);
-  const completed = [...results.values()].filter((r) => r.status === 'completed').length;
-  const remaining = jobs.filter((j) => results.get(j.id)?.status !== 'completed');
-  const table = useMemo(() => gainTable(jobs, [...results.values()]), [jobs, results]);
-  const hasGains = Object.keys(table.biasGain).length > 0 || Object.keys(table.weightGain).length > 0;
+  const done = (id: string) => results.get(id)?.status === 'completed';
+  const completed = jobs.filter((j) => done(j.id)).length;
+  const remaining = jobs.filter((j) => !done(j.id));
+  const measured = remaining.length === 0 && jobs.length > 0;
+  const measurements = useMemo(() => measure(jobs, [...results.values()]), [jobs, results]);
+  const hasGains = measurements.baseline.some((b) => b !== null) && (Object.keys(measurements.bias).length > 0 || Object.keys(measurements.weight).length > 0);
 
   const change = (s: AnalysisSettings, w: number) => {
     setForm({ settings: s, workers: w });
     void analysisStore.saveForm(formKind, { settings: s, workers: w }).catch(() => undefined);
   };
 
-  const start = async () => {
-    if (plan.error !== null) return;
+  /** Runs `list` (measurements or held-out runs) into the record; the run's measured speed refines the estimate. */
+  const runJobs = async (list: AnalysisJobSpec[], phase: 'measure' | 'final') => {
+    if (plan.error !== null) return null;
     setStartError(null);
-    setApplied(null);
     try {
       // The engine's own checks (too few images for a measurement, …), before any worker starts.
       new AnalysisRunner(ctx);
     } catch (e) {
       setStartError((e as Error).message);
-      return;
+      return null;
     }
-    const base: AnalysisRecord = current ?? { key: plan.key, modelLabel: source.label, settings, jobs: plan.jobs, results: [], updatedAt: Date.now() };
-    const final = await run.start(ctx, base, workers);
-    // The run's measured speed refines the estimate.
-    const v = final && speedFromResults(final.jobs, final.results, final.settings);
+    setPhase(phase);
+    const base: AnalysisRecord = { ...(current ?? { key: plan.key, modelLabel: source.label, results: [], updatedAt: Date.now() }), settings, jobs: plan.jobs };
+    const after = await run.start(ctx, base, workers, list);
+    const v = after && speedFromResults(list, after.results, settings);
     if (v) {
       setSpeed({ value: v, note: 'measured on earlier runs' });
-      void saveSpeed(source.modelDigest, final.settings.resolution, v).catch(() => undefined);
+      void saveSpeed(source.modelDigest, settings.resolution, v).catch(() => undefined);
     }
+    return after;
+  };
+
+  const start = async () => {
+    setApplied(null);
+    // Start measures, then (once the search has named them) trains the finalists on the held-out images.
+    setAutoFinal(true);
+    const after = await runJobs(plan.error === null ? plan.jobs : [], 'measure');
+    const ids = new Set(after?.results.filter((r) => r.status === 'completed').map((r) => r.id));
+    if (!after || !jobs.every((j) => ids.has(j.id))) setAutoFinal(false);
   };
 
   const searchResolution = searchShape.resolution ?? settings.resolution;
+  const searchKey = `${key}|${searchResolution}|${searchShape.head}|${budgetBytes}|${settings.finalists}|${settings.baselines}|${JSON.stringify(measurements)}`;
   const search = useSchemeSearch(
     hasGains && plan.error === null
-      ? { model: source.model, resolution: searchResolution, classes: plan.classes, head: searchShape.head, table: { biasGain: table.biasGain, weightGain: table.weightGain }, budgetBytes, ks: settings.biasKs }
+      ? { model: source.model, resolution: searchResolution, classes: plan.classes, head: searchShape.head, measurements, budgetBytes, ks: settings.biasKs, finalists: settings.finalists, baselines: settings.baselines }
       : null,
-    `${key}|${searchResolution}|${searchShape.head}|${budgetBytes}|${JSON.stringify(table)}`,
+    searchKey,
   );
   const reply = search.status === 'idle' ? null : search.last;
+  const searchFresh = search.status === 'done' && search.lastKey === searchKey;
   const points: ParetoPoint[] = useMemo(() => {
     if (!reply?.ok) return [];
-    const best = reply.result.best;
-    const same = (a: Scheme, b: Scheme) => JSON.stringify(a) === JSON.stringify(b);
-    // The best scheme is on the front too: the front's line runs through it, its own marker is drawn on top.
-    const out: ParetoPoint[] = reply.result.front.map((c, i) => ({
-      id: `front:${i}`, name: best && same(c.scheme, best.scheme) ? 'searched: best under the budget' : `searched scheme ${i + 1}`,
-      group: 'front', scheme: c.scheme, gain: c.gain, memory: c.memory, feasible: c.feasible,
-    }));
-    if (best) out.push({ id: 'best', name: 'searched: best under the budget', group: 'best', scheme: best.scheme, gain: best.gain, memory: best.memory, feasible: true });
-    for (const r of reply.references) out.push({ id: `ref:${r.name}`, name: r.name, group: r.kind, scheme: r.scheme, gain: r.gain, memory: r.memory, feasible: r.feasible });
+    const { best, front, references } = reply.result;
+    const onFront = new Set(front.map((c) => schemeKey(c.scheme)));
+    const isBest = (c: Candidate) => best !== null && schemeKey(c.scheme) === schemeKey(best.scheme);
+    const point = (c: Candidate, id: string, name: string, group: ParetoPoint['group']): ParetoPoint => ({
+      id, name, group, scheme: c.scheme, gain: c.gain, spread: c.spread, memory: c.memory, feasible: c.feasible, onFront: onFront.has(schemeKey(c.scheme)), unmeasured: c.unmeasured,
+    });
+    // The references keep their own markers; on the front, its line runs through them. The best's marker is drawn on top.
+    const out = front.filter((c) => c.kind === 'searched').map((c, i) => point(c, `front:${i}`, isBest(c) ? BEST_NAME : `searched scheme ${i + 1}`, 'front'));
+    for (const r of references) out.push(point(r, `ref:${r.name}`, r.name!, r.kind === 'paper' ? 'paper' : 'baseline'));
+    if (best) out.push(point(best, 'best', best.name ? `${best.name}: ${BEST_NAME}` : BEST_NAME, 'best'));
     return out;
   }, [reply]);
   const chosen = selected && points.find((p) => p.id === selected.id && JSON.stringify(p.scheme) === JSON.stringify(selected.scheme))
     ? selected : points.find((p) => p.group === 'best') ?? null;
 
-  const estimate = speed.value && remaining.length
-    ? estimateAnalysisSeconds(remaining, settings, speed.value, workers) : null;
+  // The held-out comparison of the finalists the search named for these gains and this budget.
+  const final = useMemo(() => (reply?.ok ? reply.final : { finalists: [], leftOut: [] }), [reply]);
+  const finalJobs = useMemo(() => planFinal(final.finalists, settings), [final, settings]);
+  const report = useMemo(() => finalReport(final, finalJobs, [...results.values()], splitSizes.test), [final, finalJobs, results, splitSizes.test]);
+  const finalMissing = finalJobs.filter((j) => !done(j.id));
+  const compareOnHeldOut = () => {
+    setAutoFinal(false);
+    void runJobs(finalJobs, 'final');
+  };
+  // After Start, the comparison follows the measurements as soon as the search answered for them.
+  useEffect(() => {
+    if (!autoFinal || busy || !measured || !searchFresh) return;
+    // In a callback, not in the effect's body: starting a run sets state.
+    const t = setTimeout(() => {
+      setAutoFinal(false);
+      if (finalMissing.length) void runJobs(finalJobs, 'final');
+    }, 0);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [autoFinal, busy, measured, searchFresh]);
+
+  // Time left: the measurements, and the held-out runs (before the search names them: the most they can be, each training every bias).
+  const convCount = plan.error === null ? backboneConvs(plan.graph).length : 0;
+  const futureFinals = finalJobs.length ? finalMissing
+    : Array.from({ length: settings.finalists ? (settings.finalists + settings.baselines) * settings.seeds : 0 }, (): AnalysisJobSpec => ({ id: '', kind: 'final', k: convCount, seed: 0, scheme: { nBias: convCount, weights: {}, head: 'float32', momentum: false } }));
+  const todo = [...remaining, ...futureFinals];
+  const estimate = speed.value && todo.length ? estimateAnalysisSeconds(todo, settings, speed.value, workers) : null;
   const failed = [...results.values()].filter((r) => r.status === 'failed').length;
   const status = busy ? run.state.status
-    : jobs.length && completed === jobs.length ? 'finished'
+    : measured ? (settings.finalists === 0 || report.complete || (searchFresh && finalJobs.length === 0) ? 'finished' : 'measured')
       : completed > 0 ? 'interrupted' : failed > 0 ? 'failed' : run.state.status === 'cancelled' ? 'cancelled' : 'not started';
   const overall = busy && run.state.overall ? run.state.overall : { done: completed, total: jobs.length, etaSeconds: NaN };
+  const finalDone = finalJobs.length - finalMissing.length;
   const running = new Set(Object.entries(run.state.live).filter(([, l]) => l.status === 'running').map(([id]) => {
     const j = jobs.find((x) => x.id === id);
     return j?.kind === 'weight' ? `${j.conv}:${j.ratio}` : id;
   }));
   const weightConvs = [...new Set(jobs.filter((j) => j.kind === 'weight').map((j) => j.conv!))].sort((a, b) => a - b);
   const weightRatios = [...new Set(jobs.filter((j) => j.kind === 'weight').map((j) => j.ratio!))];
-  const biasKs = jobs.filter((j) => j.kind === 'bias').map((j) => j.k);
+  const biasKs = [...new Set(jobs.filter((j) => j.kind === 'bias').map((j) => j.k))];
   const apply = (p: ParetoPoint) => {
     const err = onApply(p.scheme, p.name, settings.resolution, plan.error === null ? plan.classes : 10);
     setApplied(err ? null : { name: p.name, scheme: p.scheme });
     if (err) setStartError(`${p.name} was not applied: ${err}`);
   };
+  const seeds = measurements.seeds.length || settings.seeds;
+  const baseline = stat(measurements.baseline);
 
   if (!form) return <p className="muted analysis-empty">Loading the saved analysis…</p>;
   return (
@@ -222,6 +289,11 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
       </header>
 
       <SettingsForm settings={settings} workers={workers} disabled={busy} onChange={change} />
+      <p className="muted analysis-splits" data-testid="analysis-splits">
+        The {imageCount.toLocaleString('en-US')} images are split by seed {settings.seed} into {splitSizes.train} for training, {splitSizes.val} for validation
+        (every gain is measured on these) and {splitSizes.test} held out (only the final comparison is scored on these); each run is repeated
+        for {settings.seeds} training seed{settings.seeds > 1 ? 's' : ''}.
+      </p>
 
       <div className="analysis-actions">
         {!busy && remaining.length > 0 && (
@@ -233,18 +305,19 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
         {run.state.status === 'paused' && <button type="button" className="button" onClick={run.resume}>Resume</button>}
         {(run.state.status === 'running' || run.state.status === 'paused') && <button type="button" className="button" onClick={run.cancel}>Cancel</button>}
         <span className="analysis-estimate" data-testid="analysis-estimate">
-          {plan.error !== null ? '' : `${jobs.length} jobs`}
-          {!busy && remaining.length === 0 && jobs.length > 0 && ' · all measured; the same model, images and settings are not measured again'}
-          {!busy && remaining.length > 0 && plan.error === null && (estimate !== null
-            ? ` · about ${formatDuration(estimate)} for ${remaining.length === jobs.length ? 'all' : `the ${remaining.length} left`} with ${workers} worker${workers > 1 ? 's' : ''} (speed ${speed.note})`
+          {plan.error !== null ? '' : `${jobs.length} jobs${settings.finalists ? ` + ${finalJobs.length ? finalJobs.length : `up to ${futureFinals.length}`} held-out runs` : ''}`}
+          {!busy && todo.length === 0 && jobs.length > 0 && ' · all measured; the same model, images and settings are not measured again'}
+          {!busy && todo.length > 0 && plan.error === null && (estimate !== null
+            ? ` · about ${formatDuration(estimate)} for ${remaining.length === jobs.length ? 'all' : `the ${todo.length} left`} with ${workers} worker${workers > 1 ? 's' : ''} (speed ${speed.note})`
             : ` · estimate: ${speed.note}`)}
         </span>
       </div>
 
       <div className="analysis-progress" aria-label="Overall progress">
         <span className="job-bar analysis-bar"><span style={{ width: `${overall.total ? (100 * overall.done) / overall.total : 0}%` }} /></span>
-        <span className="num" data-testid="analysis-done">{overall.done} / {overall.total} jobs</span>
-        {busy && <span className="num">ETA {Number.isFinite(overall.etaSeconds) ? formatDuration(overall.etaSeconds) : 'after the first results'}</span>}
+        <span className="num" data-testid="analysis-done">{completed} / {jobs.length} jobs</span>
+        {finalJobs.length > 0 && <span className="num" data-testid="final-done">{finalDone} / {finalJobs.length} held-out runs</span>}
+        {busy && <span className="num">{phase === 'final' ? 'comparing on held-out images · ' : ''}ETA {Number.isFinite(overall.etaSeconds) ? formatDuration(overall.etaSeconds) : 'after the first results'}</span>}
       </div>
 
       {plan.error !== null && <p className="analysis-message analysis-error" role="alert">These settings cannot be analysed: {plan.error}</p>}
@@ -259,14 +332,17 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
       <div className="analysis-views">
         <section className="analysis-card analysis-card-wide" aria-label="Weight gains">
           <h3>Weight gains <small>accuracy points from training one conv&apos;s weights at a ratio, on top of the biases of the last {jobs.find((j) => j.kind === 'weight')?.k ?? settings.weightBaseK}</small></h3>
-          <GainHeatmap table={table} convs={weightConvs} ratios={weightRatios} running={running} />
+          <GainHeatmap measurements={measurements} convs={weightConvs} ratios={weightRatios} running={running} />
         </section>
         <section className="analysis-card" aria-label="Bias gains">
-          <h3>Bias gains <small>over the head alone{table.baseline !== null ? ` (${(table.baseline * 100).toFixed(1)} % val. accuracy)` : ''}</small></h3>
-          <BiasCurve table={table} ks={biasKs} />
+          <h3>Bias gains <small>over the head alone{baseline ? ` (${(baseline.mean * 100).toFixed(1)} % val. accuracy)` : ''}, ± one standard deviation over {seeds} seed{seeds > 1 ? 's' : ''}</small></h3>
+          <BiasCurve measurements={measurements} ks={biasKs} />
         </section>
         <section className="analysis-card" aria-label="Scheme search">
           <h3>Scheme search <small>summed gain (points) against memory, under the project&apos;s {formatBytes(budgetBytes)} training budget{searchShape.resolution ? `, memory at ${searchShape.resolution}x${searchShape.resolution}` : ''}</small></h3>
+          <p className="muted analysis-explain" data-testid="summed-gain-explained">
+            Summed gain: the gains measured one part at a time (biases of the last k convs, one conv&apos;s weights) added up — an estimate for a whole scheme, ± its spread over {seeds} seed{seeds > 1 ? 's' : ''}; the held-out comparison below measures it.
+          </p>
           {!hasGains && <p className="muted chart-placeholder">The search runs once gains are measured.</p>}
           {hasGains && !reply && <p className="muted chart-placeholder">Searching the schemes under the budget, each planned by the compiler…</p>}
           {hasGains && reply && !reply.ok && <p className="analysis-message analysis-error" role="alert">The search failed: {reply.error}</p>}
@@ -274,14 +350,15 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
           {points.length > 0 && <ParetoChart points={points} budgetBytes={budgetBytes} selected={chosen?.id ?? null} onSelect={setSelected} />}
           {reply?.ok && (
             <p className="muted analysis-search-note">
-              evolutionary search: {reply.result.evaluations} schemes scored, {reply.result.compiles} compiled by the planner, {Math.round(reply.ms)} ms{search.status === 'searching' ? ' · updating…' : ''}
+              evolutionary search over the measured space, the baselines{reply.result.references.some((r) => r.kind === 'paper') ? ' and the paper\'s schemes' : ''} competing: {reply.result.evaluations} schemes scored, {reply.result.compiles} compiled by the planner, {Math.round(reply.ms)} ms{search.status === 'searching' ? ' · updating…' : ''}
             </p>
           )}
           {chosen && (
             <div className="analysis-chosen" data-testid="chosen-scheme">
               <div>
-                <strong>{chosen.name}</strong> {formatGain(chosen.gain)} points · {formatBytes(chosen.memory)}{chosen.feasible ? '' : ' (over the budget)'}
+                <strong>{chosen.name}</strong> {formatGain(chosen.gain)}{chosen.spread !== null ? ` ± ${chosen.spread.toFixed(1)}` : ''} points (estimate) · {formatBytes(chosen.memory)}{chosen.feasible ? '' : ' (over the budget)'}
                 <div className="muted">{schemeSummary(chosen.scheme)}</div>
+                {chosen.unmeasured.length > 0 && <div className="muted">{partialNote(chosen.unmeasured)}</div>}
               </div>
               <button type="button" className="button button-primary" onClick={() => apply(chosen)}>Apply to project</button>
             </div>
@@ -290,11 +367,22 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
             <p className="analysis-message" role="status">Applied {applied.name} to the project (Ctrl+Z undoes it).</p>
           )}
         </section>
+        {settings.finalists > 0 && (
+          <section className="analysis-card analysis-card-wide" aria-label="Held-out comparison">
+            <h3>Held-out comparison <small>the search&apos;s top {settings.finalists} and up to {settings.baselines} baseline{settings.baselines > 1 ? 's' : ''} under the budget, trained whole, scored on {splitSizes.test} images no gain or choice has seen</small></h3>
+            {!hasGains || !measured
+              ? <p className="muted">Runs once every gain is measured and the search has named its finalists.</p>
+              : (
+                <FinalComparison report={report} testImages={splitSizes.test} seeds={settings.seeds} missing={finalMissing.length}
+                  busy={busy || autoFinal} searching={!searchFresh} onRun={compareOnHeldOut} />
+              )}
+          </section>
+        )}
       </div>
 
       <details className="analysis-jobs" open>
-        <summary>Jobs <span className="muted">({completed} of {jobs.length} measured)</span></summary>
-        <JobList jobs={jobs} results={results} live={run.state.live} deaths={run.state.deaths} />
+        <summary>Jobs <span className="muted">({completed} of {jobs.length} measured{finalJobs.length ? `, ${finalDone} of ${finalJobs.length} held-out runs` : ''})</span></summary>
+        <JobList jobs={[...jobs, ...finalJobs]} results={results} live={run.state.live} deaths={run.state.deaths} />
       </details>
     </section>
   );

@@ -1,15 +1,18 @@
 /**
- * The queue: one row per job with what it trains, its state, its progress, the worker running it,
- * the measured validation accuracy and time, and why it failed (a worker that died shows here).
+ * The queue: one row per job (a measurement at a training seed, or a held-out run of a finalist) with
+ * what it trains, its state, its progress, the worker running it, the measured validation (and, for
+ * a held-out run, test) accuracy and time, and why it failed (a worker that died shows here).
  */
 import type { AnalysisJobResult, AnalysisJobSpec } from '../../engine/analysis/contribution.ts';
 import { formatDuration, ratioLabel } from './analysis-format.ts';
 import type { LiveJob } from './useAnalysisRun.ts';
 
 export function jobTitle(j: AnalysisJobSpec): string {
-  if (j.kind === 'baseline') return 'baseline: head only';
-  if (j.kind === 'bias') return `biases of the last ${j.k}`;
-  return `conv ${j.conv} weight ${ratioLabel(j.ratio!)}`;
+  const seed = ` · seed ${j.seed}`;
+  if (j.kind === 'baseline') return `baseline: head only${seed}`;
+  if (j.kind === 'bias') return `biases of the last ${j.k}${seed}`;
+  if (j.kind === 'final') return `held-out: ${j.label ?? 'finalist'}${seed}`;
+  return `conv ${j.conv} weight ${ratioLabel(j.ratio!)}${seed}`;
 }
 
 type RowState = 'queued' | LiveJob['status'] | AnalysisJobResult['status'];
@@ -21,7 +24,7 @@ export function JobList({ jobs, results, live, deaths }: {
     <div className="job-list" role="region" aria-label="Jobs" tabIndex={0}>
       <table className="layer-table job-table">
         <thead>
-          <tr><th className="col-job">job</th><th className="col-state">state</th><th>progress</th><th className="num col-w">worker</th><th className="num col-acc">val. acc.</th><th className="num col-time">time</th></tr>
+          <tr><th className="col-job">job</th><th className="col-state">state</th><th>progress</th><th className="num col-w">worker</th><th className="num col-acc">val. acc.</th><th className="num col-acc">test acc.</th><th className="num col-time">time</th></tr>
         </thead>
         <tbody>
           {jobs.map((j) => {
@@ -42,6 +45,7 @@ export function JobList({ jobs, results, live, deaths }: {
                 </td>
                 <td className="num col-w">{l?.worker !== undefined ? `#${l.worker + 1}` : ''}</td>
                 <td className="num col-acc">{r?.valAccuracy != null ? `${(r.valAccuracy * 100).toFixed(1)} %` : ''}</td>
+                <td className="num col-acc">{r?.testAccuracy != null ? `${(r.testAccuracy * 100).toFixed(1)} %` : ''}</td>
                 <td className="num col-time">{r && r.seconds > 0 ? formatDuration(r.seconds) : ''}</td>
               </tr>
             );

@@ -1,10 +1,13 @@
 /**
- * Gain against memory: the Pareto front the search found (each scheme's peak SRAM from the real
- * planner), its best scheme under the budget, and beside them the paper's schemes and the baselines
- * (bias-only, last-k) at their own planned memory and summed measured gains. A click selects a point.
+ * Summed gain against memory: the Pareto front of the search (each scheme's peak SRAM from the
+ * compiler's report), its best scheme under the budget, and the paper's schemes and the baselines
+ * (head-only, bias-only, last-k), which are candidates of the same search, scored the same way: a
+ * reference on the front is part of its line. Every point has an error bar of ± one standard
+ * deviation of its summed gain over the training seeds. A click selects a point.
  */
-import { CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
+import { CartesianGrid, ErrorBar, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import type { Scheme } from '../../engine/train/scheme.ts';
+import { partialNote } from '../../engine/analysis/gains.ts';
 import { formatGain } from './analysis-format.ts';
 import { AXIS, GRID, TOOLTIP } from './chart-theme.ts';
 
@@ -14,18 +17,24 @@ export interface ParetoPoint {
   group: 'front' | 'best' | 'paper' | 'baseline';
   scheme: Scheme;
   gain: number;
+  /** Standard deviation of the summed gain over seeds; null with fewer than two. */
+  spread: number | null;
   memory: number;
   feasible: boolean;
+  /** On the Pareto front under the budget (the line runs through it). */
+  onFront: boolean;
+  /** What a reference trains that was not measured (it carries no gain). */
+  unmeasured: string[];
 }
 
 const GROUPS: { group: ParetoPoint['group']; label: string; color: string }[] = [
   { group: 'front', label: 'searched: Pareto front', color: '#4c9bff' },
   { group: 'best', label: 'searched: best under the budget', color: '#ffd43b' },
   { group: 'paper', label: "the paper's schemes", color: '#b18cf2' },
-  { group: 'baseline', label: 'baselines (bias-only, last-k)', color: '#f0a35e' },
+  { group: 'baseline', label: 'baselines (head-only, bias-only, last-k)', color: '#f0a35e' },
 ];
 
-interface Datum extends ParetoPoint { kb: number }
+interface Datum extends ParetoPoint { kb: number; err: number }
 
 function Dot(props: { cx?: number; cy?: number; payload?: Datum; fill?: string; selected: string | null; onSelect(p: ParetoPoint): void }) {
   const { cx = 0, cy = 0, payload, fill, selected, onSelect } = props;
@@ -40,8 +49,9 @@ function Dot(props: { cx?: number; cy?: number; payload?: Datum; fill?: string; 
       className="pareto-point"
       data-point={payload.id}
       data-group={payload.group}
+      data-spread={payload.err}
       role="button"
-      aria-label={`${payload.name}: ${formatGain(payload.gain)} points, ${payload.kb.toFixed(1)} KB`}
+      aria-label={`${payload.name}: ${formatGain(payload.gain)}${payload.spread !== null ? ` ± ${payload.spread.toFixed(1)}` : ''} points, ${payload.kb.toFixed(1)} KB`}
       fill={fill}
       fillOpacity={payload.feasible ? 0.95 : 0.35}
       stroke={on ? '#fff' : '#16171a'}
@@ -57,7 +67,9 @@ function Dot(props: { cx?: number; cy?: number; payload?: Datum; fill?: string; 
 export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
   points: ParetoPoint[]; budgetBytes: number; selected: string | null; onSelect(p: ParetoPoint): void;
 }) {
-  const data: Datum[] = points.map((p) => ({ ...p, kb: +(p.memory / 1024).toFixed(2) }));
+  const data: Datum[] = points.map((p) => ({ ...p, kb: +(p.memory / 1024).toFixed(2), err: +(p.spread ?? 0).toFixed(2) }));
+  // The front's line through every point on it, searched or reference, by memory (drawn under the markers).
+  const frontLine = data.filter((d) => d.onFront && d.group !== 'best').sort((a, b) => a.kb - b.kb);
   const budgetKb = budgetBytes / 1024;
   // The budget line is drawn when it is near the points; far to the right it would squeeze them into a corner.
   const pointsKb = Math.max(1, ...data.map((d) => d.kb));
@@ -70,7 +82,7 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
         <ScatterChart margin={{ top: 12, right: 20, bottom: 16, left: 0 }}>
           <CartesianGrid {...GRID} />
           <XAxis dataKey="kb" type="number" domain={[0, Math.ceil(maxKb / step) * step]} {...AXIS} unit=" KB"
-            label={{ value: 'peak SRAM of the training step (real planner)', position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
+            label={{ value: "peak SRAM of the training step (the compiler's memory report)", position: 'insideBottom', offset: -10, fill: AXIS.tick.fill, fontSize: 11 }} />
           {/* Whole points: the gains are sums of accuracy differences, finer ticks say nothing. */}
           <YAxis dataKey="gain" type="number" width={40} {...AXIS} allowDecimals={false}
             domain={['auto', 'auto']} />
@@ -87,14 +99,18 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
               return (
                 <div className="pareto-tooltip">
                   <strong>{d.name}</strong>
-                  <span>{formatGain(d.gain)} points · {d.kb.toFixed(1)} KB{d.feasible ? '' : ' (over the budget)'}</span>
+                  <span>summed gain {formatGain(d.gain)}{d.spread !== null ? ` ± ${d.spread.toFixed(1)}` : ''} points · {d.kb.toFixed(1)} KB{d.feasible ? '' : ' (over the budget)'}</span>
+                  {d.unmeasured.length > 0 && <span className="muted">{partialNote(d.unmeasured)}</span>}
                 </div>
               );
             }} />
+          <Scatter name="front-line" data={frontLine} isAnimationActive={false} line={{ stroke: GROUPS[0].color, strokeOpacity: 0.6 }}
+            shape={() => <g />} legendType="none" tooltipType="none" />
           {GROUPS.map(({ group, color }) => (
             <Scatter key={group} name={group} data={data.filter((d) => d.group === group)} fill={color} isAnimationActive={false}
-              line={group === 'front' ? { stroke: color, strokeOpacity: 0.6 } : false}
-              shape={(p: unknown) => <Dot {...(p as object)} fill={color} selected={selected} onSelect={onSelect} />} />
+              shape={(p: unknown) => <Dot {...(p as object)} fill={color} selected={selected} onSelect={onSelect} />}>
+              <ErrorBar dataKey="err" direction="y" width={3} stroke={color} strokeOpacity={0.55} isAnimationActive={false} />
+            </Scatter>
           ))}
         </ScatterChart>
       </ResponsiveContainer>
@@ -103,7 +119,7 @@ export function ParetoChart({ points, budgetBytes, selected, onSelect }: {
           <span key={g.group}><span className={`pareto-swatch pareto-swatch-${g.group}`} style={{ background: g.color }} />{g.label}</span>
         ))}
         <span className="muted">
-          {showBudget ? 'faded: over the budget' : `the ${budgetKb.toFixed(0)} KB budget is far right of every point`} · click a point to select it
+          {showBudget ? 'faded: over the budget' : `the ${budgetKb.toFixed(0)} KB budget is far right of every point`} · bars: ± one standard deviation over seeds · click a point to select it
         </span>
       </figcaption>
     </figure>

@@ -1,6 +1,6 @@
 /**
- * The analysis settings: images, epochs, learning rate, resolution, the bias k values, the convs and
- * ratios of the weight jobs, the pool size. Lists are typed as "2, 4, 8"; a list that does not parse
+ * The analysis settings: the three splits, epochs, learning rate, resolution, the seeds, the bias k
+ * values, the convs and ratios of the weight jobs, the finalists and baselines of the held-out comparison, the pool size. Lists are typed as "2, 4, 8"; a list that does not parse
  * is marked and named in one message, and the previous valid settings stay in force meanwhile.
  */
 import { useState } from 'react';
@@ -71,14 +71,20 @@ export function SettingsForm({ settings: s, workers, disabled, onChange }: Setti
       <div className="analysis-settings-row">
         <NumberField label="training images" value={s.trainImages} min={1} disabled={disabled} title="Images each job fine-tunes on (the train split)"
           onChange={(v) => set({ trainImages: v })} />
-        <NumberField label="validation images" value={s.valImages} min={1} disabled={disabled} title="Images each job's accuracy is measured on"
+        <NumberField label="validation images" value={s.valImages} min={1} disabled={disabled} title="Images each job's accuracy is measured on: the gains come from them"
           onChange={(v) => set({ valImages: v })} />
+        <NumberField label="test images" value={s.testImages} min={0} disabled={disabled}
+          title="Held-out images only the final comparison is scored on: no gain is measured on them and the search never sees them"
+          onChange={(v) => set({ testImages: v })} />
         <NumberField label="epochs" value={s.epochs} min={1} disabled={disabled} onChange={(v) => set({ epochs: v })} />
         <NumberField label="learning rate" value={s.lr.weight} min={0} step={0.001} disabled={disabled} title="For weights, biases and the head"
           onChange={(v) => set({ lr: { weight: v, bias: v, head: v } })} />
         <NumberField label="resolution" value={s.resolution} min={8} step={8} disabled={disabled} onChange={(v) => set({ resolution: v })} />
-        <NumberField label="seed" value={s.seed} min={0} disabled={disabled} title="Seeds the split and the training order"
+        <NumberField label="seed" value={s.seed} min={0} disabled={disabled} title="Seeds the split, and is the first training seed"
           onChange={(v) => set({ seed: v })} />
+        <NumberField label="seeds" value={s.seeds} min={1} max={10} disabled={disabled}
+          title="Training runs per measurement (seed, seed + 1, …): the ± of every gain is their standard deviation"
+          onChange={(v) => set({ seeds: v })} />
         <NumberField label="workers" value={workers} min={1} max={maxWorkers} disabled={disabled}
           title={`Web Workers running jobs at once (this machine reports ${navigator.hardwareConcurrency || 1} cores)`}
           onChange={(v) => onChange(s, Math.max(1, Math.min(maxWorkers, Math.round(v))))} />
@@ -101,6 +107,12 @@ export function SettingsForm({ settings: s, workers, disabled, onChange }: Setti
             if (!ok) return;
             set({ convs: text.trim() === 'all' ? 'all' : parseList(text)! });
           }} />
+        <NumberField label="finalists" value={s.finalists} min={0} max={10} disabled={disabled}
+          title="How many of the search's best schemes are trained whole and compared on the test images, beside the best baseline under the budget"
+          onChange={(v) => set({ finalists: v })} />
+        <NumberField label="baselines" value={s.baselines} min={1} max={10} disabled={disabled}
+          title="At most this many baselines join them: the best by estimate, then those the estimate cannot rank below it (within its spread, or training parts that were not measured)"
+          onChange={(v) => set({ baselines: v })} />
         <fieldset className="analysis-ratios" disabled={disabled}>
           <legend className="field-label">ratios</legend>
           {ALL_RATIOS.map((r) => (

@@ -16,7 +16,9 @@ export function formatDuration(seconds: number): string {
 
 /** +1.25 -> "+1.3", -0.4 -> "−0.4" (accuracy points). */
 export function formatGain(g: number): string {
-  return `${g >= 0 ? '+' : '−'}${Math.abs(g).toFixed(1)}`;
+  // Rounded first, so that -0.04 reads +0.0 rather than −0.0.
+  const r = Math.round(g * 10) / 10;
+  return `${r >= 0 ? '+' : '−'}${Math.abs(r).toFixed(1)}`;
 }
 
 /** A scheme in one line: "biases of the last 12 convs; weights: 20 (1/2), 22 (1)". */

@@ -33,7 +33,7 @@ describe('analysis results in the tab', () => {
     expect([1 / 8, 1 / 4, 1 / 2, 1].map(ratioLabel)).toEqual(['1/8', '1/4', '1/2', '1']);
     expect([0.4, 42, 150, 4000].map(formatDuration)).toEqual(['0 s', '42 s', '2 min 30 s', '1 h 7 min']);
     expect(formatDuration(NaN)).toBe('–');
-    expect([1.25, -0.4, 0].map(formatGain)).toEqual(['+1.3', '−0.4', '+0.0']);
+    expect([1.25, -0.4, 0, -0.04].map(formatGain)).toEqual(['+1.3', '−0.4', '+0.0', '+0.0']);
     expect(schemeSummary({ nBias: 12, weights: { 22: 1, 20: 0.5, 21: 0 } })).toBe('biases of the last 12 convs; weights: 20 (1/2), 22 (1)');
     expect(schemeSummary({ nBias: 0, weights: {} })).toBe('no biases; no weights');
   });

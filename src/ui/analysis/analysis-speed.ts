@@ -30,8 +30,8 @@ export function speedFromResults(jobs: AnalysisJobSpec[], results: AnalysisJobRe
   return seconds > 0 ? cost / seconds : null;
 }
 
-/** A small split the engine accepts: 20 validation images, at least one training image per class. */
-const CALIBRATION = { trainImages: 20, valImages: 20, epochs: 1 };
+/** A small split the engine accepts: 20 validation images, at least one training image per class, one run, no held-out comparison. */
+const CALIBRATION = { trainImages: 20, valImages: 20, testImages: 0, seeds: 1, finalists: 0, epochs: 1 };
 
 /** Trains every bias of the model on a few images in one worker, twice, and times the second run. */
 export async function calibrateSpeed(ctx: AnalysisContext, graph: Graph): Promise<number> {

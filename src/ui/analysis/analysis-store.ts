@@ -1,9 +1,12 @@
 /**
  * What the Analysis tab keeps in IndexedDB (the app's one database, its `meta` store, so no schema
  * change): the last settings, and one record per analysis keyed by the engine's analysisCacheKey
- * (model digest, image digest, settings) holding the job queue and every finished result. Each
- * result is written as soon as its job ends, so closing the tab loses only the jobs still running;
- * the same model, images and settings find their record again and nothing is measured twice.
+ * (model digest, image digest, the settings that change a measurement) holding every finished result,
+ * the measurements (one per training seed) and the held-out comparison's runs (one per scheme and
+ * seed). Each result is written as soon as its job ends, so closing the tab loses only the jobs still
+ * running; the same model, images and settings find their record again and nothing is measured twice.
+ * The key's version keeps the first format's single-seed results, measured without a held-out split,
+ * out of these.
  */
 import type { AnalysisJobResult, AnalysisJobSpec, AnalysisSettings } from '../../engine/analysis/contribution.ts';
 import { idb } from '../persist/idb.ts';
@@ -13,8 +16,9 @@ export interface AnalysisRecord {
   /** The model the jobs trained ("tinytrain-demo (shipped demo model)", "mcunet-5fps.pkl"). */
   modelLabel: string;
   settings: AnalysisSettings;
+  /** The measurement jobs of the last run's settings (the held-out runs follow from the search). */
   jobs: AnalysisJobSpec[];
-  /** Finished jobs only (completed or failed); a cancelled or interrupted job runs again on resume. */
+  /** Finished jobs only (completed or failed), measurements and held-out runs; a cancelled or interrupted job runs again on resume. */
   results: AnalysisJobResult[];
   updatedAt: number;
 }
@@ -25,8 +29,11 @@ export interface SavedForm {
   workers: number;
 }
 
-/** The form is kept apart for the demo model and for opened model files, which want other rates. */
-const formKey = (kind: 'demo' | 'file') => `analysis-settings:${kind}`;
+/**
+ * The form is kept apart for the demo model and for opened model files, which want other rates. v2:
+ * the settings gained a test split, seeds and finalists (a v1 form's 600 + 400 images leave no test images).
+ */
+const formKey = (kind: 'demo' | 'file') => `analysis-settings:v2:${kind}`;
 const recordKey = (key: string) => `analysis:${key}`;
 
 /** Results worth keeping: a cancelled job measured nothing. */

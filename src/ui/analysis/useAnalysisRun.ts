@@ -59,8 +59,11 @@ export function useAnalysisRun(onRecord: (r: AnalysisRecord) => void) {
     setState((s) => ({ ...s, live: { ...s.live, [id]: { ...(s.live[id] ?? { status: 'running', fraction: 0 }), ...patch } } }));
   };
 
-  /** Runs the record's jobs not yet completed; resolves with the record as the run left it. */
-  const start = useCallback(async (ctx: AnalysisContext, start: AnalysisRecord, workers: number): Promise<AnalysisRecord | null> => {
+  /**
+   * Runs the jobs (the record's measurements, or the held-out comparison's runs) not yet completed;
+   * every result goes into the record; resolves with the record as the run left it.
+   */
+  const start = useCallback(async (ctx: AnalysisContext, start: AnalysisRecord, workers: number, jobs: AnalysisJobSpec[] = start.jobs): Promise<AnalysisRecord | null> => {
     if (pool.current) return null;
     let record: AnalysisRecord = { ...start, results: keptResults(start.results) };
     const writer = recordWriter((e) => setState((s) => ({ ...s, message: `Results are not being saved in this browser: ${(e as Error).message ?? e}` })));
@@ -95,10 +98,10 @@ export function useAnalysisRun(onRecord: (r: AnalysisRecord) => void) {
     pool.current = p;
     let cancelled = false;
     try {
-      const results = await p.run(record.jobs, record.results);
+      const results = await p.run(jobs, record.results);
       cancelled = results.some((r) => r.status === 'cancelled');
       await writer.flush();
-      setState((s) => ({ ...s, status: cancelled ? 'cancelled' : 'done', message: endMessage(results, record.jobs, cancelled) }));
+      setState((s) => ({ ...s, status: cancelled ? 'cancelled' : 'done', message: endMessage(results, jobs, cancelled) }));
     } catch (e) {
       setState((s) => ({ ...s, status: 'done', message: (e as Error).message }));
     } finally {

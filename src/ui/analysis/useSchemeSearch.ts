@@ -7,7 +7,8 @@ import type { SearchReply, SearchRequest } from './scheme-search.ts';
 
 const SEARCH_AFTER_MS = 400;
 
-export type SearchState = { status: 'idle' } | { status: 'searching'; last: SearchReply | null } | { status: 'done'; last: SearchReply };
+/** `lastKey`: the key of the request `last` answers (the held-out comparison waits for the answer to the current one). */
+export type SearchState = { status: 'idle' } | { status: 'searching'; last: SearchReply | null; lastKey: string | null } | { status: 'done'; last: SearchReply; lastKey: string };
 
 /** `key` identifies the request (model, settings, gains, budget): a new key, a new search. */
 export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key: string): SearchState {
@@ -15,6 +16,7 @@ export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key:
   const worker = useRef<Worker | null>(null);
   const seq = useRef(0);
   const busy = useRef(false);
+  const keys = useRef(new Map<number, string>());
 
   const active = request ? key : null;
   useEffect(() => () => worker.current?.terminate(), []);
@@ -32,16 +34,17 @@ export function useSchemeSearch(request: Omit<SearchRequest, 'seq'> | null, key:
         worker.current.onmessage = (e: MessageEvent<SearchReply>) => {
           if (e.data.seq !== seq.current) return;
           busy.current = false;
-          setState({ status: 'done', last: e.data });
+          setState({ status: 'done', last: e.data, lastKey: keys.current.get(e.data.seq) ?? '' });
         };
         worker.current.onerror = (e) => {
           busy.current = false;
-          setState({ status: 'done', last: { seq: seq.current, ok: false, error: `the search worker stopped (${e.message || 'no message'})` } });
+          setState({ status: 'done', last: { seq: seq.current, ok: false, error: `the search worker stopped (${e.message || 'no message'})` }, lastKey: keys.current.get(seq.current) ?? '' });
         };
       }
       const req: SearchRequest = { ...request, seq: ++seq.current };
+      keys.current = new Map([[req.seq, key]]);
       busy.current = true;
-      setState((s) => ({ status: 'searching', last: s.status === 'idle' ? null : s.last }));
+      setState((s) => (s.status === 'idle' ? { status: 'searching', last: null, lastKey: null } : { status: 'searching', last: s.last, lastKey: s.lastKey }));
       worker.current.postMessage(req);
     }, SEARCH_AFTER_MS);
     return () => clearTimeout(timer);

@@ -6,6 +6,7 @@
  */
 import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Target } from '../../engine/codegen/index.ts';
+import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
 import { formatBytes } from '../format.ts';
 import { messageOf } from '../store/doc-slice.ts';
@@ -32,8 +33,7 @@ function fileKind(path: string): string {
 
 /** A name for the zip and its folder: the model and the target, safe as a file name. */
 function folderName(model: string, target: Target): string {
-  const base = model.replace(/\.pkl$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
-  return `${base}-${target}`;
+  return `${safeName(model.replace(/\.pkl$/i, ''))}-${target}`;
 }
 
 function saveBlob(bytes: Uint8Array<ArrayBuffer>, fileName: string, parent: HTMLElement): void {

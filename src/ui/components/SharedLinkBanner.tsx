@@ -6,7 +6,7 @@ import { useRef } from 'react';
 import { docFromShared, isSharedFile } from '../persist/share-link.ts';
 import { messageOf } from '../store/doc-slice.ts';
 import { useStudio } from '../store/index.ts';
-import { MODEL_FILE_EXTENSIONS } from '../load-model-file.ts';
+import { MODEL_FILE_EXTENSIONS, readModelFile } from '../load-model-file.ts';
 
 export function SharedLinkBanner() {
   const pending = useStudio((s) => s.pendingShare);
@@ -17,7 +17,7 @@ export function SharedLinkBanner() {
   const onFile = async (file: File) => {
     const s = useStudio.getState();
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
+      const bytes = await readModelFile(file);
       if (!isSharedFile(pending.model, bytes)) {
         s.showError({ title: `“${file.name}” is not the file the link was made with`, message: `its contents differ from the sender's ${fileName}; open the same file to see the shared project` });
         return;

@@ -9,7 +9,7 @@
  */
 import { digestBytes } from '../../engine/analysis/contribution.ts';
 import type { ArchSpec } from '../../engine/models/arch.ts';
-import { ZOO } from '../../engine/models/zoo.ts';
+import { isZooName, ZOO_NAMES } from '../../engine/models/zoo.ts';
 import { parseScheme, schemeToJson, type Scheme } from '../../engine/train/scheme.ts';
 import { DEMO_MODEL_NAME, isDemoOrigin } from '../demo/demo-model.ts';
 import type { ModelOrigin, ModelShape } from '../store/project-model.ts';
@@ -121,7 +121,7 @@ export function readShareHash(hash: string): SharedProject | null {
     if (!fileName || fileName.length > 255 || [...fileName].some((ch) => ch === '/' || ch === '\\' || ch.charCodeAt(0) < 32)) fail('the link\'s file name is missing or not a plain file name');
     if (!/^[0-9a-f]{16}$/.test(digest)) fail('the link\'s file digest must be 16 hexadecimal digits');
     model = { kind: 'file', fileName, digest };
-  } else if (name && Object.hasOwn(ZOO, name)) {
+  } else if (name && isZooName(name)) {
     let spec: ArchSpec | undefined;
     if (p.has('arch')) {
       try {
@@ -132,7 +132,7 @@ export function readShareHash(hash: string): SharedProject | null {
     }
     model = spec ? { kind: 'zoo', arch: name, spec } : { kind: 'zoo', arch: name };
   } else {
-    return fail(`the link's model "${(name ?? '').slice(0, 60)}" is not ${DEMO_MODEL_NAME}, a zoo model (${Object.keys(ZOO).join(', ')}) or a model file`);
+    return fail(`the link's model "${(name ?? '').slice(0, 60)}" is not ${DEMO_MODEL_NAME}, a zoo model (${ZOO_NAMES.join(', ')}) or a model file`);
   }
   const shape = { resolution: int(p, 'resolution', 8, 1024), classes: int(p, 'classes', 2, 10000) };
   if (!p.has('scheme')) fail('the link has no scheme');

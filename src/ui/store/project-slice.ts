@@ -6,7 +6,7 @@ import type { StateCreator } from 'zustand';
 import { backboneConvs } from '../../engine/ir/graph.ts';
 import { DEMO_SHAPE, demoOrigin, demoScheme, isDemoOrigin } from '../demo/demo-model.ts';
 import { messageOf } from './doc-slice.ts';
-import { loadModelFile } from '../load-model-file.ts';
+import { loadModelFile, readModelFile } from '../load-model-file.ts';
 import { buildProjectModel, ZOO_RESOLUTION, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
@@ -71,7 +71,7 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
     const seq = ++openSequence;
     set({ busy: `Opening ${file.name}…` });
     try {
-      const bytes = new Uint8Array(await file.arrayBuffer());
+      const bytes = await readModelFile(file);
       const origin = { kind: 'file' as const, fileName: file.name, bytes };
       const { doc } = get();
       // A file opens at its own input size (128x128 for the paper's models); the notice says if that changed the resolution.

@@ -5,7 +5,7 @@
  */
 import type { StateCreator } from 'zustand';
 import { idb } from '../persist/idb.ts';
-import { projectFromFile, projectToFile, PROJECT_EXTENSION } from '../persist/project-file.ts';
+import { projectFromFile, projectToFile, PROJECT_EXTENSION, readProjectFile } from '../persist/project-file.ts';
 import { newProjectId, type ProjectListing, type ProjectRecord, type ProjectView } from '../persist/project-record.ts';
 import type { FileSharedProject } from '../persist/share-link.ts';
 import { compileDoc } from './compile-doc.ts';
@@ -163,7 +163,7 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
 
     importProjectFile: async (file) => {
       try {
-        const parsed = projectFromFile(await file.text());
+        const parsed = projectFromFile(await readProjectFile(file));
         compileDoc(parsed.doc); // refuses a document the engine cannot compile, before anything changes
         await saveNow();
         const record: ProjectRecord = { id: newProjectId(), name: uniqueName(parsed.name, get().projects), updatedAt: Date.now(), doc: parsed.doc, view: parsed.view };

@@ -4,7 +4,9 @@
  */
 import { loadImageFolder, type FileEntry, type FolderDataset } from '../../engine/data/image-folder.ts';
 import type { RawImage } from '../../engine/data/preprocess.ts';
-import { listZipEntries, readZipEntry } from '../../engine/io/zip.ts';
+import { readZipFiles } from '../../engine/io/zip.ts';
+import { checkFileSize, FILE_LIMITS, IMAGE_LIMITS } from '../../engine/limits.ts';
+import { DatasetError } from '../../engine/data/samples.ts';
 import type { JobData } from '../../engine/train/train-job.ts';
 
 export async function decodeInBrowser(bytes: Uint8Array): Promise<RawImage> {
@@ -21,12 +23,20 @@ export async function decodeInBrowser(bytes: Uint8Array): Promise<RawImage> {
   }
 }
 
-/** Files from <input type="file" webkitdirectory> (their webkitRelativePath) or one .zip file. */
+/**
+ * Files from <input type="file" webkitdirectory> (their webkitRelativePath) or one .zip file, within
+ * the engine's limits (limits.ts): sizes are known from the File objects before anything is read.
+ */
 export async function filesToEntries(files: File[]): Promise<FileEntry[]> {
+  if (files.length > IMAGE_LIMITS.files) throw new DatasetError(`the folder has ${files.length} files, more than the ${IMAGE_LIMITS.files} a dataset may have`);
   if (files.length === 1 && /\.zip$/i.test(files[0].name)) {
-    const zip = new Uint8Array(await files[0].arrayBuffer());
-    return listZipEntries(zip).filter((e) => !e.name.endsWith('/')).map((e) => ({ path: e.name, bytes: readZipEntry(zip, e) }));
+    checkFileSize(files[0].name, files[0].size, FILE_LIMITS.dataset);
+    const zip = readZipFiles(new Uint8Array(await files[0].arrayBuffer()), { maxTotalBytes: FILE_LIMITS.dataset, maxEntryBytes: FILE_LIMITS.image });
+    return zip.files.map((f) => ({ path: f.name, bytes: f.bytes }));
   }
+  const big = files.find((f) => f.size > FILE_LIMITS.image);
+  if (big) checkFileSize(big.webkitRelativePath || big.name, big.size, FILE_LIMITS.image);
+  checkFileSize('the folder', files.reduce((n, f) => n + f.size, 0), FILE_LIMITS.dataset);
   return Promise.all(files.map(async (f) => ({ path: f.webkitRelativePath || f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
 }
 
