@@ -4,6 +4,9 @@
  * parent can blame a hang or a crash (it kills this process) on the right case.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+// The unit tests' setup (vitest setupFiles) does not run in a forked process: the project format's
+// seeds open the shipped demo model, as a new project does.
+import '../setup-demo-model.ts';
 import { caseInput, classify, type CaseResult } from './cases.ts';
 import { FORMATS } from './formats.ts';
 import { SELF_TEST_FORMATS } from './selftest-formats.ts';

@@ -98,7 +98,10 @@ class Runner {
       });
       if (ended.failed) {
         onFailure(ended.failed);
-        next = Math.max(next, ended.failed.index + 1);
+        // A worker that dies before its first case would die again: the rest of the run fails with it
+        // (restarting it would loop until the test's own timeout).
+        if (ended.failed.index < next) return;
+        next = ended.failed.index + 1;
       }
     }
   }
@@ -135,7 +138,7 @@ async function fuzz(format: string, cases: number, seeds: number, hangMs = HANG_
 }
 
 describe('the fuzz harness', () => {
-  it('catches a JavaScript error, a plain Error, a runaway allocation, a CPU hog, a hang and a crash', async () => {
+  it('catches a JavaScript error, a plain Error, a runaway allocation, a CPU hog, a hang, a crash and a death before the first case', async () => {
     const why = async (format: string, hangMs = 120_000) => (await fuzz(format, 1, 0, hangMs)).failures.map((f) => f.why).join(' | ');
     expect(await why('selftest-typeerror')).toMatch(/^bug: TypeError: Cannot set properties of undefined/);
     expect(await why('selftest-plain-error')).toMatch(/^bug: Error: a reader must refuse with an InputError/);
@@ -143,6 +146,7 @@ describe('the fuzz harness', () => {
     expect(await why('selftest-cpu')).toMatch(/^took \d+ ms of CPU/);
     expect(await why('selftest-hang', 5000)).toMatch(/^no end after 5 s \(hang\)$/);
     expect(await why('selftest-crash')).toMatch(/^the process died \(exit 3\)/);
+    expect(await why('selftest-dies-at-start')).toMatch(/^the process died \(exit 4\)/);
   }, 300_000);
 });
 

@@ -31,4 +31,6 @@ export const SELF_TEST_FORMATS: FuzzFormat[] = [
   },
   { name: 'selftest-hang', seeds, read: () => new Promise(() => { for (;;) { /* spin */ } }) },
   { name: 'selftest-crash', seeds, read: () => { process.exit(3); } },
+  // Dies before its first case (a format whose setup throws): the run must end, not restart forever.
+  { name: 'selftest-dies-at-start', seeds: () => process.exit(4), read: () => undefined },
 ];
