@@ -5,12 +5,16 @@
  * mps2-an500 (Cortex-M7) with -icount shift=3 and the CMSDK timer, against the published figures
  * (REFERENCE.md): peak memory (Fig. 10) and latency at 216 MHz (546 ms = ~118M cycles for MCUNet).
  * A second table gives the instructions per step of each kind of kernel (a -DTT_PROFILE build, which
- * reads the timer around every kernel call).
+ * reads the timer around every kernel call); a third, instructions per step on each Cortex-M class's
+ * QEMU board (M4F mps2-an386, M7 mps2-an500, M33 mps2-an505, M55 mps3-an547), each run checked
+ * against the TypeScript runtime's losses.
  * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
+import { exportCProject, syntheticSamples, type Target } from '../src/engine/codegen/index.ts';
+import { instructionsPerTick } from '../src/engine/codegen/c-project.ts';
+import { targetSpec } from '../src/engine/codegen/c-target.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
@@ -37,6 +41,10 @@ const m = (n: number) => (n / 1e6).toFixed(1);
 const rows: string[][] = [];
 /** Per case: kernel op -> instructions per step (profile build). */
 const profiles: Map<string, number>[] = [];
+/** The other cores' boards (the M7 is the main table's run). */
+const CORE_BOARDS: Target[] = ['mps2-an386', 'mps2-an505', 'mps3-an547'];
+/** Per case: the board's core -> instructions per step, or why not. */
+const perCore: Map<string, string>[] = [];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
   const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!);
@@ -74,6 +82,21 @@ for (const c of CASES) {
   }
   if (byOp.size === 0) throw new Error(`${c.model}: the profile build printed no kernel times: ${rp.stdout.slice(-2000)}`);
   profiles.push(byOp);
+  const cores = new Map<string, string>([['Cortex-M7', m(insns) + (match ? '' : ' (loss differs!)')]]);
+  for (const board of CORE_BOARDS) {
+    const spec = targetSpec(board, program.options.sramBudget, 0);
+    const dir = writeProject(exportCProject(program, params, samples, { target: board, steps }));
+    const b = make(dir, 'all');
+    if (b.status !== 0) throw new Error(`${c.model}: ${board} build failed: ${b.stderr}`);
+    const rb = runQemu(join(dir, 'build/firmware.elf'), { icount: true, machine: spec.qemuMachine, timeoutMs: 1_800_000 });
+    const lb = parseSteps(rb.stdout);
+    if (rb.status !== 0 || lb.length !== steps) throw new Error(`${c.model}: ${board} QEMU run failed (${rb.status}): ${rb.stdout.slice(-2000)}`);
+    const same = lb.every((l, i) => l.bits === ts.losses[i]);
+    const t = lb.map((l) => l.ticks).sort((a, b) => a - b)[Math.floor(lb.length / 2)];
+    cores.set(spec.core, m(t * instructionsPerTick(spec.timer!.hz)) + (same ? '' : ' (loss differs!)'));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  perCore.push(cores);
   if (!keep) for (const d of [stm, qemu, prof]) rmSync(d, { recursive: true, force: true });
   else console.log(`${c.model}: ${stm} ${qemu} ${prof}`);
 }
@@ -98,7 +121,11 @@ printTable(['kernel kind', ...CASES.map((c) => c.scheme)], [
   ...ops.map((op) => [op, ...profiles.map((p) => m(p.get(op) ?? 0))]),
   ['all kernels', ...profiles.map((p) => m([...p.values()].reduce((a, b) => a + b, 0)))],
 ]);
+const coreNames = ['Cortex-M4F', 'Cortex-M7', 'Cortex-M33', 'Cortex-M55'];
+console.log('\nInstructions per training step by core (M; QEMU boards mps2-an386, mps2-an500, mps2-an505, mps3-an547; the same C, its SMLAD paths on every core, no Helium paths yet):');
+printTable(['scheme', ...coreNames], CASES.map((c, i) => [c.scheme, ...coreNames.map((n) => perCore[i].get(n) ?? '-')]));
 console.log(`\nReference engine (REFERENCE.md): mcunet-5fps 49kb firmware .data 36,320 + .bss 213,520 = ${kb(36320 + 213520)} KB SRAM, ` +
   `.text 181,056 + .rodata 556,608 = ${kb(181056 + 556608)} KB Flash (camera and LCD drivers included).`);
-console.log(`Instructions: QEMU -icount shift=3 (8 ns each), CMSDK timer at 25 MHz: ${INSTRUCTIONS_PER_TICK} instructions per tick. ` +
+console.log(`Instructions: QEMU -icount shift=3 (8 ns each), CMSDK timer at 25 MHz: ${INSTRUCTIONS_PER_TICK} instructions per tick ` +
+  '(mps2-an505: 20 MHz, 6.25; mps3-an547: its 32.768 kHz S32K timer, 3,815 instructions a tick, 0.004% of a step). ' +
   `Paper cycles: latency x ${MHZ} MHz.`);

@@ -13,6 +13,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples, zipCProject, type Target } from '../src/engine/codegen/index.ts';
+import { targetSpec } from '../src/engine/codegen/c-target.ts';
 import { backboneConvs, type Graph } from '../src/engine/ir/graph.ts';
 import { buildGraph, type HeadKind } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
@@ -158,6 +159,29 @@ describe('(b) STM32F746 firmware', () => {
       'tt_params.c', 'README.md', 'memory_report.json']));
     expect(JSON.parse(files['memory_report.json']).arenaBytes).toBe(x.program.arenaBytes);
   });
+});
+
+describe('(d) the other Cortex-M classes on their QEMU boards: M4F (mps2-an386), M33 (mps2-an505), M55 (mps3-an547)', () => {
+  for (const target of ['mps2-an386', 'mps2-an505', 'mps3-an547'] as const) {
+    it.skipIf(!hasQemu)(`${target}: builds with -Wall -Wextra -Werror for its core and hashes every tensor as the TypeScript runtime`, () => {
+      const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
+      const h = hyper(0.9);
+      const dir = project(target, x, h, { steps: 2 });
+      const spec = targetSpec(target, x.program.options.sramBudget, STACK_ESTIMATE);
+      expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`ARCH = ${spec.arch}`);
+      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
+      expect(build.status, build.stderr).toBe(0);
+      const r = runQemu(join(dir, 'build/firmware.elf'), { machine: spec.qemuMachine, timeoutMs: 120_000 });
+      expect(r.status, r.stdout.slice(-2000)).toBe(0);
+      const ts = tsTrace(x.program, x.params, x.samples, h, 2);
+      const c = parseTrace(r.stdout);
+      expect(traceDiffs(ts.hashes, c)).toEqual([]);
+      expect(c.size).toBe(ts.hashes.size);
+      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+      // The board's timer counts (a wrong timer address reads as 0 ticks).
+      expect(parseSteps(r.stdout).every((s) => s.ticks > 0)).toBe(true);
+    });
+  }
 });
 
 describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CProject, Sample } from '../src/engine/codegen/index.ts';
+import { instructionsPerTick } from '../src/engine/codegen/c-project.ts';
 import { fnv1a, hex32 } from '../src/engine/codegen/c-format.ts';
 import { splitWeight } from '../src/engine/codegen/c-params.ts';
 import { tracedOutputs } from '../src/engine/codegen/c-step.ts';
@@ -56,17 +57,17 @@ export function armSize(elf: string): { text: number; data: number; bss: number 
   return { text: Number(m[1]), data: Number(m[2]), bss: Number(m[3]) };
 }
 
-/** QEMU prints semihosting output on stderr; `stdout` here is both. */
-export function runQemu(elf: string, opts: { icount?: boolean; timeoutMs?: number } = {}): Run {
+/** QEMU prints semihosting output on stderr; `stdout` here is both. `machine`: the QEMU board (TargetSpec.qemuMachine). */
+export function runQemu(elf: string, opts: { icount?: boolean; timeoutMs?: number; machine?: string } = {}): Run {
   const r = run('qemu-system-arm', [
-    '-M', 'mps2-an500', '-nographic', '-semihosting-config', 'enable=on,target=native',
+    '-M', opts.machine ?? 'mps2-an500', '-nographic', '-semihosting-config', 'enable=on,target=native',
     ...(opts.icount ? ['-icount', 'shift=3'] : []), '-kernel', elf,
   ], { timeoutMs: opts.timeoutMs ?? 300_000 });
   return { ...r, stdout: r.stdout + r.stderr };
 }
 
-/** With -icount shift=3 one instruction takes 8 ns; the CMSDK timer ticks at 25 MHz (40 ns). */
-export const INSTRUCTIONS_PER_TICK = 5;
+/** mps2-an500's CMSDK timer (25 MHz) under -icount shift=3 (8 ns an instruction): 5 instructions a tick. */
+export const INSTRUCTIONS_PER_TICK = instructionsPerTick(25_000_000);
 
 const bits = (x: number) => hex32(new Uint32Array(new Float32Array([x]).buffer)[0]);
 const bytesOf = (v: TypedArray) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);

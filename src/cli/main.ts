@@ -24,8 +24,9 @@ Verbs:
         trains and reports validation accuracy; D is mnist, fashion-mnist, demo, or a folder / .zip of class subfolders
   grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
-  export --model M --scheme S --target stm32f746|mps2-an500 --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
-        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M7 C project that trains the scheme
+  export --model M --scheme S --target T --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
+        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M C project that trains the scheme; T is stm32f746
+        (Cortex-M7 board) or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33), mps3-an547 (M55)
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]

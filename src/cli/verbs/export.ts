@@ -1,5 +1,5 @@
 /**
- * `tinytrain export`: compile a scheme and write the Cortex-M7 C project that trains it (a folder, or
+ * `tinytrain export`: compile a scheme and write the Cortex-M C project that trains it on a target (a folder, or
  * a .zip as the IDE downloads it). The firmware trains on a few embedded samples: the first images of
  * a dataset (MNIST by default) preprocessed to the model's input, or synthetic ones.
  */
@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { ensureFolder, writeUserFile } from '../../engine/io/node-file.ts';
 import { datasetSamples, exportCProject, syntheticSamples, TARGETS, zipCProject, type Target } from '../../engine/codegen/index.ts';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from '../../engine/data/datasets.ts';
+import { targetSpec } from '../../engine/codegen/c-target.ts';
 import { compileTraining } from '../../engine/program/compile.ts';
 import { bytesOption, intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { json, out as print, term } from '../output.ts';
@@ -23,7 +24,7 @@ export function exportProject(argv: string[]): void {
   const modelSpec = requireOption(opts, 'model');
   const schemeSpec = requireOption(opts, 'scheme');
   const target = requireOption(opts, 'target') as Target;
-  if (!TARGETS.includes(target)) throw new UsageError(`--target must be ${TARGETS.join(' or ')}, got "${target}"`);
+  if (!TARGETS.includes(target)) throw new UsageError(`--target must be one of ${TARGETS.join(', ')}, got "${target}"`);
   const out = outputOption(opts, 'out');
   const dataset = (opts.dataset as string | undefined) ?? 'mnist';
   if (!DATASETS.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got "${dataset}"`);
@@ -59,5 +60,6 @@ export function exportProject(argv: string[]): void {
   print(`${term(model.graph.name)} with ${term(schemeSpec)} for ${target}: ${Object.keys(files).length} files in ${term(out)}`);
   print(`${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${samples.length} ${dataset} samples, ${steps} steps`);
   print(r.fits ? 'fits the budgets' : `DOES NOT FIT: ${r.messages.join(' ')}`);
-  print(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : term(out)}${target === 'mps2-an500' ? ' && make run-qemu' : ''}`);
+  const qemu = targetSpec(target, sramBudget, 0).qemuMachine;
+  print(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : term(out)}${qemu ? ` && make run-qemu (QEMU ${qemu})` : ''}`);
 }

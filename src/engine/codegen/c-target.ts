@@ -1,34 +1,91 @@
 /**
- * What differs between targets: the linker script (memory regions), the startup code (vector table,
- * reset handler) and the platform layer (text output, exit, a tick counter). STM32F746: 1 MB Flash at
- * 0x08000000 and SRAM at 0x20000000 limited to the training budget, so a program that does not fit
- * fails to link naming the region. mps2-an500 (QEMU's Cortex-M7 board): code at 0x00000000, RAM at
- * 0x20000000, semihosting for output and exit, the CMSDK timer for counting.
+ * What differs between targets: the core's compiler flags, the linker script (memory regions), the
+ * startup code (vector table, reset handler) and the platform layer (text output, exit, a tick
+ * counter). STM32F746: 1 MB Flash at 0x08000000 and SRAM at 0x20000000 limited to the training
+ * budget, so a program that does not fit fails to link naming the region. The QEMU boards, one per
+ * Cortex-M class the firmware is verified on: mps2-an386 (M4), mps2-an500 (M7), mps2-an505 (M33),
+ * mps3-an547 (M55), each with semihosting for output and exit and a CMSDK APB timer for counting.
  */
 
-export type Target = 'stm32f746' | 'mps2-an500';
-export const TARGETS: Target[] = ['stm32f746', 'mps2-an500'];
+export type Target = 'stm32f746' | 'mps2-an386' | 'mps2-an500' | 'mps2-an505' | 'mps3-an547';
+export const TARGETS: Target[] = ['stm32f746', 'mps2-an386', 'mps2-an500', 'mps2-an505', 'mps3-an547'];
+
+/** A CMSDK APB timer counting down from 0xFFFFFFFF: its register base and clock. */
+export interface TickTimer {
+  base: number;
+  hz: number;
+  /** What the README and the firmware call one tick. */
+  unit: string;
+}
 
 export interface TargetSpec {
   name: Target;
+  /** The core, for people: "Cortex-M4F". */
+  core: string;
+  /** The core's gcc flags: -mcpu, -mthumb, the FPU and float ABI. */
+  arch: string;
   flashOrigin: number;
   flashBytes: number;
+  /** Where the core fetches its vector table at reset, when that is not the start of FLASH (a region of its own). */
+  vectors?: { origin: number; bytes: number };
   ramOrigin: number;
   /** RAM the linker may use (stm32f746: the SRAM budget). */
   ramBytes: number;
   stackBytes: number;
   /** The platform source linked in. */
   platform: 'semihost' | 'stm32f746';
+  /** The QEMU machine that runs the firmware (`qemu-system-arm -M`), for the emulated boards. */
+  qemuMachine?: string;
+  timer?: TickTimer;
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * The emulated boards as QEMU 7.2 models them (hw/arm/mps2.c, mps2-tz.c). The TrustZone boards
+ * (an505, an547) start in the secure state, so code and data use the secure aliases (address bit 28
+ * set); the AN547's SSE-300 has no CMSDK timer on 25 MHz, so its 32 kHz S32K timer counts.
+ */
+const QEMU_BOARDS: Record<Exclude<Target, 'stm32f746'>, Omit<TargetSpec, 'name' | 'stackBytes' | 'platform'>> = {
+  'mps2-an386': {
+    core: 'Cortex-M4F', arch: '-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an386',
+    flashOrigin: 0x00000000, flashBytes: 4 * MB, ramOrigin: 0x20000000, ramBytes: 4 * MB,
+    timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
+  },
+  'mps2-an500': {
+    core: 'Cortex-M7', arch: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an500',
+    flashOrigin: 0x00000000, flashBytes: 4 * MB, ramOrigin: 0x20000000, ramBytes: 4 * MB,
+    timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
+  },
+  'mps2-an505': {
+    core: 'Cortex-M33', arch: '-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an505',
+    // ZBT SSRAM1 (code) and SSRAM2 (data), secure aliases.
+    flashOrigin: 0x10000000, flashBytes: 4 * MB, ramOrigin: 0x38000000, ramBytes: 2 * MB,
+    timer: { base: 0x50000000, hz: 20_000_000, unit: 'timer ticks (20 MHz)' },
+  },
+  'mps3-an547': {
+    core: 'Cortex-M55', arch: '-mcpu=cortex-m55 -mthumb -mfloat-abi=hard', qemuMachine: 'mps3-an547',
+    // The core boots from the ITCM (vector table there); code and parameters in the 2 MB SRAM, data in
+    // the 512 KB DTCM; secure aliases.
+    vectors: { origin: 0x10000000, bytes: 512 * 1024 },
+    flashOrigin: 0x11000000, flashBytes: 2 * MB, ramOrigin: 0x30000000, ramBytes: 512 * 1024,
+    timer: { base: 0x5802f000, hz: 32_768, unit: 'S32K timer ticks (32.768 kHz)' },
+  },
+};
+
+export function isTarget(name: string): name is Target {
+  return (TARGETS as string[]).includes(name);
 }
 
 export function targetSpec(target: Target, sramBudget: number, stackBytes: number): TargetSpec {
   if (target === 'stm32f746') {
-    return { name: target, flashOrigin: 0x08000000, flashBytes: 1024 * 1024, ramOrigin: 0x20000000, ramBytes: sramBudget, stackBytes, platform: 'stm32f746' };
+    return {
+      name: target, core: 'Cortex-M7', arch: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard',
+      flashOrigin: 0x08000000, flashBytes: 1024 * 1024, ramOrigin: 0x20000000, ramBytes: sramBudget, stackBytes, platform: 'stm32f746',
+    };
   }
-  if (target === 'mps2-an500') {
-    return { name: target, flashOrigin: 0x00000000, flashBytes: 4 * 1024 * 1024, ramOrigin: 0x20000000, ramBytes: 4 * 1024 * 1024, stackBytes, platform: 'semihost' };
-  }
-  throw new Error(`unknown target "${String(target)}": use ${TARGETS.join(' or ')}`);
+  if (!Object.hasOwn(QEMU_BOARDS, target)) throw new Error(`unknown target "${String(target)}": use ${TARGETS.join(', ')}`);
+  return { name: target, ...QEMU_BOARDS[target], stackBytes, platform: 'semihost' };
 }
 
 const hex = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
@@ -39,7 +96,7 @@ export function linkerScript(t: TargetSpec): string {
  * RAM:   .data (trained parameters), .bss (arena, workspaces, momentum), then the stack reserve.
  * A program that does not fit fails to link: "region \`RAM' overflowed by N bytes". */
 MEMORY
-{
+{${t.vectors ? `\n  VECTORS (rx) : ORIGIN = ${hex(t.vectors.origin)}, LENGTH = ${t.vectors.bytes}` : ''}
   FLASH (rx)  : ORIGIN = ${hex(t.flashOrigin)}, LENGTH = ${t.flashBytes}
   RAM   (rwx) : ORIGIN = ${hex(t.ramOrigin)}, LENGTH = ${t.ramBytes}
 }
@@ -53,7 +110,7 @@ SECTIONS
   {
     . = ALIGN(4);
     KEEP(*(.isr_vector))
-  } > FLASH
+  } > ${t.vectors ? 'VECTORS' : 'FLASH'}
 
   .text :
   {
@@ -213,28 +270,30 @@ void tt_platform_exit(int status) {
 
 export function platformSource(t: TargetSpec): { path: string; text: string } {
   if (t.platform === 'semihost') {
+    const timer = t.timer!;
+    const reg = (offset: number) => `0x${(timer.base + offset).toString(16).padStart(8, '0')}u`;
     return {
       path: 'platform_semihost.c',
       text: `/* platform_semihost.c (${t.name}; generated by TinyTrain Studio): semihosting output and exit,
- * the CMSDK APB timer 0 (0x40000000, 25 MHz on mps2-an500) as the tick counter. */
+ * the CMSDK APB timer at ${reg(0)} (${timer.unit}) as the tick counter. */
 #include <stdint.h>
 #include "tt_platform.h"
 
-#define CMSDK_TIMER0_CTRL (*(volatile uint32_t *)0x40000000u)
-#define CMSDK_TIMER0_VALUE (*(volatile uint32_t *)0x40000004u)
-#define CMSDK_TIMER0_RELOAD (*(volatile uint32_t *)0x40000008u)
+#define CMSDK_TIMER_CTRL (*(volatile uint32_t *)${reg(0)})
+#define CMSDK_TIMER_VALUE (*(volatile uint32_t *)${reg(4)})
+#define CMSDK_TIMER_RELOAD (*(volatile uint32_t *)${reg(8)})
 
-const char *const tt_platform_tick_unit = "timer ticks (25 MHz)";
+const char *const tt_platform_tick_unit = "${timer.unit}";
 
 void tt_platform_init(void) {
-  CMSDK_TIMER0_CTRL = 0;
-  CMSDK_TIMER0_RELOAD = 0xFFFFFFFFu;
-  CMSDK_TIMER0_VALUE = 0xFFFFFFFFu;
-  CMSDK_TIMER0_CTRL = 1; /* enable, no interrupt */
+  CMSDK_TIMER_CTRL = 0;
+  CMSDK_TIMER_RELOAD = 0xFFFFFFFFu;
+  CMSDK_TIMER_VALUE = 0xFFFFFFFFu;
+  CMSDK_TIMER_CTRL = 1; /* enable, no interrupt */
 }
 
 uint32_t tt_platform_ticks(void) {
-  return 0xFFFFFFFFu - CMSDK_TIMER0_VALUE;
+  return 0xFFFFFFFFu - CMSDK_TIMER_VALUE;
 }
 
 int tt_platform_read_sample(int8_t *input, int32_t *label) {

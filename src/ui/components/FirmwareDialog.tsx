@@ -1,11 +1,12 @@
 /**
- * "Export firmware": the training program as a Cortex-M7 C project. Pick the target, read the plan's
+ * "Export firmware": the training program as a Cortex-M C project. Pick the target, read the plan's
  * memory (the engine's report and the firmware figures of its memory_report.json), browse every
  * generated file in a read-only Monaco preview, download the engine's zip. The files are generated
  * and zipped in a worker (src/ui/export); nothing leaves the browser.
  */
 import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { Target } from '../../engine/codegen/index.ts';
+import { TARGETS, type Target } from '../../engine/codegen/index.ts';
+import { isTarget, targetSpec } from '../../engine/codegen/c-target.ts';
 import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
 import { formatBytes } from '../format.ts';
@@ -15,10 +16,13 @@ import { useStudio } from '../store/index.ts';
 // Monaco is large: it loads the first time the dialog opens.
 const FilePreview = lazy(() => import('../export/FilePreview.tsx'));
 
-const TARGET_CHOICES: { id: Target; label: string; note: string }[] = [
-  { id: 'stm32f746', label: 'STM32F746', note: 'The board: RAM limited to the training budget, UART and sensor hooks to fill in' },
-  { id: 'mps2-an500', label: 'QEMU mps2-an500', note: 'Cortex-M7 in qemu-system-arm: make run-qemu, output by semihosting' },
-];
+/** The engine's export targets: the board, then QEMU's boards (one per Cortex-M class). */
+const TARGET_CHOICES: { id: Target; label: string; note: string }[] = TARGETS.map((id) => {
+  const spec = targetSpec(id, 0, 0);
+  return spec.qemuMachine
+    ? { id, label: `QEMU ${id}`, note: `${spec.core} in qemu-system-arm: make run-qemu, output by semihosting` }
+    : { id, label: 'STM32F746', note: `The board (${spec.core}): RAM limited to the training budget, UART and sensor hooks to fill in` };
+});
 
 /** What kind of file it is, for the preview's header. */
 function fileKind(path: string): string {
@@ -54,7 +58,7 @@ export function FirmwareDialog() {
   const params = useStudio((s) => s.project.model.params);
   const docTarget = useStudio((s) => s.doc.target.id);
   const showNotice = useStudio((s) => s.showNotice);
-  const [target, setTarget] = useState<Target>(docTarget === 'mps2-an500' ? 'mps2-an500' : 'stm32f746');
+  const [target, setTarget] = useState<Target>(isTarget(docTarget) ? docTarget : 'stm32f746');
   const [selected, setSelected] = useState('main.c');
   const [zipping, setZipping] = useState(false);
   const [zipError, setZipError] = useState<string | null>(null);
@@ -113,7 +117,7 @@ export function FirmwareDialog() {
         <div>
           <h2 id="firmware-title">Export firmware</h2>
           <p id="firmware-subtitle" className="muted">
-            <strong>{program.graph.name}</strong> · the training step as a Cortex-M7 C project: {program.kernels.length} kernels on one static arena, no allocation
+            <strong>{program.graph.name}</strong> · the training step as a Cortex-M C project: {program.kernels.length} kernels on one static arena, no allocation
           </p>
         </div>
         <button type="button" className="button button-ghost button-icon" aria-label="Close the dialog" title="Close (Esc)" onClick={() => close(false)}>×</button>
@@ -222,7 +226,7 @@ export function FirmwareDialog() {
 
       <footer className="firmware-foot">
         <span className="muted">
-          {status === 'ready' && project ? <>Generated in {Math.round(project.ms)} ms · unzips to <code>{folder}/</code> · then <code>make</code>{target === 'mps2-an500' ? <> and <code>make run-qemu</code></> : null}</> : ' '}
+          {status === 'ready' && project ? <>Generated in {Math.round(project.ms)} ms · unzips to <code>{folder}/</code> · then <code>make</code>{targetSpec(target, 0, 0).qemuMachine ? <> and <code>make run-qemu</code></> : null}</> : ' '}
         </span>
         {zipError && <span className="firmware-error" role="alert">{zipError}</span>}
         <button type="button" className="button" onClick={() => close(false)}>Close</button>
