@@ -17,6 +17,8 @@ export const SYSTEM_TOOLS = {
   'arm-none-eabi-size': { pkg: 'binutils-arm-none-eabi', bin: 'arm-none-eabi-size' },
   'qemu-system-arm': { pkg: 'qemu-system-arm', bin: 'qemu-system-arm' },
   gcc: { pkg: 'gcc', bin: 'gcc' },
+  // The exported projects carry a CMakeLists.txt beside their Makefile; a test builds it.
+  cmake: { pkg: 'cmake', bin: 'cmake' },
   'libc6-dev': { pkg: 'libc6-dev', files: ['/usr/include/stdio.h'] },
   // Arm NN (its TFLite parser and reference CPU backend) from Python: the independent interpreter
   // that checks the project's int8 TFLite forward (scripts/armnn-run.py, run with /usr/bin/python3).

@@ -24,7 +24,7 @@ import { DEFAULT_HYPER } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import type { Scheme } from '../src/engine/train/scheme.ts';
-import { armSize, make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { armSize, make, parseSteps, parseTrace, run, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
 import { requireTool } from './require-tool.ts';
 
 const RES = 48;
@@ -182,6 +182,21 @@ describe('(d) the other Cortex-M classes on their QEMU boards: M4F (mps2-an386),
       expect(parseSteps(r.stdout).every((s) => s.ticks > 0)).toBe(true);
     });
   }
+
+  it.skipIf(!hasQemu || !requireTool('cmake'))('the CMake project builds the same firmware as the Makefile (mps2-an505)', () => {
+    const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
+    const h = hyper(0);
+    const dir = project('mps2-an505', x, h, { steps: 2 });
+    expect(make(dir, 'all').status).toBe(0);
+    const configure = run('cmake', ['-S', dir, '-B', join(dir, 'build-cmake')]);
+    expect(configure.status, configure.stderr).toBe(0);
+    const build = run('cmake', ['--build', join(dir, 'build-cmake'), '-j', '2']);
+    expect(build.status, build.stderr).toBe(0);
+    expect(armSize(join(dir, 'build-cmake/firmware.elf'))).toEqual(armSize(join(dir, 'build/firmware.elf')));
+    const r = runQemu(join(dir, 'build-cmake/firmware.elf'), { machine: 'mps2-an505', timeoutMs: 120_000 });
+    expect(r.status, r.stdout.slice(-2000)).toBe(0);
+    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(tsTrace(x.program, x.params, x.samples, h, 2).losses);
+  });
 });
 
 describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
