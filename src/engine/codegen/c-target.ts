@@ -3,11 +3,15 @@
  * reset handler) and the platform layer (text output, exit, a tick counter). STM32F746: 1 MB Flash at
  * 0x08000000 and SRAM at 0x20000000 limited to the training budget, so a program that does not fit
  * fails to link naming the region. mps2-an500 (QEMU's Cortex-M7 board): code at 0x00000000, RAM at
- * 0x20000000, semihosting for output and exit, the CMSDK timer for counting.
+ * 0x20000000, semihosting for output and exit, the CMSDK timer for counting. The memory map and
+ * core of each come from engine/targets.ts, the one target table.
  */
+import { InputError } from '../input-error.ts';
+import { BUILD_TARGETS, chipTarget, exportRefusal, type TargetBuild } from '../targets.ts';
 
+/** A target the export builds for (engine/targets.ts: an entry with `build`). */
 export type Target = 'stm32f746' | 'mps2-an500';
-export const TARGETS: Target[] = ['stm32f746', 'mps2-an500'];
+export const TARGETS = BUILD_TARGETS as Target[];
 
 export interface TargetSpec {
   name: Target;
@@ -18,17 +22,19 @@ export interface TargetSpec {
   ramBytes: number;
   stackBytes: number;
   /** The platform source linked in. */
-  platform: 'semihost' | 'stm32f746';
+  platform: TargetBuild['platform'];
+  cflags: string;
 }
 
-export function targetSpec(target: Target, sramBudget: number, stackBytes: number): TargetSpec {
-  if (target === 'stm32f746') {
-    return { name: target, flashOrigin: 0x08000000, flashBytes: 1024 * 1024, ramOrigin: 0x20000000, ramBytes: sramBudget, stackBytes, platform: 'stm32f746' };
-  }
-  if (target === 'mps2-an500') {
-    return { name: target, flashOrigin: 0x00000000, flashBytes: 4 * 1024 * 1024, ramOrigin: 0x20000000, ramBytes: 4 * 1024 * 1024, stackBytes, platform: 'semihost' };
-  }
-  throw new Error(`unknown target "${String(target)}": use ${TARGETS.join(' or ')}`);
+export function targetSpec(target: string, sramBudget: number, stackBytes: number): TargetSpec {
+  const why = exportRefusal(target);
+  if (why) throw new InputError(why);
+  const t = chipTarget(target)!;
+  const b = t.build!;
+  return {
+    name: t.id as Target, flashOrigin: b.flashOrigin, flashBytes: t.flashBytes, ramOrigin: b.ramOrigin,
+    ramBytes: b.ramRegion === 'budget' ? sramBudget : t.sramBytes, stackBytes, platform: b.platform, cflags: b.cflags,
+  };
 }
 
 const hex = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
@@ -59,6 +65,8 @@ SECTIONS
   {
     . = ALIGN(4);
     *(.text*)
+    /* Every parameter is kept (the memory report counts them all), used by the step or not. */
+    KEEP(*tt_params.o(.rodata*))
     *(.rodata*)
     KEEP(*(.init))
     KEEP(*(.fini))
@@ -72,6 +80,8 @@ SECTIONS
   {
     . = ALIGN(4);
     _sdata = .;
+    KEEP(*tt_params.o(.data*))
+    KEEP(*tt_kernels.o(.data*))
     *(.data*)
     . = ALIGN(4);
     _edata = .;
@@ -82,6 +92,10 @@ SECTIONS
   {
     . = ALIGN(4);
     _sbss = .;
+    /* The kernel library's statics are kept whether or not their kernel is linked: the runtime's RAM
+     * is then the same in every export (firmware/static-objects.ts, RUNTIME_RAM). */
+    KEEP(*tt_params.o(.bss*))
+    KEEP(*tt_kernels.o(.bss*))
     *(.bss*)
     *(COMMON)
     . = ALIGN(4);
