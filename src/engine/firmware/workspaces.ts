@@ -7,7 +7,7 @@
  * this buffer and is often larger.
  */
 import type { Buffer } from '../memory/lifetimes.ts';
-import type { Kernel, KernelOp } from '../program/types.ts';
+import type { Kernel, KernelOp, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
 export const WORKSPACE_OPS: ReadonlySet<KernelOp> = new Set<KernelOp>(['conv2d', 'conv_chain', 'dw_pw_bwd', 'block_bwd']);
@@ -20,9 +20,17 @@ export const DEFAULT_WORKSPACE = 16 * 1024;
 
 export const workspaceId = (k: Kernel) => `ws:${k.name}`;
 
-export function workspaceBuffers(kernels: Kernel[], bytes: number): Buffer[] {
+/**
+ * One workspace buffer per kernel that takes one: `bytes`, or less for a small kernel. The fast paths
+ * hold float copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it
+ * reads and writes is more than any of them uses; a small model's kernels are not given 16 KB.
+ */
+export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Record<string, ProgramTensor>): Buffer[] {
   if (bytes <= 0) return [];
-  return kernels.flatMap((k, step) => WORKSPACE_OPS.has(k.op)
-    ? [{ id: workspaceId(k), bytes, start: step, end: step, category: 'scratch' as const, members: [] }]
-    : []);
+  return kernels.flatMap((k, step) => {
+    if (!WORKSPACE_OPS.has(k.op)) return [];
+    const own = [...new Set([...k.inputs, ...k.outputs])].reduce((s, n) => s + (tensors[n]?.bytes ?? 0), 0);
+    const size = Math.min(bytes, Math.ceil((4 * own) / 8) * 8);
+    return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [] }] : [];
+  });
 }
