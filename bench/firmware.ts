@@ -8,7 +8,8 @@
  * reads the timer around every kernel call); a third, instructions per step on each Cortex-M class's
  * QEMU board (M4F mps2-an386, M7 mps2-an500, M33 mps2-an505, M55 mps3-an547), each run checked
  * against the TypeScript runtime's losses.
- * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders).
+ * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders),
+ * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,6 +36,9 @@ const TARGET_INSTRUCTIONS = 100e6;
 const args = process.argv.slice(2);
 const steps = Number(args[args.indexOf('--steps') + 1] || 2) || 2;
 const keep = args.includes('--keep');
+/** --workspace KB: the one-step workspace each kernel is guaranteed in the arena (default: the compiler's). */
+const wsArg = args.indexOf('--workspace');
+const workspaceBytes = wsArg >= 0 ? Number(args[wsArg + 1]) * 1024 : undefined;
 
 const kb = (n: number) => (n / 1024).toFixed(1);
 const m = (n: number) => (n / 1e6).toFixed(1);
@@ -47,7 +51,7 @@ const CORE_BOARDS: Target[] = ['mps2-an386', 'mps2-an505', 'mps3-an547'];
 const perCore: Map<string, string>[] = [];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
-  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!);
+  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes });
   const params = syntheticParams(g, 1);
   const samples = syntheticSamples(g, 1, 3);
   const stm = writeProject(exportCProject(program, params, samples, { target: 'stm32f746', steps }));
@@ -109,7 +113,7 @@ function printTable(head: string[], body: string[][]): void {
   for (const r of body) console.log(line(r));
 }
 
-const head = ['scheme (128x128, 10 classes)', 'plan KB', 'SRAM KB (data+bss)', 'paper peak KB', 'Flash KB (text+data)',
+const head = ['scheme (128x128, 10 classes)', 'report KB', 'SRAM KB (data+bss)', 'paper peak KB', 'Flash KB (text+data)',
   'M instr/step (QEMU)', 'paper M cycles', '< 100M', 'loss = TS'];
 printTable(head, rows);
 

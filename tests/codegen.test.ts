@@ -9,7 +9,7 @@
  *     trace (the Cortex-M7 paths: SMLAD, VCVTR, VLDM) hashes every tensor as the TypeScript does.
  * A reduced resolution keeps it fast; learning rates are large enough that every step moves weights.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples, zipCProject, type Target } from '../src/engine/codegen/index.ts';
@@ -18,7 +18,7 @@ import { backboneConvs, type Graph } from '../src/engine/ir/graph.ts';
 import { buildGraph, type HeadKind } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
 import { zooArch } from '../src/engine/models/zoo.ts';
-import { STACK_ESTIMATE } from '../src/engine/memory/report.ts';
+import { STACK_RESERVE } from '../src/engine/firmware/static-objects.ts';
 import { compileTraining, type CompileOptions } from '../src/engine/program/compile.ts';
 import { DEFAULT_HYPER } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
@@ -132,7 +132,7 @@ describe('(a) update rounding', () => {
 });
 
 describe('(b) STM32F746 firmware', () => {
-  it.skipIf(!hasArm)('fits the SRAM budget and 1 MB of Flash; a budget too small fails the link naming RAM', () => {
+  it.skipIf(!hasArm)('fits the SRAM budget and 1 MB of Flash; a budget too small is refused by the export and fails the link naming RAM', () => {
     const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
     const budget = x.program.options.sramBudget;
     const dir = project('stm32f746', x, hyper(0));
@@ -144,8 +144,11 @@ describe('(b) STM32F746 firmware', () => {
     expect(size.data + size.bss).toBeGreaterThanOrEqual(x.program.arenaBytes);
     expect(size.text + size.data).toBeLessThanOrEqual(1024 * 1024);
 
-    const small = project('stm32f746', x, hyper(0), { sramBudget: 16 * 1024 });
-    const fail = make(small, 'all');
+    expect(() => project('stm32f746', x, hyper(0), { sramBudget: 16 * 1024 })).toThrow(/SRAM, the budget is 16,384: missing /);
+    // The linker script's RAM region is the budget: a region too small fails the link, naming it.
+    const ld = join(dir, 'stm32f746.ld');
+    writeFileSync(ld, readFileSync(ld, 'utf8').replace(/(RAM\s+\(rwx\) : ORIGIN = 0x20000000, LENGTH = )\d+/, '$116384'));
+    const fail = make(dir, 'all');
     expect(fail.status).not.toBe(0);
     expect(fail.stderr).toMatch(/region `RAM' overflowed/);
   });
@@ -167,8 +170,8 @@ describe('(d) the other Cortex-M classes on their QEMU boards: M4F (mps2-an386),
       const x = setup('mcunet-5fps', 'mcunet-5fps@99kb');
       const h = hyper(0.9);
       const dir = project(target, x, h, { steps: 2 });
-      const spec = targetSpec(target, x.program.options.sramBudget, STACK_ESTIMATE);
-      expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`ARCH = ${spec.arch}`);
+      const spec = targetSpec(target, x.program.options.sramBudget, STACK_RESERVE);
+      expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`ARCH = ${spec.cflags}`);
       const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
       expect(build.status, build.stderr).toBe(0);
       const r = runQemu(join(dir, 'build/firmware.elf'), { machine: spec.qemuMachine, timeoutMs: 120_000 });
@@ -215,7 +218,7 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
     // The painted stack reserve was not exhausted (an overflow would run into .bss).
     const used = Number(/^stack used (\d+) bytes$/m.exec(r.stdout)?.[1]);
     expect(used).toBeGreaterThan(0);
-    expect(used).toBeLessThan(STACK_ESTIMATE);
+    expect(used).toBeLessThan(STACK_RESERVE);
   });
 
   const traced: [string, string, CompileOptions, number, number][] = [

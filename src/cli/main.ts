@@ -17,16 +17,17 @@ const USAGE = `Usage: tinytrain <verb> [options] [--json]
 
 Verbs:
   info  --model M [--resolution R] [--classes N]     layers, MACs, params, conv indices
-  plan  --model M --scheme S [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
-        the memory plan of the training step: peak SRAM and its breakdown, Flash, the peak op, fits
+  plan  --model M --scheme S [--target T] [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
+        the memory plan of the training step: the SRAM and Flash its firmware links to, their breakdown, the peak op, fits
   train --model M --scheme S --dataset D [--epochs E] [--lr X] [--head-lr X] [--qas on|off] [--precision int8|fp32]
         [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw]
         trains and reports validation accuracy; D is mnist, fashion-mnist, demo, or a folder / .zip of class subfolders
   grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
   export --model M --scheme S --target T --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
-        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M C project that trains the scheme; T is stm32f746
-        (Cortex-M7 board) or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33), mps3-an547 (M55)
+        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M C project that trains the scheme (refused over
+        the budget); T is stm32f746 (Cortex-M7 board) or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33),
+        mps3-an547 (M55); the other targets, stm32f412, stm32h743, nrf52840, rp2040, are for memory planning only
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]

@@ -2,6 +2,9 @@
  * `tinytrain plan` as a user runs it: the JSON report DESIGN.md names, the same figures the engine
  * computes, budgets, and errors as one sentence.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../engine/models/build.ts';
 import { zooArch } from '../engine/models/zoo.ts';
@@ -41,5 +44,28 @@ describe('tinytrain plan', () => {
     expect(bad.stderr.trim()).toMatch(/^tinytrain plan: --scheme "mbv2-w0.35@99kb" was found for mbv2-w0.35, not mcunet-5fps; try mcunet-5fps@49kb, .*$/);
     expect(badScheme.status).not.toBe(0);
     expect(badScheme.stderr.trim()).toBe('tinytrain plan: --scheme "/nonexistent/scheme.json" is neither a built-in scheme nor a readable JSON file');
+  });
+
+  it('takes budgets from the target table; the export refuses a planning-only target and a budget under the linked figure, writing nothing', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'tinytrain-export-'));
+    const base = ['--model', 'mcunet-5fps', '--scheme', 'mcunet-5fps@99kb', '--dataset', 'synthetic'];
+    const [rp, tight, planRp] = await Promise.all([
+      tinytrain('export', ...base, '--target', 'rp2040', '--out', join(out, 'rp')),
+      tinytrain('export', ...base, '--target', 'stm32f746', '--sram-budget', '100KB', '--out', join(out, 'tight')),
+      tinytrain('plan', '--model', 'mcunet-5fps', '--scheme', 'mcunet-5fps@99kb', '--target', 'rp2040', '--json'),
+    ]);
+    expect(rp.status).toBe(1);
+    expect(rp.stderr.trim()).toBe('tinytrain export: --target: RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet ' +
+      '(it builds for STM32F746 (Cortex-M7) and MPS2 AN500 (Cortex-M7, QEMU)).');
+    const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
+    const sram = compileTraining(g, builtinScheme('mcunet-5fps@99kb', 42)!).report.peakSramBytes;
+    expect(tight.status).toBe(1);
+    expect(tight.stderr).toContain(`the firmware needs ${sram.toLocaleString('en-US')} bytes of SRAM, the budget is 102,400: missing ${(sram - 102400).toLocaleString('en-US')}`);
+    expect(readdirSync(out)).toEqual([]);
+    // The RP2040's default training budget (200 KB) and 2 MB of Flash.
+    const p = parseOneJson<PlanJson & { budgets: { sramBytes: number; flashBytes: number } }>(planRp);
+    expect(p.budgets).toEqual({ sramBytes: 200 * 1024, flashBytes: 2048 * 1024 });
+    expect(p.peakSramBytes).toBe(sram);
+    rmSync(out, { recursive: true, force: true });
   });
 });

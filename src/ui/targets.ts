@@ -1,4 +1,10 @@
-/** Microcontroller targets the budgets come from: total SRAM, the part of it training may use, Flash. */
+/**
+ * The targets the budgets come from: the engine's one table (engine/targets.ts), with the budgets a
+ * project keeps (total SRAM, the part of it training may use, Flash) and whether the export builds
+ * for the chip or it is a memory-planning target.
+ */
+import { CHIP_TARGETS, chipTarget } from '../engine/targets.ts';
+
 export interface Target {
   /** A preset id, or 'custom' when the budgets were edited by hand. */
   id: string;
@@ -10,20 +16,15 @@ export interface Target {
 
 export interface TargetPreset extends Target {
   label: string;
+  /** The firmware export builds a project for its core and memory map (false: planning only). */
+  exports: boolean;
 }
 
-const KB = 1024;
+export const TARGET_PRESETS: TargetPreset[] = CHIP_TARGETS.map((t) => ({
+  id: t.id, label: t.label, sramBytes: t.sramBytes, trainBudget: t.trainBudget, flashBytes: t.flashBytes, exports: t.build !== null,
+}));
 
-export const TARGET_PRESETS: TargetPreset[] = [
-  { id: 'stm32f746', label: 'STM32F746 (Cortex-M7)', sramBytes: 320 * KB, trainBudget: 256 * KB, flashBytes: 1024 * KB },
-  { id: 'stm32f412', label: 'STM32F412 (Cortex-M4)', sramBytes: 256 * KB, trainBudget: 192 * KB, flashBytes: 1024 * KB },
-  { id: 'stm32h743', label: 'STM32H743 (Cortex-M7)', sramBytes: 1024 * KB, trainBudget: 512 * KB, flashBytes: 2048 * KB },
-  { id: 'nrf52840', label: 'nRF52840 (Cortex-M4)', sramBytes: 256 * KB, trainBudget: 192 * KB, flashBytes: 1024 * KB },
-  { id: 'rp2040', label: 'RP2040 (Cortex-M0+)', sramBytes: 264 * KB, trainBudget: 200 * KB, flashBytes: 2048 * KB },
-  { id: 'mps2-an500', label: 'MPS2 AN500 (Cortex-M7, FVP)', sramBytes: 4096 * KB, trainBudget: 256 * KB, flashBytes: 4096 * KB },
-];
-
-const F746 = TARGET_PRESETS[0];
+const F746 = chipTarget('stm32f746')!;
 export const DEFAULT_TARGET: Target = { id: F746.id, sramBytes: F746.sramBytes, trainBudget: F746.trainBudget, flashBytes: F746.flashBytes };
 
 export function targetPreset(id: string): TargetPreset | undefined {

@@ -1,7 +1,11 @@
-/** `tinytrain plan`: compile a scheme and print the memory report (the same object the UI draws). */
+/**
+ * `tinytrain plan`: compile a scheme and print the memory report (the same object the UI draws): the
+ * SRAM and Flash the exported firmware links to. --target takes the budgets from the target table.
+ */
 import { compileTraining } from '../../engine/program/compile.ts';
-import { SRAM_CATEGORIES } from '../../engine/memory/report.ts';
-import { bytesOption, intOption, parseVerbArgs, requireOption } from '../args.ts';
+import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, SRAM_CATEGORIES } from '../../engine/memory/report.ts';
+import { CHIP_TARGETS, chipTarget, exportRefusal } from '../../engine/targets.ts';
+import { bytesOption, intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { table, thousands } from '../format.ts';
 import { convCountOf, loadModel } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
@@ -11,10 +15,13 @@ const kb = (n: number) => (n / 1024).toFixed(1);
 
 export function plan(argv: string[]): void {
   const opts = parseVerbArgs(argv, {
-    scheme: { type: 'string' }, 'sram-budget': { type: 'string' }, 'flash-budget': { type: 'string' },
+    scheme: { type: 'string' }, target: { type: 'string' }, 'sram-budget': { type: 'string' }, 'flash-budget': { type: 'string' },
     'no-reorder': { type: 'boolean' }, 'no-fuse': { type: 'boolean' },
   });
   const modelSpec = requireOption(opts, 'model');
+  const targetId = opts.target as string | undefined;
+  const chip = targetId === undefined ? undefined : chipTarget(targetId);
+  if (targetId !== undefined && !chip) throw new UsageError(`--target must be one of ${CHIP_TARGETS.map((t) => t.id).join(', ')}, got "${targetId}"`);
   const schemeSpec = requireOption(opts, 'scheme');
   const resolution = intOption(opts, 'resolution', 128, 8, 1024);
   const classes = intOption(opts, 'classes', 10, 2, 10000);
@@ -23,7 +30,7 @@ export function plan(argv: string[]): void {
   const scheme = loadScheme(schemeSpec, modelSpec, convs);
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const program = compileTraining(model.graph, scheme, {
-    sramBudget: bytesOption(opts, 'sram-budget', 256 * 1024), flashBudget: bytesOption(opts, 'flash-budget', 1024 * 1024),
+    sramBudget: bytesOption(opts, 'sram-budget', chip?.trainBudget ?? DEFAULT_SRAM_BUDGET), flashBudget: bytesOption(opts, 'flash-budget', chip?.flashBytes ?? DEFAULT_FLASH_BUDGET),
     reorder: !opts['no-reorder'], fuseRows: !opts['no-fuse'], fuseBackward: !opts['no-fuse'],
   });
   const r = program.report;
@@ -36,12 +43,15 @@ export function plan(argv: string[]): void {
     return;
   }
   out(`${term(model.graph.name)} with ${term(schemeSpec)} at ${resolution}x${resolution}, ${classes} classes: ${program.kernels.length} kernels`);
-  out(`peak SRAM ${kb(r.peakSramBytes)} KB (arena ${thousands(r.arenaBytes)} bytes, lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy})`);
+  out(`SRAM ${kb(r.peakSramBytes)} KB, what the exported firmware links to (data + bss): arena ${thousands(r.arenaBytes)} bytes ` +
+    `(lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy}), static objects and stack ${thousands(r.peakSramBytes - r.arenaBytes)}`);
   out(`peak at step ${r.peak.step}: ${r.peak.kernel} (${r.peak.phase})`);
   out(table(['category', 'bytes', 'KB'], SRAM_CATEGORIES.map((c) => [c, thousands(r.breakdown[c]), kb(r.breakdown[c])]), [false, true, true]));
-  out(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(r.flashBreakdown.frozenWeights)}, scales ${kb(r.flashBreakdown.scales)}, ` +
-    `biases ${kb(r.flashBreakdown.frozenBiases)}, trained initial values ${kb(r.flashBreakdown.trainedInitialValues)}, code estimate ${kb(r.flashBreakdown.code)})`);
+  const f = r.flashBreakdown;
+  out(`Flash ${kb(r.flashBytes)} KB (frozen weights ${kb(f.frozenWeights)}, scales ${kb(f.scales)}, biases ${kb(f.frozenBiases)}, ` +
+    `initial values of RAM data ${kb(f.trainedInitialValues)}, tables ${kb(f.tables)}, ${r.firmware.samples} embedded samples ${kb(f.samples)}, code estimate ${kb(f.code)})`);
   out(`paper's analytic model: ${kb(r.analyticBytes)} KB`);
   for (const n of r.notes) out(n);
+  if (chip) out(exportRefusal(chip.id)?.replace(/^export: /, '') ?? `${chip.label}: the export builds for it (tinytrain export --target ${chip.id}).`);
   out(r.fits ? `fits: ${kb(r.budgets.sramBytes)} KB SRAM, ${kb(r.budgets.flashBytes)} KB Flash` : `DOES NOT FIT: ${r.messages.join(' ')}`);
 }

@@ -16,9 +16,9 @@ import type { Hyper } from '../runtime/kernels.ts';
 import { chainLayout } from '../schedule/fuse-rows.ts';
 import { cIdent, cString, f32Lit, safeName } from './c-format.ts';
 import { roundingIdLit, type ConvSymbols, type ParamSymbols } from './c-params.ts';
+import { stepWorkspaces, TILE } from '../firmware/static-objects.ts';
+import { workspaceId } from '../firmware/workspaces.ts';
 
-/** Pointwise conv tile (int32 accumulators). */
-const TILE = 64;
 
 export interface StepSources { header: string; source: string; workspaceBytes: number }
 
@@ -28,10 +28,11 @@ export function tracedOutputs(program: TrainingProgram, k: Kernel): string[] {
 }
 
 /**
- * `spareBytes`: a static workspace for the fast kernel paths at the steps where the arena has less free
- * space than that (0: none; those steps then take the slower paths).
+ * The step's source. The kernels' workspaces: at its step, each kernel that takes one gets the largest
+ * free stretch of the arena, which holds the one-step workspace buffer the planner placed for it
+ * (firmware/workspaces.ts); the small fixed ones are sized by firmware/static-objects.ts.
  */
-export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper: Hyper, spareBytes = 0): StepSources {
+export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper: Hyper): StepSources {
   const g = program.graph;
   const nodes = new Map(g.nodes.map((n) => [n.name, n]));
   const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
@@ -65,9 +66,10 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
   const q = (tensor: string) => g.tensors[tensor].q!;
   const sameBuffer = (a: string, b: string) => rootOf(program.tensors, a) === rootOf(program.tensors, b);
 
-  /** The largest free stretch of the arena while kernel `i` runs (8-aligned): the fast paths' workspace. */
+  /** The largest free stretch of the arena while kernel `i` runs (8-aligned), its own workspace buffer counted as free. */
   const freeGap = (i: number): { off: number; bytes: number } => {
-    const live = program.buffers.filter((b) => b.start <= i && i <= b.end).map((b) => [b.offset, b.offset + b.bytes]).sort((a, b) => a[0] - b[0]);
+    const own = workspaceId(program.kernels[i]);
+    const live = program.buffers.filter((b) => b.start <= i && i <= b.end && b.id !== own).map((b) => [b.offset, b.offset + b.bytes]).sort((a, b) => a[0] - b[0]);
     let best = { off: 0, bytes: 0 }, at = 0;
     for (const [s0, e0] of [...live, [program.arenaBytes, program.arenaBytes]]) {
       const start = Math.ceil(at / 8) * 8;
@@ -76,19 +78,12 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
     }
     return best;
   };
-  let spareUsed = false;
   const wk = (i: number) => {
     const f = freeGap(i);
-    if (f.bytes >= Math.max(64, spareBytes)) return `A_U8(${f.off}), ${f.bytes}`;
-    if (spareBytes > 0) {
-      spareUsed = true;
-      return `tt_spare, ${spareBytes}`;
-    }
     return f.bytes >= 64 ? `A_U8(${f.off}), ${f.bytes}` : 'NULL, 0';
   };
 
-  // Workspace sizes.
-  let wsI8 = 1, wsF32 = 1, wsRow = 1, probs = 1;
+  const { i8: wsI8, f32: wsF32, row: wsRow, probs } = stepWorkspaces(program);
   const statics: string[] = [];
   const body: string[] = [];
 
@@ -102,7 +97,6 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         const x = k.inputs[0], y = k.outputs[0];
         const mask = k.attrs.mask as string | undefined;
         const scratch = k.attrs.inPlace ? k.outputs[k.outputs.length - 1] : undefined;
-        if (c.geom.k === 1 && c.geom.groups === 1) wsI8 = Math.max(wsI8, c.geom.cpg);
         call(`tt_conv2d(${ptr(x)}, ${q(node.inputs[0]).zeroPoint}, &${c.weight}, ${c.bias}, ${c.eff}, ${ptr(y)}, ${q(node.outputs[0]).zeroPoint}, ` +
           `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws, ${wk(index)});`);
         break;
@@ -152,7 +146,6 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       case 'softmax_ce_bwd': {
         const logits = k.inputs[0];
         const classes = n(logits);
-        probs = Math.max(probs, classes);
         const lq = g.tensors[node.inputs[0]].q;
         if (t(logits).dtype === 'float32') {
           call(`tt_softmax_ce_bwd_f32(${ptr(logits)}, ${classes}, ${ptr(k.inputs[1])}[0], ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, tt_probs);`);
@@ -185,7 +178,6 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       case 'conv_bwd_x': {
         const c = conv(k.node);
         const inPlace = isDepthwise(c.geom) && sameBuffer(k.inputs[0], k.outputs[0]);
-        if (inPlace) wsF32 = Math.max(wsF32, c.geom.h * c.geom.w);
         call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`);
         break;
       }
@@ -202,7 +194,6 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       case 'conv_update_w': {
         const c = conv(k.node);
         const ch = k.attrs.channels as number;
-        wsRow = Math.max(wsRow, (isDepthwise(c.geom) ? 1 : ch) * c.geom.k * c.geom.k);
         call(`tt_conv_update_w(${ptr(k.inputs[0])}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${ch}, &${c.weight}, ` +
           `${c.scales}, &tt_sgd_weight, ${p(k.params[2])}, tt_row);`);
         break;
@@ -291,7 +282,7 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
     if (tp.optimizer) rows.push(`  tt_trace_param(${cString(tp.optimizer)}, ${syms.byName.get(tp.optimizer)}, ${tp.elements * 4});`);
     return rows;
   });
-  const workspaceBytes = TILE * 4 + wsI8 + 4 * (wsF32 + wsRow + probs) + (spareUsed ? spareBytes : 0);
+  const workspaceBytes = TILE * 4 + wsI8 + 4 * (wsF32 + wsRow + probs);
 
   const header = `/* tt_step.h: the training step of ${safeName(g.name)} (generated by TinyTrain Studio). */
 #ifndef TT_STEP_H
@@ -339,14 +330,13 @@ static uint8_t tt_arena[TT_ARENA_BYTES] __attribute__((aligned(8)));
 #define A_I32(o) ((int32_t *)(void *)(tt_arena + (o)))
 #define A_F32(o) ((float *)(void *)(tt_arena + (o)))
 
-/* Kernel workspaces (outside the arena: ${workspaceBytes} bytes). */
+/* Small kernel workspaces (outside the arena: ${workspaceBytes} bytes; the large ones are arena buffers). */
 static int32_t tt_tile[${TILE}];
 static int8_t tt_wgather[${wsI8}];
 static float tt_fwork[${wsF32}];
 static float tt_row[${wsRow}];
 static float tt_probs[${probs}];
 static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
-${spareUsed ? `/* Workspace of the fast paths where the arena has less than ${spareBytes} free bytes. */\nstatic uint32_t tt_spare[${spareBytes / 4}];` : ''}
 
 /* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off, ${stochastic ? `stochastic rounding (seed ${stochastic.seed >>> 0}; the key: tt_step sets it)` : 'rounding to nearest'}. */
 static ${stochastic ? '' : 'const '}tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight, true)};

@@ -1,91 +1,50 @@
 /**
- * What differs between targets: the core's compiler flags, the linker script (memory regions), the
- * startup code (vector table, reset handler) and the platform layer (text output, exit, a tick
- * counter). STM32F746: 1 MB Flash at 0x08000000 and SRAM at 0x20000000 limited to the training
- * budget, so a program that does not fit fails to link naming the region. The QEMU boards, one per
- * Cortex-M class the firmware is verified on: mps2-an386 (M4), mps2-an500 (M7), mps2-an505 (M33),
- * mps3-an547 (M55), each with semihosting for output and exit and a CMSDK APB timer for counting.
+ * What differs between targets: the linker script (memory regions), the startup code (vector table,
+ * reset handler) and the platform layer (text output, exit, a tick counter). STM32F746: 1 MB Flash at
+ * 0x08000000 and SRAM at 0x20000000 limited to the training budget, so a program that does not fit
+ * fails to link naming the region. QEMU's boards (mps2-an386 M4F, mps2-an500 M7, mps2-an505 M33,
+ * mps3-an547 M55): semihosting for output and exit, a CMSDK timer for counting. The memory map, core
+ * flags and timer of each come from engine/targets.ts, the one target table.
  */
+import { InputError } from '../input-error.ts';
+import { BUILD_TARGETS, chipTarget, CORE_NAMES, exportRefusal, type TargetBuild, type TickTimer } from '../targets.ts';
 
+/** A target the export builds for (engine/targets.ts: an entry with `build`). */
 export type Target = 'stm32f746' | 'mps2-an386' | 'mps2-an500' | 'mps2-an505' | 'mps3-an547';
-export const TARGETS: Target[] = ['stm32f746', 'mps2-an386', 'mps2-an500', 'mps2-an505', 'mps3-an547'];
-
-/** A CMSDK APB timer counting down from 0xFFFFFFFF: its register base and clock. */
-export interface TickTimer {
-  base: number;
-  hz: number;
-  /** What the README and the firmware call one tick. */
-  unit: string;
-}
+export const TARGETS = BUILD_TARGETS as Target[];
 
 export interface TargetSpec {
   name: Target;
-  /** The core, for people: "Cortex-M4F". */
-  core: string;
-  /** The core's gcc flags: -mcpu, -mthumb, the FPU and float ABI. */
-  arch: string;
   flashOrigin: number;
   flashBytes: number;
-  /** Where the core fetches its vector table at reset, when that is not the start of FLASH (a region of its own). */
-  vectors?: { origin: number; bytes: number };
   ramOrigin: number;
   /** RAM the linker may use (stm32f746: the SRAM budget). */
   ramBytes: number;
   stackBytes: number;
   /** The platform source linked in. */
-  platform: 'semihost' | 'stm32f746';
-  /** The QEMU machine that runs the firmware (`qemu-system-arm -M`), for the emulated boards. */
+  platform: TargetBuild['platform'];
+  cflags: string;
+  /** The core, for people: "Cortex-M4F". */
+  core: string;
+  vectors?: { origin: number; bytes: number };
   qemuMachine?: string;
   timer?: TickTimer;
 }
-
-const MB = 1024 * 1024;
-
-/**
- * The emulated boards as QEMU 7.2 models them (hw/arm/mps2.c, mps2-tz.c). The TrustZone boards
- * (an505, an547) start in the secure state, so code and data use the secure aliases (address bit 28
- * set); the AN547's SSE-300 has no CMSDK timer on 25 MHz, so its 32 kHz S32K timer counts.
- */
-const QEMU_BOARDS: Record<Exclude<Target, 'stm32f746'>, Omit<TargetSpec, 'name' | 'stackBytes' | 'platform'>> = {
-  'mps2-an386': {
-    core: 'Cortex-M4F', arch: '-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an386',
-    flashOrigin: 0x00000000, flashBytes: 4 * MB, ramOrigin: 0x20000000, ramBytes: 4 * MB,
-    timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
-  },
-  'mps2-an500': {
-    core: 'Cortex-M7', arch: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an500',
-    flashOrigin: 0x00000000, flashBytes: 4 * MB, ramOrigin: 0x20000000, ramBytes: 4 * MB,
-    timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
-  },
-  'mps2-an505': {
-    core: 'Cortex-M33', arch: '-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard', qemuMachine: 'mps2-an505',
-    // ZBT SSRAM1 (code) and SSRAM2 (data), secure aliases.
-    flashOrigin: 0x10000000, flashBytes: 4 * MB, ramOrigin: 0x38000000, ramBytes: 2 * MB,
-    timer: { base: 0x50000000, hz: 20_000_000, unit: 'timer ticks (20 MHz)' },
-  },
-  'mps3-an547': {
-    core: 'Cortex-M55', arch: '-mcpu=cortex-m55 -mthumb -mfloat-abi=hard', qemuMachine: 'mps3-an547',
-    // The core boots from the ITCM (vector table there); code and parameters in the 2 MB SRAM, data in
-    // the 512 KB DTCM; secure aliases.
-    vectors: { origin: 0x10000000, bytes: 512 * 1024 },
-    flashOrigin: 0x11000000, flashBytes: 2 * MB, ramOrigin: 0x30000000, ramBytes: 512 * 1024,
-    timer: { base: 0x5802f000, hz: 32_768, unit: 'S32K timer ticks (32.768 kHz)' },
-  },
-};
 
 export function isTarget(name: string): name is Target {
   return (TARGETS as string[]).includes(name);
 }
 
-export function targetSpec(target: Target, sramBudget: number, stackBytes: number): TargetSpec {
-  if (target === 'stm32f746') {
-    return {
-      name: target, core: 'Cortex-M7', arch: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard',
-      flashOrigin: 0x08000000, flashBytes: 1024 * 1024, ramOrigin: 0x20000000, ramBytes: sramBudget, stackBytes, platform: 'stm32f746',
-    };
-  }
-  if (!Object.hasOwn(QEMU_BOARDS, target)) throw new Error(`unknown target "${String(target)}": use ${TARGETS.join(', ')}`);
-  return { name: target, ...QEMU_BOARDS[target], stackBytes, platform: 'semihost' };
+export function targetSpec(target: string, sramBudget: number, stackBytes: number): TargetSpec {
+  const why = exportRefusal(target);
+  if (why) throw new InputError(why);
+  const t = chipTarget(target)!;
+  const b = t.build!;
+  return {
+    name: t.id as Target, flashOrigin: b.flashOrigin, flashBytes: t.flashBytes, ramOrigin: b.ramOrigin,
+    ramBytes: b.ramRegion === 'budget' ? sramBudget : t.sramBytes, stackBytes, platform: b.platform, cflags: b.cflags,
+    core: CORE_NAMES[t.core], vectors: b.vectors, qemuMachine: b.qemuMachine, timer: b.timer,
+  };
 }
 
 const hex = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
@@ -116,6 +75,8 @@ SECTIONS
   {
     . = ALIGN(4);
     *(.text*)
+    /* Every parameter is kept (the memory report counts them all), used by the step or not. */
+    KEEP(*tt_params.*(.rodata*))
     *(.rodata*)
     KEEP(*(.init))
     KEEP(*(.fini))
@@ -129,6 +90,8 @@ SECTIONS
   {
     . = ALIGN(4);
     _sdata = .;
+    KEEP(*tt_params.*(.data*))
+    KEEP(*tt_kernels.*(.data*))
     *(.data*)
     . = ALIGN(4);
     _edata = .;
@@ -139,6 +102,10 @@ SECTIONS
   {
     . = ALIGN(4);
     _sbss = .;
+    /* The kernel library's statics are kept whether or not their kernel is linked: the runtime's RAM
+     * is then the same in every export (firmware/static-objects.ts, RUNTIME_RAM). */
+    KEEP(*tt_params.*(.bss*))
+    KEEP(*tt_kernels.*(.bss*))
     *(.bss*)
     *(COMMON)
     . = ALIGN(4);

@@ -13,6 +13,7 @@ import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import type { Scheme, WeightUpdate } from '../train/scheme.ts';
 import { mulberry32 } from '../util/random.ts';
+import { workspaceBuffers } from '../firmware/workspaces.ts';
 import { bufferLifetimes } from './lifetimes.ts';
 import { ALIGN, findOverlap, liveLowerBound, ORDERS, placeInOrder, planArena, type Lifetime } from './planner.ts';
 
@@ -153,8 +154,9 @@ describe('zoo models at 128x128', () => {
         const g = buildGraph(zooArch(model), { resolution: 128, classes: 10 });
         const p = compileTraining(g, builtinScheme(name, backboneConvs(g).length)!);
         expectValidProgramPlan(p, `${model} ${name}`);
-        // Recompute the buffers independently and place them largest-first (TFLite Micro's planner).
-        const buffers = bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]);
+        // Recompute the buffers independently (the kernels' one-step workspaces included) and place them
+        // largest-first (TFLite Micro's planner).
+        const buffers = [...bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors)];
         expect(buffers.length, `${model} ${name}`).toBe(p.buffers.length);
         const greedy = placeInOrder(buffers, ORDERS[0]);
         expect(p.arenaBytes, `${model} ${name}`).toBeLessThanOrEqual(greedy.arenaBytes);

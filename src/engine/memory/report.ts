@@ -5,29 +5,27 @@
  */
 import type { Graph } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
-import type { Category, Kernel, KernelOp, Phase } from '../program/types.ts';
+import type { Category, Kernel, KernelOp, Phase, ProgramTensor } from '../program/types.ts';
 import type { TrainableParam } from '../train/autodiff.ts';
 import type { InputStream } from '../schedule/stream-input.ts';
 import type { ResolvedScheme } from '../train/scheme.ts';
 import { analyticMemory, type AnalyticBreakdown } from './analytic.ts';
 import type { Buffer } from './lifetimes.ts';
 import { ALIGN } from './planner.ts';
+import { DEFAULT_EXPORT_SAMPLES, firmwareMemory, STACK_RESERVE, type StaticObject } from '../firmware/static-objects.ts';
+import { DEFAULT_HYPER } from '../runtime/executor.ts';
 
 export const KB = 1024;
 export const DEFAULT_SRAM_BUDGET = 256 * KB;
 export const DEFAULT_FLASH_BUDGET = 1024 * KB;
-/**
- * Stack of the generated training step: a fixed call depth (main -> step -> kernel), no recursion,
- * kernels keep their locals in registers. An estimate, counted so that nothing is left out.
- */
-export const STACK_ESTIMATE = 2 * KB;
-/** Code size estimate: the runtime (startup, step, printing) plus each distinct kernel linked in. */
-const CODE_BASE = 12 * KB;
-const CODE_PER_KERNEL: Partial<Record<KernelOp, number>> = { conv2d: 4 * KB, conv_chain: 6 * KB, conv_bwd_x: 3 * KB, conv_update_w: 3 * KB };
-const CODE_DEFAULT = 1 * KB;
 
-export type SramCategory = Category | 'fragmentation' | 'trainable' | 'optimizer' | 'stack';
-export const SRAM_CATEGORIES: SramCategory[] = ['input', 'activation', 'saved', 'mask', 'gradient', 'scratch', 'fragmentation', 'trainable', 'optimizer', 'stack'];
+/**
+ * The categories of the SRAM figure: the arena's (live at the peak step), its fragmentation, then the
+ * firmware's static RAM outside the arena (firmware/static-objects.ts) and the stack reserve.
+ */
+export type SramCategory = Category | 'fragmentation' | 'trainable' | 'optimizer' | 'workspace' | 'runtime' | 'stack';
+export const SRAM_CATEGORIES: SramCategory[] = ['input', 'activation', 'saved', 'mask', 'gradient', 'scratch', 'fragmentation', 'trainable', 'optimizer',
+  'workspace', 'runtime', 'stack'];
 
 export interface TimelineStep {
   step: number;
@@ -41,6 +39,10 @@ export interface TimelineStep {
 }
 
 export interface MemoryReport {
+  /**
+   * The SRAM the exported firmware links to (data + bss, the stack reserve included): the arena, every
+   * static object in RAM and the stack. tests/firmware-size.test.ts holds it to arm-none-eabi-size.
+   */
   peakSramBytes: number;
   arenaBytes: number;
   /** No arena can be smaller: the most bytes live at one step. */
@@ -49,7 +51,10 @@ export interface MemoryReport {
   /** Sums to peakSramBytes. */
   breakdown: Record<SramCategory, number>;
   flashBytes: number;
-  flashBreakdown: { frozenWeights: number; scales: number; frozenBiases: number; trainedInitialValues: number; code: number };
+  /** Sums to flashBytes (text + data of the firmware; code is an estimate, the rest is exact). */
+  flashBreakdown: { frozenWeights: number; scales: number; frozenBiases: number; trainedInitialValues: number; samples: number; tables: number; code: number };
+  /** The firmware's static objects behind the figures (symbol, bytes, section): what the linker places. */
+  firmware: { objects: StaticObject[]; samples: number; stackBytes: number };
   peak: { step: number; kernel: string; op: KernelOp; node: string; phase: Phase };
   timeline: TimelineStep[];
   analyticBytes: number;
@@ -72,9 +77,17 @@ export interface MemoryReport {
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
+/** The firmware the figures describe: its embedded samples, its update rounding, its stack reserve. */
+export interface FirmwareSpec { samples: number; stochastic: boolean; stackBytes: number }
+/** The IDE's and the CLI's export: 4 samples, the default hyperparameters' rounding, the 2 KB reserve. */
+export const DEFAULT_FIRMWARE: FirmwareSpec = {
+  samples: DEFAULT_EXPORT_SAMPLES, stochastic: DEFAULT_HYPER.rounding?.mode === 'stochastic', stackBytes: STACK_RESERVE,
+};
+
 export function memoryReport(
-  graph: Graph, rs: ResolvedScheme, kernels: Kernel[], buffers: Buffer[], arenaBytes: number, strategy: string,
+  graph: Graph, rs: ResolvedScheme, kernels: Kernel[], tensors: Record<string, ProgramTensor>, buffers: Buffer[], arenaBytes: number, strategy: string,
   trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number }, stream: InputStream | null = null,
+  firmware: FirmwareSpec = DEFAULT_FIRMWARE,
 ): MemoryReport {
   // Live bytes per step and category, from one difference array per category.
   const steps = kernels.length;
@@ -102,32 +115,20 @@ export function memoryReport(
   });
   const atPeak = timeline[peakStep] ?? { live: {}, total: 0 };
 
-  const trainableBytes = trainable.reduce((s, t) => s + t.bytes, 0);
-  const optimizerBytes = trainable.reduce((s, t) => s + (t.optimizer ? t.elements * 4 : 0), 0);
+  // Everything else the firmware holds, from the one list the C emitters size their arrays from.
+  const fw = firmwareMemory({ graph, tensors, kernels, trainable, inputStream: stream, arenaBytes }, firmware);
   const breakdown = Object.fromEntries(SRAM_CATEGORIES.map((c) => [c, 0])) as Record<SramCategory, number>;
   for (const [c, v] of Object.entries(atPeak.live)) breakdown[c as Category] = v;
-  breakdown.fragmentation = arenaBytes - atPeak.total;
-  breakdown.trainable = trainableBytes;
-  breakdown.optimizer = optimizerBytes;
-  breakdown.stack = STACK_ESTIMATE;
-  const peakSramBytes = arenaBytes + trainableBytes + optimizerBytes + STACK_ESTIMATE;
+  breakdown.fragmentation = fw.sram.arena - atPeak.total;
+  breakdown.trainable = fw.sram.trainable;
+  breakdown.optimizer = fw.sram.optimizer;
+  breakdown.workspace = fw.sram.workspace;
+  breakdown.runtime = fw.sram.runtime;
+  breakdown.stack = fw.sram.stack;
+  const peakSramBytes = fw.sramBytes;
 
-  // Flash: every parameter's initial value (trained ones are copied to SRAM at start-up), plus code.
-  let frozenWeights = 0, scales = 0, frozenBiases = 0, trainedInit = 0;
-  const trainedBytes = new Map(trainable.map((t) => [t.param, t.bytes]));
-  for (const t of Object.values(graph.tensors)) {
-    const bytes = numel(t.shape) * (t.dtype === 'int8' ? 1 : 4);
-    if (t.kind === 'scales') scales += bytes;
-    else if (t.kind === 'weight' || t.kind === 'bias') {
-      const trained = trainedBytes.get(t.name) ?? 0;
-      trainedInit += trained;
-      if (t.kind === 'weight') frozenWeights += bytes - trained;
-      else frozenBiases += bytes - trained;
-    }
-  }
-  const ops = new Set(kernels.map((k) => k.op));
-  const code = CODE_BASE + [...ops].reduce((s, op) => s + (CODE_PER_KERNEL[op] ?? CODE_DEFAULT), 0);
-  const flashBytes = frozenWeights + scales + frozenBiases + trainedInit + code;
+  const { frozenWeights, scales, frozenBiases, samples, tables, code, initialValues } = fw.flash;
+  const flashBytes = fw.flashBytes;
 
   const analytic = analyticMemory(graph, rs);
   const pk = kernels[peakStep];
@@ -140,7 +141,7 @@ export function memoryReport(
   }
   if (!flashFits) {
     messages.push(`Flash: requested ${fmt(flashBytes)} bytes, available ${fmt(budgets.flashBytes)}, missing ${fmt(flashBytes - budgets.flashBytes)}` +
-      ` (frozen weights ${fmt(frozenWeights)}, code estimate ${fmt(code)}).`);
+      ` (frozen weights ${fmt(frozenWeights)}, embedded samples ${fmt(samples)}, code estimate ${fmt(code)}).`);
   }
   const imageBytes = numel(graph.tensors[graph.input].shape);
   const input = stream
@@ -154,7 +155,8 @@ export function memoryReport(
       ' (only a fused, frozen first block can stream it).'];
   return {
     peakSramBytes, arenaBytes, arenaLowerBound: Math.max(0, ...timeline.map((t) => t.total)), plannerStrategy: strategy, breakdown,
-    flashBytes, flashBreakdown: { frozenWeights, scales, frozenBiases, trainedInitialValues: trainedInit, code },
+    flashBytes, flashBreakdown: { frozenWeights, scales, frozenBiases, trainedInitialValues: initialValues, samples, tables, code },
+    firmware: { objects: fw.objects, samples: firmware.samples, stackBytes: firmware.stackBytes },
     peak: { step: peakStep, kernel: pk?.name ?? '', op: pk?.op ?? 'conv2d', node: pk?.node ?? '', phase: pk?.phase ?? 'forward' },
     timeline, analyticBytes: analytic.total, analytic, budgets, sramFits, flashFits, fits: sramFits && flashFits, messages,
     input, notes,

@@ -3,6 +3,7 @@
  * (in-place ops, fused early stage) -> memory plan -> training program. Pure and deterministic.
  */
 import type { Graph } from '../ir/graph.ts';
+import { DEFAULT_WORKSPACE, workspaceBuffers } from '../firmware/workspaces.ts';
 import { checkBudget } from '../limits.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
 import { planArena } from '../memory/planner.ts';
@@ -37,6 +38,11 @@ export interface CompileOptions {
    * tt_block_bwd matches it bit for bit).
    */
   fuseBlockBackward?: boolean;
+  /**
+   * Workspace guaranteed to each kernel whose C fast paths take one (firmware/workspaces.ts): a
+   * one-step arena buffer the planner places. 0: the kernels get only the arena's free bytes.
+   */
+  workspaceBytes?: number;
   sramBudget?: number;
   flashBudget?: number;
 }
@@ -68,6 +74,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
     streamInput: opts.streamInput ?? true,
     fuseBackward: opts.fuseBackward ?? true,
     fuseBlockBackward: opts.fuseBlockBackward ?? true,
+    workspaceBytes: opts.workspaceBytes ?? DEFAULT_WORKSPACE,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
   // Budgets from outside (CLI, project files, the page) are bounded once, in limits.ts.
@@ -84,9 +91,9 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseBlockBackward) kernels = fuseBlockBackward(graph, tensors, kernels);
   if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
   if (options.inPlace) applyInPlace(graph, tensors, kernels);
-  const buffers = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
+  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors)];
   const plan = planArena(buffers);
-  const report = memoryReport(graph, rs, kernels, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
+  const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
     { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);
   return {
     model: graph.name, graph, scheme: rs, options, tensors, kernels, trainable: tg.trainable, pruned: tg.pruned, inputStream: stream,

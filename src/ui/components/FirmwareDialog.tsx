@@ -1,6 +1,6 @@
 /**
  * "Export firmware": the training program as a Cortex-M C project. Pick the target, read the plan's
- * memory (the engine's report and the firmware figures of its memory_report.json), browse every
+ * memory (the engine's report: what the firmware links to), browse every
  * generated file in a read-only Monaco preview, download the engine's zip. The files are generated
  * and zipped in a worker (src/ui/export); nothing leaves the browser.
  */
@@ -9,6 +9,7 @@ import { TARGETS, type Target } from '../../engine/codegen/index.ts';
 import { isTarget, targetSpec } from '../../engine/codegen/c-target.ts';
 import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
+import { exportRefusal } from '../../engine/targets.ts';
 import { formatBytes } from '../format.ts';
 import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
@@ -59,6 +60,8 @@ export function FirmwareDialog() {
   const docTarget = useStudio((s) => s.doc.target.id);
   const showNotice = useStudio((s) => s.showNotice);
   const [target, setTarget] = useState<Target>(isTarget(docTarget) ? docTarget : 'stm32f746');
+  // A memory-planning target (or custom budgets): the export says so, and builds only for the boards it has.
+  const planningOnly = docTarget === 'custom' ? null : exportRefusal(docTarget);
   const [selected, setSelected] = useState('main.c');
   const [zipping, setZipping] = useState(false);
   const [zipError, setZipError] = useState<string | null>(null);
@@ -127,6 +130,7 @@ export function FirmwareDialog() {
         <div className="firmware-side">
           <fieldset className="firmware-section firmware-targets">
             <legend>Target</legend>
+            {planningOnly && <p className="firmware-note" role="note" data-testid="export-planning-only">{planningOnly.replace(/^export: /, '')}</p>}
             {TARGET_CHOICES.map((t) => (
               <label key={t.id} className={`firmware-target${target === t.id ? ' checked' : ''}`}>
                 <input type="radio" name="firmware-target" value={t.id} checked={target === t.id} onChange={() => setTarget(t.id)} />
@@ -141,7 +145,7 @@ export function FirmwareDialog() {
           <section className="firmware-section" aria-label="Memory of the plan">
             <h3>Memory of the plan</h3>
             <dl className="firmware-figures num">
-              <dt title="The compiler's peak SRAM estimate of the training step, against the training budget">Peak SRAM</dt>
+              <dt title="What the firmware links to (data + bss: the arena, every static object, the stack reserve), against the training budget">SRAM</dt>
               <dd>
                 <span className={report.sramFits ? '' : 'over'} data-testid="export-sram" data-bytes={report.peakSramBytes}
                   title={`${report.peakSramBytes.toLocaleString('en-US')} bytes`}>{formatBytes(report.peakSramBytes)}</span>
@@ -149,12 +153,12 @@ export function FirmwareDialog() {
               </dd>
               <dt title="The one static buffer every tensor of the step lives in, at its planned offset">Arena</dt>
               <dd title={`${report.arenaBytes.toLocaleString('en-US')} bytes`}>{formatBytes(report.arenaBytes)}</dd>
-              <dt title="Frozen weights, scales, initial values of the trained ones and code, against the Flash budget">Flash</dt>
+              <dt title="Parameters, tables, the embedded samples and a code estimate (text + data), against the Flash budget">Flash</dt>
               <dd>
                 <span className={report.flashFits ? '' : 'over'} data-testid="export-flash" data-bytes={report.flashBytes}>{formatBytes(report.flashBytes)}</span>
                 <span className="muted"> / {formatBytes(report.budgets.flashBytes)}</span>
               </dd>
-              <dt title="Static scratch outside the arena for the fast kernel paths">Kernel workspaces</dt>
+              <dt title="Small static scratch outside the arena (the large kernel workspaces are arena buffers)">Small workspaces</dt>
               <dd>{firmware ? formatBytes(firmware.workspaceBytes) : '…'}</dd>
               <dt title="Stack the linker script reserves">Stack reserve</dt>
               <dd>{firmware ? formatBytes(firmware.stackBytes) : '…'}</dd>
@@ -165,11 +169,9 @@ export function FirmwareDialog() {
 
           {!report.fits && (
             <div className="firmware-warning" role="alert" data-testid="export-warning">
-              <strong>Over budget: exported anyway.</strong>
+              <strong>Over budget: not exported.</strong>
               {report.messages.map((m) => <span key={m}>{m}</span>)}
-              {!report.sramFits && target === 'stm32f746' && (
-                <span className="muted">The STM32F746 linker’s RAM is the training budget: expect “region `RAM' overflowed” until the scheme fits.</span>
-              )}
+              <span className="muted">The firmware would not link (the STM32F746 linker’s RAM is the training budget): change the scheme or the budget.</span>
             </div>
           )}
 

@@ -1,5 +1,5 @@
 /**
- * Live memory of the training program: peak SRAM and Flash against the target's budgets (stacked by
+ * Live memory of the training program: the SRAM and Flash its firmware links to against the target's budgets (stacked by
  * category, the paper's analytic figure beside), a warning when over, and the step's memory as a
  * timeline or as the arena layout. Every figure is the engine's report.
  */

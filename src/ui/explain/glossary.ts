@@ -79,8 +79,8 @@ export const GLOSSARY: Term[] = [
   },
   {
     id: 'peak-sram', term: 'Peak SRAM',
-    short: 'All the SRAM the training step needs at its worst moment: the arena at the step where the most buffers are live (activations, saved inputs, masks, gradients, scratch) plus the trained parameters and the stack.',
-    more: 'What the firmware export links; the timeline shows each step, the peak marked.',
+    short: 'All the SRAM the exported firmware links to: the arena, sized by the step where the most buffers are live (activations, saved inputs, masks, gradients, the kernels’ workspaces), plus the trained parameters, optimizer state, small workspaces, the runtime’s own data and the stack reserve.',
+    more: 'data + bss of arm-none-eabi-size, checked by a test that builds the firmware; the timeline shows each step, the peak marked.',
   },
   {
     id: 'paper-figure', term: 'Paper model (analytic figure)',

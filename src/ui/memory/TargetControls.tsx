@@ -1,4 +1,7 @@
-/** The target part and its budgets (editable; an edit makes the target custom; a budget out of the target's bounds is refused). */
+/**
+ * The target part and its budgets (editable; an edit makes the target custom; a budget out of the target's bounds is refused).
+ * The menu groups the chips the export builds for apart from the memory-planning ones.
+ */
 import { NumberField } from '../components/NumberField.tsx';
 import { TARGET_PRESETS } from '../targets.ts';
 import { useStudio } from '../store/index.ts';
@@ -19,7 +22,12 @@ export function TargetControls() {
       <label className="field field-compact">
         <span className="field-label">Target</span>
         <select className="select select-small" value={target.id} onChange={(e) => chooseTarget(e.target.value)} aria-label="Target">
-          {TARGET_PRESETS.map((t) => <option key={t.id} value={t.id}>{t.label}</option>)}
+          <optgroup label="Exports a firmware project">
+            {TARGET_PRESETS.filter((t) => t.exports).map((t) => <option key={t.id} value={t.id}>{t.label}</option>)}
+          </optgroup>
+          <optgroup label="Memory planning only (no export yet)">
+            {TARGET_PRESETS.filter((t) => !t.exports).map((t) => <option key={t.id} value={t.id}>{t.label}</option>)}
+          </optgroup>
           {target.id === 'custom' && <option value="custom">Custom</option>}
         </select>
       </label>

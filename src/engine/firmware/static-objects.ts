@@ -1,0 +1,219 @@
+/**
+ * Every object the exported firmware's RAM and Flash hold, with its size and section: the one list
+ * the memory report sums (its SRAM and Flash figures) and the C emitters size their arrays from, so
+ * the two cannot drift. tests/firmware-size.test.ts checks it against the linker: each RAM symbol of
+ * the built ELF is in this list with this size, data + bss equals the SRAM figure, text + data is
+ * within 1% of the Flash figure.
+ *
+ * SRAM = .data + .bss + the stack reserve: the arena (activations, gradients, kernel workspaces), the
+ * trained parameter slices (.data, initial values copied from Flash), momentum (.bss), the step's
+ * small workspaces, the runtime's own data (the kernel library's row pointers and rings, main's line
+ * buffer, newlib's reentrancy block), the stack reserve.
+ * Flash = code (an estimate per linked kernel) + constants (frozen parameters, scales, geometry,
+ * the chain tables) + embedded samples + the initial values of .data.
+ */
+import { cIdent } from '../codegen/c-format.ts';
+import type { Graph, Node } from '../ir/graph.ts';
+import { numel } from '../ir/tensor.ts';
+import { rootOf } from '../memory/lifetimes.ts';
+import { convGeom, isDepthwise } from '../ops/conv2d.ts';
+import type { Kernel, ProgramTensor } from '../program/types.ts';
+import type { InputStream } from '../schedule/stream-input.ts';
+import type { TrainableParam } from '../train/autodiff.ts';
+
+const KB = 1024;
+
+export type RamSection = 'data' | 'bss';
+/** What an object is, for the report's breakdown. */
+export type ObjectKind =
+  | 'arena' | 'trainable' | 'optimizer' | 'workspace' | 'runtime' | 'stack'
+  | 'frozenWeights' | 'scales' | 'frozenBiases' | 'tables' | 'samples' | 'code';
+
+export interface StaticObject {
+  /** The C symbol (function-local statics without gcc's numeric suffix). */
+  symbol: string;
+  bytes: number;
+  /** Where it lives: RAM (.data: initial value in Flash too, .bss, the stack) or Flash only. */
+  section: RamSection | 'stack' | 'rodata' | 'text';
+  kind: ObjectKind;
+}
+
+/** What the static-object list needs of a program (a TrainingProgram, or the compiler before it has one). */
+export interface FirmwareInputs {
+  graph: Graph;
+  tensors: Record<string, ProgramTensor>;
+  kernels: Kernel[];
+  trainable: TrainableParam[];
+  inputStream: InputStream | null;
+  arenaBytes: number;
+}
+
+export interface FirmwareOptions {
+  /** Embedded training samples (tt_samples.c). */
+  samples: number;
+  /** Stochastic rounding of the updates: the SGD configs get a per-step key (.data) and a step counter. */
+  stochastic: boolean;
+  stackBytes: number;
+}
+
+/**
+ * Stack of the generated training step: a fixed call depth (main -> step -> kernel -> helper), no
+ * recursion. The firmware paints the reserve and prints its high-water mark; bench:firmware and the
+ * QEMU tests check it stays under this.
+ */
+export const STACK_RESERVE = 2 * KB;
+/** The embedded samples of an export when not told otherwise (the IDE's and the CLI's default). */
+export const DEFAULT_EXPORT_SAMPLES = 4;
+
+/** Pointwise conv tile of the step (int32 accumulators). */
+export const TILE = 64;
+
+/**
+ * The runtime's own RAM, the same in every export (the linker script keeps the kernel library's
+ * statics whether or not the program links the kernel that uses them): the row-pointer tables of the
+ * generic conv row, the fused chain's run state, the im2col row, main.c's output line, newlib's
+ * reentrancy block and its pointer. Sizes from the compiled library (arm-none-eabi-gcc 12, -O2);
+ * the firmware size test fails, naming the symbol, when a kernel change alters them.
+ */
+export const RUNTIME_RAM: readonly StaticObject[] = [
+  { symbol: 'rp', bytes: 256, section: 'bss', kind: 'runtime' },
+  { symbol: 'wp', bytes: 256, section: 'bss', kind: 'runtime' },
+  { symbol: 'r', bytes: 432, section: 'bss', kind: 'runtime' },
+  { symbol: 't16', bytes: 1024, section: 'bss', kind: 'runtime' },
+  { symbol: 'line', bytes: 128, section: 'bss', kind: 'runtime' },
+  { symbol: 'impure_data', bytes: 96, section: 'data', kind: 'runtime' },
+  { symbol: '_impure_ptr', bytes: 4, section: 'data', kind: 'runtime' },
+];
+
+/** Alignment padding between RAM sections (see firmwareObjects); it has no symbol. */
+export const ALIGNMENT_ALLOWANCE = 12;
+
+/**
+ * Code estimate (Flash): the kernel library, startup, main, the platform layer and the libc/libm
+ * pieces, plus the step's call of each kernel (its arguments, offsets and trace hooks). Fitted on the
+ * zoo's 15 paper schemes (78 to 158 kernels; arm-none-eabi-gcc 12, -O2): within 0.5 KB of the linked
+ * text, far inside the firmware size test's 1% of Flash. A program that links fewer kernel kinds
+ * (--gc-sections drops the rest) links a few KB less (the demo model at 32x32: 2% of its Flash).
+ */
+const CODE_BASE = 35_200;
+const CODE_PER_CALL = 52;
+
+/** Sizes of the step's small static workspaces (c-step.ts declares them with these sizes). */
+export interface StepWorkspaces { tile: number; i8: number; f32: number; row: number; probs: number }
+
+export function stepWorkspaces(p: Pick<FirmwareInputs, 'graph' | 'tensors' | 'kernels'>): StepWorkspaces {
+  const g = p.graph;
+  const nodes = new Map(g.nodes.map((n) => [n.name, n]));
+  const geom = (name: string) => convGeom(nodes.get(name) as Node<'conv2d'>, g);
+  let i8 = 1, f32 = 1, row = 1, probs = 1;
+  for (const k of p.kernels) {
+    if (k.op === 'conv2d') {
+      const c = geom(k.node);
+      if (c.k === 1 && c.groups === 1) i8 = Math.max(i8, c.cpg);
+    } else if (k.op === 'conv_bwd_x') {
+      const c = geom(k.node);
+      if (isDepthwise(c) && rootOf(p.tensors, k.inputs[0]) === rootOf(p.tensors, k.outputs[0])) f32 = Math.max(f32, c.h * c.w);
+    } else if (k.op === 'conv_update_w') {
+      const c = geom(k.node);
+      row = Math.max(row, (isDepthwise(c) ? 1 : (k.attrs.channels as number)) * c.k * c.k);
+    } else if (k.op === 'softmax_ce_bwd') {
+      probs = Math.max(probs, numel(p.tensors[k.inputs[0]].shape));
+    }
+  }
+  return { tile: TILE, i8, f32, row, probs };
+}
+
+const word = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Every static object of the firmware exported from this program. */
+export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): StaticObject[] {
+  const g = p.graph;
+  const out: StaticObject[] = [];
+  const add = (symbol: string, bytes: number, section: StaticObject['section'], kind: ObjectKind) => {
+    if (bytes > 0) out.push({ symbol, bytes, section, kind });
+  };
+  add('tt_arena', p.arenaBytes, 'bss', 'arena');
+
+  // Parameters (c-params.ts): a conv's trained weight slice and trained bias in RAM, the rest const.
+  const trained = new Map(p.trainable.map((t) => [t.param, t]));
+  for (const n of g.nodes) {
+    if (n.op === 'conv2d') {
+      const [w, b, s] = n.inputs.slice(1);
+      const c = convGeom(n as Node<'conv2d'>, g);
+      const id = cIdent(n.name);
+      const weightBytes = numel(g.tensors[w].shape);
+      const tw = trained.get(w)?.elements ?? 0;
+      add(`tr_${id}`, tw, 'data', 'trainable');
+      add(`fz_${id}`, weightBytes - tw, 'rodata', 'frozenWeights');
+      add(`W_${id}`, 20, 'rodata', 'tables');
+      add(`B_${id}`, c.cout * 4, trained.has(b) ? 'data' : 'rodata', trained.has(b) ? 'trainable' : 'frozenBiases');
+      add(`S_${id}`, numel(g.tensors[s].shape) * 4, 'rodata', 'scales');
+      add(`E_${id}`, c.cout * 4, 'rodata', 'scales');
+      add(`G_${id}`, 48, 'rodata', 'tables');
+    } else if (n.op === 'linear') {
+      // The float head's weight and bias are plain arrays (RAM) whether or not they are trained.
+      for (const q of n.inputs.slice(1)) add(`P_${cIdent(q)}`, numel(g.tensors[q].shape) * 4, 'data', 'trainable');
+    }
+  }
+  for (const t of p.trainable) if (t.optimizer) add(`M_${cIdent(t.param)}`, t.elements * 4, 'bss', 'optimizer');
+
+  // The step (c-step.ts): small workspaces, SGD configs, the streamed input's source, chain tables.
+  const ws = stepWorkspaces(p);
+  add('tt_tile', ws.tile * 4, 'bss', 'workspace');
+  add('tt_wgather', ws.i8, 'bss', 'workspace');
+  add('tt_fwork', ws.f32 * 4, 'bss', 'workspace');
+  add('tt_row', ws.row * 4, 'bss', 'workspace');
+  add('tt_probs', ws.probs * 4, 'bss', 'workspace');
+  add('tt_ws', 20, 'rodata', 'tables');
+  const ops = new Set(p.kernels.map((k) => k.op));
+  const sgdSection = opts.stochastic ? 'data' : 'rodata';
+  const sgdKind = opts.stochastic ? 'runtime' : 'tables';
+  add('tt_sgd_weight', 20, sgdSection, sgdKind);
+  add('tt_sgd_bias', 20, sgdSection, sgdKind);
+  if (ops.has('linear_update')) add('tt_sgd_head', 20, 'rodata', 'tables');
+  if (opts.stochastic) add('tt_updates', 4, 'bss', 'runtime');
+  if (p.inputStream) add('tt_in_src', 20, 'data', 'runtime');
+  for (const k of p.kernels) {
+    if (k.op !== 'conv_chain') continue;
+    const convs = (k.attrs.convs as string[]).length;
+    add(`CH_${cIdent((k.attrs.convs as string[])[0])}`, 48 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
+  }
+  out.push(...RUNTIME_RAM);
+  add('stack', opts.stackBytes, 'stack', 'stack');
+  // Padding the linker may insert: .bss and the arena start 8-aligned after word-aligned .data, the
+  // stack is 8-aligned after .bss. Counted so that a RAM region of the reported size always links.
+  add('alignment', ALIGNMENT_ALLOWANCE, 'bss', 'runtime');
+
+  // Flash only: the embedded samples and the code.
+  const input = numel(g.tensors[g.input].shape);
+  add('tt_sample_inputs', opts.samples * input, 'rodata', 'samples');
+  add('tt_sample_labels', opts.samples * 4, 'rodata', 'samples');
+  add('code', CODE_BASE + CODE_PER_CALL * p.kernels.length, 'text', 'code');
+  return out;
+}
+
+export interface FirmwareMemory {
+  objects: StaticObject[];
+  /** .data + .bss + stack: what the linker's RAM region must hold (each object word-aligned). */
+  sramBytes: number;
+  /** text + data: what the Flash holds. */
+  flashBytes: number;
+  sram: Record<'arena' | 'trainable' | 'optimizer' | 'workspace' | 'runtime' | 'stack', number>;
+  flash: Record<'code' | 'frozenWeights' | 'scales' | 'frozenBiases' | 'tables' | 'samples' | 'initialValues', number>;
+}
+
+export function firmwareMemory(p: FirmwareInputs, opts: FirmwareOptions): FirmwareMemory {
+  const objects = firmwareObjects(p, opts);
+  const sram = { arena: 0, trainable: 0, optimizer: 0, workspace: 0, runtime: 0, stack: 0 };
+  const flash = { code: 0, frozenWeights: 0, scales: 0, frozenBiases: 0, tables: 0, samples: 0, initialValues: 0 };
+  for (const o of objects) {
+    const bytes = word(o.bytes);
+    if (o.section === 'rodata' || o.section === 'text') flash[o.kind as keyof typeof flash] += bytes;
+    else {
+      sram[o.kind as keyof typeof sram] += bytes;
+      if (o.section === 'data') flash.initialValues += bytes;
+    }
+  }
+  const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
+  return { objects, sramBytes: sum(sram), flashBytes: sum(flash), sram, flash };
+}
