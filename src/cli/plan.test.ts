@@ -56,7 +56,7 @@ describe('tinytrain plan', () => {
     ]);
     expect(rp.status).toBe(1);
     expect(rp.stderr.trim()).toBe('tinytrain export: --target: RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet ' +
-      '(it builds for STM32F746 (Cortex-M7) and MPS2 AN500 (Cortex-M7, QEMU)).');
+      '(it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU) and MPS3 AN547 (Cortex-M55, QEMU)).');
     const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
     const sram = compileTraining(g, builtinScheme('mcunet-5fps@99kb', 42)!).report.peakSramBytes;
     expect(tight.status).toBe(1);

@@ -115,7 +115,8 @@ export const BUILD_TARGETS: string[] = CHIP_TARGETS.filter((t) => t.build).map((
 /** Why the export cannot build for `id` (one sentence), or null when it can. */
 export function exportRefusal(id: string): string | null {
   const t = chipTarget(id);
-  const builds = CHIP_TARGETS.filter((c) => c.build).map((c) => c.label).join(' and ');
+  const labels = CHIP_TARGETS.filter((c) => c.build).map((c) => c.label);
+  const builds = `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`;
   if (!t) return `export: unknown target "${id}"; the export builds for ${builds}.`;
   if (!t.build) return `export: ${t.label} is a memory-planning target; the export cannot build for it yet (it builds for ${builds}).`;
   return null;
