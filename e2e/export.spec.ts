@@ -140,7 +140,7 @@ test('over the SRAM budget the export is refused with the engine\'s numbers; a p
   await expect(page.getByRole('combobox', { name: 'Target' }).locator('optgroup[label^="Memory planning only"] option[value="rp2040"]')).toHaveCount(1);
   await page.getByRole('button', { name: 'Export firmware…' }).click();
   await expect(dialog(page).getByTestId('export-planning-only'))
-    .toHaveText('RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7) and MPS2 AN500 (Cortex-M7, QEMU)).');
+    .toHaveText('RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU) and MPS3 AN547 (Cortex-M55, QEMU)).');
 });
 
 test('an opened .pkl model exports like a zoo one', async ({ page }) => {
