@@ -8,7 +8,7 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import type { Buffer } from '../memory/lifetimes.ts';
-import { convGeom } from '../ops/conv2d.ts';
+import { convGeom, isDepthwise } from '../ops/conv2d.ts';
 import type { Kernel, KernelOp, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
@@ -35,7 +35,10 @@ export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Reco
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
     const own = [...new Set([...k.inputs, ...k.outputs])].reduce((s, n) => s + (tensors[n]?.bytes ?? 0), 0);
-    const size = Math.ceil(Math.min(bytes, fastPathBytes(k, graph) ?? 4 * own) / 8) * 8;
+    const need = fastPathBytes(k, graph);
+    // A conv's packed weights can outweigh its tensors (a late pointwise conv on a 4x4 plane): it then
+    // packs four output channels at a time (tt_pw_fast), which costs little on so few pixels.
+    const size = Math.ceil(Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity) / 8) * 8;
     return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [] }] : [];
   });
 }
@@ -45,7 +48,9 @@ export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Reco
  * in c-kernels.ts. tt_block_bwd: the padded output-gradient plane of the gathered depthwise input
  * gradient, the saved pw1 input as float, seven more channel planes, then eight channels' gradients
  * and weights (tt_pw1_setup). tt_conv_chain: the packed weights of its pointwise and im2col stages and
- * one tile of 16 pixels (or the row). A larger workspace is not used; a smaller one takes slower paths.
+ * one tile of 16 pixels (or the row). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
+ * a depthwise conv's padded int16 plane. A larger workspace is not used (a pointwise conv's tiles grow
+ * with it, to no measurable gain past 32 pixels); a smaller one takes slower paths.
  * null: not known (the kernel gets the compiler's default).
  */
 export function fastPathBytes(k: Kernel, graph: Graph): number | null {
@@ -59,6 +64,17 @@ export function fastPathBytes(k: Kernel, graph: Graph): number | null {
     const pw = convGeom(nodes(k.attrs.pw1 as string), graph);
     const n = (k.attrs.channels as number) ?? 0;
     return gather + 4 * (n * hw + 7 * hw + 8 * (hw + pw.cpg));
+  }
+  if (k.op === 'conv2d') {
+    const g = convGeom(nodes(k.node), graph);
+    if (g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) {
+      // tt_pw_fast: every output channel's packed weights, then pixel tiles (32 pixels keep the overhead small).
+      const cp2 = Math.ceil(g.cpg / 2);
+      return 4 * (g.cout * cp2 + cp2 * Math.min(g.ho * g.wo, 32));
+    }
+    // tt_dw_plane16: the padded int16 plane and the filter rows as int16 pairs.
+    if (isDepthwise(g) && g.k <= 16) return (g.h + 2 * g.pad) * (g.w + 2 * g.pad + 2) * 2 + g.k * Math.ceil(g.k / 2) * 4 + 8;
+    return 0; // the generic path takes no workspace
   }
   if (k.op === 'conv_chain') {
     let words = 0, xneed = 0;
