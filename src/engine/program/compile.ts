@@ -91,7 +91,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseBlockBackward) kernels = fuseBlockBackward(graph, tensors, kernels);
   if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
   if (options.inPlace) applyInPlace(graph, tensors, kernels);
-  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors)];
+  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors, graph)];
   const plan = planArena(buffers);
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
     { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);

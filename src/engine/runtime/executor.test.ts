@@ -244,7 +244,11 @@ describe('streamed input', () => {
       expect(whole.buffers.some((b) => b.members.includes(g.input))).toBe(true);
       expect(streamed.report.input).toMatchObject({ streamed: true, ringRows: 3 });
       expect(streamed.report.notes[0]).toMatch(/^Input streamed: conv_chain:conv0 reads the 3x48x48 image/);
-      expect(streamed.arenaBytes).toBeLessThan(whole.arenaBytes);
+      // The ring instead of the image shrinks the arena (kernel workspaces aside: at 48x48 the largest one
+      // can set the peak, whichever the input).
+      const bare = (streamInput: boolean) => compileTraining(g, scheme, { streamInput, workspaceBytes: 0 }).arenaBytes;
+      expect(bare(true)).toBeLessThan(bare(false));
+      expect(streamed.arenaBytes).toBeLessThanOrEqual(whole.arenaBytes);
       const data = batches(g, 1, 3)[0];
       const image = data.input.slice();
       const init = syntheticParams(g, 2);

@@ -1,0 +1,43 @@
+/** The one target table: each entry either builds (its own core and memory map) or is refused in one sentence. */
+import { describe, expect, it } from 'vitest';
+import { exportCProject, syntheticSamples } from './codegen/index.ts';
+import { targetSpec } from './codegen/c-target.ts';
+import { isInputError } from './input-error.ts';
+import { backboneConvs } from './ir/graph.ts';
+import { buildGraph } from './models/build.ts';
+import { syntheticParams } from './models/synthetic.ts';
+import { zooArch } from './models/zoo.ts';
+import { compileTraining } from './program/compile.ts';
+import { BUILD_TARGETS, CHIP_TARGETS, exportRefusal } from './targets.ts';
+import { builtinScheme } from './train/builtin-schemes.ts';
+
+describe('targets', () => {
+  it('exports for stm32f746 and mps2-an500 only, each with its own memory map; the others are planning targets', () => {
+    expect(BUILD_TARGETS).toEqual(['stm32f746', 'mps2-an500']);
+    const f746 = targetSpec('stm32f746', 200 * 1024, 2048);
+    expect([f746.flashOrigin, f746.ramOrigin, f746.ramBytes, f746.flashBytes]).toEqual([0x08000000, 0x20000000, 200 * 1024, 1024 * 1024]);
+    const an500 = targetSpec('mps2-an500', 200 * 1024, 2048);
+    expect([an500.flashOrigin, an500.ramOrigin, an500.ramBytes, an500.flashBytes]).toEqual([0, 0x20000000, 4096 * 1024, 4096 * 1024]);
+    for (const t of CHIP_TARGETS) {
+      expect(t.trainBudget).toBeLessThanOrEqual(t.sramBytes);
+      const why = exportRefusal(t.id);
+      if (t.build) expect(why).toBeNull();
+      else expect(why).toBe(`export: ${t.label} is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7) and MPS2 AN500 (Cortex-M7, QEMU)).`);
+    }
+  });
+
+  it('the export refuses a planning target with that sentence, as a refusal (InputError)', () => {
+    const g = buildGraph(zooArch('mbv2-w0.35'), { resolution: 32, classes: 10 });
+    const p = compileTraining(g, builtinScheme('mbv2-w0.35@49kb', backboneConvs(g).length)!);
+    for (const id of ['rp2040', 'nrf52840', 'stm32f412', 'stm32h743', 'esp32']) {
+      let error: unknown;
+      try {
+        exportCProject(p, syntheticParams(g, 1), syntheticSamples(g, 1), { target: id });
+      } catch (e) {
+        error = e;
+      }
+      expect(isInputError(error), id).toBe(true);
+      expect((error as Error).message).toBe(exportRefusal(id));
+    }
+  });
+});
