@@ -10,7 +10,7 @@ import { rootOf } from '../memory/lifetimes.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import type { ProgramTensor } from '../program/types.ts';
 import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
-import { KERNELS, type ExecEnv, type Hyper } from './kernels.ts';
+import { KERNELS, runKernel, type ExecEnv, type Hyper } from './kernels.ts';
 
 /** The device's defaults: stochastic rounding, as the trainer (round to nearest loses almost every update at these rates). */
 export const DEFAULT_HYPER: Hyper = {
@@ -82,7 +82,7 @@ function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
 
 function run(program: TrainingProgram, env: ExecEnv): void {
   const nodes = new Map<string, Node>(program.graph.nodes.map((n) => [n.name, n]));
-  for (const k of program.kernels) KERNELS[k.op](k, env, nodes.get(k.node)!);
+  for (const k of program.kernels) runKernel(KERNELS, k, env, nodes.get(k.node)!);
 }
 
 /** Runs training steps on one arena, updating `params` in place. */

@@ -9,7 +9,7 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import { isOp, type Kernel, type ProgramTensor } from '../program/types.ts';
 
 export function fuseExpansionBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
   const out = kernels;
@@ -40,7 +40,7 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
 
     const pg = convGeom(pw, graph);
     const dwGrad = out[bwdX];
-    const channels = (pwW?.attrs.channels as number | undefined) ?? 0;
+    const channels = isOp(pwW, 'conv_update_w') ? pwW.attrs.channels : 0;
     const scratch = `scratch:bwd:${pw.name}`;
     const bytes = (pg.ho * pg.wo + channels) * 4;
     tensors[scratch] = { name: scratch, dtype: 'float32', shape: [pg.ho * pg.wo + channels], bytes, category: 'scratch' };
@@ -54,7 +54,7 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
       params: [dw.inputs[1], pw.inputs[1], pw.inputs[2], pw.inputs[3], ...(pwW?.params.slice(2) ?? []), ...(pwB?.params.slice(2) ?? [])],
       attrs: {
         dw: dw.name, channels, bias: !!pwB, inputGrad: !!pwX, xZero: graph.tensors[pw.inputs[0]].q!.zeroPoint,
-        xScale: graph.tensors[pw.inputs[0]].q!.scale, weightMomentum: pwW?.params[2] ?? null, biasMomentum: pwB?.params[2] ?? null,
+        xScale: graph.tensors[pw.inputs[0]].q!.scale, weightMomentum: pwW?.params[2] ?? null, biasMomentum: pwB?.params[2] ?? null, scratch,
       },
     };
     replace.set(bwdX, fused);

@@ -37,7 +37,7 @@ export function applyInPlace(graph: Graph, tensors: Record<string, ProgramTensor
       const scratch = `scratch:${k.node}`;
       tensors[scratch] = { name: scratch, dtype: 'int8', shape: [ho * wo], bytes: ho * wo, category: 'scratch' };
       k.outputs.push(scratch);
-      k.attrs.inPlace = true;
+      k.attrs.scratch = scratch;
     }
   });
 }

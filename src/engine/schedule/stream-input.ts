@@ -29,7 +29,7 @@ export function streamInput(graph: Graph, tensors: Record<string, ProgramTensor>
   const readers = kernels.filter((k) => k.inputs.includes(input));
   const k = readers[0];
   if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.add || k.inputs[0] !== input) return null;
-  const first = graph.nodes.find((n) => n.name === (k.attrs.convs as string[])[0])!;
+  const first = graph.nodes.find((n) => n.name === k.attrs.convs[0])!;
   const rows = graph.tensors[first.inputs[1]].shape[2];
   const [c, h, w] = graph.tensors[input].shape;
   if (rows >= h) return null;
@@ -38,5 +38,6 @@ export function streamInput(graph: Graph, tensors: Record<string, ProgramTensor>
   tensors[input] = { ...tensors[input], external: true };
   k.outputs.push(INPUT_RING);
   k.attrs.inputRows = rows;
+  k.attrs.ring = INPUT_RING;
   return { kernel: k.name, rows, ring: INPUT_RING, ringBytes: bytes, imageBytes: tensors[input].bytes };
 }

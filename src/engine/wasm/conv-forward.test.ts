@@ -12,6 +12,7 @@ import { addInt8 } from '../ops/add.ts';
 import { convInt8, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining } from '../program/compile.ts';
 import { runConvChain } from '../runtime/conv-chain.ts';
+import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
 import { setWasmKernels, wasmKernels } from './instance.ts';
@@ -153,7 +154,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
 function runChains(model: string, g: Graph, params: ParamStore, streamInput: boolean, seed: number): Int8Array[][] {
   // The model's first paper scheme: its frozen early stage runs as chains.
   const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
-  const chains = program.kernels.filter((k) => k.op === 'conv_chain');
+  const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
   expect(chains.length).toBeGreaterThan(0);
   const find = (n: string) => g.nodes.find((x) => x.name === n)!;
   return chains.map((k) => {
@@ -161,9 +162,9 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const size = (t: string) => program.tensors[t].bytes;
     const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
     const output = new Int8Array(size(k.outputs[0]));
-    const scratch = new Int8Array(size(k.outputs[1]));
-    const ring = k.attrs.inputRows ? new Int8Array(size(k.outputs[2])) : undefined;
-    runConvChain(g, (k.attrs.convs as string[]).map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add as string) as Node<'add'>) : null,
+    const scratch = new Int8Array(size(k.attrs.scratch));
+    const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
+    runConvChain(g, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null,
       (n) => params[n], input, output, scratch, ring);
     return ring ? [output, scratch, ring] : [output, scratch];
   });

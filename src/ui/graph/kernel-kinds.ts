@@ -75,11 +75,8 @@ function convParts(node: string, a: { bias?: boolean; channels?: number; inputGr
 }
 
 export function kernelParts(k: Kernel): KernelPart[] {
-  if ((k.op as string) === 'block_bwd') {
-    const a = k.attrs as {
-      pw2?: string; dwChannels?: number; dwBias?: boolean; dwInputGrad?: boolean;
-      pw1?: string | null; channels?: number; bias?: boolean; inputGrad?: boolean;
-    };
+  if (k.op === 'block_bwd') {
+    const a = k.attrs;
     const parts: KernelPart[] = [];
     if (a.pw2) parts.push({ kind: 'input-grad', label: `input gradient of ${a.pw2} (pw2)`, node: a.pw2 });
     parts.push(...convParts(k.node, { bias: a.dwBias, channels: a.dwChannels, inputGrad: a.dwInputGrad }));
@@ -87,7 +84,7 @@ export function kernelParts(k: Kernel): KernelPart[] {
     return parts;
   }
   if (k.op === 'dw_pw_bwd') {
-    const a = k.attrs as { dw?: string; channels?: number; bias?: boolean; inputGrad?: boolean };
+    const a = k.attrs;
     const parts: KernelPart[] = [];
     if (a.dw) parts.push({ kind: 'input-grad', label: `input gradient of ${a.dw} (dw)`, node: a.dw });
     parts.push({ kind: 'mask', label: `clamp mask of ${k.node}`, node: k.node });
