@@ -16,7 +16,6 @@ import { accumulate, applyMask, channelScale, scaleInto } from '../src/engine/op
 import { linearBackward } from '../src/engine/ops/linear.ts';
 import { softmaxCeBackward } from '../src/engine/ops/softmax-ce.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
-import { setWasmKernels } from '../src/engine/wasm/instance.ts';
 import { requireTool } from './require-tool.ts';
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
@@ -45,14 +44,11 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   let dir = '';
   let harness = '';
   beforeAll(() => {
-    // The TypeScript twins, not the WebAssembly kernels.
-    setWasmKernels(false);
     dir = mkdtempSync(join(tmpdir(), 'tt-ckernels-'));
     harness = join(dir, 'harness');
     execFileSync('gcc', [...CFLAGS, '-O1', '-o', harness, 'csrc/test/harness.c', 'csrc/tt_kernels.c', '-lm'], { stdio: 'pipe' });
   }, 120_000);
   afterAll(() => {
-    setWasmKernels(true);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -264,8 +264,11 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
           `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${scratch}, ${wk(index)});`);
         break;
       }
-      default:
-        throw new Error(`export: kernel op "${(k as Kernel).op}" has no C implementation`);
+      default: {
+        // Every op has a case: a new op that lacks one does not compile.
+        const missing: never = k;
+        throw new Error(`export: kernel op "${(missing as Kernel).op}" has no C implementation`);
+      }
     }
     body.push(`  TT_PROF(${index});`);
     for (const o of tracedOutputs(program, k)) {

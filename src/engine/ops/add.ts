@@ -5,8 +5,6 @@
  */
 import { GraphError, describeNode } from '../ir/errors.ts';
 import { rint } from '../quant/arith.ts';
-import { addInt8Wasm } from '../wasm/conv-forward.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 import { setMaskBit } from './grad-kernels.ts';
 import type { OpDef } from './op.ts';
 
@@ -66,11 +64,6 @@ export function addInt8(
   a: Int8Array, sa: number, za: number, b: Int8Array, sb: number, zb: number,
   y: Int8Array, sy: number, zy: number, mask?: Uint8Array, round = true,
 ): void {
-  const k = round ? wasmKernels() : null;
-  if (k) {
-    addInt8Wasm(k, a, sa, za, b, sb, zb, y, sy, zy, mask);
-    return;
-  }
   const fa = f32(sa), fb = f32(sb), fy = f32(sy);
   for (let i = 0; i < y.length; i++) {
     const s = f32(f32((a[i] - za) * fa) + f32((b[i] - zb) * fb));

@@ -10,7 +10,8 @@ import { rootOf } from '../memory/lifetimes.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import type { ProgramTensor } from '../program/types.ts';
 import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
-import { KERNELS, runKernel, type ExecEnv, type Hyper } from './kernels.ts';
+import { kernelTable } from './backend.ts';
+import { runKernel, type ExecEnv, type Hyper } from './kernels.ts';
 
 /** The device's defaults: stochastic rounding, as the trainer (round to nearest loses almost every update at these rates). */
 export const DEFAULT_HYPER: Hyper = {
@@ -82,7 +83,8 @@ function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
 
 function run(program: TrainingProgram, env: ExecEnv): void {
   const nodes = new Map<string, Node>(program.graph.nodes.map((n) => [n.name, n]));
-  for (const k of program.kernels) runKernel(KERNELS, k, env, nodes.get(k.node)!);
+  const table = kernelTable(env.round);
+  for (const k of program.kernels) runKernel(table, k, env, nodes.get(k.node)!);
 }
 
 /** Runs training steps on one arena, updating `params` in place. */

@@ -1,7 +1,8 @@
 /**
- * The kernel table: one implementation per program op, over buffers the executor hands out (views into
- * one arena, or separate arrays in the reference executor). The math lives in the ops/ files; this
- * only wires buffers, parameters and hyperparameters to it.
+ * The reference kernel table: one TypeScript implementation per program op, over buffers the executor
+ * hands out (views into one arena, or separate arrays in the reference executor). The math lives in
+ * the ops/ files; this only wires buffers, parameters and hyperparameters to it. The fast table
+ * (wasm/kernel-table.ts) replaces some entries; runtime/backend.ts picks the table.
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
@@ -19,15 +20,11 @@ import { dequantize } from '../quant/arith.ts';
 import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
 import { blockBackward, blockOperands, expansionBackward, expansionOperands, type ParamUpdate } from './streamed-backward.ts';
-import {
-  wasmApplyMask, wasmBiasGrad, wasmBiasUpdate, wasmBlockBackward, wasmChannelScale, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward, wasmWeightUpdate,
-} from '../wasm/backward-call.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 import type { KernelOf, KernelOp } from '../program/types.ts';
 
 const f32 = Math.fround;
 
-type WeightOp = 'conv_update_w' | 'conv_grad_w' | 'apply_update_w';
+export type WeightOp = 'conv_update_w' | 'conv_grad_w' | 'apply_update_w';
 
 export interface Hyper {
   /** Int8 weights, int32 biases and the float32 head each have their own learning rate. */
@@ -56,15 +53,12 @@ export type Impl<O extends KernelOp> = (k: KernelOf<O>, env: ExecEnv, node: Node
 /** An implementation for every op: the compiler names the one a new op lacks. */
 export type KernelTable = { [O in KernelOp]: Impl<O> };
 
-const conv = (node: Node) => node as Node<'conv2d'>;
-
-/** The WebAssembly kernels for int8 semantics (float mode keeps the TypeScript ones), or null. */
-const wasmFor = (env: ExecEnv) => (env.round ? wasmKernels() : null);
+export const conv = (node: Node) => node as Node<'conv2d'>;
 
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
-const maskOf = (k: KernelOf<'conv2d' | 'add'>, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined);
+export const maskOf = (k: KernelOf<'conv2d' | 'add'>, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined);
 
-function effScales(env: ExecEnv, node: Node<'conv2d'>): Float32Array {
+export function effScales(env: ExecEnv, node: Node<'conv2d'>): Float32Array {
   return convEffectiveScales(node, env.graph, env.param(node.inputs[3]) as Float32Array);
 }
 
@@ -74,16 +68,16 @@ function optimizerState(env: ExecEnv, k: KernelOf, index: number): Float32Array 
 }
 
 /** A weight update kernel's rule: learning rate, velocity (params[2]) and rounding key. */
-function weightRule(k: KernelOf, env: ExecEnv): ParamUpdate {
+export function weightRule(k: KernelOf, env: ExecEnv): ParamUpdate {
   return { cfg: env.hyper.weight, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
 }
 
-function biasRule(k: KernelOf, env: ExecEnv): ParamUpdate {
+export function biasRule(k: KernelOf, env: ExecEnv): ParamUpdate {
   return { cfg: env.hyper.bias, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
 }
 
 /** Trained weight-gradient values of a conv_update_w / apply_update_w kernel. */
-function weightGradFloats(k: KernelOf<WeightOp>, c: ConvGeom): number {
+export function weightGradFloats(k: KernelOf<WeightOp>, c: ConvGeom): number {
   const n = k.attrs.channels;
   return (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
 }
@@ -128,7 +122,7 @@ export function runKernel<O extends KernelOp>(table: KernelTable, k: KernelOf<O>
   table[k.op](k, env, node);
 }
 
-export const KERNELS: KernelTable = {
+export const REFERENCE_KERNELS: KernelTable = {
   conv2d(k, env, node) {
     const n = conv(node);
     const g = env.graph;
@@ -198,23 +192,13 @@ export const KERNELS: KernelTable = {
   },
   mask(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array, mask = env.buf(k.inputs[1]) as Uint8Array, out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) wasmApplyMask(wasm, g, mask, out);
-    else applyMask(g, mask, out);
+    applyMask(g, mask, out);
   },
   channel_scale(k, env, node) {
     const g = env.buf(k.inputs[0]) as Float32Array, scale = effScales(env, conv(node)), out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) wasmChannelScale(wasm, g, scale, out);
-    else channelScale(g, scale, out);
+    channelScale(g, scale, out);
   },
   conv_bwd_x(k, env, node) {
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmConvBackwardInput(wasm, env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
-        env.buf(k.outputs[0]) as Float32Array);
-      return;
-    }
     convBackwardInput(env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
       env.buf(k.outputs[0]) as Float32Array);
   },
@@ -233,12 +217,6 @@ export const KERNELS: KernelTable = {
     const n = conv(node);
     const c = convGeom(n, env.graph);
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmWeightUpdate(wasm, { x, xZero: k.attrs.xZero, g, floats: weightGradFloats(k, c) }, env.param(k.params[0]) as Int8Array,
-        env.param(k.params[1]) as Float32Array, c, k.attrs.channels, weightRule(k, env));
-      return;
-    }
     weightUpdate(k, env, n, (oc, out) => convWeightGradRow(x, k.attrs.xZero, g, c, oc, k.attrs.channels, out));
   },
   conv_grad_w(k, env, node) {
@@ -246,67 +224,34 @@ export const KERNELS: KernelTable = {
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
     const n = k.attrs.channels;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmConvWeightGrad(wasm, x, k.attrs.xZero, g, c, n, out.subarray(0, weightGradFloats(k, c)));
-      return;
-    }
     const rows = isDepthwise(c) ? n : c.cout;
     const per = out.length / rows;
     for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, k.attrs.xZero, g, c, oc, n, out.subarray(oc * per, (oc + 1) * per));
   },
   apply_update_w(k, env, node) {
     const gw = env.buf(k.inputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      const c = convGeom(conv(node), env.graph);
-      wasmWeightUpdate(wasm, gw.subarray(0, weightGradFloats(k, c)), env.param(k.params[0]) as Int8Array, env.param(k.params[1]) as Float32Array, c,
-        k.attrs.channels, weightRule(k, env));
-      return;
-    }
     const per = gw.length / (isDepthwise(convGeom(conv(node), env.graph)) ? (k.attrs.channels) : convGeom(conv(node), env.graph).cout);
     weightUpdate(k, env, conv(node), (oc, out) => out.set(gw.subarray(oc * per, (oc + 1) * per)));
   },
   conv_update_b(k, env, node) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const howo = g.length / (env.param(k.params[0]) as Int32Array).length;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasUpdate(wasm, { g }, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale, biasRule(k, env));
-      return;
-    }
     biasUpdate(k, env, conv(node), (oc) => convBiasGrad(g, oc, howo));
   },
   conv_grad_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasGrad(wasm, g, out);
-      return;
-    }
     const howo = g.length / out.length;
     for (let oc = 0; oc < out.length; oc++) out[oc] = convBiasGrad(g, oc, howo);
   },
   apply_update_b(k, env, node) {
     const gb = env.buf(k.inputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasUpdate(wasm, gb, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale, biasRule(k, env));
-      return;
-    }
     biasUpdate(k, env, conv(node), (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
-    const o = expansionOperands(k, env, conv(node));
-    const wasm = wasmFor(env);
-    if (wasm) wasmExpansionBackward(wasm, o);
-    else expansionBackward(o, env.buf(k.attrs.scratch) as Float32Array);
+    expansionBackward(expansionOperands(k, env, conv(node)), env.buf(k.attrs.scratch) as Float32Array);
   },
   block_bwd(k, env, node) {
-    const o = blockOperands(k, env, conv(node));
-    const wasm = wasmFor(env);
-    if (wasm) wasmBlockBackward(wasm, o);
-    else blockBackward(o, env.buf(k.attrs.scratch) as Float32Array);
+    blockBackward(blockOperands(k, env, conv(node)), env.buf(k.attrs.scratch) as Float32Array);
   },
 };

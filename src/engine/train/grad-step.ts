@@ -25,7 +25,8 @@ import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import type { Kernel, KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
 import { arenaViews, loadInput } from '../runtime/executor.ts';
-import { KERNELS, runKernel, type ExecEnv, type Hyper } from '../runtime/kernels.ts';
+import { kernelTable } from '../runtime/backend.ts';
+import { runKernel, type ExecEnv, type Hyper } from '../runtime/kernels.ts';
 import type { Scheme } from './scheme.ts';
 
 export type Precision = 'int8' | 'fp32';
@@ -109,7 +110,7 @@ export class GradRunner {
   private exec(k: Kernel): void {
     const node = this.nodes.get(k.node)!;
     if (this.precision === 'fp32' && k.op === 'conv2d') floatConv(k, this.env, node as Node<'conv2d'>);
-    else runKernel(KERNELS, k, this.env, node);
+    else runKernel(kernelTable(this.env.round), k, this.env, node);
   }
 
   private gradsOf(k: Kernel): ParamGrad[] {

@@ -3,7 +3,7 @@
  * kernels it replaces, bit for bit: convInt8 over random geometries (outputs and clamp mask bits),
  * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph, type Node, type ParamStore } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
@@ -15,18 +15,24 @@ import { runConvChain } from '../runtime/conv-chain.ts';
 import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
-import { setWasmKernels, wasmKernels } from './instance.ts';
+import { addInt8Wasm, convInt8Wasm } from './conv-forward.ts';
+import { wasmKernels } from './instance.ts';
+import { convChainFast } from './kernel-table.ts';
 
-afterEach(() => setWasmKernels(true));
+/** The kernels under test: the wasm ones (fast) or their TypeScript references. */
+let fast = false;
+const conv: typeof convInt8 = (x, xZero, w, bias, eff, y, yZero, c, mask) =>
+  fast ? convInt8Wasm(wasmKernels()!, x, xZero, w, bias, eff, y as Int8Array, yZero, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask);
+const add: typeof addInt8 = (a, sa, za, b, sb, zb, y, sy, zy, mask) =>
+  fast ? addInt8Wasm(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask) : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
 
 /** Runs f with the wasm kernels and then with the TypeScript ones; returns both results. */
 function both<T>(f: () => T): [T, T] {
-  setWasmKernels(true);
   expect(wasmKernels()).not.toBeNull();
+  fast = true;
   const wasm = f();
-  setWasmKernels(false);
+  fast = false;
   const ts = f();
-  setWasmKernels(true);
   return [wasm, ts];
 }
 
@@ -78,7 +84,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8) + 1, 0, 255));
       const [got, want] = both(() => {
         const y = new Int8Array(n).fill(99), mask = mask0.slice();
-        convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
+        conv(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
         return { y, mask };
       });
       const what = `case ${t} ${JSON.stringify(c.geom)} zeros ${c.xZero}/${c.yZero}`;
@@ -98,7 +104,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     const bias = Int32Array.from(ints(rand, geom.cout, -3000, 3000)), eff = Float32Array.from({ length: geom.cout }, () => 0.00002 + rand() * 0.0001);
     const [got, want] = both(() => {
       const y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
-      convInt8(x, 3, w, bias, eff, y, -5, geom, mask);
+      conv(x, 3, w, bias, eff, y, -5, geom, mask);
       return { y, mask };
     });
     expectSame(got.y, want.y, 'large taps');
@@ -113,22 +119,12 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       g.ho = g.h; g.wo = g.w;
       const [got, want] = both(() => {
         const buf = c.x.slice(), mask = t % 2 ? new Uint8Array(Math.ceil(buf.length / 8)) : undefined;
-        convInt8(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
+        conv(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
         return { buf, mask: mask ?? [] };
       });
       expectSame(got.buf, want.buf, `in place ${JSON.stringify(g)}`);
       expectSame(got.mask, want.mask, `in place ${JSON.stringify(g)} mask`);
     }
-  });
-
-  it('float mode stays the TypeScript loops (fractional outputs)', () => {
-    const c = randomCase(mulberry32(3), 2);
-    const [got, want] = both(() => {
-      const y = new Float32Array(c.geom.cout * c.geom.ho * c.geom.wo);
-      convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, undefined, false);
-      return y;
-    });
-    expectSame(got, want, 'float mode');
   });
 
   it('addInt8: outputs and mask bits, odd lengths and saturating scales', () => {
@@ -141,7 +137,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8), 0, 255));
       const [got, want] = both(() => {
         const y = new Int8Array(n), mask = mask0.slice();
-        addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
+        add(a, sa, za, b, sb, zb, y, sy, zy, mask);
         return { y, mask };
       });
       expectSame(got.y, want.y, `add ${t}`);
@@ -164,7 +160,7 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const output = new Int8Array(size(k.outputs[0]));
     const scratch = new Int8Array(size(k.attrs.scratch));
     const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
-    runConvChain(g, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null,
+    (fast ? convChainFast : runConvChain)(g, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null,
       (n) => params[n], input, output, scratch, ring);
     return ring ? [output, scratch, ring] : [output, scratch];
   });

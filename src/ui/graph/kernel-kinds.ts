@@ -24,8 +24,8 @@ export const KIND_SHORT: Record<KernelKind, string> = {
 
 export const KIND_ORDER: KernelKind[] = ['loss', 'input-grad', 'mask', 'scale', 'bias', 'weight'];
 
-// Partial: an op the engine adds later still gets a kind from its phase.
-const KIND_OF_OP: Partial<Record<string, KernelKind>> = {
+// Every op: the compiler names this table when the engine adds one.
+const KIND_OF_OP: Record<KernelOp, KernelKind> = {
   conv2d: 'forward', conv_chain: 'forward', add: 'forward', avgpool: 'forward', linear: 'forward', save_slice: 'forward',
   softmax_ce_bwd: 'loss', linear_bwd: 'input-grad', avgpool_bwd: 'input-grad', conv_bwd_x: 'input-grad', add_bwd: 'input-grad',
   grad_acc: 'input-grad', dw_pw_bwd: 'input-grad', block_bwd: 'input-grad',
@@ -34,7 +34,9 @@ const KIND_OF_OP: Partial<Record<string, KernelKind>> = {
   conv_grad_b: 'bias', conv_update_b: 'bias', apply_update_b: 'bias',
 };
 
-const OP_LABEL: Partial<Record<string, string>> = {
+const OP_LABEL: Record<KernelOp, string> = {
+  // Forward kernels go by their op's name.
+  conv2d: 'conv2d', conv_chain: 'conv_chain', add: 'add', avgpool: 'avgpool', linear: 'linear', save_slice: 'save_slice',
   softmax_ce_bwd: 'softmax cross-entropy gradient', linear_bwd: 'head input gradient', avgpool_bwd: 'pool gradient',
   conv_bwd_x: 'input gradient', add_bwd: 'residual split', grad_acc: 'gradient sum', mask: 'clamp mask',
   channel_scale: 'per-channel scale', conv_grad_w: 'weight gradient', conv_update_w: 'weight update (QAS, in place)',
@@ -43,12 +45,16 @@ const OP_LABEL: Partial<Record<string, string>> = {
   block_bwd: 'fused block backward',
 };
 
+const isKernelOp = (op: string): op is KernelOp => Object.hasOwn(KIND_OF_OP, op);
+
+/** A kernel op's kind (an op name from outside the engine's list: by its phase). */
 export function kernelKind(op: KernelOp | string, phase?: Kernel['phase']): KernelKind {
-  return KIND_OF_OP[op] ?? (phase === 'update' ? 'weight' : phase === 'backward' ? 'input-grad' : 'forward');
+  if (isKernelOp(op)) return KIND_OF_OP[op];
+  return phase === 'update' ? 'weight' : phase === 'backward' ? 'input-grad' : 'forward';
 }
 
 export function opLabel(op: string): string {
-  return OP_LABEL[op] ?? op;
+  return isKernelOp(op) ? OP_LABEL[op] : op;
 }
 
 /** One step inside a kernel (a fused kernel has several). */
