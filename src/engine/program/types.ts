@@ -124,6 +124,12 @@ export function makeKernel(spec: KernelSpec): Kernel {
   return { ...spec, inputs: [...spec.inputs], outputs: [...spec.outputs], params: [...spec.params], attrs: { ...(spec.attrs ?? {}) } } as Kernel;
 }
 
+/** What a schedule pass (schedule/*.ts) takes and returns: new lists, the old ones untouched. */
+export interface Scheduled {
+  kernels: Kernel[];
+  tensors: Record<string, ProgramTensor>;
+}
+
 /** Narrows a kernel to op O. */
 export function isOp<O extends KernelOp>(k: Kernel | undefined, op: O): k is KernelOf<O> {
   return k?.op === op;

@@ -10,12 +10,14 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import { isOp, type Kernel, type ProgramTensor } from '../program/types.ts';
+import { isOp, type Kernel, type Scheduled } from '../program/types.ts';
 
 const OPS = ['mask', 'channel_scale', 'conv_bwd_x', 'conv_update_w', 'conv_update_b'] as const;
 
-export function fuseBlockBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
-  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return kernels; // no fusion without reordering
+export function fuseBlockBackward(graph: Graph, s: Scheduled): Scheduled {
+  const { kernels } = s;
+  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return s; // no fusion without reordering
+  const tensors = { ...s.tensors };
   const consumers = new Map<string, number>();
   const producer = new Map<string, Node>();
   for (const n of graph.nodes) {
@@ -75,5 +77,5 @@ export function fuseBlockBackward(graph: Graph, tensors: Record<string, ProgramT
     replace.set(pw2X, fused);
     for (const i of [...d, ...p]) if (i >= 0) drop.add(i);
   }
-  return kernels.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k]));
+  return { kernels: kernels.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k])), tensors };
 }

@@ -8,7 +8,7 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom } from '../ops/conv2d.ts';
-import { forwardMask, type Kernel, type ProgramTensor } from '../program/types.ts';
+import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
 export interface ChainLayout {
   /** Byte offset and rows of each intermediate ring in the scratch buffer. */
@@ -98,8 +98,9 @@ function mergeChains(graph: Graph, chains: { convs: Node<'conv2d'>[]; add: Node 
 }
 
 /** Replaces the frozen early stage's forward kernels by fused row kernels; returns the new list. */
-export function fuseFrozenRows(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[], firstTrained: number | null): Kernel[] {
-  let out = kernels;
+export function fuseFrozenRows(graph: Graph, s: Scheduled, firstTrained: number | null): Scheduled {
+  const tensors = { ...s.tensors };
+  let out = s.kernels;
   for (const chain of frozenChains(graph, firstTrained)) {
     const names = new Set<string>([...chain.convs.map((c) => c.name), ...(chain.add ? [chain.add.name] : [])]);
     const idx = out.map((k, i) => (k.phase === 'forward' && names.has(k.node) ? i : -1)).filter((i) => i >= 0);
@@ -121,5 +122,5 @@ export function fuseFrozenRows(graph: Graph, tensors: Record<string, ProgramTens
     };
     out = [...out.slice(0, idx[0]), kernel, ...out.slice(idx[idx.length - 1] + 1)];
   }
-  return out;
+  return { kernels: out, tensors };
 }
