@@ -19,6 +19,7 @@ import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
+import { graphNode } from './graph-node.ts';
 import { blockBackward, blockOperands, expansionBackward, expansionOperands, type ParamUpdate } from './streamed-backward.ts';
 import type { KernelOf, KernelOp } from '../program/types.ts';
 
@@ -131,8 +132,7 @@ export const REFERENCE_KERNELS: KernelTable = {
       convGeom(n, g), maskOf(k, env), env.round);
   },
   conv_chain(k, env) {
-    const nodes = env.graph.nodes;
-    const find = (n: string) => nodes.find((x) => x.name === n)!;
+    const find = (n: string) => graphNode(env.graph, n);
     runConvChain(env.graph, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>),
       k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null, env.param,
       env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.attrs.scratch) as Int8Array,

@@ -10,6 +10,7 @@ import {
 } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
 import type { KernelOf } from '../program/types.ts';
+import { graphNode } from './graph-node.ts';
 import type { ExecEnv } from './kernels.ts';
 
 const f32 = Math.fround;
@@ -96,7 +97,7 @@ export interface ExpansionOperands {
 
 export function expansionOperands(k: KernelOf<'dw_pw_bwd'>, env: ExecEnv, pw: Node<'conv2d'>): ExpansionOperands {
   const g = env.graph;
-  const dw = g.nodes.find((n) => n.name === k.attrs.dw) as Node<'conv2d'>;
+  const dw = graphNode(g, k.attrs.dw) as Node<'conv2d'>;
   const n = k.attrs.channels;
   return {
     g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: convGeom(dw, g),
@@ -145,7 +146,7 @@ export interface BlockOperands {
 
 export function blockOperands(k: KernelOf<'block_bwd'>, env: ExecEnv, dw: Node<'conv2d'>): BlockOperands {
   const g = env.graph;
-  const find = (name: string) => g.nodes.find((n) => n.name === name) as Node<'conv2d'>;
+  const find = (name: string) => graphNode(g, name) as Node<'conv2d'>;
   const [w2, w, b, s] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
   const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;

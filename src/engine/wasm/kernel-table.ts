@@ -9,6 +9,7 @@ import { convGeom } from '../ops/conv2d.ts';
 import {
   biasRule, conv, effScales, maskOf, REFERENCE_KERNELS, weightGradFloats, weightRule, type KernelTable,
 } from '../runtime/kernels.ts';
+import { graphNode } from '../runtime/graph-node.ts';
 import { blockOperands, expansionOperands } from '../runtime/streamed-backward.ts';
 import { convEffectiveScales } from '../ops/conv2d.ts';
 import { chainLayout } from '../schedule/fuse-rows.ts';
@@ -48,7 +49,7 @@ export const FAST_KERNELS: KernelTable = {
       convGeom(n, g), maskOf(k, env));
   },
   conv_chain(k, env) {
-    const find = (name: string) => env.graph.nodes.find((x) => x.name === name)!;
+    const find = (name: string) => graphNode(env.graph, name);
     convChainFast(env.graph, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null, env.param,
       env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.attrs.scratch) as Int8Array,
       k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
