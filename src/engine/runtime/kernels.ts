@@ -106,7 +106,7 @@ function weightUpdate(k: KernelOf<WeightOp>, env: ExecEnv, node: Node<'conv2d'>,
   }
 }
 
-function biasUpdate(k: KernelOf<'conv_update_b' | 'apply_update_b'>, env: ExecEnv, node: Node<'conv2d'>, grad: (oc: number) => number): void {
+function biasUpdate(k: KernelOf<'conv_update_b' | 'apply_update_b'>, env: ExecEnv, grad: (oc: number) => number): void {
   const b = env.param(k.params[0]) as Int32Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const { velocity: vel, key } = biasRule(k, env);
@@ -115,7 +115,6 @@ function biasUpdate(k: KernelOf<'conv_update_b' | 'apply_update_b'>, env: ExecEn
     const s = f32(sW[oc] * sx);
     updateInt32(b, oc, grad(oc), f32(s * s), env.hyper.bias, vel, oc, key);
   }
-  void node;
 }
 
 /** Runs kernel k with its op's implementation in `table`. */
@@ -233,10 +232,10 @@ export const REFERENCE_KERNELS: KernelTable = {
     const per = gw.length / (isDepthwise(convGeom(conv(node), env.graph)) ? (k.attrs.channels) : convGeom(conv(node), env.graph).cout);
     weightUpdate(k, env, conv(node), (oc, out) => out.set(gw.subarray(oc * per, (oc + 1) * per)));
   },
-  conv_update_b(k, env, node) {
+  conv_update_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const howo = g.length / (env.param(k.params[0]) as Int32Array).length;
-    biasUpdate(k, env, conv(node), (oc) => convBiasGrad(g, oc, howo));
+    biasUpdate(k, env, (oc) => convBiasGrad(g, oc, howo));
   },
   conv_grad_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
@@ -244,9 +243,9 @@ export const REFERENCE_KERNELS: KernelTable = {
     const howo = g.length / out.length;
     for (let oc = 0; oc < out.length; oc++) out[oc] = convBiasGrad(g, oc, howo);
   },
-  apply_update_b(k, env, node) {
+  apply_update_b(k, env) {
     const gb = env.buf(k.inputs[0]) as Float32Array;
-    biasUpdate(k, env, conv(node), (oc) => gb[oc]);
+    biasUpdate(k, env, (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
     expansionBackward(expansionOperands(k, env, conv(node)), env.buf(k.attrs.scratch) as Float32Array);
