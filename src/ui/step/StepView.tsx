@@ -102,12 +102,12 @@ export function StepView() {
           {playing ? '❚❚ Pause' : '▶▶ Play'}
         </button>
         <label className="step-scrub">
-          <span className="sr-only">Kernel</span>
+          <span className="sr-only">Kernel step</span>
           <input type="range" min={0} max={n - 1} value={at} disabled={!ready} onChange={(e) => go(Number(e.target.value))}
-            aria-valuetext={`kernel ${at + 1} of ${n}: ${current?.name ?? ''}`} />
+            aria-valuetext={`step ${at} of 0 to ${n - 1}: ${current?.name ?? ''}`} />
         </label>
         <span className="step-position num" data-testid="step-position">
-          kernel <strong>{at + 1}</strong> / {n}
+          step <strong>{at}</strong> of 0–{n - 1}
         </span>
         <label className="field-compact step-field">
           <span className="muted">image</span>
@@ -266,13 +266,14 @@ function ParamView({ p }: { p: ParamSnapshot }) {
           ? <><Term id="qas">QAS</Term>: each output channel’s gradient divided by {p.kind === 'weight' ? 's_W²' : '(s_W·s_x)²'}, from ×{fmtReal(1 / Math.max(...p.qasDivisor))} to ×{fmtReal(1 / Math.min(...p.qasDivisor))}</>
           : 'float head: no QAS'}
       </div>
+      <div className="muted tensor-sub">rows: output channels · the value under the pointer, before → after, with its channel’s QAS factor</div>
       <div className="param-pair">
         <div><div className="muted tensor-sub">before</div>
-          <TensorCanvas values={p.before} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} label={`${p.param} before the update`} /></div>
+          <TensorCanvas values={p.before} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" label={`${p.param} before the update`} /></div>
         <div><div className="muted tensor-sub">after</div>
-          <TensorCanvas values={p.after} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} label={`${p.param} after the update`} /></div>
+          <TensorCanvas values={p.after} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" label={`${p.param} after the update`} /></div>
         <div><div className="muted tensor-sub">change</div>
-          <TensorCanvas values={diff} dtype="float32" shape={shape} kind="diverging" describe={describe} target={150} label={`${p.param}: change in the update`} /></div>
+          <TensorCanvas values={diff} dtype="float32" shape={shape} kind="diverging" describe={describe} target={150} hint="" label={`${p.param}: change in the update`} /></div>
       </div>
     </div>
   );

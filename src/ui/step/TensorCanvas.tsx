@@ -18,9 +18,11 @@ export interface TensorCanvasProps {
   describe: (i: number) => string;
   target?: number;
   testId?: string;
+  /** What the readout says while nothing is pointed at. */
+  hint?: string;
 }
 
-export function TensorCanvas({ values, dtype, shape, kind, label, describe, target = 300, testId }: TensorCanvasProps) {
+export function TensorCanvas({ values, dtype, shape, kind, label, describe, target = 300, testId, hint = 'point at a value (or focus it and use the arrow keys)' }: TensorCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const painted = useMemo(() => paint(values, dtype, shape, kind, target), [values, dtype, shape, kind, target]);
   const [at, setAt] = useState<number | null>(null);
@@ -54,7 +56,7 @@ export function TensorCanvas({ values, dtype, shape, kind, label, describe, targ
         style={{ width: grid.width, maxWidth: '100%', aspectRatio: `${grid.width} / ${grid.height}` }}
         onMouseMove={onMove} onMouseLeave={() => setAt(null)} onKeyDown={onKey} />
       <figcaption className="tensor-readout mono" aria-live="polite">
-        {at !== null ? describe(at) : grid.shown < grid.channels ? `first ${grid.shown} of ${grid.channels} channels drawn · point at a value` : 'point at a value (or focus and use the arrow keys)'}
+        {at !== null ? describe(at) : `${grid.shown < grid.channels ? `first ${grid.shown} of ${grid.channels} channels drawn · ` : ''}${hint}`}
       </figcaption>
     </figure>
   );

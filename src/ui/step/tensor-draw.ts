@@ -26,6 +26,8 @@ export interface Grid {
 
 /** At most this many pixels across or down (the canvas is scaled down by CSS beyond its box). */
 const MAX_SIDE = 1024;
+/** Pixels per value at most: a tiny tensor stays small rather than fill the panel with a few squares. */
+const MAX_CELL = 10;
 
 /** C x H x W; a flat tensor wraps at 64 values a row. */
 export function gridShape(shape: number[]): { c: number; h: number; w: number } {
@@ -41,7 +43,7 @@ export function gridLayout(shape: number[], target = 320): Grid {
   const gap = c > 1 ? 1 : 0;
   let cols = Math.max(1, Math.round(Math.sqrt((c * h) / w)));
   cols = Math.min(c, cols);
-  const cell = Math.max(1, Math.floor((target - (cols - 1) * gap) / (cols * w)));
+  const cell = Math.max(1, Math.min(MAX_CELL, Math.floor((target - (cols - 1) * gap) / (cols * w))));
   let shown = c;
   // Cap the canvas: channels past the cap are left out (the caption says how many are drawn).
   while (shown > 1 && Math.ceil(shown / cols) * (h * cell + gap) > MAX_SIDE) shown = Math.max(1, Math.floor(shown / 2));
