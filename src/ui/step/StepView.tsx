@@ -111,13 +111,13 @@ export function StepView() {
         </span>
         <label className="field-compact step-field">
           <span className="muted">image</span>
-          <select className="select-small" value={imageIndex} onChange={(e) => setImage(Number(e.target.value))}>
+          <select className="select select-small" value={imageIndex} onChange={(e) => setImage(Number(e.target.value))}>
             {choices.map((c) => <option key={c.index} value={c.index}>#{c.index} {c.name}</option>)}
           </select>
         </label>
         <label className="field-compact step-field" title="Ordinary training steps run first on the next demo images, so the step shown is not the very first (a new head starts at zero and sends no gradient back)">
           <span className="muted">after</span>
-          <select className="select-small" value={warmup} onChange={(e) => setWarmup(Number(e.target.value))}>
+          <select className="select select-small" value={warmup} onChange={(e) => setWarmup(Number(e.target.value))}>
             {WARMUPS.map((w) => <option key={w} value={w}>{w} steps</option>)}
           </select>
         </label>
