@@ -44,6 +44,13 @@ for (const size of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }]
     await canvas.hover({ position: { x: 2, y: 2 } });
     await expect(page.locator('.tensor-readout').first()).toContainText(/\[/);
     await saveScreenshot(page, `step-${size.width}-kernel-20`);
+    // Play walks on by itself; Pause stops it.
+    await page.getByRole('button', { name: /Play/ }).click();
+    await expect(arena).toHaveAttribute('data-step', '22', { timeout: 20_000 });
+    await page.getByRole('button', { name: /Pause/ }).click();
+    const paused = await arena.getAttribute('data-step');
+    await page.waitForTimeout(1500);
+    await expect(arena).toHaveAttribute('data-step', paused!);
     await page.getByRole('slider').fill(String(kernels - 1));
     await expect(arena).toHaveAttribute('data-step', String(kernels - 1));
     await expect(readout).toHaveAttribute('data-step', String(kernels - 1));

@@ -76,16 +76,14 @@ export function StepView() {
   }, [snap]);
 
   // Play: the next kernel once the last one's snapshot is in, until the end.
+  const atEnd = !!snap && snap.index >= n - 1;
+  const playingNow = playing && !atEnd;
   useEffect(() => {
-    if (!playing || !snap || step.busy) return;
-    if (snap.index >= n - 1) {
-      setPlaying(false);
-      return;
-    }
+    if (!playingNow || !snap || step.busy) return;
     const t = setTimeout(() => step.seek(snap.index + 1), PLAY_MS);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [playing, snap, step.busy, n]);
+  }, [playingNow, snap, step.busy]);
 
   if (loadError) return <EmptyState title="The demo images did not load"><p>{loadError}</p></EmptyState>;
   if (n === 0) return <EmptyState title="Nothing to step through"><p>The program has no kernels.</p></EmptyState>;
@@ -98,8 +96,13 @@ export function StepView() {
       <div className="step-controls" role="toolbar" aria-label="Step through the training step">
         <button type="button" className="button button-small" onClick={() => go(at - 1)} disabled={!ready || at <= 0} aria-label="Previous kernel">◀ Previous</button>
         <button type="button" className="button button-small" onClick={() => go(at + 1)} disabled={!ready || at >= n - 1} aria-label="Next kernel">Next ▶</button>
-        <button type="button" className="button button-small" onClick={() => setPlaying(!playing)} disabled={!ready} aria-pressed={playing}>
-          {playing ? '❚❚ Pause' : '▶▶ Play'}
+        <button type="button" className="button button-small" disabled={!ready} aria-pressed={playingNow}
+          title={atEnd ? 'Play from the first kernel' : undefined}
+          onClick={() => {
+            if (atEnd) go(0);
+            setPlaying(!playingNow);
+          }}>
+          {playingNow ? '❚❚ Pause' : '▶▶ Play'}
         </button>
         <label className="step-scrub">
           <span className="sr-only">Kernel step</span>

@@ -25,7 +25,11 @@ export interface TensorCanvasProps {
 export function TensorCanvas({ values, dtype, shape, kind, label, describe, target = 300, testId, hint = 'point at a value (or focus it and use the arrow keys)' }: TensorCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const painted = useMemo(() => paint(values, dtype, shape, kind, target), [values, dtype, shape, kind, target]);
-  const [at, setAt] = useState<number | null>(null);
+  // The element pointed at, for these values (new values clear it).
+  const [pointed, setPointed] = useState<{ values: TypedArray; i: number | null }>({ values, i: null });
+  const at = pointed.values === values ? pointed.i : null;
+  const setAt = (f: number | null | ((i: number | null) => number | null)) =>
+    setPointed({ values, i: typeof f === 'function' ? f(at) : f });
   const n = valueCount(shape);
   useEffect(() => {
     const c = ref.current;
@@ -35,7 +39,6 @@ export function TensorCanvas({ values, dtype, shape, kind, label, describe, targ
     c.height = painted.grid.height;
     ctx.putImageData(new ImageData(new Uint8ClampedArray(painted.rgba), painted.grid.width, painted.grid.height), 0, 0);
   }, [painted]);
-  useEffect(() => setAt(null), [values]);
 
   const onMove = (e: MouseEvent<HTMLCanvasElement>) => {
     const r = e.currentTarget.getBoundingClientRect();
