@@ -25,3 +25,17 @@ export function within<T>(where: string, fn: () => T): T {
     throw e;
   }
 }
+
+/** Class names of the refusals, for errors that crossed a worker boundary (comlink keeps name and message, not the class). */
+const REFUSAL_NAMES = new Set(['InputError', 'ModelFileError', 'SchemeError', 'DatasetError', 'IdxError', 'GraphError', 'AnalysisSettingsError', 'ProjectFileError', 'UsageError']);
+
+/**
+ * What the user is told about a failure: a refusal's own sentence, or, for anything else, that it is
+ * a defect of the studio (not of their input) with the exception's text for the bug report.
+ */
+export function userMessage(e: unknown): string {
+  if (e instanceof InputError) return e.message;
+  if (e instanceof Error && REFUSAL_NAMES.has(e.name)) return e.message;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `Internal error: this is a bug in TinyTrain Studio, not a problem with your input or files (nothing was changed). Please report it with this text: ${what}`;
+}

@@ -9,6 +9,7 @@
  * Every job runs once per training seed (the split stays the same), so each gain comes with its
  * spread. A final job (final.ts) trains a whole finalist scheme and is scored on the held-out test split.
  */
+import { InputError } from '../input-error.ts';
 import { backboneConvs, type Graph } from '../ir/graph.ts';
 import { weightChannels, type Scheme } from '../train/scheme.ts';
 import type { Measurements, PerSeed } from './gains.ts';
@@ -85,7 +86,7 @@ export interface AnalysisJobResult {
 
 const ANALYSIS_RATIOS = [1 / 8, 1 / 4, 1 / 2, 1];
 
-export class AnalysisSettingsError extends Error {
+export class AnalysisSettingsError extends InputError {
   override name = 'AnalysisSettingsError';
 }
 

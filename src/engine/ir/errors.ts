@@ -1,7 +1,8 @@
+import { InputError } from '../input-error.ts';
 import type { Node } from './graph.ts';
 
-/** A malformed graph: the message names the op and what is wrong with it. */
-export class GraphError extends Error {
+/** A malformed graph (from a model file or an edit): the message names the op and what is wrong with it. */
+export class GraphError extends InputError {
   override name = 'GraphError';
 }
 

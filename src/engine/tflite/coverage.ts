@@ -4,7 +4,7 @@
  * problems into one sentence that lists each kind of problem, how many times it occurs and the first
  * place it does — so a user learns at open time everything that stands in the way, not one thing.
  */
-import { TFLITE_LIMITS as L } from './limits.ts';
+import { TFLITE_LIMITS as L } from '../limits.ts';
 import { windowOutSize } from './geometry.ts';
 import { int32Data, numElements, opLabel, tensorLabel, type ImportedModel, type ImportedOp, type ImportedTensor } from './model.ts';
 

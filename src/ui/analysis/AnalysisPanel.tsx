@@ -34,6 +34,7 @@ import { useAnalysisRun } from './useAnalysisRun.ts';
 import { useSchemeSearch } from './useSchemeSearch.ts';
 import { START_LR } from '../training/learning-rates.ts';
 import './analysis.css';
+import { userMessage } from '../../engine/input-error.ts';
 
 export interface AnalysisPanelProps {
   source: AnalysisSource;
@@ -78,7 +79,7 @@ function usePlan(source: AnalysisSource, settings: AnalysisSettings): Plan {
     try {
       return jobModel(source.model, settings.resolution, classes, 'float32').graph;
     } catch (e) {
-      return (e as Error).message;
+      return userMessage(e);
     }
   }, [source, settings.resolution, classes]);
   return useMemo(() => {
@@ -87,7 +88,7 @@ function usePlan(source: AnalysisSource, settings: AnalysisSettings): Plan {
       const jobs = planAnalysis(graph, settings);
       return { graph, classes, jobs, key: analysisCacheKey(source.modelDigest, source.dataDigest, settings), error: null };
     } catch (e) {
-      return { error: (e as Error).message };
+      return { error: userMessage(e) };
     }
   }, [graph, classes, settings, source]);
 }
@@ -184,7 +185,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
       // The engine's own checks (too few images for a measurement, …), before any worker starts.
       new AnalysisRunner(ctx);
     } catch (e) {
-      setStartError((e as Error).message);
+      setStartError(userMessage(e));
       return null;
     }
     setPhase(phase);

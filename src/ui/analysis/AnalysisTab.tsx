@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { Scheme } from '../../engine/train/scheme.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 import { AnalysisPanel } from './AnalysisPanel.tsx';
 import { DEMO_FILE_NAME, loadAnalysisSource, type AnalysisSource } from './analysis-source.ts';
@@ -20,7 +20,7 @@ export function AnalysisTab() {
 
   useEffect(() => {
     let live = true;
-    loadAnalysisSource(origin).then((value) => live && setSource({ origin, value }), (e) => live && setSource({ origin, error: messageOf(e) }));
+    loadAnalysisSource(origin).then((value) => live && setSource({ origin, value }), (e) => live && setSource({ origin, error: userMessage(e) }));
     return () => {
       live = false;
     };

@@ -8,6 +8,7 @@ import type { Measurements } from '../../engine/analysis/gains.ts';
 import { referenceSchemes } from '../../engine/analysis/references.ts';
 import { evolutionarySearch, type SearchResult } from '../../engine/analysis/search.ts';
 import { jobModel, type JobModel } from '../../engine/train/train-job.ts';
+import { userMessage } from '../../engine/input-error.ts';
 
 export interface SearchRequest {
   seq: number;
@@ -39,6 +40,6 @@ export function searchSchemes(req: SearchRequest): SearchReply {
     const result = evolutionarySearch(graph, req.measurements, { budgetBytes: req.budgetBytes, seed: 1, head: req.head, evaluations: req.evaluations, references });
     return { seq: req.seq, ok: true, result, final: chooseFinalists(result, { top: req.finalists, baselines: req.baselines }), ms: performance.now() - t0 };
   } catch (err) {
-    return { seq: req.seq, ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { seq: req.seq, ok: false, error: userMessage(err) };
   }
 }

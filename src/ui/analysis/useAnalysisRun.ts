@@ -9,6 +9,7 @@ import type { AnalysisJobResult, AnalysisJobSpec } from '../../engine/analysis/c
 import { AnalysisPool, type PoolProgress } from '../../engine/analysis/pool.ts';
 import { keptResults, recordWriter, type AnalysisRecord } from './analysis-store.ts';
 import { startWebAnalysisWorker } from '../../../workers/analysis-client-web.ts';
+import { userMessage } from '../../engine/input-error.ts';
 
 export type RunStatus = 'idle' | 'running' | 'paused' | 'cancelling' | 'done' | 'cancelled';
 
@@ -103,7 +104,7 @@ export function useAnalysisRun(onRecord: (r: AnalysisRecord) => void) {
       await writer.flush();
       setState((s) => ({ ...s, status: cancelled ? 'cancelled' : 'done', message: endMessage(results, jobs, cancelled) }));
     } catch (e) {
-      setState((s) => ({ ...s, status: 'done', message: (e as Error).message }));
+      setState((s) => ({ ...s, status: 'done', message: userMessage(e) }));
     } finally {
       pool.current = null;
     }

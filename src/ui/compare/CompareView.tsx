@@ -16,7 +16,7 @@ import { categoryColor, categoryLabel } from '../memory/categories.ts';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
 import { fileDigest } from '../persist/share-link.ts';
 import { compileDoc, type Compiled } from '../store/compile-doc.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 import { lastKNames } from '../store/scheme-edits.ts';
 import { originLabel, useSchemeName, weightsKind } from '../store/selectors.ts';
@@ -61,7 +61,7 @@ export function CompareView() {
     try {
       return { pin: p, c: compileDoc({ ...doc, scheme: p.scheme }, { doc, project }), error: null };
     } catch (e) {
-      return { pin: p, c: null, error: messageOf(e) };
+      return { pin: p, c: null, error: userMessage(e) };
     }
   }), [pins, doc, project]);
   const ok = compiled.filter((x) => x.c !== null) as { pin: Pin; c: Compiled }[];
@@ -103,7 +103,7 @@ export function CompareView() {
         } else setRun(key(pin), { status: 'done', valAccuracy: r.valAccuracy, valImages: r.validation?.count ?? SHORT_RUN.val });
       }
     } catch (e) {
-      setMessage(messageOf(e));
+      setMessage(userMessage(e));
     } finally {
       setRunning(false);
     }

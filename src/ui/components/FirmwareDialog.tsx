@@ -9,7 +9,7 @@ import type { Target } from '../../engine/codegen/index.ts';
 import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
 import { formatBytes } from '../format.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 
 // Monaco is large: it loads the first time the dialog opens.
@@ -97,7 +97,7 @@ export function FirmwareDialog() {
       if (dialog.current) saveBlob(bytes, `${folder}.zip`, dialog.current);
       showNotice(`Saved ${folder}.zip (${formatBytes(bytes.length)})`);
     } catch (e) {
-      setZipError(messageOf(e));
+      setZipError(userMessage(e));
     } finally {
       setZipping(false);
     }

@@ -4,7 +4,7 @@
  */
 import { useRef } from 'react';
 import { docFromShared, isSharedFile } from '../persist/share-link.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 import { MODEL_FILE_EXTENSIONS, readModelFile } from '../load-model-file.ts';
 
@@ -24,7 +24,7 @@ export function SharedLinkBanner() {
       }
       await s.openSharedProject(docFromShared(pending, { kind: 'file', fileName, bytes }), `Shared: ${fileName} ${pending.shape.resolution}px`);
     } catch (e) {
-      s.showError({ title: `Could not read “${file.name}”`, message: messageOf(e) });
+      s.showError({ title: `Could not read “${file.name}”`, message: userMessage(e) });
     }
   };
 

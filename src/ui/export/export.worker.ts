@@ -7,6 +7,7 @@ import { exportCProject, syntheticSamples, zipCProject, type CProject } from '..
 import type { ParamStore } from '../../engine/ir/graph.ts';
 import type { TrainingProgram } from '../../engine/program/compile.ts';
 import type { ExportReply, ExportRequest, FirmwareFigures, GeneratedFile } from './protocol.ts';
+import { userMessage } from '../../engine/input-error.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -36,6 +37,6 @@ self.onmessage = (e: MessageEvent<ExportRequest>) => {
       reply({ type: 'zipped', id: req.id, zip, ms: performance.now() - t0 }, [zip.buffer]);
     }
   } catch (err) {
-    reply({ type: 'error', id: req.id, message: err instanceof Error ? err.message : String(err) });
+    reply({ type: 'error', id: req.id, message: userMessage(err) });
   }
 };

@@ -5,7 +5,7 @@
  * sentence naming the first field that is wrong, so a corrupt or hostile file is refused before
  * anything is opened. The model file inside is checked when the project is compiled, before it opens.
  */
-import { InputError, within } from '../../engine/input-error.ts';
+import { InputError, within, userMessage } from '../../engine/input-error.ts';
 import { parseJsonText } from '../../engine/io/json.ts';
 import { ARCH_LIMITS, checkArchitecture, checkBudget, checkFileSize, checkInt, FILE_LIMITS, MAX_NAME_CHARS, show } from '../../engine/limits.ts';
 import { readArchSpec, type ArchSpec } from '../../engine/models/arch.ts';
@@ -105,7 +105,7 @@ export function projectFromFile(text: string): { name: string; doc: StudioDoc; v
   try {
     v = parseJsonText(text, 'the file');
   } catch (e) {
-    return fail((e as Error).message);
+    return fail(userMessage(e));
   }
   if (!isObj(v) || v.format !== PROJECT_FORMAT) return fail(`the file is not a TinyTrain Studio project (no "format": "${PROJECT_FORMAT}")`);
   if (v.version !== PROJECT_VERSION) return fail(`project version ${show(v.version)} is not supported (this app reads version ${PROJECT_VERSION})`);

@@ -6,7 +6,7 @@
  */
 import { demoOrigin } from '../demo/demo-model.ts';
 import { useStudio } from '../store/index.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { viewOf } from '../store/projects-slice.ts';
 import { idb } from './idb.ts';
 import type { ProjectRecord } from './project-record.ts';
@@ -32,7 +32,7 @@ async function openSharedLink(): Promise<void> {
   try {
     shared = readShareHash(location.hash);
   } catch (e) {
-    s.showError({ title: 'The link could not be opened', message: messageOf(e) });
+    s.showError({ title: 'The link could not be opened', message: userMessage(e) });
     return;
   }
   // No project in the link, or the link to the open project itself (a reload).
@@ -110,7 +110,7 @@ export async function restoreSession(): Promise<void> {
       try {
         s.openRecord(record);
       } catch (e) {
-        s.showError({ title: `Could not reopen “${record.name}”`, message: messageOf(e) });
+        s.showError({ title: `Could not reopen “${record.name}”`, message: userMessage(e) });
       }
     } else {
       await idb.put(s.currentRecord());
@@ -118,7 +118,7 @@ export async function restoreSession(): Promise<void> {
     }
     await s.refreshProjects();
   } catch (e) {
-    s.showNotice(`Projects are not saved: ${messageOf(e)}`);
+    s.showNotice(`Projects are not saved: ${userMessage(e)}`);
   }
   await openSharedLink();
   useStudio.getState().setRestored();

@@ -17,6 +17,7 @@ import type { StudioDoc } from '../store/studio-doc.ts';
 import { budgetError } from '../store/target-slice.ts';
 import { targetPreset, type Target } from '../targets.ts';
 import { readSpec } from './project-file.ts';
+import { userMessage } from '../../engine/input-error.ts';
 
 export type SharedModel =
   | { kind: 'demo' }
@@ -127,7 +128,7 @@ export function readShareHash(hash: string): SharedProject | null {
       try {
         spec = readSpec(json(p, 'arch'));
       } catch (e) {
-        return fail(`the link's architecture: ${(e as Error).message}`);
+        return fail(`the link's architecture: ${userMessage(e)}`);
       }
     }
     model = spec ? { kind: 'zoo', arch: name, spec } : { kind: 'zoo', arch: name };
@@ -140,7 +141,7 @@ export function readShareHash(hash: string): SharedProject | null {
   try {
     scheme = parseScheme(json(p, 'scheme'));
   } catch (e) {
-    return fail(`the link's scheme: ${(e as Error).message}`);
+    return fail(`the link's scheme: ${userMessage(e)}`);
   }
   const id = p.get('target') ?? '';
   if (!/^[\w.-]{1,40}$/.test(id)) fail('the link\'s target must be a target name');

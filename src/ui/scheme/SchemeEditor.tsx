@@ -6,7 +6,7 @@
 import Editor, { type OnMount } from '@monaco-editor/react';
 import { useEffect, useRef, useState } from 'react';
 import { parseScheme, schemeToJson } from '../../engine/train/scheme.ts';
-import { messageOf } from '../store/doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 import { monaco } from './monaco-setup.ts';
 import { errorRange } from './scheme-markers.ts';
@@ -53,8 +53,8 @@ export default function SchemeEditor() {
     try {
       parsed = parseScheme(text);
     } catch (e) {
-      mark(text, messageOf(e));
-      setStatus({ ok: false, text: `Not applied: ${messageOf(e)}` });
+      mark(text, userMessage(e));
+      setStatus({ ok: false, text: `Not applied: ${userMessage(e)}` });
       return;
     }
     if (schemeToJson(parsed) === schemeToJson(s.doc.scheme)) {

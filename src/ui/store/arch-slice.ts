@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import { convCount, type ArchSpec } from '../../engine/models/arch.ts';
 import { zooArch } from '../../engine/models/zoo.ts';
-import { messageOf } from './doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { editConv, firstConvOfBlock, insertBlock, removeBlock, shiftScheme, type ArchEdit } from './arch-edits.ts';
 import type { StudioDoc } from './studio-doc.ts';
 import type { StudioState } from './types.ts';
@@ -33,7 +33,7 @@ export const createArchSlice: StateCreator<StudioState, [], [], ArchSlice> = (_s
       if (!r.ok) throw new Error(r.error);
       return true;
     } catch (e) {
-      showError({ title: `Refused: ${label}`, message: messageOf(e) });
+      showError({ title: `Refused: ${label}`, message: userMessage(e) });
       return false;
     }
   };

@@ -4,6 +4,7 @@
  * the old one (which goes on the undo stack). A refused edit changes nothing and says why.
  */
 import type { StateCreator } from 'zustand';
+import { userMessage } from '../../engine/input-error.ts';
 import type { TrainingProgram } from '../../engine/program/compile.ts';
 import { compileDoc } from './compile-doc.ts';
 import type { ProjectModel } from './project-model.ts';
@@ -38,10 +39,6 @@ export interface DocSlice {
   loadDoc(doc: StudioDoc): void;
   undo(): void;
   redo(): void;
-}
-
-export function messageOf(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 const initial = (() => {
@@ -79,7 +76,7 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
         n.showEditNotice(changes.length ? { label, changes } : null);
         return { ok: true };
       } catch (e) {
-        return { ok: false, error: messageOf(e) };
+        return { ok: false, error: userMessage(e) };
       }
     },
 
@@ -97,7 +94,7 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
         s.showEditNotice(null);
         s.showNotice(`Undid: ${last.label}`);
       } catch (e) {
-        s.showError({ title: 'Could not undo', message: messageOf(e) });
+        s.showError({ title: 'Could not undo', message: userMessage(e) });
       }
     },
 
@@ -110,7 +107,7 @@ export const createDocSlice: StateCreator<StudioState, [], [], DocSlice> = (set,
         s.showEditNotice(null);
         s.showNotice(`Redid: ${next.label}`);
       } catch (e) {
-        s.showError({ title: 'Could not redo', message: messageOf(e) });
+        s.showError({ title: 'Could not redo', message: userMessage(e) });
       }
     },
   };

@@ -5,7 +5,7 @@
 import type { StateCreator } from 'zustand';
 import { backboneConvs } from '../../engine/ir/graph.ts';
 import { DEMO_SHAPE, demoOrigin, demoScheme, isDemoOrigin } from '../demo/demo-model.ts';
-import { messageOf } from './doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { loadModelFile, readModelFile } from '../load-model-file.ts';
 import { buildProjectModel, ZOO_RESOLUTION, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
@@ -40,7 +40,7 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
       if (!r.ok) throw new Error(r.error);
       set({ error: null });
     } catch (e) {
-      showError({ title: `Could not build ${arch}`, message: messageOf(e) });
+      showError({ title: `Could not build ${arch}`, message: userMessage(e) });
     }
   },
 
@@ -54,7 +54,7 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
       if (!r.ok) throw new Error(r.error);
       set({ error: null });
     } catch (e) {
-      showError({ title: 'Could not open the demo model', message: messageOf(e) });
+      showError({ title: 'Could not open the demo model', message: userMessage(e) });
     }
   },
 
@@ -85,7 +85,7 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
     } catch (e) {
       if (seq === openSequence) {
         // The title names the file; engine messages may start with it too.
-        const raw = messageOf(e);
+        const raw = userMessage(e);
         const message = raw.startsWith(`${file.name}: `) ? raw.slice(file.name.length + 2) : raw;
         get().showError({ title: `Could not open “${file.name}”`, message });
       }

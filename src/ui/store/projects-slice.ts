@@ -9,7 +9,7 @@ import { projectFromFile, projectToFile, PROJECT_EXTENSION, readProjectFile } fr
 import { newProjectId, type ProjectListing, type ProjectRecord, type ProjectView } from '../persist/project-record.ts';
 import type { FileSharedProject } from '../persist/share-link.ts';
 import { compileDoc } from './compile-doc.ts';
-import { messageOf } from './doc-slice.ts';
+import { userMessage } from '../../engine/input-error.ts';
 import { defaultDoc, type StudioDoc } from './studio-doc.ts';
 import type { StudioState } from './types.ts';
 
@@ -128,7 +128,7 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
         await idb.putMeta('current', id);
         get().showNotice(`Opened “${record.name}”`);
       } catch (e) {
-        get().showError({ title: `Could not open “${record.name}”`, message: messageOf(e) });
+        get().showError({ title: `Could not open “${record.name}”`, message: userMessage(e) });
       }
       await get().refreshProjects();
     },
@@ -173,7 +173,7 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
         await get().refreshProjects();
         get().showNotice(`Imported “${record.name}” from ${file.name}`);
       } catch (e) {
-        get().showError({ title: `Could not import “${file.name}”`, message: messageOf(e) });
+        get().showError({ title: `Could not import “${file.name}”`, message: userMessage(e) });
       }
     },
 
@@ -192,7 +192,7 @@ export const createProjectsSlice: StateCreator<StudioState, [], [], ProjectsSlic
         await get().refreshProjects();
         get().showNotice(`Opened the shared link as a new project, “${record.name}”; your other projects are unchanged`);
       } catch (e) {
-        get().showError({ title: 'The shared link could not be opened', message: messageOf(e) });
+        get().showError({ title: 'The shared link could not be opened', message: userMessage(e) });
       }
     },
 

@@ -18,6 +18,7 @@ import { TrainingResults } from './TrainingResults.tsx';
 import { useTrainingRuns, type RunRecord, type RunSettings } from './training-runs.ts';
 import { useTrainingWorker } from './useTrainingWorker.ts';
 import './training.css';
+import { userMessage } from '../../engine/input-error.ts';
 
 export interface TrainingPanelProps {
   projectId: string;
@@ -79,7 +80,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
     try {
       return describeJobData(data, split, p.input);
     } catch (e) {
-      return (e as Error).message;
+      return userMessage(e);
     }
   }, [data, split, p.input]);
   const dataClasses = summary && typeof summary !== 'string' ? summary.classNames.length : null;
@@ -96,7 +97,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
       const root = files[0].webkitRelativePath?.split('/')[0] || files[0].name;
       setChoice({ kind: 'user', data: d, label: `your images (${root})`, skipped });
     } catch (e) {
-      setLoadError((e as Error).message);
+      setLoadError(userMessage(e));
     }
   };
 

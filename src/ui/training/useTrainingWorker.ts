@@ -10,6 +10,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { JobResult, TrainJob } from '../../engine/train/train-job.ts';
 import type { Progress } from '../../engine/train/trainer.ts';
 import type { TrainApi } from '../../../workers/train-api.ts';
+import { userMessage } from '../../engine/input-error.ts';
 
 export type TrainingStatus = 'idle' | 'running' | 'paused' | 'completed' | 'cancelled' | 'diverged' | 'error';
 
@@ -48,7 +49,7 @@ export function useTrainingWorker() {
       setState((s) => ({ ...s, status: result.status, result, message: result.message }));
       return result;
     } catch (e) {
-      setState((s) => ({ ...s, status: 'error', message: (e as Error).message }));
+      setState((s) => ({ ...s, status: 'error', message: userMessage(e) }));
       drop();
       return null;
     }
