@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { userMessage } from '../../engine/input-error.ts';
 import type { StepSnapshot } from '../../engine/runtime/stepper.ts';
 import type { StepApi, StepJob, StepOpened } from '../../../workers/step-api.ts';
 
@@ -33,7 +34,7 @@ export function useStepWorker(job: StepJob | null) {
       const snapshot = await api.current.seek(index);
       if (gen === generation.current) setState((s) => ({ ...s, snapshot, busy: pending.current !== null }));
     } catch (e) {
-      if (gen === generation.current) setState((s) => ({ ...s, error: (e as Error).message, busy: false }));
+      if (gen === generation.current) setState((s) => ({ ...s, error: userMessage(e), busy: false }));
     } finally {
       inFlight.current = false;
     }
@@ -59,7 +60,7 @@ export function useStepWorker(job: StepJob | null) {
         pending.current = 0;
         void pump(gen);
       },
-      (e: Error) => gen === generation.current && setState((s) => ({ ...s, error: e.message, busy: false })),
+      (e: unknown) => gen === generation.current && setState((s) => ({ ...s, error: userMessage(e), busy: false })),
     );
     return () => {
       generation.current++;
