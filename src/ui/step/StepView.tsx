@@ -272,11 +272,11 @@ function ParamView({ p }: { p: ParamSnapshot }) {
       <div className="muted tensor-sub">rows: output channels · the value under the pointer, before → after, with its channel’s QAS factor</div>
       <div className="param-pair">
         <div><div className="muted tensor-sub">before</div>
-          <TensorCanvas values={p.before} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" label={`${p.param} before the update`} /></div>
+          <TensorCanvas values={p.before} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" fill label={`${p.param} before the update`} /></div>
         <div><div className="muted tensor-sub">after</div>
-          <TensorCanvas values={p.after} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" label={`${p.param} after the update`} /></div>
+          <TensorCanvas values={p.after} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" fill label={`${p.param} after the update`} /></div>
         <div><div className="muted tensor-sub">change</div>
-          <TensorCanvas values={diff} dtype="float32" shape={shape} kind="diverging" describe={describe} target={150} hint="" label={`${p.param}: change in the update`} /></div>
+          <TensorCanvas values={diff} dtype="float32" shape={shape} kind="diverging" describe={describe} target={150} hint="" fill label={`${p.param}: change in the update`} /></div>
       </div>
     </div>
   );

@@ -20,9 +20,11 @@ export interface TensorCanvasProps {
   testId?: string;
   /** What the readout says while nothing is pointed at. */
   hint?: string;
+  /** Stretch to the box's width (pixelated) instead of the grid's own size. */
+  fill?: boolean;
 }
 
-export function TensorCanvas({ values, dtype, shape, kind, label, describe, target = 300, testId, hint = 'point at a value (or focus it and use the arrow keys)' }: TensorCanvasProps) {
+export function TensorCanvas({ values, dtype, shape, kind, label, describe, target = 300, testId, hint = 'point at a value (or focus it and use the arrow keys)', fill = false }: TensorCanvasProps) {
   const ref = useRef<HTMLCanvasElement>(null);
   const painted = useMemo(() => paint(values, dtype, shape, kind, target), [values, dtype, shape, kind, target]);
   // The element pointed at, for these values (new values clear it).
@@ -56,7 +58,7 @@ export function TensorCanvas({ values, dtype, shape, kind, label, describe, targ
   return (
     <figure className="tensor-figure" data-testid={testId}>
       <canvas ref={ref} className="tensor-canvas" role="img" aria-label={label} tabIndex={0}
-        style={{ width: grid.width, maxWidth: '100%', aspectRatio: `${grid.width} / ${grid.height}` }}
+        style={{ width: fill ? '100%' : grid.width, maxWidth: '100%', aspectRatio: `${grid.width} / ${grid.height}` }}
         onMouseMove={onMove} onMouseLeave={() => setAt(null)} onKeyDown={onKey} />
       <figcaption className="tensor-readout mono" aria-live="polite">
         {at !== null ? describe(at) : `${grid.shown < grid.channels ? `first ${grid.shown} of ${grid.channels} channels drawn · ` : ''}${hint}`}
