@@ -39,7 +39,14 @@ export function StepView() {
   const [data, setData] = useState<Uint8Array | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [image, setImage] = useState(0);
-  const [warmup, setWarmup] = useState(20);
+  // A new head starts at zero and sends no gradient back on the first step: then a few ordinary steps
+  // run first by default, so the backbone's updates show something.
+  const headZero = useMemo(() => {
+    const lin = model.graph.nodes.find((x) => x.op === 'linear');
+    return !!lin && model.params[lin.inputs[1]].every((v) => v === 0);
+  }, [model]);
+  const [chosenWarmup, setWarmup] = useState<number | null>(null);
+  const warmup = chosenWarmup ?? (headZero ? 20 : 0);
   const [playing, setPlaying] = useState(false);
 
   useEffect(() => {
