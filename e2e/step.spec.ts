@@ -34,7 +34,17 @@ for (const size of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }]
       // The kernel is highlighted in the graph beside: a selected kernel node (backward) or op node (forward).
       if (await page.getByTestId('backward-graph').isVisible()) await expect(page.getByTestId(`kernel-${name}`)).toHaveClass(/is-selected/);
       else await expect(page.locator('[data-testid="forward-graph"] .is-selected').first()).toBeVisible();
-      if (i === 0) await saveScreenshot(page, `step-${size.width}-forward`);
+      if (i === 0) {
+        // The graph's column holds its toolbar (it wraps, never runs under the arena panel beside it).
+        const boxes = await page.evaluate(() => {
+          const r = (sel: string) => document.querySelector(sel)!.getBoundingClientRect();
+          const buttons = [...document.querySelectorAll('.step-graph .graph-toolbar button')].map((b) => b.getBoundingClientRect().right);
+          return { graph: r('.step-graph').right, side: r('.step-side').left, buttons: Math.max(...buttons) };
+        });
+        expect(boxes.graph).toBeLessThanOrEqual(boxes.side + 0.5);
+        expect(boxes.buttons).toBeLessThanOrEqual(boxes.graph + 0.5);
+        await saveScreenshot(page, `step-${size.width}-forward`);
+      }
     }
     // The live bytes change as buffers come and go.
     expect(seen.size).toBeGreaterThan(3);
