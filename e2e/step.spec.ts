@@ -74,6 +74,7 @@ for (const size of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }]
       await expect(arena).toHaveAttribute('data-step', String(k - 1));
     }
     await expect(update.first()).toContainText('changed');
+    await expect(update.first()).toContainText(/the whole weight trains|the trained slice/);
     await saveScreenshot(page, `step-${size.width}-update`);
   });
 }

@@ -253,6 +253,18 @@ function TensorView({ t }: { t: TensorSnapshot }) {
 
 /** A trained parameter before and after the kernel's in-place update, and the QAS divisor of each output channel. */
 function ParamView({ p }: { p: ParamSnapshot }) {
+  const update = useStudio((s) => s.program.scheme.convs.find((u) => u.node === p.node));
+  const depthwise = useStudio((s) => {
+    const n = s.program.graph.nodes.find((x) => x.name === p.node);
+    return n?.op === 'conv2d' && (n as { attrs: { groups: number } }).attrs.groups > 1;
+  });
+  // A depthwise conv trains its first channels (rows here); any other conv the first input channels of every row.
+  const what = depthwise ? 'channels' : 'input channels';
+  const slice = p.kind === 'weight' && update
+    ? update.channels === update.totalChannels
+      ? `the whole weight trains (all ${update.totalChannels} ${what})`
+      : `the trained slice: ${what} 0–${update.channels - 1} of ${update.totalChannels}; the rest is frozen`
+    : null;
   const rows = p.shape[0];
   const per = p.before.length / Math.max(1, rows);
   const shape = [1, rows, per];
@@ -276,7 +288,7 @@ function ParamView({ p }: { p: ParamSnapshot }) {
           ? <><Term id="qas">QAS</Term>: each output channel’s gradient divided by {p.kind === 'weight' ? 's_W²' : '(s_W·s_x)²'}, from ×{fmtReal(1 / Math.max(...p.qasDivisor))} to ×{fmtReal(1 / Math.min(...p.qasDivisor))}</>
           : 'float head: no QAS'}
       </div>
-      <div className="muted tensor-sub">rows: output channels · the value under the pointer, before → after, with its channel’s QAS factor</div>
+      <div className="muted tensor-sub">{slice ? `${slice} · ` : ''}rows: output channels · the value under the pointer, before → after, with its channel’s QAS factor</div>
       <div className="param-pair">
         <div><div className="muted tensor-sub">before</div>
           <TensorCanvas values={p.before} dtype={dtype} shape={shape} kind={drawAs} describe={describe} target={150} hint="" fill label={`${p.param} before the update`} /></div>
