@@ -23,7 +23,8 @@ export function useStepWorker(job: StepJob | null) {
   const api = useRef<Comlink.Remote<StepApi> | null>(null);
   const inFlight = useRef(false);
   const pending = useRef<number | null>(null);
-  const generation = useRef(0);
+  // Bumped by every open and every teardown: answers to an older one are dropped.
+  const generation = useRef({ n: 0 });
 
   const pump = useCallback(async (gen: number) => {
     if (inFlight.current || pending.current === null || !api.current) return;
@@ -32,18 +33,19 @@ export function useStepWorker(job: StepJob | null) {
     inFlight.current = true;
     try {
       const snapshot = await api.current.seek(index);
-      if (gen === generation.current) setState((s) => ({ ...s, snapshot, busy: pending.current !== null }));
+      if (gen === generation.current.n) setState((s) => ({ ...s, snapshot, busy: pending.current !== null }));
     } catch (e) {
-      if (gen === generation.current) setState((s) => ({ ...s, error: userMessage(e), busy: false }));
+      if (gen === generation.current.n) setState((s) => ({ ...s, error: userMessage(e), busy: false }));
     } finally {
       inFlight.current = false;
     }
-    if (gen === generation.current) void pump(gen);
+    if (gen === generation.current.n) void pump(gen);
   }, []);
 
   useEffect(() => {
     if (!job) return;
-    const gen = ++generation.current;
+    const gens = generation.current;
+    const gen = ++gens.n;
     const w = new Worker(new URL('../../../workers/step.worker.ts', import.meta.url), { type: 'module' });
     const remote = Comlink.wrap<StepApi>(w);
     api.current = remote;
@@ -51,19 +53,19 @@ export function useStepWorker(job: StepJob | null) {
     pending.current = null;
     setState({ opened: null, snapshot: null, wanted: 0, error: null, busy: true });
     w.addEventListener('error', (e) => {
-      if (gen === generation.current) setState((s) => ({ ...s, error: `the step worker stopped (${e.message || 'no message'})`, busy: false }));
+      if (gen === generation.current.n) setState((s) => ({ ...s, error: `the step worker stopped (${e.message || 'no message'})`, busy: false }));
     });
     remote.open(job).then(
       (opened) => {
-        if (gen !== generation.current) return;
+        if (gen !== generation.current.n) return;
         setState((s) => ({ ...s, opened }));
         pending.current = 0;
         void pump(gen);
       },
-      (e: unknown) => gen === generation.current && setState((s) => ({ ...s, error: userMessage(e), busy: false })),
+      (e: unknown) => gen === generation.current.n && setState((s) => ({ ...s, error: userMessage(e), busy: false })),
     );
     return () => {
-      generation.current++;
+      gens.n++;
       api.current = null;
       w.terminate();
     };
@@ -72,7 +74,7 @@ export function useStepWorker(job: StepJob | null) {
   const seek = useCallback((index: number) => {
     pending.current = index;
     setState((s) => ({ ...s, wanted: index, busy: true }));
-    void pump(generation.current);
+    void pump(generation.current.n);
   }, [pump]);
 
   return { ...state, seek };
