@@ -23,7 +23,7 @@ export const DEFAULT_HYPER: Hyper = {
 };
 
 /** The stochastic rounding keys of step `update` (0, 1, ...): none in float mode or with rounding to nearest. */
-function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv['roundKey'] {
+export function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv['roundKey'] {
   const r = hyper.rounding;
   if (!round || !r || r.mode === 'nearest') return undefined;
   const u = updateKey(r.seed, update);

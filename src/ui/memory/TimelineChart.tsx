@@ -56,7 +56,7 @@ export function TimelineChart({ report: given, scaleBytes, label }: { report?: M
   return (
     <>
     {st && (
-      <div className="chart-readout num">
+      <div className="chart-readout num" data-testid={given ? undefined : 'timeline-readout'} data-step={st.step} data-live-bytes={st.total}>
         <span className="mono">step {st.step} · {st.kernel}</span>
         <span>{formatBytes(st.total)} live in the arena</span>
         <span title="What the firmware links to: the whole arena, every static object and the stack reserve">
