@@ -155,7 +155,9 @@ describe('step-through', () => {
     // A bias update uses the conv input's scale, as the kernel's xScale attribute.
     const bAt = c.program.kernels.findIndex((k) => k.op === 'conv_update_b');
     const b = stepper.seek(bAt).params[0];
-    const sx = Math.fround(c.program.kernels[bAt].attrs.xScale as number);
+    const bk = c.program.kernels[bAt];
+    if (bk.op !== 'conv_update_b') throw new Error('not a bias update');
+    const sx = Math.fround(bk.attrs.xScale);
     expect(b.kind).toBe('bias');
     expect(b.qasDivisor![0]).toBe(Math.fround(Math.fround(sW[0] * sx) ** 2));
   });

@@ -15,7 +15,8 @@ import { ALIGN } from '../memory/planner.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import type { BufDType, Category, KernelOp, Phase } from '../program/types.ts';
 import { arenaViews, DEFAULT_HYPER, loadInput, optimizerState, roundKeys } from './executor.ts';
-import { KERNELS, type ExecEnv, type Hyper } from './kernels.ts';
+import { kernelTable } from './backend.ts';
+import { runKernel, type ExecEnv, type Hyper } from './kernels.ts';
 
 /** An arena buffer live at the step, where the plan put it, and what the kernel does with it. */
 export interface LiveBuffer {
@@ -175,7 +176,7 @@ export class Stepper {
     const k = p.kernels[i];
     const node = this.nodes.get(k.node)!;
     if (!snapshot) {
-      KERNELS[k.op](k, this.env, node);
+      runKernel(kernelTable(this.env.round), k, this.env, node);
       this.done++;
       return null;
     }
@@ -184,7 +185,7 @@ export class Stepper {
     const reads = readNames.map((n) => this.copy(n, 'read'));
     const trainedHere = UPDATES.has(k.op) ? k.params.filter((n) => this.trained.has(n)) : [];
     const before = trainedHere.map((n) => this.params[n].slice() as TypedArray);
-    KERNELS[k.op](k, this.env, node);
+    runKernel(kernelTable(this.env.round), k, this.env, node);
     this.done++;
     const writes = writeNames.map((n) => this.copy(n, 'written'));
     const readRoots = new Set(readNames.map((n) => rootOf(p.tensors, n)));
