@@ -8,12 +8,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { backboneConvs, type Node } from '../src/engine/ir/graph.ts';
+import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { modelFromPkl } from '../src/engine/models/from-pkl.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
-import type { Kernel } from '../src/engine/program/types.ts';
+import type { KernelOp } from '../src/engine/program/types.ts';
 import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
-import { KERNELS, type ExecEnv } from '../src/engine/runtime/kernels.ts';
+import { REFERENCE_KERNELS, type Impl, type KernelTable } from '../src/engine/runtime/kernels.ts';
+import { FAST_KERNELS } from '../src/engine/wasm/kernel-table.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
 import { setWasmKernels } from '../src/engine/wasm/instance.ts';
@@ -33,14 +34,18 @@ const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 25
 /** Milliseconds by kernel op, summed over the timed steps, for the mode (TS or wasm) running now. */
 type Times = Map<string, number>;
 let current: Times | null = null;
-for (const [op, f] of Object.entries(KERNELS) as [keyof typeof KERNELS, (k: Kernel, env: ExecEnv, node: Node) => void][]) {
-  KERNELS[op] = (k, env, node) => {
+function timed<O extends KernelOp>(table: KernelTable, op: O): void {
+  const f: Impl<O> = table[op];
+  const g: Impl<O> = (k, env, node) => {
     const t = performance.now();
     f(k, env, node);
     const key = k.phase === 'forward' ? 'forward' : op;
     if (current) current.set(key, (current.get(key) ?? 0) + performance.now() - t);
   };
+  // The table's entry for O is an Impl<O>; TypeScript cannot see that through the generic index.
+  (table as Record<O, Impl<O>>)[op] = g;
 }
+for (const table of [REFERENCE_KERNELS, FAST_KERNELS]) for (const op of Object.keys(table) as KernelOp[]) timed(table, op);
 
 const programs = {
   'device program': (): (() => void) => {

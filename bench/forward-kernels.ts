@@ -12,7 +12,9 @@ import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { modelFromPkl } from '../src/engine/models/from-pkl.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
-import { KERNELS } from '../src/engine/runtime/kernels.ts';
+import type { KernelOp } from '../src/engine/program/types.ts';
+import { REFERENCE_KERNELS, type Impl, type KernelTable } from '../src/engine/runtime/kernels.ts';
+import { FAST_KERNELS } from '../src/engine/wasm/kernel-table.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { setWasmKernels } from '../src/engine/wasm/instance.ts';
 
@@ -29,15 +31,18 @@ const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 25
 
 // Each forward op's kernel is wrapped to add its time to the current engine's total.
 const spent = new Map<string, number>();
-for (const op of OPS) {
-  const f = KERNELS[op];
-  KERNELS[op] = (k, env, node) => {
+function timed<O extends KernelOp>(table: KernelTable, op: O): void {
+  const f: Impl<O> = table[op];
+  const g: Impl<O> = (k, env, node) => {
     const t = process.cpuUsage();
     f(k, env, node);
     const d = process.cpuUsage(t);
     spent.set(op, (spent.get(op) ?? 0) + (d.user + d.system) / 1000);
   };
+  // The table's entry for O is an Impl<O>; TypeScript cannot see that through the generic index.
+  (table as Record<O, Impl<O>>)[op] = g;
 }
+for (const table of [REFERENCE_KERNELS, FAST_KERNELS]) for (const op of OPS) timed(table, op);
 
 const device = new ArenaExecutor(program, Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
 const totals = { wasm: new Map<string, number>(), ts: new Map<string, number>() };

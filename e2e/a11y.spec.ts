@@ -18,12 +18,13 @@ async function seriousViolations(page: Page): Promise<string[]> {
 test('no serious or critical axe violation on any tab', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByTestId('forward-graph')).toBeVisible();
-  for (const tab of ['Forward graph', 'Backward graph', 'Layers', 'Scheme JSON', 'Train', 'Analysis', 'Compare']) {
+  for (const tab of ['Forward graph', 'Backward graph', 'Layers', 'Scheme JSON', 'Train', 'Analysis', 'Compare', 'Step']) {
     await page.getByRole('tab', { name: tab, exact: true }).click();
     if (tab === 'Scheme JSON') await expect(page.locator('.monaco-editor').first()).toBeVisible({ timeout: 30_000 });
     if (tab === 'Train') await expect(page.getByTestId('training-data')).toContainText('1,000 images', { timeout: 30_000 });
     if (tab === 'Analysis') await expect(page.getByRole('region', { name: 'Contribution analysis' })).toBeVisible({ timeout: 30_000 });
     if (tab === 'Compare') await page.getByRole('button', { name: /^Pin the project's scheme and/ }).click();
+    if (tab === 'Step') await expect(page.getByTestId('step-arena')).toHaveAttribute('data-step', '0', { timeout: 60_000 });
     expect(await seriousViolations(page), tab).toEqual([]);
   }
   await page.getByRole('tab', { name: 'Arena' }).click();

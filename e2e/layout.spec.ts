@@ -7,7 +7,7 @@ import { test, expect, saveScreenshot } from './fixtures';
 test.describe.configure({ timeout: 120_000 });
 
 const SIZES = [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }];
-const VIEWS = ['Forward graph', 'Backward graph', 'Layers', 'Scheme JSON', 'Train', 'Analysis', 'Compare'];
+const VIEWS = ['Forward graph', 'Backward graph', 'Layers', 'Scheme JSON', 'Train', 'Analysis', 'Compare', 'Step'];
 const PANELS = ['.topbar', '.edit-notice', '.graph-area', '.memory-panel', '.side-panel', '.statusbar'];
 
 interface Box { sel: string; x: number; y: number; r: number; b: number }
@@ -54,6 +54,7 @@ for (const size of SIZES) {
         await page.getByRole('button', { name: /^Pin the project's scheme and/ }).click();
         await expect(page.getByTestId('compare-view').locator('thead th')).toHaveCount(3);
       }
+      if (view === 'Step') await expect(page.getByTestId('step-arena')).toHaveAttribute('data-step', '0', { timeout: 60_000 });
       await check(page, view);
       await saveScreenshot(page, `layout-${size.width}-${view.toLowerCase().replace(/\W+/g, '-')}`);
     }

@@ -95,20 +95,19 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       case 'conv2d': {
         const c = conv(k.node);
         const x = k.inputs[0], y = k.outputs[0];
-        const mask = k.attrs.mask as string | undefined;
-        const scratch = k.attrs.inPlace ? k.outputs[k.outputs.length - 1] : undefined;
+        const { mask, scratch } = k.attrs;
         call(`tt_conv2d(${ptr(x)}, ${q(node.inputs[0]).zeroPoint}, &${c.weight}, ${c.bias}, ${c.eff}, ${ptr(y)}, ${q(node.outputs[0]).zeroPoint}, ` +
           `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws, ${wk(index)});`);
         break;
       }
       case 'conv_chain': {
-        const names = k.attrs.convs as string[];
+        const names = k.attrs.convs;
         const cs = names.map(conv);
         const layout = chainLayout(g, cs.map((c) => c.node), !!k.attrs.add);
         const sym = `CH_${cIdent(names[0])}`;
         const stages = cs.map((c) => `{ &${c.geomSym}, &${c.weight}, ${c.bias}, ${c.eff}, ${q(c.node.inputs[0]).zeroPoint}, ${q(c.node.outputs[0]).zeroPoint} }`);
         const rings = layout.rings;
-        const add = k.attrs.add ? (nodes.get(k.attrs.add as string) as Node<'add'>) : null;
+        const add = k.attrs.add ? (nodes.get(k.attrs.add) as Node<'add'>) : null;
         const [qa, qb, qy] = add ? [q(add.inputs[0]), q(add.inputs[1]), q(add.outputs[0])] : [null, null, null];
         if (cs.length > 16) throw new Error(`export: conv chain ${names.join(', ')} is longer than 16 convs`);
         statics.push(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${stages.join(',\n  ')}\n};`);
@@ -116,15 +115,15 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         statics.push(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
         statics.push(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
           `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0}, ` +
-          `${(k.attrs.inputRows as number | undefined) ?? 0} };`);
+          `${k.attrs.inputRows ?? 0} };`);
         // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
-        const input = k.attrs.inputRows ? `NULL, &tt_in_src, ${ptr(k.outputs[2])}` : `${ptr(k.inputs[0])}, NULL, NULL`;
-        call(`tt_conv_chain(&${sym}, ${input}, ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, ${wk(index)});`);
+        const input = k.attrs.ring ? `NULL, &tt_in_src, ${ptr(k.attrs.ring)}` : `${ptr(k.inputs[0])}, NULL, NULL`;
+        call(`tt_conv_chain(&${sym}, ${input}, ${ptr(k.outputs[0])}, ${ptr(k.attrs.scratch)}, ${wk(index)});`);
         break;
       }
       case 'add': {
         const [qa, qb, qy] = [q(node.inputs[0]), q(node.inputs[1]), q(node.outputs[0])];
-        const mask = k.attrs.mask as string | undefined;
+        const mask = k.attrs.mask;
         call(`tt_add(${ptr(k.inputs[0])}, ${f32Lit(qa.scale)}, ${qa.zeroPoint}, ${ptr(k.inputs[1])}, ${f32Lit(qb.scale)}, ${qb.zeroPoint}, ` +
           `${ptr(k.outputs[0])}, ${f32Lit(qy.scale)}, ${qy.zeroPoint}, ${mask ? ptr(mask) : 'NULL'}, ${n(k.outputs[0])});`);
         break;
@@ -156,10 +155,10 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         break;
       }
       case 'linear_bwd':
-        call(`tt_linear_bwd(${ptr(k.inputs[0])}, ${p(k.params[0])}, ${n(k.inputs[0])}, ${n(k.outputs[0])}, ${f32Lit(k.attrs.xScale as number)}, ${ptr(k.outputs[0])});`);
+        call(`tt_linear_bwd(${ptr(k.inputs[0])}, ${p(k.params[0])}, ${n(k.inputs[0])}, ${n(k.outputs[0])}, ${f32Lit(k.attrs.xScale)}, ${ptr(k.outputs[0])});`);
         break;
       case 'linear_update':
-        call(`tt_linear_update(${ptr(k.inputs[0])}, ${f32Lit(k.attrs.xScale as number)}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, ` +
+        call(`tt_linear_update(${ptr(k.inputs[0])}, ${f32Lit(k.attrs.xScale)}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, ` +
           `${p(k.params[0])}, ${p(k.params[1])}, ${n(k.inputs[1])}, ${n(k.inputs[0])}, &tt_sgd_head, ${p(k.params[2])}, ${p(k.params[3])});`);
         break;
       case 'avgpool_bwd': {
@@ -184,8 +183,8 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       case 'add_bwd': {
         const [sa, sb] = addGradScales(q(node.inputs[0]).scale, q(node.inputs[1]).scale, q(node.outputs[0]).scale);
         const gin = k.inputs[0];
-        if (k.attrs.toA) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sa)}, ${ptr(k.outputs[0])}, ${n(gin)});`);
-        if (k.attrs.toB) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sb)}, ${ptr(k.outputs[k.attrs.toA ? 1 : 0])}, ${n(gin)});`);
+        if (k.attrs.ga) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sa)}, ${ptr(k.attrs.ga)}, ${n(gin)});`);
+        if (k.attrs.gb) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sb)}, ${ptr(k.attrs.gb)}, ${n(gin)});`);
         break;
       }
       case 'grad_acc':
@@ -193,25 +192,25 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
         break;
       case 'conv_update_w': {
         const c = conv(k.node);
-        const ch = k.attrs.channels as number;
-        call(`tt_conv_update_w(${ptr(k.inputs[0])}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${ch}, &${c.weight}, ` +
+        const ch = k.attrs.channels;
+        call(`tt_conv_update_w(${ptr(k.inputs[0])}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${ch}, &${c.weight}, ` +
           `${c.scales}, &tt_sgd_weight, ${p(k.params[2])}, tt_row);`);
         break;
       }
       case 'conv_grad_w': {
         const c = conv(k.node);
-        call(`tt_conv_grad_w(${ptr(k.inputs[0])}, ${k.attrs.xZero as number}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels as number}, ${ptr(k.outputs[0])});`);
+        call(`tt_conv_grad_w(${ptr(k.inputs[0])}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, ${ptr(k.outputs[0])});`);
         break;
       }
       case 'apply_update_w': {
         const c = conv(k.node);
-        call(`tt_apply_update_w(${ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels as number}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${p(k.params[2])});`);
+        call(`tt_apply_update_w(${ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${p(k.params[2])});`);
         break;
       }
       case 'conv_update_b': {
         const c = conv(k.node);
         call(`tt_conv_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${c.scales}, ` +
-          `${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
+          `${f32Lit(k.attrs.xScale)}, &tt_sgd_bias, ${p(k.params[2])});`);
         break;
       }
       case 'conv_grad_b': {
@@ -221,43 +220,46 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
       }
       case 'apply_update_b': {
         const c = conv(k.node);
-        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_bias, ${p(k.params[2])});`);
+        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale)}, &tt_sgd_bias, ${p(k.params[2])});`);
         break;
       }
       case 'dw_pw_bwd': {
-        const pw = conv(k.node), dw = conv(k.attrs.dw as string);
-        const ch = k.attrs.channels as number;
+        const pw = conv(k.node), dw = conv(k.attrs.dw);
+        const ch = k.attrs.channels;
         const saved = ch > 0 ? ptr(k.inputs[2]) : 'NULL';
         const gx = k.attrs.inputGrad ? ptr(k.outputs[0]) : 'NULL';
-        const scratch = ptr(k.outputs[k.outputs.length - 1]);
+        const scratch = ptr(k.attrs.scratch);
         call(`tt_dw_pw_bwd(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${saved}, ${gx}, ${scratch}, &${dw.weight}, &${dw.geomSym}, ` +
           `&${pw.weight}, &${pw.geomSym}, ${k.attrs.bias ? pw.bias : 'NULL'}, ${pw.scales}, ${pw.eff}, ${ch}, ${k.attrs.bias ? 1 : 0}, ` +
-          `${k.attrs.xZero as number}, ${f32Lit(k.attrs.xScale as number)}, &tt_sgd_weight, &tt_sgd_bias, ` +
-          `${p(k.attrs.weightMomentum as string | null)}, ${p(k.attrs.biasMomentum as string | null)}, ${wk(index)});`);
+          `${k.attrs.xZero}, ${f32Lit(k.attrs.xScale)}, &tt_sgd_weight, &tt_sgd_bias, ` +
+          `${p(k.attrs.weightMomentum)}, ${p(k.attrs.biasMomentum)}, ${wk(index)});`);
         break;
       }
       case 'block_bwd': {
         const a = k.attrs;
-        const dw = conv(k.node), pw2 = conv(a.pw2 as string);
-        const pw = a.pw1 ? conv(a.pw1 as string) : null;
-        const tensor = (name: unknown) => (name ? ptr(name as string) : 'NULL');
-        const dwCh = a.dwChannels as number, ch = a.channels as number;
+        const dw = conv(k.node), pw2 = conv(a.pw2);
+        const pw = a.pw1 ? conv(a.pw1) : null;
+        const tensor = (name: string | null) => (name ? ptr(name) : 'NULL');
+        const dwCh = a.dwChannels, ch = a.channels;
         const gx = k.outputs.length > 1 ? ptr(k.outputs[0]) : 'NULL';
-        const scratch = ptr(k.outputs[k.outputs.length - 1]);
+        const scratch = ptr(a.scratch);
         const pwArgs = pw
           ? `${tensor(a.pwMask)}, ${ch > 0 ? tensor(a.pwSaved) : 'NULL'}, ${gx}, &${pw.weight}, &${pw.geomSym}, ${a.bias ? pw.bias : 'NULL'}, ` +
-            `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero as number}, ${f32Lit(a.xScale as number)}, ` +
-            `${p(a.weightMomentum as string | null)}, ${p(a.biasMomentum as string | null)}`
+            `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero}, ${f32Lit(a.xScale)}, ` +
+            `${p(a.weightMomentum)}, ${p(a.biasMomentum)}`
           : `NULL, NULL, ${gx}, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
         call(`tt_block_bwd(${ptr(k.inputs[0])}, &${pw2.weight}, &${pw2.geomSym}, ` +
           `${tensor(a.dwMask)}, ${dwCh > 0 ? tensor(a.dwSaved) : 'NULL'}, &${dw.weight}, &${dw.geomSym}, ${a.dwBias ? dw.bias : 'NULL'}, ` +
-          `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero as number}, ${f32Lit(a.dwXScale as number)}, ` +
-          `${p(a.dwWeightMomentum as string | null)}, ${p(a.dwBiasMomentum as string | null)}, ` +
+          `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero}, ${f32Lit(a.dwXScale)}, ` +
+          `${p(a.dwWeightMomentum)}, ${p(a.dwBiasMomentum)}, ` +
           `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${scratch}, ${wk(index)});`);
         break;
       }
-      default:
-        throw new Error(`export: kernel op "${(k as Kernel).op}" has no C implementation`);
+      default: {
+        // Every op has a case: a new op that lacks one does not compile.
+        const missing: never = k;
+        throw new Error(`export: kernel op "${(missing as Kernel).op}" has no C implementation`);
+      }
     }
     body.push(`  TT_PROF(${index});`);
     for (const o of tracedOutputs(program, k)) {

@@ -5,8 +5,6 @@
  */
 import { GraphError, describeNode } from '../ir/errors.ts';
 import { rint } from '../quant/arith.ts';
-import { addInt8Wasm } from '../wasm/conv-forward.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 import { setMaskBit } from './grad-kernels.ts';
 import type { OpDef } from './op.ts';
 
@@ -51,7 +49,7 @@ export const add: OpDef<'add'> = {
     // The branch that continues first (b, the conv branch) takes g's buffer; the skip gets its own.
     const ga = needA ? ctx.tensor(`grad:${a}@${node.name}`, 'float32', shape, 'gradient', needB ? undefined : gm) : '';
     const gb = needB ? ctx.tensor(`grad:${b}`, 'float32', shape, 'gradient', gm) : '';
-    ctx.emit({ op: 'add_bwd', inputs: [gm], outputs: [ga, gb].filter(Boolean), attrs: { toA: needA, toB: needB } });
+    ctx.emit({ op: 'add_bwd', inputs: [gm], outputs: [ga, gb].filter(Boolean), attrs: { ga: ga || null, gb: gb || null } });
     if (needB) ctx.contribute(b, gb);
     if (needA) ctx.contribute(a, ga);
   },
@@ -66,11 +64,6 @@ export function addInt8(
   a: Int8Array, sa: number, za: number, b: Int8Array, sb: number, zb: number,
   y: Int8Array, sy: number, zy: number, mask?: Uint8Array, round = true,
 ): void {
-  const k = round ? wasmKernels() : null;
-  if (k) {
-    addInt8Wasm(k, a, sa, za, b, sb, zb, y, sy, zy, mask);
-    return;
-  }
   const fa = f32(sa), fb = f32(sb), fy = f32(sy);
   for (let i = 0; i < y.length; i++) {
     const s = f32(f32((a[i] - za) * fa) + f32((b[i] - zb) * fb));

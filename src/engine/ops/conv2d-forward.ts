@@ -8,8 +8,6 @@
  */
 import type { TypedArray } from '../ir/tensor.ts';
 import { requantizeUnclamped } from '../quant/arith.ts';
-import { convInt8Wasm } from '../wasm/conv-forward.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 import { setMaskBit } from './grad-kernels.ts';
 
 const f32 = Math.fround;
@@ -61,19 +59,13 @@ function emit(y: TypedArray, i: number, acc: number, scale: number, zero: number
 /**
  * The whole int8 convolution. `mask` (optional) receives the clamp mask the backward pass needs;
  * `round = false` is float mode (the same function without rounding, for gradient checks). A
- * depthwise conv may run in place (y over x): each channel goes through a workspace first. In round
- * mode the WebAssembly kernel runs when there is one (the same values and mask bits); these loops
- * are the reference.
+ * depthwise conv may run in place (y over x): each channel goes through a workspace first. The
+ * reference: the fast kernels (wasm/kernel-table.ts) are held to it.
  */
 export function convInt8(
   x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
   y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true,
 ): void {
-  const k = round && y instanceof Int8Array ? wasmKernels() : null;
-  if (k) {
-    convInt8Wasm(k, x, xZero, w, bias, eff, y as Int8Array, yZero, c, mask);
-    return;
-  }
   // Float mode holds fractional activations: only the plain-number path keeps them (and never runs in place).
   if (round && isDepthwise(c)) {
     const howo = c.ho * c.wo;

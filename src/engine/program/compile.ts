@@ -15,7 +15,7 @@ import { applyInPlace } from '../schedule/inplace.ts';
 import { streamInput, type InputStream } from '../schedule/stream-input.ts';
 import { buildTrainingGraph, type TrainableParam, type TrainingGraph } from '../train/autodiff.ts';
 import { resolveScheme, SchemeError, type ResolvedScheme, type Scheme } from '../train/scheme.ts';
-import type { Kernel, ProgramTensor } from './types.ts';
+import type { Kernel, ProgramTensor, Scheduled } from './types.ts';
 
 export interface CompileOptions {
   /** Updates as soon as their gradient exists (the paper's operator reordering). Default on. */
@@ -85,12 +85,15 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   }
   const rs = resolveScheme(scheme, graph);
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
-  const { tensors } = tg;
-  let kernels = options.fuseRows ? fuseFrozenRows(graph, tensors, tg.kernels, rs.firstTrained) : tg.kernels;
-  const stream = options.fuseRows && options.streamInput ? streamInput(graph, tensors, kernels) : null;
-  if (options.fuseBlockBackward) kernels = fuseBlockBackward(graph, tensors, kernels);
-  if (options.fuseBackward) kernels = fuseExpansionBackward(graph, tensors, kernels);
-  if (options.inPlace) applyInPlace(graph, tensors, kernels);
+  // Each pass returns new kernel and tensor lists; the training graph's stay as autodiff made them.
+  let s: Scheduled = { kernels: tg.kernels, tensors: tg.tensors };
+  if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained);
+  let stream: InputStream | null = null;
+  if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
+  if (options.fuseBlockBackward) s = fuseBlockBackward(graph, s);
+  if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
+  if (options.inPlace) s = applyInPlace(graph, s);
+  const { kernels, tensors } = s;
   const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors, graph)];
   const plan = planArena(buffers);
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,

@@ -37,25 +37,66 @@ export interface ProgramTensor {
   external?: boolean;
 }
 
-export type KernelOp =
+/**
+ * Each kernel op's own fields: its settings and its named operands (tensor names: a `mask` the forward
+ * kernel also writes, a `scratch` workspace, a streamed input's `ring`). Adding an op starts here; every
+ * table indexed by KernelOp then names what it must fill.
+ */
+export interface KernelFields {
   // forward
-  | 'conv2d' | 'conv_chain' | 'add' | 'avgpool' | 'linear' | 'save_slice'
+  /** `scratch`: one output channel of workspace when the depthwise conv writes over its input (schedule/inplace.ts). */
+  conv2d: { mask?: string; scratch?: string };
+  /**
+   * Fused frozen convs (schedule/fuse-rows.ts): `convs` in order, the residual `add` node or null, the
+   * row rings' `scratch`; a streamed image (schedule/stream-input.ts) is read into `ring`, `inputRows` rows.
+   */
+  conv_chain: { convs: string[]; add: string | null; scratch: string; ring?: string; inputRows?: number };
+  add: { mask?: string };
+  avgpool: Empty;
+  linear: Empty;
+  /** The first `channels` channels of an activation kept for a weight gradient. */
+  save_slice: { channels: number };
   // loss and backward
-  | 'softmax_ce_bwd' | 'linear_bwd' | 'avgpool_bwd' | 'mask' | 'channel_scale' | 'conv_bwd_x'
-  | 'add_bwd' | 'grad_acc' | 'conv_grad_w' | 'conv_grad_b'
-  // fused: depthwise input gradient streamed into its pw1's whole backward, channel by channel
-  | 'dw_pw_bwd'
-  // fused: a whole inverted bottleneck's backward (pw2 input gradient, depthwise, pw1), channel by channel
-  | 'block_bwd'
+  softmax_ce_bwd: Empty;
+  linear_bwd: { xScale: number };
+  avgpool_bwd: Empty;
+  mask: Empty;
+  channel_scale: Empty;
+  conv_bwd_x: Empty;
+  /** The gradient goes to the add's input a (`ga`) and/or b (`gb`). */
+  add_bwd: { ga: string | null; gb: string | null };
+  grad_acc: Empty;
+  /** `channels`: trained input channels (depthwise: trained channels); `xZero`: the saved input's zero point. */
+  conv_grad_w: ConvWeightFields;
+  conv_grad_b: Empty;
+  dw_pw_bwd: {
+    dw: string; channels: number; bias: boolean; inputGrad: boolean; xZero: number; xScale: number;
+    weightMomentum: string | null; biasMomentum: string | null; scratch: string;
+  };
+  block_bwd: {
+    pw2: string; dwMask: string; dwSaved: string | null; dwChannels: number; dwBias: boolean; dwInputGrad: boolean;
+    dwXZero: number; dwXScale: number; dwWeightMomentum: string | null; dwBiasMomentum: string | null;
+    pw1: string | null; pwMask: string | null; pwSaved: string | null; channels: number; bias: boolean; inputGrad: boolean;
+    xZero: number; xScale: number; weightMomentum: string | null; biasMomentum: string | null; scratch: string;
+  };
   // updates (in place, QAS)
-  | 'linear_update' | 'conv_update_w' | 'conv_update_b' | 'apply_update_w' | 'apply_update_b';
+  linear_update: { xScale: number; xZero: number };
+  conv_update_w: ConvWeightFields;
+  conv_update_b: { xScale: number };
+  apply_update_w: ConvWeightFields;
+  apply_update_b: { xScale: number };
+}
+
+type Empty = Record<string, never>;
+export interface ConvWeightFields { channels: number; xZero: number }
+
+export type KernelOp = keyof KernelFields;
 
 export type Phase = 'forward' | 'backward' | 'update';
 
-export interface Kernel {
+interface KernelBase {
   /** Unique, readable: `<op>:<forward node>`. */
   name: string;
-  op: KernelOp;
   phase: Phase;
   /** The forward node this kernel comes from (for the UI's links and the timeline). */
   node: string;
@@ -65,5 +106,36 @@ export interface Kernel {
   outputs: string[];
   /** Parameters read or updated (names in the ParamStore). */
   params: string[];
-  attrs: Record<string, unknown>;
+}
+
+type KernelMap = { [O in KernelOp]: KernelBase & { op: O; attrs: KernelFields[O] } };
+/** A kernel of op O (of any op when O is the whole union): a discriminated union on `op`. */
+export type KernelOf<O extends KernelOp = KernelOp> = { [P in O]: KernelMap[P] }[O];
+export type Kernel = KernelOf;
+
+/** What builds a kernel of op O: its base fields, and `attrs` (optional when the op has none). */
+export type KernelSpec<O extends KernelOp = KernelOp> = {
+  [P in O]: Omit<KernelMap[P], 'attrs'> & (KernelFields[P] extends Empty ? { attrs?: Empty } : { attrs: KernelFields[P] })
+}[O];
+
+/** The kernel a spec describes (fresh operand lists, `attrs` filled in). */
+export function makeKernel(spec: KernelSpec): Kernel {
+  // The one place the union is rebuilt from its parts: spec.op and spec.attrs belong to the same member.
+  return { ...spec, inputs: [...spec.inputs], outputs: [...spec.outputs], params: [...spec.params], attrs: { ...(spec.attrs ?? {}) } } as Kernel;
+}
+
+/** What a schedule pass (schedule/*.ts) takes and returns: new lists, the old ones untouched. */
+export interface Scheduled {
+  kernels: Kernel[];
+  tensors: Record<string, ProgramTensor>;
+}
+
+/** Narrows a kernel to op O. */
+export function isOp<O extends KernelOp>(k: Kernel | undefined, op: O): k is KernelOf<O> {
+  return k?.op === op;
+}
+
+/** The clamp mask a forward kernel also writes, if any. */
+export function forwardMask(k: Kernel): string | undefined {
+  return k.op === 'conv2d' || k.op === 'add' ? k.attrs.mask : undefined;
 }

@@ -3,16 +3,14 @@
  * producing the output row by row. Each stage computes the rows its consumer asks for, in order, into
  * a ring; the consumer's window only moves forward, so a ring as tall as its kernel suffices. With a
  * streamed input (schedule/stream-input.ts) the image itself is read the same way: its rows are copied
- * into `inputRing` as the first conv asks for them. With the WebAssembly kernels the whole chain is
- * one call (wasm/conv-chain.ts, the same rows in the same order); this is the reference.
+ * into `inputRing` as the first conv asks for them. The reference: the fast table's chain
+ * (wasm/kernel-table.ts, one wasm call, the same rows in the same order) is held to it.
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
 import { convEffectiveScales, convGeom, convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
 import type { ParamStore } from '../ir/graph.ts';
 import { chainLayout } from '../schedule/fuse-rows.ts';
-import { convChainWasm } from '../wasm/conv-forward.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 
 export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'add'> | null, param: (n: string) => ParamStore[string],
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
@@ -20,15 +18,6 @@ export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'a
   const layout = chainLayout(graph, convs, !!add);
   const eff = convs.map((c) => convEffectiveScales(c, graph, param(c.inputs[3]) as Float32Array));
   const zero = (c: Node<'conv2d'>, which: 0 | 1) => graph.tensors[which === 0 ? c.inputs[0] : c.outputs[0]].q!.zeroPoint;
-  const k = wasmKernels();
-  if (k) {
-    const stages = convs.map((c, i) => ({ geom: geoms[i], xZero: zero(c, 0), yZero: zero(c, 1), w: param(c.inputs[1]) as Int8Array,
-      bias: param(c.inputs[2]) as Int32Array, eff: eff[i] }));
-    const q = add ? add.inputs.concat(add.outputs).map((t) => graph.tensors[t].q!) : null;
-    convChainWasm(k, stages, q ? { sa: q[0].scale, za: q[0].zeroPoint, sb: q[1].scale, zb: q[1].zeroPoint, sy: q[2].scale, zy: q[2].zeroPoint } : null,
-      layout, input, output, scratch, inputRing);
-    return;
-  }
   const m = convs.length;
   const last = geoms[m - 1];
   const g0 = geoms[0];

@@ -4,13 +4,15 @@
  * every tensor a buffer of its own, so a wrong plan (two live tensors overlapping) or a wrong in-place
  * kernel shows up as the two disagreeing.
  */
-import type { Graph, Node, ParamStore } from '../ir/graph.ts';
+import type { Graph, ParamStore } from '../ir/graph.ts';
 import { allocate, numel, type TypedArray } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import type { ProgramTensor } from '../program/types.ts';
 import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
-import { KERNELS, type ExecEnv, type Hyper } from './kernels.ts';
+import { kernelTable } from './backend.ts';
+import { graphNode } from './graph-node.ts';
+import { runKernel, type ExecEnv, type Hyper } from './kernels.ts';
 
 /** The device's defaults: stochastic rounding, as the trainer (round to nearest loses almost every update at these rates). */
 export const DEFAULT_HYPER: Hyper = {
@@ -21,7 +23,7 @@ export const DEFAULT_HYPER: Hyper = {
 };
 
 /** The stochastic rounding keys of step `update` (0, 1, ...): none in float mode or with rounding to nearest. */
-function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv['roundKey'] {
+export function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv['roundKey'] {
   const r = hyper.rounding;
   if (!round || !r || r.mode === 'nearest') return undefined;
   const u = updateKey(r.seed, update);
@@ -81,8 +83,8 @@ function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
 }
 
 function run(program: TrainingProgram, env: ExecEnv): void {
-  const nodes = new Map<string, Node>(program.graph.nodes.map((n) => [n.name, n]));
-  for (const k of program.kernels) KERNELS[k.op](k, env, nodes.get(k.node)!);
+  const table = kernelTable(env.round);
+  for (const k of program.kernels) runKernel(table, k, env, graphNode(program.graph, k.node));
 }
 
 /** Runs training steps on one arena, updating `params` in place. */

@@ -1,7 +1,8 @@
 /**
- * The kernel table: one implementation per program op, over buffers the executor hands out (views into
- * one arena, or separate arrays in the reference executor). The math lives in the ops/ files; this
- * only wires buffers, parameters and hyperparameters to it.
+ * The reference kernel table: one TypeScript implementation per program op, over buffers the executor
+ * hands out (views into one arena, or separate arrays in the reference executor). The math lives in
+ * the ops/ files; this only wires buffers, parameters and hyperparameters to it. The fast table
+ * (wasm/kernel-table.ts) replaces some entries; runtime/backend.ts picks the table.
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
@@ -18,14 +19,13 @@ import { softmaxCeBackward } from '../ops/softmax-ce.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { UpdateRounding } from '../quant/stochastic-round.ts';
 import { runConvChain } from './conv-chain.ts';
+import { graphNode } from './graph-node.ts';
 import { blockBackward, blockOperands, expansionBackward, expansionOperands, type ParamUpdate } from './streamed-backward.ts';
-import {
-  wasmApplyMask, wasmBiasGrad, wasmBiasUpdate, wasmBlockBackward, wasmChannelScale, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward, wasmWeightUpdate,
-} from '../wasm/backward-call.ts';
-import { wasmKernels } from '../wasm/instance.ts';
-import type { Kernel, KernelOp } from '../program/types.ts';
+import type { KernelOf, KernelOp } from '../program/types.ts';
 
 const f32 = Math.fround;
+
+export type WeightOp = 'conv_update_w' | 'conv_grad_w' | 'apply_update_w';
 
 export interface Hyper {
   /** Int8 weights, int32 biases and the float32 head each have their own learning rate. */
@@ -49,43 +49,43 @@ export interface ExecEnv {
   roundKey?: (param: string) => number | undefined;
 }
 
-type Impl = (k: Kernel, env: ExecEnv, node: Node) => void;
+/** One op's implementation. */
+export type Impl<O extends KernelOp> = (k: KernelOf<O>, env: ExecEnv, node: Node) => void;
+/** An implementation for every op: the compiler names the one a new op lacks. */
+export type KernelTable = { [O in KernelOp]: Impl<O> };
 
-const conv = (node: Node) => node as Node<'conv2d'>;
-
-/** The WebAssembly kernels for int8 semantics (float mode keeps the TypeScript ones), or null. */
-const wasmFor = (env: ExecEnv) => (env.round ? wasmKernels() : null);
+export const conv = (node: Node) => node as Node<'conv2d'>;
 
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
-const maskOf = (k: Kernel, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask as string) as Uint8Array) : undefined);
+export const maskOf = (k: KernelOf<'conv2d' | 'add'>, env: ExecEnv) => (k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined);
 
-function effScales(env: ExecEnv, node: Node<'conv2d'>): Float32Array {
+export function effScales(env: ExecEnv, node: Node<'conv2d'>): Float32Array {
   return convEffectiveScales(node, env.graph, env.param(node.inputs[3]) as Float32Array);
 }
 
-function optimizerState(env: ExecEnv, k: Kernel, index: number): Float32Array | undefined {
+function optimizerState(env: ExecEnv, k: KernelOf, index: number): Float32Array | undefined {
   const name = k.params[index];
   return name ? (env.param(name) as Float32Array) : undefined;
 }
 
 /** A weight update kernel's rule: learning rate, velocity (params[2]) and rounding key. */
-function weightRule(k: Kernel, env: ExecEnv): ParamUpdate {
+export function weightRule(k: KernelOf, env: ExecEnv): ParamUpdate {
   return { cfg: env.hyper.weight, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
 }
 
-function biasRule(k: Kernel, env: ExecEnv): ParamUpdate {
+export function biasRule(k: KernelOf, env: ExecEnv): ParamUpdate {
   return { cfg: env.hyper.bias, velocity: optimizerState(env, k, 2), key: env.roundKey?.(k.params[0]) };
 }
 
 /** Trained weight-gradient values of a conv_update_w / apply_update_w kernel. */
-function weightGradFloats(k: Kernel, c: ConvGeom): number {
-  const n = k.attrs.channels as number;
+export function weightGradFloats(k: KernelOf<WeightOp>, c: ConvGeom): number {
+  const n = k.attrs.channels;
   return (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
 }
 
-function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (oc: number, out: Float32Array) => void): void {
+function weightUpdate(k: KernelOf<WeightOp>, env: ExecEnv, node: Node<'conv2d'>, gradRow: (oc: number, out: Float32Array) => void): void {
   const c: ConvGeom = convGeom(node, env.graph);
-  const n = k.attrs.channels as number;
+  const n = k.attrs.channels;
   const w = env.param(k.params[0]) as Int8Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const { velocity: vel, key } = weightRule(k, env);
@@ -106,19 +106,23 @@ function weightUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, gradRow: (o
   }
 }
 
-function biasUpdate(k: Kernel, env: ExecEnv, node: Node<'conv2d'>, grad: (oc: number) => number): void {
+function biasUpdate(k: KernelOf<'conv_update_b' | 'apply_update_b'>, env: ExecEnv, grad: (oc: number) => number): void {
   const b = env.param(k.params[0]) as Int32Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const { velocity: vel, key } = biasRule(k, env);
-  const sx = f32(k.attrs.xScale as number);
+  const sx = f32(k.attrs.xScale);
   for (let oc = 0; oc < b.length; oc++) {
     const s = f32(sW[oc] * sx);
     updateInt32(b, oc, grad(oc), f32(s * s), env.hyper.bias, vel, oc, key);
   }
-  void node;
 }
 
-export const KERNELS: Record<KernelOp, Impl> = {
+/** Runs kernel k with its op's implementation in `table`. */
+export function runKernel<O extends KernelOp>(table: KernelTable, k: KernelOf<O>, env: ExecEnv, node: Node): void {
+  table[k.op](k, env, node);
+}
+
+export const REFERENCE_KERNELS: KernelTable = {
   conv2d(k, env, node) {
     const n = conv(node);
     const g = env.graph;
@@ -127,12 +131,11 @@ export const KERNELS: Record<KernelOp, Impl> = {
       convGeom(n, g), maskOf(k, env), env.round);
   },
   conv_chain(k, env) {
-    const nodes = env.graph.nodes;
-    const find = (n: string) => nodes.find((x) => x.name === n)!;
-    runConvChain(env.graph, (k.attrs.convs as string[]).map((n) => find(n) as Node<'conv2d'>),
-      k.attrs.add ? (find(k.attrs.add as string) as Node<'add'>) : null, env.param,
-      env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.outputs[1]) as Int8Array,
-      k.attrs.inputRows ? (env.buf(k.outputs[2]) as Int8Array) : undefined);
+    const find = (n: string) => graphNode(env.graph, n);
+    runConvChain(env.graph, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>),
+      k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null, env.param,
+      env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.attrs.scratch) as Int8Array,
+      k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
   },
   add(k, env, node) {
     const t = env.graph.tensors;
@@ -165,7 +168,7 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const w = env.param(k.params[0]) as Float32Array;
     const gx = env.buf(k.outputs[0]) as Float32Array;
     const g = env.buf(k.inputs[0]) as Float32Array;
-    linearBackward(g, w, g.length, gx.length, k.attrs.xScale as number, gx);
+    linearBackward(g, w, g.length, gx.length, k.attrs.xScale, gx);
   },
   linear_update(k, env) {
     const x = env.buf(k.inputs[0]);
@@ -176,7 +179,7 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const c = x.length;
     for (let o = 0; o < g.length; o++) {
       for (let i = 0; i < c; i++) {
-        const xf = dequantize(x[i], k.attrs.xScale as number, k.attrs.xZero as number);
+        const xf = dequantize(x[i], k.attrs.xScale, k.attrs.xZero);
         updateFloat(w, o * c + i, f32(g[o] * xf), env.hyper.head, vw, o * c + i);
       }
       updateFloat(b, o, g[o], env.hyper.head, vb, o);
@@ -188,23 +191,13 @@ export const KERNELS: Record<KernelOp, Impl> = {
   },
   mask(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array, mask = env.buf(k.inputs[1]) as Uint8Array, out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) wasmApplyMask(wasm, g, mask, out);
-    else applyMask(g, mask, out);
+    applyMask(g, mask, out);
   },
   channel_scale(k, env, node) {
     const g = env.buf(k.inputs[0]) as Float32Array, scale = effScales(env, conv(node)), out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) wasmChannelScale(wasm, g, scale, out);
-    else channelScale(g, scale, out);
+    channelScale(g, scale, out);
   },
   conv_bwd_x(k, env, node) {
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmConvBackwardInput(wasm, env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
-        env.buf(k.outputs[0]) as Float32Array);
-      return;
-    }
     convBackwardInput(env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, convGeom(conv(node), env.graph),
       env.buf(k.outputs[0]) as Float32Array);
   },
@@ -212,9 +205,9 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const t = env.graph.tensors;
     const [sa, sb] = addGradScales(t[node.inputs[0]].q!.scale, t[node.inputs[1]].q!.scale, t[node.outputs[0]].q!.scale);
     const g = env.buf(k.inputs[0]) as Float32Array;
-    // The skip's gradient first: the conv branch's may overwrite g. Outputs are [ga?, gb?] in that order.
-    if (k.attrs.toA) scaleInto(g, sa, env.buf(k.outputs[0]) as Float32Array);
-    if (k.attrs.toB) scaleInto(g, sb, env.buf(k.outputs[k.attrs.toA ? 1 : 0]) as Float32Array);
+    // The skip's gradient first: the conv branch's may overwrite g.
+    if (k.attrs.ga) scaleInto(g, sa, env.buf(k.attrs.ga) as Float32Array);
+    if (k.attrs.gb) scaleInto(g, sb, env.buf(k.attrs.gb) as Float32Array);
   },
   grad_acc(k, env) {
     accumulate(env.buf(k.inputs[0]) as Float32Array, env.buf(k.inputs[1]) as Float32Array, env.buf(k.outputs[0]) as Float32Array);
@@ -223,80 +216,41 @@ export const KERNELS: Record<KernelOp, Impl> = {
     const n = conv(node);
     const c = convGeom(n, env.graph);
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmWeightUpdate(wasm, { x, xZero: k.attrs.xZero as number, g, floats: weightGradFloats(k, c) }, env.param(k.params[0]) as Int8Array,
-        env.param(k.params[1]) as Float32Array, c, k.attrs.channels as number, weightRule(k, env));
-      return;
-    }
-    weightUpdate(k, env, n, (oc, out) => convWeightGradRow(x, k.attrs.xZero as number, g, c, oc, k.attrs.channels as number, out));
+    weightUpdate(k, env, n, (oc, out) => convWeightGradRow(x, k.attrs.xZero, g, c, oc, k.attrs.channels, out));
   },
   conv_grad_w(k, env, node) {
     const c = convGeom(conv(node), env.graph);
     const x = env.buf(k.inputs[0]) as Int8Array, g = env.buf(k.inputs[1]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
-    const n = k.attrs.channels as number;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmConvWeightGrad(wasm, x, k.attrs.xZero as number, g, c, n, out.subarray(0, weightGradFloats(k, c)));
-      return;
-    }
+    const n = k.attrs.channels;
     const rows = isDepthwise(c) ? n : c.cout;
     const per = out.length / rows;
-    for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, k.attrs.xZero as number, g, c, oc, n, out.subarray(oc * per, (oc + 1) * per));
+    for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, k.attrs.xZero, g, c, oc, n, out.subarray(oc * per, (oc + 1) * per));
   },
   apply_update_w(k, env, node) {
     const gw = env.buf(k.inputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      const c = convGeom(conv(node), env.graph);
-      wasmWeightUpdate(wasm, gw.subarray(0, weightGradFloats(k, c)), env.param(k.params[0]) as Int8Array, env.param(k.params[1]) as Float32Array, c,
-        k.attrs.channels as number, weightRule(k, env));
-      return;
-    }
-    const per = gw.length / (isDepthwise(convGeom(conv(node), env.graph)) ? (k.attrs.channels as number) : convGeom(conv(node), env.graph).cout);
+    const per = gw.length / (isDepthwise(convGeom(conv(node), env.graph)) ? (k.attrs.channels) : convGeom(conv(node), env.graph).cout);
     weightUpdate(k, env, conv(node), (oc, out) => out.set(gw.subarray(oc * per, (oc + 1) * per)));
   },
-  conv_update_b(k, env, node) {
+  conv_update_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const howo = g.length / (env.param(k.params[0]) as Int32Array).length;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasUpdate(wasm, { g }, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale as number, biasRule(k, env));
-      return;
-    }
-    biasUpdate(k, env, conv(node), (oc) => convBiasGrad(g, oc, howo));
+    biasUpdate(k, env, (oc) => convBiasGrad(g, oc, howo));
   },
   conv_grad_b(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
     const out = env.buf(k.outputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasGrad(wasm, g, out);
-      return;
-    }
     const howo = g.length / out.length;
     for (let oc = 0; oc < out.length; oc++) out[oc] = convBiasGrad(g, oc, howo);
   },
-  apply_update_b(k, env, node) {
+  apply_update_b(k, env) {
     const gb = env.buf(k.inputs[0]) as Float32Array;
-    const wasm = wasmFor(env);
-    if (wasm) {
-      wasmBiasUpdate(wasm, gb, env.param(k.params[0]) as Int32Array, env.param(k.params[1]) as Float32Array, k.attrs.xScale as number, biasRule(k, env));
-      return;
-    }
-    biasUpdate(k, env, conv(node), (oc) => gb[oc]);
+    biasUpdate(k, env, (oc) => gb[oc]);
   },
   dw_pw_bwd(k, env, node) {
-    const o = expansionOperands(k, env, conv(node));
-    const wasm = wasmFor(env);
-    if (wasm) wasmExpansionBackward(wasm, o);
-    else expansionBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
+    expansionBackward(expansionOperands(k, env, conv(node)), env.buf(k.attrs.scratch) as Float32Array);
   },
   block_bwd(k, env, node) {
-    const o = blockOperands(k, env, conv(node));
-    const wasm = wasmFor(env);
-    if (wasm) wasmBlockBackward(wasm, o);
-    else blockBackward(o, env.buf(k.outputs[k.outputs.length - 1]) as Float32Array);
+    blockBackward(blockOperands(k, env, conv(node)), env.buf(k.attrs.scratch) as Float32Array);
   },
 };

@@ -9,12 +9,13 @@ import {
   convBiasGrad, convEffectiveScales, convGeom, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
 } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
-import type { Kernel } from '../program/types.ts';
+import type { KernelOf } from '../program/types.ts';
+import { graphNode } from './graph-node.ts';
 import type { ExecEnv } from './kernels.ts';
 
 const f32 = Math.fround;
 const bit = (mask: Uint8Array, i: number) => (mask[i >> 3] >> (i & 7)) & 1;
-const optional = <T>(env: ExecEnv, name: unknown) => (name ? (env.param(name as string) as T) : undefined);
+const optional = <T>(env: ExecEnv, name: string | null) => (name ? (env.param(name) as T) : undefined);
 
 /** pw1's operands in a streamed kernel (shared by the TypeScript loop and the WebAssembly call). */
 export interface PwOperands {
@@ -42,11 +43,11 @@ export interface ParamUpdate {
   key: number | undefined;
 }
 
-function pwOperands(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null): PwOperands {
+function pwOperands(k: KernelOf<'dw_pw_bwd' | 'block_bwd'>, env: ExecEnv, pw: Node<'conv2d'>, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null): PwOperands {
   const [w, b, s] = params.map((p) => env.param(p)) as [Int8Array, Int32Array, Float32Array];
   return {
-    geom: convGeom(pw, env.graph), w, b, s, eff: convEffectiveScales(pw, env.graph, s), mask, saved, xZero: k.attrs.xZero as number,
-    n: k.attrs.channels as number, gx, bias: !!k.attrs.bias, xScale: k.attrs.xScale as number,
+    geom: convGeom(pw, env.graph), w, b, s, eff: convEffectiveScales(pw, env.graph, s), mask, saved, xZero: k.attrs.xZero,
+    n: k.attrs.channels, gx, bias: k.attrs.bias, xScale: k.attrs.xScale,
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.weightMomentum), key: env.roundKey?.(params[0]) },
     biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.biasMomentum), key: env.roundKey?.(params[1]) },
   };
@@ -94,10 +95,10 @@ export interface ExpansionOperands {
   pw: PwOperands;
 }
 
-export function expansionOperands(k: Kernel, env: ExecEnv, pw: Node<'conv2d'>): ExpansionOperands {
+export function expansionOperands(k: KernelOf<'dw_pw_bwd'>, env: ExecEnv, pw: Node<'conv2d'>): ExpansionOperands {
   const g = env.graph;
-  const dw = g.nodes.find((n) => n.name === k.attrs.dw) as Node<'conv2d'>;
-  const n = k.attrs.channels as number;
+  const dw = graphNode(g, k.attrs.dw) as Node<'conv2d'>;
+  const n = k.attrs.channels;
   return {
     g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: convGeom(dw, g),
     pw: pwOperands(k, env, pw, k.params.slice(1, 4), env.buf(k.inputs[1]) as Uint8Array, n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null,
@@ -143,21 +144,21 @@ export interface BlockOperands {
   gx: Float32Array | null;
 }
 
-export function blockOperands(k: Kernel, env: ExecEnv, dw: Node<'conv2d'>): BlockOperands {
+export function blockOperands(k: KernelOf<'block_bwd'>, env: ExecEnv, dw: Node<'conv2d'>): BlockOperands {
   const g = env.graph;
-  const find = (name: unknown) => g.nodes.find((n) => n.name === name) as Node<'conv2d'>;
+  const find = (name: string) => graphNode(g, name) as Node<'conv2d'>;
   const [w2, w, b, s] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
   const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
   return {
     g2: env.buf(k.inputs[0]) as Float32Array, w2, geom2: convGeom(find(k.attrs.pw2), g), geom: convGeom(dw, g),
-    mask: env.buf(k.attrs.dwMask as string) as Uint8Array, saved: k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved as string) as Int8Array) : null,
-    xZero: k.attrs.dwXZero as number, n: k.attrs.dwChannels as number, w, b, s, eff: convEffectiveScales(dw, g, s),
+    mask: env.buf(k.attrs.dwMask) as Uint8Array, saved: k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved) as Int8Array) : null,
+    xZero: k.attrs.dwXZero, n: k.attrs.dwChannels, w, b, s, eff: convEffectiveScales(dw, g, s),
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.dwWeightMomentum), key: env.roundKey?.(k.params[1]) },
     biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.dwBiasMomentum), key: env.roundKey?.(k.params[2]) },
-    inputGrad: !!k.attrs.dwInputGrad, bias: !!k.attrs.dwBias, xScale: k.attrs.dwXScale as number,
-    pw: pw1 ? pwOperands(k, env, pw1, [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]], env.buf(k.attrs.pwMask as string) as Uint8Array,
-      k.attrs.pwSaved ? (env.buf(k.attrs.pwSaved as string) as Int8Array) : null, gx) : null,
+    inputGrad: k.attrs.dwInputGrad, bias: k.attrs.dwBias, xScale: k.attrs.dwXScale,
+    pw: pw1 ? pwOperands(k, env, pw1, [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]], env.buf(k.attrs.pwMask!) as Uint8Array,
+      k.attrs.pwSaved ? (env.buf(k.attrs.pwSaved) as Int8Array) : null, gx) : null,
     gx,
   };
 }

@@ -9,17 +9,18 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import { isOp, type Kernel, type Scheduled } from '../program/types.ts';
 
-export function fuseExpansionBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
-  const out = kernels;
+export function fuseExpansionBackward(graph: Graph, s: Scheduled): Scheduled {
+  const tensors = { ...s.tensors };
+  const out = s.kernels;
   const consumers = new Map<string, number>();
   const producer = new Map<string, Node>();
   for (const n of graph.nodes) {
     for (const i of n.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1);
     for (const o of n.outputs) producer.set(o, n);
   }
-  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return out; // no fusion without reordering
+  if (out.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return s; // no fusion without reordering
   const index = new Map(out.map((k, i) => [k.name, i]));
   // Fusions touch disjoint kernels, so they are found on the original list and applied in one pass.
   const replace = new Map<number, Kernel>();
@@ -40,7 +41,7 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
 
     const pg = convGeom(pw, graph);
     const dwGrad = out[bwdX];
-    const channels = (pwW?.attrs.channels as number | undefined) ?? 0;
+    const channels = isOp(pwW, 'conv_update_w') ? pwW.attrs.channels : 0;
     const scratch = `scratch:bwd:${pw.name}`;
     const bytes = (pg.ho * pg.wo + channels) * 4;
     tensors[scratch] = { name: scratch, dtype: 'float32', shape: [pg.ho * pg.wo + channels], bytes, category: 'scratch' };
@@ -54,11 +55,11 @@ export function fuseExpansionBackward(graph: Graph, tensors: Record<string, Prog
       params: [dw.inputs[1], pw.inputs[1], pw.inputs[2], pw.inputs[3], ...(pwW?.params.slice(2) ?? []), ...(pwB?.params.slice(2) ?? [])],
       attrs: {
         dw: dw.name, channels, bias: !!pwB, inputGrad: !!pwX, xZero: graph.tensors[pw.inputs[0]].q!.zeroPoint,
-        xScale: graph.tensors[pw.inputs[0]].q!.scale, weightMomentum: pwW?.params[2] ?? null, biasMomentum: pwB?.params[2] ?? null,
+        xScale: graph.tensors[pw.inputs[0]].q!.scale, weightMomentum: pwW?.params[2] ?? null, biasMomentum: pwB?.params[2] ?? null, scratch,
       },
     };
     replace.set(bwdX, fused);
     for (const i of pwKernels) if (i >= 0) drop.add(i);
   }
-  return out.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k]));
+  return { kernels: out.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k])), tensors };
 }

@@ -10,12 +10,14 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import { isOp, type Kernel, type Scheduled } from '../program/types.ts';
 
 const OPS = ['mask', 'channel_scale', 'conv_bwd_x', 'conv_update_w', 'conv_update_b'] as const;
 
-export function fuseBlockBackward(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): Kernel[] {
-  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return kernels; // no fusion without reordering
+export function fuseBlockBackward(graph: Graph, s: Scheduled): Scheduled {
+  const { kernels } = s;
+  if (kernels.some((k) => k.op === 'conv_grad_w' || k.op === 'conv_grad_b')) return s; // no fusion without reordering
+  const tensors = { ...s.tensors };
   const consumers = new Map<string, number>();
   const producer = new Map<string, Node>();
   for (const n of graph.nodes) {
@@ -45,8 +47,8 @@ export function fuseBlockBackward(graph: Graph, tensors: Record<string, ProgramT
     if (dX && !fusePw1) continue;
 
     const dg = convGeom(dw, graph);
-    const dwChannels = (dW?.attrs.channels as number | undefined) ?? 0;
-    const pwChannels = (pW?.attrs.channels as number | undefined) ?? 0;
+    const dwChannels = isOp(dW, 'conv_update_w') ? dW.attrs.channels : 0;
+    const pwChannels = isOp(pW, 'conv_update_w') ? pW.attrs.channels : 0;
     const scratch = `scratch:block-bwd:${dw.name}`;
     const elems = dg.ho * dg.wo + dg.h * dg.w + Math.max(dg.k * dg.k, pwChannels);
     tensors[scratch] = { name: scratch, dtype: 'float32', shape: [elems], bytes: elems * 4, category: 'scratch' };
@@ -69,11 +71,11 @@ export function fuseBlockBackward(graph: Graph, tensors: Record<string, ProgramT
         dwXZero: qd.zeroPoint, dwXScale: qd.scale, dwWeightMomentum: dW?.params[2] ?? null, dwBiasMomentum: dB?.params[2] ?? null,
         pw1: fusePw1 ? pw1!.name : null, pwMask: pMask?.inputs[1] ?? null, pwSaved: pW?.inputs[0] ?? null, channels: pwChannels,
         bias: !!pB, inputGrad: !!pX, xZero: qp?.zeroPoint ?? 0, xScale: qp?.scale ?? 0,
-        weightMomentum: pW?.params[2] ?? null, biasMomentum: pB?.params[2] ?? null,
+        weightMomentum: pW?.params[2] ?? null, biasMomentum: pB?.params[2] ?? null, scratch,
       },
     };
     replace.set(pw2X, fused);
     for (const i of [...d, ...p]) if (i >= 0) drop.add(i);
   }
-  return kernels.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k]));
+  return { kernels: kernels.flatMap((k, i) => (replace.has(i) ? [replace.get(i)!] : drop.has(i) ? [] : [k])), tensors };
 }

@@ -8,7 +8,7 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
 export interface ChainLayout {
   /** Byte offset and rows of each intermediate ring in the scratch buffer. */
@@ -98,14 +98,15 @@ function mergeChains(graph: Graph, chains: { convs: Node<'conv2d'>[]; add: Node 
 }
 
 /** Replaces the frozen early stage's forward kernels by fused row kernels; returns the new list. */
-export function fuseFrozenRows(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[], firstTrained: number | null): Kernel[] {
-  let out = kernels;
+export function fuseFrozenRows(graph: Graph, s: Scheduled, firstTrained: number | null): Scheduled {
+  const tensors = { ...s.tensors };
+  let out = s.kernels;
   for (const chain of frozenChains(graph, firstTrained)) {
     const names = new Set<string>([...chain.convs.map((c) => c.name), ...(chain.add ? [chain.add.name] : [])]);
     const idx = out.map((k, i) => (k.phase === 'forward' && names.has(k.node) ? i : -1)).filter((i) => i >= 0);
     // Every member must be one plain forward kernel, back to back, with no mask (nothing trains here).
     if (idx.length !== names.size || idx.some((v, j) => j > 0 && v !== idx[j - 1] + 1)) continue;
-    if (idx.some((i) => out[i].attrs.mask)) continue;
+    if (idx.some((i) => forwardMask(out[i]))) continue;
     const first = chain.convs[0], last = chain.add ?? chain.convs[chain.convs.length - 1];
     const input = first.inputs[0];
     const output = last.outputs[0];
@@ -117,9 +118,9 @@ export function fuseFrozenRows(graph: Graph, tensors: Record<string, ProgramTens
       name: `conv_chain:${first.name}`, op: 'conv_chain', phase: 'forward', node: first.name,
       inputs: [input], outputs: [output, scratch],
       params: chain.convs.flatMap((c) => c.inputs.slice(1)),
-      attrs: { convs: chain.convs.map((c) => c.name), add: chain.add?.name ?? null },
+      attrs: { convs: chain.convs.map((c) => c.name), add: chain.add?.name ?? null, scratch },
     };
     out = [...out.slice(0, idx[0]), kernel, ...out.slice(idx[idx.length - 1] + 1)];
   }
-  return out;
+  return { kernels: out, tensors };
 }

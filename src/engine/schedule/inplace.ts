@@ -6,7 +6,7 @@
  */
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import type { Kernel, Scheduled } from '../program/types.ts';
 
 function usedAfter(kernels: Kernel[], i: number, name: string): boolean {
   for (let j = i + 1; j < kernels.length; j++) {
@@ -15,7 +15,9 @@ function usedAfter(kernels: Kernel[], i: number, name: string): boolean {
   return false;
 }
 
-export function applyInPlace(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): void {
+export function applyInPlace(graph: Graph, input: Scheduled): Scheduled {
+  const tensors = { ...input.tensors };
+  const kernels = [...input.kernels];
   const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
   const aliased = new Set(Object.values(tensors).flatMap((t) => (t.aliasOf ? [t.aliasOf] : [])));
   kernels.forEach((k, i) => {
@@ -29,15 +31,15 @@ export function applyInPlace(graph: Graph, tensors: Record<string, ProgramTensor
     if (t.category !== 'activation' || t.aliasOf || aliased.has(target) || usedAfter(kernels, i, target)) return;
     const y = tensors[k.outputs[0]];
     if (y.bytes > t.bytes) return;
-    y.aliasOf = target;
+    tensors[y.name] = { ...y, aliasOf: target };
     aliased.add(target);
     if (k.op === 'conv2d') {
       // The generated C needs one output channel of workspace; the TS kernel keeps its own.
       const [, ho, wo] = y.shape;
       const scratch = `scratch:${k.node}`;
       tensors[scratch] = { name: scratch, dtype: 'int8', shape: [ho * wo], bytes: ho * wo, category: 'scratch' };
-      k.outputs.push(scratch);
-      k.attrs.inPlace = true;
+      kernels[i] = { ...k, outputs: [...k.outputs, scratch], attrs: { ...k.attrs, scratch } };
     }
   });
+  return { kernels, tensors };
 }

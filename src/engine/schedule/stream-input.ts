@@ -9,7 +9,7 @@
  * saving it for its weight gradient) and has no residual add (which reads its input as the skip).
  */
 import type { Graph } from '../ir/graph.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import type { Scheduled } from '../program/types.ts';
 
 export interface InputStream {
   /** The chain kernel that reads the image. */
@@ -24,19 +24,23 @@ export interface InputStream {
 /** The ring's tensor name. */
 export const INPUT_RING = 'input:rows';
 
-export function streamInput(graph: Graph, tensors: Record<string, ProgramTensor>, kernels: Kernel[]): InputStream | null {
+export function streamInput(graph: Graph, s: Scheduled): Scheduled & { stream: InputStream | null } {
   const input = graph.input;
-  const readers = kernels.filter((k) => k.inputs.includes(input));
+  const readers = s.kernels.filter((k) => k.inputs.includes(input));
   const k = readers[0];
-  if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.add || k.inputs[0] !== input) return null;
-  const first = graph.nodes.find((n) => n.name === (k.attrs.convs as string[])[0])!;
+  const none = { ...s, stream: null };
+  if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.add || k.inputs[0] !== input) return none;
+  const first = graph.nodes.find((n) => n.name === k.attrs.convs[0])!;
   const rows = graph.tensors[first.inputs[1]].shape[2];
   const [c, h, w] = graph.tensors[input].shape;
-  if (rows >= h) return null;
+  if (rows >= h) return none;
   const bytes = c * rows * w;
+  const tensors = { ...s.tensors };
   tensors[INPUT_RING] = { name: INPUT_RING, dtype: 'int8', shape: [c, rows, w], bytes, category: 'input' };
   tensors[input] = { ...tensors[input], external: true };
-  k.outputs.push(INPUT_RING);
-  k.attrs.inputRows = rows;
-  return { kernel: k.name, rows, ring: INPUT_RING, ringBytes: bytes, imageBytes: tensors[input].bytes };
+  const streamed = { ...k, outputs: [...k.outputs, INPUT_RING], attrs: { ...k.attrs, inputRows: rows, ring: INPUT_RING } };
+  return {
+    kernels: s.kernels.map((x) => (x === k ? streamed : x)), tensors,
+    stream: { kernel: k.name, rows, ring: INPUT_RING, ringBytes: bytes, imageBytes: tensors[input].bytes },
+  };
 }

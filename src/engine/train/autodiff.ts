@@ -8,7 +8,7 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { bytesPerElement, numel } from '../ir/tensor.ts';
 import { OPS } from '../ops/index.ts';
-import type { BufDType, Category, Kernel, ProgramTensor } from '../program/types.ts';
+import { makeKernel, type BufDType, type Category, type Kernel, type ProgramTensor } from '../program/types.ts';
 import type { EmitSpec, GradContext } from './grad-context.ts';
 import type { ConvUpdate, ResolvedScheme } from './scheme.ts';
 
@@ -127,10 +127,7 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
       return optimizer;
     },
     emit(spec: EmitSpec, isDeferred = false) {
-      const k: Kernel = {
-        name: `${spec.op}:${current.name}`, op: spec.op, phase: spec.phase ?? 'backward', node: current.name,
-        inputs: spec.inputs, outputs: spec.outputs, params: spec.params ?? [], attrs: spec.attrs ?? {},
-      };
+      const k = makeKernel({ ...spec, name: `${spec.op}:${current.name}`, phase: spec.phase ?? 'backward', node: current.name, params: spec.params ?? [] });
       (isDeferred ? deferred : backward).push(k);
       return k;
     },
@@ -151,22 +148,35 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     for (const x of n.inputs) {
       const s = saves.get(x);
       if (s && !forward.some((k) => k.op === 'save_slice' && k.inputs[0] === x)) {
-        forward.push(makeKernel(n, 'save_slice', [x], [s.name], [], { channels: s.channels }));
+        forward.push(forwardKernel(n, { op: 'save_slice', inputs: [x], outputs: [s.name], attrs: { channels: s.channels } }));
       }
     }
     const params = n.inputs.filter((x) => !tensors[x]);
     const acts = n.inputs.filter((x) => tensors[x]);
     const mask = masks.get(n.outputs[0]);
-    forward.push(makeKernel(n, n.op as Kernel['op'], acts, mask ? [...n.outputs, mask] : n.outputs, params, mask ? { mask } : {}));
+    forward.push(forwardKernel(n, forwardSpec(n, acts, mask ? [...n.outputs, mask] : n.outputs, params, mask)));
   }
   // Name duplicates within one node get a suffix so every kernel name is unique.
   const kernels = uniqueNames([...forward, ...backward, ...deferred]);
   return { graph, scheme: rs, tensors, kernels, trainable, pruned: prunedOps(rs, kernels), reorder };
 }
 
-function makeKernel(n: Node, op: Kernel['op'], inputs: string[], outputs: string[], params: string[], attrs: Record<string, unknown>): Kernel {
-  // Fresh arrays: later passes edit kernels, never the forward graph.
-  return { name: `${op}:${n.name}`, op, phase: 'forward', node: n.name, inputs: [...inputs], outputs: [...outputs], params: [...params], attrs: { ...attrs } };
+type ForwardSpec = EmitSpec & { params?: string[] };
+
+/** The forward kernel of a graph node (a clamp mask, when the backward pass needs one, is written too). */
+function forwardSpec(n: Node, inputs: string[], outputs: string[], params: string[], mask: string | undefined): ForwardSpec {
+  switch (n.op) {
+    case 'conv2d': return { op: 'conv2d', inputs, outputs, params, attrs: mask ? { mask } : {} };
+    case 'add': return { op: 'add', inputs, outputs, params, attrs: mask ? { mask } : {} };
+    case 'avgpool': return { op: 'avgpool', inputs, outputs, params };
+    case 'linear': return { op: 'linear', inputs, outputs, params };
+    case 'softmax_ce': throw new Error('internal: softmax_ce has no forward kernel of its own');
+  }
+}
+
+function forwardKernel(n: Node, spec: ForwardSpec): Kernel {
+  // Fresh arrays (makeKernel): later passes edit kernels, never the forward graph.
+  return makeKernel({ ...spec, name: `${spec.op}:${n.name}`, phase: 'forward', node: n.name, params: spec.params ?? [] });
 }
 
 function uniqueNames(ks: Kernel[]): Kernel[] {

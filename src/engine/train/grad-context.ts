@@ -4,17 +4,13 @@
  * activations and clamp masks, and pass gradients to their inputs.
  */
 import type { Graph, Node } from '../ir/graph.ts';
-import type { BufDType, Category, Kernel, KernelOp, Phase } from '../program/types.ts';
+import type { BufDType, Category, Kernel, KernelOp, KernelSpec, Phase } from '../program/types.ts';
 import type { ConvUpdate } from './scheme.ts';
 
-export interface EmitSpec {
-  op: KernelOp;
-  phase?: Phase;
-  inputs: string[];
-  outputs: string[];
-  params?: string[];
-  attrs?: Record<string, unknown>;
-}
+/** A kernel a gradient rule emits: its op's fields, with phase (default backward) and params (default none) optional. */
+export type EmitSpec = {
+  [O in KernelOp]: Omit<KernelSpec<O>, 'name' | 'node' | 'phase' | 'params'> & { phase?: Phase; params?: string[] }
+}[KernelOp];
 
 export interface GradContext {
   graph: Graph;

@@ -22,10 +22,11 @@ import { numel, type TypedArray } from '../ir/tensor.ts';
 import { convEffectiveScales, convGeom, convInt8 } from '../ops/conv2d.ts';
 import { setMaskBit } from '../ops/grad-kernels.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
-import type { Kernel } from '../program/types.ts';
+import type { Kernel, KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
 import { arenaViews, loadInput } from '../runtime/executor.ts';
-import { KERNELS, type ExecEnv, type Hyper } from '../runtime/kernels.ts';
+import { kernelTable } from '../runtime/backend.ts';
+import { runKernel, type ExecEnv, type Hyper } from '../runtime/kernels.ts';
 import type { Scheme } from './scheme.ts';
 
 export type Precision = 'int8' | 'fp32';
@@ -109,7 +110,7 @@ export class GradRunner {
   private exec(k: Kernel): void {
     const node = this.nodes.get(k.node)!;
     if (this.precision === 'fp32' && k.op === 'conv2d') floatConv(k, this.env, node as Node<'conv2d'>);
-    else KERNELS[k.op](k, this.env, node);
+    else runKernel(kernelTable(this.env.round), k, this.env, node);
   }
 
   private gradsOf(k: Kernel): ParamGrad[] {
@@ -124,7 +125,7 @@ export class GradRunner {
         return { index: idx, qasDiv: new Float32Array(n * c + n).fill(1) };
       });
       for (let o = 0; o < n; o++) {
-        for (let i = 0; i < c; i++) lay.grad[o * c + i] = gy[o] * dequantize(x[i], k.attrs.xScale as number, k.attrs.xZero as number);
+        for (let i = 0; i < c; i++) lay.grad[o * c + i] = gy[o] * dequantize(x[i], k.attrs.xScale, k.attrs.xZero);
         lay.grad[n * c + o] = gy[o];
       }
       // Two parameters in one kernel: the head weight, then its bias.
@@ -139,7 +140,7 @@ export class GradRunner {
     const sW = this.params[node.inputs[3]] as Float32Array;
     if (k.op === 'apply_update_w') {
       const lay = this.layout(k, () => {
-        const n = k.attrs.channels as number, kk = c.k * c.k;
+        const n = k.attrs.channels, kk = c.k * c.k;
         const dw = c.groups > 1 && c.groups === c.cin;
         const rows = dw ? n : c.cout, per = dw ? 1 : n;
         const idx = new Int32Array(rows * per * kk), div = new Float32Array(idx.length);
@@ -159,7 +160,7 @@ export class GradRunner {
     }
     if (k.op === 'apply_update_b') {
       const lay = this.layout(k, () => {
-        const sx = Math.fround(k.attrs.xScale as number);
+        const sx = Math.fround(k.attrs.xScale);
         const idx = Int32Array.from({ length: c.cout }, (_, i) => i);
         const div = Float32Array.from({ length: c.cout }, (_, oc) => {
           const s = Math.fround(sW[oc] * sx);
@@ -185,13 +186,13 @@ export class GradRunner {
 }
 
 /** Float conv for fp32 mode: the pointwise case in float (convInt8's fast path accumulates in int32), others through convInt8. */
-function floatConv(k: Kernel, env: ExecEnv, n: Node<'conv2d'>): void {
+function floatConv(k: KernelOf<'conv2d'>, env: ExecEnv, n: Node<'conv2d'>): void {
   const g = env.graph;
   const c = convGeom(n, g);
   const eff = convEffectiveScales(n, g, env.param(n.inputs[3]) as Float32Array);
   const x = env.buf(k.inputs[0]), w = env.param(n.inputs[1]), b = env.param(n.inputs[2]);
   const y = env.buf(k.outputs[0]);
-  const mask = k.attrs.mask ? (env.buf(k.attrs.mask as string) as Uint8Array) : undefined;
+  const mask = k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined;
   const xz = g.tensors[n.inputs[0]].q!.zeroPoint, yz = g.tensors[n.outputs[0]].q!.zeroPoint;
   if (!(c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1)) {
     convInt8(x as Int8Array, xz, w as Int8Array, b as Int32Array, eff, y, yz, c, mask, false);

@@ -11,8 +11,8 @@
 import { InputError } from '../input-error.ts';
 import type { Model, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
+import { backendName } from '../runtime/backend.ts';
 import { mulberry32 } from '../util/random.ts';
-import { wasmKernels } from '../wasm/instance.ts';
 import { EvaluationTally, type Evaluation } from './evaluation.ts';
 import { GradRunner, floatParams, gradProgram, type Precision } from './grad-step.ts';
 import { cosineLr, SparseSgd, type Rounding } from './optimizer.ts';
@@ -181,7 +181,7 @@ export class Trainer {
     let busyMs = 0;
     const t0 = performance.now();
     let tick = performance.now(), lastYield = tick;
-    const kernels: Progress['kernels'] = o.precision === 'int8' && wasmKernels() ? 'wasm' : 'typescript';
+    const kernels: Progress['kernels'] = backendName(o.precision === 'int8');
     const emit = (phase: Progress['phase'], epoch: number) => {
       const rate = busyMs > 0 ? (seen / busyMs) * 1000 : 0;
       const p: Progress = {

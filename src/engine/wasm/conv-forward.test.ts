@@ -3,7 +3,7 @@
  * kernels it replaces, bit for bit: convInt8 over random geometries (outputs and clamp mask bits),
  * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph, type Node, type ParamStore } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
@@ -12,20 +12,27 @@ import { addInt8 } from '../ops/add.ts';
 import { convInt8, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining } from '../program/compile.ts';
 import { runConvChain } from '../runtime/conv-chain.ts';
+import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
-import { setWasmKernels, wasmKernels } from './instance.ts';
+import { addInt8Wasm, convInt8Wasm } from './conv-forward.ts';
+import { wasmKernels } from './instance.ts';
+import { convChainFast } from './kernel-table.ts';
 
-afterEach(() => setWasmKernels(true));
+/** The kernels under test: the wasm ones (fast) or their TypeScript references. */
+let fast = false;
+const conv: typeof convInt8 = (x, xZero, w, bias, eff, y, yZero, c, mask) =>
+  fast ? convInt8Wasm(wasmKernels()!, x, xZero, w, bias, eff, y as Int8Array, yZero, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask);
+const add: typeof addInt8 = (a, sa, za, b, sb, zb, y, sy, zy, mask) =>
+  fast ? addInt8Wasm(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask) : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
 
 /** Runs f with the wasm kernels and then with the TypeScript ones; returns both results. */
 function both<T>(f: () => T): [T, T] {
-  setWasmKernels(true);
   expect(wasmKernels()).not.toBeNull();
+  fast = true;
   const wasm = f();
-  setWasmKernels(false);
+  fast = false;
   const ts = f();
-  setWasmKernels(true);
   return [wasm, ts];
 }
 
@@ -77,7 +84,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8) + 1, 0, 255));
       const [got, want] = both(() => {
         const y = new Int8Array(n).fill(99), mask = mask0.slice();
-        convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
+        conv(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
         return { y, mask };
       });
       const what = `case ${t} ${JSON.stringify(c.geom)} zeros ${c.xZero}/${c.yZero}`;
@@ -97,7 +104,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     const bias = Int32Array.from(ints(rand, geom.cout, -3000, 3000)), eff = Float32Array.from({ length: geom.cout }, () => 0.00002 + rand() * 0.0001);
     const [got, want] = both(() => {
       const y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
-      convInt8(x, 3, w, bias, eff, y, -5, geom, mask);
+      conv(x, 3, w, bias, eff, y, -5, geom, mask);
       return { y, mask };
     });
     expectSame(got.y, want.y, 'large taps');
@@ -112,22 +119,12 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       g.ho = g.h; g.wo = g.w;
       const [got, want] = both(() => {
         const buf = c.x.slice(), mask = t % 2 ? new Uint8Array(Math.ceil(buf.length / 8)) : undefined;
-        convInt8(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
+        conv(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
         return { buf, mask: mask ?? [] };
       });
       expectSame(got.buf, want.buf, `in place ${JSON.stringify(g)}`);
       expectSame(got.mask, want.mask, `in place ${JSON.stringify(g)} mask`);
     }
-  });
-
-  it('float mode stays the TypeScript loops (fractional outputs)', () => {
-    const c = randomCase(mulberry32(3), 2);
-    const [got, want] = both(() => {
-      const y = new Float32Array(c.geom.cout * c.geom.ho * c.geom.wo);
-      convInt8(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, undefined, false);
-      return y;
-    });
-    expectSame(got, want, 'float mode');
   });
 
   it('addInt8: outputs and mask bits, odd lengths and saturating scales', () => {
@@ -140,7 +137,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8), 0, 255));
       const [got, want] = both(() => {
         const y = new Int8Array(n), mask = mask0.slice();
-        addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
+        add(a, sa, za, b, sb, zb, y, sy, zy, mask);
         return { y, mask };
       });
       expectSame(got.y, want.y, `add ${t}`);
@@ -153,7 +150,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
 function runChains(model: string, g: Graph, params: ParamStore, streamInput: boolean, seed: number): Int8Array[][] {
   // The model's first paper scheme: its frozen early stage runs as chains.
   const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
-  const chains = program.kernels.filter((k) => k.op === 'conv_chain');
+  const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
   expect(chains.length).toBeGreaterThan(0);
   const find = (n: string) => g.nodes.find((x) => x.name === n)!;
   return chains.map((k) => {
@@ -161,9 +158,9 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const size = (t: string) => program.tensors[t].bytes;
     const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
     const output = new Int8Array(size(k.outputs[0]));
-    const scratch = new Int8Array(size(k.outputs[1]));
-    const ring = k.attrs.inputRows ? new Int8Array(size(k.outputs[2])) : undefined;
-    runConvChain(g, (k.attrs.convs as string[]).map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add as string) as Node<'add'>) : null,
+    const scratch = new Int8Array(size(k.attrs.scratch));
+    const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
+    (fast ? convChainFast : runConvChain)(g, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null,
       (n) => params[n], input, output, scratch, ring);
     return ring ? [output, scratch, ring] : [output, scratch];
   });

@@ -32,6 +32,7 @@ import { ParetoChart, type ParetoPoint } from './ParetoChart.tsx';
 import { SettingsForm } from './SettingsForm.tsx';
 import { useAnalysisRun } from './useAnalysisRun.ts';
 import { useSchemeSearch } from './useSchemeSearch.ts';
+import { START_LR } from '../training/learning-rates.ts';
 import './analysis.css';
 import { userMessage } from '../../engine/input-error.ts';
 
@@ -53,12 +54,14 @@ const BEST_NAME = 'best summed gain under the budget';
 const defaultWorkers = () => Math.max(1, navigator.hardwareConcurrency || 1);
 
 /**
- * The engine's defaults are sized for the demo model; the paper's pretrained models diverge at its
- * rate (the loss explodes within the first epoch), so an opened file starts ten times lower.
+ * The learning rate starts where the Train tab starts for the same model (training/learning-rates.ts):
+ * the demo run's for the demo model, ten times lower for the paper's pretrained models (they diverge
+ * at the demo's rate).
  */
 function defaultForm(source: AnalysisSource) {
   const d = DEFAULT_ANALYSIS_SETTINGS;
-  const lr = source.demo ? d.lr : { weight: d.lr.weight / 10, bias: d.lr.bias / 10, head: d.lr.head / 10 };
+  const v = START_LR[source.weights].value;
+  const lr = { weight: v, bias: v, head: v };
   return { settings: { ...d, lr }, workers: defaultWorkers() };
 }
 

@@ -31,7 +31,8 @@ export function AnalysisTab() {
     if (!source || !('value' in source)) return 'the analysed model is not loaded';
     const label = `apply ${name} from the analysis`;
     const r = source.value.demo
-      ? s.commit({ ...s.doc, origin: { kind: 'file', fileName: DEMO_FILE_NAME, bytes: source.value.model.bytes }, shape: { resolution: analysedResolution, classes }, scheme }, label)
+      // The scheme is what was asked for; the model, resolution and classes it brings are listed in the edit notice, as for any edit.
+      ? s.commit({ ...s.doc, origin: { kind: 'file', fileName: DEMO_FILE_NAME, bytes: source.value.model.bytes }, shape: { resolution: analysedResolution, classes }, scheme }, label, { kind: 'scheme' })
       : s.applyScheme(scheme, label);
     if (r.ok) s.showNotice(`Applied ${name}${source.value.demo ? ' with the demo model it was measured on' : ''}`);
     return r.ok ? null : r.error ?? 'refused';

@@ -6,6 +6,7 @@
 import { digestBytes } from '../../engine/analysis/contribution.ts';
 import type { JobData, JobModel } from '../../engine/train/train-job.ts';
 import type { ModelOrigin } from '../store/project-model.ts';
+import { weightsKind, type WeightsKind } from '../store/selectors.ts';
 import { demoJobParts } from '../training/browser-images.ts';
 
 export interface AnalysisSource {
@@ -15,6 +16,8 @@ export interface AnalysisSource {
   label: string;
   /** True when the demo model stands in for a zoo architecture. */
   demo: boolean;
+  /** Where the measured model's weights come from (its starting learning rate is the Train tab's for it). */
+  weights: WeightsKind;
   modelDigest: string;
   dataDigest: string;
 }
@@ -28,11 +31,11 @@ export async function loadAnalysisSource(origin: ModelOrigin): Promise<AnalysisS
   if (origin.kind === 'file') {
     return {
       model: { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName },
-      data, label: origin.fileName, demo: false, modelDigest: digestBytes(origin.bytes), dataDigest,
+      data, label: origin.fileName, demo: false, weights: weightsKind(origin), modelDigest: digestBytes(origin.bytes), dataDigest,
     };
   }
   return {
     model: { kind: 'ttw', bytes: parts.model, fileName: DEMO_FILE_NAME },
-    data, label: 'tinytrain-demo (the shipped demo model)', demo: true, modelDigest: digestBytes(parts.model), dataDigest,
+    data, label: 'tinytrain-demo (the shipped demo model)', demo: true, weights: 'demo', modelDigest: digestBytes(parts.model), dataDigest,
   };
 }

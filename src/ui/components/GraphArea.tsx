@@ -16,6 +16,9 @@ const AnalysisTab = lazy(() => import('../analysis/AnalysisTab.tsx').then((m) =>
 // Scheme comparison compiles several programs and may train: it loads the first time its tab opens.
 const CompareView = lazy(() => import('../compare/CompareView.tsx').then((m) => ({ default: m.CompareView })));
 
+// The step-through brings its worker and canvases: it loads the first time its tab opens.
+const StepView = lazy(() => import('../step/StepView.tsx').then((m) => ({ default: m.StepView })));
+
 // Monaco is large: it loads the first time the tab opens.
 const SchemeEditor = lazy(() => import('../scheme/SchemeEditor.tsx'));
 
@@ -27,6 +30,7 @@ const TABS: { id: GraphTab; label: string; key: string }[] = [
   { id: 'train', label: 'Train', key: '5' },
   { id: 'analysis', label: 'Analysis', key: '6' },
   { id: 'compare', label: 'Compare', key: '7' },
+  { id: 'step', label: 'Step', key: '8' },
 ];
 
 /** Tabs whose work goes on in the background: once opened they stay mounted, hidden while another view is shown. */
@@ -92,7 +96,12 @@ export function GraphArea() {
         {opened.includes('train') && <KeptTab shown={tab === 'train'} loading="Loading the trainer…"><TrainTab /></KeptTab>}
         {opened.includes('analysis') && <KeptTab shown={tab === 'analysis'} loading="Loading the analysis…"><AnalysisGate><AnalysisTab /></AnalysisGate></KeptTab>}
         {opened.includes('compare') && <KeptTab shown={tab === 'compare'} loading="Loading the comparison…"><CompareView /></KeptTab>}
-        {/* The step-through of a training step (issue 18, part 2) will be one more kept tab here, reading the compiled program. */}
+        {/* The step-through shows a forward or backward graph of its own: not kept, so only one of each is mounted. */}
+        {tab === 'step' && (
+          <Suspense fallback={<div className="muted editor-loading">Loading the step-through…</div>}>
+            <StepView />
+          </Suspense>
+        )}
       </div>
     </section>
   );

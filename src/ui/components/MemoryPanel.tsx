@@ -3,6 +3,7 @@
  * category, the paper's analytic figure beside), a warning when over, and the step's memory as a
  * timeline or as the arena layout. Every figure is the engine's report.
  */
+import { useEffect, useState } from 'react';
 import { ArenaChart } from '../memory/ArenaChart.tsx';
 import { Term } from '../explain/Term.tsx';
 import { BudgetBars } from '../memory/BudgetBars.tsx';
@@ -13,6 +14,19 @@ import { formatBytes } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { originLabel, useSchemeName } from '../store/selectors.ts';
 import type { MemoryView } from '../store/ui-slice.ts';
+
+/** Below this window height the Train tab's results get too little room under the open memory panel. */
+const SHORT_WINDOW = 900;
+
+function useWindowHeight(): number {
+  const [h, setH] = useState(() => window.innerHeight);
+  useEffect(() => {
+    const on = () => setH(window.innerHeight);
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return h;
+}
 
 const VIEWS: { id: MemoryView; label: string }[] = [
   { id: 'timeline', label: 'Timeline' },
@@ -25,7 +39,14 @@ export function MemoryPanel() {
   const kernels = useStudio((s) => s.program.kernels.length);
   const origin = useStudio((s) => s.doc.origin);
   const resolution = useStudio((s) => s.project.shape.resolution);
-  const collapsed = useStudio((s) => s.memoryCollapsed);
+  const userCollapsed = useStudio((s) => s.memoryCollapsed);
+  const tab = useStudio((s) => s.graphTab);
+  const height = useWindowHeight();
+  // On a short window the Train tab folds the panel to its summary line (its results need the room);
+  // "Show details" unfolds it for the rest of the session.
+  const [keepOpen, setKeepOpen] = useState(false);
+  const autoFolded = !userCollapsed && !keepOpen && tab === 'train' && height < SHORT_WINDOW;
+  const collapsed = userCollapsed || autoFolded;
   const report = useStudio((s) => s.program.report);
   const schemeName = useSchemeName() ?? 'custom scheme';
   return (
@@ -45,7 +66,8 @@ export function MemoryPanel() {
         <span className="memory-spacer" />
         {!collapsed && <TargetControls />}
         <button type="button" className="button button-small" aria-expanded={!collapsed} aria-controls="memory-body"
-          onClick={() => useStudio.getState().setMemoryCollapsed(!collapsed)} title={collapsed ? 'Show the bars, the timeline and the arena' : 'Keep only this line: more room for the views above'}>
+          onClick={() => (autoFolded ? setKeepOpen(true) : useStudio.getState().setMemoryCollapsed(!collapsed))}
+          title={autoFolded ? 'Folded while the Train tab is open on this window height, to give its results room: show the bars, the timeline and the arena' : collapsed ? 'Show the bars, the timeline and the arena' : 'Keep only this line: more room for the views above'}>
           {collapsed ? 'Show details ▴' : 'Hide details ▾'}
         </button>
       </div>

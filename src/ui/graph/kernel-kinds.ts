@@ -1,11 +1,10 @@
 /**
- * How the backward graph names and colours the compiler's kernels: input gradient, weight update,
- * bias update, mask, scale, loss; and what a fused kernel contains. Vocabulary only: every figure
- * stays the engine's.
+ * How the backward graph names and colours the compiler's kernels. Each op's kind, label and fused
+ * parts are the engine's (engine/program/kernel-info.ts); this holds the legend's words and order.
  */
-import type { Kernel, KernelOp } from '../../engine/program/types.ts';
+import type { KernelKind } from '../../engine/program/kernel-info.ts';
 
-export type KernelKind = 'loss' | 'input-grad' | 'weight' | 'bias' | 'mask' | 'scale' | 'forward';
+export { kernelKind, kernelParts, opLabel, type KernelKind, type KernelPart } from '../../engine/program/kernel-info.ts';
 
 export const KIND_LABEL: Record<KernelKind, string> = {
   loss: 'loss gradient',
@@ -23,79 +22,3 @@ export const KIND_SHORT: Record<KernelKind, string> = {
 };
 
 export const KIND_ORDER: KernelKind[] = ['loss', 'input-grad', 'mask', 'scale', 'bias', 'weight'];
-
-// Partial: an op the engine adds later still gets a kind from its phase.
-const KIND_OF_OP: Partial<Record<string, KernelKind>> = {
-  conv2d: 'forward', conv_chain: 'forward', add: 'forward', avgpool: 'forward', linear: 'forward', save_slice: 'forward',
-  softmax_ce_bwd: 'loss', linear_bwd: 'input-grad', avgpool_bwd: 'input-grad', conv_bwd_x: 'input-grad', add_bwd: 'input-grad',
-  grad_acc: 'input-grad', dw_pw_bwd: 'input-grad', block_bwd: 'input-grad',
-  mask: 'mask', channel_scale: 'scale',
-  conv_grad_w: 'weight', conv_update_w: 'weight', apply_update_w: 'weight', linear_update: 'weight',
-  conv_grad_b: 'bias', conv_update_b: 'bias', apply_update_b: 'bias',
-};
-
-const OP_LABEL: Partial<Record<string, string>> = {
-  softmax_ce_bwd: 'softmax cross-entropy gradient', linear_bwd: 'head input gradient', avgpool_bwd: 'pool gradient',
-  conv_bwd_x: 'input gradient', add_bwd: 'residual split', grad_acc: 'gradient sum', mask: 'clamp mask',
-  channel_scale: 'per-channel scale', conv_grad_w: 'weight gradient', conv_update_w: 'weight update (QAS, in place)',
-  apply_update_w: 'apply weight update', conv_grad_b: 'bias gradient', conv_update_b: 'bias update (QAS, in place)',
-  apply_update_b: 'apply bias update', linear_update: 'head update (weights + bias)', dw_pw_bwd: 'fused dw → pw1 backward',
-  block_bwd: 'fused block backward',
-};
-
-export function kernelKind(op: KernelOp | string, phase?: Kernel['phase']): KernelKind {
-  return KIND_OF_OP[op] ?? (phase === 'update' ? 'weight' : phase === 'backward' ? 'input-grad' : 'forward');
-}
-
-export function opLabel(op: string): string {
-  return OP_LABEL[op] ?? op;
-}
-
-/** One step inside a kernel (a fused kernel has several). */
-export interface KernelPart {
-  kind: KernelKind;
-  label: string;
-  node: string;
-  /** The backbone conv whose weight this part updates. */
-  weightUpdate?: string;
-}
-
-const WEIGHT_OPS = new Set<string>(['conv_grad_w', 'conv_update_w', 'apply_update_w']);
-
-/** One conv's streamed backward inside a fused kernel: mask, scale, bias and weight updates, input gradient. */
-function convParts(node: string, a: { bias?: boolean; channels?: number; inputGrad?: boolean }): KernelPart[] {
-  const parts: KernelPart[] = [
-    { kind: 'mask', label: `clamp mask of ${node}`, node },
-    { kind: 'scale', label: `per-channel scale of ${node}`, node },
-  ];
-  if (a.bias) parts.push({ kind: 'bias', label: `bias update of ${node}`, node });
-  if (a.channels) parts.push({ kind: 'weight', label: `weight update of ${node} (${a.channels} ch)`, node, weightUpdate: node });
-  if (a.inputGrad) parts.push({ kind: 'input-grad', label: `input gradient of ${node}`, node });
-  return parts;
-}
-
-export function kernelParts(k: Kernel): KernelPart[] {
-  if ((k.op as string) === 'block_bwd') {
-    const a = k.attrs as {
-      pw2?: string; dwChannels?: number; dwBias?: boolean; dwInputGrad?: boolean;
-      pw1?: string | null; channels?: number; bias?: boolean; inputGrad?: boolean;
-    };
-    const parts: KernelPart[] = [];
-    if (a.pw2) parts.push({ kind: 'input-grad', label: `input gradient of ${a.pw2} (pw2)`, node: a.pw2 });
-    parts.push(...convParts(k.node, { bias: a.dwBias, channels: a.dwChannels, inputGrad: a.dwInputGrad }));
-    if (a.pw1) parts.push(...convParts(a.pw1, { bias: a.bias, channels: a.channels, inputGrad: a.inputGrad }));
-    return parts;
-  }
-  if (k.op === 'dw_pw_bwd') {
-    const a = k.attrs as { dw?: string; channels?: number; bias?: boolean; inputGrad?: boolean };
-    const parts: KernelPart[] = [];
-    if (a.dw) parts.push({ kind: 'input-grad', label: `input gradient of ${a.dw} (dw)`, node: a.dw });
-    parts.push({ kind: 'mask', label: `clamp mask of ${k.node}`, node: k.node });
-    parts.push({ kind: 'scale', label: `per-channel scale of ${k.node}`, node: k.node });
-    if (a.bias) parts.push({ kind: 'bias', label: `bias update of ${k.node}`, node: k.node });
-    if (a.channels) parts.push({ kind: 'weight', label: `weight update of ${k.node} (${a.channels} ch)`, node: k.node, weightUpdate: k.node });
-    if (a.inputGrad) parts.push({ kind: 'input-grad', label: `input gradient of ${k.node}`, node: k.node });
-    return parts;
-  }
-  return [{ kind: kernelKind(k.op, k.phase), label: opLabel(k.op), node: k.node, weightUpdate: WEIGHT_OPS.has(k.op) ? k.node : undefined }];
-}

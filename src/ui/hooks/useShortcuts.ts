@@ -1,5 +1,5 @@
 /**
- * Window-wide keys: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Ctrl+F finds a node, Alt+1..7
+ * Window-wide keys: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Ctrl+F finds a node, Alt+1..8
  * switch tabs, Ctrl+S exports the project, Ctrl+E opens the firmware export; with a conv selected, B toggles its bias and 0..4 set its
  * weight share. Text fields and the JSON editor keep their own keys.
  */
@@ -8,7 +8,7 @@ import { RATIO_CHOICES } from '../store/scheme-edits.ts';
 import { useStudio } from '../store/index.ts';
 import type { GraphTab } from '../store/ui-slice.ts';
 
-const TAB_KEYS: Record<string, GraphTab> = { Digit1: 'forward', Digit2: 'backward', Digit3: 'layers', Digit4: 'scheme', Digit5: 'train', Digit6: 'analysis', Digit7: 'compare' };
+const TAB_KEYS: Record<string, GraphTab> = { Digit1: 'forward', Digit2: 'backward', Digit3: 'layers', Digit4: 'scheme', Digit5: 'train', Digit6: 'analysis', Digit7: 'compare', Digit8: 'step' };
 
 function ownsKeys(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;

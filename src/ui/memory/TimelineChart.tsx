@@ -1,6 +1,6 @@
 /**
  * Arena memory over the training step: live bytes by category at every kernel (forward, then
- * backward), stacked; the peak marked; the selected step lined; click a step to select its op.
+ * backward), stacked; beside the step's live bytes, the total the firmware links to; the peak marked; the selected step lined; click a step to select its op.
  * Given a report (the Compare view), it draws that one, read-only, on the given byte scale.
  */
 import { useMemo, useState } from 'react';
@@ -56,9 +56,12 @@ export function TimelineChart({ report: given, scaleBytes, label }: { report?: M
   return (
     <>
     {st && (
-      <div className="chart-readout num">
+      <div className="chart-readout num" data-testid={given ? undefined : 'timeline-readout'} data-step={st.step} data-live-bytes={st.total}>
         <span className="mono">step {st.step} · {st.kernel}</span>
-        <span>{formatBytes(st.total)} live</span>
+        <span>{formatBytes(st.total)} live in the arena</span>
+        <span title="What the firmware links to: the whole arena, every static object and the stack reserve">
+          of {formatBytes(report.peakSramBytes)} linked (arena {formatBytes(report.arenaBytes)} + static and stack {formatBytes(report.peakSramBytes - report.arenaBytes)})
+        </span>
         {ARENA_CATEGORIES.filter((c) => st.live[c]).map((c) => (
           <span key={c}><span className="swatch" style={{ background: categoryColor(c) }} />{categoryLabel(c)} {formatBytes(st.live[c]!)}</span>
         ))}

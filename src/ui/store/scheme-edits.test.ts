@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { builtinScheme } from '../../engine/train/builtin-schemes.ts';
 import { resolveScheme, type Scheme } from '../../engine/train/scheme.ts';
 import { DEFAULT_TARGET } from '../targets.ts';
+import { DEMO_SHAPE, demoOrigin, demoScheme } from '../demo/demo-model.ts';
 import { ratioOfEntry, schemePresetName, withBias, withRatio } from './scheme-edits.ts';
 import { shiftScheme } from './arch-edits.ts';
 import { buildProjectModel } from './project-model.ts';
@@ -67,6 +68,14 @@ describe('side effects of an edit', () => {
     expect(sideEffects(at(base), at(withRatio(base, 39, 1, 42)), { kind: 'conv', index: 39, part: 'weight' })).toEqual([]);
     const b99 = builtinScheme('mcunet-5fps@99kb', 42)!;
     expect(sideEffects(at(base), at(b99), { kind: 'scheme' })).toEqual([]);
+  });
+  it('applying a scheme the analysis measured on the demo model lists the model, resolution and scheme it brings', () => {
+    // What the Analysis tab commits on a zoo model: the scheme, with the demo model it was measured on.
+    const origin = demoOrigin();
+    const demo = buildProjectModel(origin, DEMO_SHAPE);
+    const scheme = demoScheme(demo.summary.convs);
+    const after: Compiled = { doc: { origin, shape: DEMO_SHAPE, scheme, target: DEFAULT_TARGET }, project: demo, scheme: resolveScheme(scheme, demo.model.graph) };
+    expect(sideEffects(at(base), after, { kind: 'scheme' })).toEqual(['model: mcunet-5fps → tinytrain-demo.ttw', 'resolution: 128 → 32 px']);
   });
   it('a budget edit that makes the target custom says so', () => {
     const custom = { ...DEFAULT_TARGET, id: 'custom', trainBudget: 128 * 1024 };

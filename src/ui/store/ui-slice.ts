@@ -4,7 +4,7 @@ import type { ForwardArrangement } from '../graph/forward-layout.ts';
 import type { ColourBy } from '../graph/node-colour.ts';
 import type { StudioState } from './types.ts';
 
-export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'compare' | 'train' | 'analysis';
+export type GraphTab = 'forward' | 'backward' | 'layers' | 'scheme' | 'compare' | 'train' | 'analysis' | 'step';
 export type MemoryView = 'timeline' | 'arena';
 
 /** One error the user must see (at most one at a time; a new one replaces it). */
