@@ -68,6 +68,8 @@ test('a link round-trips every field into a new project; the open one is untouch
   await projectButton(them).click();
   await them.getByRole('menuitem', { name: /^Untitled project/ }).click();
   await expect(them.getByRole('combobox', { name: 'Scheme' })).toHaveValue('bias-only');
+  // The address bar follows the open project (after a short pause): only then is pasting the link a change.
+  await expect.poll(() => them.url()).not.toBe(link);
   // The same link again opens that project, not a copy.
   await them.goto(link);
   await expect(them.getByLabel('Resolution')).toHaveValue('96', { timeout: 20_000 });
