@@ -12,17 +12,22 @@ import { BUILD_TARGETS, CHIP_TARGETS, exportRefusal } from './targets.ts';
 import { builtinScheme } from './train/builtin-schemes.ts';
 
 describe('targets', () => {
-  it('exports for stm32f746 and mps2-an500 only, each with its own memory map; the others are planning targets', () => {
-    expect(BUILD_TARGETS).toEqual(['stm32f746', 'mps2-an500']);
+  it('exports for the STM32F746 and QEMU\'s four Cortex-M boards, each with its own memory map; the others are planning targets', () => {
+    expect(BUILD_TARGETS).toEqual(['stm32f746', 'mps2-an386', 'mps2-an500', 'mps2-an505', 'mps3-an547']);
     const f746 = targetSpec('stm32f746', 200 * 1024, 2048);
     expect([f746.flashOrigin, f746.ramOrigin, f746.ramBytes, f746.flashBytes]).toEqual([0x08000000, 0x20000000, 200 * 1024, 1024 * 1024]);
     const an500 = targetSpec('mps2-an500', 200 * 1024, 2048);
     expect([an500.flashOrigin, an500.ramOrigin, an500.ramBytes, an500.flashBytes]).toEqual([0, 0x20000000, 4096 * 1024, 4096 * 1024]);
+    // The TrustZone boards run secure: code and data at the secure aliases; the M55 boots from its ITCM.
+    const an505 = targetSpec('mps2-an505', 200 * 1024, 2048);
+    expect([an505.flashOrigin, an505.ramOrigin, an505.qemuMachine]).toEqual([0x10000000, 0x38000000, 'mps2-an505']);
+    const an547 = targetSpec('mps3-an547', 200 * 1024, 2048);
+    expect([an547.vectors?.origin, an547.flashOrigin, an547.ramOrigin, an547.ramBytes]).toEqual([0x10000000, 0x11000000, 0x30000000, 512 * 1024]);
     for (const t of CHIP_TARGETS) {
       expect(t.trainBudget).toBeLessThanOrEqual(t.sramBytes);
       const why = exportRefusal(t.id);
       if (t.build) expect(why).toBeNull();
-      else expect(why).toBe(`export: ${t.label} is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7) and MPS2 AN500 (Cortex-M7, QEMU)).`);
+      else expect(why).toBe(`export: ${t.label} is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU) and MPS3 AN547 (Cortex-M55, QEMU)).`);
     }
   });
 
