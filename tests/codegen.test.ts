@@ -64,6 +64,21 @@ const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 const hasArm = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('arm-none-eabi-size');
 const hasQemu = hasArm && requireTool('qemu-system-arm');
 
+/** Builds a project's -DTT_DEBUG firmware and runs two steps on a QEMU board: every tensor hash and loss equal the TypeScript runtime's. */
+function qemuTraceMatches(x: ReturnType<typeof setup>, h: Hyper, dir: string, machine?: string) {
+  const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
+  expect(build.status, build.stderr).toBe(0);
+  const r = runQemu(join(dir, 'build/firmware.elf'), { machine, timeoutMs: 120_000 });
+  expect(r.status, r.stdout.slice(-2000)).toBe(0);
+  const ts = tsTrace(x.program, x.params, x.samples, h, 2);
+  const c = parseTrace(r.stdout);
+  expect(traceDiffs(ts.hashes, c)).toEqual([]);
+  expect(c.size).toBe(ts.hashes.size);
+  const steps = parseSteps(r.stdout);
+  expect(steps.map((s) => s.bits)).toEqual(ts.losses);
+  return steps;
+}
+
 /** Builds and runs the host debug build; its trace and losses equal the TypeScript runtime's (h undefined: the export's default). */
 function hostMatches(x: ReturnType<typeof setup>, h: Hyper | undefined, steps: number) {
   // Some variants (no reordering, momentum, every conv trained) need more than 256 KB: the mps2-an500's 4 MB.
@@ -175,17 +190,9 @@ describe('(d) the other Cortex-M classes on their QEMU boards: M4F (mps2-an386),
       const dir = project(target, x, h, { steps: 2 });
       const spec = targetSpec(target, x.program.options.sramBudget, STACK_RESERVE);
       expect(readFileSync(join(dir, 'Makefile'), 'utf8')).toContain(`ARCH = ${spec.cflags}`);
-      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
-      expect(build.status, build.stderr).toBe(0);
-      const r = runQemu(join(dir, 'build/firmware.elf'), { machine: spec.qemuMachine, timeoutMs: 120_000 });
-      expect(r.status, r.stdout.slice(-2000)).toBe(0);
-      const ts = tsTrace(x.program, x.params, x.samples, h, 2);
-      const c = parseTrace(r.stdout);
-      expect(traceDiffs(ts.hashes, c)).toEqual([]);
-      expect(c.size).toBe(ts.hashes.size);
-      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+      const steps = qemuTraceMatches(x, h, dir, spec.qemuMachine);
       // The board's timer counts (a wrong timer address reads as 0 ticks).
-      expect(parseSteps(r.stdout).every((s) => s.ticks > 0)).toBe(true);
+      expect(steps.every((s) => s.ticks > 0)).toBe(true);
     });
   }
 
@@ -232,16 +239,7 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
     it.skipIf(!hasQemu)(`hashes every tensor as the TypeScript runtime: ${model} ${scheme} at ${resolution}x${resolution}`, () => {
       const x = setup(model, scheme, opts, 'float32', momentum > 0, resolution);
       const h = hyper(momentum);
-      const dir = project('mps2-an500', x, h, { steps: 2, sramBudget: MPS2_SRAM });
-      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
-      expect(build.status, build.stderr).toBe(0);
-      const r = runQemu(join(dir, 'build/firmware.elf'), { timeoutMs: 120_000 });
-      expect(r.status, r.stdout.slice(-2000)).toBe(0);
-      const ts = tsTrace(x.program, x.params, x.samples, h, 2);
-      const c = parseTrace(r.stdout);
-      expect(traceDiffs(ts.hashes, c)).toEqual([]);
-      expect(c.size).toBe(ts.hashes.size);
-      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+      qemuTraceMatches(x, h, project('mps2-an500', x, h, { steps: 2, sramBudget: MPS2_SRAM }));
     });
   }
 });
