@@ -52,7 +52,7 @@ export function ModelOverview() {
         <ul className="shortcut-list">
           <li><kbd>B</kbd> bias on/off · <kbd>0</kbd>–<kbd>4</kbd> weight share of the selected conv</li>
           <li><kbd>Ctrl Z</kbd> undo · <kbd>Ctrl Shift Z</kbd> redo</li>
-          <li><kbd>Ctrl F</kbd> find a node · <kbd>Alt 1</kbd>–<kbd>7</kbd> tabs</li>
+          <li><kbd>Ctrl F</kbd> find a node · <kbd>Alt 1</kbd>–<kbd>8</kbd> tabs</li>
           <li><kbd>Ctrl S</kbd> export the project · <kbd>Ctrl O</kbd> open a model file</li>
           <li><kbd>Ctrl E</kbd> export the training firmware (C project, .zip)</li>
         </ul>
