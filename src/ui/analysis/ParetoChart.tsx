@@ -57,7 +57,14 @@ function Dot(props: { cx?: number; cy?: number; payload?: Datum; fill?: string; 
       stroke={on ? '#fff' : '#16171a'}
       strokeWidth={on ? 2.5 : 1}
       style={{ cursor: 'pointer' }}
+      // Keyboard too: a point under another (the same memory and gain) is still reachable.
+      tabIndex={0}
       onClick={() => onSelect(payload)}
+      onKeyDown={(e) => {
+        if (e.key !== 'Enter' && e.key !== ' ') return;
+        e.preventDefault();
+        onSelect(payload);
+      }}
     >
       {shape}
     </g>
