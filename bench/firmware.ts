@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { exportCProject, syntheticSamples, type Target } from '../src/engine/codegen/index.ts';
 import { instructionsPerTick } from '../src/engine/codegen/c-project.ts';
 import { targetSpec } from '../src/engine/codegen/c-target.ts';
+import { CHIP_TARGETS } from '../src/engine/targets.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
@@ -46,7 +47,7 @@ const rows: string[][] = [];
 /** Per case: kernel op -> instructions per step (profile build). */
 const profiles: Map<string, number>[] = [];
 /** The other cores' boards (the M7 is the main table's run). */
-const CORE_BOARDS: Target[] = ['mps2-an386', 'mps2-an505', 'mps3-an547'];
+const CORE_BOARDS = CHIP_TARGETS.filter((t) => t.build?.qemuMachine && t.id !== 'mps2-an500').map((t) => t.id as Target);
 /** Per case: the board's core -> instructions per step, or why not. */
 const perCore: Map<string, string>[] = [];
 for (const c of CASES) {

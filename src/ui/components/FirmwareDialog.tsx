@@ -6,10 +6,10 @@
  */
 import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { TARGETS, type Target } from '../../engine/codegen/index.ts';
-import { isTarget, targetSpec } from '../../engine/codegen/c-target.ts';
+import { isTarget } from '../../engine/codegen/c-target.ts';
 import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
-import { exportRefusal } from '../../engine/targets.ts';
+import { chipTarget, CORE_NAMES, exportRefusal } from '../../engine/targets.ts';
 import { formatBytes } from '../format.ts';
 import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
@@ -17,12 +17,13 @@ import { useStudio } from '../store/index.ts';
 // Monaco is large: it loads the first time the dialog opens.
 const FilePreview = lazy(() => import('../export/FilePreview.tsx'));
 
-/** The engine's export targets: the board, then QEMU's boards (one per Cortex-M class). */
-const TARGET_CHOICES: { id: Target; label: string; note: string }[] = TARGETS.map((id) => {
-  const spec = targetSpec(id, 0, 0);
-  return spec.qemuMachine
-    ? { id, label: `QEMU ${id}`, note: `${spec.core} in qemu-system-arm: make run-qemu, output by semihosting` }
-    : { id, label: 'STM32F746', note: `The board (${spec.core}): RAM limited to the training budget, UART and sensor hooks to fill in` };
+/** The engine's export targets, as its table says: the boards, then QEMU's (one per Cortex-M class). */
+const TARGET_CHOICES: { id: Target; label: string; note: string; qemu: boolean }[] = TARGETS.map((id) => {
+  const chip = chipTarget(id)!;
+  const core = CORE_NAMES[chip.core];
+  return chip.build?.qemuMachine
+    ? { id, label: `QEMU ${id}`, note: `${core} in qemu-system-arm: make run-qemu, output by semihosting`, qemu: true }
+    : { id, label: chip.label.replace(/ \(.*\)$/, ''), note: `The board (${core}): RAM limited to the training budget, UART and sensor hooks to fill in`, qemu: false };
 });
 
 /** What kind of file it is, for the preview's header. */
@@ -228,7 +229,7 @@ export function FirmwareDialog() {
 
       <footer className="firmware-foot">
         <span className="muted">
-          {status === 'ready' && project ? <>Generated in {Math.round(project.ms)} ms · unzips to <code>{folder}/</code> · then <code>make</code>{targetSpec(target, 0, 0).qemuMachine ? <> and <code>make run-qemu</code></> : null}</> : ' '}
+          {status === 'ready' && project ? <>Generated in {Math.round(project.ms)} ms · unzips to <code>{folder}/</code> · then <code>make</code>{TARGET_CHOICES.find((t) => t.id === target)?.qemu ? <> and <code>make run-qemu</code></> : null}</> : ' '}
         </span>
         {zipError && <span className="firmware-error" role="alert">{zipError}</span>}
         <button type="button" className="button" onClick={() => close(false)}>Close</button>
