@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isInputError, userMessage } from '../../engine/input-error.ts';
 import { zooArch } from '../../engine/models/zoo.ts';
 import { builtinScheme } from '../../engine/train/builtin-schemes.ts';
 import { defaultDoc } from '../store/studio-doc.ts';
@@ -56,5 +57,14 @@ describe('share links', () => {
     file.set('file', '../etc/passwd');
     file.set('digest', '0123456789abcdef');
     expect(() => readShareHash(`#${file}`)).toThrow(/plain file name/);
+    // A refused link is the user's input, told as its own sentence, never as a bug of the studio.
+    let refusal: unknown;
+    try {
+      bad('resolution', '4')();
+    } catch (e) {
+      refusal = e;
+    }
+    expect(isInputError(refusal)).toBe(true);
+    expect(userMessage(refusal)).toMatch(/^(?!Internal error).*resolution "4" must be a whole number/);
   });
 });

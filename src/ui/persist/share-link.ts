@@ -8,6 +8,7 @@
  * that is wrong; nothing is opened from a link that fails.
  */
 import { digestBytes } from '../../engine/analysis/contribution.ts';
+import { InputError } from '../../engine/input-error.ts';
 import type { ArchSpec } from '../../engine/models/arch.ts';
 import { isZooName, ZOO_NAMES } from '../../engine/models/zoo.ts';
 import { parseScheme, schemeToJson, type Scheme } from '../../engine/train/scheme.ts';
@@ -35,7 +36,8 @@ export interface SharedProject {
 /** A shared project whose model is a file the recipient must open. */
 export type FileSharedProject = SharedProject & { model: Extract<SharedModel, { kind: 'file' }> };
 
-export class ShareLinkError extends Error {
+/** A link that is refused: one sentence naming the field (a refusal, not a bug). */
+export class ShareLinkError extends InputError {
   override name = 'ShareLinkError';
 }
 
