@@ -22,17 +22,41 @@ export interface TickTimer {
   unit: string;
 }
 
+/** A real board's layer: the marked hooks the user fills (weak functions in platform_<id>.c). */
+export interface BoardHooks {
+  /** What the clock hook should set up on this board. */
+  clock: string;
+  /** Which UART (or USB serial) the output hook should write to on this board. */
+  output: string;
+  /** The core's DWT needs its lock access register written before CYCCNT counts (the Cortex-M7). */
+  dwtUnlock: boolean;
+}
+
 export interface TargetBuild {
   /** Where the linker puts code and constants, and RAM. */
   flashOrigin: number;
   ramOrigin: number;
   /**
+   * The bytes of Flash the image may use from flashOrigin (default the chip's Flash): less when a
+   * bootloader holds the start (the Nano 33 BLE's).
+   */
+  flashRegionBytes?: number;
+  /**
+   * The contiguous SRAM block at ramOrigin that holds .data, .bss and the stack, when the chip's SRAM
+   * is not one block (the STM32H743's AXI SRAM): its size and name. The training budget cannot exceed it.
+   */
+  ramBlock?: { bytes: number; name: string };
+  /**
    * The RAM region the linker script gives: 'budget' limits it to the training budget (a program that
    * does not fit fails to link, naming the region); 'chip' gives the chip's whole SRAM.
    */
   ramRegion: 'budget' | 'chip';
-  /** The platform layer linked in (output, exit, tick counter, board hooks). */
-  platform: 'semihost' | 'stm32f746';
+  /** The platform layer linked in: semihosting (QEMU) or a board's (DWT cycle counter, marked hooks). */
+  platform: 'semihost' | 'board';
+  /** The board's hooks (platform 'board'). */
+  board?: BoardHooks;
+  /** The RP2350's boot ROM starts only an image with an IMAGE_DEF block in its first 4 KB. */
+  bootBlock?: 'rp2350-image-def';
   /** gcc's -mcpu/-mfpu/-mfloat-abi for the core. */
   cflags: string;
   /** Where the core fetches its vector table at reset, when that is not the start of Flash (a linker region of its own). */
@@ -58,11 +82,17 @@ export interface ChipTarget {
 
 const M7_CFLAGS = '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard';
 const M4F_CFLAGS = '-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard';
+const M33_CFLAGS = '-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard';
+/** gcc's cortex-m55 has MVE (integer and float, __ARM_FEATURE_MVE 3) and the FPU by default: the Helium paths build. */
+const M55_CFLAGS = '-mcpu=cortex-m55 -mthumb -mfloat-abi=hard';
 
 export const CHIP_TARGETS: readonly ChipTarget[] = [
   {
     id: 'stm32f746', label: 'STM32F746 (Cortex-M7)', core: 'cortex-m7', sramBytes: 320 * KB, flashBytes: 1024 * KB, trainBudget: 256 * KB,
-    build: { flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'stm32f746', cflags: M7_CFLAGS },
+    build: {
+      flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M7_CFLAGS,
+      board: { clock: '216 MHz from the HSE and the PLL (RCC), flash wait states, the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'USART1 on PA9/PA10, the ST-LINK virtual COM port of the STM32F746G-DISCO', dwtUnlock: true },
+    },
   },
   // QEMU's boards, one per Cortex-M class the firmware is verified on (QEMU 7.2, hw/arm/mps2.c and
   // mps2-tz.c). The TrustZone boards (an505, an547) start in the secure state, so code and data use
@@ -86,7 +116,7 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     // ZBT SSRAM1 (code) and SSRAM2 (data).
     id: 'mps2-an505', label: 'MPS2 AN505 (Cortex-M33, QEMU)', core: 'cortex-m33', sramBytes: 2048 * KB, flashBytes: 4096 * KB, trainBudget: 256 * KB,
     build: {
-      flashOrigin: 0x10000000, ramOrigin: 0x38000000, ramRegion: 'chip', platform: 'semihost', cflags: '-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
+      flashOrigin: 0x10000000, ramOrigin: 0x38000000, ramRegion: 'chip', platform: 'semihost', cflags: M33_CFLAGS,
       qemuMachine: 'mps2-an505', timer: { base: 0x50000000, hz: 20_000_000, unit: 'timer ticks (20 MHz)' },
     },
   },
@@ -95,13 +125,73 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     // data in the 512 KB DTCM.
     id: 'mps3-an547', label: 'MPS3 AN547 (Cortex-M55, QEMU)', core: 'cortex-m55', sramBytes: 512 * KB, flashBytes: 2048 * KB, trainBudget: 256 * KB,
     build: {
-      flashOrigin: 0x11000000, ramOrigin: 0x30000000, ramRegion: 'chip', platform: 'semihost', cflags: '-mcpu=cortex-m55 -mthumb -mfloat-abi=hard',
+      flashOrigin: 0x11000000, ramOrigin: 0x30000000, ramRegion: 'chip', platform: 'semihost', cflags: M55_CFLAGS,
       vectors: { origin: 0x10000000, bytes: 512 * KB }, qemuMachine: 'mps3-an547', timer: { base: 0x5802f000, hz: 32_768, unit: 'S32K timer ticks (32.768 kHz)' },
     },
   },
-  { id: 'stm32f412', label: 'STM32F412 (Cortex-M4)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB, build: null },
-  { id: 'stm32h743', label: 'STM32H743 (Cortex-M7)', core: 'cortex-m7', sramBytes: 1024 * KB, flashBytes: 2048 * KB, trainBudget: 512 * KB, build: null },
-  { id: 'nrf52840', label: 'nRF52840 (Cortex-M4)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB, build: null },
+  // The boards. Memory maps from the makers' public reference manuals and datasheets, as cited.
+  {
+    // STM32H743 (RM0433, memory map): 2 MB Flash at 0x08000000; SRAM in blocks: DTCM 128 KB at
+    // 0x20000000, AXI SRAM 512 KB at 0x24000000, SRAM1-3 (288 KB) at 0x30000000, SRAM4 64 KB at
+    // 0x38000000. The training step (arena, trained parameters, stack) goes in the AXI SRAM, the
+    // largest block, so its budget is at most 512 KB; DTCM and the D2/D3 SRAMs stay free for the
+    // application and its DMA buffers.
+    id: 'stm32h743', label: 'STM32H743 (Cortex-M7)', core: 'cortex-m7', sramBytes: 1024 * KB, flashBytes: 2048 * KB, trainBudget: 512 * KB,
+    build: {
+      flashOrigin: 0x08000000, ramOrigin: 0x24000000, ramRegion: 'budget', ramBlock: { bytes: 512 * KB, name: 'AXI SRAM' }, platform: 'board', cflags: M7_CFLAGS,
+      board: { clock: '480 MHz (VOS0) from the HSE and PLL1 (RCC, PWR), flash wait states, the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'USART3 on PD8/PD9, the ST-LINK virtual COM port of the NUCLEO-H743ZI', dwtUnlock: true },
+    },
+  },
+  {
+    // nRF52840 (Nordic product specification, memory map): 1 MB Flash at 0x00000000, 256 KB RAM at
+    // 0x20000000, 64 MHz. On the Arduino Nano 33 BLE (Sense) the bootloader holds the first 64 KB: the
+    // Arduino mbed core links sketches at 0x10000, and so does this export (the Arduino library
+    // layout is the other way to build it).
+    id: 'nrf52840', label: 'nRF52840 / Arduino Nano 33 BLE Sense (Cortex-M4F)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB,
+    build: {
+      flashOrigin: 0x00010000, flashRegionBytes: 1024 * KB - 0x10000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
+      board: { clock: '64 MHz core clock; start the HFXO (CLOCK->TASKS_HFCLKSTART) for an accurate UART', output: 'UARTE0 (pins of your board), or USB CDC through the Arduino core (the Arduino library layout)', dwtUnlock: false },
+    },
+  },
+  {
+    // STM32F411 (RM0383): 512 KB Flash at 0x08000000, 128 KB SRAM at 0x20000000, 100 MHz.
+    id: 'stm32f411', label: 'STM32F411 (Cortex-M4F)', core: 'cortex-m4', sramBytes: 128 * KB, flashBytes: 512 * KB, trainBudget: 112 * KB,
+    build: {
+      flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
+      board: { clock: '100 MHz from the HSI or HSE and the PLL (RCC), flash wait states', output: 'USART2 on PA2/PA3, the ST-LINK virtual COM port of the NUCLEO-F411RE', dwtUnlock: false },
+    },
+  },
+  {
+    // STM32F412 (RM0402): 1 MB Flash at 0x08000000, 256 KB SRAM at 0x20000000, 100 MHz.
+    id: 'stm32f412', label: 'STM32F412 (Cortex-M4F)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB,
+    build: {
+      flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
+      board: { clock: '100 MHz from the HSE and the PLL (RCC), flash wait states', output: 'USART2 on PA2/PA3, the ST-LINK virtual COM port of the NUCLEO-F412ZG', dwtUnlock: false },
+    },
+  },
+  {
+    // RP2350 (RP2350 datasheet, address map and 5.9.5 "Minimum viable image metadata"): flash XIP at
+    // 0x10000000 (4 MB on the Pico 2), 520 KB SRAM at 0x20000000 (SRAM0-9, one address range), the
+    // Cortex-M33 cores with the single-precision FPU and DSP. The boot ROM runs a flash image only
+    // with an IMAGE_DEF block in its first 4 KB; no boot2 stage is needed.
+    id: 'rp2350', label: 'RP2350 / Raspberry Pi Pico 2 (Cortex-M33)', core: 'cortex-m33', sramBytes: 520 * KB, flashBytes: 4096 * KB, trainBudget: 384 * KB,
+    build: {
+      flashOrigin: 0x10000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M33_CFLAGS, bootBlock: 'rp2350-image-def',
+      board: { clock: '150 MHz from the XOSC and PLL_SYS (the boot ROM leaves the core on the ring oscillator)', output: 'UART0 on GP0/GP1 (the Pico 2\'s default pins)', dwtUnlock: false },
+    },
+  },
+  {
+    // Alif Ensemble E3, its M55-HE core (Alif's Ensemble CMSIS device pack: M55_HE_map.h and the
+    // regions headers): MRAM (non-volatile) at 0x80000000, 5.5 MB, of which an application slot of
+    // 1 MB (app_map.h's default for each core); the HE core's DTCM 256 KB at 0x20000000 (its ITCM
+    // 256 KB at 0; the global SRAM0 4 MB at 0x02000000 and SRAM1 at 0x08000000 stay free). The
+    // training step runs from the DTCM. Cortex-M55 with Helium (MVE) and the FPU, 160 MHz.
+    id: 'alif-e3-he', label: 'Alif Ensemble E3 M55-HE (Cortex-M55)', core: 'cortex-m55', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 224 * KB,
+    build: {
+      flashOrigin: 0x80000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M55_CFLAGS,
+      board: { clock: '160 MHz for the HE core (the Secure Enclave\'s clock settings, or the CGU and its PLL); the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'UART2 or UART4 of the DevKit (the pins in its ATOC / pinmux), or your board\'s', dwtUnlock: false },
+    },
+  },
   { id: 'rp2040', label: 'RP2040 (Cortex-M0+)', core: 'cortex-m0plus', sramBytes: 264 * KB, flashBytes: 2048 * KB, trainBudget: 200 * KB, build: null },
 ];
 

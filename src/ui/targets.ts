@@ -20,8 +20,9 @@ export interface TargetPreset extends Target {
   exports: boolean;
 }
 
+/** Flash is what the image may use: the Nano 33 BLE's bootloader keeps its first 64 KB. */
 export const TARGET_PRESETS: TargetPreset[] = CHIP_TARGETS.map((t) => ({
-  id: t.id, label: t.label, sramBytes: t.sramBytes, trainBudget: t.trainBudget, flashBytes: t.flashBytes, exports: t.build !== null,
+  id: t.id, label: t.label, sramBytes: t.sramBytes, trainBudget: t.trainBudget, flashBytes: t.build?.flashRegionBytes ?? t.flashBytes, exports: t.build !== null,
 }));
 
 const F746 = chipTarget('stm32f746')!;

@@ -42,7 +42,7 @@ export function exportProject(argv: string[]): void {
   const convs = convCountOf(modelSpec, resolution, classes);
   const scheme = loadScheme(schemeSpec, modelSpec, convs);
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
-  const program = compileTraining(model.graph, scheme, { sramBudget, flashBudget: bytesOption(opts, 'flash-budget', chip.flashBytes) });
+  const program = compileTraining(model.graph, scheme, { sramBudget, flashBudget: bytesOption(opts, 'flash-budget', chip.build?.flashRegionBytes ?? chip.flashBytes) });
   const samples = dataset === 'synthetic' ? syntheticSamples(model.graph, count)
     : datasetSamples(dataset === 'mnist' ? loadMnist('test') : loadFashionMnist(FASHION_MNIST_DIR, 'test'), model.graph, count);
   const steps = intOption(opts, 'steps', count * 2, 1, 1_000_000);

@@ -30,7 +30,7 @@ export function plan(argv: string[]): void {
   const scheme = loadScheme(schemeSpec, modelSpec, convs);
   const model = loadModel(modelSpec, resolution, classes, scheme.head);
   const program = compileTraining(model.graph, scheme, {
-    sramBudget: bytesOption(opts, 'sram-budget', chip?.trainBudget ?? DEFAULT_SRAM_BUDGET), flashBudget: bytesOption(opts, 'flash-budget', chip?.flashBytes ?? DEFAULT_FLASH_BUDGET),
+    sramBudget: bytesOption(opts, 'sram-budget', chip?.trainBudget ?? DEFAULT_SRAM_BUDGET), flashBudget: bytesOption(opts, 'flash-budget', chip?.build?.flashRegionBytes ?? chip?.flashBytes ?? DEFAULT_FLASH_BUDGET),
     reorder: !opts['no-reorder'], fuseRows: !opts['no-fuse'], fuseBackward: !opts['no-fuse'],
   });
   const r = program.report;

@@ -15,7 +15,7 @@ import { cArrayBody, cString, safeName } from './c-format.ts';
 import { KERNELS_C, KERNELS_H } from './c-kernels.ts';
 import { paramSources, paramSymbols } from './c-params.ts';
 import { stepSources } from './c-step.ts';
-import { linkerScript, PLATFORM_H, PLATFORM_HOST_C, platformSource, startupSource, targetSpec, type Target, type TargetSpec } from './c-target.ts';
+import { hex, linkerScript, PLATFORM_H, PLATFORM_HOST_C, platformSource, startupSource, targetSpec, type Target, type TargetSpec } from './c-target.ts';
 
 export interface Sample {
   input: Int8Array;
@@ -178,7 +178,7 @@ ${t.qemuMachine ? `#   make run-qemu   runs it on QEMU's ${t.qemuMachine}; ICOUN
 #   make host       the same training on this computer (gcc): build/host
 #   make host-debug with -fsanitize=address,undefined and a hash trace of every tensor
 TARGET = ${target}
-PLATFORM = ${t.platform}
+PLATFORM = ${t.platformFile.replace(/^platform_|\.c$/g, '')}
 
 CC = arm-none-eabi-gcc
 SIZE = arm-none-eabi-size
@@ -259,7 +259,7 @@ project(tinytrain_firmware C)
 
 set(TT_ARCH ${t.cflags})
 separate_arguments(TT_ARCH)
-add_executable(firmware.elf ${[...FIRMWARE_SOURCES, 'startup.c', `platform_${t.platform}.c`].join(' ')})
+add_executable(firmware.elf ${[...FIRMWARE_SOURCES, 'startup.c', t.platformFile].join(' ')})
 target_compile_options(firmware.elf PRIVATE \${TT_ARCH} ${COMMON_FLAGS} -O2 -ffunction-sections -fdata-sections)
 target_link_options(firmware.elf PRIVATE \${TT_ARCH} -T \${CMAKE_CURRENT_SOURCE_DIR}/${t.name}.ld ${LINK_FLAGS} -Wl,-Map=firmware.map)
 target_link_libraries(firmware.elf PRIVATE m c gcc)
@@ -323,12 +323,16 @@ step (any target); \`EXTRA_CFLAGS=-DTT_PROFILE\` prints the ticks each kernel to
   stack reserve ${stackBytes} bytes. This is what \`arm-none-eabi-size\` reports as data + bss (the stack is a NOLOAD section, counted in bss).
 - Flash about ${kb(fw.flashBytes)}: parameters ${kb(fw.flash.frozenWeights + fw.flash.scales + fw.flash.frozenBiases + fw.flash.initialValues)},
   embedded samples ${kb(fw.flash.samples)}, code about ${kb(fw.flash.code)} (an estimate; text + data of the build is within 1%).
-- The linker script gives RAM ${ramBytes.toLocaleString('en-US')} bytes${target === 'stm32f746' ? ' (the training budget)' : ''}: a program that does not fit fails to link with
+- The linker script gives RAM ${ramBytes.toLocaleString('en-US')} bytes at ${hex(spec.ramOrigin)} (${spec.ramBlock.name}${spec.platform === 'board' ? ', the training budget' : ''}) and FLASH
+  ${spec.flashBytes.toLocaleString('en-US')} bytes at ${hex(spec.flashOrigin)}: a program that does not fit fails to link with
   "region \`RAM' overflowed". \`arm-none-eabi-size build/firmware.elf\` shows text (Flash), data (SRAM and Flash), bss (SRAM, stack included).
 
-## Board hooks (stm32f746)
-\`platform_stm32f746.c\` marks the places to fill in with \`==== BOARD HOOK\`: clocks and caches, the UART that
-prints the loss (or build with \`EXTRA_CFLAGS=-DTT_SEMIHOSTING\` under a debugger), and the sensor that ${program.inputStream
+## Board hooks${spec.platform === 'board' ? ` (${target})
+\`${spec.platformFile}\` marks the places to fill in with \`==== BOARD HOOK\`: weak functions for the clock
+(\`tt_board_clock_init\`: ${spec.board!.clock}), the output that prints the loss (\`tt_board_putc\`: ${spec.board!.output};
+or build with \`EXTRA_CFLAGS=-DTT_SEMIHOSTING\` under a debugger), and the sensor. Define them in a file of your own.` : ` (QEMU)
+\`platform_semihost.c\` prints through semihosting; on a board the sensor hooks below are the ones to fill.`}
+The sensor hook ${program.inputStream
   ? `starts a new image and sets its label (\`tt_platform_read_sample\`), then delivers it row by row
 (\`tt_platform_read_row\`, e.g. from the camera's line DMA).
 
@@ -369,15 +373,22 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
   const spec = targetSpec(opts.target, budget, stackBytes);
   const steps = opts.steps ?? samples.length * 2;
   const fw = exportFigures(program, samples.length, { hyper, stackBytes });
-  // Refused with the report's own sentence form: what the linker would need, what it has, the gap.
+  // Refused as the linker would (TFLM's and ld's form): the region, the overflow in bytes, and the
+  // report's own numbers (requested, available, missing), so the IDE's "over" and this agree.
   const fmt = (n: number) => n.toLocaleString('en-US');
+  const ram = `region \`RAM' (${spec.ramBlock.name} at ${hex(spec.ramOrigin)})`;
   if (fw.sramBytes > budget) {
-    throw new InputError(`export: the firmware needs ${fmt(fw.sramBytes)} bytes of SRAM, the budget is ${fmt(budget)}: ` +
-      `missing ${fmt(fw.sramBytes - budget)} (arena ${fmt(fw.sram.arena)}, static ${fmt(fw.sramBytes - fw.sram.arena - fw.sram.stack)}, stack ${fmt(fw.sram.stack)}).`);
+    throw new InputError(`export: ${ram} overflowed by ${fmt(fw.sramBytes - budget)} bytes: the firmware needs ${fmt(fw.sramBytes)} bytes of SRAM, ` +
+      `the budget is ${fmt(budget)}: missing ${fmt(fw.sramBytes - budget)} (arena ${fmt(fw.sram.arena)}, static ${fmt(fw.sramBytes - fw.sram.arena - fw.sram.stack)}, ` +
+      `stack ${fmt(fw.sram.stack)}).`);
   }
-  if (fw.sramBytes > spec.ramBytes || fw.flashBytes > spec.flashBytes) {
-    throw new InputError(`export: the firmware needs ${fmt(fw.sramBytes)} bytes of SRAM and about ${fmt(fw.flashBytes)} of Flash; ` +
-      `${spec.name} has ${fmt(spec.ramBytes)} and ${fmt(spec.flashBytes)}.`);
+  if (fw.sramBytes > spec.ramBytes) {
+    throw new InputError(`export: ${ram} overflowed by ${fmt(fw.sramBytes - spec.ramBytes)} bytes: the firmware needs ${fmt(fw.sramBytes)} bytes of SRAM, ` +
+      `the ${spec.label} has ${fmt(spec.ramBytes)} there.`);
+  }
+  if (fw.flashBytes > spec.flashBytes) {
+    throw new InputError(`export: region \`FLASH' (at ${hex(spec.flashOrigin)}) overflowed by about ${fmt(fw.flashBytes - spec.flashBytes)} bytes: ` +
+      `the firmware needs about ${fmt(fw.flashBytes)} bytes of Flash, the ${spec.label} has ${fmt(spec.flashBytes)} for it.`);
   }
   const syms = paramSymbols(program);
   const ps = paramSources(program, params, syms);

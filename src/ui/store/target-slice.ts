@@ -4,6 +4,7 @@
  * below it lowers it too, and the notice says so); a value out of bounds is refused with the reason.
  */
 import type { StateCreator } from 'zustand';
+import { chipTarget } from '../../engine/targets.ts';
 import { formatBytes } from '../format.ts';
 import { targetPreset, type Target } from '../targets.ts';
 import type { StudioState } from './types.ts';
@@ -29,6 +30,11 @@ export function budgetError(target: Target, field: BudgetField, bytes: number): 
   if (bytes > MAX_BYTES[field]) return `the ${label} must be at most ${formatBytes(MAX_BYTES[field])}`;
   if (field === 'trainBudget' && bytes > target.sramBytes) {
     return `the training budget cannot exceed the target's SRAM (${formatBytes(target.sramBytes)}): raise the SRAM first`;
+  }
+  // A chip whose SRAM is in blocks (the STM32H743): the exported step links into one of them.
+  const chip = chipTarget(target.id);
+  if (field === 'trainBudget' && chip?.build?.ramBlock && bytes > chip.build.ramBlock.bytes) {
+    return `the training budget cannot exceed the ${chip.label}'s ${chip.build.ramBlock.name} (${formatBytes(chip.build.ramBlock.bytes)}), the block its firmware links into`;
   }
   return null;
 }
