@@ -25,9 +25,11 @@ Verbs:
   grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
   export --model M --scheme S --target T --out DIR|FILE.zip [--dataset mnist|fashion-mnist|synthetic]
-        [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M C project that trains the scheme (refused over
-        the budget); T is stm32f746 (Cortex-M7 board) or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33),
-        mps3-an547 (M55); the other targets, stm32f412, stm32h743, nrf52840, rp2040, are for memory planning only
+        [--samples 4] [--steps N] [--sram-budget 256KB] [--layout make|arduino]   the Cortex-M C project that trains the
+        scheme (refused over the budget, naming the region and the overflow); T is a board: stm32f746, stm32h743 (M7),
+        nrf52840 (Nano 33 BLE, M4F; --layout arduino writes an Arduino library), stm32f411, stm32f412 (M4F), rp2350 (M33),
+        alif-e3-he (M55), or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33), mps3-an547 (M55);
+        rp2040 is for memory planning only
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]

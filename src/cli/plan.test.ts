@@ -56,11 +56,13 @@ describe('tinytrain plan', () => {
     ]);
     expect(rp.status).toBe(1);
     expect(rp.stderr.trim()).toBe('tinytrain export: --target: RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet ' +
-      '(it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU) and MPS3 AN547 (Cortex-M55, QEMU)).');
+      '(it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU), MPS3 AN547 (Cortex-M55, QEMU), ' +
+      'STM32H743 (Cortex-M7), nRF52840 / Arduino Nano 33 BLE Sense (Cortex-M4F), STM32F411 (Cortex-M4F), STM32F412 (Cortex-M4F), RP2350 / Raspberry Pi Pico 2 (Cortex-M33) ' +
+      'and Alif Ensemble E3 M55-HE (Cortex-M55)).');
     const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 128, classes: 10 });
     const sram = compileTraining(g, builtinScheme('mcunet-5fps@99kb', 42)!).report.peakSramBytes;
     expect(tight.status).toBe(1);
-    expect(tight.stderr).toContain(`the firmware needs ${sram.toLocaleString('en-US')} bytes of SRAM, the budget is 102,400: missing ${(sram - 102400).toLocaleString('en-US')}`);
+    expect(tight.stderr).toContain(`region \`RAM' (SRAM at 0x20000000) overflowed by ${(sram - 102400).toLocaleString('en-US')} bytes: the firmware needs ${sram.toLocaleString('en-US')} bytes of SRAM, the budget is 102,400: missing ${(sram - 102400).toLocaleString('en-US')}`);
     expect(readdirSync(out)).toEqual([]);
     // The RP2040's default training budget (200 KB) and 2 MB of Flash.
     const p = parseOneJson<PlanJson & { budgets: { sramBytes: number; flashBytes: number } }>(planRp);

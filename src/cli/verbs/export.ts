@@ -22,7 +22,10 @@ export function exportProject(argv: string[]): void {
   const opts = parseVerbArgs(argv, {
     scheme: { type: 'string' }, target: { type: 'string' }, out: { type: 'string' }, dataset: { type: 'string' },
     samples: { type: 'string' }, steps: { type: 'string' }, 'sram-budget': { type: 'string' }, 'flash-budget': { type: 'string' },
+    layout: { type: 'string' },
   });
+  const layout = (opts.layout as string | undefined) ?? 'make';
+  if (layout !== 'make' && layout !== 'arduino') throw new UsageError(`--layout must be make or arduino, got "${layout}"`);
   const modelSpec = requireOption(opts, 'model');
   const schemeSpec = requireOption(opts, 'scheme');
   const target = requireOption(opts, 'target') as Target;
@@ -46,14 +49,18 @@ export function exportProject(argv: string[]): void {
   const samples = dataset === 'synthetic' ? syntheticSamples(model.graph, count)
     : datasetSamples(dataset === 'mnist' ? loadMnist('test') : loadFashionMnist(FASHION_MNIST_DIR, 'test'), model.graph, count);
   const steps = intOption(opts, 'steps', count * 2, 1, 1_000_000);
-  const files = exportCProject(program, model.params, samples, { target, steps, sramBudget });
+  const files = exportCProject(program, model.params, samples, { target, steps, sramBudget, layout });
 
   if (out.toLowerCase().endsWith('.zip')) {
     ensureFolder(dirname(out) || '.', 'output folder');
     writeUserFile(out, zipCProject(files, basename(out).replace(/\.zip$/i, '')), 'output zip');
   } else {
     ensureFolder(out, 'output folder');
-    for (const [path, text] of Object.entries(files)) writeUserFile(join(out, path), text, 'output file');
+    for (const [path, text] of Object.entries(files)) {
+      // The Arduino layout has folders of its own (src/, examples/train/).
+      ensureFolder(dirname(join(out, path)), 'output folder');
+      writeUserFile(join(out, path), text, 'output file');
+    }
   }
   const r = program.report;
   if (opts.json) {
@@ -67,5 +74,6 @@ export function exportProject(argv: string[]): void {
   print(`${program.kernels.length} kernels, arena ${program.arenaBytes} bytes, ${samples.length} ${dataset} samples, ${steps} steps`);
   print(`SRAM ${r.peakSramBytes.toLocaleString('en-US')} bytes (what the firmware links to, data + bss), Flash about ${r.flashBytes.toLocaleString('en-US')}: fits the budgets`);
   const qemu = chip.build?.qemuMachine;
-  print(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : term(out)}${qemu ? ` && make run-qemu (QEMU ${qemu})` : ''}`);
+  if (layout === 'arduino') print(`build: copy ${term(join(out, 'TinyTrain'))} into your sketchbook's libraries folder and open its example "train"`);
+  else print(`build: make -C ${out.toLowerCase().endsWith('.zip') ? '<unzipped folder>' : term(out)}${qemu ? ` && make run-qemu (QEMU ${qemu})` : ''}`);
 }

@@ -11,6 +11,7 @@ import { InputError } from '../input-error.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import { DEFAULT_HYPER } from '../runtime/executor.ts';
 import type { Hyper } from '../runtime/kernels.ts';
+import { arduinoLibrary } from './c-arduino.ts';
 import { cArrayBody, cString, safeName } from './c-format.ts';
 import { KERNELS_C, KERNELS_H } from './c-kernels.ts';
 import { paramSources, paramSymbols } from './c-params.ts';
@@ -35,6 +36,11 @@ export interface ExportOptions {
   sramBudget?: number;
   /** Stack reserve (default: the memory report's, STACK_RESERVE). */
   stackBytes?: number;
+  /**
+   * 'make' (default): the Makefile and CMake project. 'arduino': the same sources as an Arduino library
+   * (c-arduino.ts), for the Nano 33 BLE (target nrf52840) only.
+   */
+  layout?: 'make' | 'arduino';
 }
 
 export type CProject = Record<string, string>;
@@ -371,6 +377,9 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
   const stackBytes = opts.stackBytes ?? STACK_RESERVE;
   const budget = opts.sramBudget ?? program.options.sramBudget;
   const spec = targetSpec(opts.target, budget, stackBytes);
+  if (opts.layout === 'arduino' && spec.name !== 'nrf52840') {
+    throw new InputError(`export: the Arduino library layout is for the Nano 33 BLE (target nrf52840), not ${spec.name}.`);
+  }
   const steps = opts.steps ?? samples.length * 2;
   const fw = exportFigures(program, samples.length, { hyper, stackBytes });
   // Refused as the linker would (TFLM's and ld's form): the region, the overflow in bytes, and the
@@ -424,5 +433,5 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
       },
     }, null, 2) + '\n',
   };
-  return files;
+  return opts.layout === 'arduino' ? arduinoLibrary(files, program.graph.name, !!program.inputStream) : files;
 }
