@@ -7,7 +7,10 @@
  * A second table gives the instructions per step of each kind of kernel (a -DTT_PROFILE build, which
  * reads the timer around every kernel call); a third, instructions per step on each Cortex-M class's
  * QEMU board (M4F mps2-an386, M7 mps2-an500, M33 mps2-an505, M55 mps3-an547), each run checked
- * against the TypeScript runtime's losses.
+ * against the TypeScript runtime's losses, with the M55 run twice: its Helium (MVE) paths and, built
+ * with -DTT_NO_MVE, its portable (SMLAD) paths, and the ratio; a fourth, the SRAM and Flash each real
+ * board's export links to (engine/targets.ts, platform 'board'), or the region's overflow when the
+ * scheme does not fit the board.
  * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders),
  * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's).
  */
@@ -17,6 +20,7 @@ import { exportCProject, syntheticSamples, type Target } from '../src/engine/cod
 import { instructionsPerTick } from '../src/engine/codegen/c-project.ts';
 import { targetSpec } from '../src/engine/codegen/c-target.ts';
 import { CHIP_TARGETS } from '../src/engine/targets.ts';
+import { InputError } from '../src/engine/input-error.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
@@ -50,6 +54,11 @@ const profiles: Map<string, number>[] = [];
 const CORE_BOARDS = CHIP_TARGETS.filter((t) => t.build?.qemuMachine && t.id !== 'mps2-an500').map((t) => t.id as Target);
 /** Per case: the board's core -> instructions per step, or why not. */
 const perCore: Map<string, string>[] = [];
+/** The real boards: per case, board -> "SRAM KB / Flash KB" linked, or the export's overflow. */
+const BOARDS = CHIP_TARGETS.filter((t) => t.build?.platform === 'board');
+const perBoard: Map<string, string>[] = [];
+/** Per case: the M55's instructions per step with and without Helium. */
+const helium: { mve: number; portable: number; same: boolean }[] = [];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
   const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes });
@@ -88,19 +97,46 @@ for (const c of CASES) {
   if (byOp.size === 0) throw new Error(`${c.model}: the profile build printed no kernel times: ${rp.stdout.slice(-2000)}`);
   profiles.push(byOp);
   const cores = new Map<string, string>([['Cortex-M7', m(insns) + (match ? '' : ' (loss differs!)')]]);
-  for (const board of CORE_BOARDS) {
+  /** Builds for a QEMU board and runs it: instructions per step (median) and whether the losses are the TypeScript's. */
+  const onQemu = (board: Target, extra = '') => {
     const spec = targetSpec(board, program.options.sramBudget, 0);
     const dir = writeProject(exportCProject(program, params, samples, { target: board, steps }));
-    const b = make(dir, 'all');
+    const b = make(dir, 'all', extra ? { EXTRA_CFLAGS: extra } : {});
     if (b.status !== 0) throw new Error(`${c.model}: ${board} build failed: ${b.stderr}`);
     const rb = runQemu(join(dir, 'build/firmware.elf'), { icount: true, machine: spec.qemuMachine, timeoutMs: 1_800_000 });
     const lb = parseSteps(rb.stdout);
     if (rb.status !== 0 || lb.length !== steps) throw new Error(`${c.model}: ${board} QEMU run failed (${rb.status}): ${rb.stdout.slice(-2000)}`);
-    const same = lb.every((l, i) => l.bits === ts.losses[i]);
-    const t = lb.map((l) => l.ticks).sort((a, b) => a - b)[Math.floor(lb.length / 2)];
-    cores.set(spec.core, m(t * instructionsPerTick(spec.timer!.hz)) + (same ? '' : ' (loss differs!)'));
     rmSync(dir, { recursive: true, force: true });
+    const t = lb.map((l) => l.ticks).sort((a, b) => a - b)[Math.floor(lb.length / 2)];
+    return { core: spec.core, insns: t * instructionsPerTick(spec.timer!.hz), same: lb.every((l, i) => l.bits === ts.losses[i]) };
+  };
+  for (const board of CORE_BOARDS) {
+    const q = onQemu(board);
+    cores.set(q.core, m(q.insns) + (q.same ? '' : ' (loss differs!)'));
+    if (board === 'mps3-an547') {
+      const portable = onQemu(board, '-DTT_NO_MVE');
+      helium.push({ mve: q.insns, portable: portable.insns, same: q.same && portable.same });
+    }
   }
+  // The real boards: what the export links to at the board's largest budget, or its refusal.
+  const linked = new Map<string, string>();
+  for (const chip of BOARDS) {
+    const budget = chip.build!.ramBlock?.bytes ?? chip.sramBytes;
+    const p = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, sramBudget: budget });
+    try {
+      const dir = writeProject(exportCProject(p, params, samples, { target: chip.id, steps }));
+      const b = make(dir, 'all');
+      if (b.status !== 0) throw new Error(`${c.model}: ${chip.id} build failed: ${b.stderr}`);
+      const sz = armSize(join(dir, 'build/firmware.elf'));
+      linked.set(chip.id, `${kb(sz.data + sz.bss)} / ${kb(sz.text + sz.data)}`);
+      rmSync(dir, { recursive: true, force: true });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const over = /overflowed by ([\d,]+) bytes/.exec(e.message);
+      linked.set(chip.id, over ? `over by ${over[1]} B` : e.message);
+    }
+  }
+  perBoard.push(linked);
   perCore.push(cores);
   if (!keep) for (const d of [stm, qemu, prof]) rmSync(d, { recursive: true, force: true });
   else console.log(`${c.model}: ${stm} ${qemu} ${prof}`);
@@ -127,8 +163,13 @@ printTable(['kernel kind', ...CASES.map((c) => c.scheme)], [
   ['all kernels', ...profiles.map((p) => m([...p.values()].reduce((a, b) => a + b, 0)))],
 ]);
 const coreNames = ['Cortex-M4F', 'Cortex-M7', 'Cortex-M33', 'Cortex-M55'];
-console.log('\nInstructions per training step by core (M; QEMU boards mps2-an386, mps2-an500, mps2-an505, mps3-an547; the same C, its SMLAD paths on every core, no Helium paths yet):');
-printTable(['scheme', ...coreNames], CASES.map((c, i) => [c.scheme, ...coreNames.map((n) => perCore[i].get(n) ?? '-')]));
+console.log('\nInstructions per training step by core (M; QEMU boards mps2-an386, mps2-an500, mps2-an505, mps3-an547; SMLAD paths on every core, ' +
+  'Helium paths on the M55; the M55 portable column is the same firmware built with -DTT_NO_MVE):');
+printTable(['scheme', ...coreNames, 'M55 portable', 'Helium speedup'], CASES.map((c, i) => [c.scheme, ...coreNames.map((n) => perCore[i].get(n) ?? '-'),
+  m(helium[i].portable) + (helium[i].same ? '' : ' (loss differs!)'), `${(helium[i].portable / helium[i].mve).toFixed(2)}x`]));
+console.log('\nLinked SRAM / Flash per board (KB, data + bss / text + data of the export at the board\'s largest training budget; ' +
+  '"over": the export refuses it, the RAM region overflowing by that much):');
+printTable(['scheme', ...BOARDS.map((b) => b.id)], CASES.map((c, i) => [c.scheme, ...BOARDS.map((b) => perBoard[i].get(b.id) ?? '-')]));
 console.log(`\nReference engine (REFERENCE.md): mcunet-5fps 49kb firmware .data 36,320 + .bss 213,520 = ${kb(36320 + 213520)} KB SRAM, ` +
   `.text 181,056 + .rodata 556,608 = ${kb(181056 + 556608)} KB Flash (camera and LCD drivers included).`);
 console.log(`Instructions: QEMU -icount shift=3 (8 ns each), CMSDK timer at 25 MHz: ${INSTRUCTIONS_PER_TICK} instructions per tick ` +

@@ -46,6 +46,16 @@ static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
+/* Helium (MVE, the Cortex-M55's vector extension): integer paths of the hot int8 kernels. Integer
+ * sums are exact in any order, so these give the portable path's values. -DTT_NO_MVE keeps the
+ * scalar (SMLAD) paths on a core with MVE, to measure what Helium gains. */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(TT_NO_MVE)
+#define TT_MVE 1
+#include <arm_mve.h>
+#else
+#define TT_MVE 0
+#endif
+
 /* Two int16 values as one word (low half first), the operand layout of SMLAD. */
 static inline uint32_t tt_pack16(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
@@ -143,6 +153,21 @@ static void tt_pw_tile(const int8_t *x, int hw, int32_t xz, const int8_t *wrow, 
  * next to it), an odd last pixel as one row. W (cout x cp2 words): groups of four output channels word
  * by word (word i of channel 4b + j at 4b * cp2 + 4i + j), the last cout % 4 channels as rows.
  */
+#if TT_MVE
+/* Helium layout: one row of cp2 words per pixel (X) and per output channel (W), so that a vector load
+ * takes eight int16 channels of one pixel or one output channel. */
+static inline uint32_t *tt_pw_xpos(uint32_t *X, int np, int cp2, int p, int *stride) {
+  (void)np;
+  *stride = 1;
+  return X + p * cp2;
+}
+
+static inline uint32_t *tt_pw_wpos(uint32_t *W, int cout, int cp2, int oc, int *stride) {
+  (void)cout;
+  *stride = 1;
+  return W + oc * cp2;
+}
+#else
 static inline uint32_t *tt_pw_xpos(uint32_t *X, int np, int cp2, int p, int *stride) {
   *stride = p < (np & ~1) ? 2 : 1;
   return X + (p & ~1) * cp2 + (*stride == 2 ? (p & 1) : 0);
@@ -152,7 +177,26 @@ static inline uint32_t *tt_pw_wpos(uint32_t *W, int cout, int cp2, int oc, int *
   *stride = oc < (cout & ~3) ? 4 : 1;
   return *stride == 4 ? W + (oc & ~3) * cp2 + (oc & 3) : W + oc * cp2;
 }
+#endif
 
+#if TT_MVE
+/* Word i of pixel p at X[p * cp2 + i]: (x[2i][p] - xz, x[2i + 1][p] - xz) for four pixels at a time,
+ * widened by the load and stored through a scatter (one word per pixel row). */
+static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+  const uint32x4_t rows = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)cp2);
+  for (int i = 0; i < cp2; i++) {
+    const int8_t *a = x + 2 * i * cstride + p0;
+    const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
+    uint32_t *d = X + i;
+    for (int p = 0; p < np; p += 4, d += 4 * cp2) {
+      const mve_pred16_t pr = vctp32q((uint32_t)(np - p));
+      const int32x4_t lo = vandq_s32(vsubq_n_s32(vldrbq_z_s32(a + p, pr), xz), vdupq_n_s32(0xFFFF));
+      const int32x4_t hi = b ? vshlq_n_s32(vsubq_n_s32(vldrbq_z_s32(b + p, pr), xz), 16) : vdupq_n_s32(0);
+      vstrwq_scatter_shifted_offset_p_u32(d, rows, vreinterpretq_u32_s32(vorrq_s32(lo, hi)), pr);
+    }
+  }
+}
+#else
 static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
   const int even = np & ~1;
   for (int i = 0; i < cp2; i++) {
@@ -189,6 +233,8 @@ static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg,
   }
 }
 
+#endif
+
 /* Output channel oc's cp2 weight words at dst, dst + stride, ... */
 static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t *dst, int stride, int cp2) {
   /* Row oc: n trained input channels, then cpg - n frozen ones (tt_wrow's layout for k = 1). */
@@ -224,6 +270,95 @@ static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz,
   else y[i] = tt_clamp8(tt_requant(acc, s, yz));
 }
 
+#if TT_MVE
+/* Helium: four output channels x two pixels, eight int16 channels per vector; VMLADAVA sums the eight
+ * products of a lane pair into a scalar accumulator (64 multiply-accumulates per eight instructions).
+ * Rows of cp2 words (tt_pw_xpos, tt_pw_wpos); a row's last vector is predicated (tail lanes read as 0). */
+static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n16 = 2 * cp2, full = n16 & ~7;
+  const int16_t *w0 = (const int16_t *)Wg, *w1 = w0 + n16, *w2 = w1 + n16, *w3 = w2 + n16;
+  const mve_pred16_t tail = vctp16q((uint32_t)(n16 - full));
+  const int i0 = oc0 * ystride + yoff;
+  int p = 0;
+  for (; p + 1 < np; p += 2) {
+    const int16_t *x0 = (const int16_t *)(X + p * cp2), *x1 = x0 + n16;
+    int32_t a0 = bias[oc0], a1 = a0, c0 = bias[oc0 + 1], c1 = c0, d0 = bias[oc0 + 2], d1 = d0, e0 = bias[oc0 + 3], e1 = e0;
+    int i = 0;
+    for (; i < full; i += 8) {
+      const int16x8_t xa = vld1q_s16(x0 + i), xb = vld1q_s16(x1 + i);
+      int16x8_t wv = vld1q_s16(w0 + i);
+      a0 = vmladavaq_s16(a0, xa, wv);
+      a1 = vmladavaq_s16(a1, xb, wv);
+      wv = vld1q_s16(w1 + i);
+      c0 = vmladavaq_s16(c0, xa, wv);
+      c1 = vmladavaq_s16(c1, xb, wv);
+      wv = vld1q_s16(w2 + i);
+      d0 = vmladavaq_s16(d0, xa, wv);
+      d1 = vmladavaq_s16(d1, xb, wv);
+      wv = vld1q_s16(w3 + i);
+      e0 = vmladavaq_s16(e0, xa, wv);
+      e1 = vmladavaq_s16(e1, xb, wv);
+    }
+    if (i < n16) {
+      const int16x8_t xa = vldrhq_z_s16(x0 + i, tail), xb = vldrhq_z_s16(x1 + i, tail);
+      int16x8_t wv = vldrhq_z_s16(w0 + i, tail);
+      a0 = vmladavaq_s16(a0, xa, wv);
+      a1 = vmladavaq_s16(a1, xb, wv);
+      wv = vldrhq_z_s16(w1 + i, tail);
+      c0 = vmladavaq_s16(c0, xa, wv);
+      c1 = vmladavaq_s16(c1, xb, wv);
+      wv = vldrhq_z_s16(w2 + i, tail);
+      d0 = vmladavaq_s16(d0, xa, wv);
+      d1 = vmladavaq_s16(d1, xb, wv);
+      wv = vldrhq_z_s16(w3 + i, tail);
+      e0 = vmladavaq_s16(e0, xa, wv);
+      e1 = vmladavaq_s16(e1, xb, wv);
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + ystride + p + 1, c1, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, eff[oc0 + 3], yz, mask);
+  }
+  if (p < np) {
+    const int16_t *x0 = (const int16_t *)(X + p * cp2);
+    int32_t a0 = bias[oc0], c0 = bias[oc0 + 1], d0 = bias[oc0 + 2], e0 = bias[oc0 + 3];
+    for (int i = 0; i < n16; i += 8) {
+      const mve_pred16_t pr = vctp16q((uint32_t)(n16 - i));
+      const int16x8_t xa = vldrhq_z_s16(x0 + i, pr);
+      a0 = vmladavaq_s16(a0, xa, vldrhq_z_s16(w0 + i, pr));
+      c0 = vmladavaq_s16(c0, xa, vldrhq_z_s16(w1 + i, pr));
+      d0 = vmladavaq_s16(d0, xa, vldrhq_z_s16(w2 + i, pr));
+      e0 = vmladavaq_s16(e0, xa, vldrhq_z_s16(w3 + i, pr));
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+  }
+}
+
+/* Helium: one output channel (its row wr) over the np pixels of X. */
+static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n16 = 2 * cp2;
+  const int16_t *w0 = (const int16_t *)wr;
+  const int i0 = oc * ystride + yoff;
+  for (int p = 0; p < np; p++) {
+    const int16_t *x0 = (const int16_t *)(X + p * cp2);
+    int32_t a0 = bias[oc];
+    for (int i = 0; i < n16; i += 8) {
+      const mve_pred16_t pr = vctp16q((uint32_t)(n16 - i));
+      a0 = vmladavaq_s16(a0, vldrhq_z_s16(x0 + i, pr), vldrhq_z_s16(w0 + i, pr));
+    }
+    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
+  }
+}
+#else
 /* Four output channels (weights Wg, interleaved) over the np pixels of X; output of channel oc0 + j, pixel p
  * at y[(oc0 + j) * ystride + yoff + p]. */
 static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
@@ -326,6 +461,8 @@ static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr,
   }
 }
 
+#endif
+
 /* Every output channel for pixels [0, np): y[oc * ystride + yoff + p], mask bit at the same index.
  * Wall: the packed weights (layout above), or NULL: each group packed into W (4 x cp2 words) in turn. */
 static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, const tt_geom *g,
@@ -333,7 +470,12 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
   const int cout = g->cout, q4 = cout & ~3;
   for (int oc = 0; oc < q4; oc += 4) {
     const uint32_t *wg = Wall ? Wall + oc * cp2 : W;
+#if TT_MVE
+    /* Helium layout: the group's four channels as four rows. */
+    if (!Wall) for (int j = 0; j < 4; j++) tt_pw_build_w(w, g, oc + j, W + j * cp2, 1, cp2);
+#else
     if (!Wall) for (int j = 0; j < 4; j++) tt_pw_build_w(w, g, oc + j, W + j, 4, cp2);
+#endif
     tt_pw_quad(X, np, cp2, wg, oc, bias, eff, yz, y, ystride, yoff, mask);
   }
   for (int oc = q4; oc < cout; oc++) {
