@@ -549,6 +549,38 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
     const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4], w5 = wr[5], w6 = wr[6], w7 = wr[7], w8 = wr[8];
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
     int ox = oxa;
+#if TT_MVE
+    /* Helium, stride 1: four output pixels per step, the nine taps as widening byte loads times a weight
+     * added into int32 lanes, then the requantization of the four in vector float. It rounds as
+     * tt_requant: the int32 -> float conversion and the product round to nearest (a product of a
+     * nonzero integer and a normal scale is never subnormal, so flushing cannot apply), VCVTN rounds
+     * half to even and saturates as VCVTR does, VQADD saturates as QADD. */
+    if (stride == 1) {
+      const int32x4_t lo8 = vdupq_n_s32(-128), hi8 = vdupq_n_s32(127);
+      for (; ox + 3 < oxb; ox += 4) {
+        const int ix = ox - pad;
+        int32x4_t acc = vdupq_n_s32(base);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ix), w0);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ix + 1), w1);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r0 + ix + 2), w2);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ix), w3);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ix + 1), w4);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r1 + ix + 2), w5);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix), w6);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix + 1), w7);
+        acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix + 2), w8);
+        const int32x4_t v = vqaddq_n_s32(vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(acc), scale)), yz);
+        if (mask) {
+          const int32_t v0 = vgetq_lane_s32(v, 0), v1 = vgetq_lane_s32(v, 1), v2 = vgetq_lane_s32(v, 2), v3 = vgetq_lane_s32(v, 3);
+          tt_set_bit(mask, mbase + ox, v0 >= -128 && v0 <= 127);
+          tt_set_bit(mask, mbase + ox + 1, v1 >= -128 && v1 <= 127);
+          tt_set_bit(mask, mbase + ox + 2, v2 >= -128 && v2 <= 127);
+          tt_set_bit(mask, mbase + ox + 3, v3 >= -128 && v3 <= 127);
+        }
+        vstrbq_s32(yr + ox, vmaxq_s32(vminq_s32(v, hi8), lo8));
+      }
+    }
+#endif
 #if TT_DSP
     /* Four bytes of a row (x0 x1 x2 x3) as (x0, x2) and (x1, x3): x0 w0 + x2 w2 by SMLAD with (w0, w2) and
      * x1 w1 by SMLABB; at stride 1 the next pixel's x1 w0 + x3 w2 and x2 w1 come from the same words. */
