@@ -129,7 +129,8 @@ test('over the SRAM budget the export is refused with the engine\'s numbers; a p
   await expect(warning).toContainText('Over budget: not exported');
   await expect(warning).toContainText(`SRAM: requested ${panelSram.toLocaleString('en-US')} bytes, available 32,768`);
   await expect(dialog(page).getByRole('alert').filter({ hasText: 'Could not generate the project' }))
-    .toContainText(`the firmware needs ${panelSram.toLocaleString('en-US')} bytes of SRAM, the budget is 32,768: missing ${(panelSram - 32768).toLocaleString('en-US')}`, { timeout: 30_000 });
+    .toContainText(`region \`RAM' (SRAM at 0x20000000) overflowed by ${(panelSram - 32768).toLocaleString('en-US')} bytes: ` +
+      `the firmware needs ${panelSram.toLocaleString('en-US')} bytes of SRAM, the budget is 32,768: missing ${(panelSram - 32768).toLocaleString('en-US')}`, { timeout: 30_000 });
   await expect(downloadButton(page)).toBeDisabled();
   await saveScreenshot(page, 'export-dialog-over-budget');
   await page.keyboard.press('Escape');
@@ -140,7 +141,9 @@ test('over the SRAM budget the export is refused with the engine\'s numbers; a p
   await expect(page.getByRole('combobox', { name: 'Target' }).locator('optgroup[label^="Memory planning only"] option[value="rp2040"]')).toHaveCount(1);
   await page.getByRole('button', { name: 'Export firmware…' }).click();
   await expect(dialog(page).getByTestId('export-planning-only'))
-    .toHaveText('RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU) and MPS3 AN547 (Cortex-M55, QEMU)).');
+    .toHaveText('RP2040 (Cortex-M0+) is a memory-planning target; the export cannot build for it yet (it builds for STM32F746 (Cortex-M7), MPS2 AN386 (Cortex-M4F, QEMU), ' +
+      'MPS2 AN500 (Cortex-M7, QEMU), MPS2 AN505 (Cortex-M33, QEMU), MPS3 AN547 (Cortex-M55, QEMU), STM32H743 (Cortex-M7), nRF52840 / Arduino Nano 33 BLE Sense (Cortex-M4F), ' +
+      'STM32F411 (Cortex-M4F), STM32F412 (Cortex-M4F), RP2350 / Raspberry Pi Pico 2 (Cortex-M33) and Alif Ensemble E3 M55-HE (Cortex-M55)).');
 });
 
 test('an opened .pkl model exports like a zoo one', async ({ page }) => {

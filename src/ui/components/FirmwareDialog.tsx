@@ -23,8 +23,8 @@ const TARGET_CHOICES: { id: Target; label: string; note: string; qemu: boolean }
   const core = CORE_NAMES[chip.core];
   return chip.build?.qemuMachine
     ? { id, label: `QEMU ${id}`, note: `${core} in qemu-system-arm: make run-qemu, output by semihosting`, qemu: true }
-    : { id, label: chip.label.replace(/ \(.*\)$/, ''), note: `The board (${core}): RAM limited to the training budget, UART and sensor hooks to fill in`, qemu: false };
-});
+    : { id, label: chip.label.replace(/ \([^()]*\)$/, ''), note: `The board (${core}): RAM limited to the training budget, clock, output and sensor hooks to fill in`, qemu: false };
+}).sort((a, b) => Number(a.qemu) - Number(b.qemu));
 
 /** What kind of file it is, for the preview's header. */
 function fileKind(path: string): string {
