@@ -18,7 +18,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
+import { unzipSync } from 'fflate';
+import { exportCProject, syntheticSamples, zipCProject } from '../src/engine/codegen/index.ts';
 import { ARDUINO_LIBRARY } from '../src/engine/codegen/c-arduino.ts';
 import { isInputError } from '../src/engine/input-error.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
@@ -88,6 +89,9 @@ describe('the Nano 33 BLE\'s Arduino library', () => {
     }
     expect(top.filter((p) => /startup|\.ld$|main\.c$|Makefile|CMake/.test(p))).toEqual([]);
     expect(Object.values(files).some((t) => /\bint main\s*\(/.test(t))).toBe(false);
+    // Zipped as the library folder itself ("Add .ZIP Library", arduino-cli lib install --zip-path).
+    const zipped = Object.keys(unzipSync(zipCProject(files, 'ignored-for-a-library')));
+    expect(zipped.sort()).toEqual(paths.sort());
   });
 
   it('is refused for another target, in one sentence', () => {

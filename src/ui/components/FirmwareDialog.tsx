@@ -9,6 +9,7 @@ import { TARGETS, type Target } from '../../engine/codegen/index.ts';
 import { isTarget } from '../../engine/codegen/c-target.ts';
 import { safeName } from '../../engine/codegen/c-format.ts';
 import { EXPORT_SAMPLES, EXPORT_STEPS, useFirmwareExport } from '../export/useFirmwareExport.ts';
+import type { ExportLayout } from '../export/protocol.ts';
 import { chipTarget, CORE_NAMES, exportRefusal } from '../../engine/targets.ts';
 import { formatBytes } from '../format.ts';
 import { userMessage } from '../../engine/input-error.ts';
@@ -67,7 +68,10 @@ export function FirmwareDialog() {
   const [zipping, setZipping] = useState(false);
   const [zipError, setZipError] = useState<string | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
-  const { status, project, error, zip } = useFirmwareExport(program, params, target);
+  // The Nano 33 BLE can also be exported as an Arduino library (engine/codegen/c-arduino.ts).
+  const [arduino, setArduino] = useState(false);
+  const layout: ExportLayout = arduino && target === 'nrf52840' ? 'arduino' : 'make';
+  const { status, project, error, zip } = useFirmwareExport(program, params, target, layout);
   const report = program.report;
   const folder = folderName(program.graph.name, target);
 
@@ -141,6 +145,15 @@ export function FirmwareDialog() {
                 </span>
               </label>
             ))}
+            {target === 'nrf52840' && (
+              <label className="firmware-target">
+                <input type="checkbox" checked={arduino} onChange={(e) => setArduino(e.target.checked)} />
+                <span>
+                  <strong>As an Arduino library</strong>
+                  <span className="muted">library.properties, src/, examples/train/train.ino: for the Arduino IDE or arduino-cli (core Arduino Mbed OS Nano Boards)</span>
+                </span>
+              </label>
+            )}
           </fieldset>
 
           <section className="firmware-section" aria-label="Memory of the plan">
@@ -172,7 +185,7 @@ export function FirmwareDialog() {
             <div className="firmware-warning" role="alert" data-testid="export-warning">
               <strong>Over budget: not exported.</strong>
               {report.messages.map((m) => <span key={m}>{m}</span>)}
-              <span className="muted">The firmware would not link (the STM32F746 linker’s RAM is the training budget): change the scheme or the budget.</span>
+              <span className="muted">The firmware would not link (a board’s linker RAM region is the training budget): change the scheme or the budget.</span>
             </div>
           )}
 

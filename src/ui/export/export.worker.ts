@@ -4,6 +4,7 @@
  * engine's synthetic samples, and zipCProject for the download.
  */
 import { exportCProject, syntheticSamples, zipCProject, type CProject } from '../../engine/codegen/index.ts';
+import { ARDUINO_LIBRARY } from '../../engine/codegen/c-arduino.ts';
 import type { ParamStore } from '../../engine/ir/graph.ts';
 import type { TrainingProgram } from '../../engine/program/compile.ts';
 import type { ExportReply, ExportRequest, FirmwareFigures, GeneratedFile } from './protocol.ts';
@@ -27,9 +28,9 @@ self.onmessage = (e: MessageEvent<ExportRequest>) => {
       if (req.params) params = req.params;
       if (!program || !params) throw new Error('export: no training program to export');
       const samples = syntheticSamples(program.graph, req.samples);
-      files = exportCProject(program, params, samples, { target: req.target, steps: req.steps });
+      files = exportCProject(program, params, samples, { target: req.target, steps: req.steps, layout: req.layout });
       const list: GeneratedFile[] = Object.entries(files).map(([path, text]) => ({ path, text, bytes: encoder.encode(text).length }));
-      const report = JSON.parse(files['memory_report.json']) as { firmware: FirmwareFigures; peakSramBytes: number };
+      const report = JSON.parse(files['memory_report.json'] ?? files[`${ARDUINO_LIBRARY}/extras/memory_report.json`]) as { firmware: FirmwareFigures; peakSramBytes: number };
       reply({ type: 'generated', id: req.id, files: list, totalBytes: list.reduce((n, f) => n + f.bytes, 0), firmware: report.firmware, peakSramBytes: report.peakSramBytes, ms: performance.now() - t0 });
     } else {
       if (!files) throw new Error('export: nothing generated yet');

@@ -11,6 +11,9 @@ export interface FirmwareFigures {
   ramRegionBytes: number;
 }
 
+/** The Makefile project, or the Nano 33 BLE's Arduino library (engine/codegen/c-arduino.ts). */
+export type ExportLayout = 'make' | 'arduino';
+
 export interface GeneratedFile {
   path: string;
   text: string;
@@ -20,7 +23,7 @@ export interface GeneratedFile {
 
 export type ExportRequest =
   /** Generates the project; `program` and `params` are sent only when they changed since the last request. */
-  | { type: 'generate'; id: number; program?: TrainingProgram; params?: ParamStore; target: Target; samples: number; steps: number }
+  | { type: 'generate'; id: number; program?: TrainingProgram; params?: ParamStore; target: Target; layout: ExportLayout; samples: number; steps: number }
   /** Zips the files of the last `generate` under one folder. */
   | { type: 'zip'; id: number; folder: string };
 

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Target } from '../../engine/codegen/index.ts';
 import type { ParamStore } from '../../engine/ir/graph.ts';
 import type { TrainingProgram } from '../../engine/program/compile.ts';
-import type { ExportReply, ExportRequest, FirmwareFigures, GeneratedFile } from './protocol.ts';
+import type { ExportLayout, ExportReply, ExportRequest, FirmwareFigures, GeneratedFile } from './protocol.ts';
 
 /** Training samples embedded in the firmware (synthetic: the browser has no dataset files) and steps main.c runs. */
 export const EXPORT_SAMPLES = 4;
@@ -35,10 +35,10 @@ export interface FirmwareExport {
 
 type Pending = { resolve(zip: Uint8Array<ArrayBuffer>): void; reject(e: Error): void };
 /** What a generate request was for: its reply applies while the dialog still shows that. */
-type Key = { program: TrainingProgram; params: ParamStore; target: Target };
+type Key = { program: TrainingProgram; params: ParamStore; target: Target; layout: ExportLayout };
 
 
-export function useFirmwareExport(program: TrainingProgram, params: ParamStore, target: Target): FirmwareExport {
+export function useFirmwareExport(program: TrainingProgram, params: ParamStore, target: Target, layout: ExportLayout = 'make'): FirmwareExport {
   const worker = useRef<Worker | null>(null);
   const sent = useRef<{ program: TrainingProgram; params: ParamStore } | null>(null);
   const lastGenerate = useRef<{ id: number; key: Key } | null>(null);
@@ -88,14 +88,14 @@ export function useFirmwareExport(program: TrainingProgram, params: ParamStore, 
     const w = worker.current;
     if (!w) return;
     const id = nextId.current++;
-    lastGenerate.current = { id, key: { program, params, target } };
+    lastGenerate.current = { id, key: { program, params, target, layout } };
     const fresh = sent.current?.program !== program || sent.current?.params !== params;
     const req: ExportRequest = fresh
-      ? { type: 'generate', id, program, params, target, samples: EXPORT_SAMPLES, steps: EXPORT_STEPS }
-      : { type: 'generate', id, target, samples: EXPORT_SAMPLES, steps: EXPORT_STEPS };
+      ? { type: 'generate', id, program, params, target, layout, samples: EXPORT_SAMPLES, steps: EXPORT_STEPS }
+      : { type: 'generate', id, target, layout, samples: EXPORT_SAMPLES, steps: EXPORT_STEPS };
     sent.current = { program, params };
     w.postMessage(req);
-  }, [program, params, target]);
+  }, [program, params, target, layout]);
 
   const zip = useCallback((folder: string) => new Promise<Uint8Array<ArrayBuffer>>((resolve, reject) => {
     const w = worker.current;
@@ -109,7 +109,7 @@ export function useFirmwareExport(program: TrainingProgram, params: ParamStore, 
   }), []);
 
   const k = result?.key;
-  const current = k && k.program === program && k.params === params && k.target === target ? result.state : null;
+  const current = k && k.program === program && k.params === params && k.target === target && k.layout === layout ? result.state : null;
   return {
     status: current?.status ?? 'generating',
     project: shown,
