@@ -1208,17 +1208,24 @@ uint32_t tt_round_key(uint32_t seed, uint32_t update) {
   return tt_mix32((seed ^ 0x5eedu) + update * 0x9e3779b9u);
 }
 
+/* The key of one parameter's draws in this step (cfg->key: the step's): computed once per parameter,
+ * outside the loops over its elements. */
+static inline uint32_t tt_param_key(const tt_sgd *cfg, uint32_t id) {
+  return tt_mix32(cfg->key ^ id);
+}
+
 /* The integer an updated value v is re-quantized to (requantize): rintf, or floor(v + u) with trained
- * element i's draw u (a multiple of 2^-24 in [0, 1)) under the parameter's key, the sum in double. */
-static inline double tt_round_update(float v, const tt_sgd *cfg, uint32_t id, int i) {
+ * element i's draw u (a multiple of 2^-24 in [0, 1)) under the parameter's key pkey (tt_param_key),
+ * the sum in double. */
+static inline double tt_round_update(float v, const tt_sgd *cfg, uint32_t pkey, int i) {
   if (!cfg->stochastic) return (double)rintf(v);
-  const uint32_t h = tt_mix32(tt_mix32(cfg->key ^ id) + (uint32_t)i * 0x9e3779b9u);
+  const uint32_t h = tt_mix32(pkey + (uint32_t)i * 0x9e3779b9u);
   return floor((double)v + (double)(h >> 8) * 0x1p-24);
 }
 
-/* Trained element i of w (tr[i], momentum vel[i]). */
-static inline void tt_update_i8(const tt_weight *w, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
-  const double r = tt_round_update(tt_sgd_step((float)w->tr[i], grad, div, cfg, vel, i), cfg, w->id, i);
+/* Trained element i of w (tr[i], momentum vel[i]); pkey: tt_param_key(cfg, w->id). */
+static inline void tt_update_i8(const tt_weight *w, uint32_t pkey, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
+  const double r = tt_round_update(tt_sgd_step((float)w->tr[i], grad, div, cfg, vel, i), cfg, pkey, i);
   w->tr[i] = (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
 }
 
@@ -1230,7 +1237,7 @@ static inline void tt_update_i32(int32_t *b, int i, uint32_t id, float grad, flo
     vel[i] = g;
   }
   const float step = cfg->lr * g;
-  const double r = tt_round_update((float)((double)b[i] - (double)step), cfg, id, i);
+  const double r = tt_round_update((float)((double)b[i] - (double)step), cfg, tt_param_key(cfg, id), i);
   b[i] = r < -2147483648.0 ? INT32_MIN : r >= 2147483648.0 ? INT32_MAX : (int32_t)r;
 }
 
@@ -1686,10 +1693,11 @@ static void tt_update_row(const tt_weight *w, const tt_geom *c, int oc, int per,
   const tt_sgd *cfg, float *vel) {
   const int kk = c->k * c->k;
   const float div = sw * sw;
+  const uint32_t pk = tt_param_key(cfg, w->id);
   for (int j = 0; j < per; j++) {
     for (int e = 0; e < kk; e++) {
       const int i = (oc * per + j) * kk + e;
-      tt_update_i8(w, i, row[j * kk + e], div, cfg, vel);
+      tt_update_i8(w, pk, i, row[j * kk + e], div, cfg, vel);
     }
   }
 }
@@ -1815,6 +1823,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
     if (s->saved && n > 0 && s->xf) {
+      const uint32_t pk = tt_param_key(s->cw, s->w->id);
       for (int jj = 0; jj < n; jj += 2) {
         float gw[16];
         const int two = jj + 1 < n;
@@ -1823,7 +1832,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         for (int r = 0; r <= two; r++) {
           for (int j = 0; j < 8; j++) {
             const int c = c0 + j, e = c * n + jj + r;
-            tt_update_i8(s->w, e, gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW);
+            tt_update_i8(s->w, pk, e, gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW);
           }
         }
       }
@@ -1833,7 +1842,8 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       if (s->saved && n > 0 && !s->xf) {
         tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
         const float div = s->sw[c] * s->sw[c];
-        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, c * n + jj, row[jj], div, s->cw, s->velW);
+        const uint32_t pk = tt_param_key(s->cw, s->w->id);
+        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, pk, c * n + jj, row[jj], div, s->cw, s->velW);
       }
       if (s->bias) {
         const float sb = s->sw[c] * s->xs;
@@ -1942,7 +1952,8 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         tt_wgrad_row(s->saved, s->xz, tmp, pg, 0, n, row);
       }
       const float div = s->sw[c] * s->sw[c];
-      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, c * n + jj, row[jj], div, s->cw, s->velW);
+      const uint32_t pk = tt_param_key(s->cw, s->w->id);
+      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, pk, c * n + jj, row[jj], div, s->cw, s->velW);
     }
     if (s->bias) {
       const float sb = s->sw[c] * s->xs;
@@ -2018,7 +2029,8 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       if (dSaved && c < nD) {
         tt_wgrad_row(dSaved, dxz, outPlane, dg, c, 1, row);
         const float div = sD[c] * sD[c];
-        for (int e = 0; e < kk; e++) tt_update_i8(wD, c * kk + e, row[e], div, cw, dVelW);
+        const uint32_t pk = tt_param_key(cw, wD->id);
+        for (int e = 0; e < kk; e++) tt_update_i8(wD, pk, c * kk + e, row[e], div, cw, dVelW);
       }
       if (dBias) {
         const float sb = sD[c] * dxs;
