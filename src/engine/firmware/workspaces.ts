@@ -30,9 +30,10 @@ export const workspaceId = (k: Kernel) => `ws:${k.name}`;
  * One workspace buffer per kernel that takes one: what its fast paths use (fastPathBytes) where that
  * is known, at most `bytes`. Otherwise `bytes`, or less for a small kernel: the fast paths hold float
  * copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it reads and
- * writes is more than they use.
+ * writes is more than they use. widen: see pwGroupBytes.
  */
-export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Record<string, ProgramTensor>, graph: Graph): Buffer[] {
+export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Record<string, ProgramTensor>, graph: Graph,
+  widen = false): Buffer[] {
   if (bytes <= 0) return [];
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
@@ -40,9 +41,24 @@ export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Reco
     const need = fastPathBytes(k, graph);
     // A conv's packed weights can outweigh its tensors (a late pointwise conv on a 4x4 plane): it then
     // packs four output channels at a time (tt_pw_fast), which costs little on so few pixels.
-    const size = Math.ceil(Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity) / 8) * 8;
+    // widen: a small pointwise conv gets at least what its fast path needs to pack four output channels
+    // at a time over all its pixels in one tile (compile.ts keeps that plan only where it costs no arena byte).
+    const floor = k.op === 'conv2d' && widen ? pwGroupBytes(k, graph) : 0;
+    const size = Math.ceil(Math.max(floor, Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity)) / 8) * 8;
     return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [] }] : [];
   });
+}
+
+/**
+ * tt_pw_fast's workspace when not every output channel's weights fit: four channels' packed weights
+ * and all pixels in one tile, so each group is packed once (0: not a pointwise conv, or a plane of more
+ * than 32 pixels, which takes several tiles whatever the workspace).
+ */
+function pwGroupBytes(k: Kernel, graph: Graph): number {
+  const g = convGeom(graph.nodes.find((n) => n.name === k.node) as Node<'conv2d'>, graph);
+  if (!(g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) || g.ho * g.wo > 32) return 0;
+  const cp2 = Math.ceil(g.cpg / 2);
+  return 4 * (4 * cp2 + cp2 * g.ho * g.wo);
 }
 
 /**
