@@ -301,7 +301,7 @@ SGD updates with quantization-aware scaling; ${rounding}). No dynamic allocation
 ## Files
 | file | what |
 |---|---|
-| \`tt_kernels.c/.h\` | the kernel library (int8 convs with SMLAD paths on cores with the DSP extension, fused row-by-row blocks, float32 backward, QAS updates) |
+| \`tt_kernels.c/.h\` | the kernel library (int8 convs with SMLAD paths on cores with the DSP extension and Helium (MVE) paths on the Cortex-M55, \`-DTT_NO_MVE\` to leave them out; fused row-by-row blocks, float32 backward, QAS updates) |
 | \`tt_step.c/.h\` | the training step: one call per kernel with its arena offsets |
 | \`tt_params.c/.h\` | parameters: frozen ones \`const\` (Flash); trained slices in SRAM (a partially trained conv weight is split into a trained [Cout][n][k][k] array and a frozen const array) |
 | \`tt_samples.c/.h\` | the embedded training samples (int8 C x H x W) and labels |
