@@ -14,7 +14,7 @@ import { ArenaExecutor } from '../runtime/executor.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { SchemeError, type Scheme } from '../train/scheme.ts';
 import { compileTraining, type CompileOptions, type TrainingProgram } from './compile.ts';
-import { isOp, type Kernel, type KernelOf, type KernelOp } from './types.ts';
+import { isOp, type Kernel, type ProgramKernelOf, type KernelOp } from './types.ts';
 
 const KB = 1024;
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -78,7 +78,7 @@ describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
 
   it('without reordering: gradients and deferred updates for exactly the weights of convs 21, 24, 27, 30, 36, 39 and the biases of 20 to 41', () => {
     const q = compileTraining(mcunet(), scheme99(), { reorder: false });
-    const of = <O extends KernelOp>(op: O) => q.kernels.filter((k): k is KernelOf<O> => isOp(k, op));
+    const of = <O extends KernelOp>(op: O) => q.kernels.filter((k): k is ProgramKernelOf<O> => isOp(k, op));
     const expected = WEIGHTS.map(([c, n]) => [convName(c), n]).sort();
     expect(of('conv_grad_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
     expect(of('apply_update_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
