@@ -10,15 +10,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInt8 } from '../src/engine/ops/add.ts';
+import { effScalesOf, type ChainBinding } from '../src/engine/kernels/conv-binding.ts';
 import { avgpoolBackward, avgpoolInt8 } from '../src/engine/ops/avgpool.ts';
 import { convBackwardInput, convBiasGrad, convInt8, convWeightGradRow, isDepthwise, type ConvGeom } from '../src/engine/ops/conv2d.ts';
 import { accumulate, applyMask, channelScale, scaleInto } from '../src/engine/ops/grad-kernels.ts';
 import { linearBackward } from '../src/engine/ops/linear.ts';
 import { softmaxCeBackward } from '../src/engine/ops/softmax-ce.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
+import { splitWeight } from '../src/engine/codegen/c-params.ts';
+import type { Graph } from '../src/engine/ir/graph.ts';
+import type { TypedArray } from '../src/engine/ir/tensor.ts';
+import type { ConvBinding, ExecEnv, Hyper } from '../src/engine/kernels/def.ts';
+import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
+import type { PoolShape, PoolWindow } from '../src/engine/kernels/maxpool.ts';
+import type { SgdConfig } from '../src/engine/ops/sgd.ts';
+import type { KernelOp, ProgramKernelOf } from '../src/engine/program/types.ts';
+import { paramKey, updateKey } from '../src/engine/quant/stochastic-round.ts';
+import { runBoundChain } from '../src/engine/runtime/conv-chain.ts';
 import { requireTool } from './require-tool.ts';
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
+/** Runs an op's TypeScript reference (its definition in src/engine/kernels/) on named buffers and parameters. */
+function reference<O extends KernelOp>(k: ProgramKernelOf<O>, bufs: Record<string, TypedArray>, hyper: Partial<Hyper> = {}, key?: number): void {
+  const cfg = { lr: 0, momentum: 0, qas: false };
+  const env: ExecEnv = {
+    graph: {} as Graph, buf: (n) => bufs[n], param: (n) => bufs[n], hyper: { weight: cfg, bias: cfg, head: cfg, ...hyper }, round: true,
+    roundKey: key === undefined ? undefined : () => key,
+  };
+  KERNEL_DEFS[k.op].reference(k, env, {} as never);
+}
+const base = { name: 'k', node: 'n', phase: 'update' as const, inputs: [] as string[], outputs: [] as string[], params: [] as string[] };
+
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off'];
 
 it('the embedded C library (src/engine/codegen/c-kernels.ts) is csrc/ as committed', () => {
@@ -30,8 +52,11 @@ class Operands {
   private parts: Uint8Array[] = [];
   ints(...v: number[]) { this.parts.push(new Uint8Array(Int32Array.from(v).buffer)); return this; }
   floats(...v: number[]) { this.parts.push(new Uint8Array(Float32Array.from(v).buffer)); return this; }
-  array(a: Int8Array | Uint8Array | Int32Array | Float32Array) { this.parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)); return this; }
+  /** A copy: the TypeScript twin may update its operands in place before the harness runs. */
+  array(a: Int8Array | Uint8Array | Int32Array | Float32Array) { this.parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()); return this; }
   geom(c: ConvGeom) { return this.ints(c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups); }
+  /** tt_sgd: lr, momentum, qas, stochastic, key. */
+  sgd(c: SgdConfig, key: number | undefined) { return this.floats(c.lr, c.momentum).ints(c.qas ? 1 : 0, key === undefined ? 0 : 1, key ?? 0); }
   bytes(): Uint8Array {
     const out = new Uint8Array(this.parts.reduce((s, p) => s + p.length, 0));
     let at = 0;
@@ -148,4 +173,155 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     softmaxCeBackward(z, undefined, 3, loss, gz);
     expect(run('softmax_ce_bwd_f32', new Operands().ints(n, 3).array(z))).toEqual(bytes(loss, gz));
   });
+  it('tt_linear and tt_save_slice', () => {
+    const n = 10, c = 96, x = int8s(c), w = floats(n * c, 0.2), b = floats(n), y = new Float32Array(n);
+    const k: ProgramKernelOf<'linear'> = {
+      ...base, op: 'linear', inputs: ['x'], outputs: ['y'], attrs: {},
+      bound: { x: { scale: 0.031, zeroPoint: -5 }, classes: n, c, weight: 'w', bias: 'b' },
+    };
+    reference(k, { x, w, b, y });
+    expect(run('linear', new Operands().ints(n, c).floats(0.031).ints(-5).array(x).array(w).array(b))).toEqual(bytes(y));
+    const src = int8s(300), kept = new Int8Array(120);
+    reference({ ...base, op: 'save_slice', inputs: ['x'], outputs: ['y'], attrs: { channels: 2 }, bound: {} }, { x: src, y: kept });
+    expect(run('save_slice', new Operands().ints(300, 120).array(src))).toEqual(bytes(kept));
+  });
+  it('tt_softmax_ce_bwd_i8', () => {
+    const n = 12, z = int8s(n), label = new Int32Array([7]), loss = new Float32Array(1), g = new Float32Array(n);
+    const k: ProgramKernelOf<'softmax_ce_bwd'> = {
+      ...base, op: 'softmax_ce_bwd', inputs: ['z', 'label'], outputs: ['loss', 'g'], attrs: {}, bound: { logits: { scale: 0.07, zeroPoint: 3 } },
+    };
+    reference(k, { z, label, loss, g });
+    expect(run('softmax_ce_bwd_i8', new Operands().ints(n, 7).floats(0.07).ints(3).array(z))).toEqual(bytes(loss, g));
+  });
+  it('tt_linear_update (momentum)', () => {
+    const n = 10, c = 48, x = int8s(c), g = floats(n), w = floats(n * c), b = floats(n), vw = floats(n * c, 0.01), vb = floats(n, 0.01);
+    const head: SgdConfig = { lr: 0.01, momentum: 0.9, qas: false };
+    const ops = new Operands().ints(n, c).floats(0.04).ints(2).sgd(head, undefined).array(x).array(g).array(w).array(b).array(vw).array(vb);
+    const k: ProgramKernelOf<'linear_update'> = {
+      ...base, op: 'linear_update', inputs: ['x', 'g'], params: ['w', 'b', 'vw', 'vb'], attrs: { xScale: 0.04, xZero: 2 }, bound: {},
+    };
+    reference(k, { x, g, w, b, vw, vb }, { head });
+    expect(run('linear_update', ops)).toEqual(bytes(w, b, vw, vb));
+  });
+  it('tt_round_key', () => {
+    for (const [seed, update] of [[1, 0], [7, 3], [0xdeadbeef, 123456]]) {
+      expect(run('round_key', new Operands().ints(seed | 0, update))).toEqual(bytes(new Uint8Array(Uint32Array.of(updateKey(seed, update)).buffer)));
+    }
+  });
+
+  /** A conv's binding for the definitions' references (geometry and parameter names; the scales do not matter here). */
+  const binding = (geom: ConvGeom): ConvBinding => ({
+    node: 'n', geom, xScale: 0.02, xZero: 0, yScale: 0.05, yZero: 0, weight: 'w', bias: 'b', wScales: 's',
+  });
+  const cfg: SgdConfig = { lr: 0.03, momentum: 0.9, qas: true };
+  for (const [name, c] of CONVS) {
+    for (const stochastic of [false, true]) {
+      const key = stochastic ? paramKey(0x1234567, 0x2468ace) : undefined;
+      const mode = stochastic ? 'stochastic rounding' : 'to nearest';
+      const n = isDepthwise(c) ? c.cout >> 1 : Math.max(1, c.cpg >> 1);
+      const nt = (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+      const sw = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+      it(`tt_conv_update_w and tt_apply_update_w, ${name}, ${mode}`, () => {
+        const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo, 40), w = int8s(c.cout * c.cpg * c.k * c.k), vel = floats(nt, 0.5);
+        const { trained, frozen } = splitWeight(w, c, n);
+        const ops = new Operands().geom(c).ints(5, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(x).array(g).array(trained).array(frozen).array(sw).array(vel);
+        const k: ProgramKernelOf<'conv_update_w'> = {
+          ...base, op: 'conv_update_w', inputs: ['x', 'g'], params: ['w', 's', 'vel'], attrs: { channels: n, xZero: 5 }, bound: { conv: binding(c) },
+        };
+        reference(k, { x, g, w, s: sw, vel }, { weight: cfg }, key);
+        expect(run('conv_update_w', ops)).toEqual(bytes(splitWeight(w, c, n).trained, vel));
+
+        const gw = floats(nt, 40), w2 = int8s(c.cout * c.cpg * c.k * c.k), vel2 = floats(nt, 0.5);
+        const split = splitWeight(w2, c, n);
+        const ops2 = new Operands().geom(c).ints(0, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(gw).array(split.trained).array(split.frozen).array(sw).array(vel2);
+        const k2: ProgramKernelOf<'apply_update_w'> = {
+          ...base, op: 'apply_update_w', inputs: ['gw'], params: ['w', 's', 'vel'], attrs: { channels: n, xZero: 0 }, bound: { conv: binding(c) },
+        };
+        reference(k2, { gw, w: w2, s: sw, vel: vel2 }, { weight: cfg }, key);
+        expect(run('apply_update_w', ops2)).toEqual(bytes(splitWeight(w2, c, n).trained, vel2));
+      });
+    }
+  }
+  for (const stochastic of [false, true]) {
+    it(`tt_conv_update_b and tt_apply_update_b, ${stochastic ? 'stochastic rounding' : 'to nearest'}`, () => {
+      const cout = 24, howo = 49, key = stochastic ? paramKey(0x7654321, 0x13579b) : undefined;
+      const sw = Float32Array.from({ length: cout }, () => 0.002 + rand() * 0.01);
+      const c = { cin: cout, h: 7, w: 7, cout, ho: 7, wo: 7, cpg: 1, k: 3, stride: 1, pad: 1, groups: cout };
+      for (const op of ['conv_update_b', 'apply_update_b'] as const) {
+        const g = floats(op === 'conv_update_b' ? cout * howo : cout, 3000);
+        const b = Int32Array.from({ length: cout }, () => Math.floor(rand() * 20000) - 10000), vel = floats(cout, 100);
+        const ops = new Operands().ints(cout, howo, 0x13579b).floats(0.045).sgd(cfg, key && 0x7654321).array(g).array(b).array(sw).array(vel);
+        const k: ProgramKernelOf<typeof op> = { ...base, op, inputs: ['g'], params: ['b', 's', 'vel'], attrs: { xScale: 0.045 }, bound: { conv: binding(c) } };
+        reference(k, { g, b, s: sw, vel }, { bias: cfg }, key);
+        expect(run(op, ops), op).toEqual(bytes(new Uint8Array(b.buffer), vel));
+      }
+    });
+  }
+
+  /** A chain's ring layout as schedule/fuse-rows.ts lays it out (each ring as tall as its consumer's kernel). */
+  function layoutOf(geoms: ConvGeom[], withAdd: boolean): ChainBinding['layout'] {
+    const rings: ChainBinding['layout']['rings'] = [];
+    let bytes = 0;
+    for (let i = 0; i + 1 < geoms.length; i++) {
+      const c = geoms[i], rows = geoms[i + 1].k;
+      rings.push({ offset: bytes, rows, channels: c.cout, width: c.wo });
+      bytes += Math.ceil((c.cout * rows * c.wo) / 8) * 8;
+    }
+    const last = geoms[geoms.length - 1];
+    const addRow = withAdd ? bytes : -1;
+    return { rings, addRow, bytes: bytes + (withAdd ? last.cout * last.wo : 0) };
+  }
+  const CHAINS: [string, ConvGeom[], boolean, boolean][] = [
+    // The stem maps 17x18 to 9x9: the block after it is 9 wide.
+    ['stem 3x3 stride 2 + block, streamed input',
+      [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 8, 3, 1, 8), w: 9, wo: 9 }, { ...geometry(8, 9, 16, 1, 1, 1), w: 9, wo: 9 }], false, true],
+    ['inverted bottleneck with residual add', [geometry(8, 9, 24, 1, 1, 1), geometry(24, 9, 24, 5, 1, 24), geometry(24, 9, 8, 1, 1, 1)], true, false],
+    ['strided depthwise block', [geometry(8, 12, 16, 1, 1, 1), geometry(16, 12, 16, 3, 2, 16), geometry(16, 6, 12, 1, 1, 1)], false, false],
+  ];
+  for (const [name, geoms, withAdd, streamed] of CHAINS) {
+    for (const wk of [0, 1 << 16]) {
+      it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
+        const bufs: Record<string, TypedArray> = {};
+        const stages = geoms.map((c, i): ConvBinding => {
+          bufs[`w${i}`] = int8s(c.cout * c.cpg * c.k * c.k);
+          bufs[`b${i}`] = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
+          bufs[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+          return { node: `c${i}`, geom: c, xScale: 0.05 + 0.01 * i, xZero: i - 2, yScale: 0.06 + 0.01 * i, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}` };
+        });
+        const add = withAdd ? { a: { scale: 0.05, zeroPoint: -2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 } } : null;
+        const chain: ChainBinding = { stages, add, layout: layoutOf(geoms, withAdd) };
+        const g0 = geoms[0], last = geoms[geoms.length - 1];
+        const input = int8s(g0.cin * g0.h * g0.w), out = new Int8Array(last.cout * last.ho * last.wo);
+        const param = (n: string) => bufs[n];
+        runBoundChain(chain, param, input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.k * g0.w) : undefined);
+        const ops = new Operands().ints(geoms.length);
+        stages.forEach((s, i) => {
+          ops.geom(s.geom).ints(s.xZero, s.yZero).array(bufs[`w${i}`]).array(bufs[`b${i}`]).array(effScalesOf(s, bufs[`s${i}`] as Float32Array));
+        });
+        for (const r of chain.layout.rings) ops.ints(r.offset, r.rows);
+        ops.ints(chain.layout.addRow).floats(add?.a.scale ?? 0).ints(add?.a.zeroPoint ?? 0).floats(add?.b.scale ?? 0).ints(add?.b.zeroPoint ?? 0)
+          .floats(add?.y.scale ?? 1).ints(add?.y.zeroPoint ?? 0).ints(streamed ? g0.k : 0, chain.layout.bytes, wk).array(input);
+        expect(run('conv_chain', ops)).toEqual(bytes(out));
+      });
+    }
+  }
+
+  const POOLS: [string, PoolShape, PoolWindow, number][] = [
+    ['3x3 stride 2 pad 1', { channels: 5, h: 13, w: 12, ho: 7, wo: 6 }, { kernel: 3, stride: 2, pad: 1 }, 256],
+    ['2x2 stride 2', { channels: 6, h: 10, w: 9, ho: 5, wo: 4 }, { kernel: 2, stride: 2, pad: 0 }, 256],
+    // Values from {-1, 0, 1}: most windows tie, so the first-maximum rule is what is compared.
+    ['3x3 stride 1 pad 1, many ties', { channels: 4, h: 8, w: 8, ho: 8, wo: 8 }, { kernel: 3, stride: 1, pad: 1 }, 3],
+  ];
+  for (const [name, s, p, range] of POOLS) {
+    it(`tt_maxpool and tt_maxpool_bwd, ${name}`, () => {
+      const x = Int8Array.from({ length: s.channels * s.h * s.w }, () => Math.floor(rand() * range) - (range === 256 ? 128 : 1));
+      const y = new Int8Array(s.channels * s.ho * s.wo);
+      const args = [s.channels, s.h, s.w, p.kernel, p.stride, p.pad, s.ho, s.wo];
+      reference({ ...base, op: 'maxpool', inputs: ['x'], outputs: ['y'], attrs: p, bound: s }, { x, y });
+      expect(run('maxpool', new Operands().ints(...args).array(x))).toEqual(bytes(y));
+      const gy = floats(y.length), gx = floats(x.length);
+      reference({ ...base, op: 'maxpool_bwd', inputs: ['gy', 'x'], outputs: ['gx'], attrs: p, bound: s }, { gy, x, gx });
+      expect(run('maxpool_bwd', new Operands().ints(...args).array(gy).array(x).array(floats(x.length)))).toEqual(bytes(gx));
+    });
+  }
 });

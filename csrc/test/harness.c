@@ -45,6 +45,26 @@ static tt_geom geom(void) {
   return g;
 }
 
+/* lr momentum (floats), qas stochastic key (int32) */
+static tt_sgd sgd(void) {
+  tt_sgd c;
+  c.lr = float_(), c.momentum = float_();
+  c.qas = int_(), c.stochastic = int_(), c.key = (uint32_t)int_();
+  return c;
+}
+/* A conv weight split as the generated parameter file splits it: n trained, the rest frozen. */
+static tt_weight weight(const tt_geom *g, int n, uint32_t id, uint32_t bias_id) {
+  const int kk = g->k * g->k;
+  const int tr = (g->dw ? n : g->cout * n) * kk, fz = (g->dw ? g->cout - n : g->cout * (g->cpg - n)) * kk;
+  int8_t *trained = take(tr);
+  const int8_t *frozen = take(fz);
+  const tt_weight w = { frozen, trained, n, id, bias_id };
+  return w;
+}
+static int trained_bytes(const tt_geom *g, int n) {
+  return (g->dw ? n : g->cout * n) * g->k * g->k;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *k = argv[1];
@@ -142,6 +162,121 @@ int main(int argc, char **argv) {
     tt_softmax_ce_bwd_f32(z, n, label, &loss, g, probs);
     put(&loss, 4);
     put(g, 4 * n);
+  } else if (!strcmp(k, "linear")) {
+    const int n = int_(), c = int_();
+    const float xs = float_();
+    const int32_t xz = int_();
+    int8_t *x = take(c);
+    float *w = take(4 * n * c), *b = take(4 * n), *y = zeros(4 * n);
+    tt_linear(x, xs, xz, w, b, n, c, y);
+    put(y, 4 * n);
+  } else if (!strcmp(k, "save_slice")) {
+    const int n = int_(), keep = int_();
+    int8_t *x = take(n), *y = zeros(keep);
+    tt_save_slice(x, y, keep);
+    put(y, keep);
+  } else if (!strcmp(k, "softmax_ce_bwd_i8")) {
+    const int n = int_(), label = int_();
+    const float scale = float_();
+    const int32_t zero = int_();
+    int8_t *z = take(n);
+    float loss = 0, *g = zeros(4 * n), *probs = zeros(4 * n);
+    tt_softmax_ce_bwd_i8(z, scale, zero, n, label, &loss, g, probs);
+    put(&loss, 4);
+    put(g, 4 * n);
+  } else if (!strcmp(k, "linear_update")) {
+    /* n c xs xz sgd, x, g, w, b, vw, vb -> w, b, vw, vb */
+    const int n = int_(), c = int_();
+    const float xs = float_();
+    const int32_t xz = int_();
+    const tt_sgd cfg = sgd();
+    int8_t *x = take(c);
+    float *g = take(4 * n), *w = take(4 * n * c), *b = take(4 * n), *vw = take(4 * n * c), *vb = take(4 * n);
+    tt_linear_update(x, xs, xz, g, w, b, n, c, &cfg, vw, vb);
+    put(w, 4 * n * c);
+    put(b, 4 * n);
+    put(vw, 4 * n * c);
+    put(vb, 4 * n);
+  } else if (!strcmp(k, "conv_update_w") || !strcmp(k, "apply_update_w")) {
+    /* geometry, xz, n, id, sgd, x and g (conv_update_w) or the whole gradient (apply_update_w), weight (trained, frozen), sw, vel
+     * -> the trained weight, vel */
+    const tt_geom g = geom();
+    const int32_t xz = int_(), n = int_();
+    const uint32_t id = (uint32_t)int_();
+    const tt_sgd cfg = sgd();
+    const int nt = trained_bytes(&g, n);
+    const int update = !strcmp(k, "conv_update_w");
+    int8_t *x = update ? take(g.cin * g.h * g.w) : NULL;
+    float *gy = update ? take(4 * g.cout * g.ho * g.wo) : take(4 * nt);
+    const tt_weight w = weight(&g, n, id, 0);
+    float *sw = take(4 * g.cout), *vel = take(4 * nt);
+    if (update) tt_conv_update_w(x, xz, gy, &g, n, &w, sw, &cfg, vel, zeros(4 * g.cpg * g.k * g.k));
+    else tt_apply_update_w(gy, &g, n, &w, sw, &cfg, vel);
+    put(w.tr, nt);
+    put(vel, 4 * nt);
+  } else if (!strcmp(k, "conv_update_b") || !strcmp(k, "apply_update_b")) {
+    /* cout howo id xs sgd, g (cout x howo, or cout for apply_update_b), b, sw, vel -> b, vel */
+    const int cout = int_(), howo = int_();
+    const uint32_t id = (uint32_t)int_();
+    const float xs = float_();
+    const tt_sgd cfg = sgd();
+    const int update = !strcmp(k, "conv_update_b");
+    float *gy = take(4 * (update ? cout * howo : cout));
+    int32_t *b = take(4 * cout);
+    float *sw = take(4 * cout), *vel = take(4 * cout);
+    if (update) tt_conv_update_b(gy, b, id, cout, howo, sw, xs, &cfg, vel);
+    else tt_apply_update_b(gy, b, id, cout, sw, xs, &cfg, vel);
+    put(b, 4 * cout);
+    put(vel, 4 * cout);
+  } else if (!strcmp(k, "round_key")) {
+    const uint32_t seed = (uint32_t)int_(), update = (uint32_t)int_();
+    const uint32_t key = tt_round_key(seed, update);
+    put(&key, 4);
+  } else if (!strcmp(k, "conv_chain")) {
+    /* stages, then per stage: geometry, xz, yz, w, bias, eff; ring offsets and rows; add_row; sa za sb zb sy zy;
+     * in_rows (0: whole input); scratch bytes; workspace bytes; the input -> the output */
+    const int n = int_();
+    tt_stage *st = zeros(sizeof(tt_stage) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+      tt_geom *g = zeros(sizeof(tt_geom));
+      *g = geom();
+      st[i].g = g;
+      st[i].xz = int_(), st[i].yz = int_();
+      tt_weight *w = zeros(sizeof(tt_weight));
+      w->fz = take(g->cout * g->cpg * g->k * g->k);
+      st[i].w = w;
+      st[i].bias = take(4 * g->cout);
+      st[i].eff = take(4 * g->cout);
+    }
+    int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n);
+    for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_();
+    tt_chain c = { n, st, ro, rr, 0, 0, 0, 0, 0, 0, 0, 0 };
+    c.add_row = int_();
+    c.sa = float_(), c.za = int_(), c.sb = float_(), c.zb = int_(), c.sy = float_(), c.zy = int_();
+    c.in_rows = int_();
+    const int scratch_bytes = int_(), wk_bytes = int_();
+    const tt_geom *g0 = st[0].g, *last = st[n - 1].g;
+    int8_t *in = take(g0->cin * g0->h * g0->w);
+    int8_t *out = zeros(last->cout * last->ho * last->wo), *scratch = zeros(scratch_bytes);
+    if (c.in_rows) {
+      const tt_row_src src = { tt_image_rows, in, g0->cin, g0->h, g0->w };
+      tt_conv_chain(&c, NULL, &src, zeros(g0->cin * c.in_rows * g0->w), out, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    } else {
+      tt_conv_chain(&c, in, NULL, NULL, out, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    }
+    put(out, last->cout * last->ho * last->wo);
+  } else if (!strcmp(k, "maxpool")) {
+    const int c = int_(), h = int_(), w = int_(), kk = int_(), stride = int_(), pad = int_(), ho = int_(), wo = int_();
+    int8_t *x = take(c * h * w), *y = zeros(c * ho * wo);
+    tt_maxpool(x, c, h, w, kk, stride, pad, ho, wo, y);
+    put(y, c * ho * wo);
+  } else if (!strcmp(k, "maxpool_bwd")) {
+    const int c = int_(), h = int_(), w = int_(), kk = int_(), stride = int_(), pad = int_(), ho = int_(), wo = int_();
+    float *gy = take(4 * c * ho * wo);
+    int8_t *x = take(c * h * w);
+    float *gx = take(4 * c * h * w); /* garbage in: the kernel zeroes it */
+    tt_maxpool_bwd(gy, x, c, h, w, kk, stride, pad, ho, wo, gx);
+    put(gx, 4 * c * h * w);
   } else {
     fprintf(stderr, "harness: unknown kernel %s\n", k);
     return 2;

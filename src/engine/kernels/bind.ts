@@ -4,7 +4,7 @@
  * read the program only.
  */
 import type { Graph, Node } from '../ir/graph.ts';
-import type { Kernel, KernelOf, KernelOp, ProgramKernel, ProgramKernelOf } from '../program/types.ts';
+import type { Kernel, KernelOf, KernelOp, ProgramKernel, ProgramKernelOf, ProgramTensor } from '../program/types.ts';
 import { bindConv } from './conv-binding.ts';
 import type { Binder, ConvBinding } from './def.ts';
 import { kernelDef } from './index.ts';
@@ -15,7 +15,7 @@ function bindOne<O extends KernelOp>(k: KernelOf<O>, b: Binder): ProgramKernelOf
 }
 
 /** The kernels with their bindings, and every conv's binding by node name (the C parameter file reads them). */
-export function bindKernels(graph: Graph, kernels: Kernel[]): { kernels: ProgramKernel[]; convs: Record<string, ConvBinding> } {
+export function bindKernels(graph: Graph, kernels: Kernel[], tensors: Record<string, ProgramTensor>): { kernels: ProgramKernel[]; convs: Record<string, ConvBinding> } {
   const nodes = new Map(graph.nodes.map((n) => [n.name, n]));
   const convs: Record<string, ConvBinding> = {};
   for (const n of graph.nodes) if (n.op === 'conv2d') convs[n.name] = bindConv(graph, n as Node<'conv2d'>);
@@ -31,6 +31,11 @@ export function bindKernels(graph: Graph, kernels: Kernel[]): { kernels: Program
       const c = convs[name];
       if (!c) throw new Error(`internal: a kernel names "${name}" as a conv, which it is not`);
       return c;
+    },
+    shape(tensor) {
+      const t = tensors[tensor];
+      if (!t) throw new Error(`internal: a kernel names a tensor "${tensor}" the program does not have`);
+      return t.shape;
     },
     quant(tensor) {
       const q = graph.tensors[tensor]?.q;

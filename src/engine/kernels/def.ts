@@ -57,6 +57,8 @@ export interface Binder {
   conv(node: string): ConvBinding;
   quant(tensor: string): Quant;
   node(name: string): Node;
+  /** A program tensor's shape. */
+  shape(tensor: string): number[];
 }
 
 /** The C parameter symbols of one conv (codegen/c-params.ts). */

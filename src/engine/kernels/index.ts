@@ -21,6 +21,7 @@ import {
   add, avgpool, conv2d, conv_chain, linear, save_slice,
   type AddTypes, type AvgpoolTypes, type Conv2dTypes, type ConvChainTypes, type LinearTypes, type SaveSliceTypes,
 } from './forward.ts';
+import { maxpool, maxpool_bwd, type MaxpoolTypes } from './maxpool.ts';
 import { block_bwd, dw_pw_bwd, type BlockBwdTypes, type DwPwBwdTypes } from './streamed.ts';
 
 /** Each op's fields and bound operands: program/types.ts derives KernelOp, KernelFields and KernelBound from it. */
@@ -32,6 +33,7 @@ export interface KernelTypesByOp {
   avgpool: AvgpoolTypes;
   linear: LinearTypes;
   save_slice: SaveSliceTypes;
+  maxpool: MaxpoolTypes;
   // loss and backward
   softmax_ce_bwd: SoftmaxCeBwdTypes;
   linear_bwd: LinearBwdTypes;
@@ -45,6 +47,7 @@ export interface KernelTypesByOp {
   conv_grad_b: ConvGradBTypes;
   dw_pw_bwd: DwPwBwdTypes;
   block_bwd: BlockBwdTypes;
+  maxpool_bwd: MaxpoolTypes;
   // updates (in place, QAS)
   linear_update: LinearUpdateTypes;
   conv_update_w: ConvWeightTypes;
@@ -54,8 +57,8 @@ export interface KernelTypesByOp {
 }
 
 export const KERNEL_DEFS: { [O in KernelOp]: KernelDef<O> } = {
-  conv2d, conv_chain, add, avgpool, linear, save_slice,
-  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd,
+  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool,
+  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd,
   linear_update, conv_update_w, conv_update_b, apply_update_w, apply_update_b,
 };
 

@@ -99,7 +99,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
   if (options.inPlace) s = applyInPlace(graph, s);
   // Bind once: each kernel gets its geometry, quantization and ring layout (kernels/bind.ts).
-  const { kernels, convs } = bindKernels(graph, s.kernels);
+  const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);
   const tensors = s.tensors;
   const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors, graph)];
   const plan = planArena(buffers);
