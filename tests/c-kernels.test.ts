@@ -31,11 +31,12 @@ import { requireTool } from './require-tool.ts';
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 /** Runs an op's TypeScript reference (its definition in src/engine/kernels/) on named buffers and parameters. */
-function reference<O extends KernelOp>(k: ProgramKernelOf<O>, bufs: Record<string, TypedArray>, hyper: Partial<Hyper> = {}, key?: number): void {
+function reference<O extends KernelOp>(k: ProgramKernelOf<O>, bufs: Record<string, TypedArray>, hyper: Partial<Hyper> = {},
+  key?: number | ((param: string) => number)): void {
   const cfg = { lr: 0, momentum: 0, qas: false };
   const env: ExecEnv = {
     graph: {} as Graph, buf: (n) => bufs[n], param: (n) => bufs[n], hyper: { weight: cfg, bias: cfg, head: cfg, ...hyper }, round: true,
-    roundKey: key === undefined ? undefined : () => key,
+    roundKey: key === undefined ? undefined : typeof key === 'number' ? () => key : key,
   };
   KERNEL_DEFS[k.op].reference(k, env, {} as never);
 }
@@ -323,5 +324,105 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       reference({ ...base, op: 'maxpool_bwd', inputs: ['gy', 'x'], outputs: ['gx'], attrs: p, bound: s }, { gy, x, gx });
       expect(run('maxpool_bwd', new Operands().ints(...args).array(gy).array(x).array(floats(x.length)))).toEqual(bytes(gx));
     });
+  }
+  // The channel-streamed backward kernels, with momentum and both roundings; `wk`: workspace for the batched paths.
+  const STREAMED_KEY = 0x5a5a1234;
+  const ids: Record<string, number> = { wD: 0x1111, bD: 0x2222, wP: 0x3333, bP: 0x4444 };
+  const keyOf = (p: string) => paramKey(STREAMED_KEY, ids[p]);
+  const bind = (geom: ConvGeom, name: string, xScale: number, yScale: number): ConvBinding => ({
+    node: name, geom, xScale, xZero: 0, yScale, yZero: 0, weight: `w${name}`, bias: `b${name}`, wScales: `s${name}`,
+  });
+  const scales = (n: number) => Float32Array.from({ length: n }, () => 0.002 + rand() * 0.01);
+  const biases = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 20000) - 10000);
+  const sgdW: SgdConfig = { lr: 0.02, momentum: 0.9, qas: true }, sgdB: SgdConfig = { lr: 0.01, momentum: 0.9, qas: true };
+
+  for (const stochastic of [false, true]) {
+    for (const [n, bias, inputGrad] of [[4, true, true], [0, false, false]] as const) {
+      for (const wk of [0, 1 << 18]) {
+        it(`tt_dw_pw_bwd, ${n} trained channels, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${wk ? 'batched (workspace)' : 'channel by channel'}`, () => {
+          const dg = geometry(16, 9, 16, 3, 2, 16), pg = { ...geometry(8, 9, 16, 1, 1, 1) };
+          const hw = pg.ho * pg.wo;
+          const b: Record<string, TypedArray> = {
+            gD: floats(dg.cout * dg.ho * dg.wo), mask: maskBits(pg.cout * hw), saved: int8s(pg.cin * hw), wD: int8s(dg.cout * 9),
+            wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout), velW: floats(pg.cout * n, 0.5), velB: floats(pg.cout, 50),
+            gx: new Float32Array(pg.cin * hw), scratch: new Float32Array(hw + n),
+          };
+          const pw = bind(pg, 'P', 0.04, 0.07);
+          const eff = effScalesOf(pw, b.sP as Float32Array);
+          const { trained, frozen } = splitWeight(b.wP as Int8Array, pg, n);
+          const key = stochastic ? STREAMED_KEY : undefined;
+          const ops = new Operands().geom(dg).geom(pg).ints(n, bias ? 1 : 0, inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.gD).array(b.mask).array(n > 0 ? b.saved : new Int8Array(0)).array(b.wD)
+            .array(trained).array(frozen).array(b.bP).array(b.sP).array(eff).array(b.velW).array(b.velB);
+          const k: ProgramKernelOf<'dw_pw_bwd'> = {
+            ...base, op: 'dw_pw_bwd', inputs: ['gD', 'mask', ...(n > 0 ? ['saved'] : [])], outputs: [...(inputGrad ? ['gx'] : []), 'scratch'],
+            params: ['wD', 'wP', 'bP', 'sP', 'velW', 'velB'],
+            attrs: { dw: 'D', channels: n, bias, inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch' },
+            bound: { dw: bind(dg, 'D', 0.03, 0.05), pw },
+          };
+          reference(k, b, { weight: sgdW, bias: sgdB }, stochastic ? keyOf : undefined);
+          const out = [...(inputGrad ? [b.gx as Float32Array] : []), splitWeight(b.wP as Int8Array, pg, n).trained,
+            new Uint8Array(b.bP.buffer), b.velW as Float32Array, b.velB as Float32Array];
+          expect(run('dw_pw_bwd', ops)).toEqual(bytes(...out));
+        });
+      }
+    }
+  }
+
+  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean }][] = [
+    ['whole block, everything trained', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true }],
+    ['whole block, biases only, no input gradient', { pw1: true, nD: 0, dBias: true, n: 0, bias: true, inputGrad: false }],
+    ['first block (no pw1)', { pw1: false, nD: 16, dBias: true, n: 0, bias: false, inputGrad: false }],
+  ];
+  for (const [name, o] of BLOCKS) {
+    for (const stochastic of [false, true]) {
+      for (const wk of [0, 1 << 18]) {
+        it(`tt_block_bwd, ${name}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${wk ? 'batched (workspace)' : 'channel by channel'}`, () => {
+          const dg = geometry(16, 9, 16, 3, 1, 16);
+          const g2g = { ...geometry(16, 9, 8, 1, 1, 1) }, pg = geometry(8, 9, 16, 1, 1, 1);
+          const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+          const dInputGrad = o.pw1; // fused only with pw1 to stream the depthwise input gradient into
+          const b: Record<string, TypedArray> = {
+            g2: floats(g2g.cout * hwo), w2: int8s(g2g.cout * g2g.cpg), dMask: maskBits(dg.cout * hwo), dSaved: int8s(dg.cin * hwi),
+            wD: int8s(dg.cout * kk), bD: biases(dg.cout), sD: scales(dg.cout), dVelW: floats(o.nD * kk, 0.5), dVelB: floats(dg.cout, 50),
+            pMask: maskBits(pg.cout * hwi), pSaved: int8s(pg.cin * hwi), wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout),
+            velW: floats(pg.cout * o.n, 0.5), velB: floats(pg.cout, 50),
+            gx: new Float32Array(o.pw1 ? pg.cin * hwi : dg.cin * hwi), scratch: new Float32Array(hwo + hwi + Math.max(kk, o.n)),
+          };
+          const dw = bind(dg, 'D', 0.03, 0.05), pw1 = o.pw1 ? bind(pg, 'P', 0.04, 0.07) : null;
+          const effD = effScalesOf(dw, b.sD as Float32Array);
+          const dSplit = splitWeight(b.wD as Int8Array, dg, o.nD);
+          const key = stochastic ? STREAMED_KEY : undefined;
+          const ops = new Operands().geom(dg).geom(g2g).ints(o.pw1 ? 1 : 0);
+          if (o.pw1) ops.geom(pg);
+          ops.ints(o.nD, o.dBias ? 1 : 0, dInputGrad ? 1 : 0, 2).floats(0.03).ints(ids.wD, ids.bD)
+            .ints(o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.g2).array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
+            .array(dSplit.trained).array(dSplit.frozen).array(b.bD).array(b.sD).array(effD).array(b.dVelW).array(b.dVelB);
+          if (pw1) {
+            const pSplit = splitWeight(b.wP as Int8Array, pg, o.n);
+            ops.array(b.pMask).array(o.n > 0 ? b.pSaved : new Int8Array(0)).array(pSplit.trained).array(pSplit.frozen).array(b.bP).array(b.sP)
+              .array(effScalesOf(pw1, b.sP as Float32Array)).array(b.velW).array(b.velB);
+          }
+          const hasGx = o.pw1 ? o.inputGrad : dInputGrad;
+          const k: ProgramKernelOf<'block_bwd'> = {
+            ...base, op: 'block_bwd', inputs: ['g2'], outputs: [...(hasGx ? ['gx'] : []), 'scratch'],
+            params: ['w2', 'wD', 'bD', 'sD'],
+            attrs: {
+              pw2: 'Q', dwMask: 'dMask', dwSaved: o.nD > 0 ? 'dSaved' : null, dwChannels: o.nD, dwBias: o.dBias, dwInputGrad: dInputGrad,
+              dwXZero: 2, dwXScale: 0.03, dwWeightMomentum: 'dVelW', dwBiasMomentum: 'dVelB',
+              pw1: o.pw1 ? 'P' : null, pwMask: o.pw1 ? 'pMask' : null, pwSaved: o.n > 0 ? 'pSaved' : null, channels: o.n, bias: o.bias,
+              inputGrad: o.inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch',
+            },
+            bound: { dw, pw2: bind(g2g, 'Q', 0.05, 0.06), pw1 },
+          };
+          reference(k, b, { weight: sgdW, bias: sgdB }, stochastic ? keyOf : undefined);
+          const out: (Int8Array | Uint8Array | Float32Array)[] = [...(hasGx ? [b.gx as Float32Array] : []),
+            splitWeight(b.wD as Int8Array, dg, o.nD).trained, new Uint8Array(b.bD.buffer), b.dVelW as Float32Array, b.dVelB as Float32Array];
+          if (pw1) out.push(splitWeight(b.wP as Int8Array, pg, o.n).trained, new Uint8Array(b.bP.buffer), b.velW as Float32Array, b.velB as Float32Array);
+          expect(run('block_bwd', ops)).toEqual(bytes(...out));
+        });
+      }
+    }
   }
 });

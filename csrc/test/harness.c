@@ -277,6 +277,85 @@ int main(int argc, char **argv) {
     float *gx = take(4 * c * h * w); /* garbage in: the kernel zeroes it */
     tt_maxpool_bwd(gy, x, c, h, w, kk, stride, pad, ho, wo, gx);
     put(gx, 4 * c * h * w);
+  } else if (!strcmp(k, "dw_pw_bwd")) {
+    /* dw geometry, pw1 geometry, n bias input_grad xz xs id bias_id sgd(weights) sgd(biases) wk_bytes,
+     * gD, mask, saved (n > 0), wD, wP (trained, frozen), bP, sP, eff, velW, velB -> gx (input_grad), wP trained, bP, velW, velB */
+    const tt_geom dg = geom(), pg = geom();
+    const int32_t n = int_(), bias = int_(), input_grad = int_(), xz = int_();
+    const float xs = float_();
+    const uint32_t id = (uint32_t)int_(), bias_id = (uint32_t)int_();
+    const tt_sgd cw = sgd(), cb = sgd();
+    const int wk_bytes = int_();
+    const int hw = pg.ho * pg.wo;
+    float *gD = take(4 * dg.cout * dg.ho * dg.wo);
+    uint8_t *mask = take((pg.cout * hw + 7) / 8);
+    int8_t *saved = n > 0 ? take(pg.cin * hw) : NULL;
+    const tt_weight wD = weight(&dg, 0, 0, 0), wP = weight(&pg, n, id, bias_id);
+    int32_t *bP = take(4 * pg.cout);
+    float *sP = take(4 * pg.cout), *eff = take(4 * pg.cout), *velW = take(4 * pg.cout * n), *velB = take(4 * pg.cout);
+    float *gx = input_grad ? zeros(4 * pg.cin * hw) : NULL, *scratch = zeros(4 * (hw + n));
+    tt_dw_pw_bwd(gD, mask, saved, gx, scratch, &wD, &dg, &wP, &pg, bP, sP, eff, n, bias, xz, xs, &cw, &cb, velW, velB,
+      wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    if (gx) put(gx, 4 * pg.cin * hw);
+    put(wP.tr, trained_bytes(&pg, n));
+    put(bP, 4 * pg.cout);
+    put(velW, 4 * pg.cout * n);
+    put(velB, 4 * pg.cout);
+  } else if (!strcmp(k, "block_bwd")) {
+    /* dw geometry, pw2 geometry, has_pw1 [pw1 geometry], nD dBias dInputGrad dxz dxs idD idDB, n bias input_grad xz xs idP idPB,
+     * sgd(weights) sgd(biases) wk_bytes; g2, w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
+     * [pMask, pSaved (n > 0), wP (trained, frozen), bP, sP, effP, velW, velB]
+     * -> gx (if any), wD trained, bD, dVelW, dVelB, [wP trained, bP, velW, velB] */
+    const tt_geom dg = geom(), g2g = geom();
+    const int has_pw1 = int_();
+    tt_geom pg;
+    memset(&pg, 0, sizeof pg);
+    if (has_pw1) pg = geom();
+    const int32_t nD = int_(), dBias = int_(), dInputGrad = int_(), dxz = int_();
+    const float dxs = float_();
+    const uint32_t idD = (uint32_t)int_(), idDB = (uint32_t)int_();
+    const int32_t n = int_(), bias = int_(), input_grad = int_(), xz = int_();
+    const float xs = float_();
+    const uint32_t idP = (uint32_t)int_(), idPB = (uint32_t)int_();
+    const tt_sgd cw = sgd(), cb = sgd();
+    const int wk_bytes = int_();
+    const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+    float *g2 = take(4 * g2g.cout * hwo);
+    const tt_weight w2 = weight(&g2g, 0, 0, 0);
+    uint8_t *dMask = take((dg.cout * hwo + 7) / 8);
+    int8_t *dSaved = nD > 0 ? take(dg.cin * hwi) : NULL;
+    const tt_weight wD = weight(&dg, nD, idD, idDB);
+    int32_t *bD = take(4 * dg.cout);
+    float *sD = take(4 * dg.cout), *effD = take(4 * dg.cout), *dVelW = take(4 * nD * kk), *dVelB = take(4 * dg.cout);
+    uint8_t *pMask = NULL;
+    int8_t *pSaved = NULL;
+    tt_weight wP = { NULL, NULL, 0, 0, 0 };
+    int32_t *bP = NULL;
+    float *sP = NULL, *effP = NULL, *velW = NULL, *velB = NULL;
+    if (has_pw1) {
+      pMask = take((pg.cout * hwi + 7) / 8);
+      pSaved = n > 0 ? take(pg.cin * hwi) : NULL;
+      wP = weight(&pg, n, idP, idPB);
+      bP = take(4 * pg.cout);
+      sP = take(4 * pg.cout), effP = take(4 * pg.cout), velW = take(4 * pg.cout * n), velB = take(4 * pg.cout);
+    }
+    const int ngx = has_pw1 ? (input_grad ? pg.cin * hwi : 0) : (dInputGrad ? dg.cin * hwi : 0);
+    float *gx = ngx ? zeros(4 * ngx) : NULL;
+    float *scratch = zeros(4 * (hwo + hwi + (kk > n ? kk : n)));
+    tt_block_bwd(g2, &w2, &g2g, dMask, dSaved, &wD, &dg, bD, sD, effD, nD, dBias, dInputGrad, dxz, dxs, dVelW, dVelB,
+      pMask, pSaved, gx, has_pw1 ? &wP : NULL, has_pw1 ? &pg : NULL, bP, sP, effP, n, bias, xz, xs, velW, velB,
+      &cw, &cb, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    if (gx) put(gx, 4 * ngx);
+    put(wD.tr, trained_bytes(&dg, nD));
+    put(bD, 4 * dg.cout);
+    put(dVelW, 4 * nD * kk);
+    put(dVelB, 4 * dg.cout);
+    if (has_pw1) {
+      put(wP.tr, trained_bytes(&pg, n));
+      put(bP, 4 * pg.cout);
+      put(velW, 4 * pg.cout * n);
+      put(velB, 4 * pg.cout);
+    }
   } else {
     fprintf(stderr, "harness: unknown kernel %s\n", k);
     return 2;
