@@ -171,7 +171,7 @@ static int8_t tt_wgather[${wsI8}];
 static float tt_fwork[${wsF32}];
 static float tt_row[${wsRow}];
 static float tt_probs[${probs}];
-static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
+static const tt_work tt_ws __attribute__((unused)) = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
 
 /* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off, ${stochastic ? `stochastic rounding (seed ${stochastic.seed >>> 0}; the key: tt_step sets it)` : 'rounding to nearest'}. */
 static ${stochastic ? '' : 'const '}tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight, true)};
