@@ -98,7 +98,7 @@ export const ALIGNMENT_ALLOWANCE = 12;
  * zoo's 15 paper schemes (78 to 158 kernels), which link every op the schemes use: within 0.5 KB of
  * the linked text, far inside the firmware size test's 1% of Flash. The zoo's other schemes, which
  * link fewer ops (head-only) or others (bias-only, full: dw_pw_bwd, conv_bwd_x), measured at 32x32 and
- * 128x128 on the M7: 0.0% to 1.0% over the linked text + data (one figure for all ops: up to 4.7%).
+ * 128x128 on the M7: -0.01% to +0.98% of the linked text + data (one figure for all ops: up to +4.7%).
  */
 /** The ops the zoo's 15 paper schemes link (all of them; save_slice 13): the fit's programs. */
 const ZOO_OPS: KernelOp[] = [
