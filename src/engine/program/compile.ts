@@ -101,7 +101,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   // Bind once: each kernel gets its geometry, quantization and ring layout (kernels/bind.ts).
   const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);
   const tensors = s.tensors;
-  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors, graph)];
+  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors)];
   const plan = planArena(buffers);
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
     { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);
