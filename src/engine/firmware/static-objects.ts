@@ -109,7 +109,7 @@ const CODE_BASE = 35_200 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeB
 const CODE_PER_CALL = 52;
 
 /** Flash bytes of the code a program links (see CODE_BASE). */
-export function codeBytes(kernels: Kernel[]): number {
+function codeBytes(kernels: Kernel[]): number {
   const ops = new Set(kernels.map((k) => k.op));
   let bytes = CODE_BASE + CODE_PER_CALL * kernels.length;
   for (const op of ops) bytes += KERNEL_DEFS[op].c.codeBytes;

@@ -13,8 +13,9 @@ import type { KernelOp, ProgramKernelOf } from '../program/types.ts';
 export type { ExecEnv, Hyper, Impl, KernelTable } from '../kernels/def.ts';
 // What the fast table (wasm/kernel-table.ts) takes from here.
 export { maskOf } from '../kernels/forward.ts';
-export { biasRule, weightGradFloats, weightRule, type WeightOp } from '../kernels/conv-grad.ts';
+export { biasRule, weightGradFloats, weightRule } from '../kernels/conv-grad.ts';
 
+/** A conv's graph node (the fast table reads nodes). */
 export const conv = (node: Node) => node as Node<'conv2d'>;
 
 /** A conv's effective scales from its graph node: only the fast table, which still reads the graph, calls it. */
