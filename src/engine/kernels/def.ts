@@ -119,7 +119,10 @@ export interface KernelDef<O extends KernelOp> {
     functions: string[];
     /** The statements of one call. */
     emit(k: ProgramKernelOf<O>, e: CEmit): string[];
-    /** Flash: the linked bytes of its own functions (arm-none-eabi-gcc 12 -O2, Cortex-M7; shared helpers are in the base). */
+    /**
+     * Flash: the bytes of `functions` (arm-none-eabi-gcc 12 -O2, Cortex-M7; the helpers several ops
+     * share are in firmware/static-objects.ts's base). tests/firmware-size.test.ts holds it to nm.
+     */
     codeBytes: number;
   };
   kind: KernelKind;

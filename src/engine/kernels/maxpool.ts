@@ -81,9 +81,8 @@ export const maxpool: KernelDef<'maxpool'> = {
     maxpoolInt8(env.buf(k.inputs[0]), k.bound, k.attrs, env.buf(k.outputs[0]));
   },
   c: {
-    functions: ['tt_maxpool'],
+    functions: ['tt_maxpool', 'tt_maxpool_arg'],
     emit: (k, e) => [`tt_maxpool(${e.ptr(k.inputs[0])}, ${args(k.bound, k.attrs)}, ${e.ptr(k.outputs[0])});`],
-    // tt_maxpool 176 and its window helper tt_maxpool_arg 126.
     codeBytes: 302,
   },
   kind: 'forward',
