@@ -5,8 +5,8 @@
  * wasm/conv-forward.ts. The kernels may read a few bytes past an operand (a row's last 8-wide load)
  * and grow the memory for their scratch, so every call ends with scratch after its operands. They compute what convInt8, runConvChain and addInt8 compute, bit for bit.
  */
-import type { ConvGeom } from '../ops/conv2d-forward.ts';
-import type { ChainLayout } from '../schedule/fuse-rows.ts';
+import type { ConvGeom } from '../../ops/conv2d-forward.ts';
+import type { ChainLayout } from '../../schedule/fuse-rows.ts';
 import { WasmCall, type KernelExports } from './instance.ts';
 
 /** Words of a chain's header, before its stage records (24 words each, wasm/stage.ts). */

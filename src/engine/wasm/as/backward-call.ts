@@ -4,8 +4,8 @@
  * the streamed kernels' operands) written there, and the updated parameters, velocities and
  * gradients copied back.
  */
-import type { ConvGeom } from '../ops/conv2d.ts';
-import type { BlockOperands, ExpansionOperands, ParamUpdate, PwOperands } from '../runtime/streamed-backward.ts';
+import type { ConvGeom } from '../../ops/conv2d.ts';
+import type { BlockOperands, ExpansionOperands, ParamUpdate, PwOperands } from '../../runtime/streamed-backward.ts';
 import { F32, WasmCall, type KernelExports } from './instance.ts';
 
 /** wasm/conv-backward.ts Geom. */
