@@ -19,6 +19,7 @@ import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
 import { setWasmKernels } from '../src/engine/wasm/instance.ts';
 import { table } from '../src/cli/format.ts';
+import { setFastEngine } from './as-kernels.ts';
 
 const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' } } });
 const STEPS = Number(a.steps);
@@ -37,10 +38,11 @@ let current: Times | null = null;
 function timed<O extends KernelOp>(table: KernelTable, op: O): void {
   const f: Impl<O> = table[op];
   const g: Impl<O> = (k, env, node) => {
-    const t = performance.now();
+    const t = process.cpuUsage();
     f(k, env, node);
+    const d = process.cpuUsage(t);
     const key = k.phase === 'forward' ? 'forward' : op;
-    if (current) current.set(key, (current.get(key) ?? 0) + performance.now() - t);
+    if (current) current.set(key, (current.get(key) ?? 0) + (d.user + d.system) / 1000);
   };
   // The table's entry for O is an Impl<O>; TypeScript cannot see that through the generic index.
   (table as Record<O, Impl<O>>)[op] = g;
@@ -62,11 +64,12 @@ const programs = {
 
 const rows: (string | number)[][] = [];
 for (const [name, make] of Object.entries(programs)) {
-  const runs = { ts: make(), wasm: make() };
-  const times = { ts: new Map() as Times, wasm: new Map() as Times };
+  const runs = { ts: make(), as: make(), wasm: make() };
+  const times = { ts: new Map() as Times, as: new Map() as Times, wasm: new Map() as Times };
   for (let s = 0; s < STEPS + 3; s++) {
-    for (const mode of ['ts', 'wasm'] as const) {
-      setWasmKernels(mode === 'wasm');
+    for (const mode of ['ts', 'as', 'wasm'] as const) {
+      setWasmKernels(mode !== 'ts');
+      setFastEngine(mode === 'as' ? 'as' : 'c');
       current = s < 3 ? null : times[mode];
       runs[mode]();
     }
@@ -74,12 +77,17 @@ for (const [name, make] of Object.entries(programs)) {
   current = null;
   const ms = (t: Times, op: string) => (t.get(op) ?? 0) / STEPS;
   const backward = (t: Times) => [...t].reduce((sum, [op, v]) => (op === 'forward' ? sum : sum + v), 0) / STEPS;
-  const line = (label: string, ts: number, wasm: number) => rows.push([name, label, ts.toFixed(2), wasm.toFixed(2), `${(ts / wasm).toFixed(1)}x`]);
-  line('backward, all kernels', backward(times.ts), backward(times.wasm));
-  const top = [...times.ts].filter(([op]) => op !== 'forward').sort((x, y) => y[1] - x[1]).slice(0, 4);
-  for (const [op] of top) line(op, ms(times.ts, op), ms(times.wasm, op));
-  line('forward (see bench:forward)', ms(times.ts, 'forward'), ms(times.wasm, 'forward'));
+  const line = (label: string, f: (t: Times) => number) => {
+    const [ts, as, wasm] = [f(times.ts), f(times.as), f(times.wasm)];
+    rows.push([name, label, ts.toFixed(2), as.toFixed(2), wasm.toFixed(2), `${(ts / wasm).toFixed(1)}x`, (wasm / as).toFixed(2)]);
+  };
+  line('backward, all kernels', backward);
+  const top = [...times.ts].filter(([op]) => op !== 'forward').sort((x, y) => y[1] - x[1]).slice(0, 6);
+  for (const [op] of top) line(op, (t) => ms(t, op));
+  line('forward (see bench:forward)', (t) => ms(t, 'forward'));
 }
 setWasmKernels(true);
-console.log(`mcunet-5fps, ${RES}x${RES}, 99kb scheme, batch 1; ms per step over ${STEPS} alternating steps, Node ${process.version}`);
-console.log(table(['program', 'kernels', 'TypeScript ms', 'wasm ms', 'speedup'], rows, [false, false, true, true, true]));
+setFastEngine('c');
+console.log(`mcunet-5fps, ${RES}x${RES}, 99kb scheme, batch 1; CPU ms per step over ${STEPS} alternating steps, Node ${process.version}`);
+console.log(table(['program', 'kernels', 'TypeScript CPU ms', 'AssemblyScript wasm CPU ms', 'C wasm CPU ms', 'speedup (TS / C)', 'C / AS time'], rows,
+  [false, false, true, true, true, true, true]));

@@ -46,6 +46,15 @@ static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
+#if defined(__wasm_simd128__)
+/* WebAssembly SIMD (the page, the workers and the CLI run this file built by scripts/build-wasm.mjs):
+ * the hot kernels' tt_wasm_* variants below, each computing what its portable twin computes. */
+#include <wasm_simd128.h>
+#define TT_WASM 1
+#else
+#define TT_WASM 0
+#endif
+
 /* Two int16 values as one word (low half first), the operand layout of SMLAD. */
 static inline uint32_t tt_pack16(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
@@ -89,6 +98,245 @@ static inline void tt_store(int8_t *y, int i, int32_t v, uint8_t *mask) {
   if (mask) tt_set_bit(mask, i, v >= -128 && v <= 127);
   y[i] = tt_clamp8(v);
 }
+
+#if TT_WASM
+/* ---------------------------------------------------------------- WebAssembly SIMD: int8 forward */
+
+/* round(acc * s) + zero per lane, as tt_requant: the float sum is exact below 2^24, and beyond it the
+ * truncation saturates, out of the int8 range on the same side as the portable path's clamp. */
+static inline v128_t tt_wasm_requant(v128_t acc, v128_t s, v128_t zero) {
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), s)), zero));
+}
+
+/* Eight requantized values (lo, hi: pixels 0-3, 4-7) clamped to int8; the first m <= 8 stored at y and,
+ * with a mask, their bits (in range) at bit index mi. The saturating narrowings are the clamp. */
+static inline void tt_wasm_emit8(v128_t lo, v128_t hi, int8_t *y, int m, uint8_t *mask, int mi) {
+  const v128_t v = wasm_i16x8_narrow_i32x4(lo, hi);
+  const v128_t b = wasm_i8x16_narrow_i16x8(v, v);
+  if (mask) {
+    const uint32_t bits = wasm_i16x8_bitmask(wasm_v128_and(wasm_i16x8_gt(v, wasm_i16x8_splat(-129)), wasm_i16x8_lt(v, wasm_i16x8_splat(128))));
+    if (m == 8 && (mi & 7) == 0) mask[mi >> 3] = (uint8_t)bits;
+    else for (int j = 0; j < m; j++) tt_set_bit(mask, mi + j, (int)(bits >> j) & 1);
+  }
+  if (m == 8) wasm_v128_store64_lane(y, b, 0);
+  else {
+    int8_t t[16];
+    wasm_v128_store(t, b);
+    for (int j = 0; j < m; j++) y[j] = t[j];
+  }
+}
+
+/* tt_pw_quad: four output channels (weights Wg, four interleaved words per input channel pair) over
+ * the np pixels of X, eight or four pixels per vector pass (X in groups of four pixels, see tt_pw_xpos):
+ * i32x4.dot_i16x8_s of four pixels' words with one channel's word splatted is four SMLADs. */
+static void tt_wasm_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n4 = np & ~3, i0 = oc0 * ystride + yoff;
+  const v128_t zero = wasm_f32x4_splat((float)yz);
+  const v128_t s0 = wasm_f32x4_splat(eff[oc0]), s1 = wasm_f32x4_splat(eff[oc0 + 1]), s2 = wasm_f32x4_splat(eff[oc0 + 2]), s3 = wasm_f32x4_splat(eff[oc0 + 3]);
+  int p = 0;
+  for (; p < n4; p += 8) {
+    const int two = p + 8 <= n4;
+    const uint32_t *xa = X + p * cp2, *xb = two ? xa + 4 * cp2 : xa;
+    v128_t a0 = wasm_i32x4_splat(bias[oc0]), a1 = wasm_i32x4_splat(bias[oc0 + 1]), a2 = wasm_i32x4_splat(bias[oc0 + 2]), a3 = wasm_i32x4_splat(bias[oc0 + 3]);
+    v128_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    for (int i = 0; i < cp2; i++) {
+      const v128_t va = wasm_v128_load(xa + 4 * i), vb = wasm_v128_load(xb + 4 * i);
+      const uint32_t *w = Wg + 4 * i;
+      v128_t wv = wasm_v128_load32_splat(w);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(va, wv));
+      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 1);
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(va, wv));
+      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 2);
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(va, wv));
+      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 3);
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(va, wv));
+      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(vb, wv));
+    }
+    /* Four pixels only: the second group's lanes were the first's again and are not stored. */
+    const int m = two ? 8 : 4;
+    tt_wasm_emit8(tt_wasm_requant(a0, s0, zero), tt_wasm_requant(b0, s0, zero), y + i0 + p, m, mask, i0 + p);
+    tt_wasm_emit8(tt_wasm_requant(a1, s1, zero), tt_wasm_requant(b1, s1, zero), y + i0 + ystride + p, m, mask, i0 + ystride + p);
+    tt_wasm_emit8(tt_wasm_requant(a2, s2, zero), tt_wasm_requant(b2, s2, zero), y + i0 + 2 * ystride + p, m, mask, i0 + 2 * ystride + p);
+    tt_wasm_emit8(tt_wasm_requant(a3, s3, zero), tt_wasm_requant(b3, s3, zero), y + i0 + 3 * ystride + p, m, mask, i0 + 3 * ystride + p);
+  }
+  for (p = n4; p < np; p++) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t acc[4] = { bias[oc0], bias[oc0 + 1], bias[oc0 + 2], bias[oc0 + 3] };
+    for (int i = 0; i < cp2; i++) for (int j = 0; j < 4; j++) acc[j] = tt_smlad(xp[i], Wg[4 * i + j], acc[j]);
+    for (int j = 0; j < 4; j++) tt_store(y, i0 + j * ystride + p, tt_requant(acc[j], eff[oc0 + j], yz), mask);
+  }
+}
+
+/* tt_pw_single: one output channel (weights wr, a row) over the np pixels of X. */
+static void tt_wasm_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n4 = np & ~3, i0 = oc * ystride + yoff;
+  const v128_t zero = wasm_f32x4_splat((float)yz), s = wasm_f32x4_splat(eff[oc]);
+  int p = 0;
+  for (; p < n4; p += 4) {
+    const uint32_t *xa = X + p * cp2;
+    v128_t a = wasm_i32x4_splat(bias[oc]);
+    for (int i = 0; i < cp2; i++) a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_v128_load(xa + 4 * i), wasm_v128_load32_splat(wr + i)));
+    const v128_t v = tt_wasm_requant(a, s, zero);
+    tt_wasm_emit8(v, v, y + i0 + p, 4, mask, i0 + p);
+  }
+  for (; p < np; p++) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t acc = bias[oc];
+    for (int i = 0; i < cp2; i++) acc = tt_smlad(xp[i], wr[i], acc);
+    tt_store(y, i0 + p, tt_requant(acc, eff[oc], yz), mask);
+  }
+}
+
+/* tt_pw_build_x: channels 2i and 2i + 1 of eight pixels widened to int16 minus the zero point and
+ * interleaved into their eight words (two groups of four pixels) by one shuffle each. */
+static void tt_wasm_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+  const int n4 = np & ~3;
+  const v128_t z = wasm_i16x8_splat((int16_t)xz);
+  for (int i = 0; i < cp2; i++) {
+    const int8_t *a = x + 2 * i * cstride + p0;
+    const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
+    int p = 0;
+    for (; p + 8 <= n4; p += 8) {
+      const v128_t va = wasm_i16x8_sub(wasm_i16x8_load8x8(a + p), z);
+      const v128_t vb = b ? wasm_i16x8_sub(wasm_i16x8_load8x8(b + p), z) : wasm_i16x8_splat(0);
+      wasm_v128_store(X + p * cp2 + 4 * i, wasm_i16x8_shuffle(va, vb, 0, 8, 1, 9, 2, 10, 3, 11));
+      wasm_v128_store(X + (p + 4) * cp2 + 4 * i, wasm_i16x8_shuffle(va, vb, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    for (; p < np; p++) {
+      const uint32_t v = tt_pack16(a[p] - xz, b ? b[p] - xz : 0);
+      if (p < n4) X[(p & ~3) * cp2 + 4 * i + (p & 3)] = v;
+      else X[p * cp2 + i] = v;
+    }
+  }
+}
+
+/* The int16 phase rows of one input row for a depthwise output row: phase f (of the stride s) holds
+ * x[j * s + f - pad] - xz at j, zero outside the row, for j < n; n covers the row's outputs, the taps
+ * and one vector past them. Row NULL: all zero. */
+static void tt_wasm_phase_rows(const int8_t *row, int wd, int s, int pad, int32_t xz, int16_t *ph, int n) {
+  for (int f = 0; f < s; f++) {
+    int16_t *d = ph + f * n;
+    if (!row) {
+      for (int j = 0; j < n; j++) d[j] = 0;
+      continue;
+    }
+    int j = 0;
+    /* Below j0 the column is left of the row; from j1 on, right of it (or closer to its end than 16 bytes). */
+    const int j0 = (pad - f + s - 1) / s;
+    for (; j < j0 && j < n; j++) d[j] = 0;
+    const v128_t z = wasm_i16x8_splat((int16_t)xz);
+    if (s == 1) {
+      for (; j + 8 <= n && j - pad + 8 <= wd; j += 8) wasm_v128_store(d + j, wasm_i16x8_sub(wasm_i16x8_load8x8(row + j - pad), z));
+    } else if (s == 2) {
+      for (; j + 8 <= n && 2 * j + f - pad + 16 <= wd; j += 8) {
+        const v128_t v = wasm_v128_load(row + 2 * j + f - pad);
+        const v128_t e = wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
+        wasm_v128_store(d + j, wasm_i16x8_sub(wasm_i16x8_extend_low_i8x16(e), z));
+      }
+    }
+    for (; j < n; j++) {
+      const int i = j * s + f - pad;
+      d[j] = (int16_t)(i >= 0 && i < wd ? row[i] - xz : 0);
+    }
+  }
+}
+
+/* tt_dw_row: one output row of one depthwise channel, eight output columns per vector: each tap a
+ * splatted int16 weight times eight int16 inputs of its phase row (zero outside the plane). */
+static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
+  int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  /* Phase rows of every filter row: k <= 16, s <= 2, and one row of at most 1024 + 16 + 8 values. */
+  static int16_t ph[16 * 2 * 1056];
+  const int k = g->k, s = g->stride, wo = g->wo;
+  const int n = wo + (k - 1) / s + 8;
+  const int iy0 = oy * s - g->pad;
+  for (int ky = 0; ky < k; ky++) {
+    const int iy = iy0 + ky;
+    tt_wasm_phase_rows(iy >= 0 && iy < g->h ? xc + rowoff(rs, iy) : NULL, g->w, s, g->pad, xz, ph + ky * s * n, n);
+  }
+  const v128_t vs = wasm_f32x4_splat(scale), zero = wasm_f32x4_splat((float)yz);
+  for (int ox = 0; ox < wo; ox += 8) {
+    v128_t lo = wasm_i32x4_splat(bias), hi = lo;
+    for (int ky = 0; ky < k; ky++) {
+      if (iy0 + ky < 0 || iy0 + ky >= g->h) continue;
+      const int16_t *r = ph + ky * s * n + ox;
+      for (int kx = 0; kx < k; kx++) {
+        const v128_t xv = wasm_v128_load(r + (kx % s) * n + kx / s), wv = wasm_i16x8_splat(wr[ky * k + kx]);
+        lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
+        hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
+      }
+    }
+    tt_wasm_emit8(tt_wasm_requant(lo, vs, zero), tt_wasm_requant(hi, vs, zero), yr + ox, wo - ox < 8 ? wo - ox : 8, mask, mbase + ox);
+  }
+}
+
+/* tt_conv2d's depthwise conv with eight channels per vector (a whole plane's rows would leave most
+ * lanes of a row vector empty on the late layers' 4 x 4 and 8 x 8 planes): the eight input planes
+ * channel-last as int16 x - xz in a zero border, the taps channel-last, each output pixel one sum per
+ * lane, requantized with its channel's scale. Reads every input channel of a group before writing its
+ * outputs, so y may be x (in place). Returns 0 when the workspace is too small. */
+static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
+  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, void *wk, int wk_bytes) {
+  const int k = g->k, s = g->stride, pad = g->pad, wd = g->w, wo = g->wo, ho = g->ho;
+  const int wp = wd + 2 * pad, hp = g->h + 2 * pad, hw = g->h * wd, howo = ho * wo;
+  if (!wk || wk_bytes < (hp * wp + k * k) * 16) return 0;
+  int16_t *plane = (int16_t *)wk, *taps = plane + hp * wp * 8;
+  const v128_t zero = wasm_f32x4_splat((float)yz);
+  for (int c0 = 0; c0 < g->cout; c0 += 8) {
+    const int m = g->cout - c0 < 8 ? g->cout - c0 : 8;
+    memset(plane, 0, (size_t)hp * wp * 16);
+    memset(taps, 0, (size_t)k * k * 16);
+    int32_t b8[8] = { 0 };
+    float e8[8] = { 0 };
+    for (int l = 0; l < m; l++) {
+      const int8_t *xc = x + (c0 + l) * hw;
+      for (int iy = 0; iy < g->h; iy++) {
+        int16_t *d = plane + ((iy + pad) * wp + pad) * 8 + l;
+        for (int ix = 0; ix < wd; ix++) d[ix * 8] = (int16_t)(xc[iy * wd + ix] - xz);
+      }
+      const int8_t *wr = tt_wrow(w, g, c0 + l, 0);
+      for (int t = 0; t < k * k; t++) taps[t * 8 + l] = wr[t];
+      b8[l] = bias[c0 + l];
+      e8[l] = eff[c0 + l];
+    }
+    const v128_t bl = wasm_v128_load(b8), bh = wasm_v128_load(b8 + 4), el = wasm_v128_load(e8), eh = wasm_v128_load(e8 + 4);
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        v128_t lo = bl, hi = bh;
+        const int16_t *tp = taps;
+        for (int ky = 0; ky < k; ky++) {
+          const int16_t *xa = plane + ((oy * s + ky) * wp + ox * s) * 8;
+          for (int kx = 0; kx < k; kx++, xa += 8, tp += 8) {
+            const v128_t xv = wasm_v128_load(xa), wv = wasm_v128_load(tp);
+            lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
+            hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
+          }
+        }
+        const v128_t v = wasm_i16x8_narrow_i32x4(tt_wasm_requant(lo, el, zero), tt_wasm_requant(hi, eh, zero));
+        int8_t out[16];
+        wasm_v128_store(out, wasm_i8x16_narrow_i16x8(v, v));
+        const int p = oy * wo + ox;
+        if (mask) {
+          const uint32_t bits = wasm_i16x8_bitmask(wasm_v128_and(wasm_i16x8_gt(v, wasm_i16x8_splat(-129)), wasm_i16x8_lt(v, wasm_i16x8_splat(128))));
+          for (int l = 0; l < m; l++) tt_set_bit(mask, (c0 + l) * howo + p, (int)(bits >> l) & 1);
+        }
+        for (int l = 0; l < m; l++) y[(c0 + l) * howo + p] = out[l];
+      }
+    }
+  }
+  return 1;
+}
+
+/* Whether tt_wasm_dw_row takes this conv (its phase rows' bounds). */
+static inline int tt_wasm_dw_fits(const tt_geom *g) {
+  return g->k <= 16 && g->stride <= 2 && g->wo + g->k + 8 <= 1056;
+}
+#endif
 
 /* ---------------------------------------------------------------- forward */
 
@@ -144,6 +392,12 @@ static void tt_pw_tile(const int8_t *x, int hw, int32_t xz, const int8_t *wrow, 
  * by word (word i of channel 4b + j at 4b * cp2 + 4i + j), the last cout % 4 channels as rows.
  */
 static inline uint32_t *tt_pw_xpos(uint32_t *X, int np, int cp2, int p, int *stride) {
+#if TT_WASM
+  /* WebAssembly: groups of four pixels word by word (word i of pixel 4q + j at 4q * cp2 + 4i + j), the
+   * last np % 4 pixels as rows: one vector load is four pixels' word (tt_wasm_pw_quad). */
+  *stride = p < (np & ~3) ? 4 : 1;
+  return *stride == 4 ? X + (p & ~3) * cp2 + (p & 3) : X + p * cp2;
+#endif
   *stride = p < (np & ~1) ? 2 : 1;
   return X + (p & ~1) * cp2 + (*stride == 2 ? (p & 1) : 0);
 }
@@ -154,6 +408,10 @@ static inline uint32_t *tt_pw_wpos(uint32_t *W, int cout, int cp2, int oc, int *
 }
 
 static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+#if TT_WASM
+  tt_wasm_pw_build_x(x, cstride, p0, np, cpg, xz, X, cp2);
+  return;
+#endif
   const int even = np & ~1;
   for (int i = 0; i < cp2; i++) {
     const int8_t *a = x + 2 * i * cstride + p0;
@@ -228,6 +486,10 @@ static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz,
  * at y[(oc0 + j) * ystride + yoff + p]. */
 static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
   int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+#if TT_WASM
+  tt_wasm_pw_quad(X, np, cp2, Wg, oc0, bias, eff, yz, y, ystride, yoff, mask);
+  return;
+#endif
   const int32_t b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
   const int i0 = oc0 * ystride + yoff;
   int p = 0;
@@ -306,6 +568,10 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
 /* One output channel (weights wr, a row) over the np pixels of X. */
 static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
   int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+#if TT_WASM
+  tt_wasm_pw_single(X, np, cp2, wr, oc, bias, eff, yz, y, ystride, yoff, mask);
+  return;
+#endif
   const int i0 = oc * ystride + yoff;
   int p = 0;
   for (; p + 1 < np; p += 2) {
@@ -388,6 +654,12 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
  * folded into the interior pixels' sums (sum (x - xz) w = sum x w - xz sum w). */
 static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
   int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+#if TT_WASM
+  if (tt_wasm_dw_fits(g)) {
+    tt_wasm_dw_row(xc, rowoff, rs, wr, g, oy, xz, bias, scale, yz, yr, mask, mbase);
+    return;
+  }
+#endif
   const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad;
   const int iy0 = oy * stride - pad;
   const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
@@ -629,6 +901,15 @@ static inline __attribute__((always_inline)) int32_t tt_dw16_taps(const int16_t 
  * workspace is too small. */
 static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, float scale, int32_t yz,
   int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes, int first) {
+#if TT_WASM
+  /* Row by row from the plane: the phase rows are the padded plane's (tt_wasm_dw_row). */
+  (void)wk, (void)wk_bytes, (void)first;
+  if (!tt_wasm_dw_fits(g)) return 0;
+  for (int oy = 0; oy < g->ho; oy++) {
+    tt_wasm_dw_row(xc, tt_plane_rowoff, &g->w, wr, g, oy, xz, bias, scale, yz, dst + oy * g->wo, mask, mbase + oy * g->wo);
+  }
+  return 1;
+#endif
   const int k = g->k, kp = (k + 1) / 2, pad = g->pad, stride = g->stride;
   const int pw = g->w + 2 * pad + 2, ph = g->h + 2 * pad;
   if (!wk || wk_bytes < (ph * pw) * 2 + k * kp * 4 + 8) return 0;
@@ -694,6 +975,9 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
   const int hw = h * wd, howo = ho * wo;
   if (k == 1 && stride == 1 && pad == 0 && g->groups == 1 && tt_pw_fast(x, hw, howo, xz, w, g, bias, eff, yz, y, howo, 0, mask, NULL, wk, wk_bytes)) return;
   if (g->dw && k <= 16) {
+#if TT_WASM
+    if (tt_wasm_dw_lanes(x, xz, w, bias, eff, y, yz, g, mask, wk, wk_bytes)) return;
+#endif
     for (int oc = 0; oc < g->cout; oc++) {
       int8_t *dst = scratch ? scratch : y + oc * howo;
       if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes, oc == 0)) {
