@@ -215,60 +215,47 @@ static void tt_wasm_pw_build_x(const int8_t *x, int cstride, int p0, int np, int
   }
 }
 
-/* The int16 phase rows of one input row for a depthwise output row: phase f (of the stride s) holds
- * x[j * s + f - pad] - xz at j, zero outside the row, for j < n; n covers the row's outputs, the taps
- * and one vector past them. Row NULL: all zero. */
-static void tt_wasm_phase_rows(const int8_t *row, int wd, int s, int pad, int32_t xz, int16_t *ph, int n) {
-  for (int f = 0; f < s; f++) {
-    int16_t *d = ph + f * n;
-    if (!row) {
-      for (int j = 0; j < n; j++) d[j] = 0;
-      continue;
-    }
-    int j = 0;
-    /* Below j0 the column is left of the row; from j1 on, right of it (or closer to its end than 16 bytes). */
-    const int j0 = (pad - f + s - 1) / s;
-    for (; j < j0 && j < n; j++) d[j] = 0;
-    const v128_t z = wasm_i16x8_splat((int16_t)xz);
-    if (s == 1) {
-      for (; j + 8 <= n && j - pad + 8 <= wd; j += 8) wasm_v128_store(d + j, wasm_i16x8_sub(wasm_i16x8_load8x8(row + j - pad), z));
-    } else if (s == 2) {
-      for (; j + 8 <= n && 2 * j + f - pad + 16 <= wd; j += 8) {
-        const v128_t v = wasm_v128_load(row + 2 * j + f - pad);
-        const v128_t e = wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 0, 2, 4, 6, 8, 10, 12, 14);
-        wasm_v128_store(d + j, wasm_i16x8_sub(wasm_i16x8_extend_low_i8x16(e), z));
-      }
-    }
-    for (; j < n; j++) {
-      const int i = j * s + f - pad;
-      d[j] = (int16_t)(i >= 0 && i < wd ? row[i] - xz : 0);
-    }
-  }
-}
+/* Room for a padded row of tt_wasm_dw_row (the row, its padding both sides, vectors read past its end) twice. */
+#define TT_WASM_DW_ROW 1088
 
-/* tt_dw_row: one output row of one depthwise channel, eight output columns per vector: each tap a
- * splatted int16 weight times eight int16 inputs of its phase row (zero outside the plane). */
+/* tt_dw_row: one output row of one depthwise channel, eight output columns per vector. Each input row
+ * the filter covers is copied with xz in its padding (and past its end), so every column is interior:
+ * sum over taps of x w - xz sum w, with the padding's x - xz = 0; at stride 2 the even bytes of sixteen
+ * are one shuffle. Rows above and below the plane are left out of both sums, as in tt_dw_row. */
 static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
   int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
-  /* Phase rows of every filter row: k <= 16, s <= 2, and one row of at most 1024 + 16 + 8 values. */
-  static int16_t ph[16 * 2 * 1056];
-  const int k = g->k, s = g->stride, wo = g->wo;
-  const int n = wo + (k - 1) / s + 8;
-  const int iy0 = oy * s - g->pad;
-  for (int ky = 0; ky < k; ky++) {
-    const int iy = iy0 + ky;
-    tt_wasm_phase_rows(iy >= 0 && iy < g->h ? xc + rowoff(rs, iy) : NULL, g->w, s, g->pad, xz, ph + ky * s * n, n);
+  /* At stride 2 a row is kept as its two phases (even and odd columns), so a tap reads eight adjacent bytes. */
+  static int8_t buf[16][TT_WASM_DW_ROW], pad_row[TT_WASM_DW_ROW];
+  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, s = g->stride, pad = g->pad;
+  const int iy0 = oy * s - pad, half = TT_WASM_DW_ROW / 2;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  int32_t sumw = 0;
+  for (int ky = ky0; ky < ky1; ky++) {
+    for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+    int8_t *d = s == 1 ? buf[ky] : pad_row;
+    memset(d, (int)xz, (size_t)pad);
+    memcpy(d + pad, xc + rowoff(rs, iy0 + ky), (size_t)wd);
+    memset(d + pad + wd, (int)xz, (size_t)(pad + 32));
+    if (s == 2) {
+      for (int j = 0; 2 * j < wd + 2 * pad + 16; j += 8) {
+        const v128_t v = wasm_v128_load(pad_row + 2 * j);
+        wasm_v128_store64_lane(buf[ky] + j, wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), 0);
+        wasm_v128_store64_lane(buf[ky] + half + j, wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), 1);
+      }
+    }
   }
-  const v128_t vs = wasm_f32x4_splat(scale), zero = wasm_f32x4_splat((float)yz);
+  v128_t taps[256];
+  for (int t = 0; t < k * k; t++) taps[t] = wasm_i16x8_splat(wr[t]);
+  const v128_t vs = wasm_f32x4_splat(scale), zero = wasm_f32x4_splat((float)yz), base = wasm_i32x4_splat(bias - xz * sumw);
   for (int ox = 0; ox < wo; ox += 8) {
-    v128_t lo = wasm_i32x4_splat(bias), hi = lo;
-    for (int ky = 0; ky < k; ky++) {
-      if (iy0 + ky < 0 || iy0 + ky >= g->h) continue;
-      const int16_t *r = ph + ky * s * n + ox;
+    v128_t lo = base, hi = base;
+    for (int ky = ky0; ky < ky1; ky++) {
+      const int8_t *r = buf[ky] + ox;
+      const v128_t *tw = taps + ky * k;
       for (int kx = 0; kx < k; kx++) {
-        const v128_t xv = wasm_v128_load(r + (kx % s) * n + kx / s), wv = wasm_i16x8_splat(wr[ky * k + kx]);
-        lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
-        hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
+        const v128_t xv = wasm_i16x8_load8x8(s == 1 ? r + kx : r + (kx & 1) * half + (kx >> 1));
+        lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, tw[kx]));
+        hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, tw[kx]));
       }
     }
     tt_wasm_emit8(tt_wasm_requant(lo, vs, zero), tt_wasm_requant(hi, vs, zero), yr + ox, wo - ox < 8 ? wo - ox : 8, mask, mbase + ox);
@@ -332,9 +319,9 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
   return 1;
 }
 
-/* Whether tt_wasm_dw_row takes this conv (its phase rows' bounds). */
+/* Whether tt_wasm_dw_row takes this conv. */
 static inline int tt_wasm_dw_fits(const tt_geom *g) {
-  return g->k <= 16 && g->stride <= 2 && g->wo + g->k + 8 <= 1056;
+  return g->k <= 16 && g->stride <= 2 && g->w + 2 * g->pad + 48 <= TT_WASM_DW_ROW / 2;
 }
 #endif
 
