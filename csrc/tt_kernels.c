@@ -1211,7 +1211,24 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
 
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
   int8_t *y, float sy, int32_t zy, uint8_t *mask, int n) {
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+#if TT_WASM
+  /* Eight values per pass, every float operation the scalar one's per lane (same order, one rounding each). */
+  const v128_t fa = wasm_f32x4_splat(sa), fb = wasm_f32x4_splat(sb), fy = wasm_f32x4_splat(sy), fz = wasm_f32x4_splat((float)zy);
+  const v128_t va = wasm_i16x8_splat((int16_t)za), vb = wasm_i16x8_splat((int16_t)zb);
+  for (; i + 8 <= n; i += 8) {
+    const v128_t xa = wasm_i16x8_sub(wasm_i16x8_load8x8(a + i), va), xb = wasm_i16x8_sub(wasm_i16x8_load8x8(b + i), vb);
+    v128_t q[2];
+    for (int half = 0; half < 2; half++) {
+      const v128_t ia = half ? wasm_i32x4_extend_high_i16x8(xa) : wasm_i32x4_extend_low_i16x8(xa);
+      const v128_t ib = half ? wasm_i32x4_extend_high_i16x8(xb) : wasm_i32x4_extend_low_i16x8(xb);
+      const v128_t sum = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(ia), fa), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(ib), fb));
+      q[half] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(sum, fy)), fz));
+    }
+    tt_wasm_emit8(q[0], q[1], y + i, 8, mask, i);
+  }
+#endif
+  for (; i < n; i++) {
     const float s = (float)(a[i] - za) * sa + (float)(b[i] - zb) * sb;
     const float q = rintf(s / sy);
     const int32_t v = q > 1.0e6f ? 1000000 : q < -1.0e6f ? -1000000 : (int32_t)q + zy;
@@ -1244,6 +1261,147 @@ void tt_linear(const int8_t *x, float xs, int32_t xz, const float *w, const floa
 void tt_save_slice(const int8_t *x, int8_t *y, int n) {
   memmove(y, x, (size_t)n);
 }
+
+#if TT_WASM
+/* ---------------------------------------------------------------- WebAssembly SIMD: float backward
+ * Four float lanes hold four independent sums (four pixels, four channels), never parts of one sum:
+ * each lane does the scalar path's operations in its order, one rounding each, so the results are
+ * the portable C's bit for bit. */
+
+/* v[p] = bit i0 + p of the mask ? v[p] * sc : 0 for p < n (sc 1: tt_mask), into out (may be v). */
+static void tt_wasm_mask_scale(const float *v, const uint8_t *mask, int i0, int n, float sc, float *out) {
+  const v128_t lo = wasm_i32x4_make(1, 2, 4, 8), hi = wasm_i32x4_make(16, 32, 64, 128), s = wasm_f32x4_splat(sc);
+  int p = 0;
+  for (; p < n && ((i0 + p) & 7); p++) out[p] = (mask[(i0 + p) >> 3] >> ((i0 + p) & 7)) & 1 ? v[p] * sc : 0.0f;
+  for (; p + 8 <= n; p += 8) {
+    const v128_t b = wasm_i32x4_splat(mask[(i0 + p) >> 3]);
+    const v128_t m0 = wasm_i32x4_ne(wasm_v128_and(b, lo), wasm_i32x4_splat(0)), m1 = wasm_i32x4_ne(wasm_v128_and(b, hi), wasm_i32x4_splat(0));
+    wasm_v128_store(out + p, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(v + p), s), m0));
+    wasm_v128_store(out + p + 4, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(v + p + 4), s), m1));
+  }
+  for (; p < n; p++) out[p] = (mask[(i0 + p) >> 3] >> ((i0 + p) & 7)) & 1 ? v[p] * sc : 0.0f;
+}
+
+/* tt_col_sum: sixteen (then four) pixels' sums per pass, each over the output channels in order. */
+static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+  int p0 = 0;
+  for (; p0 + 16 <= hw; p0 += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    const int8_t *wp = wc;
+    for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
+      const v128_t wv = wasm_f32x4_splat((float)*wp);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), wv));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), wv));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), wv));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(go + 12), wv));
+    }
+    wasm_v128_store(out + p0, a0);
+    wasm_v128_store(out + p0 + 4, a1);
+    wasm_v128_store(out + p0 + 8, a2);
+    wasm_v128_store(out + p0 + 12, a3);
+  }
+  for (; p0 + 4 <= hw; p0 += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    const int8_t *wp = wc;
+    for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(go), wasm_f32x4_splat((float)*wp)));
+    }
+    wasm_v128_store(out + p0, a);
+  }
+  for (; p0 < hw; p0++) {
+    float a = 0.0f;
+    for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[oc * wstride];
+    out[p0] = a;
+  }
+}
+
+/* tt_acc8x2 from the eight channel planes t[0 .. 8) instead of the pixel-major block: four pixels per
+ * vector, d0[p] = (((d0[p] + t0[p] w0[0]) + t1[p] w0[1]) ...) + t7[p] w0[7], and d1 with w1. */
+static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w0, const float *w1, int n) {
+  v128_t a[8], b[8];
+  for (int j = 0; j < 8; j++) {
+    a[j] = wasm_f32x4_splat(w0[j]);
+    b[j] = d1 ? wasm_f32x4_splat(w1[j]) : a[j];
+  }
+  int p = 0;
+  for (; p + 4 <= n; p += 4) {
+    v128_t v0 = wasm_v128_load(d0 + p), v1 = d1 ? wasm_v128_load(d1 + p) : v0;
+    for (int j = 0; j < 8; j++) {
+      const v128_t tv = wasm_v128_load(t[j] + p);
+      v0 = wasm_f32x4_add(v0, wasm_f32x4_mul(tv, a[j]));
+      v1 = wasm_f32x4_add(v1, wasm_f32x4_mul(tv, b[j]));
+    }
+    wasm_v128_store(d0 + p, v0);
+    if (d1) wasm_v128_store(d1 + p, v1);
+  }
+  for (; p < n; p++) {
+    float v0 = d0[p], v1 = d1 ? d1[p] : 0.0f;
+    for (int j = 0; j < 8; j++) {
+      v0 = v0 + t[j][p] * w0[j];
+      if (d1) v1 = v1 + t[j][p] * w1[j];
+    }
+    d0[p] = v0;
+    if (d1) d1[p] = v1;
+  }
+}
+
+/* tt_gather at stride 1 or 2 (0 for any other: the portable loop runs), gp already the padded plane:
+ * four input elements per vector, each the sum of its taps in ascending (ky, kx) order. At stride 2
+ * the even and the odd elements of eight are two vectors (each reads its phase's adjacent cells) and
+ * are interleaved when stored. */
+static int tt_wasm_gather(const float *gp, const float *wf, const tt_geom *c, float *out, int B, int ew) {
+  const int k = c->k, s = c->stride, pad = c->pad, wd = c->w;
+  if (s > 2) return 0;
+  for (int iy = 0; iy < c->h; iy++) {
+    float *o = out + iy * wd;
+    int ix = 0;
+    if (s == 1) {
+      const float *gr = gp + (iy + pad + B) * ew + pad + B;
+      for (; ix + 4 <= wd; ix += 4) {
+        v128_t v = wasm_f32x4_splat(0.0f);
+        for (int ky = 0; ky < k; ky++) {
+          const float *r = gr + ix - ky * ew;
+          for (int kx = 0; kx < k; kx++) v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r - kx), wasm_f32x4_splat(wf[ky * k + kx])));
+        }
+        wasm_v128_store(o + ix, v);
+      }
+      for (; ix < wd; ix++) {
+        float v = 0.0f;
+        for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) v = v + gr[ix - ky * ew - kx] * wf[ky * k + kx];
+        o[ix] = v;
+      }
+      continue;
+    }
+    const int ky0 = (iy + pad) % 2;
+    for (; ix + 8 <= wd; ix += 8) {
+      v128_t v[2];
+      for (int q = 0; q < 2; q++) {
+        const int kx0 = (ix + q + pad) % 2, nkx = (k - kx0 + 1) / 2;
+        v128_t a = wasm_f32x4_splat(0.0f);
+        for (int ky = ky0, r = (iy + pad - ky0) / 2 + B; ky < k; ky += 2, r--) {
+          const float *gr = gp + r * ew + (ix + q + pad - kx0) / 2 + B;
+          const float *wr = wf + ky * k + kx0;
+          for (int j = 0; j < nkx; j++) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(gr - j), wasm_f32x4_splat(wr[j * 2])));
+        }
+        v[q] = a;
+      }
+      wasm_v128_store(o + ix, wasm_i32x4_shuffle(v[0], v[1], 0, 4, 1, 5));
+      wasm_v128_store(o + ix + 4, wasm_i32x4_shuffle(v[0], v[1], 2, 6, 3, 7));
+    }
+    for (; ix < wd; ix++) {
+      const int kx0 = (ix + pad) % 2, nkx = (k - kx0 + 1) / 2;
+      float v = 0.0f;
+      for (int ky = ky0, r = (iy + pad - ky0) / 2 + B; ky < k; ky += 2, r--) {
+        const float *gr = gp + r * ew + (ix + pad - kx0) / 2 + B;
+        const float *wr = wf + ky * k + kx0;
+        for (int j = 0; j < nkx; j++) v = v + gr[-j] * wr[j * 2];
+      }
+      o[ix] = v;
+    }
+  }
+  return 1;
+}
+#endif
 
 /* ---------------------------------------------------------------- loss and backward */
 
@@ -1351,6 +1509,10 @@ void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx) {
 }
 
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n) {
+#if TT_WASM
+  tt_wasm_mask_scale(g, mask, 0, n, 1.0f, out);
+  return;
+#endif
   for (int i = 0; i < n; i++) out[i] = (mask[i >> 3] >> (i & 7)) & 1 ? g[i] : 0.0f;
 }
 
@@ -1377,6 +1539,10 @@ static const float tt_zeros16[16];
 /* One column of a pointwise weight through the output gradient: out[p] = sum over oc, ascending, of
  * g[oc * hw + p] * wc[oc * wstride] (the transposed conv of pw2 and of an unfused pointwise conv). */
 static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+#if TT_WASM
+  tt_wasm_col_sum(g, hw, cout, wc, wstride, out);
+  return;
+#endif
   int p0 = 0;
 #if TT_VFP
   for (; p0 + 15 < hw && cout > 0; p0 += 16) {
@@ -1649,6 +1815,9 @@ static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float 
   for (int i = 0; i < eh * ew; i++) gp[i] = 0.0f;
   for (int oy = 0; oy < c->ho; oy++) memcpy(gp + (oy + B) * ew + B, g + oy * c->wo, (size_t)c->wo * sizeof(float));
   for (int i = 0; i < k * k; i++) wf[i] = (float)wk[i];
+#if TT_WASM
+  if (tt_wasm_gather(gp, wf, c, out, B, ew)) return;
+#endif
   for (int iy = 0; iy < c->h; iy++) {
     float *o = out + iy * c->w;
     if (s == 1) {
@@ -1887,6 +2056,10 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
     const int c = c0 + j;
     float *tmp = tb[j];
     const float sc = s->eff[c];
+#if TT_WASM
+    tt_wasm_mask_scale(tmp, s->mask, c * hw, hw, sc, tmp);
+    continue;
+#endif
     for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
   }
   if (s->T && m == 8) {
@@ -1908,6 +2081,12 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         for (int ic = 0; ic < nf; ic++) W8[(nt + ic) * 8 + j] = (float)fz[ic];
       }
       int ic = 0;
+#if TT_WASM
+      /* From the channel planes (the same terms in the same order as T's). */
+      for (; ic + 1 < cpg; ic += 2) tt_wasm_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, tb, W8 + ic * 8, W8 + ic * 8 + 8, hw);
+      if (ic < cpg) tt_wasm_acc8x2(s->gx + ic * hw, NULL, tb, W8 + ic * 8, NULL, hw);
+      ic = cpg;
+#endif
       for (; ic + 1 < cpg; ic += 2) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, W8 + ic * 8, W8 + ic * 8 + 8, hw);
       for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
@@ -2105,7 +2284,11 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane);
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
+#if TT_WASM
+      tt_wasm_mask_scale(outPlane, dMask, c * hwo, hwo, sc, outPlane);
+#else
       for (int p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = (dMask[i >> 3] >> (i & 7)) & 1 ? outPlane[p] * sc : 0.0f;
+#endif
       if (dInputGrad && gp) {
         tt_gather(outPlane, tt_wrow(wD, dg, c, 0), dg, inPlane, gp);
       } else if (dInputGrad) {
