@@ -1401,6 +1401,65 @@ static int tt_wasm_gather(const float *gp, const float *wf, const tt_geom *c, fl
   }
   return 1;
 }
+
+/* The pointwise weight gradients of tt_conv_grad_w / tt_conv_update_w from a pixel-major float copy of
+ * the first n input channels (x - xz, n rounded up to four with zero columns): out[j] for four channels
+ * j per vector, each the sum over the pixels in order of g[p] (x[j][p] - xz), as tt_wgrad_row's. */
+#define TT_WASM_XT 65536
+static float tt_wasm_xt[TT_WASM_XT];
+
+static int tt_wasm_pw_xt(const int8_t *x, int32_t xz, const tt_geom *c, int n) {
+  const int hw = c->h * c->w, nn = (n + 3) & ~3;
+  if (!(c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) || nn * hw > TT_WASM_XT) return 0;
+  for (int p = 0; p < hw; p++) {
+    float *d = tt_wasm_xt + p * nn;
+    for (int j = 0; j < n; j++) d[j] = (float)(x[j * hw + p] - xz);
+    for (int j = n; j < nn; j++) d[j] = 0.0f;
+  }
+  return 1;
+}
+
+static void tt_wasm_pw_wgrad_row(const float *g, int hw, int n, float *out) {
+  const int nn = (n + 3) & ~3;
+  for (int j = 0; j < nn; j += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    const float *xt = tt_wasm_xt + j;
+    for (int p = 0; p < hw; p++, xt += nn) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(g[p]), wasm_v128_load(xt)));
+    float r[4];
+    wasm_v128_store(r, a);
+    for (int l = 0; l < 4 && j + l < n; l++) out[j + l] = r[l];
+  }
+}
+
+/* tt_col_sum of four input channels at once (columns wc[i], their strides ws[i], into out[i]): each
+ * output gradient vector is loaded once for the four sums of its pixels. */
+static void tt_wasm_col_sum4(const float *g, int hw, int cout, const int8_t *const *wc, const int *ws, float *const *out) {
+  int p0 = 0;
+  for (; p0 + 8 <= hw; p0 += 8) {
+    v128_t a[4][2];
+    for (int i = 0; i < 4; i++) a[i][0] = a[i][1] = wasm_f32x4_splat(0.0f);
+    const float *go = g + p0;
+    for (int oc = 0; oc < cout; oc++, go += hw) {
+      const v128_t g0 = wasm_v128_load(go), g1 = wasm_v128_load(go + 4);
+      for (int i = 0; i < 4; i++) {
+        const v128_t wv = wasm_f32x4_splat((float)wc[i][oc * ws[i]]);
+        a[i][0] = wasm_f32x4_add(a[i][0], wasm_f32x4_mul(g0, wv));
+        a[i][1] = wasm_f32x4_add(a[i][1], wasm_f32x4_mul(g1, wv));
+      }
+    }
+    for (int i = 0; i < 4; i++) {
+      wasm_v128_store(out[i] + p0, a[i][0]);
+      wasm_v128_store(out[i] + p0 + 4, a[i][1]);
+    }
+  }
+  for (; p0 < hw; p0++) {
+    for (int i = 0; i < 4; i++) {
+      float a = 0.0f;
+      for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[i][oc * ws[i]];
+      out[i][p0] = a;
+    }
+  }
+}
 #endif
 
 /* ---------------------------------------------------------------- loss and backward */
@@ -1861,6 +1920,19 @@ static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom 
 void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work) {
   const int hw = c->h * c->w, howo = c->ho * c->wo;
   if (c->dw) {
+#if TT_WASM
+    /* Gathered, as tt_block_bwd's (see tt_gather), through a static padded plane: the module's memory
+     * is not the chip's SRAM. */
+    static float gp[65536];
+    if (c->k * c->k <= 64 && tt_gather_bytes(c) <= (int)sizeof(gp)) {
+      for (int ch = 0; ch < c->cout; ch++) {
+        float *dst = work ? work : gx + ch * hw;
+        tt_gather(g + ch * howo, tt_wrow(w, c, ch, 0), c, dst, gp);
+        if (work) memcpy(gx + ch * hw, work, (size_t)hw * sizeof(float));
+      }
+      return;
+    }
+#endif
     for (int ch = 0; ch < c->cout; ch++) {
       /* In place (gx over g): through a one-channel workspace. */
       float *dst = work ? work : gx + ch * hw;
@@ -1871,7 +1943,20 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
   }
   if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
     /* Gathered: every gx element sums its terms in output-channel order, as the scatter does. */
-    for (int ic = 0; ic < c->cpg; ic++) {
+    int ic = 0;
+#if TT_WASM
+    for (; ic + 4 <= c->cpg; ic += 4) {
+      const int8_t *wc[4];
+      int ws[4];
+      float *out[4];
+      for (int i = 0; i < 4; i++) {
+        wc[i] = tt_pw_col(w, c, ic + i, &ws[i]);
+        out[i] = gx + (ic + i) * hw;
+      }
+      tt_wasm_col_sum4(g, hw, c->cout, wc, ws, out);
+    }
+#endif
+    for (; ic < c->cpg; ic++) {
       int ws;
       const int8_t *wc = tt_pw_col(w, c, ic, &ws);
       tt_col_sum(g, hw, c->cout, wc, ws, gx + ic * hw);
@@ -1964,6 +2049,15 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
   const float *sw, const tt_sgd *cfg, float *vel, float *row) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
   const int howo = c->ho * c->wo;
+#if TT_WASM
+  if (!c->dw && tt_wasm_pw_xt(x, xz, c, n)) {
+    for (int oc = 0; oc < rows; oc++) {
+      tt_wasm_pw_wgrad_row(g + oc * howo, howo, n, row);
+      tt_update_row(w, c, oc, per, row, sw[oc], cfg, vel);
+    }
+    return;
+  }
+#endif
   for (int oc = 0; oc < rows; oc++) {
     tt_wgrad_row(x, xz, g + oc * howo, c, c->dw ? oc : 0, per, row);
     tt_update_row(w, c, oc, per, row, sw[oc], cfg, vel);
@@ -1973,6 +2067,12 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
 void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, float *out) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
   const int howo = c->ho * c->wo, kk = c->k * c->k;
+#if TT_WASM
+  if (!c->dw && tt_wasm_pw_xt(x, xz, c, n)) {
+    for (int oc = 0; oc < rows; oc++) tt_wasm_pw_wgrad_row(g + oc * howo, howo, n, out + oc * per * kk);
+    return;
+  }
+#endif
   for (int oc = 0; oc < rows; oc++) tt_wgrad_row(x, xz, g + oc * howo, c, c->dw ? oc : 0, per, out + oc * per * kk);
 }
 
@@ -1996,6 +2096,26 @@ void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int how
 }
 
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out) {
+#if TT_WASM
+  /* Four channels' sums interleaved (each still in pixel order): four additions in flight, not one. */
+  int oc = 0;
+  for (; oc + 4 <= cout; oc += 4) {
+    const float *g0 = g + oc * howo, *g1 = g0 + howo, *g2 = g1 + howo, *g3 = g2 + howo;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int p = 0; p < howo; p++) {
+      a0 = a0 + g0[p];
+      a1 = a1 + g1[p];
+      a2 = a2 + g2[p];
+      a3 = a3 + g3[p];
+    }
+    out[oc] = a0;
+    out[oc + 1] = a1;
+    out[oc + 2] = a2;
+    out[oc + 3] = a3;
+  }
+  for (; oc < cout; oc++) out[oc] = tt_bias_grad(g + oc * howo, howo);
+  return;
+#endif
   for (int oc = 0; oc < cout; oc++) out[oc] = tt_bias_grad(g + oc * howo, howo);
 }
 
