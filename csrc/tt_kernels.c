@@ -230,12 +230,16 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
   const int iy0 = oy * s - pad, half = TT_WASM_DW_ROW / 2;
   const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
   int32_t sumw = 0;
+  const v128_t xzv = wasm_i8x16_splat((int8_t)xz);
   for (int ky = ky0; ky < ky1; ky++) {
     for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
     int8_t *d = s == 1 ? buf[ky] : pad_row;
-    memset(d, (int)xz, (size_t)pad);
-    memcpy(d + pad, xc + rowoff(rs, iy0 + ky), (size_t)wd);
-    memset(d + pad + wd, (int)xz, (size_t)(pad + 32));
+    /* Vector stores, not memset / memcpy: the rows are short and many. The row's sixteen-byte copies
+     * may read past its end (inside the module's memory) and write past it, where xz then goes. */
+    const int8_t *src = xc + rowoff(rs, iy0 + ky);
+    wasm_v128_store(d, xzv);
+    for (int i = 0; i < wd; i += 16) wasm_v128_store(d + pad + i, wasm_v128_load(src + i));
+    for (int i = 0; i < pad + 32; i += 16) wasm_v128_store(d + pad + wd + i, xzv);
     if (s == 2) {
       for (int j = 0; 2 * j < wd + 2 * pad + 16; j += 8) {
         const v128_t v = wasm_v128_load(pad_row + 2 * j);
@@ -321,7 +325,7 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
 
 /* Whether tt_wasm_dw_row takes this conv. */
 static inline int tt_wasm_dw_fits(const tt_geom *g) {
-  return g->k <= 16 && g->stride <= 2 && g->w + 2 * g->pad + 48 <= TT_WASM_DW_ROW / 2;
+  return g->k <= 16 && g->stride <= 2 && g->pad <= 16 && g->w + 2 * g->pad + 64 <= TT_WASM_DW_ROW / 2;
 }
 #endif
 
@@ -1411,23 +1415,40 @@ static float tt_wasm_xt[TT_WASM_XT];
 static int tt_wasm_pw_xt(const int8_t *x, int32_t xz, const tt_geom *c, int n) {
   const int hw = c->h * c->w, nn = (n + 3) & ~3;
   if (!(c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) || nn * hw > TT_WASM_XT) return 0;
-  for (int p = 0; p < hw; p++) {
-    float *d = tt_wasm_xt + p * nn;
-    for (int j = 0; j < n; j++) d[j] = (float)(x[j * hw + p] - xz);
-    for (int j = n; j < nn; j++) d[j] = 0.0f;
+  /* Channel by channel, four pixels at a time (a transpose through stores of single lanes). */
+  const v128_t z = wasm_i32x4_splat(xz);
+  int p = 0;
+  for (int j = 0; j < n; j++) {
+    const int8_t *xj = x + j * hw;
+    for (p = 0; p + 4 <= hw; p += 4) {
+      const v128_t v = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(xj + p))), z));
+      float *d = tt_wasm_xt + p * nn + j;
+      wasm_v128_store32_lane(d, v, 0);
+      wasm_v128_store32_lane(d + nn, v, 1);
+      wasm_v128_store32_lane(d + 2 * nn, v, 2);
+      wasm_v128_store32_lane(d + 3 * nn, v, 3);
+    }
+    for (; p < hw; p++) tt_wasm_xt[p * nn + j] = (float)(xj[p] - xz);
   }
+  for (p = 0; p < hw; p++) for (int j = n; j < nn; j++) tt_wasm_xt[p * nn + j] = 0.0f;
   return 1;
 }
 
 static void tt_wasm_pw_wgrad_row(const float *g, int hw, int n, float *out) {
   const int nn = (n + 3) & ~3;
-  for (int j = 0; j < nn; j += 4) {
-    v128_t a = wasm_f32x4_splat(0.0f);
-    const float *xt = tt_wasm_xt + j;
-    for (int p = 0; p < hw; p++, xt += nn) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_f32x4_splat(g[p]), wasm_v128_load(xt)));
-    float r[4];
-    wasm_v128_store(r, a);
-    for (int l = 0; l < 4 && j + l < n; l++) out[j + l] = r[l];
+  /* Up to 32 channels (eight vectors) per pass over the pixels, each pixel's g splatted once. */
+  for (int j0 = 0; j0 < nn; j0 += 32) {
+    const int m = nn - j0 < 32 ? (nn - j0) / 4 : 8;
+    v128_t a[8];
+    for (int b = 0; b < 8; b++) a[b] = wasm_f32x4_splat(0.0f);
+    const float *xt = tt_wasm_xt + j0;
+    for (int p = 0; p < hw; p++, xt += nn) {
+      const v128_t gs = wasm_f32x4_splat(g[p]);
+      for (int b = 0; b < m; b++) a[b] = wasm_f32x4_add(a[b], wasm_f32x4_mul(gs, wasm_v128_load(xt + 4 * b)));
+    }
+    float r[32];
+    for (int b = 0; b < m; b++) wasm_v128_store(r + 4 * b, a[b]);
+    for (int l = 0; l < 4 * m && j0 + l < n; l++) out[j0 + l] = r[l];
   }
 }
 
