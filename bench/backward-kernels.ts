@@ -1,9 +1,9 @@
 /**
- * The backward kernels in TypeScript and in WebAssembly, in one run: mcunet-5fps at 128x128 with the
+ * The backward kernels in TypeScript and in WebAssembly (the C library, csrc/), in one run: mcunet-5fps at 128x128 with the
  * 99kb scheme, batch 1; the device program (streamed block_bwd, in-place updates) and the trainer's
  * gradient program (unfused conv_bwd_x, conv_grad_w, ...). Steps alternate between the two so that
- * a machine shared with other work slows both alike; milliseconds per step by kernel phase and for
- * the costliest backward kernels. Both compute the same values (src/engine/wasm/*.test.ts).
+ * a machine shared with other work slows both alike; CPU milliseconds per step (this process's CPU
+ * time, not wall time) by kernel phase and for the costliest backward kernels. Both compute the same values (src/engine/wasm/*.test.ts).
  * Reproduce: npx tsx bench/backward-kernels.ts [--steps 30]
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,6 @@ import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { GradRunner, gradProgram } from '../src/engine/train/grad-step.ts';
 import { setWasmKernels } from '../src/engine/wasm/instance.ts';
 import { table } from '../src/cli/format.ts';
-import { setFastEngine } from './as-kernels.ts';
 
 const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' } } });
 const STEPS = Number(a.steps);
@@ -32,7 +31,7 @@ const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
 const copy = () => Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()]));
 const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
 
-/** Milliseconds by kernel op, summed over the timed steps, for the mode (TS or wasm) running now. */
+/** CPU milliseconds by kernel op, summed over the timed steps, for the mode (TS or wasm) running now. */
 type Times = Map<string, number>;
 let current: Times | null = null;
 function timed<O extends KernelOp>(table: KernelTable, op: O): void {
@@ -64,12 +63,11 @@ const programs = {
 
 const rows: (string | number)[][] = [];
 for (const [name, make] of Object.entries(programs)) {
-  const runs = { ts: make(), as: make(), wasm: make() };
-  const times = { ts: new Map() as Times, as: new Map() as Times, wasm: new Map() as Times };
+  const runs = { ts: make(), wasm: make() };
+  const times = { ts: new Map() as Times, wasm: new Map() as Times };
   for (let s = 0; s < STEPS + 3; s++) {
-    for (const mode of ['ts', 'as', 'wasm'] as const) {
-      setWasmKernels(mode !== 'ts');
-      setFastEngine(mode === 'as' ? 'as' : 'c');
+    for (const mode of ['ts', 'wasm'] as const) {
+      setWasmKernels(mode === 'wasm');
       current = s < 3 ? null : times[mode];
       runs[mode]();
     }
@@ -77,17 +75,12 @@ for (const [name, make] of Object.entries(programs)) {
   current = null;
   const ms = (t: Times, op: string) => (t.get(op) ?? 0) / STEPS;
   const backward = (t: Times) => [...t].reduce((sum, [op, v]) => (op === 'forward' ? sum : sum + v), 0) / STEPS;
-  const line = (label: string, f: (t: Times) => number) => {
-    const [ts, as, wasm] = [f(times.ts), f(times.as), f(times.wasm)];
-    rows.push([name, label, ts.toFixed(2), as.toFixed(2), wasm.toFixed(2), `${(ts / wasm).toFixed(1)}x`, (wasm / as).toFixed(2)]);
-  };
-  line('backward, all kernels', backward);
-  const top = [...times.ts].filter(([op]) => op !== 'forward').sort((x, y) => y[1] - x[1]).slice(0, 6);
-  for (const [op] of top) line(op, (t) => ms(t, op));
-  line('forward (see bench:forward)', (t) => ms(t, 'forward'));
+  const line = (label: string, ts: number, wasm: number) => rows.push([name, label, ts.toFixed(2), wasm.toFixed(2), `${(ts / wasm).toFixed(1)}x`]);
+  line('backward, all kernels', backward(times.ts), backward(times.wasm));
+  const top = [...times.ts].filter(([op]) => op !== 'forward').sort((x, y) => y[1] - x[1]).slice(0, 4);
+  for (const [op] of top) line(op, ms(times.ts, op), ms(times.wasm, op));
+  line('forward (see bench:forward)', ms(times.ts, 'forward'), ms(times.wasm, 'forward'));
 }
 setWasmKernels(true);
-setFastEngine('c');
 console.log(`mcunet-5fps, ${RES}x${RES}, 99kb scheme, batch 1; CPU ms per step over ${STEPS} alternating steps, Node ${process.version}`);
-console.log(table(['program', 'kernels', 'TypeScript CPU ms', 'AssemblyScript wasm CPU ms', 'C wasm CPU ms', 'speedup (TS / C)', 'C / AS time'], rows,
-  [false, false, true, true, true, true, true]));
+console.log(table(['program', 'kernels', 'TypeScript CPU ms', 'wasm (C) CPU ms', 'speedup'], rows, [false, false, true, true, true]));

@@ -1,6 +1,6 @@
 /**
  * The int8 forward kernels of one device training step (mcunet-5fps at 128x128, the 99kb scheme,
- * batch 1), WebAssembly against TypeScript in the same run: the CPU time each forward kernel op
+ * batch 1), WebAssembly (the C library csrc/, built by scripts/build-wasm.mjs) against TypeScript in the same run: the CPU time each forward kernel op
  * (the fused conv chains, the other convs, the residual adds) takes per step (CPU time, not wall
  * time, so that other work on a shared machine does not count), the two alternating in rounds.
  * Reproduce: npm run bench:forward (npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10])
@@ -17,7 +17,6 @@ import { REFERENCE_KERNELS, type Impl, type KernelTable } from '../src/engine/ru
 import { FAST_KERNELS } from '../src/engine/wasm/kernel-table.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { setWasmKernels } from '../src/engine/wasm/instance.ts';
-import { setFastEngine } from './as-kernels.ts';
 
 const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '6' }, steps: { type: 'string', default: '10' } } });
 const ROUNDS = Number(a.rounds), STEPS = Number(a.steps);
@@ -46,12 +45,11 @@ function timed<O extends KernelOp>(table: KernelTable, op: O): void {
 for (const table of [REFERENCE_KERNELS, FAST_KERNELS]) for (const op of OPS) timed(table, op);
 
 const device = new ArenaExecutor(program, Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
-const totals = { wasm: new Map<string, number>(), as: new Map<string, number>(), ts: new Map<string, number>() };
+const totals = { wasm: new Map<string, number>(), ts: new Map<string, number>() };
 let label = 0;
 for (let r = 0; r <= ROUNDS; r++) {
-  for (const engine of ['wasm', 'as', 'ts'] as const) {
-    setWasmKernels(engine !== 'ts');
-    setFastEngine(engine === 'as' ? 'as' : 'c');
+  for (const engine of ['wasm', 'ts'] as const) {
+    setWasmKernels(engine === 'wasm');
     spent.clear();
     for (let s = 0; s < STEPS; s++) device.step(input, label++ % 10);
     // Round 0 warms both up.
@@ -59,15 +57,11 @@ for (let r = 0; r <= ROUNDS; r++) {
   }
 }
 setWasmKernels(true);
-setFastEngine('c');
 
 const n = ROUNDS * STEPS;
-type Engine = keyof typeof totals;
-const per = (engine: Engine, op: string) => (totals[engine].get(op) ?? 0) / n;
-const row = (label: string, f: (e: Engine) => number) =>
-  [label, f('ts').toFixed(2), f('as').toFixed(2), f('wasm').toFixed(2), (f('ts') / f('wasm')).toFixed(1), (f('wasm') / f('as')).toFixed(2)];
-const rows = OPS.map((op) => row(op, (e) => per(e, op)));
-rows.push(row('forward total', (e) => OPS.reduce((s, op) => s + per(e, op), 0)));
+const per = (engine: 'wasm' | 'ts', op: string) => (totals[engine].get(op) ?? 0) / n;
+const rows = OPS.map((op) => [op, per('ts', op).toFixed(2), per('wasm', op).toFixed(2), (per('ts', op) / per('wasm', op)).toFixed(1)]);
+const sum = (engine: 'wasm' | 'ts') => OPS.reduce((s, op) => s + per(engine, op), 0);
+rows.push(['forward total', sum('ts').toFixed(2), sum('wasm').toFixed(2), (sum('ts') / sum('wasm')).toFixed(1)]);
 console.log(`mcunet-5fps ${RES}x${RES}, mcunet-5fps@99kb, CPU ms per training step (${n} steps each, alternating rounds)\n`);
-console.log(table(['kernel op', 'TypeScript CPU ms', 'AssemblyScript wasm CPU ms', 'C wasm CPU ms', 'speedup (TS / C)', 'C / AS time'], rows,
-  [false, true, true, true, true, true]));
+console.log(table(['kernel op', 'TypeScript CPU ms', 'wasm CPU ms', 'speedup'], rows, [false, true, true, true]));

@@ -1,8 +1,9 @@
 /**
  * Training speed, in one run on one machine: mcunet-5fps at 128x128 with the 99kb scheme, batch 1.
  *  - TinyTrain: the device program (int8, reordered in-place updates) on one arena; forward-only
- *    throughput with the same kernels. Twice: with the WebAssembly SIMD kernels (wasm/, the default
- *    wherever WebAssembly runs) and with the plain TypeScript kernels they are checked against.
+ *    throughput with the same kernels. Twice: with the WebAssembly SIMD kernels (the C library csrc/
+ *    the chip runs, the default wherever WebAssembly runs) and with the plain TypeScript kernels they
+ *    are checked against.
  *  - TensorFlow.js (cpu and wasm backends): the same architecture in float32 (NHWC), training the
  *    same parameters: the biases of the last 22 convs, the weights of convs 21, 24, 27, 30 and the
  *    first 1/8 and 1/4 input channels of convs 36 and 39 (as a trainable slice concatenated with a
@@ -27,7 +28,6 @@ import { resolveScheme } from '../src/engine/train/scheme.ts';
 import { setWasmKernels, wasmKernels } from '../src/engine/wasm/instance.ts';
 import { table } from '../src/cli/format.ts';
 import { conv2dSame, depthwiseSame } from './tfjs-conv-grads.ts';
-import { setFastEngine } from './as-kernels.ts';
 
 const { values: a } = parseArgs({ options: {
   seconds: { type: 'string', default: '20' }, rounds: { type: 'string', default: '5' }, backends: { type: 'string', default: 'cpu,wasm' },
@@ -99,18 +99,6 @@ const withTsKernels = (fn: () => unknown) => () => {
     setWasmKernels(true);
   }
 };
-const withAsKernels = (fn: () => unknown) => () => {
-  setFastEngine('as');
-  try {
-    return fn();
-  } finally {
-    setFastEngine('c');
-  }
-};
-const asTrain = await headToHead('train', ttStep, withAsKernels(ttStep));
-const asFwd = await headToHead('fwd', ttForward, withAsKernels(ttForward));
-console.error(`AssemblyScript kernels: ${asTrain.theirs.cpu.toFixed(2)} train steps/CPU s, ${asFwd.theirs.cpu.toFixed(2)} forward/CPU s; `
-  + `C / AS rate (median of rounds): train ${asTrain.speedup.toFixed(3)}, forward ${asFwd.speedup.toFixed(3)}`);
 const tsTrain = await headToHead('train', ttStep, withTsKernels(ttStep));
 const tsFwd = await headToHead('fwd', ttForward, withTsKernels(ttForward));
 console.error(`TypeScript kernels: ${tsTrain.theirs.cpu.toFixed(2)} train steps/CPU s, ${tsFwd.theirs.cpu.toFixed(2)} forward/CPU s`);
@@ -208,10 +196,7 @@ async function tfBench(backend: string): Promise<TfResult> {
 const notes: string[] = [];
 const f2 = (r: Rate) => [r.wall.toFixed(2), r.cpu.toFixed(2)];
 const x2 = (h: HeadToHead | string) => (typeof h === 'string' ? '-' : `${h.speedup.toFixed(2)}x`);
-const rows: (string | number)[][] = [
-  ['TinyTrain (AssemblyScript wasm kernels)', ...f2(asTrain.theirs), ...f2(asFwd.theirs), x2(asTrain), x2(asFwd)],
-  ['TinyTrain (TypeScript kernels)', ...f2(tsTrain.theirs), ...f2(tsFwd.theirs), x2(tsTrain), x2(tsFwd)],
-];
+const rows: (string | number)[][] = [['TinyTrain (TypeScript kernels)', ...f2(tsTrain.theirs), ...f2(tsFwd.theirs), x2(tsTrain), x2(tsFwd)]];
 for (const b of a.backends!.split(',').filter(Boolean)) {
   const r = await tfBench(b);
   if (typeof r.train === 'string') notes.push(`tfjs ${b} ${r.train}`);
@@ -220,7 +205,7 @@ for (const b of a.backends!.split(',').filter(Boolean)) {
   rows.push([`TensorFlow.js ${b} (float32, ${r.trainable} trainable)`, ...(typeof r.train === 'string' ? ['n/a', 'n/a'] : f2(r.train.theirs)), ...f2(r.fwd.theirs),
     x2(r.train), x2(r.fwd)]);
 }
-rows.unshift(['TinyTrain (int8, 99kb device program, C kernels in wasm SIMD)', ...f2(medianRate(ours.train)), ...f2(medianRate(ours.fwd)), '-', '-']);
+rows.unshift(['TinyTrain (int8, 99kb device program, wasm SIMD kernels)', ...f2(medianRate(ours.train)), ...f2(medianRate(ours.fwd)), '-', '-']);
 console.log(`\nmcunet-5fps, 128x128, batch 1, 99kb scheme; each engine ${SECONDS} s per measurement in ${ROUNDS} slices alternating with TinyTrain's,`);
 console.log(`Node ${process.version}; rates are medians over slices, speedups the median of TinyTrain's CPU rate over the other's, slice by slice`);
 console.log(table(['engine', 'train steps/s', 'train steps/CPU s', 'forward/s', 'forward/CPU s', 'TinyTrain (wasm) speedup, train', 'TinyTrain (wasm) speedup, forward'],
