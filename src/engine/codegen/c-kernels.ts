@@ -1550,22 +1550,34 @@ static int tt_wasm_pw_xt(const int8_t *x, int32_t xz, const tt_geom *c, int n) {
   return 1;
 }
 
+/* m (constant after inlining, so the sums stay in registers) vectors of four channels, from column j0. */
+static inline __attribute__((always_inline)) void tt_wasm_wgrad_pass(const float *g, int hw, int nn, int j0, int m, int n, float *out) {
+  v128_t a[8];
+  for (int b = 0; b < m; b++) a[b] = wasm_f32x4_splat(0.0f);
+  const float *xt = tt_wasm_xt + j0;
+  for (int p = 0; p < hw; p++, xt += nn) {
+    const v128_t gs = wasm_f32x4_splat(g[p]);
+    for (int b = 0; b < m; b++) a[b] = wasm_f32x4_add(a[b], wasm_f32x4_mul(gs, wasm_v128_load(xt + 4 * b)));
+  }
+  float r[32];
+  for (int b = 0; b < m; b++) wasm_v128_store(r + 4 * b, a[b]);
+  for (int l = 0; l < 4 * m && j0 + l < n; l++) out[j0 + l] = r[l];
+}
+
 static void tt_wasm_pw_wgrad_row(const float *g, int hw, int n, float *out) {
   const int nn = (n + 3) & ~3;
-  /* Up to 32 channels (eight vectors) per pass over the pixels, each pixel's g splatted once. */
-  for (int j0 = 0; j0 < nn; j0 += 32) {
-    const int m = nn - j0 < 32 ? (nn - j0) / 4 : 8;
-    v128_t a[8];
-    for (int b = 0; b < 8; b++) a[b] = wasm_f32x4_splat(0.0f);
-    const float *xt = tt_wasm_xt + j0;
-    for (int p = 0; p < hw; p++, xt += nn) {
-      const v128_t gs = wasm_f32x4_splat(g[p]);
-      for (int b = 0; b < m; b++) a[b] = wasm_f32x4_add(a[b], wasm_f32x4_mul(gs, wasm_v128_load(xt + 4 * b)));
-    }
-    float r[32];
-    for (int b = 0; b < m; b++) wasm_v128_store(r + 4 * b, a[b]);
-    for (int l = 0; l < 4 * m && j0 + l < n; l++) out[j0 + l] = r[l];
+  /* Eight vectors (32 channels) per pass over the pixels while they last, each pixel's g splatted once. */
+  int j0 = 0;
+  for (; j0 + 32 <= nn; j0 += 32) tt_wasm_wgrad_pass(g, hw, nn, j0, 8, n, out);
+  if (j0 + 16 <= nn) {
+    tt_wasm_wgrad_pass(g, hw, nn, j0, 4, n, out);
+    j0 += 16;
   }
+  if (j0 + 8 <= nn) {
+    tt_wasm_wgrad_pass(g, hw, nn, j0, 2, n, out);
+    j0 += 8;
+  }
+  if (j0 < nn) tt_wasm_wgrad_pass(g, hw, nn, j0, 1, n, out);
 }
 
 /* tt_col_sum of four input channels at once (columns wc[i], their strides ws[i], into out[i]): each
