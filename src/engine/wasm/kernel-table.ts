@@ -1,7 +1,7 @@
 /**
  * The fast kernel table: the reference table (runtime/kernels.ts) with the hot ops replaced by the C
- * kernel library the chip runs (csrc/), compiled to WebAssembly SIMD, each held to its TypeScript twin
- * bit for bit (src/engine/wasm/*.test.ts). Only for
+ * kernel library the chip runs (csrc/), compiled to WebAssembly SIMD and called through
+ * ./kernel-calls.ts, each held to its TypeScript twin bit for bit (src/engine/wasm/*.test.ts). Only for
  * int8 semantics: runtime/backend.ts, the one place a table is chosen, gives float mode the reference.
  */
 import type { Graph, Node, ParamStore } from '../ir/graph.ts';
