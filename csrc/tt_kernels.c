@@ -2122,7 +2122,19 @@ static inline float tt_bias_grad(const float *g, int howo) {
 }
 
 void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
-  for (int oc = 0; oc < cout; oc++) {
+  int oc = 0;
+#if TT_WASM
+  /* The gradients of four channels summed interleaved (each in pixel order), as tt_conv_grad_b's. */
+  for (; oc + 4 <= cout; oc += 4) {
+    float gb[4];
+    tt_conv_grad_b(g + oc * howo, 4, howo, gb);
+    for (int j = 0; j < 4; j++) {
+      const float s = sw[oc + j] * xs;
+      tt_update_i32(b, oc + j, id, gb[j], s * s, cfg, vel);
+    }
+  }
+#endif
+  for (; oc < cout; oc++) {
     const float s = sw[oc] * xs;
     tt_update_i32(b, oc, id, tt_bias_grad(g + oc * howo, howo), s * s, cfg, vel);
   }
