@@ -1827,6 +1827,39 @@ void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w
   }
 }
 
+/* TFLite's int8 MEAN of count values summing to sum, same quantization in and out: the mean in
+ * float32, shifted by the zero point, rounded half away from zero (ops/avgpool.ts tfliteMean). */
+static int8_t tt_tflite_mean(int32_t sum, int32_t count, int32_t zero) {
+  const float t = (float)sum / (float)count + (float)(-zero);
+  const float a = t < 0.0f ? -t : t;
+  int32_t r = (int32_t)a; /* a - r is exact: the integer part of a float below 2^24 */
+  if (a - (float)r >= 0.5f) r++;
+  const int32_t v = (t < 0.0f ? -r : r) + zero;
+  return (int8_t)(v < -128 ? -128 : v > 127 ? 127 : v);
+}
+
+/* The global pool of an imported .tflite: stages 0 one mean over H x W, 1 each row's mean then theirs,
+ * 2 each column's then theirs, each rounded by tt_tflite_mean (ops/avgpool.ts meanStagesInt8). */
+void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y) {
+  for (int c = 0; c < channels; c++) {
+    const int8_t *xc = x + c * h * w;
+    if (stages == 0) {
+      int32_t sum = 0;
+      for (int i = 0; i < h * w; i++) sum += xc[i];
+      y[c] = tt_tflite_mean(sum, h * w, zero);
+      continue;
+    }
+    const int outer = stages == 1 ? h : w, inner = stages == 1 ? w : h;
+    int32_t sum2 = 0;
+    for (int o = 0; o < outer; o++) {
+      int32_t sum = 0;
+      for (int i = 0; i < inner; i++) sum += xc[stages == 1 ? o * w + i : i * w + o];
+      sum2 += tt_tflite_mean(sum, inner, zero);
+    }
+    y[c] = tt_tflite_mean(sum2, outer, zero);
+  }
+}
+
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n) {
 #if TT_WASM
   tt_wasm_mask_scale(g, mask, 0, n, 1.0f, out);

@@ -23,6 +23,8 @@ import type { TypedArray } from '../src/engine/ir/tensor.ts';
 import type { ConvBinding, ExecEnv, Hyper } from '../src/engine/kernels/def.ts';
 import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
 import type { PoolShape, PoolWindow } from '../src/engine/kernels/maxpool.ts';
+import type { PoolStages } from '../src/engine/ir/graph.ts';
+import type { MeanShape } from '../src/engine/ops/avgpool.ts';
 import type { SgdConfig } from '../src/engine/ops/sgd.ts';
 import type { KernelOp, ProgramKernelOf } from '../src/engine/program/types.ts';
 import { paramKey, updateKey } from '../src/engine/quant/stochastic-round.ts';
@@ -325,6 +327,18 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       expect(run('maxpool_bwd', new Operands().ints(...args).array(gy).array(x).array(floats(x.length)))).toEqual(bytes(gx));
     });
   }
+  // An imported .tflite's pool: one or two stages, each rounded half away from zero (even counts: ties, both signs).
+  const STAGES: [PoolStages, number, number, number][] = [['hw', 4, 4, -128], ['hw', 3, 5, 7], ['w,h', 3, 2, 0], ['w,h', 5, 4, -3], ['h,w', 2, 3, 11], ['h,w', 4, 6, -128]];
+  for (const [stages, h, w, zero] of STAGES) {
+    it(`tt_mean_stages, ${stages} over ${h}x${w}, zero point ${zero}`, () => {
+      const s: MeanShape = { channels: 40, h, w, zero };
+      const x = Int8Array.from({ length: s.channels * h * w }, (_, i) => (i % 7 === 0 ? 127 : i % 11 === 0 ? -128 : Math.floor(rand() * 9) - 4));
+      const y = new Int8Array(s.channels);
+      reference({ ...base, op: 'mean', inputs: ['x'], outputs: ['y'], attrs: { stages }, bound: s }, { x, y });
+      expect(run('mean_stages', new Operands().ints(s.channels, h, w, zero, ['hw', 'w,h', 'h,w'].indexOf(stages)).array(x))).toEqual(bytes(y));
+    });
+  }
+
   // The channel-streamed backward kernels, with momentum and both roundings; `wk`: workspace for the batched paths.
   const STREAMED_KEY = 0x5a5a1234;
   const ids: Record<string, number> = { wD: 0x1111, bD: 0x2222, wP: 0x3333, bP: 0x4444 };

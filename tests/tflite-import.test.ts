@@ -12,6 +12,7 @@ import { InputError } from '../src/engine/input-error.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { modelFromTflite } from '../src/engine/models/from-tflite.ts';
 import { modelFileKind, modelFromFile } from '../src/engine/models/model-file.ts';
+import { encodeWeights } from '../src/engine/models/weights-file.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { runForward } from '../src/engine/runtime/reference.ts';
 import { chipTarget } from '../src/engine/targets.ts';
@@ -51,6 +52,14 @@ describe('opening an int8 .tflite as a training graph', () => {
     const ten = modelFromFile(VWW, vwwBytes, { classes: 10 });
     expect(ten.source).toMatch(/a new 10-class head/);
     expect(ten.params['conv3.weight']).toEqual(m.params['conv3.weight']);
+  });
+
+  it('saves as a .ttw and reopens as the same graph, pool stages included', () => {
+    const m = modelFromFile(VWW, vwwBytes, { classes: 10 });
+    const again = modelFromFile('vww.ttw', encodeWeights(m.graph, m.params, { source: m.source }), { resolution: 80, classes: 10 });
+    expect(again.graph.nodes.find((n) => n.op === 'avgpool')!.attrs).toEqual({ stages: 'w,h' });
+    expect(Object.keys(again.params).sort()).toEqual(Object.keys(m.params).sort());
+    for (const k of Object.keys(m.params)) expect(again.params[k], k).toEqual(m.params[k]);
   });
 
   it('refuses models outside the family in one sentence naming the operator and why', () => {
@@ -123,7 +132,10 @@ describe('the studio\'s int8 forward of the imported model against TFLite\'s ari
     return { identical: same / n, maxDiff, n };
   };
 
-  it('every conv and residual add gives TFLite\'s values (float32 requantization vs fixed point: at most one value in a million differs)', () => {
+  // Float32 requantization against TFLite's fixed point: a value near a rounding tie can come out one
+  // step apart and spread downstream (over 100 Fashion-MNIST images: 9 images, 99.89% of conv outputs
+  // and 98.5% of logits identical, never more than one step, the same top-1); these 12 have one such value.
+  it('every conv and residual add gives TFLite\'s values on these images but at most one in a million', () => {
     let same = 0, n = 0, maxDiff = 0;
     for (const [i, op] of convOps.entries()) {
       const a = agreement(op.outputs[0], `conv${i}.out`);
@@ -135,12 +147,13 @@ describe('the studio\'s int8 forward of the imported model against TFLite\'s ari
     for (const [i, op] of addOps.entries()) expect(agreement(op.outputs[0], addNodes[i].outputs[0]).identical).toBe(1);
   });
 
-  it('the pool rounds once where the file rounds twice (TRANSPOSE, MEAN, MEAN): within one step, so the same top-1', () => {
+  it('the pool is the file\'s (TRANSPOSE, MEAN over W, MEAN over H: two roundings) and the logits are TFLite\'s, so the same top-1', () => {
+    expect(g.nodes.find((n) => n.op === 'avgpool')!.attrs).toEqual({ stages: 'w,h' });
     const pool = agreement(poolOut, 'pool.out');
-    expect(pool.maxDiff).toBeLessThanOrEqual(1);
-    expect(pool.identical).toBeGreaterThan(0.8);
+    expect(pool.identical).toBe(1);
     const logits = agreement(fcOut, g.logits);
     expect(logits.maxDiff).toBeLessThanOrEqual(1);
+    expect(logits.identical).toBeGreaterThanOrEqual(0.99);
     for (const { theirs, ours } of runs) {
       const a = theirs.get(fcOut) as Int8Array, b = ours[g.logits] as Int8Array;
       expect(b.indexOf(Math.max(...b))).toBe(a.indexOf(Math.max(...a)));

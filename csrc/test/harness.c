@@ -270,6 +270,11 @@ int main(int argc, char **argv) {
     int8_t *x = take(c * h * w), *y = zeros(c * ho * wo);
     tt_maxpool(x, c, h, w, kk, stride, pad, ho, wo, y);
     put(y, c * ho * wo);
+  } else if (!strcmp(k, "mean_stages")) {
+    const int c = int_(), h = int_(), w = int_(), zero = int_(), stages = int_();
+    int8_t *x = take(c * h * w), *y = zeros(c);
+    tt_mean_stages(x, c, h, w, zero, stages, y);
+    put(y, c);
   } else if (!strcmp(k, "maxpool_bwd")) {
     const int c = int_(), h = int_(), w = int_(), kk = int_(), stride = int_(), pad = int_(), ho = int_(), wo = int_();
     float *gy = take(4 * c * ho * wo);

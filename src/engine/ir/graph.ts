@@ -22,10 +22,17 @@ export interface Conv2dAttrs {
   block: number;
 }
 
+/**
+ * How a pool averages (an imported .tflite's MEAN ops): 'hw' one mean over H x W, 'w,h' each row's
+ * mean then their mean, 'h,w' each column's then theirs; each stage rounded half away from zero.
+ */
+export type PoolStages = 'hw' | 'w,h' | 'h,w';
+
 export interface NodeAttrsByOp {
   conv2d: Conv2dAttrs;
   add: { block: number };
-  avgpool: Record<string, never>;
+  /** stages absent: the paper's pool, one mean over H x W rounded half to even. */
+  avgpool: { stages?: PoolStages };
   linear: Record<string, never>;
   softmax_ce: Record<string, never>;
 }
@@ -63,6 +70,11 @@ export interface Model {
   params: ParamStore;
   /** Where the weights came from, shown to the user. */
   source: string;
+}
+
+/** A node of one op type, narrowed (its attrs typed). */
+export function isNodeOf<T extends OpType>(n: Node, op: T): n is Node<T> {
+  return n.op === op;
 }
 
 export function isConv(n: Node): n is Node<'conv2d'> {

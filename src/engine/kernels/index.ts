@@ -22,6 +22,7 @@ import {
   type AddTypes, type AvgpoolTypes, type Conv2dTypes, type ConvChainTypes, type LinearTypes, type SaveSliceTypes,
 } from './forward.ts';
 import { maxpool, maxpool_bwd, type MaxpoolTypes } from './maxpool.ts';
+import { mean, type MeanTypes } from './mean.ts';
 import { block_bwd, dw_pw_bwd, type BlockBwdTypes, type DwPwBwdTypes } from './streamed.ts';
 
 /** Each op's fields and bound operands: program/types.ts derives KernelOp, KernelFields and KernelBound from it. */
@@ -34,6 +35,7 @@ export interface KernelTypesByOp {
   linear: LinearTypes;
   save_slice: SaveSliceTypes;
   maxpool: MaxpoolTypes;
+  mean: MeanTypes;
   // loss and backward
   softmax_ce_bwd: SoftmaxCeBwdTypes;
   linear_bwd: LinearBwdTypes;
@@ -57,7 +59,7 @@ export interface KernelTypesByOp {
 }
 
 export const KERNEL_DEFS: { [O in KernelOp]: KernelDef<O> } = {
-  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool,
+  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool, mean,
   softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd,
   linear_update, conv_update_w, conv_update_b, apply_update_w, apply_update_b,
 };

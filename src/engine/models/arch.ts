@@ -4,6 +4,7 @@
  * depthwise, ReLU6) -> pw2 (1x1 project, linear), with an identity residual where marked.
  */
 import { InputError } from '../input-error.ts';
+import type { PoolStages } from '../ir/graph.ts';
 import { ARCH_LIMITS, show } from '../limits.ts';
 
 export interface BlockSpec {
@@ -22,6 +23,8 @@ export interface ArchSpec {
   inChannels: number;
   stem: { out: number; kernel: number; stride: number };
   blocks: BlockSpec[];
+  /** How the global pool averages, for an imported .tflite (ir/graph.ts PoolStages); absent: the paper's pool. */
+  pool?: PoolStages;
 }
 
 /** Compact block notation: [mid, out, kernel, stride, residual?]; mid 0 means "no pw1". */
@@ -57,7 +60,10 @@ export function readArchSpec(v: unknown): ArchSpec {
   const stem = obj(o.stem, 'stem');
   if (!Array.isArray(o.blocks)) throw new InputError(`blocks must be a list, got ${show(o.blocks)}`);
   if (o.blocks.length > ARCH_LIMITS.blocks) throw new InputError(`blocks has ${o.blocks.length} blocks, more than the ${ARCH_LIMITS.blocks} allowed`);
+  const POOLS: PoolStages[] = ['hw', 'w,h', 'h,w'];
+  if (o.pool !== undefined && !POOLS.includes(o.pool as PoolStages)) throw new InputError(`pool must be one of ${POOLS.join(', ')}, got ${show(o.pool)}`);
   return {
+    ...(o.pool === undefined ? {} : { pool: o.pool as PoolStages }),
     name: o.name,
     inChannels: o.inChannels as number,
     stem: { out: stem.out as number, kernel: stem.kernel as number, stride: stem.stride as number },

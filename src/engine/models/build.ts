@@ -87,7 +87,7 @@ export function buildGraph(arch: ArchSpec, opts: BuildOptions = {}): Graph {
 
   const features = tensors[cur].shape[0];
   const pooled = addTensor({ name: 'pool.out', kind: 'activation', shape: [features, 1, 1], dtype: 'int8', q: tensors[cur].q });
-  nodes.push({ name: 'pool', op: 'avgpool', inputs: [cur], outputs: [pooled], attrs: {} } as Node<'avgpool'>);
+  nodes.push({ name: 'pool', op: 'avgpool', inputs: [cur], outputs: [pooled], attrs: arch.pool ? { stages: arch.pool } : {} } as Node<'avgpool'>);
 
   let logits: string;
   if ((opts.head ?? 'float32') === 'int8') {

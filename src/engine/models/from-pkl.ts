@@ -12,6 +12,7 @@ import { ARCH_LIMITS, checkArchitecture, checkInt, checkWeightScales, MAX_NAME_C
 import { isNdArray, readTorchPickleZip, type NdArray, type PyValue } from '../io/read-pickle-zip.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
+import { withArch } from './weights-file.ts';
 import { setHeadParams } from './file-head.ts';
 
 type Dict = { [k: string]: PyValue };
@@ -178,7 +179,8 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
   };
   // The architecture's bounds and costs at both sizes, before any graph or tensor is built.
   checkArchitecture(arch, { resolution: fileRes, classes: cls.cout, head: 'int8' });
-  const graph = buildGraph(arch, { resolution: opts.resolution ?? fileRes, classes, head, quant, withLoss: true });
+  // The graph carries its architecture, so a trained model saves as a .ttw.
+  const graph = withArch(buildGraph(arch, { resolution: opts.resolution ?? fileRes, classes, head, quant, withLoss: true }), arch);
 
   // Cross-check against the architecture: sizes at the file's resolution, and each conv's input scale
   // equal to the output scale of what feeds it.

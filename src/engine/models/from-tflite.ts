@@ -11,7 +11,7 @@
  * The IR computes with its own int8 arithmetic (quant/arith.ts: float32 requantization, one rounding
  * per op), not TFLite's fixed-point one; tests/tflite-import.test.ts measures how close the two are.
  */
-import type { ConvRole, Model, ParamStore } from '../ir/graph.ts';
+import type { ConvRole, Model, ParamStore, PoolStages } from '../ir/graph.ts';
 import type { QParams } from '../ir/tensor.ts';
 import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
@@ -23,6 +23,7 @@ import { int32Data, int8Data, numElements, opLabel, tensorLabel, type FusedActiv
 import { readTflite } from '../tflite/read.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
+import { withArch } from './weights-file.ts';
 import { setHeadParams } from './file-head.ts';
 
 export interface TfliteOptions {
@@ -219,6 +220,8 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
   const poolIn = qOf(T(cur), 'the pool');
   let dims = ['n', 'h', 'w', 'c'];
   let pooled = false;
+  /** What each averaging op reduced: 'hw', or 'h' or 'w' alone. */
+  const stages: string[] = [];
   while (ops.peek()?.kind !== 'FULLY_CONNECTED') {
     if (ops.done) misfit(undefined, 'no FULLY_CONNECTED head');
     const op = ops.take();
@@ -231,11 +234,14 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     } else if (op.kind === 'MEAN') {
       const axes = Array.from(constInts(m, op, 1, 'axes')).map((a) => (a < 0 ? a + dims.length : a));
       if (axes.some((a) => dims[a] !== 'h' && dims[a] !== 'w')) misfit(op, 'averages over something other than the spatial dimensions');
+      const reduced = axes.map((a) => dims[a]).sort().join('');
+      stages.push(reduced === 'hw' ? 'hw' : reduced);
       dims = op.options.keepDims ? dims.map((d, i) => (axes.includes(i) ? `${d}1` : d)) : dims.filter((_, i) => !axes.includes(i));
     } else if (op.kind === 'AVERAGE_POOL_2D') {
       const o = op.options;
       if (o.filterH !== hw || o.filterW !== hw || o.padding !== 'VALID' || dims.join() !== 'n,h,w,c') misfit(op, 'is not a global average pool over the whole feature map');
       dims = ['n', 'h1', 'w1', 'c'];
+      stages.push('hw');
     } else if (op.kind === 'RESHAPE' || op.kind === 'SQUEEZE') {
       if (dims.includes('h') || dims.includes('w') || numElements(T(op.outputs[0]).shape) !== features) misfit(op, 'reshapes features that are not yet pooled');
       dims = ['n', 'c'];
@@ -246,6 +252,9 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     pooled = !dims.includes('h') && !dims.includes('w');
   }
   if (!pooled) misfit(ops.peek(), 'reads features that are not pooled over the whole map');
+  // The studio's pool: one stage over H x W, or two (rows then columns, or columns then rows).
+  const pool = ({ hw: 'hw', 'w,h': 'w,h', 'h,w': 'h,w' } as Record<string, PoolStages>)[stages.join(',')];
+  if (!pool) misfit(ops.peek(), `follows a pool in ${stages.length} stages (${stages.join(', ')}); the studio pools in one stage over the whole map or two, one spatial axis each`);
 
   const fc = ops.take() as OpOf<'FULLY_CONNECTED'>;
   if (fc.inputs[0] !== cur) misfit(fc, 'does not read the pooled features');
@@ -273,12 +282,14 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     inChannels,
     stem: { out: stem.cout, kernel: stem.k, stride: stem.stride },
     blocks,
+    pool,
   };
   const classes = opts.classes ?? classesInFile;
   const head = opts.head ?? 'float32';
   const quant: ActivationQuant = { input, conv: (i) => convs[i].c.y, residual: (b) => residuals.get(b)!, logits: logitsQ };
   checkArchitecture(arch, { resolution: fileH, classes: classesInFile, head: 'int8' });
-  const graph = buildGraph(arch, { resolution: opts.resolution ?? fileH, classes, head, quant, withLoss: true });
+  // The graph carries its architecture, so a trained model saves as a .ttw.
+  const graph = withArch(buildGraph(arch, { resolution: opts.resolution ?? fileH, classes, head, quant, withLoss: true }), arch);
 
   // The conv order of buildGraph is the file's: check sizes at the file's resolution as a cross-check of the mapping.
   const atFile = opts.resolution === undefined || opts.resolution === fileH ? graph : buildGraph(arch, { resolution: fileH, classes, head, quant });

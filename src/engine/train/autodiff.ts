@@ -5,7 +5,7 @@
  * gradient that nothing upstream uses. Forward kernels are emitted last, once the backward pass has
  * said which activations it keeps and which outputs need clamp masks.
  */
-import type { Graph, Node } from '../ir/graph.ts';
+import { isNodeOf, type Graph, type Node } from '../ir/graph.ts';
 import { bytesPerElement, numel } from '../ir/tensor.ts';
 import { OPS } from '../ops/index.ts';
 import { makeKernel, type BufDType, type Category, type Kernel, type ProgramTensor } from '../program/types.ts';
@@ -168,7 +168,11 @@ function forwardSpec(n: Node, inputs: string[], outputs: string[], params: strin
   switch (n.op) {
     case 'conv2d': return { op: 'conv2d', inputs, outputs, params, attrs: mask ? { mask } : {} };
     case 'add': return { op: 'add', inputs, outputs, params, attrs: mask ? { mask } : {} };
-    case 'avgpool': return { op: 'avgpool', inputs, outputs, params };
+    // An imported .tflite's pool (its MEAN ops' stages and rounding) is a kernel of its own.
+    case 'avgpool': {
+      const stages = isNodeOf(n, 'avgpool') ? n.attrs.stages : undefined;
+      return stages ? { op: 'mean', inputs, outputs, params, attrs: { stages } } : { op: 'avgpool', inputs, outputs, params };
+    }
     case 'linear': return { op: 'linear', inputs, outputs, params };
     case 'softmax_ce': throw new Error('internal: softmax_ce has no forward kernel of its own');
   }
