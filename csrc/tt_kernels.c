@@ -1753,10 +1753,20 @@ static inline double tt_round_update(float v, const tt_sgd *cfg, uint32_t pkey, 
   return floor((double)v + (double)(h >> 8) * 0x1p-24);
 }
 
-/* Trained element i of w (tr[i], momentum vel[i]); pkey: tt_param_key(cfg, w->id). */
-static inline void tt_update_i8(const tt_weight *w, uint32_t pkey, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
-  const double r = tt_round_update(tt_sgd_step((float)w->tr[i], grad, div, cfg, vel, i), cfg, pkey, i);
-  w->tr[i] = (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
+/* Trained element i of a weight (tr[i], momentum vel[i]); pkey: tt_param_key(cfg, w->id). A hot caller
+ * passes its own copy of cfg and of w->tr: a store into tr (int8) may alias anything reached through
+ * a pointer, which would reload every setting per element. */
+static inline void tt_update_i8(int8_t *tr, uint32_t pkey, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
+  const double r = tt_round_update(tt_sgd_step((float)tr[i], grad, div, cfg, vel, i), cfg, pkey, i);
+  tr[i] = (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
+}
+
+/* count trained elements of one weight: element i0 + k * istep with gradient g[k] and divisor div[k].
+ * Not inlined: in a function of its own every setting and pointer stays in a register. */
+static __attribute__((noinline)) void tt_update_run(int8_t *tr, uint32_t pkey, int i0, int istep, const float *g, const float *div,
+  int count, const tt_sgd *cfg, float *vel) {
+  const tt_sgd c = *cfg;
+  for (int k = 0, i = i0; k < count; k++, i += istep) tt_update_i8(tr, pkey, i, g[k], div[k], &c, vel);
 }
 
 static inline void tt_update_i32(int32_t *b, int i, uint32_t id, float grad, float div, const tt_sgd *cfg, float *vel) {
@@ -2343,7 +2353,7 @@ static void tt_update_row(const tt_weight *w, const tt_geom *c, int oc, int per,
   for (int j = 0; j < per; j++) {
     for (int e = 0; e < kk; e++) {
       const int i = (oc * per + j) * kk + e;
-      tt_update_i8(w, pk, i, row[j * kk + e], div, cfg, vel);
+      tt_update_i8(w->tr, pk, i, row[j * kk + e], div, cfg, vel);
     }
   }
 }
@@ -2527,17 +2537,14 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
     }
     if (s->saved && n > 0 && s->xf) {
       const uint32_t pk = tt_param_key(s->cw, s->w->id);
+      float div[8];
+      for (int j = 0; j < 8; j++) div[j] = s->sw[c0 + j] * s->sw[c0 + j];
       for (int jj = 0; jj < n; jj += 2) {
         float gw[16];
         const int two = jj + 1 < n;
         if (two) tt_dot8x2(T, s->xf + jj * hw, s->xf + (jj + 1) * hw, hw, gw, gw + 8);
         else tt_dot8(T, s->xf + jj * hw, hw, gw);
-        for (int r = 0; r <= two; r++) {
-          for (int j = 0; j < 8; j++) {
-            const int c = c0 + j, e = c * n + jj + r;
-            tt_update_i8(s->w, pk, e, gw[r * 8 + j], s->sw[c] * s->sw[c], s->cw, s->velW);
-          }
-        }
+        for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 8, s->cw, s->velW);
       }
     }
     for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf)); j++) {
@@ -2546,7 +2553,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
         const float div = s->sw[c] * s->sw[c];
         const uint32_t pk = tt_param_key(s->cw, s->w->id);
-        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, pk, c * n + jj, row[jj], div, s->cw, s->velW);
+        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w->tr, pk, c * n + jj, row[jj], div, s->cw, s->velW);
       }
       if (s->bias) {
         const float sb = s->sw[c] * s->xs;
@@ -2656,7 +2663,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       }
       const float div = s->sw[c] * s->sw[c];
       const uint32_t pk = tt_param_key(s->cw, s->w->id);
-      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w, pk, c * n + jj, row[jj], div, s->cw, s->velW);
+      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w->tr, pk, c * n + jj, row[jj], div, s->cw, s->velW);
     }
     if (s->bias) {
       const float sb = s->sw[c] * s->xs;
@@ -2737,7 +2744,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
         tt_wgrad_row(dSaved, dxz, outPlane, dg, c, 1, row);
         const float div = sD[c] * sD[c];
         const uint32_t pk = tt_param_key(cw, wD->id);
-        for (int e = 0; e < kk; e++) tt_update_i8(wD, pk, c * kk + e, row[e], div, cw, dVelW);
+        for (int e = 0; e < kk; e++) tt_update_i8(wD->tr, pk, c * kk + e, row[e], div, cw, dVelW);
       }
       if (dBias) {
         const float sb = sD[c] * dxs;
