@@ -1753,20 +1753,30 @@ static inline double tt_round_update(float v, const tt_sgd *cfg, uint32_t pkey, 
   return floor((double)v + (double)(h >> 8) * 0x1p-24);
 }
 
-/* Trained element i of a weight (tr[i], momentum vel[i]); pkey: tt_param_key(cfg, w->id). A hot caller
- * passes its own copy of cfg and of w->tr: a store into tr (int8) may alias anything reached through
- * a pointer, which would reload every setting per element. */
-static inline void tt_update_i8(int8_t *tr, uint32_t pkey, int i, float grad, float div, const tt_sgd *cfg, float *vel) {
-  const double r = tt_round_update(tt_sgd_step((float)tr[i], grad, div, cfg, vel, i), cfg, pkey, i);
-  tr[i] = (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
+/* An updated int8 weight: r (integral, from tt_round_update) clamped to [-128, 127]. On a core with
+ * double-precision VFP: VCVT (toward zero, saturating, NaN to 0, as the C conversion compiles there)
+ * and SSAT, not two double compares and branches. */
+static inline int8_t tt_weight_i8(double r) {
+#if TT_DSP && defined(__ARM_FP) && (__ARM_FP & 8)
+  float t;
+  int32_t q;
+  __asm__("vcvt.s32.f64 %[t], %P[r]\n\tvmov %[q], %[t]" : [t] "=&t"(t), [q] "=r"(q) : [r] "w"(r));
+  return tt_clamp8(q);
+#else
+  return (int8_t)(r < -128.0 ? -128 : r > 127.0 ? 127 : (int32_t)r);
+#endif
 }
 
-/* count trained elements of one weight: element i0 + k * istep with gradient g[k] and divisor div[k].
- * Not inlined: in a function of its own every setting and pointer stays in a register. */
+/* count trained elements of one weight (tr, momentum vel; pkey: tt_param_key(cfg, its id)): element
+ * i0 + k * istep with gradient g[k] and divisor div[k * dstep]. Not inlined: in a function of its own
+ * every setting and pointer stays in a register (a store into tr, int8, may alias anything reached
+ * through a pointer, which would reload them per element). */
 static __attribute__((noinline)) void tt_update_run(int8_t *tr, uint32_t pkey, int i0, int istep, const float *g, const float *div,
-  int count, const tt_sgd *cfg, float *vel) {
+  int dstep, int count, const tt_sgd *cfg, float *vel) {
   const tt_sgd c = *cfg;
-  for (int k = 0, i = i0; k < count; k++, i += istep) tt_update_i8(tr, pkey, i, g[k], div[k], &c, vel);
+  for (int k = 0, i = i0; k < count; k++, i += istep) {
+    tr[i] = tt_weight_i8(tt_round_update(tt_sgd_step((float)tr[i], g[k], div[k * dstep], &c, vel, i), &c, pkey, i));
+  }
 }
 
 static inline void tt_update_i32(int32_t *b, int i, uint32_t id, float grad, float div, const tt_sgd *cfg, float *vel) {
@@ -2350,12 +2360,7 @@ static void tt_update_row(const tt_weight *w, const tt_geom *c, int oc, int per,
   const int kk = c->k * c->k;
   const float div = sw * sw;
   const uint32_t pk = tt_param_key(cfg, w->id);
-  for (int j = 0; j < per; j++) {
-    for (int e = 0; e < kk; e++) {
-      const int i = (oc * per + j) * kk + e;
-      tt_update_i8(w->tr, pk, i, row[j * kk + e], div, cfg, vel);
-    }
-  }
+  tt_update_run(w->tr, pk, oc * per * kk, 1, row, &div, 0, per * kk, cfg, vel);
 }
 
 void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, const tt_weight *w,
@@ -2544,7 +2549,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         const int two = jj + 1 < n;
         if (two) tt_dot8x2(T, s->xf + jj * hw, s->xf + (jj + 1) * hw, hw, gw, gw + 8);
         else tt_dot8(T, s->xf + jj * hw, hw, gw);
-        for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 8, s->cw, s->velW);
+        for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
       }
     }
     for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf)); j++) {
@@ -2553,7 +2558,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
         const float div = s->sw[c] * s->sw[c];
         const uint32_t pk = tt_param_key(s->cw, s->w->id);
-        for (int jj = 0; jj < n; jj++) tt_update_i8(s->w->tr, pk, c * n + jj, row[jj], div, s->cw, s->velW);
+        tt_update_run(s->w->tr, pk, c * n, 1, row, &div, 0, n, s->cw, s->velW);
       }
       if (s->bias) {
         const float sb = s->sw[c] * s->xs;
@@ -2663,7 +2668,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       }
       const float div = s->sw[c] * s->sw[c];
       const uint32_t pk = tt_param_key(s->cw, s->w->id);
-      for (int jj = 0; jj < n; jj++) tt_update_i8(s->w->tr, pk, c * n + jj, row[jj], div, s->cw, s->velW);
+      tt_update_run(s->w->tr, pk, c * n, 1, row, &div, 0, n, s->cw, s->velW);
     }
     if (s->bias) {
       const float sb = s->sw[c] * s->xs;
@@ -2744,7 +2749,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
         tt_wgrad_row(dSaved, dxz, outPlane, dg, c, 1, row);
         const float div = sD[c] * sD[c];
         const uint32_t pk = tt_param_key(cw, wD->id);
-        for (int e = 0; e < kk; e++) tt_update_i8(wD->tr, pk, c * kk + e, row[e], div, cw, dVelW);
+        tt_update_run(wD->tr, pk, c * kk, 1, row, &div, 0, kk, cw, dVelW);
       }
       if (dBias) {
         const float sb = sD[c] * dxs;
