@@ -21,7 +21,8 @@ export const WORKSPACE_OPS: ReadonlySet<KernelOp> = new Set<KernelOp>(['conv2d',
  * 20 KB: 97.7 / 78.2 / 88.1 M at 153.9 / 137.1 / 135.8 KB linked. Leaving tt_block_bwd's float copy of
  * the saved input out of its size: 105.9 / 81.0 / 88.7 M at 144.2 / 136.7 / 135.8 KB. With the late
  * pointwise convs widened where the arena allows (pwGroupBytes) and the rounding draws' key hoisted:
- * 96.7 / 77.5 / 87.3 M at the same SRAM.
+ * 96.7 / 77.5 / 87.3 M at the same SRAM. Two channel-pair steps per pass of the pointwise SMLAD loop and
+ * the int8 weight updates in a function of their own (tt_update_run): 95.0 / 76.1 / 85.7 M, same SRAM.
  */
 export const DEFAULT_WORKSPACE = 20 * 1024;
 
