@@ -20,7 +20,7 @@ Verbs:
   plan  --model M --scheme S [--target T] [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
         the memory plan of the training step: the SRAM and Flash its firmware links to, their breakdown, the peak op, fits
   train --model M --scheme S --dataset D [--epochs E] [--lr X] [--head-lr X] [--qas on|off] [--precision int8|fp32]
-        [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw]
+        [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw|FILE.tflite]
         trains and reports validation accuracy; D is mnist, fashion-mnist, demo, or a folder / .zip of class subfolders
   grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
