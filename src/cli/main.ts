@@ -12,6 +12,7 @@ import { plan } from './verbs/plan.ts';
 import { train } from './verbs/train.ts';
 import { grad } from './verbs/grad.ts';
 import { analyze } from './verbs/analyze.ts';
+import { device } from './verbs/device.ts';
 
 const USAGE = `Usage: tinytrain <verb> [options] [--json]
 
@@ -28,6 +29,8 @@ Verbs:
         [--samples 4] [--steps N] [--sram-budget 256KB]   the Cortex-M C project that trains the scheme (refused over
         the budget); T is stm32f746 (Cortex-M7 board) or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33),
         mps3-an547 (M55); the other targets, stm32f412, stm32h743, nrf52840, rp2040, are for memory planning only
+  device import RECORD --model M --scheme S --out FILE.ttw [--resolution R] [--classes N]
+        the parameters an exported firmware trained, read back from its output (its weights record) into the model
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]
@@ -41,7 +44,7 @@ S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, hea
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;
 
-const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject, train, grad, analyze };
+const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject, train, grad, analyze, device };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;

@@ -14,6 +14,7 @@ import type { Hyper } from '../runtime/kernels.ts';
 import { cArrayBody, cString, safeName } from './c-format.ts';
 import { KERNELS_C, KERNELS_H } from './c-kernels.ts';
 import { paramSources, paramSymbols } from './c-params.ts';
+import { recordSources } from './c-record.ts';
 import { stepSources } from './c-step.ts';
 import { linkerScript, PLATFORM_H, PLATFORM_HOST_C, platformSource, startupSource, targetSpec, type Target, type TargetSpec } from './c-target.ts';
 
@@ -74,6 +75,7 @@ function mainSource(program: TrainingProgram, steps: number): string {
  * on what the board's sensor hook provides) and prints the loss of every step. */
 #include <stdint.h>
 #include "tt_platform.h"
+#include "tt_record.h"
 #include "tt_samples.h"
 #include "tt_step.h"
 
@@ -152,6 +154,7 @@ int main(void) {
 #ifdef TT_PROFILE
   tt_profile();
 #endif
+  tt_write_record((uint32_t)TT_STEPS); /* the trained parameters, for tinytrain device import */
   {
     char *p = put_str(line, "stack used ");
     p = put_u32(p, tt_platform_stack_used());
@@ -165,7 +168,7 @@ int main(void) {
 }
 
 /** The firmware's own sources (the Makefile and CMakeLists.txt both build these, plus the target's startup and platform files). */
-const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c'];
+const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c', 'tt_record.c'];
 /** Bit-exact float32 with the TypeScript runtime: no fused multiply-add, one rounding per operation. */
 const COMMON_FLAGS = '-std=c11 -Wall -Wextra -Werror -ffp-contract=off';
 const LINK_FLAGS = '-nostartfiles --specs=nano.specs -Wl,--gc-sections';
@@ -299,6 +302,7 @@ SGD updates with quantization-aware scaling; ${rounding}). No dynamic allocation
 | \`tt_step.c/.h\` | the training step: one call per kernel with its arena offsets |
 | \`tt_params.c/.h\` | parameters: frozen ones \`const\` (Flash); trained slices in SRAM (a partially trained conv weight is split into a trained [Cout][n][k][k] array and a frozen const array) |
 | \`tt_samples.c/.h\` | the embedded training samples (int8 C x H x W) and labels |
+| \`tt_record.c/.h\` | after training, prints the trained parameters as a weights record (\`ttrec\` lines; \`tinytrain device import\` reads them back; format in the studio's docs/weights-record.md) |
 | \`main.c\` | trains ${steps} steps (\`-DTT_STEPS=N\` to change) and prints each step's loss |
 | \`tt_platform.h\`, \`platform_*.c\` | output, exit, tick counter, and the **board hooks** (UART, sensor) |
 | \`startup.c\`, \`${target}.ld\` | vector table, reset handler (FPU on, .data copy, .bss zero), memory regions |
@@ -383,6 +387,7 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
   const ps = paramSources(program, params, syms);
   const step = stepSources(program, syms, hyper);
   const smp = samplesSource(program, samples);
+  const rec = recordSources(program, params, syms);
   const platform = platformSource(spec);
   const { timeline: _timeline, ...report } = program.report;
   const files: CProject = {
@@ -403,6 +408,8 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
     'tt_step.c': step.source,
     'tt_samples.h': smp.header,
     'tt_samples.c': smp.source,
+    'tt_record.h': rec.header,
+    'tt_record.c': rec.source,
     'main.c': mainSource(program, steps),
     'memory_report.json': JSON.stringify({
       model: safeName(program.graph.name), target: spec.name, kernels: program.kernels.length,
