@@ -7,6 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { useRef, useState } from 'react';
+import { create } from 'zustand';
 import { userMessage } from '../../engine/input-error.ts';
 import type { JobResult, TrainJob } from '../../engine/train/train-job.ts';
 import type { TrainApi } from '../../../workers/train-api.ts';
@@ -30,6 +31,12 @@ function download(fileName: string, bytes: Uint8Array) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** The last line about an export or import: kept outside the panel, which remounts when loading weights changes the model. */
+const useTransferNote = create<{ note: { text: string; error: boolean } | null; set(note: { text: string; error: boolean } | null): void }>()((set) => ({
+  note: null,
+  set: (note) => set({ note }),
+}));
+
 export interface ModelTransferProps {
   /** The job a Train click would run now (null while the data loads or is refused): "current weights" export from it. */
   current: TrainJob | null;
@@ -39,7 +46,8 @@ export interface ModelTransferProps {
 }
 
 export function ModelTransfer({ current, run, disabled }: ModelTransferProps) {
-  const [note, setNote] = useState<{ text: string; error: boolean } | null>(null);
+  const note = useTransferNote((s) => s.note);
+  const setNote = useTransferNote((s) => s.set);
   const [working, setWorking] = useState(false);
   const recordInput = useRef<HTMLInputElement>(null);
 
