@@ -189,8 +189,18 @@ export function readRecord(log: Uint8Array, file: string): WeightsRecord {
   }
   if (end < 0) fail(`the record is truncated: ${got} of ${declared} bytes and no "ttrec end" line`);
   if (got !== declared) fail(`the record is truncated: ${got} of the ${declared} bytes its first line declares`);
+  return parseRecord(bytes, file);
+}
 
-  const v = new DataView(bytes.buffer);
+/** The binary record (as the serial link's RECORD frame carries it): checksum and layout checked. */
+export function parseRecord(bytes: Uint8Array, file: string): WeightsRecord {
+  const fail = (msg: string): never => {
+    throw new WeightsRecordError(`${file}: ${msg}`);
+  };
+  const declared = bytes.length;
+  if (declared < 28 || declared > MAX_RECORD_BYTES) fail(`the record holds ${declared} bytes; a record holds 28 to ${MAX_RECORD_BYTES} bytes`);
+
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const stored = v.getUint32(declared - 4, true), computed = crc32(bytes.subarray(0, declared - 4));
   if (stored !== computed) fail(`bad checksum: the record says ${hex32(stored)}, its bytes give ${hex32(computed)} (a corrupt record)`);
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
