@@ -17,13 +17,15 @@ import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
 import type { TypedArray } from '../src/engine/ir/tensor.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
-import { withArch } from '../src/engine/models/weights-file.ts';
 import { zooArch } from '../src/engine/models/zoo.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
-import { openLink, type LinkClient } from '../src/cli/link-client.ts';
+import { readFileSync } from 'node:fs';
+import { tinytrain } from '../src/cli/cli-harness.ts';
+import { openLink } from '../src/cli/link-client.ts';
+import { modelFromWeights, withArch } from '../src/engine/models/weights-file.ts';
 import { make, writeProject } from './firmware.ts';
 import { requireTool } from './require-tool.ts';
 
@@ -52,26 +54,27 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function connectWithRetry(port: number): Promise<LinkClient> {
-  for (let i = 0; ; i++) {
-    try {
-      return await openLink(`tcp:127.0.0.1:${port}`);
-    } catch (e) {
-      if (i > 100) throw e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+/** QEMU's mps2-an500 running the link firmware, its UART0 on a TCP port (it starts the guest when the host connects). */
+async function startBoard(dir: string): Promise<number> {
+  const port = await freePort();
+  qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native',
+    '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return port;
 }
+
+function stopBoard() {
+  if (qemu?.pid) process.kill(qemu.pid);
+  qemu = null;
+}
+
+let linkDir = '';
 
 describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK UART0 on TCP)', () => {
   it('trains on frames from the host like the TypeScript runtime, survives a garbled frame, dumps its weights, resets', async () => {
-    const dir = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
+    const dir = linkDir = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
     const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
     expect(build.status, build.stderr).toBe(0);
-    const port = await freePort();
-    qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native',
-      '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const link = await connectWithRetry(port);
+    const link = await openLink(`tcp:127.0.0.1:${await startBoard(dir)}`);
     try {
       const hello = parseHello(await link.next());
       expect(hello).toEqual({ modelFingerprint: modelFingerprint(program, params), schemeFingerprint: schemeFingerprint(program), inputBytes: samples[0].input.length, classes: 10 });
@@ -112,8 +115,34 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
       expect(bits(first.loss)).toBe(bits(fresh.step(samples[0].input, samples[0].label).loss));
     } finally {
       link.end();
-      if (qemu?.pid) process.kill(qemu.pid);
-      qemu = null;
+      stopBoard();
+    }
+  }, 300_000);
+
+  it('tinytrain device --port streams a dataset to the board, prints its loss and accuracy, saves its weights; another model is refused', async () => {
+    expect(linkDir).not.toBe('');
+    const common = ['--dataset', 'demo', '--scheme', 'mcunet-5fps@99kb', '--resolution', String(RES), '--classes', '10', '--train', '40'];
+    try {
+      const out = join(linkDir, 'board.ttw');
+      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mcunet-5fps', ...common, '--out', out, '--json');
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { steps: number; history: { step: number; loss: number; accuracy: number }[] };
+      expect(doc.steps).toBe(40);
+      expect(doc.history.map((h) => h.step)).toEqual([20, 40]);
+      for (const h of doc.history) expect(h.loss).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/^step 20 loss \d+\.\d{4} train-acc \d+\.\d% [\d.]+ samples\/s over the link$/m);
+      const saved = modelFromWeights(new Uint8Array(readFileSync(out)), { resolution: RES, classes: 10 });
+      const moved = program.trainable.filter((t) => !bytesOf(saved.params[t.param]).equals(bytesOf(params[t.param])));
+      expect(moved.length).toBe(program.trainable.length);
+    } finally {
+      stopBoard();
+    }
+    try {
+      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mbv2-w0.35', ...common.map((a) => (a === 'mcunet-5fps@99kb' ? 'last-6' : a)));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^tinytrain device: tcp:127\.0\.0\.1:\d+: the board runs the firmware of another model \(fingerprint [0-9a-f]{8}; this model's is [0-9a-f]{8}\)\n$/);
+    } finally {
+      stopBoard();
     }
   }, 300_000);
 });

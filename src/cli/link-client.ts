@@ -77,13 +77,25 @@ export class LinkClient {
 export async function openLink(port: string, baud = 115200): Promise<LinkClient> {
   const tcp = /^tcp:([^:]{1,255}):(\d{1,5})$/.exec(port);
   if (tcp) {
-    const socket = connect({ host: tcp[1], port: Number(tcp[2]) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', (e) => reject(new LinkError(`cannot connect to ${port}: ${e.message}`)));
-    });
-    socket.setNoDelay(true);
-    return new LinkClient(socket, socket, () => socket.destroy());
+    // QEMU (or a serial-over-TCP bridge) may still be starting: connection refusals are retried for 10 s.
+    for (let attempt = 0; ; attempt++) {
+      const socket = connect({ host: tcp[1], port: Number(tcp[2]) });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          socket.once('connect', resolve);
+          socket.once('error', reject);
+        });
+      } catch (e) {
+        socket.destroy();
+        if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED' && attempt < 100) {
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        throw new LinkError(`cannot connect to ${port}: ${(e as Error).message}`);
+      }
+      socket.setNoDelay(true);
+      return new LinkClient(socket, socket, () => socket.destroy());
+    }
   }
   const stty = spawnSync('stty', ['-F', port, 'raw', '-echo', String(baud)], { encoding: 'utf8' });
   if (stty.status !== 0) throw new LinkError(`cannot set ${port} to raw mode at ${baud} baud: ${(stty.stderr || stty.error?.message || '').trim().split('\n')[0]}`);
