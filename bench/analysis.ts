@@ -61,7 +61,7 @@ const pm = (s: { mean: number; sd: number | null } | null, scale = 1, digits = 1
   (s ? `${(s.mean * scale).toFixed(digits)} ± ${s.sd === null ? '?' : (s.sd * scale).toFixed(digits)}` : '-');
 
 const ctx: AnalysisContext = {
-  model: { kind: 'ttw', bytes: new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url))), fileName: 'tinytrain-demo.ttw' },
+  model: { kind: 'file', bytes: new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url))), fileName: 'tinytrain-demo.ttw' },
   data: { kind: 'demo', bytes: new Uint8Array(readFileSync(new URL('../public/demo/fashion-demo.bin', import.meta.url))) },
   settings,
 };

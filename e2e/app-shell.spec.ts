@@ -10,6 +10,8 @@ import { openZooModel } from './helpers';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MCUNET_PKL = resolve(HERE, '../../shared/models/tiny-training/mcunet-5fps.pkl');
+const VWW_TFLITE = resolve(HERE, '../../shared/models/tflite/mcunet-vww.tflite');
+const MAXPOOL_TFLITE = resolve(HERE, '../public/models/cnn-maxpool-fc.tflite');
 
 const layerTable = (page: Page) => page.getByRole('grid', { name: 'Layers of the forward graph' });
 const convRows = (page: Page) => layerTable(page).locator('tbody tr[data-op="conv2d"]');
@@ -154,11 +156,32 @@ test('opening mcunet-5fps.pkl replaces the model', async ({ page }) => {
   await saveScreenshot(page, 'app-shell-pkl');
 });
 
-test('Ctrl+O opens the file picker for .pkl files', async ({ page }) => {
+test('an int8 .tflite of the inverted-bottleneck family opens like a .pkl; one outside it is refused by name, the model kept', async ({ page }) => {
+  await fileInput(page).setInputFiles(VWW_TFLITE);
+  await expect(statusBar(page)).toContainText('mcunet-vww.tflite', { timeout: 30_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.keyboard.press('Alt+3');
+  await expect(convRows(page)).toHaveCount(45);
+  await expect(layerRow(page, 'conv0')).toContainText('3x80x80');
+  await expect(layerRow(page, 'conv44')).toContainText('160x3x3');
+  const memory = page.getByRole('region', { name: 'Memory', exact: true });
+  await expect(memory).toContainText('KB');
+  await saveScreenshot(page, 'app-shell-tflite');
+
+  await fileInput(page).setInputFiles(MAXPOOL_TFLITE);
+  const alert = page.getByRole('alert');
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toContainText('cnn-maxpool-fc.tflite');
+  await expect(alert).toContainText('MAX_POOL_2D');
+  await expect(convRows(page)).toHaveCount(45);
+  await expect(statusBar(page)).toContainText('mcunet-vww.tflite');
+});
+
+test('Ctrl+O opens the file picker for .pkl and .tflite files', async ({ page }) => {
   const chooser = page.waitForEvent('filechooser');
   await page.keyboard.press('Control+o');
   const picker = await chooser;
-  expect(await picker.element().getAttribute('accept')).toBe('.pkl');
+  expect(await picker.element().getAttribute('accept')).toBe('.pkl,.tflite');
 });
 
 test('dragging a file over the window shows the drop overlay; dropping opens it', async ({ page }) => {
@@ -169,10 +192,10 @@ test('dragging a file over the window shows the drop overlay; dropping opens it'
     return dt;
   });
   await page.dispatchEvent('.workspace', 'dragenter', { dataTransfer });
-  await expect(page.getByText('Drop a .pkl model file to open it')).toBeVisible();
+  await expect(page.getByText('Drop a .pkl or .tflite model file to open it')).toBeVisible();
   await saveScreenshot(page, 'app-shell-drop');
   await page.dispatchEvent('.workspace', 'drop', { dataTransfer });
-  await expect(page.getByText('Drop a .pkl model file to open it')).toHaveCount(0);
+  await expect(page.getByText('Drop a .pkl or .tflite model file to open it')).toHaveCount(0);
   await expect(page.getByRole('alert')).toContainText('dropped.pkl');
   await expect(convRows(page)).toHaveCount(42);
 });

@@ -152,7 +152,7 @@ console.log(`wrote ${new URL('demo/fashion-demo.bin', root).pathname} (${demo.le
 
 // 6: what the Train tab's default run reaches on these two files (its validation split of the demo images).
 const run = await runTrainJob({
-  model: { kind: 'ttw', bytes, fileName: 'tinytrain-demo.ttw' }, scheme: DEMO_RUN.scheme, resolution: DEMO_RUN.resolution,
+  model: { kind: 'file', bytes, fileName: 'tinytrain-demo.ttw' }, scheme: DEMO_RUN.scheme, resolution: DEMO_RUN.resolution,
   data: { kind: 'demo', bytes: demo }, split: { seed: DEMO_RUN.splitSeed },
   options: { epochs: DEMO_RUN.epochs, lr: { weight: DEMO_RUN.lr, bias: DEMO_RUN.lr, head: DEMO_RUN.lr } },
 });

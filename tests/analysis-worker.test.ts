@@ -12,7 +12,7 @@ import { startNodeAnalysisWorker, type NodeAnalysisWorker } from '../workers/ana
 
 const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 20, testImages: 20, seeds: 1, biasKs: [2], weightBaseK: 2, ratios: [1] };
 const ctx: AnalysisContext = {
-  model: { kind: 'ttw', bytes: new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url))), fileName: 'tinytrain-demo.ttw' },
+  model: { kind: 'file', bytes: new Uint8Array(readFileSync(new URL('../public/models/tinytrain-demo.ttw', import.meta.url))), fileName: 'tinytrain-demo.ttw' },
   data: { kind: 'demo', bytes: new Uint8Array(readFileSync(new URL('../public/demo/fashion-demo.bin', import.meta.url))) },
   settings,
 };

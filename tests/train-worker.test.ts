@@ -14,7 +14,7 @@ const modelBytes = () => new Uint8Array(readFileSync(new URL('../public/models/t
 
 function job(images: number): TrainJob {
   return {
-    model: { kind: 'ttw', bytes: modelBytes(), fileName: 'tinytrain-demo.ttw' }, scheme: 'last-6', data: { kind: 'demo', bytes: demoBytes() },
+    model: { kind: 'file', bytes: modelBytes(), fileName: 'tinytrain-demo.ttw' }, scheme: 'last-6', data: { kind: 'demo', bytes: demoBytes() },
     resolution: 32, split: { seed: 1, train: images, val: 50 }, options: { progressEvery: 10, epochs: 1 },
   };
 }

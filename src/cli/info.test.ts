@@ -46,6 +46,8 @@ describe('tinytrain info', () => {
     resized: tinytrain('info', '--model', PKL('mcunet-5fps'), '--resolution', '96', '--classes', '37', '--json'),
     unknown: tinytrain('info', '--model', 'mcunet-9000', '--json'),
     corrupt: tinytrain('info', '--model', corrupt, '--json'),
+    tflite: tinytrain('info', '--model', '../shared/models/tflite/mcunet-vww.tflite', '--classes', '2', '--json'),
+    maxpool: tinytrain('info', '--model', 'public/models/cnn-maxpool-fc.tflite'),
   };
 
   it('reports the zoo model\'s backbone figures as one JSON document', async () => {
@@ -61,6 +63,15 @@ describe('tinytrain info', () => {
       expect([j.model, j.backboneMacs, j.backboneParams, j.convs]).toEqual([name, f.macs, f.params, f.convs]);
       expect(j.source).toMatch(new RegExp(`^${name}\\.pkl \\(the paper's int8 weights`));
     }
+  });
+
+  it('opens an int8 .tflite of the family at its own input size, and refuses one outside it by operator', async () => {
+    const j = oneJson(await runs.tflite);
+    expect([j.model, j.convs, j.inputShape, j.classes]).toEqual(['mcunet-vww', 45, [3, 80, 80], 2]);
+    expect(j.source).toBe('mcunet-vww.tflite (int8 TFLite weights, its 2-class head)');
+    const r = await runs.maxpool;
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/^tinytrain info: cnn-maxpool-fc\.tflite: operator 2 \(MAX_POOL_2D, output "pool1"\) is where the dw conv/);
   });
 
   it('--resolution 96 --classes 37 changes the shapes', async () => {

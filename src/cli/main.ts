@@ -41,7 +41,7 @@ Verbs:
         baselines (the best by estimate, then those within its spread or with a partial estimate) trained whole and
         compared on held-out test images
 
-M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), tinytrain-demo, or a model file (.pkl, .ttw).
+M is a zoo model (mcunet-5fps, mbv2-w0.35, proxyless-w0.3), tinytrain-demo, or a model file (.pkl, an int8 .tflite, .ttw).
 S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, head-only, last-<k>, full)
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;

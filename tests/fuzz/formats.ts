@@ -35,6 +35,7 @@ import { FILE_LIMITS, IMAGE_LIMITS, QUANT_LIMITS } from '../../src/engine/limits
 import { archFromRows } from '../../src/engine/models/arch.ts';
 import { buildGraph } from '../../src/engine/models/build.ts';
 import { modelFromPkl } from '../../src/engine/models/from-pkl.ts';
+import { modelFromFile } from '../../src/engine/models/model-file.ts';
 import { syntheticParams } from '../../src/engine/models/synthetic.ts';
 import { encodeWeights, modelFromWeights, withArch } from '../../src/engine/models/weights-file.ts';
 import { zooArch } from '../../src/engine/models/zoo.ts';
@@ -47,6 +48,7 @@ import { runImportedModel } from '../../src/engine/tflite-kernels/run.ts';
 import { projectFromFile, projectToFile } from '../../src/ui/persist/project-file.ts';
 import { compileDoc } from '../../src/ui/store/compile-doc.ts';
 import { defaultDoc } from '../../src/ui/store/studio-doc.ts';
+import { tinyFamilyTflite } from '../tflite-family.ts';
 import { int, mutateBytesN, mutateJsonN, pick, type Rand } from './mutate.ts';
 
 export interface FuzzFormat {
@@ -528,6 +530,15 @@ const weightsRecordFormat: FuzzFormat = {
   },
 };
 
+/** A .tflite opened as a training graph (models/from-tflite.ts): refused in one sentence, or a sound model. */
+const tfliteGraphFormat: FuzzFormat = {
+  name: 'tflite-graph',
+  // Two small models of the inverted-bottleneck family (SAME padding, and an explicit PAD).
+  seeds: () => [tinyFamilyTflite(3), tinyFamilyTflite(4, { explicitPad: true })],
+  mutate: [mutateFlatbuffer, mutateFlatbuffer, (b, rand) => b.subarray(0, int(rand, b.length))],
+  read: (b) => checkModel(modelFromFile('fuzz.tflite', b)),
+};
+
 /** Every format, in the order the suite runs them, with the share of the case budget each gets. */
 export const FORMATS: { format: FuzzFormat; weight: number }[] = [
   { format: pklFormat, weight: 3 },
@@ -542,4 +553,5 @@ export const FORMATS: { format: FuzzFormat; weight: number }[] = [
   { format: idxFormat, weight: 1 },
   { format: tfliteFormat, weight: 2 },
   { format: weightsRecordFormat, weight: 1 },
+  { format: tfliteGraphFormat, weight: 1 },
 ];

@@ -13,7 +13,7 @@ import { compileTraining } from '../../engine/program/compile.ts';
 import { CHIP_TARGETS, chipTarget, exportRefusal } from '../../engine/targets.ts';
 import { bytesOption, intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { json, out as print, term } from '../output.ts';
-import { convCountOf, loadModel } from '../load-model.ts';
+import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
 const DATASETS = ['mnist', 'fashion-mnist', 'synthetic'];
@@ -34,8 +34,7 @@ export function exportProject(argv: string[]): void {
   const out = outputOption(opts, 'out');
   const dataset = (opts.dataset as string | undefined) ?? 'mnist';
   if (!DATASETS.includes(dataset)) throw new UsageError(`--dataset must be one of ${DATASETS.join(', ')}, got "${dataset}"`);
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
-  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  const { resolution, classes } = shapeOptions(opts, modelSpec);
   const count = intOption(opts, 'samples', 4, 1, 64);
   const sramBudget = bytesOption(opts, 'sram-budget', chip.trainBudget);
 

@@ -16,7 +16,7 @@ import { readNpy, writeNpy } from '../../engine/io/npy.ts';
 import { GradRunner, floatParams, gradProgram, type ParamGrad } from '../../engine/train/grad-step.ts';
 import { intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { json, out, term } from '../output.ts';
-import { convCountOf, loadModel } from '../load-model.ts';
+import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 
 export function grad(argv: string[]): void {
@@ -25,8 +25,7 @@ export function grad(argv: string[]): void {
   const schemeSpec = requireOption(opts, 'scheme');
   const inputPath = requireOption(opts, 'input');
   const outDir = outputOption(opts, 'out');
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
-  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  const { resolution, classes } = shapeOptions(opts, modelSpec);
   const label = intOption(opts, 'label', -1, 0, classes - 1);
   if (label < 0) throw new UsageError('--label is required (the class index of the input)');
   const precision = (opts.precision ?? 'int8') as string;

@@ -1,15 +1,16 @@
 /** `tinytrain info`: the layer table of a model (conv index, role, shapes, MACs, params) and totals. */
 import { summarize } from '../../engine/ir/summary.ts';
 import { formatShape } from '../../engine/ir/tensor.ts';
-import { intOption, parseVerbArgs, requireOption } from '../args.ts';
+import { parseVerbArgs, requireOption } from '../args.ts';
 import { table, thousands } from '../format.ts';
-import { loadModel } from '../load-model.ts';
+import { loadModel, shapeOptions } from '../load-model.ts';
 import { json, out, term } from '../output.ts';
 
 export function info(argv: string[]): void {
   const opts = parseVerbArgs(argv);
-  const model = loadModel(requireOption(opts, 'model'), intOption(opts, 'resolution', 128, 8, 1024),
-    intOption(opts, 'classes', 10, 2, 10000));
+  const spec = requireOption(opts, 'model');
+  const { resolution, classes } = shapeOptions(opts, spec);
+  const model = loadModel(spec, resolution, classes);
   const s = summarize(model.graph);
   if (opts.json) {
     json({ model: s.name, source: model.source, ...s });

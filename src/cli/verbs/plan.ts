@@ -5,9 +5,9 @@
 import { compileTraining } from '../../engine/program/compile.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, SRAM_CATEGORIES } from '../../engine/memory/report.ts';
 import { CHIP_TARGETS, chipTarget, exportRefusal } from '../../engine/targets.ts';
-import { bytesOption, intOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
+import { bytesOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { table, thousands } from '../format.ts';
-import { convCountOf, loadModel } from '../load-model.ts';
+import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 import { json, out, term } from '../output.ts';
 
@@ -23,8 +23,7 @@ export function plan(argv: string[]): void {
   const chip = targetId === undefined ? undefined : chipTarget(targetId);
   if (targetId !== undefined && !chip) throw new UsageError(`--target must be one of ${CHIP_TARGETS.map((t) => t.id).join(', ')}, got "${targetId}"`);
   const schemeSpec = requireOption(opts, 'scheme');
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
-  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  const { resolution, classes } = shapeOptions(opts, modelSpec);
   // The scheme decides the head; a model-relative scheme name needs the model's conv count first.
   const convs = convCountOf(modelSpec, resolution, classes);
   const scheme = loadScheme(schemeSpec, modelSpec, convs);

@@ -13,7 +13,7 @@ import { exportTflite } from '../../engine/tflite/from-graph.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
-import { convCountOf, loadModel } from '../load-model.ts';
+import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 import { err, json, out, term } from '../output.ts';
 
@@ -33,9 +33,8 @@ export async function train(argv: string[]): Promise<void> {
   const modelSpec = requireOption(opts, 'model');
   const schemeSpec = requireOption(opts, 'scheme');
   const datasetSpec = requireOption(opts, 'dataset');
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
   const { set, note } = await loadDataset(datasetSpec);
-  const classes = intOption(opts, 'classes', set.classNames.length, 2, 10000);
+  const { resolution, classes } = shapeOptions(opts, modelSpec, set.classNames.length);
   if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
   const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));

@@ -10,7 +10,7 @@ import { DEFAULT_ANALYSIS_SETTINGS, planAnalysis, type AnalysisSettings } from '
 const demo = new Uint8Array(readFileSync(new URL('../../../public/demo/fashion-demo.bin', import.meta.url)));
 const ttw = new Uint8Array(readFileSync(new URL('../../../public/models/tinytrain-demo.ttw', import.meta.url)));
 const settings: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS, trainImages: 40, valImages: 30, testImages: 30, seeds: 1, biasKs: [2, 6], weightBaseK: 6, ratios: [0.5] };
-const ctx = (s: AnalysisSettings = settings): AnalysisContext => ({ model: { kind: 'ttw', bytes: ttw, fileName: 'tinytrain-demo.ttw' }, data: { kind: 'demo', bytes: demo }, settings: s });
+const ctx = (s: AnalysisSettings = settings): AnalysisContext => ({ model: { kind: 'file', bytes: ttw, fileName: 'tinytrain-demo.ttw' }, data: { kind: 'demo', bytes: demo }, settings: s });
 
 describe('analysis runner', () => {
   it('trains from the cached front exactly as the whole graph trains (same parameters, same accuracy)', async () => {

@@ -106,7 +106,7 @@ describe('scheme search', () => {
   it('takes the drawn baselines and paper schemes as candidates: the best is never beaten by one on gain and memory', () => {
     // The demo model (24 convs at 32x32), its last 12 convs' weights measured, ratio 1 the most useful:
     // the shape of the default project's gains, where last-12 beat the searched scheme on its own chart.
-    const demo = jobModel({ kind: 'ttw', bytes: demoTtw, fileName: 'tinytrain-demo.ttw' }, 32, 10, 'float32').graph;
+    const demo = jobModel({ kind: 'file', bytes: demoTtw, fileName: 'tinytrain-demo.ttw' }, 32, 10, 'float32').graph;
     const dn = backboneConvs(demo).length;
     const demoMeasured = (seed: number): Measurements => {
       const rand = mulberry32(seed);

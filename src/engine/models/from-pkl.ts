@@ -12,7 +12,7 @@ import { ARCH_LIMITS, checkArchitecture, checkInt, checkWeightScales, MAX_NAME_C
 import { isNdArray, readTorchPickleZip, type NdArray, type PyValue } from '../io/read-pickle-zip.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
-import { syntheticParams } from './synthetic.ts';
+import { setHeadParams } from './file-head.ts';
 
 type Dict = { [k: string]: PyValue };
 
@@ -198,26 +198,9 @@ function mapModel(root: PyValue, name: string, opts: PklOptions): Model {
     params[`conv${i}.w_scales`] = c.wScales.data as Float32Array;
   });
 
-  // The file's own head serves when the class count matches; otherwise a fresh head for the new task.
-  const fresh = syntheticParams(graph, 7);
-  if (classes === cls.cout && head === 'int8') {
-    params['classifier.weight'] = cls.weight.data as Int8Array;
-    params['classifier.bias'] = cls.bias.data as Int32Array;
-    params['classifier.w_scales'] = cls.wScales.data as Float32Array;
-  } else if (classes === cls.cout) {
-    // The int8 head as float: logit = sum(W * s_w) * (x - z_x) * s_x + b * s_x * s_w.
-    const c = cls.cin;
-    const w = new Float32Array(classes * c), b = new Float32Array(classes);
-    const wi = cls.weight.data as Int8Array, bi = cls.bias.data as Int32Array, s = cls.wScales.data as Float32Array;
-    for (let o = 0; o < classes; o++) {
-      for (let i = 0; i < c; i++) w[o * c + i] = wi[o * c + i] * s[o];
-      b[o] = bi[o] * s[o] * cls.x.scale;
-    }
-    params['classifier.weight'] = w;
-    params['classifier.bias'] = b;
-  } else {
-    for (const k of Object.keys(fresh)) if (k.startsWith('classifier.')) params[k] = fresh[k];
-  }
-  const headNote = classes === cls.cout ? `its ${classes}-class head` : `a new ${classes}-class head`;
+  const headNote = setHeadParams(graph, params, {
+    weight: cls.weight.data as Int8Array, bias: cls.bias.data as Int32Array, wScales: cls.wScales.data as Float32Array,
+    cin: cls.cin, cout: cls.cout, xScale: cls.x.scale,
+  }, classes, head);
   return { graph, params, source: `${name} (the paper's int8 weights, ${headNote})` };
 }

@@ -10,9 +10,9 @@ import { checkTrainable, DatasetError, sampleSource, splitBySeed, type LabeledIm
 import { show } from '../limits.ts';
 import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
-import { modelFromPkl } from '../models/from-pkl.ts';
+import { modelFromFile } from '../models/model-file.ts';
 import { syntheticParams } from '../models/synthetic.ts';
-import { modelFromWeights, withArch } from '../models/weights-file.ts';
+import { withArch } from '../models/weights-file.ts';
 import type { ArchSpec } from '../models/arch.ts';
 import { zooArch } from '../models/zoo.ts';
 import { safeName } from '../codegen/c-format.ts';
@@ -24,7 +24,8 @@ import { parseScheme, SchemeError, type Scheme } from './scheme.ts';
 import { Trainer, zeroFloatHead, type Progress, type TrainControl, type TrainOptions, type TrainResult } from './trainer.ts';
 
 export type JobModel =
-  | { kind: 'pkl' | 'ttw'; bytes: Uint8Array; fileName: string }
+  /** A model file's bytes (.pkl, .tflite, .ttw: models/model-file.ts reads the kind off the bytes). */
+  | { kind: 'file'; bytes: Uint8Array; fileName: string }
   /** A zoo architecture with its deterministic synthetic weights; `spec` when its architecture was edited. */
   | { kind: 'zoo'; name: string; spec?: ArchSpec };
 
@@ -81,8 +82,7 @@ export function jobModel(m: JobModel, resolution: number, classes: number, head:
     const graph = withArch(buildGraph(arch, { resolution, classes, head }), arch);
     return { graph, params: syntheticParams(graph), source: `${m.name} (synthetic weights)` };
   }
-  if (m.kind === 'pkl') return modelFromPkl(m.bytes, { fileName: m.fileName, resolution, classes, head });
-  return modelFromWeights(m.bytes, { fileName: m.fileName, resolution, classes, head });
+  return modelFromFile(m.fileName, m.bytes, { resolution, classes, head });
 }
 
 function resolveJobScheme(s: string | Scheme, convs: number): Scheme {

@@ -30,12 +30,12 @@ export async function loadAnalysisSource(origin: ModelOrigin): Promise<AnalysisS
   const dataDigest = digestBytes(parts.data);
   if (origin.kind === 'file') {
     return {
-      model: { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName },
+      model: { kind: 'file', bytes: origin.bytes, fileName: origin.fileName },
       data, label: origin.fileName, demo: false, weights: weightsKind(origin), modelDigest: digestBytes(origin.bytes), dataDigest,
     };
   }
   return {
-    model: { kind: 'ttw', bytes: parts.model, fileName: DEMO_FILE_NAME },
+    model: { kind: 'file', bytes: parts.model, fileName: DEMO_FILE_NAME },
     data, label: 'tinytrain-demo (the shipped demo model)', demo: true, weights: 'demo', modelDigest: digestBytes(parts.model), dataDigest,
   };
 }

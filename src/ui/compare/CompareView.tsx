@@ -233,7 +233,7 @@ export function CompareView() {
           </table>
           <div className="compare-run">
             {kind === 'synthetic' ? (
-              <p className="muted">A short run measures nothing on synthetic weights: open the demo model or a .pkl to compare accuracy.</p>
+              <p className="muted">A short run measures nothing on synthetic weights: open the demo model, a .pkl or a .tflite to compare accuracy.</p>
             ) : running ? (
               <button type="button" className="button" onClick={cancel}>Cancel the runs</button>
             ) : (

@@ -11,7 +11,7 @@ export function DropOverlay() {
           <path d="M12 3v12M7 10l5 5 5-5M4 17v3h16v-3" fill="none" stroke="currentColor" strokeWidth="1.6"
             strokeLinecap="round" strokeLinejoin="round" />
         </svg>
-        <strong>Drop a .pkl model file to open it</strong>
+        <strong>Drop a .pkl or .tflite model file to open it</strong>
         <span>It replaces the open model. A file that cannot be read changes nothing.</span>
       </div>
     </div>

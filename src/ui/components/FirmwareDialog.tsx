@@ -39,7 +39,7 @@ function fileKind(path: string): string {
 
 /** A name for the zip and its folder: the model and the target, safe as a file name. */
 function folderName(model: string, target: Target): string {
-  return `${safeName(model.replace(/\.pkl$/i, ''))}-${target}`;
+  return `${safeName(model.replace(/\.(pkl|tflite|ttw)$/i, ''))}-${target}`;
 }
 
 function saveBlob(bytes: Uint8Array<ArrayBuffer>, fileName: string, parent: HTMLElement): void {

@@ -1,4 +1,4 @@
-/** "Open model file…": a file picker for .pkl models, also on Ctrl+O (Cmd+O on a Mac). */
+/** "Open model file…": a file picker for .pkl and .tflite models, also on Ctrl+O (Cmd+O on a Mac). */
 import { useEffect, useRef } from 'react';
 import { MODEL_FILE_EXTENSIONS } from '../load-model-file.ts';
 import { useStudio } from '../store/index.ts';
@@ -26,7 +26,7 @@ export function OpenModelButton() {
         className="button button-primary topbar-button"
         onClick={() => input.current?.click()}
         disabled={busy !== null}
-        title="Open a .pkl model file (Ctrl+O)"
+        title="Open a .pkl or int8 .tflite model file (Ctrl+O)"
         aria-keyshortcuts="Control+O"
       >
         <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">

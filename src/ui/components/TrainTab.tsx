@@ -41,7 +41,7 @@ export function TrainTab() {
               Train {label} from its synthetic weights anyway
             </button>
           </div>
-          <p className="muted">Or open one of the paper&apos;s int8 models (a .pkl file) with Open model… (Ctrl+O): it trains with this project&apos;s scheme.</p>
+          <p className="muted">Or open one of the paper&apos;s int8 models (a .pkl file) or your own int8 .tflite model with Open model… (Ctrl+O): it trains with this project&apos;s scheme.</p>
         </section>
       </div>
     );

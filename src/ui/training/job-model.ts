@@ -4,5 +4,5 @@ import type { ModelOrigin } from '../store/project-model.ts';
 
 export function jobModelOf(origin: ModelOrigin): JobModel {
   if (origin.kind === 'zoo') return { kind: 'zoo', name: origin.arch, spec: origin.spec };
-  return { kind: origin.fileName.toLowerCase().endsWith('.ttw') ? 'ttw' : 'pkl', bytes: origin.bytes, fileName: origin.fileName };
+  return { kind: 'file', bytes: origin.bytes, fileName: origin.fileName };
 }

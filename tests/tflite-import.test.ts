@@ -1,0 +1,198 @@
+// An int8 .tflite of the inverted-bottleneck family (MCUNet's visual-wake-words model) opened as a
+// training graph: its structure, what is refused and why, how close the studio's int8 forward is to
+// TFLite's own arithmetic (our TFLite kernels, held to Arm NN in tflite-armnn.test.ts, and Arm NN
+// itself), and its exported firmware on QEMU against the TypeScript runtime.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
+import { loadFashionMnist } from '../src/engine/data/datasets.ts';
+import { grayImageAt, resizeBilinear } from '../src/engine/data/preprocess.ts';
+import { InputError } from '../src/engine/input-error.ts';
+import { backboneConvs } from '../src/engine/ir/graph.ts';
+import { modelFromTflite } from '../src/engine/models/from-tflite.ts';
+import { modelFileKind, modelFromFile } from '../src/engine/models/model-file.ts';
+import { compileTraining } from '../src/engine/program/compile.ts';
+import { runForward } from '../src/engine/runtime/reference.ts';
+import { chipTarget } from '../src/engine/targets.ts';
+import { mulberry32 } from '../src/engine/util/random.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { readTflite } from '../src/engine/tflite/read.ts';
+import { writeTflite } from '../src/engine/tflite/write.ts';
+import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
+import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
+import { forArmnn, runArmnn } from './armnn.ts';
+import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { requireTool } from './require-tool.ts';
+import { tinyFamilyTflite } from './tflite-family.ts';
+
+const VWW = 'mcunet-vww.tflite';
+const vwwBytes = new Uint8Array(readFileSync(new URL(`../../shared/models/tflite/${VWW}`, import.meta.url)));
+const own = (name: string) => new Uint8Array(readFileSync(new URL(`../public/models/${name}`, import.meta.url)));
+
+describe('opening an int8 .tflite as a training graph', () => {
+  it('maps mcunet-vww.tflite onto the graph: 45 convs in 15 blocks, 8 residual adds, its 80x80 input, its int8 head', () => {
+    expect(modelFileKind(vwwBytes)).toBe('tflite');
+    const m = modelFromTflite(vwwBytes, { fileName: VWW, head: 'int8' });
+    const g = m.graph;
+    expect(g.tensors[g.input].shape).toEqual([3, 80, 80]);
+    expect(g.tensors[g.input].q).toEqual({ scale: expect.closeTo(2 / 255, 5), zeroPoint: 0 });
+    const convs = backboneConvs(g);
+    expect(convs).toHaveLength(45);
+    expect(convs.map((c) => c.attrs.role).slice(0, 4)).toEqual(['stem', 'dw', 'pw2', 'pw1']);
+    expect(g.nodes.filter((n) => n.op === 'add')).toHaveLength(8);
+    expect(convs[44].attrs.block).toBe(14);
+    expect(g.tensors[convs[44].outputs[0]].shape).toEqual([160, 3, 3]);
+    expect(g.tensors[g.logits].shape[0]).toBe(2);
+    expect(m.source).toBe(`${VWW} (int8 TFLite weights, its 2-class head)`);
+    // The weights are copies, not views of the file (training writes them).
+    expect((m.params['conv0.weight'] as Int8Array).buffer).not.toBe(vwwBytes.buffer);
+    // Another task: a fresh head, the backbone the file's.
+    const ten = modelFromFile(VWW, vwwBytes, { classes: 10 });
+    expect(ten.source).toMatch(/a new 10-class head/);
+    expect(ten.params['conv3.weight']).toEqual(m.params['conv3.weight']);
+  });
+
+  it('refuses models outside the family in one sentence naming the operator and why', () => {
+    const refusal = (name: string, bytes: Uint8Array) => {
+      try {
+        modelFromFile(name, bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        return (e as Error).message;
+      }
+      throw new Error(`${name} was not refused`);
+    };
+    expect(refusal('cnn-maxpool-fc.tflite', own('cnn-maxpool-fc.tflite'))).toMatch(/^cnn-maxpool-fc\.tflite: operator 2 \(MAX_POOL_2D, output "pool1"\) is where the dw conv .* inverted-bottleneck family/);
+    expect(refusal('concat-net.tflite', own('concat-net.tflite'))).toMatch(/^concat-net\.tflite: operator 1 \(CONV_2D, output "stem"\) pads 0 rows and 0 columns before its 3x3 window of stride 2 .* pad 1 on every side/);
+    expect(refusal('ds-cnn-kws.tflite', own('ds-cnn-kws.tflite'))).toMatch(/^ds-cnn-kws\.tflite: the input is 49x10; the studio trains square inputs/);
+    // Not a model at all, with a .tflite name: the reader's own sentence.
+    expect(refusal('x.tflite', new Uint8Array(64))).toMatch(/^x\.tflite/);
+    expect(refusal('notes.txt', vwwBytes)).toMatch(/opens \.pkl and \.tflite model files/);
+  });
+});
+
+/** Fashion-MNIST test images as the model's float input in [-1, 1] (NHWC, gray repeated). */
+function images(count: number): Float32Array[] {
+  const fashion = loadFashionMnist(undefined, 'test');
+  return Array.from({ length: count }, (_, i) => {
+    const r = resizeBilinear(grayImageAt(fashion.images, i, 28, 28), 80, 80);
+    const x = new Float32Array(80 * 80 * 3);
+    for (let p = 0; p < 6400; p++) for (let c = 0; c < 3; c++) x[p * 3 + c] = r[p] / 127.5 - 1;
+    return x;
+  });
+}
+
+/** HWC -> CHW. */
+function toChw(x: Int8Array, hw: number, c: number): Int8Array {
+  const y = new Int8Array(x.length);
+  for (let p = 0; p < hw; p++) for (let ch = 0; ch < c; ch++) y[ch * hw + p] = x[p * c + ch];
+  return y;
+}
+
+describe('the studio\'s int8 forward of the imported model against TFLite\'s arithmetic', () => {
+  const tm = readTflite(vwwBytes, VWW);
+  const kernels = lowerModel(tm);
+  const model = modelFromTflite(vwwBytes, { fileName: VWW, head: 'int8' });
+  const g = model.graph;
+  const convOps = tm.ops.filter((o) => o.kind === 'CONV_2D' || o.kind === 'DEPTHWISE_CONV_2D');
+  const addOps = tm.ops.filter((o) => o.kind === 'ADD');
+  const addNodes = g.nodes.filter((n) => n.op === 'add');
+  const fcOut = tm.ops.find((o) => o.kind === 'FULLY_CONNECTED')!.outputs[0];
+  const poolOut = tm.ops.filter((o) => o.kind === 'MEAN').at(-1)!.outputs[0];
+  const xs = images(12);
+  const runs = xs.map((x) => {
+    const theirs = runImportedModel(tm, x, kernels);
+    const ours = runForward(model, toChw(theirs.get(tm.ops[0].outputs[0]) as Int8Array, 6400, 3));
+    return { theirs, ours };
+  });
+  /** Identical values of a TFLite NHWC tensor and an IR CHW tensor, over every run. */
+  const agreement = (t: number, name: string) => {
+    let same = 0, n = 0, maxDiff = 0;
+    const [, h, w, c] = tm.tensors[t].shape.length === 4 ? tm.tensors[t].shape : [1, 1, 1, tm.tensors[t].shape.at(-1)!];
+    for (const { theirs, ours } of runs) {
+      const a = theirs.get(t) as Int8Array, b = ours[name] as Int8Array;
+      for (let ch = 0; ch < c; ch++) {
+        for (let p = 0; p < h * w; p++, n++) {
+          const d = Math.abs(a[p * c + ch] - b[ch * h * w + p]);
+          if (d === 0) same++;
+          maxDiff = Math.max(maxDiff, d);
+        }
+      }
+    }
+    return { identical: same / n, maxDiff, n };
+  };
+
+  it('every conv and residual add gives TFLite\'s values (float32 requantization vs fixed point: at most one value in a million differs)', () => {
+    let same = 0, n = 0, maxDiff = 0;
+    for (const [i, op] of convOps.entries()) {
+      const a = agreement(op.outputs[0], `conv${i}.out`);
+      same += a.identical * a.n; n += a.n; maxDiff = Math.max(maxDiff, a.maxDiff);
+    }
+    expect(n).toBeGreaterThan(5e6);
+    expect(maxDiff).toBeLessThanOrEqual(1);
+    expect(1 - same / n).toBeLessThan(1e-6);
+    for (const [i, op] of addOps.entries()) expect(agreement(op.outputs[0], addNodes[i].outputs[0]).identical).toBe(1);
+  });
+
+  it('the pool rounds once where the file rounds twice (TRANSPOSE, MEAN, MEAN): within one step, so the same top-1', () => {
+    const pool = agreement(poolOut, 'pool.out');
+    expect(pool.maxDiff).toBeLessThanOrEqual(1);
+    expect(pool.identical).toBeGreaterThan(0.8);
+    const logits = agreement(fcOut, g.logits);
+    expect(logits.maxDiff).toBeLessThanOrEqual(1);
+    for (const { theirs, ours } of runs) {
+      const a = theirs.get(fcOut) as Int8Array, b = ours[g.logits] as Int8Array;
+      expect(b.indexOf(Math.max(...b))).toBe(a.indexOf(Math.max(...a)));
+    }
+  });
+
+  it.skipIf(!(requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser')))('Arm NN gives the same top-1 and logits within one step', () => {
+    const arm = runArmnn(writeTflite(forArmnn(tm, [fcOut])), xs.slice(0, 6));
+    runs.slice(0, 6).forEach(({ ours }, i) => {
+      const a = arm.values[i][0] as Int8Array, b = ours[g.logits] as Int8Array;
+      expect(b.indexOf(Math.max(...b))).toBe(a.indexOf(Math.max(...a)));
+      for (let j = 0; j < a.length; j++) expect(Math.abs(a[j] - b[j])).toBeLessThanOrEqual(1);
+    });
+  });
+});
+
+describe('a small model of the family made in code (SAME padding; an explicit PAD)', () => {
+  for (const explicitPad of [false, true]) {
+    it(`${explicitPad ? 'PAD then VALID' : 'SAME'}: every logit equals TFLite's on 20 inputs (one MEAN, one rounding)`, () => {
+      const bytes = tinyFamilyTflite(3, { explicitPad });
+      const tm = readTflite(bytes, 'tiny.tflite');
+      const m = modelFromTflite(bytes, { fileName: 'tiny.tflite', head: 'int8' });
+      const logitsT = tm.ops.find((o) => o.kind === 'FULLY_CONNECTED')!.outputs[0];
+      const rand = mulberry32(9);
+      for (let i = 0; i < 20; i++) {
+        const x = Float32Array.from({ length: 243 }, () => rand() * 2 - 1);
+        const theirs = runImportedModel(tm, x);
+        const ours = runForward(m, toChw(theirs.get(tm.ops[0].outputs[0]) as Int8Array, 81, 3));
+        expect(Array.from(ours[m.graph.logits])).toEqual(Array.from(theirs.get(logitsT) as Int8Array));
+      }
+    });
+  }
+});
+
+const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
+
+describe('training and firmware of the imported model', () => {
+  it.skipIf(!hasQemu)('the exported mps2-an500 firmware hashes every tensor as the TypeScript runtime (last-3, 10 new classes)', () => {
+    const m = modelFromFile(VWW, vwwBytes, { classes: 10 });
+    const scheme = builtinScheme('last-3', backboneConvs(m.graph).length)!;
+    const program = compileTraining(m.graph, scheme, { sramBudget: chipTarget('mps2-an500')!.sramBytes });
+    const samples = syntheticSamples(m.graph, 2, 11);
+    const hyper = { weight: { lr: 0.05, momentum: 0, qas: true }, bias: { lr: 0.02, momentum: 0, qas: true }, head: { lr: 0.01, momentum: 0, qas: false }, rounding: { mode: 'stochastic' as const, seed: 5 } };
+    const dir = writeProject(exportCProject(program, m.params, samples, { target: 'mps2-an500', hyper, steps: 2 }));
+    const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_DEBUG' });
+    expect(build.status, build.stderr).toBe(0);
+    const r = runQemu(join(dir, 'build/firmware.elf'), { timeoutMs: 120_000 });
+    expect(r.status, r.stdout.slice(-2000)).toBe(0);
+    const ts = tsTrace(program, m.params, samples, hyper, 2);
+    const c = parseTrace(r.stdout);
+    expect(traceDiffs(ts.hashes, c)).toEqual([]);
+    expect(c.size).toBe(ts.hashes.size);
+    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+  });
+});
