@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDemoDataset } from '../data/demo-dataset.ts';
 import { sampleSource, splitBySeed } from '../data/samples.ts';
 import { isConv, type Model } from '../ir/graph.ts';
+import { modelFromFile } from '../models/model-file.ts';
 import { modelFromWeights } from '../models/weights-file.ts';
 import { runForward } from '../runtime/reference.ts';
 import { runImportedModel } from '../tflite-kernels/run.ts';
@@ -97,6 +98,22 @@ describe('graphToTflite', () => {
       worst = Math.max(worst, (ours[argmax(ours)] - ours[argmax(q)]) / h.logits.scale);
     }
     expect(worst).toBeLessThanOrEqual(3);
+  });
+
+  it('a .tflite source: the exported file opens as a project model again and exports to the same weights and quantization', () => {
+    const model = demo('float32');
+    const calib = sampleSource(set, splitBySeed(set, { seed: 1 }).train, model.graph);
+    const first = readTflite(exportTflite(model, calib).bytes, 'first.tflite');
+    const reopened = modelFromFile('first.tflite', exportTflite(model, calib).bytes);
+    const second = readTflite(exportTflite(reopened, calib).bytes, 'second.tflite');
+    expect(second.ops.map((o) => o.kind)).toEqual(first.ops.map((o) => o.kind));
+    const constants = (m: typeof first) => m.ops.flatMap((o) => o.inputs.slice(1).map((t) => m.tensors[t]).filter((t) => t.data && t.quant));
+    const [a, b] = [constants(first), constants(second)];
+    expect(b.length).toBe(a.length);
+    a.forEach((t, i) => {
+      expect(Buffer.from(b[i].data!).equals(Buffer.from(t.data!)), t.name).toBe(true);
+      expect(b[i].quant).toEqual(t.quant);
+    });
   });
 
   it('refuses a float32 head without calibration images, in one sentence', () => {
