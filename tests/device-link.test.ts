@@ -96,6 +96,7 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
         const r = parseTrained(await link.request(trainFrame(samples[s].input, samples[s].label)));
         const want = ts.step(samples[s].input, samples[s].label);
         expect(r.step).toBe(i + 1);
+        expect(r.ticks).toBeGreaterThan(0);
         expect(bits(r.loss)).toBe(bits(want.loss));
       }
 

@@ -29,6 +29,7 @@ int tt_link_run(void);
  * Frames: 0xA5 0x5A, type, u32 length, payload, CRC-32 of type, length and payload (docs/serial-protocol.md). */
 #ifdef TT_LINK
 #include <stdint.h>
+#include "tt_platform.h"
 #include "tt_record.h"
 #include "tt_step.h"
 #include "tt_link.h"
@@ -142,18 +143,21 @@ int tt_link_run(void) {
         send_error(${ERROR_CODES.LABEL}, "label out of range");
         continue;
       }
+      const uint32_t t0 = tt_platform_ticks();
       const float loss = tt_step((const int8_t *)(link_buf + 1), (int32_t)link_buf[0]);
+      const uint32_t ticks = tt_platform_ticks() - t0;
       steps++;
       float logits[TT_CLASSES];
       tt_logits(logits);
       uint8_t best = 0;
       for (uint32_t k = 1; k < TT_CLASSES; k++) if (logits[k] > logits[best]) best = (uint8_t)k;
       union { float f; uint32_t u; } bits = { loss };
-      uint8_t p[9];
+      uint8_t p[13];
       le32(p, steps);
       le32(p + 4, bits.u);
       p[8] = best;
-      send_frame(${hex2(FRAME.TRAINED)}, p, 9);
+      le32(p + 9, ticks);
+      send_frame(${hex2(FRAME.TRAINED)}, p, 13);
     } else if (type == ${hex2(FRAME.DUMP)} && n == 0) {
       uint32_t crc = frame_begin(${hex2(FRAME.RECORD)}, TT_RECORD_BYTES);
       tt_record_emit(steps, record_sink, &crc);

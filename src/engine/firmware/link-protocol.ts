@@ -7,7 +7,7 @@
  *
  * Host -> board: TRAIN (label u8, then the int8 C x H x W input), DUMP (no payload), RESET (no payload).
  * Board -> host: HELLO when it starts (model and scheme fingerprints, input bytes, classes),
- * TRAINED (step u32, loss f32, predicted class u8), RECORD (the weights record, firmware/weights-record.ts),
+ * TRAINED (step u32, loss f32, predicted class u8, the step's timer ticks u32), RECORD (the weights record, firmware/weights-record.ts),
  * RESETTING, and ERROR (code u8, then one sentence in ASCII) for a frame it refuses; it then waits for
  * the next frame (it looks for the next 0xA5 0x5A).
  */
@@ -93,7 +93,7 @@ export class FrameReader {
 }
 
 export interface Hello { modelFingerprint: number; schemeFingerprint: number; inputBytes: number; classes: number }
-export interface Trained { step: number; loss: number; predicted: number }
+export interface Trained { step: number; loss: number; predicted: number; ticks: number }
 
 function need(f: Frame, type: number, len: number, what: string): DataView {
   if (f.type !== type || f.payload.length !== len) throw new LinkError(`the board sent frame type 0x${f.type.toString(16)} of ${f.payload.length} bytes where ${what} was expected`);
@@ -106,8 +106,8 @@ export function parseHello(f: Frame): Hello {
 }
 
 export function parseTrained(f: Frame): Trained {
-  const v = need(f, FRAME.TRAINED, 9, 'TRAINED (9 bytes)');
-  return { step: v.getUint32(0, true), loss: v.getFloat32(4, true), predicted: v.getUint8(8) };
+  const v = need(f, FRAME.TRAINED, 13, 'TRAINED (13 bytes)');
+  return { step: v.getUint32(0, true), loss: v.getFloat32(4, true), predicted: v.getUint8(8), ticks: v.getUint32(9, true) };
 }
 
 export function parseError(f: Frame): { code: number; message: string } {
