@@ -1,71 +1,31 @@
 /**
  * The host end of the serial link (engine/firmware/link-protocol.ts) over a Node stream: a TCP
  * socket (QEMU's `-serial tcp:...`, "tcp:HOST:PORT") or a serial device path (set to raw mode with
- * stty first). Frames are read in order; each request waits for its answer with a time limit.
+ * stty first), feeding the engine's LinkSession.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { connect } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { FrameReader, LinkError, type Frame } from '../engine/firmware/link-protocol.ts';
+import { LinkError, LinkSession, type Frame } from '../engine/firmware/link-protocol.ts';
 
 export class LinkClient {
-  private readonly reader = new FrameReader();
-  private readonly queue: Frame[] = [];
-  private waiter: ((f: Frame | Error) => void) | null = null;
-  private failure: Error | null = null;
+  private readonly session: LinkSession;
 
-  constructor(input: Readable, private readonly output: Writable, private readonly close: () => void) {
-    input.on('data', (chunk: Buffer) => {
-      for (const f of this.reader.push(new Uint8Array(chunk))) {
-        // A corrupt frame from the board is a broken link: said, not skipped silently.
-        const frame = 'corrupt' in f ? new LinkError(`the board sent ${f.corrupt}`) : f;
-        if (this.waiter) {
-          const w = this.waiter;
-          this.waiter = null;
-          w(frame);
-        } else if (frame instanceof Error) this.failure = frame;
-        else this.queue.push(frame);
-      }
-    });
-    const end = (why: string) => () => {
-      const e = new LinkError(why);
-      this.failure ??= e;
-      if (this.waiter) {
-        const w = this.waiter;
-        this.waiter = null;
-        w(e);
-      }
-    };
-    input.on('end', end('the link closed'));
-    input.on('error', (e) => end(`the link failed: ${e.message}`)());
+  constructor(input: Readable, output: Writable, private readonly close: () => void) {
+    this.session = new LinkSession((b) => output.write(b));
+    input.on('data', (chunk: Buffer) => this.session.receive(new Uint8Array(chunk)));
+    input.on('end', () => this.session.fail('the link closed'));
+    input.on('error', (e) => this.session.fail(`the link failed: ${e.message}`));
   }
 
   /** The next frame from the board (within `timeoutMs`). */
   next(timeoutMs = 60_000): Promise<Frame> {
-    const queued = this.queue.shift();
-    if (queued) return Promise.resolve(queued);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.waiter = null;
-        reject(new LinkError(`no answer from the board within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.waiter = (f) => {
-        clearTimeout(t);
-        if (f instanceof Error) reject(f);
-        else resolve(f);
-      };
-    });
+    return this.session.next(timeoutMs);
   }
 
-  send(bytes: Uint8Array): void {
-    this.output.write(bytes);
-  }
-
-  async request(bytes: Uint8Array, timeoutMs?: number): Promise<Frame> {
-    this.send(bytes);
-    return this.next(timeoutMs);
+  request(bytes: Uint8Array, timeoutMs?: number): Promise<Frame> {
+    return this.session.request(bytes, timeoutMs);
   }
 
   end(): void {

@@ -7,7 +7,7 @@ import type { Model } from '../ir/graph.ts';
 import { encodeWeights } from '../models/weights-file.ts';
 import { compileTraining } from '../program/compile.ts';
 import type { Scheme } from '../train/scheme.ts';
-import { applyRecord, readRecord, WeightsRecordError, type WeightsRecord } from './weights-record.ts';
+import { applyRecord, parseRecord, readRecord, WeightsRecordError, type WeightsRecord } from './weights-record.ts';
 
 export interface ImportedWeights {
   record: WeightsRecord;
@@ -17,8 +17,9 @@ export interface ImportedWeights {
   note: string;
 }
 
-export function importWeightsRecord(log: Uint8Array, file: string, model: Model, scheme: Scheme, schemeLabel: string): ImportedWeights {
-  const record = readRecord(log, file);
+/** `form`: the firmware's text output holding the record (`ttrec` lines), or the binary record the serial link carries. */
+export function importWeightsRecord(log: Uint8Array, file: string, model: Model, scheme: Scheme, schemeLabel: string, form: 'text' | 'binary' = 'text'): ImportedWeights {
+  const record = form === 'text' ? readRecord(log, file) : parseRecord(log, file);
   if (!(model.graph as { arch?: unknown }).arch) {
     throw new WeightsRecordError(`${file}: the board's weights are saved as a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file), not a .pkl`);
   }

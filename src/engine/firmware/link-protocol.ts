@@ -113,3 +113,61 @@ export function parseTrained(f: Frame): Trained {
 export function parseError(f: Frame): { code: number; message: string } {
   return { code: f.payload[0] ?? 0, message: String.fromCharCode(...f.payload.subarray(1, 200)).replace(/[^\x20-\x7e]/g, '?') };
 }
+
+/**
+ * One conversation with a board over any byte transport: bytes in (`receive`), frames out in order,
+ * each request waiting for its answer with a time limit. The CLI's socket or serial device and the
+ * page's Web Serial port both feed one of these.
+ */
+export class LinkSession {
+  private readonly reader = new FrameReader();
+  private readonly queue: Frame[] = [];
+  private waiter: ((f: Frame | Error) => void) | null = null;
+  private failure: Error | null = null;
+
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+
+  receive(bytes: Uint8Array): void {
+    for (const f of this.reader.push(bytes)) {
+      // A corrupt frame from the board is a broken link: said, not skipped silently.
+      this.deliver('corrupt' in f ? new LinkError(`the board sent ${f.corrupt}`) : f);
+    }
+  }
+
+  /** The transport ended or failed: pending and later requests fail with this. */
+  fail(why: string): void {
+    this.deliver(new LinkError(why));
+  }
+
+  private deliver(f: Frame | Error): void {
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = null;
+      w(f);
+    } else if (f instanceof Error) this.failure ??= f;
+    else this.queue.push(f);
+  }
+
+  /** The next frame from the board (within `timeoutMs`). */
+  next(timeoutMs = 60_000): Promise<Frame> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.waiter = null;
+        reject(new LinkError(`no answer from the board within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.waiter = (f) => {
+        clearTimeout(t);
+        if (f instanceof Error) reject(f);
+        else resolve(f);
+      };
+    });
+  }
+
+  request(bytes: Uint8Array, timeoutMs?: number): Promise<Frame> {
+    this.write(bytes);
+    return this.next(timeoutMs);
+  }
+}

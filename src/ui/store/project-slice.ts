@@ -34,6 +34,8 @@ export interface ProjectSlice {
    * engine's note, or null when refused.
    */
   importBoardWeights(file: File): Promise<string | null>;
+  /** The same from a binary record the board sent over the serial link (the Device panel). */
+  importBoardRecord(record: Uint8Array, source: string): Promise<string | null>;
 }
 
 /** Increases with every file opened, so a slow read never replaces a newer model. */
@@ -76,6 +78,21 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
     const r = commit({ ...doc, shape: { ...doc.shape, [field]: value } }, `${field} ${value}`, { kind: field });
     if (r.ok) set({ error: null });
     return r.ok ? null : r.error ?? 'refused';
+  },
+
+  importBoardRecord: async (record, source) => {
+    try {
+      const { doc, project, commit } = get();
+      const imported = importWeightsRecord(record, source, project.model, doc.scheme, 'the project\'s scheme', 'binary');
+      const origin = { kind: 'file' as const, fileName: `${safeName(project.model.graph.name)}-board.ttw`, bytes: imported.ttw };
+      const r = commit({ ...doc, origin }, `weights from the board (${source})`, { kind: 'model' });
+      if (!r.ok) throw new Error(r.error);
+      set({ error: null });
+      return imported.note;
+    } catch (e) {
+      get().showError({ title: 'Could not load the board\'s weights', message: userMessage(e) });
+      return null;
+    }
   },
 
   importBoardWeights: async (file) => {

@@ -14,6 +14,7 @@ import { NumberField } from '../components/NumberField.tsx';
 import { Term } from '../explain/Term.tsx';
 import { loadDemoImages, loadUserImages } from './browser-images.ts';
 import { TrainingCharts } from './TrainingCharts.tsx';
+import { DevicePanel } from '../device/DevicePanel.tsx';
 import { ModelTransfer } from './ModelTransfer.tsx';
 import { TrainingResults } from './TrainingResults.tsx';
 import { useTrainingRuns, type RunRecord, type RunSettings } from './training-runs.ts';
@@ -220,6 +221,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
 
       <ModelTransfer disabled={busy} current={data && !classMismatch && typeof summary !== 'string' ? jobOf(data) : null}
         run={shown && shown.result.status !== 'diverged' && shown.settings.precision === 'int8' ? { job: shown.job, trained: shown.result.trained } : null} />
+      <DevicePanel data={data && !classMismatch && typeof summary !== 'string' ? data : null} split={split} />
 
       {projectRuns.length > 0 && (
         <section className="training-section" aria-label="Runs of this session">
