@@ -29,7 +29,7 @@ for (const model of ZOO_NAMES) {
     const noBlock = compileTraining(graph, scheme, { fuseBlockBackward: false });
     const plain = compileTraining(graph, scheme, { fuseRows: false, fuseBackward: false, fuseBlockBackward: false });
     const noReorder = compileTraining(graph, scheme, { fuseRows: false, fuseBackward: false, fuseBlockBackward: false, reorder: false });
-    const greedy = placeInOrder([...bufferLifetimes(p.tensors, p.kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, graph)],
+    const greedy = placeInOrder([...bufferLifetimes(p.tensors, p.kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors)],
       ORDERS[0]).arenaBytes;
     const r = p.report;
     let anchor = '';

@@ -1079,6 +1079,52 @@ void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx) {
   }
 }
 
+/* Index in the plane of the window's first maximum in row-major order (padding never wins), or -1 for a
+ * window that is all padding (kernels/maxpool.ts: argmax). */
+static int tt_maxpool_arg(const int8_t *x, int h, int w, int k, int stride, int pad, int oy, int ox) {
+  int best = -1, v = 0;
+  for (int ky = 0; ky < k; ky++) {
+    const int iy = oy * stride - pad + ky;
+    if (iy < 0 || iy >= h) continue;
+    for (int kx = 0; kx < k; kx++) {
+      const int ix = ox * stride - pad + kx;
+      if (ix < 0 || ix >= w) continue;
+      const int at = iy * w + ix;
+      if (best < 0 || x[at] > v) {
+        best = at;
+        v = x[at];
+      }
+    }
+  }
+  return best;
+}
+
+void tt_maxpool(const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, int8_t *y) {
+  for (int c = 0, o = 0; c < channels; c++) {
+    const int8_t *xc = x + c * h * w;
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++, o++) {
+        const int at = tt_maxpool_arg(xc, h, w, k, stride, pad, oy, ox);
+        y[o] = at < 0 ? (int8_t)-128 : xc[at];
+      }
+    }
+  }
+}
+
+void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, float *gx) {
+  memset(gx, 0, sizeof(float) * (size_t)(channels * h * w));
+  for (int c = 0, o = 0; c < channels; c++) {
+    const int8_t *xc = x + c * h * w;
+    float *gc = gx + c * h * w;
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++, o++) {
+        const int at = tt_maxpool_arg(xc, h, w, k, stride, pad, oy, ox);
+        if (at >= 0) gc[at] += gy[o];
+      }
+    }
+  }
+}
+
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n) {
   for (int i = 0; i < n; i++) out[i] = (mask[i >> 3] >> (i & 7)) & 1 ? g[i] : 0.0f;
 }

@@ -80,6 +80,10 @@ void tt_linear_bwd(const float *g, const float *w, int n, int c, float xs, float
 void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, float *w, float *b, int n, int c,
   const tt_sgd *cfg, float *vw, float *vb);
 void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx);
+/* Int8 max-pool over k x k windows (stride, pad < k), x: channels x h x w, y: channels x ho x wo. Ties:
+ * the first maximum in row-major window order; the backward adds gy to that position (gx zeroed first). */
+void tt_maxpool(const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, int8_t *y);
+void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, float *gx);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
 void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work);

@@ -10,15 +10,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInt8 } from '../src/engine/ops/add.ts';
+import { effScalesOf, type ChainBinding } from '../src/engine/kernels/conv-binding.ts';
 import { avgpoolBackward, avgpoolInt8 } from '../src/engine/ops/avgpool.ts';
 import { convBackwardInput, convBiasGrad, convInt8, convWeightGradRow, isDepthwise, type ConvGeom } from '../src/engine/ops/conv2d.ts';
 import { accumulate, applyMask, channelScale, scaleInto } from '../src/engine/ops/grad-kernels.ts';
 import { linearBackward } from '../src/engine/ops/linear.ts';
 import { softmaxCeBackward } from '../src/engine/ops/softmax-ce.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
+import { splitWeight } from '../src/engine/codegen/c-params.ts';
+import type { Graph } from '../src/engine/ir/graph.ts';
+import type { TypedArray } from '../src/engine/ir/tensor.ts';
+import type { ConvBinding, ExecEnv, Hyper } from '../src/engine/kernels/def.ts';
+import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
+import type { PoolShape, PoolWindow } from '../src/engine/kernels/maxpool.ts';
+import type { SgdConfig } from '../src/engine/ops/sgd.ts';
+import type { KernelOp, ProgramKernelOf } from '../src/engine/program/types.ts';
+import { paramKey, updateKey } from '../src/engine/quant/stochastic-round.ts';
+import { runBoundChain } from '../src/engine/runtime/conv-chain.ts';
 import { requireTool } from './require-tool.ts';
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
+/** Runs an op's TypeScript reference (its definition in src/engine/kernels/) on named buffers and parameters. */
+function reference<O extends KernelOp>(k: ProgramKernelOf<O>, bufs: Record<string, TypedArray>, hyper: Partial<Hyper> = {},
+  key?: number | ((param: string) => number)): void {
+  const cfg = { lr: 0, momentum: 0, qas: false };
+  const env: ExecEnv = {
+    graph: {} as Graph, buf: (n) => bufs[n], param: (n) => bufs[n], hyper: { weight: cfg, bias: cfg, head: cfg, ...hyper }, round: true,
+    roundKey: key === undefined ? undefined : typeof key === 'number' ? () => key : key,
+  };
+  KERNEL_DEFS[k.op].reference(k, env, {} as never);
+}
+const base = { name: 'k', node: 'n', phase: 'update' as const, inputs: [] as string[], outputs: [] as string[], params: [] as string[] };
+
 const CFLAGS = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off'];
 
 it('the embedded C library (src/engine/codegen/c-kernels.ts) is csrc/ as committed', () => {
@@ -30,8 +53,11 @@ class Operands {
   private parts: Uint8Array[] = [];
   ints(...v: number[]) { this.parts.push(new Uint8Array(Int32Array.from(v).buffer)); return this; }
   floats(...v: number[]) { this.parts.push(new Uint8Array(Float32Array.from(v).buffer)); return this; }
-  array(a: Int8Array | Uint8Array | Int32Array | Float32Array) { this.parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)); return this; }
+  /** A copy: the TypeScript twin may update its operands in place before the harness runs. */
+  array(a: Int8Array | Uint8Array | Int32Array | Float32Array) { this.parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()); return this; }
   geom(c: ConvGeom) { return this.ints(c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups); }
+  /** tt_sgd: lr, momentum, qas, stochastic, key. */
+  sgd(c: SgdConfig, key: number | undefined) { return this.floats(c.lr, c.momentum).ints(c.qas ? 1 : 0, key === undefined ? 0 : 1, key ?? 0); }
   bytes(): Uint8Array {
     const out = new Uint8Array(this.parts.reduce((s, p) => s + p.length, 0));
     let at = 0;
@@ -148,4 +174,255 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     softmaxCeBackward(z, undefined, 3, loss, gz);
     expect(run('softmax_ce_bwd_f32', new Operands().ints(n, 3).array(z))).toEqual(bytes(loss, gz));
   });
+  it('tt_linear and tt_save_slice', () => {
+    const n = 10, c = 96, x = int8s(c), w = floats(n * c, 0.2), b = floats(n), y = new Float32Array(n);
+    const k: ProgramKernelOf<'linear'> = {
+      ...base, op: 'linear', inputs: ['x'], outputs: ['y'], attrs: {},
+      bound: { x: { scale: 0.031, zeroPoint: -5 }, classes: n, c, weight: 'w', bias: 'b' },
+    };
+    reference(k, { x, w, b, y });
+    expect(run('linear', new Operands().ints(n, c).floats(0.031).ints(-5).array(x).array(w).array(b))).toEqual(bytes(y));
+    const src = int8s(300), kept = new Int8Array(120);
+    reference({ ...base, op: 'save_slice', inputs: ['x'], outputs: ['y'], attrs: { channels: 2 }, bound: {} }, { x: src, y: kept });
+    expect(run('save_slice', new Operands().ints(300, 120).array(src))).toEqual(bytes(kept));
+  });
+  it('tt_softmax_ce_bwd_i8', () => {
+    const n = 12, z = int8s(n), label = new Int32Array([7]), loss = new Float32Array(1), g = new Float32Array(n);
+    const k: ProgramKernelOf<'softmax_ce_bwd'> = {
+      ...base, op: 'softmax_ce_bwd', inputs: ['z', 'label'], outputs: ['loss', 'g'], attrs: {}, bound: { logits: { scale: 0.07, zeroPoint: 3 } },
+    };
+    reference(k, { z, label, loss, g });
+    expect(run('softmax_ce_bwd_i8', new Operands().ints(n, 7).floats(0.07).ints(3).array(z))).toEqual(bytes(loss, g));
+  });
+  it('tt_linear_update (momentum)', () => {
+    const n = 10, c = 48, x = int8s(c), g = floats(n), w = floats(n * c), b = floats(n), vw = floats(n * c, 0.01), vb = floats(n, 0.01);
+    const head: SgdConfig = { lr: 0.01, momentum: 0.9, qas: false };
+    const ops = new Operands().ints(n, c).floats(0.04).ints(2).sgd(head, undefined).array(x).array(g).array(w).array(b).array(vw).array(vb);
+    const k: ProgramKernelOf<'linear_update'> = {
+      ...base, op: 'linear_update', inputs: ['x', 'g'], params: ['w', 'b', 'vw', 'vb'], attrs: { xScale: 0.04, xZero: 2 }, bound: {},
+    };
+    reference(k, { x, g, w, b, vw, vb }, { head });
+    expect(run('linear_update', ops)).toEqual(bytes(w, b, vw, vb));
+  });
+  it('tt_round_key', () => {
+    for (const [seed, update] of [[1, 0], [7, 3], [0xdeadbeef, 123456]]) {
+      expect(run('round_key', new Operands().ints(seed | 0, update))).toEqual(bytes(new Uint8Array(Uint32Array.of(updateKey(seed, update)).buffer)));
+    }
+  });
+
+  /** A conv's binding for the definitions' references (geometry and parameter names; the scales do not matter here). */
+  const binding = (geom: ConvGeom): ConvBinding => ({
+    node: 'n', geom, xScale: 0.02, xZero: 0, yScale: 0.05, yZero: 0, weight: 'w', bias: 'b', wScales: 's',
+  });
+  const cfg: SgdConfig = { lr: 0.03, momentum: 0.9, qas: true };
+  for (const [name, c] of CONVS) {
+    for (const stochastic of [false, true]) {
+      const key = stochastic ? paramKey(0x1234567, 0x2468ace) : undefined;
+      const mode = stochastic ? 'stochastic rounding' : 'to nearest';
+      const n = isDepthwise(c) ? c.cout >> 1 : Math.max(1, c.cpg >> 1);
+      const nt = (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+      const sw = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+      it(`tt_conv_update_w and tt_apply_update_w, ${name}, ${mode}`, () => {
+        const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo, 40), w = int8s(c.cout * c.cpg * c.k * c.k), vel = floats(nt, 0.5);
+        const { trained, frozen } = splitWeight(w, c, n);
+        const ops = new Operands().geom(c).ints(5, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(x).array(g).array(trained).array(frozen).array(sw).array(vel);
+        const k: ProgramKernelOf<'conv_update_w'> = {
+          ...base, op: 'conv_update_w', inputs: ['x', 'g'], params: ['w', 's', 'vel'], attrs: { channels: n, xZero: 5 }, bound: { conv: binding(c) },
+        };
+        reference(k, { x, g, w, s: sw, vel }, { weight: cfg }, key);
+        expect(run('conv_update_w', ops)).toEqual(bytes(splitWeight(w, c, n).trained, vel));
+
+        const gw = floats(nt, 40), w2 = int8s(c.cout * c.cpg * c.k * c.k), vel2 = floats(nt, 0.5);
+        const split = splitWeight(w2, c, n);
+        const ops2 = new Operands().geom(c).ints(0, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(gw).array(split.trained).array(split.frozen).array(sw).array(vel2);
+        const k2: ProgramKernelOf<'apply_update_w'> = {
+          ...base, op: 'apply_update_w', inputs: ['gw'], params: ['w', 's', 'vel'], attrs: { channels: n, xZero: 0 }, bound: { conv: binding(c) },
+        };
+        reference(k2, { gw, w: w2, s: sw, vel: vel2 }, { weight: cfg }, key);
+        expect(run('apply_update_w', ops2)).toEqual(bytes(splitWeight(w2, c, n).trained, vel2));
+      });
+    }
+  }
+  for (const stochastic of [false, true]) {
+    it(`tt_conv_update_b and tt_apply_update_b, ${stochastic ? 'stochastic rounding' : 'to nearest'}`, () => {
+      const cout = 24, howo = 49, key = stochastic ? paramKey(0x7654321, 0x13579b) : undefined;
+      const sw = Float32Array.from({ length: cout }, () => 0.002 + rand() * 0.01);
+      const c = { cin: cout, h: 7, w: 7, cout, ho: 7, wo: 7, cpg: 1, k: 3, stride: 1, pad: 1, groups: cout };
+      for (const op of ['conv_update_b', 'apply_update_b'] as const) {
+        const g = floats(op === 'conv_update_b' ? cout * howo : cout, 3000);
+        const b = Int32Array.from({ length: cout }, () => Math.floor(rand() * 20000) - 10000), vel = floats(cout, 100);
+        const ops = new Operands().ints(cout, howo, 0x13579b).floats(0.045).sgd(cfg, key && 0x7654321).array(g).array(b).array(sw).array(vel);
+        const k: ProgramKernelOf<typeof op> = { ...base, op, inputs: ['g'], params: ['b', 's', 'vel'], attrs: { xScale: 0.045 }, bound: { conv: binding(c) } };
+        reference(k, { g, b, s: sw, vel }, { bias: cfg }, key);
+        expect(run(op, ops), op).toEqual(bytes(new Uint8Array(b.buffer), vel));
+      }
+    });
+  }
+
+  /** A chain's ring layout as schedule/fuse-rows.ts lays it out (each ring as tall as its consumer's kernel). */
+  function layoutOf(geoms: ConvGeom[], withAdd: boolean): ChainBinding['layout'] {
+    const rings: ChainBinding['layout']['rings'] = [];
+    let bytes = 0;
+    for (let i = 0; i + 1 < geoms.length; i++) {
+      const c = geoms[i], rows = geoms[i + 1].k;
+      rings.push({ offset: bytes, rows, channels: c.cout, width: c.wo });
+      bytes += Math.ceil((c.cout * rows * c.wo) / 8) * 8;
+    }
+    const last = geoms[geoms.length - 1];
+    const addRow = withAdd ? bytes : -1;
+    return { rings, addRow, bytes: bytes + (withAdd ? last.cout * last.wo : 0) };
+  }
+  const CHAINS: [string, ConvGeom[], boolean, boolean][] = [
+    // The stem maps 17x18 to 9x9: the block after it is 9 wide.
+    ['stem 3x3 stride 2 + block, streamed input',
+      [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 8, 3, 1, 8), w: 9, wo: 9 }, { ...geometry(8, 9, 16, 1, 1, 1), w: 9, wo: 9 }], false, true],
+    ['inverted bottleneck with residual add', [geometry(8, 9, 24, 1, 1, 1), geometry(24, 9, 24, 5, 1, 24), geometry(24, 9, 8, 1, 1, 1)], true, false],
+    ['strided depthwise block', [geometry(8, 12, 16, 1, 1, 1), geometry(16, 12, 16, 3, 2, 16), geometry(16, 6, 12, 1, 1, 1)], false, false],
+  ];
+  for (const [name, geoms, withAdd, streamed] of CHAINS) {
+    for (const wk of [0, 1 << 16]) {
+      it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
+        const bufs: Record<string, TypedArray> = {};
+        const stages = geoms.map((c, i): ConvBinding => {
+          bufs[`w${i}`] = int8s(c.cout * c.cpg * c.k * c.k);
+          bufs[`b${i}`] = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
+          bufs[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+          return { node: `c${i}`, geom: c, xScale: 0.05 + 0.01 * i, xZero: i - 2, yScale: 0.06 + 0.01 * i, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}` };
+        });
+        const add = withAdd ? { a: { scale: 0.05, zeroPoint: -2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 } } : null;
+        const chain: ChainBinding = { stages, add, layout: layoutOf(geoms, withAdd) };
+        const g0 = geoms[0], last = geoms[geoms.length - 1];
+        const input = int8s(g0.cin * g0.h * g0.w), out = new Int8Array(last.cout * last.ho * last.wo);
+        const param = (n: string) => bufs[n];
+        runBoundChain(chain, param, input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.k * g0.w) : undefined);
+        const ops = new Operands().ints(geoms.length);
+        stages.forEach((s, i) => {
+          ops.geom(s.geom).ints(s.xZero, s.yZero).array(bufs[`w${i}`]).array(bufs[`b${i}`]).array(effScalesOf(s, bufs[`s${i}`] as Float32Array));
+        });
+        for (const r of chain.layout.rings) ops.ints(r.offset, r.rows);
+        ops.ints(chain.layout.addRow).floats(add?.a.scale ?? 0).ints(add?.a.zeroPoint ?? 0).floats(add?.b.scale ?? 0).ints(add?.b.zeroPoint ?? 0)
+          .floats(add?.y.scale ?? 1).ints(add?.y.zeroPoint ?? 0).ints(streamed ? g0.k : 0, chain.layout.bytes, wk).array(input);
+        expect(run('conv_chain', ops)).toEqual(bytes(out));
+      });
+    }
+  }
+
+  const POOLS: [string, PoolShape, PoolWindow, number][] = [
+    ['3x3 stride 2 pad 1', { channels: 5, h: 13, w: 12, ho: 7, wo: 6 }, { kernel: 3, stride: 2, pad: 1 }, 256],
+    ['2x2 stride 2', { channels: 6, h: 10, w: 9, ho: 5, wo: 4 }, { kernel: 2, stride: 2, pad: 0 }, 256],
+    // Values from {-1, 0, 1}: most windows tie, so the first-maximum rule is what is compared.
+    ['3x3 stride 1 pad 1, many ties', { channels: 4, h: 8, w: 8, ho: 8, wo: 8 }, { kernel: 3, stride: 1, pad: 1 }, 3],
+  ];
+  for (const [name, s, p, range] of POOLS) {
+    it(`tt_maxpool and tt_maxpool_bwd, ${name}`, () => {
+      const x = Int8Array.from({ length: s.channels * s.h * s.w }, () => Math.floor(rand() * range) - (range === 256 ? 128 : 1));
+      const y = new Int8Array(s.channels * s.ho * s.wo);
+      const args = [s.channels, s.h, s.w, p.kernel, p.stride, p.pad, s.ho, s.wo];
+      reference({ ...base, op: 'maxpool', inputs: ['x'], outputs: ['y'], attrs: p, bound: s }, { x, y });
+      expect(run('maxpool', new Operands().ints(...args).array(x))).toEqual(bytes(y));
+      const gy = floats(y.length), gx = floats(x.length);
+      reference({ ...base, op: 'maxpool_bwd', inputs: ['gy', 'x'], outputs: ['gx'], attrs: p, bound: s }, { gy, x, gx });
+      expect(run('maxpool_bwd', new Operands().ints(...args).array(gy).array(x).array(floats(x.length)))).toEqual(bytes(gx));
+    });
+  }
+  // The channel-streamed backward kernels, with momentum and both roundings; `wk`: workspace for the batched paths.
+  const STREAMED_KEY = 0x5a5a1234;
+  const ids: Record<string, number> = { wD: 0x1111, bD: 0x2222, wP: 0x3333, bP: 0x4444 };
+  const keyOf = (p: string) => paramKey(STREAMED_KEY, ids[p]);
+  const bind = (geom: ConvGeom, name: string, xScale: number, yScale: number): ConvBinding => ({
+    node: name, geom, xScale, xZero: 0, yScale, yZero: 0, weight: `w${name}`, bias: `b${name}`, wScales: `s${name}`,
+  });
+  const scales = (n: number) => Float32Array.from({ length: n }, () => 0.002 + rand() * 0.01);
+  const biases = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 20000) - 10000);
+  const sgdW: SgdConfig = { lr: 0.02, momentum: 0.9, qas: true }, sgdB: SgdConfig = { lr: 0.01, momentum: 0.9, qas: true };
+
+  for (const stochastic of [false, true]) {
+    for (const [n, bias, inputGrad] of [[4, true, true], [0, false, false]] as const) {
+      for (const wk of [0, 1 << 18]) {
+        it(`tt_dw_pw_bwd, ${n} trained channels, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${wk ? 'batched (workspace)' : 'channel by channel'}`, () => {
+          const dg = geometry(16, 9, 16, 3, 2, 16), pg = { ...geometry(8, 9, 16, 1, 1, 1) };
+          const hw = pg.ho * pg.wo;
+          const b: Record<string, TypedArray> = {
+            gD: floats(dg.cout * dg.ho * dg.wo), mask: maskBits(pg.cout * hw), saved: int8s(pg.cin * hw), wD: int8s(dg.cout * 9),
+            wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout), velW: floats(pg.cout * n, 0.5), velB: floats(pg.cout, 50),
+            gx: new Float32Array(pg.cin * hw), scratch: new Float32Array(hw + n),
+          };
+          const pw = bind(pg, 'P', 0.04, 0.07);
+          const eff = effScalesOf(pw, b.sP as Float32Array);
+          const { trained, frozen } = splitWeight(b.wP as Int8Array, pg, n);
+          const key = stochastic ? STREAMED_KEY : undefined;
+          const ops = new Operands().geom(dg).geom(pg).ints(n, bias ? 1 : 0, inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.gD).array(b.mask).array(n > 0 ? b.saved : new Int8Array(0)).array(b.wD)
+            .array(trained).array(frozen).array(b.bP).array(b.sP).array(eff).array(b.velW).array(b.velB);
+          const k: ProgramKernelOf<'dw_pw_bwd'> = {
+            ...base, op: 'dw_pw_bwd', inputs: ['gD', 'mask', ...(n > 0 ? ['saved'] : [])], outputs: [...(inputGrad ? ['gx'] : []), 'scratch'],
+            params: ['wD', 'wP', 'bP', 'sP', 'velW', 'velB'],
+            attrs: { dw: 'D', channels: n, bias, inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch' },
+            bound: { dw: bind(dg, 'D', 0.03, 0.05), pw },
+          };
+          reference(k, b, { weight: sgdW, bias: sgdB }, stochastic ? keyOf : undefined);
+          const out = [...(inputGrad ? [b.gx as Float32Array] : []), splitWeight(b.wP as Int8Array, pg, n).trained,
+            new Uint8Array(b.bP.buffer), b.velW as Float32Array, b.velB as Float32Array];
+          expect(run('dw_pw_bwd', ops)).toEqual(bytes(...out));
+        });
+      }
+    }
+  }
+
+  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean }][] = [
+    ['whole block, everything trained', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true }],
+    ['whole block, biases only, no input gradient', { pw1: true, nD: 0, dBias: true, n: 0, bias: true, inputGrad: false }],
+    ['first block (no pw1)', { pw1: false, nD: 16, dBias: true, n: 0, bias: false, inputGrad: false }],
+  ];
+  for (const [name, o] of BLOCKS) {
+    for (const stochastic of [false, true]) {
+      for (const wk of [0, 1 << 18]) {
+        it(`tt_block_bwd, ${name}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${wk ? 'batched (workspace)' : 'channel by channel'}`, () => {
+          const dg = geometry(16, 9, 16, 3, 1, 16);
+          const g2g = { ...geometry(16, 9, 8, 1, 1, 1) }, pg = geometry(8, 9, 16, 1, 1, 1);
+          const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+          const dInputGrad = o.pw1; // fused only with pw1 to stream the depthwise input gradient into
+          const b: Record<string, TypedArray> = {
+            g2: floats(g2g.cout * hwo), w2: int8s(g2g.cout * g2g.cpg), dMask: maskBits(dg.cout * hwo), dSaved: int8s(dg.cin * hwi),
+            wD: int8s(dg.cout * kk), bD: biases(dg.cout), sD: scales(dg.cout), dVelW: floats(o.nD * kk, 0.5), dVelB: floats(dg.cout, 50),
+            pMask: maskBits(pg.cout * hwi), pSaved: int8s(pg.cin * hwi), wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout),
+            velW: floats(pg.cout * o.n, 0.5), velB: floats(pg.cout, 50),
+            gx: new Float32Array(o.pw1 ? pg.cin * hwi : dg.cin * hwi), scratch: new Float32Array(hwo + hwi + Math.max(kk, o.n)),
+          };
+          const dw = bind(dg, 'D', 0.03, 0.05), pw1 = o.pw1 ? bind(pg, 'P', 0.04, 0.07) : null;
+          const effD = effScalesOf(dw, b.sD as Float32Array);
+          const dSplit = splitWeight(b.wD as Int8Array, dg, o.nD);
+          const key = stochastic ? STREAMED_KEY : undefined;
+          const ops = new Operands().geom(dg).geom(g2g).ints(o.pw1 ? 1 : 0);
+          if (o.pw1) ops.geom(pg);
+          ops.ints(o.nD, o.dBias ? 1 : 0, dInputGrad ? 1 : 0, 2).floats(0.03).ints(ids.wD, ids.bD)
+            .ints(o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.g2).array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
+            .array(dSplit.trained).array(dSplit.frozen).array(b.bD).array(b.sD).array(effD).array(b.dVelW).array(b.dVelB);
+          if (pw1) {
+            const pSplit = splitWeight(b.wP as Int8Array, pg, o.n);
+            ops.array(b.pMask).array(o.n > 0 ? b.pSaved : new Int8Array(0)).array(pSplit.trained).array(pSplit.frozen).array(b.bP).array(b.sP)
+              .array(effScalesOf(pw1, b.sP as Float32Array)).array(b.velW).array(b.velB);
+          }
+          const hasGx = o.pw1 ? o.inputGrad : dInputGrad;
+          const k: ProgramKernelOf<'block_bwd'> = {
+            ...base, op: 'block_bwd', inputs: ['g2'], outputs: [...(hasGx ? ['gx'] : []), 'scratch'],
+            params: ['w2', 'wD', 'bD', 'sD'],
+            attrs: {
+              pw2: 'Q', dwMask: 'dMask', dwSaved: o.nD > 0 ? 'dSaved' : null, dwChannels: o.nD, dwBias: o.dBias, dwInputGrad: dInputGrad,
+              dwXZero: 2, dwXScale: 0.03, dwWeightMomentum: 'dVelW', dwBiasMomentum: 'dVelB',
+              pw1: o.pw1 ? 'P' : null, pwMask: o.pw1 ? 'pMask' : null, pwSaved: o.n > 0 ? 'pSaved' : null, channels: o.n, bias: o.bias,
+              inputGrad: o.inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch',
+            },
+            bound: { dw, pw2: bind(g2g, 'Q', 0.05, 0.06), pw1 },
+          };
+          reference(k, b, { weight: sgdW, bias: sgdB }, stochastic ? keyOf : undefined);
+          const out: (Int8Array | Uint8Array | Float32Array)[] = [...(hasGx ? [b.gx as Float32Array] : []),
+            splitWeight(b.wD as Int8Array, dg, o.nD).trained, new Uint8Array(b.bD.buffer), b.dVelW as Float32Array, b.dVelB as Float32Array];
+          if (pw1) out.push(splitWeight(b.wP as Int8Array, pg, o.n).trained, new Uint8Array(b.bP.buffer), b.velW as Float32Array, b.velB as Float32Array);
+          expect(run('block_bwd', ops)).toEqual(bytes(...out));
+        });
+      }
+    }
+  }
 });

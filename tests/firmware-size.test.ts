@@ -16,6 +16,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples, type CProject, type Target } from '../src/engine/codegen/index.ts';
 import { ALIGNMENT_ALLOWANCE, DEFAULT_EXPORT_SAMPLES } from '../src/engine/firmware/static-objects.ts';
+import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
+import { chipTarget } from '../src/engine/targets.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
 import { syntheticParams } from '../src/engine/models/synthetic.ts';
@@ -65,6 +67,28 @@ function ramSymbols(elf: string): Map<string, number> {
 }
 
 const cases = ZOO_NAMES.flatMap((model) => Object.keys(PAPER_SCHEMES[model] ?? {}).map((label) => [model, `${model}@${label}`] as const));
+
+describe('each kernel op\'s code estimate (its definition\'s c.codeBytes) is the size of its C functions', () => {
+  it.skipIf(!hasArm)('arm-none-eabi-gcc -O2 for the M7, as the export builds tt_kernels.c', () => {
+    const dir = mkdtempSync(join(root, 'code-'));
+    const obj = join(dir, 'k.o');
+    const flags = chipTarget('stm32f746')!.build!.cflags.split(' ');
+    const cc = run('arm-none-eabi-gcc', [...flags, '-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-ffunction-sections',
+      '-fdata-sections', '-c', 'csrc/tt_kernels.c', '-o', obj]);
+    expect(cc.status, cc.stderr).toBe(0);
+    // Function sizes by name, without gcc's clone suffixes (.constprop.0, .isra.0).
+    const sizes = new Map<string, number>();
+    for (const m of run('arm-none-eabi-nm', ['-S', obj]).stdout.matchAll(/^[0-9a-f]+ ([0-9a-f]+) [tT] (\S+)$/gm)) {
+      const name = m[2].replace(/\..*$/, '');
+      sizes.set(name, (sizes.get(name) ?? 0) + parseInt(m[1], 16));
+    }
+    for (const [op, def] of Object.entries(KERNEL_DEFS)) {
+      for (const f of def.c.functions) expect(sizes.has(f), `${op}: ${f} is not in tt_kernels.o`).toBe(true);
+      const bytes = def.c.functions.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
+      expect(def.c.codeBytes, `${op}: ${def.c.functions.join(' + ')}`).toBe(bytes);
+    }
+  });
+});
 
 describe('the report\'s SRAM and Flash are what the firmware links to', () => {
   it('covers every zoo model and paper scheme', () => {

@@ -45,6 +45,26 @@ static tt_geom geom(void) {
   return g;
 }
 
+/* lr momentum (floats), qas stochastic key (int32) */
+static tt_sgd sgd(void) {
+  tt_sgd c;
+  c.lr = float_(), c.momentum = float_();
+  c.qas = int_(), c.stochastic = int_(), c.key = (uint32_t)int_();
+  return c;
+}
+/* A conv weight split as the generated parameter file splits it: n trained, the rest frozen. */
+static tt_weight weight(const tt_geom *g, int n, uint32_t id, uint32_t bias_id) {
+  const int kk = g->k * g->k;
+  const int tr = (g->dw ? n : g->cout * n) * kk, fz = (g->dw ? g->cout - n : g->cout * (g->cpg - n)) * kk;
+  int8_t *trained = take(tr);
+  const int8_t *frozen = take(fz);
+  const tt_weight w = { frozen, trained, n, id, bias_id };
+  return w;
+}
+static int trained_bytes(const tt_geom *g, int n) {
+  return (g->dw ? n : g->cout * n) * g->k * g->k;
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *k = argv[1];
@@ -142,6 +162,200 @@ int main(int argc, char **argv) {
     tt_softmax_ce_bwd_f32(z, n, label, &loss, g, probs);
     put(&loss, 4);
     put(g, 4 * n);
+  } else if (!strcmp(k, "linear")) {
+    const int n = int_(), c = int_();
+    const float xs = float_();
+    const int32_t xz = int_();
+    int8_t *x = take(c);
+    float *w = take(4 * n * c), *b = take(4 * n), *y = zeros(4 * n);
+    tt_linear(x, xs, xz, w, b, n, c, y);
+    put(y, 4 * n);
+  } else if (!strcmp(k, "save_slice")) {
+    const int n = int_(), keep = int_();
+    int8_t *x = take(n), *y = zeros(keep);
+    tt_save_slice(x, y, keep);
+    put(y, keep);
+  } else if (!strcmp(k, "softmax_ce_bwd_i8")) {
+    const int n = int_(), label = int_();
+    const float scale = float_();
+    const int32_t zero = int_();
+    int8_t *z = take(n);
+    float loss = 0, *g = zeros(4 * n), *probs = zeros(4 * n);
+    tt_softmax_ce_bwd_i8(z, scale, zero, n, label, &loss, g, probs);
+    put(&loss, 4);
+    put(g, 4 * n);
+  } else if (!strcmp(k, "linear_update")) {
+    /* n c xs xz sgd, x, g, w, b, vw, vb -> w, b, vw, vb */
+    const int n = int_(), c = int_();
+    const float xs = float_();
+    const int32_t xz = int_();
+    const tt_sgd cfg = sgd();
+    int8_t *x = take(c);
+    float *g = take(4 * n), *w = take(4 * n * c), *b = take(4 * n), *vw = take(4 * n * c), *vb = take(4 * n);
+    tt_linear_update(x, xs, xz, g, w, b, n, c, &cfg, vw, vb);
+    put(w, 4 * n * c);
+    put(b, 4 * n);
+    put(vw, 4 * n * c);
+    put(vb, 4 * n);
+  } else if (!strcmp(k, "conv_update_w") || !strcmp(k, "apply_update_w")) {
+    /* geometry, xz, n, id, sgd, x and g (conv_update_w) or the whole gradient (apply_update_w), weight (trained, frozen), sw, vel
+     * -> the trained weight, vel */
+    const tt_geom g = geom();
+    const int32_t xz = int_(), n = int_();
+    const uint32_t id = (uint32_t)int_();
+    const tt_sgd cfg = sgd();
+    const int nt = trained_bytes(&g, n);
+    const int update = !strcmp(k, "conv_update_w");
+    int8_t *x = update ? take(g.cin * g.h * g.w) : NULL;
+    float *gy = update ? take(4 * g.cout * g.ho * g.wo) : take(4 * nt);
+    const tt_weight w = weight(&g, n, id, 0);
+    float *sw = take(4 * g.cout), *vel = take(4 * nt);
+    if (update) tt_conv_update_w(x, xz, gy, &g, n, &w, sw, &cfg, vel, zeros(4 * g.cpg * g.k * g.k));
+    else tt_apply_update_w(gy, &g, n, &w, sw, &cfg, vel);
+    put(w.tr, nt);
+    put(vel, 4 * nt);
+  } else if (!strcmp(k, "conv_update_b") || !strcmp(k, "apply_update_b")) {
+    /* cout howo id xs sgd, g (cout x howo, or cout for apply_update_b), b, sw, vel -> b, vel */
+    const int cout = int_(), howo = int_();
+    const uint32_t id = (uint32_t)int_();
+    const float xs = float_();
+    const tt_sgd cfg = sgd();
+    const int update = !strcmp(k, "conv_update_b");
+    float *gy = take(4 * (update ? cout * howo : cout));
+    int32_t *b = take(4 * cout);
+    float *sw = take(4 * cout), *vel = take(4 * cout);
+    if (update) tt_conv_update_b(gy, b, id, cout, howo, sw, xs, &cfg, vel);
+    else tt_apply_update_b(gy, b, id, cout, sw, xs, &cfg, vel);
+    put(b, 4 * cout);
+    put(vel, 4 * cout);
+  } else if (!strcmp(k, "round_key")) {
+    const uint32_t seed = (uint32_t)int_(), update = (uint32_t)int_();
+    const uint32_t key = tt_round_key(seed, update);
+    put(&key, 4);
+  } else if (!strcmp(k, "conv_chain")) {
+    /* stages, then per stage: geometry, xz, yz, w, bias, eff; ring offsets and rows; add_row; sa za sb zb sy zy;
+     * in_rows (0: whole input); scratch bytes; workspace bytes; the input -> the output */
+    const int n = int_();
+    tt_stage *st = zeros(sizeof(tt_stage) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+      tt_geom *g = zeros(sizeof(tt_geom));
+      *g = geom();
+      st[i].g = g;
+      st[i].xz = int_(), st[i].yz = int_();
+      tt_weight *w = zeros(sizeof(tt_weight));
+      w->fz = take(g->cout * g->cpg * g->k * g->k);
+      st[i].w = w;
+      st[i].bias = take(4 * g->cout);
+      st[i].eff = take(4 * g->cout);
+    }
+    int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n);
+    for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_();
+    tt_chain c = { n, st, ro, rr, 0, 0, 0, 0, 0, 0, 0, 0 };
+    c.add_row = int_();
+    c.sa = float_(), c.za = int_(), c.sb = float_(), c.zb = int_(), c.sy = float_(), c.zy = int_();
+    c.in_rows = int_();
+    const int scratch_bytes = int_(), wk_bytes = int_();
+    const tt_geom *g0 = st[0].g, *last = st[n - 1].g;
+    int8_t *in = take(g0->cin * g0->h * g0->w);
+    int8_t *out = zeros(last->cout * last->ho * last->wo), *scratch = zeros(scratch_bytes);
+    if (c.in_rows) {
+      const tt_row_src src = { tt_image_rows, in, g0->cin, g0->h, g0->w };
+      tt_conv_chain(&c, NULL, &src, zeros(g0->cin * c.in_rows * g0->w), out, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    } else {
+      tt_conv_chain(&c, in, NULL, NULL, out, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    }
+    put(out, last->cout * last->ho * last->wo);
+  } else if (!strcmp(k, "maxpool")) {
+    const int c = int_(), h = int_(), w = int_(), kk = int_(), stride = int_(), pad = int_(), ho = int_(), wo = int_();
+    int8_t *x = take(c * h * w), *y = zeros(c * ho * wo);
+    tt_maxpool(x, c, h, w, kk, stride, pad, ho, wo, y);
+    put(y, c * ho * wo);
+  } else if (!strcmp(k, "maxpool_bwd")) {
+    const int c = int_(), h = int_(), w = int_(), kk = int_(), stride = int_(), pad = int_(), ho = int_(), wo = int_();
+    float *gy = take(4 * c * ho * wo);
+    int8_t *x = take(c * h * w);
+    float *gx = take(4 * c * h * w); /* garbage in: the kernel zeroes it */
+    tt_maxpool_bwd(gy, x, c, h, w, kk, stride, pad, ho, wo, gx);
+    put(gx, 4 * c * h * w);
+  } else if (!strcmp(k, "dw_pw_bwd")) {
+    /* dw geometry, pw1 geometry, n bias input_grad xz xs id bias_id sgd(weights) sgd(biases) wk_bytes,
+     * gD, mask, saved (n > 0), wD, wP (trained, frozen), bP, sP, eff, velW, velB -> gx (input_grad), wP trained, bP, velW, velB */
+    const tt_geom dg = geom(), pg = geom();
+    const int32_t n = int_(), bias = int_(), input_grad = int_(), xz = int_();
+    const float xs = float_();
+    const uint32_t id = (uint32_t)int_(), bias_id = (uint32_t)int_();
+    const tt_sgd cw = sgd(), cb = sgd();
+    const int wk_bytes = int_();
+    const int hw = pg.ho * pg.wo;
+    float *gD = take(4 * dg.cout * dg.ho * dg.wo);
+    uint8_t *mask = take((pg.cout * hw + 7) / 8);
+    int8_t *saved = n > 0 ? take(pg.cin * hw) : NULL;
+    const tt_weight wD = weight(&dg, 0, 0, 0), wP = weight(&pg, n, id, bias_id);
+    int32_t *bP = take(4 * pg.cout);
+    float *sP = take(4 * pg.cout), *eff = take(4 * pg.cout), *velW = take(4 * pg.cout * n), *velB = take(4 * pg.cout);
+    float *gx = input_grad ? zeros(4 * pg.cin * hw) : NULL, *scratch = zeros(4 * (hw + n));
+    tt_dw_pw_bwd(gD, mask, saved, gx, scratch, &wD, &dg, &wP, &pg, bP, sP, eff, n, bias, xz, xs, &cw, &cb, velW, velB,
+      wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    if (gx) put(gx, 4 * pg.cin * hw);
+    put(wP.tr, trained_bytes(&pg, n));
+    put(bP, 4 * pg.cout);
+    put(velW, 4 * pg.cout * n);
+    put(velB, 4 * pg.cout);
+  } else if (!strcmp(k, "block_bwd")) {
+    /* dw geometry, pw2 geometry, has_pw1 [pw1 geometry], nD dBias dInputGrad dxz dxs idD idDB, n bias input_grad xz xs idP idPB,
+     * sgd(weights) sgd(biases) wk_bytes; g2, w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
+     * [pMask, pSaved (n > 0), wP (trained, frozen), bP, sP, effP, velW, velB]
+     * -> gx (if any), wD trained, bD, dVelW, dVelB, [wP trained, bP, velW, velB] */
+    const tt_geom dg = geom(), g2g = geom();
+    const int has_pw1 = int_();
+    tt_geom pg;
+    memset(&pg, 0, sizeof pg);
+    if (has_pw1) pg = geom();
+    const int32_t nD = int_(), dBias = int_(), dInputGrad = int_(), dxz = int_();
+    const float dxs = float_();
+    const uint32_t idD = (uint32_t)int_(), idDB = (uint32_t)int_();
+    const int32_t n = int_(), bias = int_(), input_grad = int_(), xz = int_();
+    const float xs = float_();
+    const uint32_t idP = (uint32_t)int_(), idPB = (uint32_t)int_();
+    const tt_sgd cw = sgd(), cb = sgd();
+    const int wk_bytes = int_();
+    const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+    float *g2 = take(4 * g2g.cout * hwo);
+    const tt_weight w2 = weight(&g2g, 0, 0, 0);
+    uint8_t *dMask = take((dg.cout * hwo + 7) / 8);
+    int8_t *dSaved = nD > 0 ? take(dg.cin * hwi) : NULL;
+    const tt_weight wD = weight(&dg, nD, idD, idDB);
+    int32_t *bD = take(4 * dg.cout);
+    float *sD = take(4 * dg.cout), *effD = take(4 * dg.cout), *dVelW = take(4 * nD * kk), *dVelB = take(4 * dg.cout);
+    uint8_t *pMask = NULL;
+    int8_t *pSaved = NULL;
+    tt_weight wP = { NULL, NULL, 0, 0, 0 };
+    int32_t *bP = NULL;
+    float *sP = NULL, *effP = NULL, *velW = NULL, *velB = NULL;
+    if (has_pw1) {
+      pMask = take((pg.cout * hwi + 7) / 8);
+      pSaved = n > 0 ? take(pg.cin * hwi) : NULL;
+      wP = weight(&pg, n, idP, idPB);
+      bP = take(4 * pg.cout);
+      sP = take(4 * pg.cout), effP = take(4 * pg.cout), velW = take(4 * pg.cout * n), velB = take(4 * pg.cout);
+    }
+    const int ngx = has_pw1 ? (input_grad ? pg.cin * hwi : 0) : (dInputGrad ? dg.cin * hwi : 0);
+    float *gx = ngx ? zeros(4 * ngx) : NULL;
+    float *scratch = zeros(4 * (hwo + hwi + (kk > n ? kk : n)));
+    tt_block_bwd(g2, &w2, &g2g, dMask, dSaved, &wD, &dg, bD, sD, effD, nD, dBias, dInputGrad, dxz, dxs, dVelW, dVelB,
+      pMask, pSaved, gx, has_pw1 ? &wP : NULL, has_pw1 ? &pg : NULL, bP, sP, effP, n, bias, xz, xs, velW, velB,
+      &cw, &cb, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
+    if (gx) put(gx, 4 * ngx);
+    put(wD.tr, trained_bytes(&dg, nD));
+    put(bD, 4 * dg.cout);
+    put(dVelW, 4 * nD * kk);
+    put(dVelB, 4 * dg.cout);
+    if (has_pw1) {
+      put(wP.tr, trained_bytes(&pg, n));
+      put(bP, 4 * pg.cout);
+      put(velW, 4 * pg.cout * n);
+      put(velB, 4 * pg.cout);
+    }
   } else {
     fprintf(stderr, "harness: unknown kernel %s\n", k);
     return 2;

@@ -6,23 +6,16 @@
  * kernels read through `tt_wrow`. Momentum buffers are zeroed arrays (.bss). Effective scales
  * (x_scale * w_scale / y_scale in float32) are precomputed exactly as the runtime computes them.
  */
-import type { Node, ParamStore } from '../ir/graph.ts';
-import { convEffectiveScales, convGeom, isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
+import type { ParamStore } from '../ir/graph.ts';
+import { effScalesOf } from '../kernels/conv-binding.ts';
+import type { ConvSymbols } from '../kernels/def.ts';
+import { isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import { roundingId } from '../quant/stochastic-round.ts';
 import { cArrayBody, cIdent, f32Lit, hex32, i32Lit, safeName } from './c-format.ts';
 
 /** A parameter's stochastic rounding id as a C literal. */
 export const roundingIdLit = (name: string) => `0x${hex32(roundingId(name))}u`;
-
-export interface ConvSymbols {
-  node: Node<'conv2d'>;
-  geom: ConvGeom;
-  /** Trained channels of the weight (input channels; channels for a depthwise conv). */
-  trained: number;
-  weight: string; bias: string; scales: string; eff: string; geomSym: string;
-  biasTrained: boolean;
-}
 
 export interface ParamSymbols {
   convs: Map<string, ConvSymbols>;
@@ -37,18 +30,17 @@ export function paramSymbols(program: TrainingProgram): ParamSymbols {
   const byName = new Map<string, string>();
   for (const n of g.nodes) {
     if (n.op === 'conv2d') {
-      const node = n as Node<'conv2d'>;
-      const geom = convGeom(node, g);
-      const [w, b, s] = node.inputs.slice(1);
+      const conv = program.convs[n.name];
+      const { geom, weight: w, bias: b, wScales: s } = conv;
       const kk = geom.k * geom.k;
       const t = trained.get(w);
       const channels = t ? (isDepthwise(geom) ? t.elements / kk : t.elements / (geom.cout * kk)) : 0;
-      const id = cIdent(node.name);
+      const id = cIdent(n.name);
       const sym: ConvSymbols = {
-        node, geom, trained: channels, weight: `W_${id}`, bias: `B_${id}`, scales: `S_${id}`, eff: `E_${id}`, geomSym: `G_${id}`,
+        conv, trained: channels, weight: `W_${id}`, bias: `B_${id}`, scales: `S_${id}`, eff: `E_${id}`, geomSym: `G_${id}`,
         biasTrained: trained.has(b),
       };
-      convs.set(node.name, sym);
+      convs.set(n.name, sym);
       byName.set(w, sym.weight);
       byName.set(b, sym.bias);
       byName.set(s, sym.scales);
@@ -86,18 +78,17 @@ export function paramSources(program: TrainingProgram, params: ParamStore, syms:
   const h: string[] = [];
   const c: string[] = [];
   for (const s of syms.convs.values()) {
-    const { node, geom } = s;
-    const [w, b, sc] = node.inputs.slice(1);
-    const id = cIdent(node.name);
+    const { geom, weight: w, bias: b, wScales: sc, node } = s.conv;
+    const id = cIdent(node);
     const { trained, frozen } = splitWeight(params[w] as Int8Array, geom, s.trained);
-    c.push(`/* ${safeName(node.name)}: ${geom.cout}x${geom.cpg}x${geom.k}x${geom.k}, ${s.trained ? `${s.trained} ${isDepthwise(geom) ? 'channels' : 'input channels'} trained` : 'frozen'} */`);
+    c.push(`/* ${safeName(node)}: ${geom.cout}x${geom.cpg}x${geom.k}x${geom.k}, ${s.trained ? `${s.trained} ${isDepthwise(geom) ? 'channels' : 'input channels'} trained` : 'frozen'} */`);
     c.push(array('static const ', 'int8_t', `fz_${id}`, frozen, i8));
     c.push(array('static ', 'int8_t', `tr_${id}`, trained, i8));
     c.push(`const tt_weight ${s.weight} = { ${frozen.length ? `fz_${id}` : 'NULL'}, ${trained.length ? `tr_${id}` : 'NULL'}, ${s.trained}, ` +
       `${roundingIdLit(w)}, ${roundingIdLit(b)} };`);
     c.push(array(s.biasTrained ? '' : 'const ', 'int32_t', s.bias, params[b], i32));
     c.push(array('const ', 'float', s.scales, params[sc], f32));
-    c.push(array('const ', 'float', s.eff, convEffectiveScales(node, g, params[sc] as Float32Array), f32));
+    c.push(array('const ', 'float', s.eff, effScalesOf(s.conv, params[sc] as Float32Array), f32));
     c.push(`const tt_geom ${s.geomSym} = { ${[geom.cin, geom.h, geom.w, geom.cout, geom.ho, geom.wo, geom.cpg, geom.k, geom.stride, geom.pad, geom.groups, isDepthwise(geom) ? 1 : 0].join(', ')} };\n`);
     h.push(`extern const tt_weight ${s.weight};`, `extern ${s.biasTrained ? '' : 'const '}int32_t ${s.bias}[${geom.cout}];`,
       `extern const float ${s.scales}[${geom.cout}];`, `extern const float ${s.eff}[${geom.cout}];`, `extern const tt_geom ${s.geomSym};`);

@@ -5,20 +5,22 @@
  * print a hash of every tensor a kernel writes and of every trained parameter after each step, so a
  * test can compare them with the TypeScript runtime.
  */
-import type { Node } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
+import type { CEmit, ConvSymbols, Hyper } from '../kernels/def.ts';
+import { KERNEL_DEFS } from '../kernels/index.ts';
 import { rootOf } from '../memory/lifetimes.ts';
-import { addGradScales } from '../ops/add.ts';
-import { isDepthwise } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
-import type { Hyper } from '../runtime/kernels.ts';
-import { chainLayout } from '../schedule/fuse-rows.ts';
+import type { Kernel, KernelOp, ProgramKernelOf, ProgramTensor } from '../program/types.ts';
 import { cIdent, cString, f32Lit, safeName } from './c-format.ts';
-import { roundingIdLit, type ConvSymbols, type ParamSymbols } from './c-params.ts';
+import { roundingIdLit, type ParamSymbols } from './c-params.ts';
 import { stepWorkspaces, TILE } from '../firmware/static-objects.ts';
 import { workspaceId } from '../firmware/workspaces.ts';
 
+
+/** A kernel's C statements, from its op's definition (kernels/). */
+function emitCall<O extends KernelOp>(k: ProgramKernelOf<O>, e: CEmit): string[] {
+  return KERNEL_DEFS[k.op].c.emit(k, e);
+}
 
 export interface StepSources { header: string; source: string; workspaceBytes: number }
 
@@ -34,7 +36,6 @@ export function tracedOutputs(program: TrainingProgram, k: Kernel): string[] {
  */
 export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper: Hyper): StepSources {
   const g = program.graph;
-  const nodes = new Map(g.nodes.map((n) => [n.name, n]));
   const offsets = new Map(program.buffers.map((b) => [b.id, b.offset]));
   const t = (name: string): ProgramTensor => {
     const v = program.tensors[name];
@@ -63,7 +64,6 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
     if (!s) throw new Error(`export: parameter "${name}" has no C symbol`);
     return s;
   };
-  const q = (tensor: string) => g.tensors[tensor].q!;
   const sameBuffer = (a: string, b: string) => rootOf(program.tensors, a) === rootOf(program.tensors, b);
 
   /** The largest free stretch of the arena while kernel `i` runs (8-aligned), its own workspace buffer counted as free. */
@@ -88,179 +88,12 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
   const body: string[] = [];
 
   program.kernels.forEach((k, index) => {
-    const node = nodes.get(k.node)!;
     const call = (s: string) => body.push(`  ${s}`);
     body.push(`  /* ${index}: ${k.op}:${safeName(k.node)} */`);
-    switch (k.op) {
-      case 'conv2d': {
-        const c = conv(k.node);
-        const x = k.inputs[0], y = k.outputs[0];
-        const { mask, scratch } = k.attrs;
-        call(`tt_conv2d(${ptr(x)}, ${q(node.inputs[0]).zeroPoint}, &${c.weight}, ${c.bias}, ${c.eff}, ${ptr(y)}, ${q(node.outputs[0]).zeroPoint}, ` +
-          `&${c.geomSym}, ${mask ? ptr(mask) : 'NULL'}, ${scratch ? ptr(scratch) : 'NULL'}, &tt_ws, ${wk(index)});`);
-        break;
-      }
-      case 'conv_chain': {
-        const names = k.attrs.convs;
-        const cs = names.map(conv);
-        const layout = chainLayout(g, cs.map((c) => c.node), !!k.attrs.add);
-        const sym = `CH_${cIdent(names[0])}`;
-        const stages = cs.map((c) => `{ &${c.geomSym}, &${c.weight}, ${c.bias}, ${c.eff}, ${q(c.node.inputs[0]).zeroPoint}, ${q(c.node.outputs[0]).zeroPoint} }`);
-        const rings = layout.rings;
-        const add = k.attrs.add ? (nodes.get(k.attrs.add) as Node<'add'>) : null;
-        const [qa, qb, qy] = add ? [q(add.inputs[0]), q(add.inputs[1]), q(add.outputs[0])] : [null, null, null];
-        if (cs.length > 16) throw new Error(`export: conv chain ${names.join(', ')} is longer than 16 convs`);
-        statics.push(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${stages.join(',\n  ')}\n};`);
-        statics.push(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
-        statics.push(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
-        statics.push(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
-          `${f32Lit(qa?.scale ?? 0)}, ${f32Lit(qb?.scale ?? 0)}, ${f32Lit(qy?.scale ?? 1)}, ${qa?.zeroPoint ?? 0}, ${qb?.zeroPoint ?? 0}, ${qy?.zeroPoint ?? 0}, ` +
-          `${k.attrs.inputRows ?? 0} };`);
-        // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
-        const input = k.attrs.ring ? `NULL, &tt_in_src, ${ptr(k.attrs.ring)}` : `${ptr(k.inputs[0])}, NULL, NULL`;
-        call(`tt_conv_chain(&${sym}, ${input}, ${ptr(k.outputs[0])}, ${ptr(k.attrs.scratch)}, ${wk(index)});`);
-        break;
-      }
-      case 'add': {
-        const [qa, qb, qy] = [q(node.inputs[0]), q(node.inputs[1]), q(node.outputs[0])];
-        const mask = k.attrs.mask;
-        call(`tt_add(${ptr(k.inputs[0])}, ${f32Lit(qa.scale)}, ${qa.zeroPoint}, ${ptr(k.inputs[1])}, ${f32Lit(qb.scale)}, ${qb.zeroPoint}, ` +
-          `${ptr(k.outputs[0])}, ${f32Lit(qy.scale)}, ${qy.zeroPoint}, ${mask ? ptr(mask) : 'NULL'}, ${n(k.outputs[0])});`);
-        break;
-      }
-      case 'avgpool': {
-        const [c, h, w] = g.tensors[node.inputs[0]].shape;
-        call(`tt_avgpool(${ptr(k.inputs[0])}, ${c}, ${h * w}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'linear': {
-        const qx = q(node.inputs[0]);
-        const [classes, c] = g.tensors[node.inputs[1]].shape;
-        call(`tt_linear(${ptr(k.inputs[0])}, ${f32Lit(qx.scale)}, ${qx.zeroPoint}, ${p(node.inputs[1])}, ${p(node.inputs[2])}, ${classes}, ${c}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'save_slice':
-        call(`tt_save_slice(${ptr(k.inputs[0])}, ${ptr(k.outputs[0])}, ${n(k.outputs[0])});`);
-        break;
-      case 'softmax_ce_bwd': {
-        const logits = k.inputs[0];
-        const classes = n(logits);
-        const lq = g.tensors[node.inputs[0]].q;
-        if (t(logits).dtype === 'float32') {
-          call(`tt_softmax_ce_bwd_f32(${ptr(logits)}, ${classes}, ${ptr(k.inputs[1])}[0], ${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, tt_probs);`);
-        } else {
-          call(`tt_softmax_ce_bwd_i8(${ptr(logits)}, ${f32Lit(lq!.scale)}, ${lq!.zeroPoint}, ${classes}, ${ptr(k.inputs[1])}[0], ` +
-            `${ptr(k.outputs[0])}, ${ptr(k.outputs[1])}, tt_probs);`);
-        }
-        break;
-      }
-      case 'linear_bwd':
-        call(`tt_linear_bwd(${ptr(k.inputs[0])}, ${p(k.params[0])}, ${n(k.inputs[0])}, ${n(k.outputs[0])}, ${f32Lit(k.attrs.xScale)}, ${ptr(k.outputs[0])});`);
-        break;
-      case 'linear_update':
-        call(`tt_linear_update(${ptr(k.inputs[0])}, ${f32Lit(k.attrs.xScale)}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, ` +
-          `${p(k.params[0])}, ${p(k.params[1])}, ${n(k.inputs[1])}, ${n(k.inputs[0])}, &tt_sgd_head, ${p(k.params[2])}, ${p(k.params[3])});`);
-        break;
-      case 'avgpool_bwd': {
-        const [, h, w] = g.tensors[node.inputs[0]].shape;
-        call(`tt_avgpool_bwd(${ptr(k.inputs[0])}, ${n(k.inputs[0])}, ${h * w}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'mask':
-        call(`tt_mask(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${ptr(k.outputs[0])}, ${n(k.inputs[0])});`);
-        break;
-      case 'channel_scale': {
-        const c = conv(k.node);
-        call(`tt_channel_scale(${ptr(k.inputs[0])}, ${c.eff}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'conv_bwd_x': {
-        const c = conv(k.node);
-        const inPlace = isDepthwise(c.geom) && sameBuffer(k.inputs[0], k.outputs[0]);
-        call(`tt_conv_bwd_x(${ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`);
-        break;
-      }
-      case 'add_bwd': {
-        const [sa, sb] = addGradScales(q(node.inputs[0]).scale, q(node.inputs[1]).scale, q(node.outputs[0]).scale);
-        const gin = k.inputs[0];
-        if (k.attrs.ga) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sa)}, ${ptr(k.attrs.ga)}, ${n(gin)});`);
-        if (k.attrs.gb) call(`tt_scale_into(${ptr(gin)}, ${f32Lit(sb)}, ${ptr(k.attrs.gb)}, ${n(gin)});`);
-        break;
-      }
-      case 'grad_acc':
-        call(`tt_grad_acc(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${ptr(k.outputs[0])}, ${n(k.inputs[0])});`);
-        break;
-      case 'conv_update_w': {
-        const c = conv(k.node);
-        const ch = k.attrs.channels;
-        call(`tt_conv_update_w(${ptr(k.inputs[0])}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${ch}, &${c.weight}, ` +
-          `${c.scales}, &tt_sgd_weight, ${p(k.params[2])}, tt_row);`);
-        break;
-      }
-      case 'conv_grad_w': {
-        const c = conv(k.node);
-        call(`tt_conv_grad_w(${ptr(k.inputs[0])}, ${k.attrs.xZero}, ${ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'apply_update_w': {
-        const c = conv(k.node);
-        call(`tt_apply_update_w(${ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${p(k.params[2])});`);
-        break;
-      }
-      case 'conv_update_b': {
-        const c = conv(k.node);
-        call(`tt_conv_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${c.scales}, ` +
-          `${f32Lit(k.attrs.xScale)}, &tt_sgd_bias, ${p(k.params[2])});`);
-        break;
-      }
-      case 'conv_grad_b': {
-        const c = conv(k.node);
-        call(`tt_conv_grad_b(${ptr(k.inputs[0])}, ${c.geom.cout}, ${n(k.inputs[0]) / c.geom.cout}, ${ptr(k.outputs[0])});`);
-        break;
-      }
-      case 'apply_update_b': {
-        const c = conv(k.node);
-        call(`tt_apply_update_b(${ptr(k.inputs[0])}, ${c.bias}, ${roundingIdLit(k.params[0])}, ${c.geom.cout}, ${c.scales}, ${f32Lit(k.attrs.xScale)}, &tt_sgd_bias, ${p(k.params[2])});`);
-        break;
-      }
-      case 'dw_pw_bwd': {
-        const pw = conv(k.node), dw = conv(k.attrs.dw);
-        const ch = k.attrs.channels;
-        const saved = ch > 0 ? ptr(k.inputs[2]) : 'NULL';
-        const gx = k.attrs.inputGrad ? ptr(k.outputs[0]) : 'NULL';
-        const scratch = ptr(k.attrs.scratch);
-        call(`tt_dw_pw_bwd(${ptr(k.inputs[0])}, ${ptr(k.inputs[1])}, ${saved}, ${gx}, ${scratch}, &${dw.weight}, &${dw.geomSym}, ` +
-          `&${pw.weight}, &${pw.geomSym}, ${k.attrs.bias ? pw.bias : 'NULL'}, ${pw.scales}, ${pw.eff}, ${ch}, ${k.attrs.bias ? 1 : 0}, ` +
-          `${k.attrs.xZero}, ${f32Lit(k.attrs.xScale)}, &tt_sgd_weight, &tt_sgd_bias, ` +
-          `${p(k.attrs.weightMomentum)}, ${p(k.attrs.biasMomentum)}, ${wk(index)});`);
-        break;
-      }
-      case 'block_bwd': {
-        const a = k.attrs;
-        const dw = conv(k.node), pw2 = conv(a.pw2);
-        const pw = a.pw1 ? conv(a.pw1) : null;
-        const tensor = (name: string | null) => (name ? ptr(name) : 'NULL');
-        const dwCh = a.dwChannels, ch = a.channels;
-        const gx = k.outputs.length > 1 ? ptr(k.outputs[0]) : 'NULL';
-        const scratch = ptr(a.scratch);
-        const pwArgs = pw
-          ? `${tensor(a.pwMask)}, ${ch > 0 ? tensor(a.pwSaved) : 'NULL'}, ${gx}, &${pw.weight}, &${pw.geomSym}, ${a.bias ? pw.bias : 'NULL'}, ` +
-            `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero}, ${f32Lit(a.xScale)}, ` +
-            `${p(a.weightMomentum)}, ${p(a.biasMomentum)}`
-          : `NULL, NULL, ${gx}, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
-        call(`tt_block_bwd(${ptr(k.inputs[0])}, &${pw2.weight}, &${pw2.geomSym}, ` +
-          `${tensor(a.dwMask)}, ${dwCh > 0 ? tensor(a.dwSaved) : 'NULL'}, &${dw.weight}, &${dw.geomSym}, ${a.dwBias ? dw.bias : 'NULL'}, ` +
-          `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero}, ${f32Lit(a.dwXScale)}, ` +
-          `${p(a.dwWeightMomentum)}, ${p(a.dwBiasMomentum)}, ` +
-          `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${scratch}, ${wk(index)});`);
-        break;
-      }
-      default: {
-        // Every op has a case: a new op that lacks one does not compile.
-        const missing: never = k;
-        throw new Error(`export: kernel op "${(missing as Kernel).op}" has no C implementation`);
-      }
-    }
+    const emit: CEmit = {
+      ptr, n, tensor: t, p, conv, sameBuffer, wk: wk(index), declare: (d) => statics.push(d), f32: f32Lit, ident: cIdent, roundingId: roundingIdLit,
+    };
+    for (const line of emitCall(k, emit)) call(line);
     body.push(`  TT_PROF(${index});`);
     for (const o of tracedOutputs(program, k)) {
       const tt = t(o);
@@ -278,8 +111,8 @@ export function stepSources(program: TrainingProgram, syms: ParamSymbols, hyper:
   const [inC, inH, inW] = inputT.shape;
   const trainedDump = program.trainable.flatMap((tp) => {
     const rows = [];
-    const convSym = [...syms.convs.values()].find((c) => c.node.inputs[1] === tp.param);
-    const data = convSym ? `tr_${cIdent(convSym.node.name)}` : syms.byName.get(tp.param)!;
+    const convSym = [...syms.convs.values()].find((c) => c.conv.weight === tp.param);
+    const data = convSym ? `tr_${cIdent(convSym.conv.node)}` : syms.byName.get(tp.param)!;
     rows.push(`  tt_trace_param(${cString(tp.param)}, ${convSym ? `${convSym.weight}.tr` : data}, ${tp.bytes});`);
     if (tp.optimizer) rows.push(`  tt_trace_param(${cString(tp.optimizer)}, ${syms.byName.get(tp.optimizer)}, ${tp.elements * 4});`);
     return rows;
@@ -338,7 +171,7 @@ static int8_t tt_wgather[${wsI8}];
 static float tt_fwork[${wsF32}];
 static float tt_row[${wsRow}];
 static float tt_probs[${probs}];
-static const tt_work tt_ws = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
+static const tt_work tt_ws __attribute__((unused)) = { tt_tile, ${TILE}, tt_wgather, tt_fwork, tt_row };
 
 /* SGD with quantization-aware scaling: learning rate, momentum, QAS on/off, ${stochastic ? `stochastic rounding (seed ${stochastic.seed >>> 0}; the key: tt_step sets it)` : 'rounding to nearest'}. */
 static ${stochastic ? '' : 'const '}tt_sgd tt_sgd_weight __attribute__((unused)) = ${sgd(hyper.weight, true)};

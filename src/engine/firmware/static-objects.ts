@@ -17,7 +17,8 @@ import type { Graph, Node } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
 import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, ProgramTensor } from '../program/types.ts';
+import { KERNEL_DEFS } from '../kernels/index.ts';
+import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 import type { InputStream } from '../schedule/stream-input.ts';
 import type { TrainableParam } from '../train/autodiff.ts';
 
@@ -42,7 +43,7 @@ export interface StaticObject {
 export interface FirmwareInputs {
   graph: Graph;
   tensors: Record<string, ProgramTensor>;
-  kernels: Kernel[];
+  kernels: ProgramKernel[];
   trainable: TrainableParam[];
   inputStream: InputStream | null;
   arenaBytes: number;
@@ -89,33 +90,47 @@ export const RUNTIME_RAM: readonly StaticObject[] = [
 export const ALIGNMENT_ALLOWANCE = 12;
 
 /**
- * Code estimate (Flash): the kernel library, startup, main, the platform layer and the libc/libm
- * pieces, plus the step's call of each kernel (its arguments, offsets and trace hooks). Fitted on the
- * zoo's 15 paper schemes (78 to 158 kernels; arm-none-eabi-gcc 12, -O2): within 0.5 KB of the linked
- * text, far inside the firmware size test's 1% of Flash. A program that links fewer kernel kinds
- * (--gc-sections drops the rest) links a few KB less (the demo model at 32x32: 2% of its Flash).
+ * Code estimate (Flash): the base (startup, main, the platform layer, the libc/libm pieces and the
+ * kernel library's shared helpers: the conv rows, the packed pointwise paths, the rounding), each
+ * linked kernel op's own functions (its definition's c.codeBytes, measured with arm-none-eabi-gcc 12
+ * -O2 for the M7; --gc-sections drops the ops a program does not call), and the step's call of each
+ * kernel (its arguments, offsets and trace hooks). The base and the per-call size were fitted on the
+ * zoo's 15 paper schemes (78 to 158 kernels), which link every op the schemes use: within 0.5 KB of
+ * the linked text, far inside the firmware size test's 1% of Flash. The zoo's other schemes, which
+ * link fewer ops (head-only) or others (bias-only, full: dw_pw_bwd, conv_bwd_x), measured at 32x32 and
+ * 128x128 on the M7: -0.01% to +0.98% of the linked text + data (one figure for all ops: up to +4.7%).
  */
-const CODE_BASE = 35_200;
+/** The ops the zoo's 15 paper schemes link (all of them; save_slice 13): the fit's programs. */
+const ZOO_OPS: KernelOp[] = [
+  'conv_chain', 'conv2d', 'add', 'avgpool', 'linear', 'save_slice', 'softmax_ce_bwd', 'linear_bwd', 'linear_update', 'avgpool_bwd', 'mask',
+  'channel_scale', 'block_bwd', 'conv_update_b', 'add_bwd', 'grad_acc',
+];
+const CODE_BASE = 35_200 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 52;
+
+/** Flash bytes of the code a program links (see CODE_BASE). */
+function codeBytes(kernels: Kernel[]): number {
+  const ops = new Set(kernels.map((k) => k.op));
+  let bytes = CODE_BASE + CODE_PER_CALL * kernels.length;
+  for (const op of ops) bytes += KERNEL_DEFS[op].c.codeBytes;
+  return bytes;
+}
 
 /** Sizes of the step's small static workspaces (c-step.ts declares them with these sizes). */
 export interface StepWorkspaces { tile: number; i8: number; f32: number; row: number; probs: number }
 
-export function stepWorkspaces(p: Pick<FirmwareInputs, 'graph' | 'tensors' | 'kernels'>): StepWorkspaces {
-  const g = p.graph;
-  const nodes = new Map(g.nodes.map((n) => [n.name, n]));
-  const geom = (name: string) => convGeom(nodes.get(name) as Node<'conv2d'>, g);
+export function stepWorkspaces(p: Pick<FirmwareInputs, 'tensors' | 'kernels'>): StepWorkspaces {
   let i8 = 1, f32 = 1, row = 1, probs = 1;
   for (const k of p.kernels) {
     if (k.op === 'conv2d') {
-      const c = geom(k.node);
+      const c = k.bound.conv.geom;
       if (c.k === 1 && c.groups === 1) i8 = Math.max(i8, c.cpg);
     } else if (k.op === 'conv_bwd_x') {
-      const c = geom(k.node);
+      const c = k.bound.conv.geom;
       if (isDepthwise(c) && rootOf(p.tensors, k.inputs[0]) === rootOf(p.tensors, k.outputs[0])) f32 = Math.max(f32, c.h * c.w);
     } else if (k.op === 'conv_update_w') {
-      const c = geom(k.node);
-      row = Math.max(row, (isDepthwise(c) ? 1 : (k.attrs.channels as number)) * c.k * c.k);
+      const c = k.bound.conv.geom;
+      row = Math.max(row, (isDepthwise(c) ? 1 : k.attrs.channels) * c.k * c.k);
     } else if (k.op === 'softmax_ce_bwd') {
       probs = Math.max(probs, numel(p.tensors[k.inputs[0]].shape));
     }
@@ -175,8 +190,8 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
   if (p.inputStream) add('tt_in_src', 20, 'data', 'runtime');
   for (const k of p.kernels) {
     if (k.op !== 'conv_chain') continue;
-    const convs = (k.attrs.convs as string[]).length;
-    add(`CH_${cIdent((k.attrs.convs as string[])[0])}`, 48 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
+    const convs = k.attrs.convs.length;
+    add(`CH_${cIdent(k.attrs.convs[0])}`, 48 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
   }
   out.push(...RUNTIME_RAM);
   add('stack', opts.stackBytes, 'stack', 'stack');
@@ -188,7 +203,7 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
   const input = numel(g.tensors[g.input].shape);
   add('tt_sample_inputs', opts.samples * input, 'rodata', 'samples');
   add('tt_sample_labels', opts.samples * 4, 'rodata', 'samples');
-  add('code', CODE_BASE + CODE_PER_CALL * p.kernels.length, 'text', 'code');
+  add('code', codeBytes(p.kernels), 'text', 'code');
   return out;
 }
 

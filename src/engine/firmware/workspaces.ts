@@ -6,10 +6,9 @@
  * The generated step hands the kernel the largest free stretch of the arena at its step, which holds
  * this buffer and is often larger.
  */
-import type { Graph, Node } from '../ir/graph.ts';
 import type { Buffer } from '../memory/lifetimes.ts';
-import { convGeom, isDepthwise } from '../ops/conv2d.ts';
-import type { Kernel, KernelOp, ProgramTensor } from '../program/types.ts';
+import { isDepthwise } from '../ops/conv2d.ts';
+import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
 export const WORKSPACE_OPS: ReadonlySet<KernelOp> = new Set<KernelOp>(['conv2d', 'conv_chain', 'dw_pw_bwd', 'block_bwd']);
@@ -32,12 +31,12 @@ export const workspaceId = (k: Kernel) => `ws:${k.name}`;
  * copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it reads and
  * writes is more than they use.
  */
-export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Record<string, ProgramTensor>, graph: Graph): Buffer[] {
+export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>): Buffer[] {
   if (bytes <= 0) return [];
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
     const own = [...new Set([...k.inputs, ...k.outputs])].reduce((s, n) => s + (tensors[n]?.bytes ?? 0), 0);
-    const need = fastPathBytes(k, graph);
+    const need = fastPathBytes(k);
     // A conv's packed weights can outweigh its tensors (a late pointwise conv on a 4x4 plane): it then
     // packs four output channels at a time (tt_pw_fast), which costs little on so few pixels.
     const size = Math.ceil(Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity) / 8) * 8;
@@ -55,20 +54,19 @@ export function workspaceBuffers(kernels: Kernel[], bytes: number, tensors: Reco
  * with it, to no measurable gain past 32 pixels); a smaller one takes slower paths.
  * null: not known (the kernel gets the compiler's default).
  */
-export function fastPathBytes(k: Kernel, graph: Graph): number | null {
-  const nodes = (name: string) => graph.nodes.find((n) => n.name === name) as Node<'conv2d'>;
+export function fastPathBytes(k: ProgramKernel): number | null {
   if (k.op === 'block_bwd') {
-    const dg = convGeom(nodes(k.node), graph);
+    const dg = k.bound.dw.geom;
     const hw = dg.h * dg.w;
     const dim = (n: number) => Math.floor((n - 1 + dg.pad) / dg.stride) + 1 + Math.floor((dg.k - 1) / dg.stride) + 1;
     const gather = k.attrs.dwInputGrad && dg.k * dg.k <= 64 ? Math.ceil((dim(dg.h) * dim(dg.w) * 4) / 8) * 8 : 0;
-    if (!k.attrs.pw1) return gather;
-    const pw = convGeom(nodes(k.attrs.pw1 as string), graph);
-    const n = (k.attrs.channels as number) ?? 0;
+    if (!k.bound.pw1) return gather;
+    const pw = k.bound.pw1.geom;
+    const n = k.attrs.channels;
     return gather + 4 * (n * hw + 7 * hw + 8 * (hw + pw.cpg));
   }
   if (k.op === 'conv2d') {
-    const g = convGeom(nodes(k.node), graph);
+    const g = k.bound.conv.geom;
     if (g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) {
       // tt_pw_fast: every output channel's packed weights, then pixel tiles (32 pixels keep the overhead small).
       const cp2 = Math.ceil(g.cpg / 2);
@@ -80,8 +78,7 @@ export function fastPathBytes(k: Kernel, graph: Graph): number | null {
   }
   if (k.op === 'conv_chain') {
     let words = 0, xneed = 0;
-    for (const name of k.attrs.convs as string[]) {
-      const g = convGeom(nodes(name), graph);
+    for (const { geom: g } of k.bound.stages) {
       const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
       const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
       if (!pw && !im2col) continue;

@@ -156,7 +156,7 @@ describe('zoo models at 128x128', () => {
         expectValidProgramPlan(p, `${model} ${name}`);
         // Recompute the buffers independently (the kernels' one-step workspaces included) and place them
         // largest-first (TFLite Micro's planner).
-        const buffers = [...bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, g)];
+        const buffers = [...bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors)];
         expect(buffers.length, `${model} ${name}`).toBe(p.buffers.length);
         const greedy = placeInOrder(buffers, ORDERS[0]);
         expect(p.arenaBytes, `${model} ${name}`).toBeLessThanOrEqual(greedy.arenaBytes);

@@ -5,7 +5,7 @@
  */
 import type { Graph } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
-import type { Category, Kernel, KernelOp, Phase, ProgramTensor } from '../program/types.ts';
+import type { Category, KernelOp, Phase, ProgramKernel, ProgramTensor } from '../program/types.ts';
 import type { TrainableParam } from '../train/autodiff.ts';
 import type { InputStream } from '../schedule/stream-input.ts';
 import type { ResolvedScheme } from '../train/scheme.ts';
@@ -85,7 +85,7 @@ export const DEFAULT_FIRMWARE: FirmwareSpec = {
 };
 
 export function memoryReport(
-  graph: Graph, rs: ResolvedScheme, kernels: Kernel[], tensors: Record<string, ProgramTensor>, buffers: Buffer[], arenaBytes: number, strategy: string,
+  graph: Graph, rs: ResolvedScheme, kernels: ProgramKernel[], tensors: Record<string, ProgramTensor>, buffers: Buffer[], arenaBytes: number, strategy: string,
   trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number }, stream: InputStream | null = null,
   firmware: FirmwareSpec = DEFAULT_FIRMWARE,
 ): MemoryReport {

@@ -5,7 +5,10 @@
  * arithmetic and budget messages, the head-only and int8-head cases, and that compiling is pure.
  */
 import { describe, expect, it } from 'vitest';
-import { backboneConvs, type Graph } from '../ir/graph.ts';
+import { backboneConvs, type Graph, type Node } from '../ir/graph.ts';
+import { effScalesOf } from '../kernels/conv-binding.ts';
+import { convEffectiveScales, convGeom } from '../ops/conv2d.ts';
+import { chainLayout } from '../schedule/fuse-rows.ts';
 import { analyticMemory } from '../memory/analytic.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
@@ -14,7 +17,7 @@ import { ArenaExecutor } from '../runtime/executor.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { SchemeError, type Scheme } from '../train/scheme.ts';
 import { compileTraining, type CompileOptions, type TrainingProgram } from './compile.ts';
-import { isOp, type Kernel, type KernelOf, type KernelOp } from './types.ts';
+import { isOp, type Kernel, type ProgramKernelOf, type KernelOp } from './types.ts';
 
 const KB = 1024;
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -78,7 +81,7 @@ describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
 
   it('without reordering: gradients and deferred updates for exactly the weights of convs 21, 24, 27, 30, 36, 39 and the biases of 20 to 41', () => {
     const q = compileTraining(mcunet(), scheme99(), { reorder: false });
-    const of = <O extends KernelOp>(op: O) => q.kernels.filter((k): k is KernelOf<O> => isOp(k, op));
+    const of = <O extends KernelOp>(op: O) => q.kernels.filter((k): k is ProgramKernelOf<O> => isOp(k, op));
     const expected = WEIGHTS.map(([c, n]) => [convName(c), n]).sort();
     expect(of('conv_grad_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
     expect(of('apply_update_w').map((k) => [k.node, k.attrs.channels]).sort()).toEqual(expected);
@@ -258,5 +261,33 @@ describe('compiling is pure', () => {
     const i = ka.findIndex((k, j) => JSON.stringify(k) !== JSON.stringify(kb[j]));
     if (i >= 0) expect.fail(`kernel ${i} differs the second time: ${JSON.stringify(ka[i])} vs ${JSON.stringify(kb[i])}`);
     expect(kb.length).toBe(ka.length);
+  });
+});
+
+describe('bind once: the program carries what its readers need', () => {
+  it('each kernel\'s binding is its graph\'s geometry, quantization and ring layout, bound at compile time', () => {
+    const g = mcunet();
+    const p = compileTraining(g, scheme99());
+    const node = (name: string) => g.nodes.find((n) => n.name === name) as Node<'conv2d'>;
+    for (const n of g.nodes) {
+      if (n.op !== 'conv2d') continue;
+      const c = p.convs[n.name];
+      expect(c.geom, n.name).toEqual(convGeom(n as Node<'conv2d'>, g));
+      expect([c.xZero, c.yZero, c.xScale, c.yScale]).toEqual([g.tensors[n.inputs[0]].q!.zeroPoint, g.tensors[n.outputs[0]].q!.zeroPoint,
+        g.tensors[n.inputs[0]].q!.scale, g.tensors[n.outputs[0]].q!.scale]);
+      expect([c.weight, c.bias, c.wScales]).toEqual(n.inputs.slice(1));
+      const s = syntheticParams(g, 1)[n.inputs[3]] as Float32Array;
+      expect(effScalesOf(c, s)).toEqual(convEffectiveScales(n as Node<'conv2d'>, g, s));
+    }
+    const chains = p.kernels.filter((k) => isOp(k, 'conv_chain'));
+    expect(chains.length).toBeGreaterThan(0);
+    for (const k of chains) {
+      expect(k.bound.layout).toEqual(chainLayout(g, k.attrs.convs.map(node), !!k.attrs.add));
+      expect(k.bound.stages.map((s) => s.node)).toEqual(k.attrs.convs);
+    }
+    for (const k of p.kernels) {
+      if (k.op === 'conv2d' || k.op === 'channel_scale' || k.op === 'conv_update_w' || k.op === 'conv_update_b') expect(k.bound.conv).toBe(p.convs[k.node]);
+      if (k.op === 'block_bwd') expect([k.bound.dw, k.bound.pw2, k.bound.pw1]).toEqual([p.convs[k.node], p.convs[k.attrs.pw2], k.attrs.pw1 ? p.convs[k.attrs.pw1] : null]);
+    }
   });
 });

@@ -15,7 +15,9 @@ import { applyInPlace } from '../schedule/inplace.ts';
 import { streamInput, type InputStream } from '../schedule/stream-input.ts';
 import { buildTrainingGraph, type TrainableParam, type TrainingGraph } from '../train/autodiff.ts';
 import { resolveScheme, SchemeError, type ResolvedScheme, type Scheme } from '../train/scheme.ts';
-import type { Kernel, ProgramTensor, Scheduled } from './types.ts';
+import { bindKernels } from '../kernels/bind.ts';
+import type { ConvBinding } from '../kernels/def.ts';
+import type { ProgramKernel, ProgramTensor, Scheduled } from './types.ts';
 
 export interface CompileOptions {
   /** Updates as soon as their gradient exists (the paper's operator reordering). Default on. */
@@ -53,7 +55,10 @@ export interface TrainingProgram {
   scheme: ResolvedScheme;
   options: Required<CompileOptions>;
   tensors: Record<string, ProgramTensor>;
-  kernels: Kernel[];
+  /** In order, each with what the runtime and the C emitter read (bound by kernels/bind.ts). */
+  kernels: ProgramKernel[];
+  /** Every conv's binding (geometry, quantization, parameter names), for the C parameter file. */
+  convs: Record<string, ConvBinding>;
   trainable: TrainableParam[];
   pruned: TrainingGraph['pruned'];
   /** How the image reaches the first chain when it is streamed (null: it is an arena buffer). */
@@ -93,13 +98,15 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseBlockBackward) s = fuseBlockBackward(graph, s);
   if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
   if (options.inPlace) s = applyInPlace(graph, s);
-  const { kernels, tensors } = s;
-  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors, graph)];
+  // Bind once: each kernel gets its geometry, quantization and ring layout (kernels/bind.ts).
+  const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);
+  const tensors = s.tensors;
+  const buffers = [...bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]), ...workspaceBuffers(kernels, options.workspaceBytes, tensors)];
   const plan = planArena(buffers);
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
     { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);
   return {
-    model: graph.name, graph, scheme: rs, options, tensors, kernels, trainable: tg.trainable, pruned: tg.pruned, inputStream: stream,
+    model: graph.name, graph, scheme: rs, options, tensors, kernels, convs, trainable: tg.trainable, pruned: tg.pruned, inputStream: stream,
     buffers: buffers.map((b) => ({ ...b, offset: plan.offsets[b.id] })), arenaBytes: plan.arenaBytes, report,
   };
 }

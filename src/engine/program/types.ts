@@ -4,6 +4,7 @@
  * arena buffer its offset.
  */
 import type { DType } from '../ir/tensor.ts';
+import type { KernelTypesByOp } from '../kernels/index.ts';
 
 /** A 1-bit mask is stored 8 values to a byte. */
 export type BufDType = DType | 'bit';
@@ -38,59 +39,16 @@ export interface ProgramTensor {
 }
 
 /**
- * Each kernel op's own fields: its settings and its named operands (tensor names: a `mask` the forward
- * kernel also writes, a `scratch` workspace, a streamed input's `ring`). Adding an op starts here; every
- * table indexed by KernelOp then names what it must fill.
+ * Each kernel op's own fields (its settings and named operands: a `mask` the forward kernel also
+ * writes, a `scratch` workspace, a streamed input's `ring`) and what the compiler binds to it (conv
+ * geometry, zero points, scales, a chain's ring layout): declared with the op's definition in
+ * kernels/<family>.ts and listed in kernels/index.ts.
  */
-export interface KernelFields {
-  // forward
-  /** `scratch`: one output channel of workspace when the depthwise conv writes over its input (schedule/inplace.ts). */
-  conv2d: { mask?: string; scratch?: string };
-  /**
-   * Fused frozen convs (schedule/fuse-rows.ts): `convs` in order, the residual `add` node or null, the
-   * row rings' `scratch`; a streamed image (schedule/stream-input.ts) is read into `ring`, `inputRows` rows.
-   */
-  conv_chain: { convs: string[]; add: string | null; scratch: string; ring?: string; inputRows?: number };
-  add: { mask?: string };
-  avgpool: Empty;
-  linear: Empty;
-  /** The first `channels` channels of an activation kept for a weight gradient. */
-  save_slice: { channels: number };
-  // loss and backward
-  softmax_ce_bwd: Empty;
-  linear_bwd: { xScale: number };
-  avgpool_bwd: Empty;
-  mask: Empty;
-  channel_scale: Empty;
-  conv_bwd_x: Empty;
-  /** The gradient goes to the add's input a (`ga`) and/or b (`gb`). */
-  add_bwd: { ga: string | null; gb: string | null };
-  grad_acc: Empty;
-  /** `channels`: trained input channels (depthwise: trained channels); `xZero`: the saved input's zero point. */
-  conv_grad_w: ConvWeightFields;
-  conv_grad_b: Empty;
-  dw_pw_bwd: {
-    dw: string; channels: number; bias: boolean; inputGrad: boolean; xZero: number; xScale: number;
-    weightMomentum: string | null; biasMomentum: string | null; scratch: string;
-  };
-  block_bwd: {
-    pw2: string; dwMask: string; dwSaved: string | null; dwChannels: number; dwBias: boolean; dwInputGrad: boolean;
-    dwXZero: number; dwXScale: number; dwWeightMomentum: string | null; dwBiasMomentum: string | null;
-    pw1: string | null; pwMask: string | null; pwSaved: string | null; channels: number; bias: boolean; inputGrad: boolean;
-    xZero: number; xScale: number; weightMomentum: string | null; biasMomentum: string | null; scratch: string;
-  };
-  // updates (in place, QAS)
-  linear_update: { xScale: number; xZero: number };
-  conv_update_w: ConvWeightFields;
-  conv_update_b: { xScale: number };
-  apply_update_w: ConvWeightFields;
-  apply_update_b: { xScale: number };
-}
-
+export type KernelFields = { [O in keyof KernelTypesByOp]: KernelTypesByOp[O]['fields'] };
+export type KernelBound = { [O in keyof KernelTypesByOp]: KernelTypesByOp[O]['bound'] };
 type Empty = Record<string, never>;
-export interface ConvWeightFields { channels: number; xZero: number }
 
-export type KernelOp = keyof KernelFields;
+export type KernelOp = keyof KernelTypesByOp;
 
 export type Phase = 'forward' | 'backward' | 'update';
 
@@ -113,6 +71,11 @@ type KernelMap = { [O in KernelOp]: KernelBase & { op: O; attrs: KernelFields[O]
 export type KernelOf<O extends KernelOp = KernelOp> = { [P in O]: KernelMap[P] }[O];
 export type Kernel = KernelOf;
 
+type ProgramKernelMap = { [O in KernelOp]: KernelMap[O] & { bound: KernelBound[O] } };
+/** A compiled kernel of op O: its fields plus what the compiler bound to it (kernels/bind.ts). */
+export type ProgramKernelOf<O extends KernelOp = KernelOp> = { [P in O]: ProgramKernelMap[P] }[O];
+export type ProgramKernel = ProgramKernelOf;
+
 /** What builds a kernel of op O: its base fields, and `attrs` (optional when the op has none). */
 export type KernelSpec<O extends KernelOp = KernelOp> = {
   [P in O]: Omit<KernelMap[P], 'attrs'> & (KernelFields[P] extends Empty ? { attrs?: Empty } : { attrs: KernelFields[P] })
@@ -130,8 +93,8 @@ export interface Scheduled {
   tensors: Record<string, ProgramTensor>;
 }
 
-/** Narrows a kernel to op O. */
-export function isOp<O extends KernelOp>(k: Kernel | undefined, op: O): k is KernelOf<O> {
+/** Narrows a kernel (a scheduled or a compiled one) to op O. */
+export function isOp<K extends Kernel, O extends KernelOp>(k: K | undefined, op: O): k is Extract<K, { op: O }> {
   return k?.op === op;
 }
 

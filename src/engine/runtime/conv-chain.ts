@@ -5,20 +5,26 @@
  * streamed input (schedule/stream-input.ts) the image itself is read the same way: its rows are copied
  * into `inputRing` as the first conv asks for them. The reference: the fast table's chain
  * (wasm/kernel-table.ts, one wasm call, the same rows in the same order) is held to it.
+ * Everything about the chain (geometry, zero points, ring layout) is bound by the compiler
+ * (kernels/conv-binding.ts: bindChain).
  */
-import type { Graph, Node } from '../ir/graph.ts';
+import type { Graph, Node, ParamStore } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
-import { convEffectiveScales, convGeom, convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
-import type { ParamStore } from '../ir/graph.ts';
-import { chainLayout } from '../schedule/fuse-rows.ts';
+import { convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
+import { bindChain, effScalesOf, type ChainBinding } from '../kernels/conv-binding.ts';
 
+/** runBoundChain on graph nodes (the fast table's tests compare with it). */
 export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'add'> | null, param: (n: string) => ParamStore[string],
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
-  const geoms = convs.map((c) => convGeom(c, graph));
-  const layout = chainLayout(graph, convs, !!add);
-  const eff = convs.map((c) => convEffectiveScales(c, graph, param(c.inputs[3]) as Float32Array));
-  const zero = (c: Node<'conv2d'>, which: 0 | 1) => graph.tensors[which === 0 ? c.inputs[0] : c.outputs[0]].q!.zeroPoint;
-  const m = convs.length;
+  runBoundChain(bindChain(graph, convs, add), param, input, output, scratch, inputRing);
+}
+
+export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamStore[string],
+  input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
+  const { stages, add, layout } = chain;
+  const geoms = stages.map((c) => c.geom);
+  const eff = stages.map((c) => effScalesOf(c, param(c.wScales) as Float32Array));
+  const m = stages.length;
   const last = geoms[m - 1];
   const g0 = geoms[0];
   const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
@@ -47,23 +53,20 @@ export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'a
       if (stage > 0) ensure(stage - 1, need);
       else if (inputRing) load(need);
       const dst = stage === m - 1 ? finalDst : sources[stage + 1];
-      const node = convs[stage];
-      convRowInt8(sources[stage], zero(node, 0), param(node.inputs[1]) as Int8Array, param(node.inputs[2]) as Int32Array, eff[stage],
-        dst, zero(node, 1), c, oy);
-      if (stage === m - 1 && add && rowBuf) addResidualRow(graph, add, input, rowBuf, output, last.cout, last.ho, last.wo, oy);
+      const s = stages[stage];
+      convRowInt8(sources[stage], s.xZero, param(s.weight) as Int8Array, param(s.bias) as Int32Array, eff[stage], dst, s.yZero, c, oy);
+      if (stage === m - 1 && add && rowBuf) addResidualRow(add, input, rowBuf, output, last.cout, last.ho, last.wo, oy);
     }
   };
   ensure(m - 1, last.ho - 1);
 }
 
 /** output[:, oy, :] = add(block input row, conv row), channel by channel. */
-function addResidualRow(graph: Graph, add: Node<'add'>, input: Int8Array, row: Int8Array, output: Int8Array,
+function addResidualRow(q: NonNullable<ChainBinding['add']>, input: Int8Array, row: Int8Array, output: Int8Array,
   channels: number, h: number, w: number, oy: number): void {
-  const t = graph.tensors;
-  const qa = t[add.inputs[0]].q!, qb = t[add.inputs[1]].q!, qy = t[add.outputs[0]].q!;
   for (let c = 0; c < channels; c++) {
     const at = c * h * w + oy * w;
-    addInt8(input.subarray(at, at + w), qa.scale, qa.zeroPoint, row.subarray(c * w, c * w + w), qb.scale, qb.zeroPoint,
-      output.subarray(at, at + w), qy.scale, qy.zeroPoint);
+    addInt8(input.subarray(at, at + w), q.a.scale, q.a.zeroPoint, row.subarray(c * w, c * w + w), q.b.scale, q.b.zeroPoint,
+      output.subarray(at, at + w), q.y.scale, q.y.zeroPoint);
   }
 }

@@ -1,4 +1,7 @@
-/** Graph nodes by name for the kernels, which are handed node names by the program. */
+/**
+ * Graph nodes by name, for the fast kernel table (wasm/kernel-table.ts), which still reads the graph:
+ * the executor hands it each kernel's node. The reference kernels read their bindings instead.
+ */
 import type { Graph, Node } from '../ir/graph.ts';
 
 const nodeMaps = new WeakMap<Graph, Map<string, Node>>();

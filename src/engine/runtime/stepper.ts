@@ -9,6 +9,7 @@
  * Going back re-runs the step from the start (it is deterministic), so no history is kept.
  */
 import type { Node, ParamStore } from '../ir/graph.ts';
+import type { ConvBinding } from '../kernels/def.ts';
 import type { QParams, TypedArray } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
 import { ALIGN } from '../memory/planner.ts';
@@ -96,6 +97,8 @@ export class Stepper {
   private done = 0;
   private readonly nodes: Map<string, Node>;
   private readonly trained: Set<string>;
+  /** Each parameter's owner: its node, what it is, and for a conv the binding its update reads. */
+  private readonly owners: Map<string, { node: string; kind: ParamSnapshot['kind']; conv?: ConvBinding }>;
 
   readonly hyper: Hyper;
   /** The step's number (from 0) for the stochastic rounding draws, as ArenaExecutor counts its steps. */
@@ -113,6 +116,12 @@ export class Stepper {
     this.initialState = opts.state;
     this.nodes = new Map(program.graph.nodes.map((n) => [n.name, n]));
     this.trained = new Set(program.trainable.map((t) => t.param));
+    this.owners = new Map();
+    for (const c of Object.values(program.convs)) {
+      this.owners.set(c.weight, { node: c.node, kind: 'weight', conv: c });
+      this.owners.set(c.bias, { node: c.node, kind: 'bias', conv: c });
+    }
+    for (const n of program.graph.nodes) if (n.op === 'linear') for (const q of n.inputs.slice(1)) this.owners.set(q, { node: n.name, kind: 'head' });
     this.reset();
   }
 
@@ -216,22 +225,22 @@ export class Stepper {
   }
 
   private paramSnapshot(param: string, before: TypedArray): ParamSnapshot {
-    const g = this.program.graph;
-    const node = g.nodes.find((n) => n.inputs.includes(param) && (n.op === 'conv2d' || n.op === 'linear'))!;
+    const owner = this.owners.get(param);
+    if (!owner) throw new Error(`internal: the trained parameter "${param}" belongs to no conv or head`);
+    const { kind, conv } = owner;
     const after = this.params[param].slice() as TypedArray;
     let changed = 0;
     for (let i = 0; i < after.length; i++) if (!Object.is(after[i], before[i])) changed++;
-    const kind = node.op === 'linear' ? 'head' : node.inputs[1] === param ? 'weight' : 'bias';
     let qasDivisor: Float32Array | undefined;
-    if (kind !== 'head' && (kind === 'weight' ? this.hyper.weight : this.hyper.bias).qas) {
-      const sW = this.params[node.inputs[3]] as Float32Array;
-      const sx = kind === 'bias' ? Math.fround(g.tensors[node.inputs[0]].q!.scale) : 1;
-      // As the update kernels compute it (runtime/kernels.ts), in float32.
+    if (conv && (kind === 'weight' ? this.hyper.weight : this.hyper.bias).qas) {
+      const sW = this.params[conv.wScales] as Float32Array;
+      const sx = kind === 'bias' ? Math.fround(conv.xScale) : 1;
+      // As the update kernels compute it (kernels/conv-grad.ts), in float32.
       qasDivisor = Float32Array.from(sW, (s) => {
         const e = Math.fround(s * sx);
         return Math.fround(e * e);
       });
     }
-    return { param, node: node.name, kind, shape: [...g.tensors[param].shape], before, after, qasDivisor, changed };
+    return { param, node: owner.node, kind, shape: [...this.program.graph.tensors[param].shape], before, after, qasDivisor, changed };
   }
 }

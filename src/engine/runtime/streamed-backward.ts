@@ -4,14 +4,13 @@
  * the unfused mask, channel_scale, conv_bwd_x, conv_update_w and conv_update_b kernels do, with every
  * float sum in the same order, so the results are identical.
  */
-import type { Node } from '../ir/graph.ts';
+import type { ConvBinding, ExecEnv } from '../kernels/def.ts';
+import { effScalesOf } from '../kernels/conv-binding.ts';
 import {
-  convBiasGrad, convEffectiveScales, convGeom, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
+  convBiasGrad, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
 } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
-import type { KernelOf } from '../program/types.ts';
-import { graphNode } from './graph-node.ts';
-import type { ExecEnv } from './kernels.ts';
+import type { ProgramKernelOf } from '../program/types.ts';
 
 const f32 = Math.fround;
 const bit = (mask: Uint8Array, i: number) => (mask[i >> 3] >> (i & 7)) & 1;
@@ -43,10 +42,10 @@ export interface ParamUpdate {
   key: number | undefined;
 }
 
-function pwOperands(k: KernelOf<'dw_pw_bwd' | 'block_bwd'>, env: ExecEnv, pw: Node<'conv2d'>, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null): PwOperands {
+function pwOperands(k: ProgramKernelOf<'dw_pw_bwd' | 'block_bwd'>, env: ExecEnv, pw: ConvBinding, params: string[], mask: Uint8Array, saved: Int8Array | null, gx: Float32Array | null): PwOperands {
   const [w, b, s] = params.map((p) => env.param(p)) as [Int8Array, Int32Array, Float32Array];
   return {
-    geom: convGeom(pw, env.graph), w, b, s, eff: convEffectiveScales(pw, env.graph, s), mask, saved, xZero: k.attrs.xZero,
+    geom: pw.geom, w, b, s, eff: effScalesOf(pw, s), mask, saved, xZero: k.attrs.xZero,
     n: k.attrs.channels, gx, bias: k.attrs.bias, xScale: k.attrs.xScale,
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.weightMomentum), key: env.roundKey?.(params[0]) },
     biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.biasMomentum), key: env.roundKey?.(params[1]) },
@@ -95,13 +94,12 @@ export interface ExpansionOperands {
   pw: PwOperands;
 }
 
-export function expansionOperands(k: KernelOf<'dw_pw_bwd'>, env: ExecEnv, pw: Node<'conv2d'>): ExpansionOperands {
-  const g = env.graph;
-  const dw = graphNode(g, k.attrs.dw) as Node<'conv2d'>;
+/** `_node`: the fast table (wasm/kernel-table.ts) still passes the graph node; everything is read from the bound kernel. */
+export function expansionOperands(k: ProgramKernelOf<'dw_pw_bwd'>, env: ExecEnv, _node?: unknown): ExpansionOperands {
   const n = k.attrs.channels;
   return {
-    g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: convGeom(dw, g),
-    pw: pwOperands(k, env, pw, k.params.slice(1, 4), env.buf(k.inputs[1]) as Uint8Array, n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null,
+    g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: k.bound.dw.geom,
+    pw: pwOperands(k, env, k.bound.pw, k.params.slice(1, 4), env.buf(k.inputs[1]) as Uint8Array, n > 0 ? (env.buf(k.inputs[2]) as Int8Array) : null,
       k.attrs.inputGrad ? (env.buf(k.outputs[0]) as Float32Array) : null),
   };
 }
@@ -144,20 +142,19 @@ export interface BlockOperands {
   gx: Float32Array | null;
 }
 
-export function blockOperands(k: KernelOf<'block_bwd'>, env: ExecEnv, dw: Node<'conv2d'>): BlockOperands {
-  const g = env.graph;
-  const find = (name: string) => graphNode(g, name) as Node<'conv2d'>;
+/** `_node`: as expansionOperands. */
+export function blockOperands(k: ProgramKernelOf<'block_bwd'>, env: ExecEnv, _node?: unknown): BlockOperands {
   const [w2, w, b, s] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
-  const pw1 = k.attrs.pw1 ? find(k.attrs.pw1) : null;
+  const { dw, pw2, pw1 } = k.bound;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
   return {
-    g2: env.buf(k.inputs[0]) as Float32Array, w2, geom2: convGeom(find(k.attrs.pw2), g), geom: convGeom(dw, g),
+    g2: env.buf(k.inputs[0]) as Float32Array, w2, geom2: pw2.geom, geom: dw.geom,
     mask: env.buf(k.attrs.dwMask) as Uint8Array, saved: k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved) as Int8Array) : null,
-    xZero: k.attrs.dwXZero, n: k.attrs.dwChannels, w, b, s, eff: convEffectiveScales(dw, g, s),
+    xZero: k.attrs.dwXZero, n: k.attrs.dwChannels, w, b, s, eff: effScalesOf(dw, s),
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.dwWeightMomentum), key: env.roundKey?.(k.params[1]) },
     biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.dwBiasMomentum), key: env.roundKey?.(k.params[2]) },
     inputGrad: k.attrs.dwInputGrad, bias: k.attrs.dwBias, xScale: k.attrs.dwXScale,
-    pw: pw1 ? pwOperands(k, env, pw1, [pw1.inputs[1], pw1.inputs[2], pw1.inputs[3]], env.buf(k.attrs.pwMask!) as Uint8Array,
+    pw: pw1 ? pwOperands(k, env, pw1, [pw1.weight, pw1.bias, pw1.wScales], env.buf(k.attrs.pwMask!) as Uint8Array,
       k.attrs.pwSaved ? (env.buf(k.attrs.pwSaved) as Int8Array) : null, gx) : null,
     gx,
   };

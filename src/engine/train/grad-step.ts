@@ -19,10 +19,11 @@
  */
 import type { Graph, Node, ParamStore } from '../ir/graph.ts';
 import { numel, type TypedArray } from '../ir/tensor.ts';
-import { convEffectiveScales, convGeom, convInt8 } from '../ops/conv2d.ts';
+import { convEff } from '../kernels/conv-binding.ts';
+import { convInt8 } from '../ops/conv2d.ts';
 import { setMaskBit } from '../ops/grad-kernels.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
-import type { Kernel, KernelOf } from '../program/types.ts';
+import type { Kernel, ProgramKernel, ProgramKernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
 import { arenaViews, loadInput } from '../runtime/executor.ts';
 import { kernelTable } from '../runtime/backend.ts';
@@ -107,14 +108,13 @@ export class GradRunner {
     return Float32Array.from(this.views[g.logits], (v) => (q ? (v - q.zeroPoint) * q.scale : v));
   }
 
-  private exec(k: Kernel): void {
+  private exec(k: ProgramKernel): void {
     const node = this.nodes.get(k.node)!;
-    if (this.precision === 'fp32' && k.op === 'conv2d') floatConv(k, this.env, node as Node<'conv2d'>);
+    if (this.precision === 'fp32' && k.op === 'conv2d') floatConv(k, this.env);
     else runKernel(kernelTable(this.env.round), k, this.env, node);
   }
 
-  private gradsOf(k: Kernel): ParamGrad[] {
-    const g = this.program.graph;
+  private gradsOf(k: ProgramKernel): ParamGrad[] {
     if (k.op === 'linear_update') {
       const x = this.views[k.inputs[0]], gy = this.views[k.inputs[1]] as Float32Array;
       const c = x.length, n = gy.length;
@@ -134,10 +134,12 @@ export class GradRunner {
       });
       return [part(k.params[0], 0, n * c), part(k.params[1], n * c, n * c + n)];
     }
-    const node = this.nodes.get(k.node) as Node<'conv2d'>;
-    const c = convGeom(node, g);
+    if (k.op !== 'apply_update_w' && k.op !== 'apply_update_b') {
+      throw new Error(`internal: update kernel ${k.name} (${k.op}) in a gradient program; compile it with gradProgram`);
+    }
+    const c = k.bound.conv.geom;
     const gbuf = this.views[k.inputs[0]] as Float32Array;
-    const sW = this.params[node.inputs[3]] as Float32Array;
+    const sW = this.params[k.bound.conv.wScales] as Float32Array;
     if (k.op === 'apply_update_w') {
       const lay = this.layout(k, () => {
         const n = k.attrs.channels, kk = c.k * c.k;
@@ -158,20 +160,18 @@ export class GradRunner {
       lay.grad.set(gbuf);
       return [{ param: k.params[0], grad: lay.grad, index: lay.index, kind: 'weight', qasDiv: lay.qasDiv }];
     }
-    if (k.op === 'apply_update_b') {
-      const lay = this.layout(k, () => {
-        const sx = Math.fround(k.attrs.xScale);
-        const idx = Int32Array.from({ length: c.cout }, (_, i) => i);
-        const div = Float32Array.from({ length: c.cout }, (_, oc) => {
-          const s = Math.fround(sW[oc] * sx);
-          return Math.fround(s * s);
-        });
-        return { index: idx, qasDiv: div };
+    // apply_update_b
+    const lay = this.layout(k, () => {
+      const sx = Math.fround(k.attrs.xScale);
+      const idx = Int32Array.from({ length: c.cout }, (_, i) => i);
+      const div = Float32Array.from({ length: c.cout }, (_, oc) => {
+        const s = Math.fround(sW[oc] * sx);
+        return Math.fround(s * s);
       });
-      lay.grad.set(gbuf);
-      return [{ param: k.params[0], grad: lay.grad, index: lay.index, kind: 'bias', qasDiv: lay.qasDiv }];
-    }
-    throw new Error(`internal: update kernel ${k.name} (${k.op}) in a gradient program; compile it with gradProgram`);
+      return { index: idx, qasDiv: div };
+    });
+    lay.grad.set(gbuf);
+    return [{ param: k.params[0], grad: lay.grad, index: lay.index, kind: 'bias', qasDiv: lay.qasDiv }];
   }
 
   private layout(k: Kernel, make: () => { index: Int32Array; qasDiv: Float32Array }) {
@@ -186,14 +186,14 @@ export class GradRunner {
 }
 
 /** Float conv for fp32 mode: the pointwise case in float (convInt8's fast path accumulates in int32), others through convInt8. */
-function floatConv(k: KernelOf<'conv2d'>, env: ExecEnv, n: Node<'conv2d'>): void {
-  const g = env.graph;
-  const c = convGeom(n, g);
-  const eff = convEffectiveScales(n, g, env.param(n.inputs[3]) as Float32Array);
-  const x = env.buf(k.inputs[0]), w = env.param(n.inputs[1]), b = env.param(n.inputs[2]);
+function floatConv(k: ProgramKernelOf<'conv2d'>, env: ExecEnv): void {
+  const bc = k.bound.conv;
+  const c = bc.geom;
+  const eff = convEff(bc, env);
+  const x = env.buf(k.inputs[0]), w = env.param(bc.weight), b = env.param(bc.bias);
   const y = env.buf(k.outputs[0]);
   const mask = k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined;
-  const xz = g.tensors[n.inputs[0]].q!.zeroPoint, yz = g.tensors[n.outputs[0]].q!.zeroPoint;
+  const xz = bc.xZero, yz = bc.yZero;
   if (!(c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1)) {
     convInt8(x as Int8Array, xz, w as Int8Array, b as Int32Array, eff, y, yz, c, mask, false);
     return;

@@ -1,0 +1,47 @@
+/**
+ * A conv as the kernels read it: its geometry, its input's and output's quantization and its
+ * parameter names, bound once by the compiler (kernels/bind.ts), and the effective scales the int8
+ * conv multiplies by, made from the bound scales and the weight scales.
+ */
+import type { Graph, Node } from '../ir/graph.ts';
+import { convGeom } from '../ops/conv2d.ts';
+import { effectiveScale } from '../quant/arith.ts';
+import { chainLayout, type ChainLayout } from '../schedule/fuse-rows.ts';
+import type { ConvBinding, ExecEnv, Quant } from './def.ts';
+
+/** The binding of conv node `node` (compile time). */
+export function bindConv(g: Graph, node: Node<'conv2d'>): ConvBinding {
+  const x = g.tensors[node.inputs[0]].q!, y = g.tensors[node.outputs[0]].q!;
+  const [, weight, bias, wScales] = node.inputs;
+  return {
+    node: node.name, geom: convGeom(node, g), xScale: x.scale, xZero: x.zeroPoint, yScale: y.scale, yZero: y.zeroPoint, weight, bias, wScales,
+  };
+}
+
+/** x_scale * w_scale[oc] / y_scale per output channel, in float32 (as ops/conv2d.ts: convEffectiveScales). */
+export function effScalesOf(c: ConvBinding, wScales: Float32Array): Float32Array {
+  const out = new Float32Array(wScales.length);
+  for (let oc = 0; oc < out.length; oc++) out[oc] = effectiveScale(c.xScale, wScales[oc], c.yScale);
+  return out;
+}
+
+/** The effective scales of a bound conv, from the current weight scales. */
+export const convEff = (c: ConvBinding, env: ExecEnv) => effScalesOf(c, env.param(c.wScales) as Float32Array);
+
+/** A conv chain's bound operands: its stages, its residual add's quantization (or null), its ring layout. */
+export interface ChainBinding {
+  stages: ConvBinding[];
+  add: { a: Quant; b: Quant; y: Quant } | null;
+  layout: ChainLayout;
+}
+
+const quant = (g: Graph, t: string): Quant => ({ scale: g.tensors[t].q!.scale, zeroPoint: g.tensors[t].q!.zeroPoint });
+
+/** The binding of a fused chain of convs and its optional residual add (compile time). */
+export function bindChain(g: Graph, convs: Node<'conv2d'>[], add: Node | null): ChainBinding {
+  return {
+    stages: convs.map((c) => bindConv(g, c)),
+    add: add ? { a: quant(g, add.inputs[0]), b: quant(g, add.inputs[1]), y: quant(g, add.outputs[0]) } : null,
+    layout: chainLayout(g, convs, !!add),
+  };
+}
