@@ -14,7 +14,7 @@ import type { ParamSymbols } from './c-params.ts';
 export function recordSources(program: TrainingProgram, params: ParamStore, syms: ParamSymbols): { header: string; source: string } {
   const enc = new TextEncoder();
   const slices = program.trainable.map((t) => {
-    const conv = [...syms.convs.values()].find((c) => c.node.inputs[1] === t.param);
+    const conv = [...syms.convs.values()].find((c) => c.conv.weight === t.param);
     const data = conv ? `${conv.weight}.tr` : syms.byName.get(t.param)!;
     const v = params[t.param];
     const dtype = v instanceof Int8Array ? DTYPE_CODES.int8 : v instanceof Int32Array ? DTYPE_CODES.int32 : DTYPE_CODES.float32;
