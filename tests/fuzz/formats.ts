@@ -29,7 +29,8 @@ import { modelZip, pklOf, pklTreeOf, pickleTree, type PickleTree } from '../../s
 import { readZipFiles, crc32 } from '../../src/engine/io/zip.ts';
 import type { Model } from '../../src/engine/ir/graph.ts';
 import { validateGraph, validateParams } from '../../src/engine/ir/validate.ts';
-import { applyRecord, encodeRecord, readRecord, recordOf, recordText } from '../../src/engine/firmware/weights-record.ts';
+import { applyRecord, encodeRecord, parseRecord, readRecord, recordOf, recordText } from '../../src/engine/firmware/weights-record.ts';
+import { encodeFrame, FRAME, FrameReader, LinkSession, parseError, parseHello, parseTrained } from '../../src/engine/firmware/link-protocol.ts';
 import { backboneConvs } from '../../src/engine/ir/graph.ts';
 import { FILE_LIMITS, IMAGE_LIMITS, QUANT_LIMITS } from '../../src/engine/limits.ts';
 import { archFromRows } from '../../src/engine/models/arch.ts';
@@ -530,6 +531,44 @@ const weightsRecordFormat: FuzzFormat = {
   },
 };
 
+/** What a board sends over the serial link (firmware/link-protocol.ts): HELLO, TRAINED, ERROR and RECORD frames. */
+const linkFramesFormat: FuzzFormat = {
+  name: 'link-frames',
+  seeds: () => {
+    const hello = new Uint8Array(16);
+    new DataView(hello.buffer).setUint32(12, 3, true);
+    const trained = new Uint8Array(13);
+    new DataView(trained.buffer).setFloat32(4, 1.25, true);
+    const record = encodeRecord(recordOf(recordPrograms[1].program, recordPrograms[1].params, recordPrograms[1].params, 2));
+    return [new Uint8Array([...encodeFrame(FRAME.HELLO, hello), ...encodeFrame(FRAME.TRAINED, trained),
+      ...encodeFrame(FRAME.ERROR, Uint8Array.of(1, ...bytesOf('bad checksum'))), ...encodeFrame(FRAME.RECORD, record)])];
+  },
+  // Frames edited and re-encoded with a valid CRC, so the parsers behind the checksum see the mutations.
+  mutate: [(b, rand) => {
+    const frames = new FrameReader().push(b).filter((f): f is { type: number; payload: Uint8Array } => !('corrupt' in f));
+    const k = int(rand, frames.length);
+    const f = frames[k];
+    const kind = int(rand, 3);
+    const payload = kind === 0 ? f.payload.subarray(0, int(rand, f.payload.length + 1)) : f.payload.slice();
+    if (kind === 1 && payload.length) for (let n = 1 + int(rand, 4); n > 0; n--) payload[int(rand, payload.length)] = int(rand, 256);
+    const type = kind === 2 ? pick(rand, [FRAME.HELLO, FRAME.TRAINED, FRAME.ERROR, FRAME.RECORD, int(rand, 256)]) : f.type;
+    frames[k] = { type, payload };
+    return new Uint8Array(frames.flatMap((x) => [...encodeFrame(x.type, x.payload)]));
+  }],
+  // Accepted frames are parsed as the host parses them; a parser's refusal is a LinkError or WeightsRecordError (InputErrors).
+  read: (b) => {
+    const session = new LinkSession(() => {});
+    session.receive(b);
+    for (const f of new FrameReader().push(b)) {
+      if ('corrupt' in f) continue;
+      if (f.type === FRAME.HELLO) parseHello(f);
+      else if (f.type === FRAME.TRAINED) parseTrained(f);
+      else if (f.type === FRAME.ERROR) parseError(f);
+      else if (f.type === FRAME.RECORD) applyRecord(parseRecord(f.payload, 'link'), recordPrograms[1].program, recordPrograms[1].params, 'link');
+    }
+  },
+};
+
 /** A .tflite opened as a training graph (models/from-tflite.ts): refused in one sentence, or a sound model. */
 const tfliteGraphFormat: FuzzFormat = {
   name: 'tflite-graph',
@@ -553,5 +592,6 @@ export const FORMATS: { format: FuzzFormat; weight: number }[] = [
   { format: idxFormat, weight: 1 },
   { format: tfliteFormat, weight: 2 },
   { format: weightsRecordFormat, weight: 1 },
+  { format: linkFramesFormat, weight: 0.5 },
   { format: tfliteGraphFormat, weight: 1 },
 ];
