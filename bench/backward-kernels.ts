@@ -1,9 +1,9 @@
 /**
- * The backward kernels in TypeScript and in WebAssembly, in one run: mcunet-5fps at 128x128 with the
+ * The backward kernels in TypeScript and in WebAssembly (the C library, csrc/), in one run: mcunet-5fps at 128x128 with the
  * 99kb scheme, batch 1; the device program (streamed block_bwd, in-place updates) and the trainer's
  * gradient program (unfused conv_bwd_x, conv_grad_w, ...). Steps alternate between the two so that
- * a machine shared with other work slows both alike; milliseconds per step by kernel phase and for
- * the costliest backward kernels. Both compute the same values (src/engine/wasm/*.test.ts).
+ * a machine shared with other work slows both alike; CPU milliseconds per step (this process's CPU
+ * time, not wall time) by kernel phase and for the costliest backward kernels. Both compute the same values (src/engine/wasm/*.test.ts).
  * Reproduce: npx tsx bench/backward-kernels.ts [--steps 30]
  */
 import { readFileSync } from 'node:fs';
@@ -31,16 +31,17 @@ const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
 const copy = () => Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()]));
 const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
 
-/** Milliseconds by kernel op, summed over the timed steps, for the mode (TS or wasm) running now. */
+/** CPU milliseconds by kernel op, summed over the timed steps, for the mode (TS or wasm) running now. */
 type Times = Map<string, number>;
 let current: Times | null = null;
 function timed<O extends KernelOp>(table: KernelTable, op: O): void {
   const f: Impl<O> = table[op];
   const g: Impl<O> = (k, env, node) => {
-    const t = performance.now();
+    const t = process.cpuUsage();
     f(k, env, node);
+    const d = process.cpuUsage(t);
     const key = k.phase === 'forward' ? 'forward' : op;
-    if (current) current.set(key, (current.get(key) ?? 0) + performance.now() - t);
+    if (current) current.set(key, (current.get(key) ?? 0) + (d.user + d.system) / 1000);
   };
   // The table's entry for O is an Impl<O>; TypeScript cannot see that through the generic index.
   (table as Record<O, Impl<O>>)[op] = g;
@@ -81,5 +82,5 @@ for (const [name, make] of Object.entries(programs)) {
   line('forward (see bench:forward)', ms(times.ts, 'forward'), ms(times.wasm, 'forward'));
 }
 setWasmKernels(true);
-console.log(`mcunet-5fps, ${RES}x${RES}, 99kb scheme, batch 1; ms per step over ${STEPS} alternating steps, Node ${process.version}`);
-console.log(table(['program', 'kernels', 'TypeScript ms', 'wasm ms', 'speedup'], rows, [false, false, true, true, true]));
+console.log(`mcunet-5fps, ${RES}x${RES}, 99kb scheme, batch 1; CPU ms per step over ${STEPS} alternating steps, Node ${process.version}`);
+console.log(table(['program', 'kernels', 'TypeScript CPU ms', 'wasm (C) CPU ms', 'speedup'], rows, [false, false, true, true, true]));

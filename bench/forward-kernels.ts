@@ -1,6 +1,6 @@
 /**
  * The int8 forward kernels of one device training step (mcunet-5fps at 128x128, the 99kb scheme,
- * batch 1), WebAssembly against TypeScript in the same run: the CPU time each forward kernel op
+ * batch 1), WebAssembly (the C library csrc/, built by scripts/build-wasm.mjs) against TypeScript in the same run: the CPU time each forward kernel op
  * (the fused conv chains, the other convs, the residual adds) takes per step (CPU time, not wall
  * time, so that other work on a shared machine does not count), the two alternating in rounds.
  * Reproduce: npm run bench:forward (npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10])

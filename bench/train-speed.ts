@@ -1,8 +1,9 @@
 /**
  * Training speed, in one run on one machine: mcunet-5fps at 128x128 with the 99kb scheme, batch 1.
  *  - TinyTrain: the device program (int8, reordered in-place updates) on one arena; forward-only
- *    throughput with the same kernels. Twice: with the WebAssembly SIMD kernels (wasm/, the default
- *    wherever WebAssembly runs) and with the plain TypeScript kernels they are checked against.
+ *    throughput with the same kernels. Twice: with the WebAssembly SIMD kernels (the C library csrc/
+ *    the chip runs, the default wherever WebAssembly runs) and with the plain TypeScript kernels they
+ *    are checked against.
  *  - TensorFlow.js (cpu and wasm backends): the same architecture in float32 (NHWC), training the
  *    same parameters: the biases of the last 22 convs, the weights of convs 21, 24, 27, 30 and the
  *    first 1/8 and 1/4 input channels of convs 36 and 39 (as a trainable slice concatenated with a

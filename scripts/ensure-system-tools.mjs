@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the system tools the tests need are installed (Chromium for the e2e tests, the Arm
-// toolchain and QEMU for the exported firmware, a host C compiler, the Fashion-MNIST files).
+// toolchain and QEMU for the exported firmware, a host C compiler, clang and lld for the WebAssembly
+// build of the C kernels, the Fashion-MNIST files).
 // As root with apt-get: installs what is missing. Otherwise prints the apt-get command and exits
 // non-zero when CI is set (in CI a test that needs a tool fails, never skips), 0 with a warning
 // otherwise. No dependencies; when everything is present it only looks at the file system.

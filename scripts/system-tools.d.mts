@@ -9,7 +9,7 @@ export interface SystemTool {
 }
 export declare const SYSTEM_TOOLS: Record<
   'chromium' | 'arm-none-eabi-gcc' | 'newlib' | 'arm-none-eabi-size' | 'qemu-system-arm' | 'gcc' | 'libc6-dev' | 'fashion-mnist'
-  | 'pyarmnn' | 'armnn-cpuref' | 'armnn-tflite-parser' | 'cmake',
+  | 'pyarmnn' | 'armnn-cpuref' | 'armnn-tflite-parser' | 'cmake' | 'clang' | 'lld',
   SystemTool
 >;
 export type SystemToolName = keyof typeof SYSTEM_TOOLS;

@@ -17,6 +17,10 @@ export const SYSTEM_TOOLS = {
   'arm-none-eabi-size': { pkg: 'binutils-arm-none-eabi', bin: 'arm-none-eabi-size' },
   'qemu-system-arm': { pkg: 'qemu-system-arm', bin: 'qemu-system-arm' },
   gcc: { pkg: 'gcc', bin: 'gcc' },
+  // The browser's kernels are the C library built for WebAssembly (scripts/build-wasm.mjs): clang 14
+  // compiles csrc/ for wasm32, lld's wasm-ld links it; a test checks the committed binary is that build.
+  clang: { pkg: 'clang', bin: 'clang' },
+  lld: { pkg: 'lld', bin: 'wasm-ld' },
   // The exported projects carry a CMakeLists.txt beside their Makefile; a test builds it.
   cmake: { pkg: 'cmake', bin: 'cmake' },
   'libc6-dev': { pkg: 'libc6-dev', files: ['/usr/include/stdio.h'] },

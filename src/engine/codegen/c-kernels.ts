@@ -166,6 +166,15 @@ static inline int32_t tt_smlad(uint32_t a, uint32_t b, int32_t acc) {
 }
 #endif
 
+#if defined(__wasm_simd128__)
+/* WebAssembly SIMD (the page, the workers and the CLI run this file built by scripts/build-wasm.mjs):
+ * the hot kernels' tt_wasm_* variants below, each computing what its portable twin computes. */
+#include <wasm_simd128.h>
+#define TT_WASM 1
+#else
+#define TT_WASM 0
+#endif
+
 /* Two int16 values as one word (low half first), the operand layout of SMLAD. */
 static inline uint32_t tt_pack16(int32_t lo, int32_t hi) {
   return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
@@ -209,6 +218,236 @@ static inline void tt_store(int8_t *y, int i, int32_t v, uint8_t *mask) {
   if (mask) tt_set_bit(mask, i, v >= -128 && v <= 127);
   y[i] = tt_clamp8(v);
 }
+
+#if TT_WASM
+/* ---------------------------------------------------------------- WebAssembly SIMD: int8 forward */
+
+/* round(acc * s) + zero per lane, as tt_requant: the float sum is exact below 2^24, and beyond it the
+ * truncation saturates, out of the int8 range on the same side as the portable path's clamp. */
+static inline v128_t tt_wasm_requant(v128_t acc, v128_t s, v128_t zero) {
+  return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), s)), zero));
+}
+
+/* Eight requantized values (lo, hi: pixels 0-3, 4-7) clamped to int8; the first m <= 8 stored at y and,
+ * with a mask, their bits (in range) at bit index mi. The saturating narrowings are the clamp. */
+static inline void tt_wasm_emit8(v128_t lo, v128_t hi, int8_t *y, int m, uint8_t *mask, int mi) {
+  const v128_t v = wasm_i16x8_narrow_i32x4(lo, hi);
+  const v128_t b = wasm_i8x16_narrow_i16x8(v, v);
+  if (mask) {
+    const uint32_t bits = wasm_i16x8_bitmask(wasm_v128_and(wasm_i16x8_gt(v, wasm_i16x8_splat(-129)), wasm_i16x8_lt(v, wasm_i16x8_splat(128))));
+    if (m == 8 && (mi & 7) == 0) mask[mi >> 3] = (uint8_t)bits;
+    else for (int j = 0; j < m; j++) tt_set_bit(mask, mi + j, (int)(bits >> j) & 1);
+  }
+  if (m == 8) wasm_v128_store64_lane(y, b, 0);
+  else {
+    int8_t t[16];
+    wasm_v128_store(t, b);
+    for (int j = 0; j < m; j++) y[j] = t[j];
+  }
+}
+
+/* tt_pw_quad: four output channels (weights Wg, four interleaved words per input channel pair) over
+ * the np pixels of X, eight or four pixels per vector pass (X in groups of four pixels, see tt_pw_xpos):
+ * i32x4.dot_i16x8_s of four pixels' words with one channel's word splatted is four SMLADs. */
+static void tt_wasm_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n4 = np & ~3, i0 = oc0 * ystride + yoff;
+  const v128_t zero = wasm_f32x4_splat((float)yz);
+  const v128_t s0 = wasm_f32x4_splat(eff[oc0]), s1 = wasm_f32x4_splat(eff[oc0 + 1]), s2 = wasm_f32x4_splat(eff[oc0 + 2]), s3 = wasm_f32x4_splat(eff[oc0 + 3]);
+  int p = 0;
+  for (; p < n4; p += 8) {
+    const int two = p + 8 <= n4;
+    const uint32_t *xa = X + p * cp2, *xb = two ? xa + 4 * cp2 : xa;
+    v128_t a0 = wasm_i32x4_splat(bias[oc0]), a1 = wasm_i32x4_splat(bias[oc0 + 1]), a2 = wasm_i32x4_splat(bias[oc0 + 2]), a3 = wasm_i32x4_splat(bias[oc0 + 3]);
+    v128_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    for (int i = 0; i < cp2; i++) {
+      const v128_t va = wasm_v128_load(xa + 4 * i), vb = wasm_v128_load(xb + 4 * i);
+      const uint32_t *w = Wg + 4 * i;
+      v128_t wv = wasm_v128_load32_splat(w);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(va, wv));
+      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 1);
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(va, wv));
+      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 2);
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(va, wv));
+      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(vb, wv));
+      wv = wasm_v128_load32_splat(w + 3);
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(va, wv));
+      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(vb, wv));
+    }
+    /* Four pixels only: the second group's lanes were the first's again and are not stored. */
+    const int m = two ? 8 : 4;
+    tt_wasm_emit8(tt_wasm_requant(a0, s0, zero), tt_wasm_requant(b0, s0, zero), y + i0 + p, m, mask, i0 + p);
+    tt_wasm_emit8(tt_wasm_requant(a1, s1, zero), tt_wasm_requant(b1, s1, zero), y + i0 + ystride + p, m, mask, i0 + ystride + p);
+    tt_wasm_emit8(tt_wasm_requant(a2, s2, zero), tt_wasm_requant(b2, s2, zero), y + i0 + 2 * ystride + p, m, mask, i0 + 2 * ystride + p);
+    tt_wasm_emit8(tt_wasm_requant(a3, s3, zero), tt_wasm_requant(b3, s3, zero), y + i0 + 3 * ystride + p, m, mask, i0 + 3 * ystride + p);
+  }
+  for (p = n4; p < np; p++) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t acc[4] = { bias[oc0], bias[oc0 + 1], bias[oc0 + 2], bias[oc0 + 3] };
+    for (int i = 0; i < cp2; i++) for (int j = 0; j < 4; j++) acc[j] = tt_smlad(xp[i], Wg[4 * i + j], acc[j]);
+    for (int j = 0; j < 4; j++) tt_store(y, i0 + j * ystride + p, tt_requant(acc[j], eff[oc0 + j], yz), mask);
+  }
+}
+
+/* tt_pw_single: one output channel (weights wr, a row) over the np pixels of X. */
+static void tt_wasm_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
+  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int n4 = np & ~3, i0 = oc * ystride + yoff;
+  const v128_t zero = wasm_f32x4_splat((float)yz), s = wasm_f32x4_splat(eff[oc]);
+  int p = 0;
+  for (; p < n4; p += 4) {
+    const uint32_t *xa = X + p * cp2;
+    v128_t a = wasm_i32x4_splat(bias[oc]);
+    for (int i = 0; i < cp2; i++) a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_v128_load(xa + 4 * i), wasm_v128_load32_splat(wr + i)));
+    const v128_t v = tt_wasm_requant(a, s, zero);
+    tt_wasm_emit8(v, v, y + i0 + p, 4, mask, i0 + p);
+  }
+  for (; p < np; p++) {
+    const uint32_t *xp = X + p * cp2;
+    int32_t acc = bias[oc];
+    for (int i = 0; i < cp2; i++) acc = tt_smlad(xp[i], wr[i], acc);
+    tt_store(y, i0 + p, tt_requant(acc, eff[oc], yz), mask);
+  }
+}
+
+/* tt_pw_build_x: channels 2i and 2i + 1 of eight pixels widened to int16 minus the zero point and
+ * interleaved into their eight words (two groups of four pixels) by one shuffle each. */
+static void tt_wasm_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+  const int n4 = np & ~3;
+  const v128_t z = wasm_i16x8_splat((int16_t)xz);
+  for (int i = 0; i < cp2; i++) {
+    const int8_t *a = x + 2 * i * cstride + p0;
+    const int8_t *b = 2 * i + 1 < cpg ? a + cstride : NULL;
+    int p = 0;
+    for (; p + 8 <= n4; p += 8) {
+      const v128_t va = wasm_i16x8_sub(wasm_i16x8_load8x8(a + p), z);
+      const v128_t vb = b ? wasm_i16x8_sub(wasm_i16x8_load8x8(b + p), z) : wasm_i16x8_splat(0);
+      wasm_v128_store(X + p * cp2 + 4 * i, wasm_i16x8_shuffle(va, vb, 0, 8, 1, 9, 2, 10, 3, 11));
+      wasm_v128_store(X + (p + 4) * cp2 + 4 * i, wasm_i16x8_shuffle(va, vb, 4, 12, 5, 13, 6, 14, 7, 15));
+    }
+    for (; p < np; p++) {
+      const uint32_t v = tt_pack16(a[p] - xz, b ? b[p] - xz : 0);
+      if (p < n4) X[(p & ~3) * cp2 + 4 * i + (p & 3)] = v;
+      else X[p * cp2 + i] = v;
+    }
+  }
+}
+
+/* Room for a padded row of tt_wasm_dw_row (the row, its padding both sides, vectors read past its end) twice. */
+#define TT_WASM_DW_ROW 1088
+
+/* tt_dw_row: one output row of one depthwise channel, eight output columns per vector. Each input row
+ * the filter covers is copied with xz in its padding (and past its end), so every column is interior:
+ * sum over taps of x w - xz sum w, with the padding's x - xz = 0; at stride 2 the even bytes of sixteen
+ * are one shuffle. Rows above and below the plane are left out of both sums, as in tt_dw_row. */
+static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
+  int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  /* At stride 2 a row is kept as its two phases (even and odd columns), so a tap reads eight adjacent bytes. */
+  static int8_t buf[16][TT_WASM_DW_ROW], pad_row[TT_WASM_DW_ROW];
+  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, s = g->stride, pad = g->pad;
+  const int iy0 = oy * s - pad, half = TT_WASM_DW_ROW / 2;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  int32_t sumw = 0;
+  const v128_t xzv = wasm_i8x16_splat((int8_t)xz);
+  for (int ky = ky0; ky < ky1; ky++) {
+    for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+    int8_t *d = s == 1 ? buf[ky] : pad_row;
+    /* Vector stores, not memset / memcpy: the rows are short and many. The row's sixteen-byte copies
+     * may read past its end (inside the module's memory) and write past it, where xz then goes. */
+    const int8_t *src = xc + rowoff(rs, iy0 + ky);
+    wasm_v128_store(d, xzv);
+    for (int i = 0; i < wd; i += 16) wasm_v128_store(d + pad + i, wasm_v128_load(src + i));
+    for (int i = 0; i < pad + 32; i += 16) wasm_v128_store(d + pad + wd + i, xzv);
+    if (s == 2) {
+      for (int j = 0; 2 * j < wd + 2 * pad + 16; j += 8) {
+        const v128_t v = wasm_v128_load(pad_row + 2 * j);
+        wasm_v128_store64_lane(buf[ky] + j, wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), 0);
+        wasm_v128_store64_lane(buf[ky] + half + j, wasm_i8x16_shuffle(v, v, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15), 1);
+      }
+    }
+  }
+  v128_t taps[256];
+  for (int t = 0; t < k * k; t++) taps[t] = wasm_i16x8_splat(wr[t]);
+  const v128_t vs = wasm_f32x4_splat(scale), zero = wasm_f32x4_splat((float)yz), base = wasm_i32x4_splat(bias - xz * sumw);
+  for (int ox = 0; ox < wo; ox += 8) {
+    v128_t lo = base, hi = base;
+    for (int ky = ky0; ky < ky1; ky++) {
+      const int8_t *r = buf[ky] + ox;
+      const v128_t *tw = taps + ky * k;
+      for (int kx = 0; kx < k; kx++) {
+        const v128_t xv = wasm_i16x8_load8x8(s == 1 ? r + kx : r + (kx & 1) * half + (kx >> 1));
+        lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, tw[kx]));
+        hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, tw[kx]));
+      }
+    }
+    tt_wasm_emit8(tt_wasm_requant(lo, vs, zero), tt_wasm_requant(hi, vs, zero), yr + ox, wo - ox < 8 ? wo - ox : 8, mask, mbase + ox);
+  }
+}
+
+/* tt_conv2d's depthwise conv with eight channels per vector (a whole plane's rows would leave most
+ * lanes of a row vector empty on the late layers' 4 x 4 and 8 x 8 planes): the eight input planes
+ * channel-last as int16 x - xz in a zero border, the taps channel-last, each output pixel one sum per
+ * lane, requantized with its channel's scale. Reads every input channel of a group before writing its
+ * outputs, so y may be x (in place). Returns 0 when the workspace is too small. */
+static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
+  int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, void *wk, int wk_bytes) {
+  const int k = g->k, s = g->stride, pad = g->pad, wd = g->w, wo = g->wo, ho = g->ho;
+  const int wp = wd + 2 * pad, hp = g->h + 2 * pad, hw = g->h * wd, howo = ho * wo;
+  if (!wk || wk_bytes < (hp * wp + k * k) * 16) return 0;
+  int16_t *plane = (int16_t *)wk, *taps = plane + hp * wp * 8;
+  const v128_t zero = wasm_f32x4_splat((float)yz);
+  for (int c0 = 0; c0 < g->cout; c0 += 8) {
+    const int m = g->cout - c0 < 8 ? g->cout - c0 : 8;
+    memset(plane, 0, (size_t)hp * wp * 16);
+    memset(taps, 0, (size_t)k * k * 16);
+    int32_t b8[8] = { 0 };
+    float e8[8] = { 0 };
+    for (int l = 0; l < m; l++) {
+      const int8_t *xc = x + (c0 + l) * hw;
+      for (int iy = 0; iy < g->h; iy++) {
+        int16_t *d = plane + ((iy + pad) * wp + pad) * 8 + l;
+        for (int ix = 0; ix < wd; ix++) d[ix * 8] = (int16_t)(xc[iy * wd + ix] - xz);
+      }
+      const int8_t *wr = tt_wrow(w, g, c0 + l, 0);
+      for (int t = 0; t < k * k; t++) taps[t * 8 + l] = wr[t];
+      b8[l] = bias[c0 + l];
+      e8[l] = eff[c0 + l];
+    }
+    const v128_t bl = wasm_v128_load(b8), bh = wasm_v128_load(b8 + 4), el = wasm_v128_load(e8), eh = wasm_v128_load(e8 + 4);
+    for (int oy = 0; oy < ho; oy++) {
+      for (int ox = 0; ox < wo; ox++) {
+        v128_t lo = bl, hi = bh;
+        const int16_t *tp = taps;
+        for (int ky = 0; ky < k; ky++) {
+          const int16_t *xa = plane + ((oy * s + ky) * wp + ox * s) * 8;
+          for (int kx = 0; kx < k; kx++, xa += 8, tp += 8) {
+            const v128_t xv = wasm_v128_load(xa), wv = wasm_v128_load(tp);
+            lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
+            hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
+          }
+        }
+        const v128_t v = wasm_i16x8_narrow_i32x4(tt_wasm_requant(lo, el, zero), tt_wasm_requant(hi, eh, zero));
+        int8_t out[16];
+        wasm_v128_store(out, wasm_i8x16_narrow_i16x8(v, v));
+        const int p = oy * wo + ox;
+        if (mask) {
+          const uint32_t bits = wasm_i16x8_bitmask(wasm_v128_and(wasm_i16x8_gt(v, wasm_i16x8_splat(-129)), wasm_i16x8_lt(v, wasm_i16x8_splat(128))));
+          for (int l = 0; l < m; l++) tt_set_bit(mask, (c0 + l) * howo + p, (int)(bits >> l) & 1);
+        }
+        for (int l = 0; l < m; l++) y[(c0 + l) * howo + p] = out[l];
+      }
+    }
+  }
+  return 1;
+}
+
+/* Whether tt_wasm_dw_row takes this conv. */
+static inline int tt_wasm_dw_fits(const tt_geom *g) {
+  return g->k <= 16 && g->stride <= 2 && g->pad <= 16 && g->w + 2 * g->pad + 64 <= TT_WASM_DW_ROW / 2;
+}
+#endif
 
 /* ---------------------------------------------------------------- forward */
 
@@ -264,6 +503,12 @@ static void tt_pw_tile(const int8_t *x, int hw, int32_t xz, const int8_t *wrow, 
  * by word (word i of channel 4b + j at 4b * cp2 + 4i + j), the last cout % 4 channels as rows.
  */
 static inline uint32_t *tt_pw_xpos(uint32_t *X, int np, int cp2, int p, int *stride) {
+#if TT_WASM
+  /* WebAssembly: groups of four pixels word by word (word i of pixel 4q + j at 4q * cp2 + 4i + j), the
+   * last np % 4 pixels as rows: one vector load is four pixels' word (tt_wasm_pw_quad). */
+  *stride = p < (np & ~3) ? 4 : 1;
+  return *stride == 4 ? X + (p & ~3) * cp2 + (p & 3) : X + p * cp2;
+#endif
   *stride = p < (np & ~1) ? 2 : 1;
   return X + (p & ~1) * cp2 + (*stride == 2 ? (p & 1) : 0);
 }
@@ -274,6 +519,10 @@ static inline uint32_t *tt_pw_wpos(uint32_t *W, int cout, int cp2, int oc, int *
 }
 
 static void tt_pw_build_x(const int8_t *x, int cstride, int p0, int np, int cpg, int32_t xz, uint32_t *X, int cp2) {
+#if TT_WASM
+  tt_wasm_pw_build_x(x, cstride, p0, np, cpg, xz, X, cp2);
+  return;
+#endif
   const int even = np & ~1;
   for (int i = 0; i < cp2; i++) {
     const int8_t *a = x + 2 * i * cstride + p0;
@@ -348,6 +597,10 @@ static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz,
  * at y[(oc0 + j) * ystride + yoff + p]. */
 static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
   int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+#if TT_WASM
+  tt_wasm_pw_quad(X, np, cp2, Wg, oc0, bias, eff, yz, y, ystride, yoff, mask);
+  return;
+#endif
   const int32_t b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
   const int i0 = oc0 * ystride + yoff;
   int p = 0;
@@ -426,6 +679,10 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
 /* One output channel (weights wr, a row) over the np pixels of X. */
 static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
   int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+#if TT_WASM
+  tt_wasm_pw_single(X, np, cp2, wr, oc, bias, eff, yz, y, ystride, yoff, mask);
+  return;
+#endif
   const int i0 = oc * ystride + yoff;
   int p = 0;
   for (; p + 1 < np; p += 2) {
@@ -508,6 +765,12 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
  * folded into the interior pixels' sums (sum (x - xz) w = sum x w - xz sum w). */
 static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
   int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+#if TT_WASM
+  if (tt_wasm_dw_fits(g)) {
+    tt_wasm_dw_row(xc, rowoff, rs, wr, g, oy, xz, bias, scale, yz, yr, mask, mbase);
+    return;
+  }
+#endif
   const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad;
   const int iy0 = oy * stride - pad;
   const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
@@ -749,6 +1012,15 @@ static inline __attribute__((always_inline)) int32_t tt_dw16_taps(const int16_t 
  * workspace is too small. */
 static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, float scale, int32_t yz,
   int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes, int first) {
+#if TT_WASM
+  /* Row by row from the plane: the phase rows are the padded plane's (tt_wasm_dw_row). */
+  (void)wk, (void)wk_bytes, (void)first;
+  if (!tt_wasm_dw_fits(g)) return 0;
+  for (int oy = 0; oy < g->ho; oy++) {
+    tt_wasm_dw_row(xc, tt_plane_rowoff, &g->w, wr, g, oy, xz, bias, scale, yz, dst + oy * g->wo, mask, mbase + oy * g->wo);
+  }
+  return 1;
+#endif
   const int k = g->k, kp = (k + 1) / 2, pad = g->pad, stride = g->stride;
   const int pw = g->w + 2 * pad + 2, ph = g->h + 2 * pad;
   if (!wk || wk_bytes < (ph * pw) * 2 + k * kp * 4 + 8) return 0;
@@ -814,6 +1086,9 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
   const int hw = h * wd, howo = ho * wo;
   if (k == 1 && stride == 1 && pad == 0 && g->groups == 1 && tt_pw_fast(x, hw, howo, xz, w, g, bias, eff, yz, y, howo, 0, mask, NULL, wk, wk_bytes)) return;
   if (g->dw && k <= 16) {
+#if TT_WASM
+    if (tt_wasm_dw_lanes(x, xz, w, bias, eff, y, yz, g, mask, wk, wk_bytes)) return;
+#endif
     for (int oc = 0; oc < g->cout; oc++) {
       int8_t *dst = scratch ? scratch : y + oc * howo;
       if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes, oc == 0)) {
@@ -1060,7 +1335,24 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
 
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
   int8_t *y, float sy, int32_t zy, uint8_t *mask, int n) {
-  for (int i = 0; i < n; i++) {
+  int i = 0;
+#if TT_WASM
+  /* Eight values per pass, every float operation the scalar one's per lane (same order, one rounding each). */
+  const v128_t fa = wasm_f32x4_splat(sa), fb = wasm_f32x4_splat(sb), fy = wasm_f32x4_splat(sy), fz = wasm_f32x4_splat((float)zy);
+  const v128_t va = wasm_i16x8_splat((int16_t)za), vb = wasm_i16x8_splat((int16_t)zb);
+  for (; i + 8 <= n; i += 8) {
+    const v128_t xa = wasm_i16x8_sub(wasm_i16x8_load8x8(a + i), va), xb = wasm_i16x8_sub(wasm_i16x8_load8x8(b + i), vb);
+    v128_t q[2];
+    for (int half = 0; half < 2; half++) {
+      const v128_t ia = half ? wasm_i32x4_extend_high_i16x8(xa) : wasm_i32x4_extend_low_i16x8(xa);
+      const v128_t ib = half ? wasm_i32x4_extend_high_i16x8(xb) : wasm_i32x4_extend_low_i16x8(xb);
+      const v128_t sum = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(ia), fa), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(ib), fb));
+      q[half] = wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_div(sum, fy)), fz));
+    }
+    tt_wasm_emit8(q[0], q[1], y + i, 8, mask, i);
+  }
+#endif
+  for (; i < n; i++) {
     const float s = (float)(a[i] - za) * sa + (float)(b[i] - zb) * sb;
     const float q = rintf(s / sy);
     const int32_t v = q > 1.0e6f ? 1000000 : q < -1.0e6f ? -1000000 : (int32_t)q + zy;
@@ -1093,6 +1385,235 @@ void tt_linear(const int8_t *x, float xs, int32_t xz, const float *w, const floa
 void tt_save_slice(const int8_t *x, int8_t *y, int n) {
   memmove(y, x, (size_t)n);
 }
+
+#if TT_WASM
+/* ---------------------------------------------------------------- WebAssembly SIMD: float backward
+ * Four float lanes hold four independent sums (four pixels, four channels), never parts of one sum:
+ * each lane does the scalar path's operations in its order, one rounding each, so the results are
+ * the portable C's bit for bit. */
+
+/* v[p] = bit i0 + p of the mask ? v[p] * sc : 0 for p < n (sc 1: tt_mask), into out (may be v). */
+static void tt_wasm_mask_scale(const float *v, const uint8_t *mask, int i0, int n, float sc, float *out) {
+  const v128_t lo = wasm_i32x4_make(1, 2, 4, 8), hi = wasm_i32x4_make(16, 32, 64, 128), s = wasm_f32x4_splat(sc);
+  int p = 0;
+  for (; p < n && ((i0 + p) & 7); p++) out[p] = (mask[(i0 + p) >> 3] >> ((i0 + p) & 7)) & 1 ? v[p] * sc : 0.0f;
+  for (; p + 8 <= n; p += 8) {
+    const v128_t b = wasm_i32x4_splat(mask[(i0 + p) >> 3]);
+    const v128_t m0 = wasm_i32x4_ne(wasm_v128_and(b, lo), wasm_i32x4_splat(0)), m1 = wasm_i32x4_ne(wasm_v128_and(b, hi), wasm_i32x4_splat(0));
+    wasm_v128_store(out + p, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(v + p), s), m0));
+    wasm_v128_store(out + p + 4, wasm_v128_and(wasm_f32x4_mul(wasm_v128_load(v + p + 4), s), m1));
+  }
+  for (; p < n; p++) out[p] = (mask[(i0 + p) >> 3] >> ((i0 + p) & 7)) & 1 ? v[p] * sc : 0.0f;
+}
+
+/* tt_col_sum: sixteen (then four) pixels' sums per pass, each over the output channels in order. */
+static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+  int p0 = 0;
+  for (; p0 + 16 <= hw; p0 += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    const int8_t *wp = wc;
+    for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
+      const v128_t wv = wasm_f32x4_splat((float)*wp);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), wv));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), wv));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), wv));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(go + 12), wv));
+    }
+    wasm_v128_store(out + p0, a0);
+    wasm_v128_store(out + p0 + 4, a1);
+    wasm_v128_store(out + p0 + 8, a2);
+    wasm_v128_store(out + p0 + 12, a3);
+  }
+  for (; p0 + 4 <= hw; p0 += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    const int8_t *wp = wc;
+    for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(go), wasm_f32x4_splat((float)*wp)));
+    }
+    wasm_v128_store(out + p0, a);
+  }
+  for (; p0 < hw; p0++) {
+    float a = 0.0f;
+    for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[oc * wstride];
+    out[p0] = a;
+  }
+}
+
+/* tt_acc8x2 from the eight channel planes t[0 .. 8) instead of the pixel-major block: four pixels per
+ * vector, d0[p] = (((d0[p] + t0[p] w0[0]) + t1[p] w0[1]) ...) + t7[p] w0[7], and d1 with w1. */
+static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w0, const float *w1, int n) {
+  v128_t a[8], b[8];
+  for (int j = 0; j < 8; j++) {
+    a[j] = wasm_f32x4_splat(w0[j]);
+    b[j] = d1 ? wasm_f32x4_splat(w1[j]) : a[j];
+  }
+  int p = 0;
+  for (; p + 4 <= n; p += 4) {
+    v128_t v0 = wasm_v128_load(d0 + p), v1 = d1 ? wasm_v128_load(d1 + p) : v0;
+    for (int j = 0; j < 8; j++) {
+      const v128_t tv = wasm_v128_load(t[j] + p);
+      v0 = wasm_f32x4_add(v0, wasm_f32x4_mul(tv, a[j]));
+      v1 = wasm_f32x4_add(v1, wasm_f32x4_mul(tv, b[j]));
+    }
+    wasm_v128_store(d0 + p, v0);
+    if (d1) wasm_v128_store(d1 + p, v1);
+  }
+  for (; p < n; p++) {
+    float v0 = d0[p], v1 = d1 ? d1[p] : 0.0f;
+    for (int j = 0; j < 8; j++) {
+      v0 = v0 + t[j][p] * w0[j];
+      if (d1) v1 = v1 + t[j][p] * w1[j];
+    }
+    d0[p] = v0;
+    if (d1) d1[p] = v1;
+  }
+}
+
+/* tt_gather at stride 1 or 2 (0 for any other: the portable loop runs), gp already the padded plane:
+ * four input elements per vector, each the sum of its taps in ascending (ky, kx) order. At stride 2
+ * the even and the odd elements of eight are two vectors (each reads its phase's adjacent cells) and
+ * are interleaved when stored. */
+static int tt_wasm_gather(const float *gp, const float *wf, const tt_geom *c, float *out, int B, int ew) {
+  const int k = c->k, s = c->stride, pad = c->pad, wd = c->w;
+  if (s > 2) return 0;
+  for (int iy = 0; iy < c->h; iy++) {
+    float *o = out + iy * wd;
+    int ix = 0;
+    if (s == 1) {
+      const float *gr = gp + (iy + pad + B) * ew + pad + B;
+      for (; ix + 4 <= wd; ix += 4) {
+        v128_t v = wasm_f32x4_splat(0.0f);
+        for (int ky = 0; ky < k; ky++) {
+          const float *r = gr + ix - ky * ew;
+          for (int kx = 0; kx < k; kx++) v = wasm_f32x4_add(v, wasm_f32x4_mul(wasm_v128_load(r - kx), wasm_f32x4_splat(wf[ky * k + kx])));
+        }
+        wasm_v128_store(o + ix, v);
+      }
+      for (; ix < wd; ix++) {
+        float v = 0.0f;
+        for (int ky = 0; ky < k; ky++) for (int kx = 0; kx < k; kx++) v = v + gr[ix - ky * ew - kx] * wf[ky * k + kx];
+        o[ix] = v;
+      }
+      continue;
+    }
+    const int ky0 = (iy + pad) % 2;
+    for (; ix + 8 <= wd; ix += 8) {
+      v128_t v[2];
+      for (int q = 0; q < 2; q++) {
+        const int kx0 = (ix + q + pad) % 2, nkx = (k - kx0 + 1) / 2;
+        v128_t a = wasm_f32x4_splat(0.0f);
+        for (int ky = ky0, r = (iy + pad - ky0) / 2 + B; ky < k; ky += 2, r--) {
+          const float *gr = gp + r * ew + (ix + q + pad - kx0) / 2 + B;
+          const float *wr = wf + ky * k + kx0;
+          for (int j = 0; j < nkx; j++) a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(gr - j), wasm_f32x4_splat(wr[j * 2])));
+        }
+        v[q] = a;
+      }
+      wasm_v128_store(o + ix, wasm_i32x4_shuffle(v[0], v[1], 0, 4, 1, 5));
+      wasm_v128_store(o + ix + 4, wasm_i32x4_shuffle(v[0], v[1], 2, 6, 3, 7));
+    }
+    for (; ix < wd; ix++) {
+      const int kx0 = (ix + pad) % 2, nkx = (k - kx0 + 1) / 2;
+      float v = 0.0f;
+      for (int ky = ky0, r = (iy + pad - ky0) / 2 + B; ky < k; ky += 2, r--) {
+        const float *gr = gp + r * ew + (ix + pad - kx0) / 2 + B;
+        const float *wr = wf + ky * k + kx0;
+        for (int j = 0; j < nkx; j++) v = v + gr[-j] * wr[j * 2];
+      }
+      o[ix] = v;
+    }
+  }
+  return 1;
+}
+
+/* The pointwise weight gradients of tt_conv_grad_w / tt_conv_update_w from a pixel-major float copy of
+ * the first n input channels (x - xz, n rounded up to four with zero columns): out[j] for four channels
+ * j per vector, each the sum over the pixels in order of g[p] (x[j][p] - xz), as tt_wgrad_row's. */
+#define TT_WASM_XT 65536
+static float tt_wasm_xt[TT_WASM_XT];
+
+static int tt_wasm_pw_xt(const int8_t *x, int32_t xz, const tt_geom *c, int n) {
+  const int hw = c->h * c->w, nn = (n + 3) & ~3;
+  if (!(c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) || nn * hw > TT_WASM_XT) return 0;
+  /* Channel by channel, four pixels at a time (a transpose through stores of single lanes). */
+  const v128_t z = wasm_i32x4_splat(xz);
+  int p = 0;
+  for (int j = 0; j < n; j++) {
+    const int8_t *xj = x + j * hw;
+    for (p = 0; p + 4 <= hw; p += 4) {
+      const v128_t v = wasm_f32x4_convert_i32x4(wasm_i32x4_sub(wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(xj + p))), z));
+      float *d = tt_wasm_xt + p * nn + j;
+      wasm_v128_store32_lane(d, v, 0);
+      wasm_v128_store32_lane(d + nn, v, 1);
+      wasm_v128_store32_lane(d + 2 * nn, v, 2);
+      wasm_v128_store32_lane(d + 3 * nn, v, 3);
+    }
+    for (; p < hw; p++) tt_wasm_xt[p * nn + j] = (float)(xj[p] - xz);
+  }
+  for (p = 0; p < hw; p++) for (int j = n; j < nn; j++) tt_wasm_xt[p * nn + j] = 0.0f;
+  return 1;
+}
+
+/* m (constant after inlining, so the sums stay in registers) vectors of four channels, from column j0. */
+static inline __attribute__((always_inline)) void tt_wasm_wgrad_pass(const float *g, int hw, int nn, int j0, int m, int n, float *out) {
+  v128_t a[8];
+  for (int b = 0; b < m; b++) a[b] = wasm_f32x4_splat(0.0f);
+  const float *xt = tt_wasm_xt + j0;
+  for (int p = 0; p < hw; p++, xt += nn) {
+    const v128_t gs = wasm_f32x4_splat(g[p]);
+    for (int b = 0; b < m; b++) a[b] = wasm_f32x4_add(a[b], wasm_f32x4_mul(gs, wasm_v128_load(xt + 4 * b)));
+  }
+  float r[32];
+  for (int b = 0; b < m; b++) wasm_v128_store(r + 4 * b, a[b]);
+  for (int l = 0; l < 4 * m && j0 + l < n; l++) out[j0 + l] = r[l];
+}
+
+static void tt_wasm_pw_wgrad_row(const float *g, int hw, int n, float *out) {
+  const int nn = (n + 3) & ~3;
+  /* Eight vectors (32 channels) per pass over the pixels while they last, each pixel's g splatted once. */
+  int j0 = 0;
+  for (; j0 + 32 <= nn; j0 += 32) tt_wasm_wgrad_pass(g, hw, nn, j0, 8, n, out);
+  if (j0 + 16 <= nn) {
+    tt_wasm_wgrad_pass(g, hw, nn, j0, 4, n, out);
+    j0 += 16;
+  }
+  if (j0 + 8 <= nn) {
+    tt_wasm_wgrad_pass(g, hw, nn, j0, 2, n, out);
+    j0 += 8;
+  }
+  if (j0 < nn) tt_wasm_wgrad_pass(g, hw, nn, j0, 1, n, out);
+}
+
+/* tt_col_sum of four input channels at once (columns wc[i], their strides ws[i], into out[i]): each
+ * output gradient vector is loaded once for the four sums of its pixels. */
+static void tt_wasm_col_sum4(const float *g, int hw, int cout, const int8_t *const *wc, const int *ws, float *const *out) {
+  int p0 = 0;
+  for (; p0 + 8 <= hw; p0 += 8) {
+    v128_t a[4][2];
+    for (int i = 0; i < 4; i++) a[i][0] = a[i][1] = wasm_f32x4_splat(0.0f);
+    const float *go = g + p0;
+    for (int oc = 0; oc < cout; oc++, go += hw) {
+      const v128_t g0 = wasm_v128_load(go), g1 = wasm_v128_load(go + 4);
+      for (int i = 0; i < 4; i++) {
+        const v128_t wv = wasm_f32x4_splat((float)wc[i][oc * ws[i]]);
+        a[i][0] = wasm_f32x4_add(a[i][0], wasm_f32x4_mul(g0, wv));
+        a[i][1] = wasm_f32x4_add(a[i][1], wasm_f32x4_mul(g1, wv));
+      }
+    }
+    for (int i = 0; i < 4; i++) {
+      wasm_v128_store(out[i] + p0, a[i][0]);
+      wasm_v128_store(out[i] + p0 + 4, a[i][1]);
+    }
+  }
+  for (; p0 < hw; p0++) {
+    for (int i = 0; i < 4; i++) {
+      float a = 0.0f;
+      for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[i][oc * ws[i]];
+      out[i][p0] = a;
+    }
+  }
+}
+#endif
 
 /* ---------------------------------------------------------------- loss and backward */
 
@@ -1246,6 +1767,10 @@ void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w
 }
 
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n) {
+#if TT_WASM
+  tt_wasm_mask_scale(g, mask, 0, n, 1.0f, out);
+  return;
+#endif
   for (int i = 0; i < n; i++) out[i] = (mask[i >> 3] >> (i & 7)) & 1 ? g[i] : 0.0f;
 }
 
@@ -1272,6 +1797,10 @@ static const float tt_zeros16[16];
 /* One column of a pointwise weight through the output gradient: out[p] = sum over oc, ascending, of
  * g[oc * hw + p] * wc[oc * wstride] (the transposed conv of pw2 and of an unfused pointwise conv). */
 static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+#if TT_WASM
+  tt_wasm_col_sum(g, hw, cout, wc, wstride, out);
+  return;
+#endif
   int p0 = 0;
 #if TT_VFP
   for (; p0 + 15 < hw && cout > 0; p0 += 16) {
@@ -1544,6 +2073,9 @@ static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float 
   for (int i = 0; i < eh * ew; i++) gp[i] = 0.0f;
   for (int oy = 0; oy < c->ho; oy++) memcpy(gp + (oy + B) * ew + B, g + oy * c->wo, (size_t)c->wo * sizeof(float));
   for (int i = 0; i < k * k; i++) wf[i] = (float)wk[i];
+#if TT_WASM
+  if (tt_wasm_gather(gp, wf, c, out, B, ew)) return;
+#endif
   for (int iy = 0; iy < c->h; iy++) {
     float *o = out + iy * c->w;
     if (s == 1) {
@@ -1587,6 +2119,19 @@ static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom 
 void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work) {
   const int hw = c->h * c->w, howo = c->ho * c->wo;
   if (c->dw) {
+#if TT_WASM
+    /* Gathered, as tt_block_bwd's (see tt_gather), through a static padded plane: the module's memory
+     * is not the chip's SRAM. */
+    static float gp[65536];
+    if (c->k * c->k <= 64 && tt_gather_bytes(c) <= (int)sizeof(gp)) {
+      for (int ch = 0; ch < c->cout; ch++) {
+        float *dst = work ? work : gx + ch * hw;
+        tt_gather(g + ch * howo, tt_wrow(w, c, ch, 0), c, dst, gp);
+        if (work) memcpy(gx + ch * hw, work, (size_t)hw * sizeof(float));
+      }
+      return;
+    }
+#endif
     for (int ch = 0; ch < c->cout; ch++) {
       /* In place (gx over g): through a one-channel workspace. */
       float *dst = work ? work : gx + ch * hw;
@@ -1597,7 +2142,20 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
   }
   if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
     /* Gathered: every gx element sums its terms in output-channel order, as the scatter does. */
-    for (int ic = 0; ic < c->cpg; ic++) {
+    int ic = 0;
+#if TT_WASM
+    for (; ic + 4 <= c->cpg; ic += 4) {
+      const int8_t *wc[4];
+      int ws[4];
+      float *out[4];
+      for (int i = 0; i < 4; i++) {
+        wc[i] = tt_pw_col(w, c, ic + i, &ws[i]);
+        out[i] = gx + (ic + i) * hw;
+      }
+      tt_wasm_col_sum4(g, hw, c->cout, wc, ws, out);
+    }
+#endif
+    for (; ic < c->cpg; ic++) {
       int ws;
       const int8_t *wc = tt_pw_col(w, c, ic, &ws);
       tt_col_sum(g, hw, c->cout, wc, ws, gx + ic * hw);
@@ -1690,6 +2248,15 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
   const float *sw, const tt_sgd *cfg, float *vel, float *row) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
   const int howo = c->ho * c->wo;
+#if TT_WASM
+  if (!c->dw && tt_wasm_pw_xt(x, xz, c, n)) {
+    for (int oc = 0; oc < rows; oc++) {
+      tt_wasm_pw_wgrad_row(g + oc * howo, howo, n, row);
+      tt_update_row(w, c, oc, per, row, sw[oc], cfg, vel);
+    }
+    return;
+  }
+#endif
   for (int oc = 0; oc < rows; oc++) {
     tt_wgrad_row(x, xz, g + oc * howo, c, c->dw ? oc : 0, per, row);
     tt_update_row(w, c, oc, per, row, sw[oc], cfg, vel);
@@ -1699,6 +2266,12 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
 void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, float *out) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
   const int howo = c->ho * c->wo, kk = c->k * c->k;
+#if TT_WASM
+  if (!c->dw && tt_wasm_pw_xt(x, xz, c, n)) {
+    for (int oc = 0; oc < rows; oc++) tt_wasm_pw_wgrad_row(g + oc * howo, howo, n, out + oc * per * kk);
+    return;
+  }
+#endif
   for (int oc = 0; oc < rows; oc++) tt_wgrad_row(x, xz, g + oc * howo, c, c->dw ? oc : 0, per, out + oc * per * kk);
 }
 
@@ -1715,13 +2288,45 @@ static inline float tt_bias_grad(const float *g, int howo) {
 }
 
 void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel) {
-  for (int oc = 0; oc < cout; oc++) {
+  int oc = 0;
+#if TT_WASM
+  /* The gradients of four channels summed interleaved (each in pixel order), as tt_conv_grad_b's. */
+  for (; oc + 4 <= cout; oc += 4) {
+    float gb[4];
+    tt_conv_grad_b(g + oc * howo, 4, howo, gb);
+    for (int j = 0; j < 4; j++) {
+      const float s = sw[oc + j] * xs;
+      tt_update_i32(b, oc + j, id, gb[j], s * s, cfg, vel);
+    }
+  }
+#endif
+  for (; oc < cout; oc++) {
     const float s = sw[oc] * xs;
     tt_update_i32(b, oc, id, tt_bias_grad(g + oc * howo, howo), s * s, cfg, vel);
   }
 }
 
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out) {
+#if TT_WASM
+  /* Four channels' sums interleaved (each still in pixel order): four additions in flight, not one. */
+  int oc = 0;
+  for (; oc + 4 <= cout; oc += 4) {
+    const float *g0 = g + oc * howo, *g1 = g0 + howo, *g2 = g1 + howo, *g3 = g2 + howo;
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+    for (int p = 0; p < howo; p++) {
+      a0 = a0 + g0[p];
+      a1 = a1 + g1[p];
+      a2 = a2 + g2[p];
+      a3 = a3 + g3[p];
+    }
+    out[oc] = a0;
+    out[oc + 1] = a1;
+    out[oc + 2] = a2;
+    out[oc + 3] = a3;
+  }
+  for (; oc < cout; oc++) out[oc] = tt_bias_grad(g + oc * howo, howo);
+  return;
+#endif
   for (int oc = 0; oc < cout; oc++) out[oc] = tt_bias_grad(g + oc * howo, howo);
 }
 
@@ -1782,6 +2387,10 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
     const int c = c0 + j;
     float *tmp = tb[j];
     const float sc = s->eff[c];
+#if TT_WASM
+    tt_wasm_mask_scale(tmp, s->mask, c * hw, hw, sc, tmp);
+    continue;
+#endif
     for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
   }
   if (s->T && m == 8) {
@@ -1803,6 +2412,12 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
         for (int ic = 0; ic < nf; ic++) W8[(nt + ic) * 8 + j] = (float)fz[ic];
       }
       int ic = 0;
+#if TT_WASM
+      /* From the channel planes (the same terms in the same order as T's). */
+      for (; ic + 1 < cpg; ic += 2) tt_wasm_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, tb, W8 + ic * 8, W8 + ic * 8 + 8, hw);
+      if (ic < cpg) tt_wasm_acc8x2(s->gx + ic * hw, NULL, tb, W8 + ic * 8, NULL, hw);
+      ic = cpg;
+#endif
       for (; ic + 1 < cpg; ic += 2) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, W8 + ic * 8, W8 + ic * 8 + 8, hw);
       for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
@@ -2000,7 +2615,11 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane);
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
+#if TT_WASM
+      tt_wasm_mask_scale(outPlane, dMask, c * hwo, hwo, sc, outPlane);
+#else
       for (int p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = (dMask[i >> 3] >> (i & 7)) & 1 ? outPlane[p] * sc : 0.0f;
+#endif
       if (dInputGrad && gp) {
         tt_gather(outPlane, tt_wrow(wD, dg, c, 0), dg, inPlane, gp);
       } else if (dInputGrad) {

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly backward kernels against their TypeScript twins, bit for bit, over random
+ * The C backward kernels in WebAssembly (./kernel-calls.ts) against their TypeScript twins, bit for bit, over random
  * geometries (kernel 1/3/5/7, stride 1/2, odd widths and channel counts, partly trained channels)
  * and update rules (momentum, QAS, stochastic or nearest rounding); whole training steps of the
  * real models are compared in wasm/training.test.ts.
@@ -10,7 +10,7 @@ import {
   blockBackward, expansionBackward, type BlockOperands, type ExpansionOperands, type ParamUpdate, type PwOperands,
 } from '../runtime/streamed-backward.ts';
 import { gaussian, mulberry32 } from '../util/random.ts';
-import { wasmBiasGrad, wasmBlockBackward, wasmConvBackwardInput, wasmConvWeightGrad, wasmExpansionBackward } from './backward-call.ts';
+import { blockBwdCall, convBwdXCall, convGradBCall, convGradWCall, dwPwBwdCall } from './kernel-calls.ts';
 import { wasmKernels } from './instance.ts';
 
 const kernels = wasmKernels()!;
@@ -99,12 +99,18 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
         weight: update(m, n * kk), biasUpdate: update(m, c), inputGrad: withPw || m.r() < 0.5, bias: m.r() < 0.7, xScale: 0.05,
         pw: null, gx: null,
       };
-      if (withPw) o.pw = pwOperands(m, m.int(1, 13), dg.h, dg.w, c, m.r() < 0.7);
+      if (withPw) {
+        // One rule per kind of parameter in a block, as the runtime's (env.hyper, one rounding key per update).
+        const pw = pwOperands(m, m.int(1, 13), dg.h, dg.w, c, m.r() < 0.7);
+        const same = (u: ParamUpdate, as: ParamUpdate): ParamUpdate => ({ ...u, cfg: as.cfg, key: as.key === undefined ? undefined : (u.key ?? 12345) });
+        o.pw = { ...pw, weight: same(pw.weight, o.weight), biasUpdate: same(pw.biasUpdate, o.biasUpdate) };
+      }
       else if (o.inputGrad) o.gx = new Float32Array(c * dg.h * dg.w);
       if (o.pw) o.gx = o.pw.gx;
       const want = clone(o), got = clone(o);
-      blockBackward(want, new Float32Array(hwo + dg.h * dg.w + Math.max(kk, o.pw?.n ?? 0)));
-      wasmBlockBackward(kernels, got);
+      const scratch = hwo + dg.h * dg.w + Math.max(kk, o.pw?.n ?? 0);
+      blockBackward(want, new Float32Array(scratch));
+      blockBwdCall(kernels, got, scratch);
       expectSame(got, want, `case ${t} ${JSON.stringify(dg)}`);
       moved += changed(o.w, want.w) + changed(o.b, want.b) + (o.pw ? changed(o.pw.w, want.pw!.w) + changed(o.pw.b, want.pw!.b) : 0);
     }
@@ -121,8 +127,9 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
         pw: pwOperands(m, m.int(1, 13), dg.h, dg.w, dg.cout, m.r() < 0.7),
       };
       const want = clone(o), got = clone(o);
-      expansionBackward(want, new Float32Array(dg.h * dg.w + o.pw.n));
-      wasmExpansionBackward(kernels, got);
+      const scratch = dg.h * dg.w + o.pw.n;
+      expansionBackward(want, new Float32Array(scratch));
+      dwPwBwdCall(kernels, got, scratch);
       expectSame(got, want, `case ${t} ${JSON.stringify(dg)}`);
       moved += changed(o.pw.w, want.pw.w) + changed(o.pw.b, want.pw.b);
     }
@@ -149,18 +156,18 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
 
       const want = new Float32Array(c.cin * c.h * c.w), got = new Float32Array(want.length);
       convBackwardInput(g, w, c, want);
-      wasmConvBackwardInput(kernels, g, w, c, got);
+      convBwdXCall(kernels, g, w, c, got);
       expect(Array.from(got), label).toEqual(Array.from(want));
 
       const n = isDepthwise(c) ? m.int(1, c.cout) : m.int(1, c.cpg);
       const rows = isDepthwise(c) ? n : c.cout, per = isDepthwise(c) ? kk : n * kk;
       const wantW = new Float32Array(rows * per), gotW = new Float32Array(rows * per);
       for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, xZero, g, c, oc, n, wantW.subarray(oc * per, (oc + 1) * per));
-      wasmConvWeightGrad(kernels, x, xZero, g, c, n, gotW);
+      convGradWCall(kernels, x, xZero, g, c, n, gotW);
       expect(Array.from(gotW), label).toEqual(Array.from(wantW));
 
       const wantB = Float32Array.from({ length: c.cout }, (_, oc) => convBiasGrad(g, oc, howo)), gotB = new Float32Array(c.cout);
-      wasmBiasGrad(kernels, g, gotB);
+      convGradBCall(kernels, g, gotB);
       expect(Array.from(gotB), label).toEqual(Array.from(wantB));
     }
     for (const k of [1, 3, 5, 7]) for (const s of [1, 2]) expect(seen.has(`standard k${k} s${s}`) || k === 1, `standard k${k} s${s}`).toBe(true);

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly int8 forward (wasm/conv-forward.ts, conv-chain.ts, add.ts) against the TypeScript
+ * The C int8 forward in WebAssembly (tt_conv2d, tt_conv_chain, tt_add through ./kernel-calls.ts) against the TypeScript
  * kernels it replaces, bit for bit: convInt8 over random geometries (outputs and clamp mask bits),
  * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
  */
@@ -15,16 +15,16 @@ import { runConvChain } from '../runtime/conv-chain.ts';
 import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
-import { addInt8Wasm, convInt8Wasm } from './conv-forward.ts';
+import { addCall, conv2dCall } from './kernel-calls.ts';
 import { wasmKernels } from './instance.ts';
 import { convChainFast } from './kernel-table.ts';
 
 /** The kernels under test: the wasm ones (fast) or their TypeScript references. */
 let fast = false;
 const conv: typeof convInt8 = (x, xZero, w, bias, eff, y, yZero, c, mask) =>
-  fast ? convInt8Wasm(wasmKernels()!, x, xZero, w, bias, eff, y as Int8Array, yZero, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask);
+  fast ? conv2dCall(wasmKernels()!, x, { xZero, yZero, w, bias, eff }, y as Int8Array, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask);
 const add: typeof addInt8 = (a, sa, za, b, sb, zb, y, sy, zy, mask) =>
-  fast ? addInt8Wasm(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask) : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
+  fast ? addCall(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask) : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
 
 /** Runs f with the wasm kernels and then with the TypeScript ones; returns both results. */
 function both<T>(f: () => T): [T, T] {

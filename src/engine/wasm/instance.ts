@@ -1,6 +1,6 @@
 /**
- * The WebAssembly kernels (wasm/, built into kernels-binary.ts): one instance per thread, created on
- * first use, and the copying of operands into its memory for one call.
+ * The WebAssembly kernels (the C library csrc/, built by scripts/build-wasm.mjs into kernels-binary.ts):
+ * one instance per thread, created on first use, and the copying of operands into its memory for one call.
  *
  * Where the module cannot run (no WebAssembly SIMD, or a browser's main thread, which refuses to
  * compile a module this size synchronously) `wasmKernels()` returns null and the callers run their
@@ -9,27 +9,33 @@
 import type { TypedArray } from '../ir/tensor.ts';
 import { KERNELS_WASM_BASE64 } from './kernels-binary.ts';
 
-/** The module's exports: pointers are byte offsets into `memory`. */
+/**
+ * The module's exports: the C library's functions (csrc/tt_kernels.h, their C signatures; pointers are
+ * byte offsets into `memory`, structs are written by ./kernel-calls.ts) and where the free memory starts.
+ */
 export interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  applyMask(g: number, mask: number, out: number, n: number): void;
-  channelScale(g: number, scale: number, out: number, channels: number, per: number): void;
-  // The int8 forward (wasm/conv-forward.ts, conv-chain.ts, add.ts; called by ./conv-forward.ts).
-  convWhole(rec: number, work: number): void;
-  convChain(desc: number, work: number, sa: number, za: number, sb: number, zb: number, sy: number, zy: number): void;
-  addInt8(a: number, sa: number, za: number, b: number, sb: number, zb: number, y: number, sy: number, zy: number, mask: number, n: number): void;
-  // The conv backward (wasm/conv-backward.ts, wasm/block-backward.ts; calls in backward-call.ts).
-  transposedWidth(n: number): number;
-  paddedBytes(geom: number): number;
-  weightGradScratch(geom: number, n: number): number;
-  convBackwardInput(g: number, w: number, geom: number, gx: number, tmp: number): void;
-  convWeightGrad(x: number, xZero: number, g: number, geom: number, n: number, out: number, scratch: number): void;
-  applyWeightUpdate(gw: number, w: number, sW: number, geom: number, n: number, update: number): void;
-  convBiasGrad(g: number, cout: number, howo: number, gb: number): void;
-  applyBiasUpdate(gb: number, b: number, sW: number, xScale: number, cout: number, update: number): void;
-  expansionBackward(operands: number): void;
-  blockBackward(operands: number): void;
+  tt_conv2d(x: number, xz: number, w: number, bias: number, eff: number, y: number, yz: number, g: number, mask: number, scratch: number,
+    ws: number, wk: number, wkBytes: number): void;
+  tt_conv_chain(c: number, input: number, src: number, ring: number, out: number, scratch: number, wk: number, wkBytes: number): void;
+  tt_wasm_image_src(s: number, image: number, channels: number, h: number, w: number): void;
+  tt_add(a: number, sa: number, za: number, b: number, sb: number, zb: number, y: number, sy: number, zy: number, mask: number, n: number): void;
+  tt_mask(g: number, mask: number, out: number, n: number): void;
+  tt_channel_scale(g: number, scale: number, channels: number, per: number, out: number): void;
+  tt_conv_bwd_x(g: number, w: number, c: number, gx: number, work: number): void;
+  tt_conv_update_w(x: number, xz: number, g: number, c: number, n: number, w: number, sw: number, cfg: number, vel: number, row: number): void;
+  tt_conv_grad_w(x: number, xz: number, g: number, c: number, n: number, out: number): void;
+  tt_apply_update_w(gw: number, c: number, n: number, w: number, sw: number, cfg: number, vel: number): void;
+  tt_conv_update_b(g: number, b: number, id: number, cout: number, howo: number, sw: number, xs: number, cfg: number, vel: number): void;
+  tt_conv_grad_b(g: number, cout: number, howo: number, out: number): void;
+  tt_apply_update_b(gb: number, b: number, id: number, cout: number, sw: number, xs: number, cfg: number, vel: number): void;
+  tt_dw_pw_bwd(gD: number, mask: number, saved: number, gx: number, scratch: number, wD: number, dg: number, wP: number, pg: number, bP: number,
+    sP: number, eff: number, n: number, bias: number, xz: number, xs: number, cw: number, cb: number, velW: number, velB: number, wk: number, wkBytes: number): void;
+  tt_block_bwd(g2: number, w2: number, g2g: number, dMask: number, dSaved: number, wD: number, dg: number, bD: number, sD: number, effD: number,
+    nD: number, dBias: number, dInputGrad: number, dxz: number, dxs: number, dVelW: number, dVelB: number,
+    pMask: number, pSaved: number, gx: number, wP: number, pg: number, bP: number, sP: number, effP: number,
+    n: number, bias: number, xz: number, xs: number, velW: number, velB: number, cw: number, cb: number, scratch: number, wk: number, wkBytes: number): void;
 }
 
 let instance: KernelExports | null | undefined;
@@ -38,7 +44,9 @@ let enabled = true;
 function instantiate(): KernelExports | null {
   try {
     const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0));
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as KernelExports;
+    const e = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+    const heap = (e.__heap_base as WebAssembly.Global).value as number;
+    return { ...e, heapBase: () => heap } as unknown as KernelExports;
   } catch {
     return null;
   }
@@ -74,6 +82,7 @@ export class F32 {
 export class WasmCall {
   private readonly start: number;
   private readonly back: [number, TypedArray][] = [];
+  private readonly later: (() => void)[] = [];
 
   constructor(readonly k: KernelExports) {
     if (top === 0) top = k.heapBase();
@@ -109,8 +118,8 @@ export class WasmCall {
   }
 
   /**
-   * Writes 4-byte fields in the order of an AssemblyScript record (an @unmanaged class, or a stage
-   * record of wasm/stage.ts) and returns its offset.
+   * Writes a struct of 4-byte fields (int, float, pointer: wasm32 C lays them out in declaration order
+   * with no padding) and returns its offset.
    */
   record(fields: (number | F32)[]): number {
     const at = this.alloc(fields.length * 4);
@@ -123,10 +132,16 @@ export class WasmCall {
     return at;
   }
 
+  /** Runs `fn` in `done()`, after the outputs are copied back. */
+  after(fn: () => void): void {
+    this.later.push(fn);
+  }
+
   /** Copies the outputs back and frees the scratch. */
   done(): void {
     const buf = this.k.memory.buffer;
     for (const [at, a] of this.back) new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(new Uint8Array(buf, at, a.byteLength));
+    for (const fn of this.later) fn();
     top = this.start;
   }
 }
