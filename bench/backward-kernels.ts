@@ -36,9 +36,9 @@ type Times = Map<string, number>;
 let current: Times | null = null;
 function timed<O extends KernelOp>(table: KernelTable, op: O): void {
   const f: Impl<O> = table[op];
-  const g: Impl<O> = (k, env, node) => {
+  const g: Impl<O> = (k, env) => {
     const t = process.cpuUsage();
-    f(k, env, node);
+    f(k, env);
     const d = process.cpuUsage(t);
     const key = k.phase === 'forward' ? 'forward' : op;
     if (current) current.set(key, (current.get(key) ?? 0) + (d.user + d.system) / 1000);

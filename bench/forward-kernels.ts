@@ -33,9 +33,9 @@ const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 25
 const spent = new Map<string, number>();
 function timed<O extends KernelOp>(table: KernelTable, op: O): void {
   const f: Impl<O> = table[op];
-  const g: Impl<O> = (k, env, node) => {
+  const g: Impl<O> = (k, env) => {
     const t = process.cpuUsage();
-    f(k, env, node);
+    f(k, env);
     const d = process.cpuUsage(t);
     spent.set(op, (spent.get(op) ?? 0) + (d.user + d.system) / 1000);
   };

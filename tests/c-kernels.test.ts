@@ -18,7 +18,6 @@ import { linearBackward } from '../src/engine/ops/linear.ts';
 import { softmaxCeBackward } from '../src/engine/ops/softmax-ce.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 import { splitWeight } from '../src/engine/codegen/c-params.ts';
-import type { Graph } from '../src/engine/ir/graph.ts';
 import type { TypedArray } from '../src/engine/ir/tensor.ts';
 import type { ConvBinding, ExecEnv, Hyper } from '../src/engine/kernels/def.ts';
 import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
@@ -37,10 +36,10 @@ function reference<O extends KernelOp>(k: ProgramKernelOf<O>, bufs: Record<strin
   key?: number | ((param: string) => number)): void {
   const cfg = { lr: 0, momentum: 0, qas: false };
   const env: ExecEnv = {
-    graph: {} as Graph, buf: (n) => bufs[n], param: (n) => bufs[n], hyper: { weight: cfg, bias: cfg, head: cfg, ...hyper }, round: true,
+    buf: (n) => bufs[n], param: (n) => bufs[n], hyper: { weight: cfg, bias: cfg, head: cfg, ...hyper }, round: true,
     roundKey: key === undefined ? undefined : typeof key === 'number' ? () => key : key,
   };
-  KERNEL_DEFS[k.op].reference(k, env, {} as never);
+  KERNEL_DEFS[k.op].reference(k, env);
 }
 const base = { name: 'k', node: 'n', phase: 'update' as const, inputs: [] as string[], outputs: [] as string[], params: [] as string[] };
 

@@ -1,10 +1,10 @@
 /**
  * What the training worker exposes (Comlink), the same in the page's Web Worker and in a Node
- * worker_threads worker: start a job with a progress callback, pause, resume, cancel. One job at a
- * time; the result carries only the trained parameters (transferred, not copied).
+ * worker_threads worker: start a job with a progress callback, pause, resume, cancel, and export a
+ * job's model as .tflite. One job at a time; the result carries only the trained parameters (transferred, not copied).
  */
 import * as Comlink from 'comlink';
-import { runTrainJob, type JobResult, type TrainJob } from '../src/engine/train/train-job.ts';
+import { jobTflite, runTrainJob, type JobResult, type TrainJob } from '../src/engine/train/train-job.ts';
 import { TrainControl, type Progress } from '../src/engine/train/trainer.ts';
 
 export interface TrainApi {
@@ -12,6 +12,8 @@ export interface TrainApi {
   pause(): void;
   resume(): void;
   cancel(): void;
+  /** The job's model as .tflite, with a run's trained parameters or (null) the current weights; off the page's thread, as it runs the model on the calibration images. */
+  exportTflite(job: TrainJob, trained: JobResult['trained'] | null): Promise<{ bytes: Uint8Array; fileName: string; note: string }>;
   /** For tests of a dying worker: ends the worker's process or thread abruptly. */
   crash(): void;
 }
@@ -32,6 +34,10 @@ export function createTrainApi(die: () => void): TrainApi {
     pause: () => control?.pause(),
     resume: () => control?.resume(),
     cancel: () => control?.cancel(),
+    exportTflite: async (job, trained) => {
+      const f = jobTflite(job, trained);
+      return Comlink.transfer({ bytes: f.bytes, fileName: f.export.model.file, note: f.note }, [f.bytes.buffer as ArrayBuffer]);
+    },
     crash: die,
   };
 }

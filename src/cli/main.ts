@@ -12,6 +12,7 @@ import { plan } from './verbs/plan.ts';
 import { train } from './verbs/train.ts';
 import { grad } from './verbs/grad.ts';
 import { analyze } from './verbs/analyze.ts';
+import { device } from './verbs/device.ts';
 
 const USAGE = `Usage: tinytrain <verb> [options] [--json]
 
@@ -20,7 +21,7 @@ Verbs:
   plan  --model M --scheme S [--target T] [--sram-budget 256KB] [--flash-budget 1MB] [--no-reorder] [--no-fuse]
         the memory plan of the training step: the SRAM and Flash its firmware links to, their breakdown, the peak op, fits
   train --model M --scheme S --dataset D [--epochs E] [--lr X] [--head-lr X] [--qas on|off] [--precision int8|fp32]
-        [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw]
+        [--batch B] [--momentum m] [--rounding nearest|stochastic] [--train N] [--val N] [--seed n] [--out FILE.ttw|FILE.tflite]
         trains and reports validation accuracy; D is mnist, fashion-mnist, demo, or a folder / .zip of class subfolders
   grad  --model M --scheme S --input X.npy --label L --out DIR [--precision int8|fp32]
         one step's logits, loss and parameter gradients (before and after QAS) as .npy files
@@ -30,6 +31,10 @@ Verbs:
         nrf52840 (Nano 33 BLE, M4F; --layout arduino writes an Arduino library), stm32f411, stm32f412 (M4F), rp2350 (M33),
         alif-e3-he (M55), or a QEMU board: mps2-an386 (M4F), mps2-an500 (M7), mps2-an505 (M33), mps3-an547 (M55);
         rp2040 is for memory planning only
+  device import RECORD --model M --scheme S --out FILE.ttw [--resolution R] [--classes N]
+        the parameters an exported firmware trained, read back from its output (its weights record) into the model
+  device --port PATH|tcp:HOST:PORT --dataset D --model M --scheme S [--epochs E] [--train N] [--seed n] [--baud B] [--out FILE.ttw]
+        streams the training images to a board running the firmware built with -DTT_LINK, prints its loss and accuracy
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]
@@ -43,7 +48,7 @@ S is a built-in scheme (<model>@<label> such as mcunet-5fps@99kb, bias-only, hea
 or a scheme file (JSON).
 With --json the only thing on stdout is one JSON document.`;
 
-const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject, train, grad, analyze };
+const VERBS: Record<string, (argv: string[]) => void | Promise<void>> = { info, plan, export: exportProject, train, grad, analyze, device };
 
 async function main(argv: string[]): Promise<number> {
   const [verb, ...rest] = argv;

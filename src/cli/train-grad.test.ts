@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../engine/io/npy.ts';
+import { readTflite } from '../engine/tflite/read.ts';
 import { tinytrain } from './cli-harness.ts';
 
 describe('tinytrain train and grad', () => {
@@ -20,6 +21,20 @@ describe('tinytrain train and grad', () => {
     expect(doc.steps).toBe(60);
     expect(doc.valAccuracy).toBeGreaterThanOrEqual(0);
     expect(r.stderr).toMatch(/train 20\/60 loss/);
+  }, 120_000);
+
+  it('train --out model.tflite writes the trained model as an int8 .tflite the project reads back, and says how the head was quantized', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-tflite-'));
+    const path = join(dir, 'model.tflite');
+    const r = await tinytrain(...['train', '--model', 'tinytrain-demo', '--scheme', 'last-6', '--dataset', 'demo', '--resolution', '32',
+      '--train', '40', '--val', '20', '--out', path, '--json']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { out: string; tflite: string };
+    expect(doc.out).toBe(path);
+    expect(doc.tflite).toMatch(/float32 head was quantized for the file: weights int8 per tensor .* on 40 training images/);
+    const model = readTflite(new Uint8Array(readFileSync(path)), 'model.tflite');
+    expect(model.ops.at(-1)!.kind).toBe('FULLY_CONNECTED');
+    expect(model.tensors[model.inputs[0]].shape).toEqual([1, 32, 32, 3]);
   }, 120_000);
 
   it('grad writes logits, loss and every trained parameter\'s gradient before and after QAS', async () => {

@@ -27,7 +27,7 @@ export function within<T>(where: string, fn: () => T): T {
 }
 
 /** Class names of the refusals, for errors that crossed a worker boundary (comlink keeps name and message, not the class). */
-const REFUSAL_NAMES = new Set(['InputError', 'ModelFileError', 'SchemeError', 'DatasetError', 'IdxError', 'GraphError', 'AnalysisSettingsError', 'ProjectFileError', 'ShareLinkError', 'UsageError']);
+const REFUSAL_NAMES = new Set(['InputError', 'WeightsRecordError', 'LinkError', 'TfliteExportError', 'ModelFileError', 'SchemeError', 'DatasetError', 'IdxError', 'GraphError', 'AnalysisSettingsError', 'ProjectFileError', 'ShareLinkError', 'UsageError']);
 
 /**
  * What the user is told about a failure: a refusal's own sentence, or, for anything else, that it is

@@ -29,6 +29,9 @@ import { modelZip, pklOf, pklTreeOf, pickleTree, type PickleTree } from '../../s
 import { readZipFiles, crc32 } from '../../src/engine/io/zip.ts';
 import type { Model } from '../../src/engine/ir/graph.ts';
 import { validateGraph, validateParams } from '../../src/engine/ir/validate.ts';
+import { applyRecord, encodeRecord, parseRecord, readRecord, recordOf, recordText } from '../../src/engine/firmware/weights-record.ts';
+import { encodeFrame, FRAME, FrameReader, LinkSession, parseError, parseHello, parseTrained } from '../../src/engine/firmware/link-protocol.ts';
+import { backboneConvs } from '../../src/engine/ir/graph.ts';
 import { FILE_LIMITS, IMAGE_LIMITS, QUANT_LIMITS } from '../../src/engine/limits.ts';
 import { archFromRows } from '../../src/engine/models/arch.ts';
 import { buildGraph } from '../../src/engine/models/build.ts';
@@ -464,6 +467,108 @@ const tfliteFormat: FuzzFormat = {
   },
 };
 
+// ---------- weights records (tinytrain device import) ----------
+
+// Two tiny programs (a float32 head with partially trained convs, an int8 head) and their records
+// after a made-up training: every slice of the seed differs from the model's own values.
+const recordPrograms = [0, 1].map((i) => {
+  const m = tinyModel(i, i === 0 ? 'float32' : 'int8');
+  const convs = backboneConvs(m.graph).length;
+  const scheme = i === 0 ? { ...builtinScheme('last-2', convs)!, weights: { [convs - 1]: 0.5 } } : { ...builtinScheme('bias-only', convs)!, head: 'int8' as const };
+  return { ...m, program: compileTraining(m.graph, scheme) };
+});
+
+function recordSeed(i: number): Uint8Array {
+  const { program, params } = recordPrograms[i];
+  const trained = Object.fromEntries(Object.entries(params).map(([k, v]) => {
+    const c = v.slice();
+    for (let j = 0; j < c.length; j++) c[j] = c instanceof Float32Array ? c[j] + 0.25 : c[j] ^ 1;
+    return [k, c];
+  }));
+  return bytesOf(`step 0 loss 1.0986\n${recordText(encodeRecord(recordOf(program, params, trained, 7 + i)))}stack used 100 bytes\ndone\n`);
+}
+
+/** Decodes a seed's record, edits one binary field or byte, fixes the CRC and prints it again (reaches past the checksum). */
+function mutateRecordBody(b: Uint8Array, rand: Rand): Uint8Array {
+  const hex = text(b).split('\n').filter((l) => /^ttrec [0-9a-f]+$/.test(l)).map((l) => l.slice(6)).join('');
+  const bytes = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
+  const body = bytes.slice(0, bytes.length - 4);
+  const dv = new DataView(body.buffer);
+  const field = int(rand, 4);
+  if (field === 0) dv.setUint32(4 * int(rand, 6), pick(rand, [0, 1, 2, 0xffffffff, int(rand, 1000)]), true);
+  else if (field === 1) body[int(rand, body.length)] = int(rand, 256);
+  else if (field === 2) body[24 + int(rand, 4)] = pick(rand, [0, 4, 255]);
+  else return bytesOf(recordText(body));
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return bytesOf(recordText(out));
+}
+
+const weightsRecordFormat: FuzzFormat = {
+  name: 'weights-record',
+  seeds: () => [recordSeed(0), recordSeed(1)],
+  mutate: [mutateRecordBody, mutateRecordBody, (b, rand) => b.subarray(0, int(rand, b.length))],
+  // Accepted means usable: the record read, then applied to the program it fits (or refused), and the
+  // parameters it gives have the model's names, types and lengths.
+  read: (b) => {
+    const record = readRecord(b, 'fuzz.log');
+    for (const { program, params } of recordPrograms) {
+      let out;
+      try {
+        out = applyRecord(record, program, params, 'fuzz.log');
+      } catch (e) {
+        if (e instanceof InputError) continue;
+        throw e;
+      }
+      for (const [k, v] of Object.entries(params)) {
+        const o = out[k];
+        if (!o || o.constructor !== v.constructor || o.length !== v.length) throw new Error(`imported ${k} is not the model's shape and type`);
+      }
+      return;
+    }
+    throw new InputError('fuzz.log: the record fits neither fuzz model');
+  },
+};
+
+/** What a board sends over the serial link (firmware/link-protocol.ts): HELLO, TRAINED, ERROR and RECORD frames. */
+const linkFramesFormat: FuzzFormat = {
+  name: 'link-frames',
+  seeds: () => {
+    const hello = new Uint8Array(16);
+    new DataView(hello.buffer).setUint32(12, 3, true);
+    const trained = new Uint8Array(13);
+    new DataView(trained.buffer).setFloat32(4, 1.25, true);
+    const record = encodeRecord(recordOf(recordPrograms[1].program, recordPrograms[1].params, recordPrograms[1].params, 2));
+    return [new Uint8Array([...encodeFrame(FRAME.HELLO, hello), ...encodeFrame(FRAME.TRAINED, trained),
+      ...encodeFrame(FRAME.ERROR, Uint8Array.of(1, ...bytesOf('bad checksum'))), ...encodeFrame(FRAME.RECORD, record)])];
+  },
+  // Frames edited and re-encoded with a valid CRC, so the parsers behind the checksum see the mutations.
+  mutate: [(b, rand) => {
+    const frames = new FrameReader().push(b).filter((f): f is { type: number; payload: Uint8Array } => !('corrupt' in f));
+    const k = int(rand, frames.length);
+    const f = frames[k];
+    const kind = int(rand, 3);
+    const payload = kind === 0 ? f.payload.subarray(0, int(rand, f.payload.length + 1)) : f.payload.slice();
+    if (kind === 1 && payload.length) for (let n = 1 + int(rand, 4); n > 0; n--) payload[int(rand, payload.length)] = int(rand, 256);
+    const type = kind === 2 ? pick(rand, [FRAME.HELLO, FRAME.TRAINED, FRAME.ERROR, FRAME.RECORD, int(rand, 256)]) : f.type;
+    frames[k] = { type, payload };
+    return new Uint8Array(frames.flatMap((x) => [...encodeFrame(x.type, x.payload)]));
+  }],
+  // Accepted frames are parsed as the host parses them; a parser's refusal is a LinkError or WeightsRecordError (InputErrors).
+  read: (b) => {
+    const session = new LinkSession(() => {});
+    session.receive(b);
+    for (const f of new FrameReader().push(b)) {
+      if ('corrupt' in f) continue;
+      if (f.type === FRAME.HELLO) parseHello(f);
+      else if (f.type === FRAME.TRAINED) parseTrained(f);
+      else if (f.type === FRAME.ERROR) parseError(f);
+      else if (f.type === FRAME.RECORD) applyRecord(parseRecord(f.payload, 'link'), recordPrograms[1].program, recordPrograms[1].params, 'link');
+    }
+  },
+};
+
 /** A .tflite opened as a training graph (models/from-tflite.ts): refused in one sentence, or a sound model. */
 const tfliteGraphFormat: FuzzFormat = {
   name: 'tflite-graph',
@@ -486,5 +591,7 @@ export const FORMATS: { format: FuzzFormat; weight: number }[] = [
   { format: npyFormat, weight: 1 },
   { format: idxFormat, weight: 1 },
   { format: tfliteFormat, weight: 2 },
+  { format: weightsRecordFormat, weight: 1 },
+  { format: linkFramesFormat, weight: 0.5 },
   { format: tfliteGraphFormat, weight: 1 },
 ];

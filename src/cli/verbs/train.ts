@@ -1,11 +1,15 @@
 /**
  * `tinytrain train`: trains a model with a scheme on a dataset and reports accuracy. Progress goes to
  * stdout as lines (to stderr with --json, whose stdout is the one result document). `--out FILE`
- * saves the trained parameters (the project's weights format, models/weights-file.ts).
+ * saves the trained model: `FILE.tflite` as an int8 TFLite model (tflite/from-graph.ts, a float32
+ * head quantized on the first training images), anything else as the project's weights format
+ * (models/weights-file.ts).
  */
+import { basename } from 'node:path';
 import { writeUserFile } from '../../engine/io/node-file.ts';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
 import { encodeWeights } from '../../engine/models/weights-file.ts';
+import { exportTflite } from '../../engine/tflite/from-graph.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
@@ -34,8 +38,9 @@ export async function train(argv: string[]): Promise<void> {
   if (classes < set.classNames.length) throw new UsageError(`--classes ${classes} is fewer than the ${set.classNames.length} classes of the dataset`);
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
   const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
-  if (opts.out === '-') throw new UsageError('--out - is not supported: give the name of the .ttw file to write');
-  if (opts.out && !(model.graph as { arch?: unknown }).arch) {
+  if (opts.out === '-') throw new UsageError('--out - is not supported: give the name of the .ttw or .tflite file to write');
+  const asTflite = typeof opts.out === 'string' && /\.tflite$/i.test(opts.out);
+  if (opts.out && !asTflite && !(model.graph as { arch?: unknown }).arch) {
     throw new UsageError('--out saves a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file)');
   }
   const lr = numOption(opts, 'lr', 0.001, 0, 10);
@@ -58,12 +63,19 @@ export async function train(argv: string[]): Promise<void> {
     log(`${p.phase} ${p.step}/${p.totalSteps}${tr}${acc} ` +
       `${p.imagesPerSecond.toFixed(1)} img/s eta ${Number.isFinite(p.etaSeconds) ? p.etaSeconds.toFixed(0) + 's' : '-'}`);
   };
-  const result = await trainer.run({ train: sampleSource(set, split.train, model.graph), val: sampleSource(set, split.val, model.graph) }, { onProgress });
-  if (opts.out) writeUserFile(String(opts.out), encodeWeights(model.graph, result.params, { source: `${model.source}, trained with ${schemeSpec} on ${datasetSpec}`.slice(0, 512) }), 'output weights file');
+  const trainSamples = sampleSource(set, split.train, model.graph);
+  const result = await trainer.run({ train: trainSamples, val: sampleSource(set, split.val, model.graph) }, { onProgress });
+  let tfliteNote: string | undefined;
+  if (opts.out && asTflite) {
+    const file = exportTflite({ ...model, params: result.params }, trainSamples, basename(String(opts.out)));
+    writeUserFile(String(opts.out), file.bytes, 'output model file');
+    tfliteNote = file.note;
+    log(term(file.note));
+  } else if (opts.out) writeUserFile(String(opts.out), encodeWeights(model.graph, result.params, { source: `${model.source}, trained with ${schemeSpec} on ${datasetSpec}`.slice(0, 512) }), 'output weights file');
   const summary = {
     model: model.graph.name, scheme: schemeSpec, dataset: datasetSpec, resolution, classes, status: result.status, message: result.message,
     steps: result.steps, valAccuracy: result.valAccuracy, valLoss: result.valLoss, seconds: result.seconds,
-    imagesPerSecond: result.steps / result.seconds, history: result.history, ...(opts.out ? { out: opts.out } : {}),
+    imagesPerSecond: result.steps / result.seconds, history: result.history, ...(opts.out ? { out: opts.out } : {}), ...(tfliteNote ? { tflite: tfliteNote } : {}),
   };
   if (opts.json) json(summary);
   else log(result.message);

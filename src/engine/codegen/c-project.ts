@@ -15,6 +15,8 @@ import { arduinoLibrary } from './c-arduino.ts';
 import { cArrayBody, cString, safeName } from './c-format.ts';
 import { KERNELS_C, KERNELS_H } from './c-kernels.ts';
 import { paramSources, paramSymbols } from './c-params.ts';
+import { linkSources } from './c-link.ts';
+import { recordSources } from './c-record.ts';
 import { stepSources } from './c-step.ts';
 import { hex, linkerScript, PLATFORM_H, PLATFORM_HOST_C, platformSource, startupSource, targetSpec, type Target, type TargetSpec } from './c-target.ts';
 
@@ -80,6 +82,8 @@ function mainSource(program: TrainingProgram, steps: number): string {
  * on what the board's sensor hook provides) and prints the loss of every step. */
 #include <stdint.h>
 #include "tt_platform.h"
+#include "tt_link.h"
+#include "tt_record.h"
 #include "tt_samples.h"
 #include "tt_step.h"
 
@@ -129,6 +133,9 @@ static char line[128];
 int main(void) {
   tt_platform_init();
   tt_platform_puts(${cString(`tinytrain: ${safeName(program.graph.name)}, ${program.kernels.length} kernels, arena ${program.arenaBytes} bytes\n`)});
+#ifdef TT_LINK
+  return tt_link_run(); /* samples from the serial link (docs/serial-protocol.md) */
+#endif
   for (uint32_t s = 0; s < (uint32_t)TT_STEPS; s++) {
     int32_t label;
     const int8_t *image = 0;
@@ -158,6 +165,7 @@ int main(void) {
 #ifdef TT_PROFILE
   tt_profile();
 #endif
+  tt_write_record((uint32_t)TT_STEPS); /* the trained parameters, for tinytrain device import */
   {
     char *p = put_str(line, "stack used ");
     p = put_u32(p, tt_platform_stack_used());
@@ -171,7 +179,7 @@ int main(void) {
 }
 
 /** The firmware's own sources (the Makefile and CMakeLists.txt both build these, plus the target's startup and platform files). */
-const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c'];
+const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c', 'tt_record.c', 'tt_link.c'];
 /** Bit-exact float32 with the TypeScript runtime: no fused multiply-add, one rounding per operation. */
 const COMMON_FLAGS = '-std=c11 -Wall -Wextra -Werror -ffp-contract=off';
 const LINK_FLAGS = '-nostartfiles --specs=nano.specs -Wl,--gc-sections';
@@ -305,6 +313,8 @@ SGD updates with quantization-aware scaling; ${rounding}). No dynamic allocation
 | \`tt_step.c/.h\` | the training step: one call per kernel with its arena offsets |
 | \`tt_params.c/.h\` | parameters: frozen ones \`const\` (Flash); trained slices in SRAM (a partially trained conv weight is split into a trained [Cout][n][k][k] array and a frozen const array) |
 | \`tt_samples.c/.h\` | the embedded training samples (int8 C x H x W) and labels |
+| \`tt_record.c/.h\` | after training, prints the trained parameters as a weights record (\`ttrec\` lines; \`tinytrain device import\` reads them back; format in the studio's docs/weights-record.md) |
+| \`tt_link.c/.h\` | with \`-DTT_LINK\`: trains on samples sent over the UART instead (\`tinytrain device --port\`; protocol in the studio's docs/serial-protocol.md) |
 | \`main.c\` | trains ${steps} steps (\`-DTT_STEPS=N\` to change) and prints each step's loss |
 | \`tt_platform.h\`, \`platform_*.c\` | output, exit, tick counter, and the **board hooks** (UART, sensor) |
 | \`startup.c\`, \`${target}.ld\` | vector table, reset handler (FPU on, .data copy, .bss zero), memory regions |
@@ -403,6 +413,8 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
   const ps = paramSources(program, params, syms);
   const step = stepSources(program, syms, hyper);
   const smp = samplesSource(program, samples);
+  const rec = recordSources(program, params, syms);
+  const link = linkSources(program, params);
   const platform = platformSource(spec);
   const { timeline: _timeline, ...report } = program.report;
   const files: CProject = {
@@ -423,6 +435,10 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
     'tt_step.c': step.source,
     'tt_samples.h': smp.header,
     'tt_samples.c': smp.source,
+    'tt_record.h': rec.header,
+    'tt_record.c': rec.source,
+    'tt_link.h': link.header,
+    'tt_link.c': link.source,
     'main.c': mainSource(program, steps),
     'memory_report.json': JSON.stringify({
       model: safeName(program.graph.name), target: spec.name, kernels: program.kernels.length,

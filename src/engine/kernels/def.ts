@@ -19,9 +19,8 @@ export interface Hyper {
   rounding?: UpdateRounding;
 }
 
+/** What a kernel implementation is handed besides its bound kernel: buffers, parameters, hyperparameters. */
 export interface ExecEnv {
-  /** The model's graph (the reference kernels read their bound fields instead; the fast table still reads it). */
-  graph: Graph;
   /** An arena tensor by name. */
   buf(name: string): TypedArray;
   /** A parameter or optimizer state by name (trained ones are updated in place). */
@@ -33,8 +32,8 @@ export interface ExecEnv {
   roundKey?: (param: string) => number | undefined;
 }
 
-/** One op's implementation over a compiled (bound) kernel. `node`: its graph node, for the fast table only. */
-export type Impl<O extends KernelOp> = (k: ProgramKernelOf<O>, env: ExecEnv, node: Node) => void;
+/** One op's implementation over a compiled (bound) kernel: it reads k.bound, never the graph. */
+export type Impl<O extends KernelOp> = (k: ProgramKernelOf<O>, env: ExecEnv) => void;
 /** An implementation for every op: the compiler names the one a new op lacks. */
 export type KernelTable = { [O in KernelOp]: Impl<O> };
 

@@ -8,16 +8,10 @@
  * Everything about the chain (geometry, zero points, ring layout) is bound by the compiler
  * (kernels/conv-binding.ts: bindChain).
  */
-import type { Graph, Node, ParamStore } from '../ir/graph.ts';
+import type { ParamStore } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
 import { convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
-import { bindChain, effScalesOf, type ChainBinding } from '../kernels/conv-binding.ts';
-
-/** runBoundChain on graph nodes (the fast table's tests compare with it). */
-export function runConvChain(graph: Graph, convs: Node<'conv2d'>[], add: Node<'add'> | null, param: (n: string) => ParamStore[string],
-  input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
-  runBoundChain(bindChain(graph, convs, add), param, input, output, scratch, inputRing);
-}
+import { effScalesOf, type ChainBinding } from '../kernels/conv-binding.ts';
 
 export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamStore[string],
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {

@@ -11,7 +11,6 @@ import type { TrainingProgram } from '../program/compile.ts';
 import type { ProgramTensor } from '../program/types.ts';
 import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
 import { kernelTable } from './backend.ts';
-import { graphNode } from './graph-node.ts';
 import { runKernel, type ExecEnv, type Hyper } from './kernels.ts';
 
 /** The device's defaults: stochastic rounding, as the trainer (round to nearest loses almost every update at these rates). */
@@ -84,7 +83,7 @@ function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
 
 function run(program: TrainingProgram, env: ExecEnv): void {
   const table = kernelTable(env.round);
-  for (const k of program.kernels) runKernel(table, k, env, graphNode(program.graph, k.node));
+  for (const k of program.kernels) runKernel(table, k, env);
 }
 
 /** Runs training steps on one arena, updating `params` in place. */
@@ -106,7 +105,7 @@ export class ArenaExecutor {
     const g = this.program.graph;
     loadInput(this.program, this.views, input, label);
     const env: ExecEnv = {
-      graph: g, buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true,
+      buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true,
       roundKey: roundKeys(this.hyper, this.updates++, true),
     };
     run(this.program, env);
@@ -138,7 +137,7 @@ export function runReference(program: TrainingProgram, params: ParamStore, input
   const state = opts.state ?? optimizerState(program);
   const hyper = opts.hyper ?? DEFAULT_HYPER;
   const env: ExecEnv = {
-    graph: g, buf: (n) => values[n], param: (n) => params[n] ?? state[n], hyper, round, roundKey: roundKeys(hyper, opts.update ?? 0, round),
+    buf: (n) => values[n], param: (n) => params[n] ?? state[n], hyper, round, roundKey: roundKeys(hyper, opts.update ?? 0, round),
   };
   run(program, env);
   return { values, loss: values[g.loss!][0], logits: logitsOf((n) => values[n], g) };

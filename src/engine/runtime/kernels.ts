@@ -4,8 +4,6 @@
  * The fast table (wasm/kernel-table.ts) spreads it and replaces some entries; runtime/backend.ts picks
  * the table.
  */
-import type { Node } from '../ir/graph.ts';
-import { convEffectiveScales } from '../ops/conv2d.ts';
 import { KERNEL_DEFS } from '../kernels/index.ts';
 import type { ExecEnv, KernelTable } from '../kernels/def.ts';
 import type { KernelOp, ProgramKernelOf } from '../program/types.ts';
@@ -15,17 +13,9 @@ export type { ExecEnv, Hyper, Impl, KernelTable } from '../kernels/def.ts';
 export { maskOf } from '../kernels/forward.ts';
 export { biasRule, weightGradFloats, weightRule } from '../kernels/conv-grad.ts';
 
-/** A conv's graph node (the fast table reads nodes). */
-export const conv = (node: Node) => node as Node<'conv2d'>;
-
-/** A conv's effective scales from its graph node: only the fast table, which still reads the graph, calls it. */
-export function effScales(env: ExecEnv, node: Node<'conv2d'>): Float32Array {
-  return convEffectiveScales(node, env.graph, env.param(node.inputs[3]) as Float32Array);
-}
-
 /** Runs kernel k with its op's implementation in `table`. */
-export function runKernel<O extends KernelOp>(table: KernelTable, k: ProgramKernelOf<O>, env: ExecEnv, node: Node): void {
-  table[k.op](k, env, node);
+export function runKernel<O extends KernelOp>(table: KernelTable, k: ProgramKernelOf<O>, env: ExecEnv): void {
+  table[k.op](k, env);
 }
 
 export const REFERENCE_KERNELS = Object.fromEntries(

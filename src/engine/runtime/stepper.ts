@@ -8,7 +8,7 @@
  *
  * Going back re-runs the step from the start (it is deterministic), so no history is kept.
  */
-import type { Node, ParamStore } from '../ir/graph.ts';
+import type { ParamStore } from '../ir/graph.ts';
 import type { ConvBinding } from '../kernels/def.ts';
 import type { QParams, TypedArray } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
@@ -95,7 +95,6 @@ export class Stepper {
   private env!: ExecEnv;
   /** Kernels run so far. */
   private done = 0;
-  private readonly nodes: Map<string, Node>;
   private readonly trained: Set<string>;
   /** Each parameter's owner: its node, what it is, and for a conv the binding its update reads. */
   private readonly owners: Map<string, { node: string; kind: ParamSnapshot['kind']; conv?: ConvBinding }>;
@@ -114,7 +113,6 @@ export class Stepper {
     this.hyper = opts.hyper ?? DEFAULT_HYPER;
     this.update = opts.update ?? 0;
     this.initialState = opts.state;
-    this.nodes = new Map(program.graph.nodes.map((n) => [n.name, n]));
     this.trained = new Set(program.trainable.map((t) => t.param));
     this.owners = new Map();
     for (const c of Object.values(program.convs)) {
@@ -153,7 +151,7 @@ export class Stepper {
     loadInput(this.program, this.views, this.input, this.label);
     const params = this.params, state = this.state;
     this.env = {
-      graph: this.program.graph, buf: (n) => this.views[n], param: (n) => params[n] ?? state[n], hyper: this.hyper, round: true,
+      buf: (n) => this.views[n], param: (n) => params[n] ?? state[n], hyper: this.hyper, round: true,
       roundKey: roundKeys(this.hyper, this.update, true),
     };
     this.done = 0;
@@ -183,9 +181,8 @@ export class Stepper {
     const p = this.program;
     const i = this.done;
     const k = p.kernels[i];
-    const node = this.nodes.get(k.node)!;
     if (!snapshot) {
-      runKernel(kernelTable(this.env.round), k, this.env, node);
+      runKernel(kernelTable(this.env.round), k, this.env);
       this.done++;
       return null;
     }
@@ -194,7 +191,7 @@ export class Stepper {
     const reads = readNames.map((n) => this.copy(n, 'read'));
     const trainedHere = UPDATES.has(k.op) ? k.params.filter((n) => this.trained.has(n)) : [];
     const before = trainedHere.map((n) => this.params[n].slice() as TypedArray);
-    runKernel(kernelTable(this.env.round), k, this.env, node);
+    runKernel(kernelTable(this.env.round), k, this.env);
     this.done++;
     const writes = writeNames.map((n) => this.copy(n, 'written'));
     const readRoots = new Set(readNames.map((n) => rootOf(p.tensors, n)));

@@ -94,8 +94,8 @@ export interface ExpansionOperands {
   pw: PwOperands;
 }
 
-/** `_node`: the fast table (wasm/kernel-table.ts) still passes the graph node; everything is read from the bound kernel. */
-export function expansionOperands(k: ProgramKernelOf<'dw_pw_bwd'>, env: ExecEnv, _node?: unknown): ExpansionOperands {
+/** dw_pw_bwd's operands from its bound kernel (the reference and the fast table read the same). */
+export function expansionOperands(k: ProgramKernelOf<'dw_pw_bwd'>, env: ExecEnv): ExpansionOperands {
   const n = k.attrs.channels;
   return {
     g: env.buf(k.inputs[0]) as Float32Array, w: env.param(k.params[0]) as Int8Array, geom: k.bound.dw.geom,
@@ -142,8 +142,8 @@ export interface BlockOperands {
   gx: Float32Array | null;
 }
 
-/** `_node`: as expansionOperands. */
-export function blockOperands(k: ProgramKernelOf<'block_bwd'>, env: ExecEnv, _node?: unknown): BlockOperands {
+/** block_bwd's operands from its bound kernel (as expansionOperands). */
+export function blockOperands(k: ProgramKernelOf<'block_bwd'>, env: ExecEnv): BlockOperands {
   const [w2, w, b, s] = k.params.slice(0, 4).map((p) => env.param(p)) as [Int8Array, Int8Array, Int32Array, Float32Array];
   const { dw, pw2, pw1 } = k.bound;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;

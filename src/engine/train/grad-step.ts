@@ -17,7 +17,7 @@
  *    a buffer per tensor as the reference executor does. The pointwise fast path of convInt8
  *    accumulates in an Int32Array, so this mode runs pointwise convs with its own float kernel.
  */
-import type { Graph, Node, ParamStore } from '../ir/graph.ts';
+import type { Graph, ParamStore } from '../ir/graph.ts';
 import { numel, type TypedArray } from '../ir/tensor.ts';
 import { convEff } from '../kernels/conv-binding.ts';
 import { convInt8 } from '../ops/conv2d.ts';
@@ -62,14 +62,11 @@ export function floatParams(params: ParamStore): ParamStore {
 
 export class GradRunner {
   private readonly views: Record<string, TypedArray> = {};
-  private readonly nodes: Map<string, Node>;
   private readonly env: ExecEnv;
   /** Index maps and QAS divisors per update kernel, built once. */
   private readonly layouts = new Map<string, { index: Int32Array; qasDiv: Float32Array; grad: Float32Array }>();
 
   constructor(readonly program: TrainingProgram, readonly params: ParamStore, readonly precision: Precision = 'int8') {
-    const g = program.graph;
-    this.nodes = new Map(g.nodes.map((n) => [n.name, n]));
     if (precision === 'int8') {
       this.views = arenaViews(program, new ArrayBuffer(program.arenaBytes));
     } else {
@@ -78,7 +75,7 @@ export class GradRunner {
         this.views[t.name] = t.dtype === 'bit' ? new Uint8Array(Math.ceil(n / 8)) : t.dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
       }
     }
-    this.env = { graph: g, buf: (n) => this.views[n], param: (n) => this.params[n], hyper: HYPER_UNUSED, round: precision === 'int8' };
+    this.env = { buf: (n) => this.views[n], param: (n) => this.params[n], hyper: HYPER_UNUSED, round: precision === 'int8' };
   }
 
   /** Forward only: returns the logits (real-valued). */
@@ -109,9 +106,8 @@ export class GradRunner {
   }
 
   private exec(k: ProgramKernel): void {
-    const node = this.nodes.get(k.node)!;
     if (this.precision === 'fp32' && k.op === 'conv2d') floatConv(k, this.env);
-    else runKernel(kernelTable(this.env.round), k, this.env, node);
+    else runKernel(kernelTable(this.env.round), k, this.env);
   }
 
   private gradsOf(k: ProgramKernel): ParamGrad[] {

@@ -15,6 +15,9 @@ import { syntheticParams } from '../models/synthetic.ts';
 import { withArch } from '../models/weights-file.ts';
 import type { ArchSpec } from '../models/arch.ts';
 import { zooArch } from '../models/zoo.ts';
+import { safeName } from '../codegen/c-format.ts';
+import { InputError } from '../input-error.ts';
+import { exportTflite, type TfliteFile } from '../tflite/from-graph.ts';
 import { builtinScheme } from './builtin-schemes.ts';
 import { inputPreview, pickExamples, type Prediction } from './evaluation.ts';
 import { parseScheme, SchemeError, type Scheme } from './scheme.ts';
@@ -153,4 +156,23 @@ export async function runTrainJob(job: TrainJob, hooks: { onProgress?: (p: Progr
   const { params: _params, ...rest } = r;
   void _params;
   return { ...rest, trained, classNames: set.classNames, examples, data };
+}
+
+/**
+ * The job's model as an int8 .tflite: with a run's trained parameters in place (`trained`, the model
+ * as the run started it: a float32 head from zero), or the project's current weights (`null`). A
+ * float32 head is quantized on the job's training images (tflite/from-graph.ts says how).
+ */
+export function jobTflite(job: TrainJob, trained: JobResult['trained'] | null): TfliteFile {
+  if (trained && job.options.precision === 'fp32') throw new InputError('a run trained in float32 (fp32) has no int8 weights to write; export a run trained in int8');
+  const set = jobDataset(job.data);
+  const classes = set.classNames.length;
+  const probe = jobModel(job.model, job.resolution, classes, 'float32');
+  const scheme = resolveJobScheme(job.scheme, backboneConvs(probe.graph).length);
+  const base = scheme.head === 'float32' ? probe : jobModel(job.model, job.resolution, classes, scheme.head);
+  const model = trained ? zeroFloatHead(base) : base;
+  const params = trained ? { ...model.params, ...trained } : model.params;
+  const train = sampleSource(set, splitBySeed(set, job.split).train, model.graph);
+  const name = safeName(model.graph.name);
+  return exportTflite({ ...model, params }, train, `${name}-${trained ? 'trained' : 'current'}.tflite`);
 }

@@ -4,14 +4,14 @@
  * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
  */
 import { describe, expect, it } from 'vitest';
-import { backboneConvs, type Graph, type Node, type ParamStore } from '../ir/graph.ts';
+import { backboneConvs, type Graph, type ParamStore } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { addInt8 } from '../ops/add.ts';
 import { convInt8, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining } from '../program/compile.ts';
-import { runConvChain } from '../runtime/conv-chain.ts';
+import { runBoundChain } from '../runtime/conv-chain.ts';
 import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
@@ -152,7 +152,6 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
   const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
   const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
   expect(chains.length).toBeGreaterThan(0);
-  const find = (n: string) => g.nodes.find((x) => x.name === n)!;
   return chains.map((k) => {
     const rand = mulberry32(seed);
     const size = (t: string) => program.tensors[t].bytes;
@@ -160,8 +159,7 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const output = new Int8Array(size(k.outputs[0]));
     const scratch = new Int8Array(size(k.attrs.scratch));
     const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
-    (fast ? convChainFast : runConvChain)(g, k.attrs.convs.map((n) => find(n) as Node<'conv2d'>), k.attrs.add ? (find(k.attrs.add) as Node<'add'>) : null,
-      (n) => params[n], input, output, scratch, ring);
+    (fast ? convChainFast : runBoundChain)(k.bound, (n) => params[n], input, output, scratch, ring);
     return ring ? [output, scratch, ring] : [output, scratch];
   });
 }

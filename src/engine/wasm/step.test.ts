@@ -11,7 +11,7 @@ import type { TypedArray } from '../ir/tensor.ts';
 import { buildGraph } from '../models/build.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
-import { compileTraining, type CompileOptions } from '../program/compile.ts';
+import { compileTraining, type CompileOptions, type TrainingProgram } from '../program/compile.ts';
 import { ArenaExecutor, arenaViews } from '../runtime/executor.ts';
 import type { Hyper } from '../runtime/kernels.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
@@ -115,6 +115,50 @@ describe('WebAssembly kernels give the TypeScript kernels\' training steps', () 
         expect(x.param).toBe(b.grads[i].param);
         expect(Buffer.from(bytes(x.grad)).equals(Buffer.from(bytes(b.grads[i].grad))), `gradient of ${x.param}`).toBe(true);
       });
+    });
+  }
+});
+
+/**
+ * The program's graph with no nodes to read (any access throws) and every tensor's quantization but
+ * the logits' changed: a kernel that read the graph instead of its binding would throw or differ.
+ */
+function graphless(p: TrainingProgram): TrainingProgram {
+  const g = p.graph;
+  const tensors = Object.fromEntries(Object.entries(g.tensors).map(([name, t]) =>
+    [name, t.q && name !== g.logits ? { ...t, q: { scale: t.q.scale * 3, zeroPoint: t.q.zeroPoint + 7 } } : t]));
+  const graph = { ...g, tensors } as Graph;
+  Object.defineProperty(graph, 'nodes', { get: () => { throw new Error('a kernel read the graph\'s nodes'); } });
+  return { ...p, graph };
+}
+
+describe('bind once: both kernel tables read the compiled program, not its graph', () => {
+  const g = buildGraph(zooArch('mcunet-5fps'), { resolution: RES, classes: 10 });
+  const init = syntheticParams(g, 7);
+  const scheme: Scheme = { ...builtinScheme(builtinSchemeNames('mcunet-5fps')[0], backboneConvs(g).length)!, momentum: true };
+  for (const wasm of [true, false]) {
+    it(`device steps and the trainer's gradients, ${wasm ? 'WebAssembly' : 'TypeScript'} kernels`, () => {
+      setWasmKernels(wasm);
+      const data = images(g, 2, 13);
+      const device = (p: TrainingProgram) => {
+        const params = copy(init);
+        const ex = new ArenaExecutor(p, params, HYPER);
+        return { losses: data.map(({ input, label }) => ex.step(input, label).loss), params };
+      };
+      const program = compileTraining(g, scheme);
+      const [a, b] = [device(program), device(graphless(program))];
+      expect(b.losses).toEqual(a.losses);
+      expect(differingParam(b.params, a.params)).toBe('');
+      const grads = (p: TrainingProgram) => {
+        const runner = new GradRunner(p, copy(init));
+        const out: number[] = [];
+        for (const { input, label } of data) runner.step(input, label, (x) => out.push(...x.grad));
+        return out;
+      };
+      const gp = gradProgram(g, scheme);
+      const want = grads(gp);
+      expect(want.length).toBeGreaterThan(0);
+      expect(grads(graphless(gp))).toEqual(want);
     });
   }
 });

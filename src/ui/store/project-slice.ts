@@ -7,6 +7,10 @@ import { backboneConvs } from '../../engine/ir/graph.ts';
 import { DEMO_SHAPE, demoOrigin, demoScheme, isDemoOrigin } from '../demo/demo-model.ts';
 import { userMessage } from '../../engine/input-error.ts';
 import { loadModelFile, readModelFile } from '../load-model-file.ts';
+import { safeName } from '../../engine/codegen/c-format.ts';
+import { importWeightsRecord } from '../../engine/firmware/import-record.ts';
+import { MAX_RECORD_BYTES } from '../../engine/firmware/weights-record.ts';
+import { checkFileSize } from '../../engine/limits.ts';
 import { buildProjectModel, ZOO_RESOLUTION, type ModelShape } from './project-model.ts';
 import { defaultScheme } from './scheme-edits.ts';
 import type { StudioState } from './types.ts';
@@ -23,6 +27,15 @@ export interface ProjectSlice {
   setShape(field: keyof ModelShape, value: number): string | null;
   /** Reads a model file and replaces the model, at the file's own input size; a bad file shows one error and changes nothing. */
   openModelFile(file: File): Promise<void>;
+  /**
+   * Loads the parameters an exported firmware trained on the board (its output, holding a weights
+   * record) into the project: the model becomes a .ttw with them (an undoable edit). A record of
+   * another model or scheme, corrupt or truncated, shows one error and changes nothing. Returns the
+   * engine's note, or null when refused.
+   */
+  importBoardWeights(file: File): Promise<string | null>;
+  /** The same from a binary record the board sent over the serial link (the Device panel). */
+  importBoardRecord(record: Uint8Array, source: string): Promise<string | null>;
 }
 
 /** Increases with every file opened, so a slow read never replaces a newer model. */
@@ -65,6 +78,42 @@ export const createProjectSlice: StateCreator<StudioState, [], [], ProjectSlice>
     const r = commit({ ...doc, shape: { ...doc.shape, [field]: value } }, `${field} ${value}`, { kind: field });
     if (r.ok) set({ error: null });
     return r.ok ? null : r.error ?? 'refused';
+  },
+
+  importBoardRecord: async (record, source) => {
+    try {
+      const { doc, project, commit } = get();
+      const imported = importWeightsRecord(record, source, project.model, doc.scheme, 'the project\'s scheme', 'binary');
+      const origin = { kind: 'file' as const, fileName: `${safeName(project.model.graph.name)}-board.ttw`, bytes: imported.ttw };
+      const r = commit({ ...doc, origin }, `weights from the board (${source})`, { kind: 'model' });
+      if (!r.ok) throw new Error(r.error);
+      set({ error: null });
+      return imported.note;
+    } catch (e) {
+      get().showError({ title: 'Could not load the board\'s weights', message: userMessage(e) });
+      return null;
+    }
+  },
+
+  importBoardWeights: async (file) => {
+    set({ busy: `Reading ${file.name}…` });
+    try {
+      checkFileSize(file.name, file.size, 2 * MAX_RECORD_BYTES);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const { doc, project, commit } = get();
+      const imported = importWeightsRecord(bytes, file.name, project.model, doc.scheme, 'the project\'s scheme');
+      const origin = { kind: 'file' as const, fileName: `${safeName(project.model.graph.name)}-board.ttw`, bytes: imported.ttw };
+      const r = commit({ ...doc, origin }, `weights from the board (${file.name})`, { kind: 'model' });
+      if (!r.ok) throw new Error(r.error);
+      set({ error: null });
+      return imported.note;
+    } catch (e) {
+      const raw = userMessage(e);
+      get().showError({ title: `Could not load the board's weights from “${file.name}”`, message: raw.startsWith(`${file.name}: `) ? raw.slice(file.name.length + 2) : raw });
+      return null;
+    } finally {
+      set({ busy: null });
+    }
   },
 
   openModelFile: async (file) => {

@@ -14,6 +14,8 @@ import { NumberField } from '../components/NumberField.tsx';
 import { Term } from '../explain/Term.tsx';
 import { loadDemoImages, loadUserImages } from './browser-images.ts';
 import { TrainingCharts } from './TrainingCharts.tsx';
+import { DevicePanel } from '../device/DevicePanel.tsx';
+import { ModelTransfer } from './ModelTransfer.tsx';
 import { TrainingResults } from './TrainingResults.tsx';
 import { useTrainingRuns, type RunRecord, type RunSettings } from './training-runs.ts';
 import { useTrainingWorker } from './useTrainingWorker.ts';
@@ -101,6 +103,11 @@ export function TrainingPanel(p: TrainingPanelProps) {
     }
   };
 
+  const jobOf = (d: JobData): TrainJob => ({
+    model: p.model, scheme: p.scheme, resolution: p.resolution, data: d, split,
+    options: { epochs, batchSize: batch, qas, precision, rounding, lr: { weight: lr, bias: lr, head: lr }, progressEvery: 25 },
+  });
+
   const run = async () => {
     if (!data) return;
     setLoadError(null);
@@ -108,12 +115,9 @@ export function TrainingPanel(p: TrainingPanelProps) {
       modelLabel: p.modelLabel, schemeLabel: p.schemeLabel, resolution: p.resolution, epochs, lr, batch, precision, qas, rounding,
       dataLabel: choice.kind === 'user' ? choice.label : 'demo images',
     };
-    const job: TrainJob = {
-      model: p.model, scheme: p.scheme, resolution: p.resolution, data, split,
-      options: { epochs, batchSize: batch, qas, precision, rounding, lr: { weight: lr, bias: lr, head: lr }, progressEvery: 25 },
-    };
+    const job = jobOf(data);
     const r = await start(job);
-    if (r) useTrainingRuns.getState().add({ projectId: p.projectId, settings, history: r.history, result: r });
+    if (r) useTrainingRuns.getState().add({ projectId: p.projectId, settings, history: r.history, result: r, job });
   };
 
   const projectRuns = runs.filter((r) => r.projectId === p.projectId);
@@ -214,6 +218,10 @@ export function TrainingPanel(p: TrainingPanelProps) {
           <TrainingResults result={shown.result} />
         </section>
       )}
+
+      <ModelTransfer disabled={busy} current={data && !classMismatch && typeof summary !== 'string' ? jobOf(data) : null}
+        run={shown && shown.result.status !== 'diverged' && shown.settings.precision === 'int8' ? { job: shown.job, trained: shown.result.trained } : null} />
+      <DevicePanel data={data && !classMismatch && typeof summary !== 'string' ? data : null} split={split} />
 
       {projectRuns.length > 0 && (
         <section className="training-section" aria-label="Runs of this session">

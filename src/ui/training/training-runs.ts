@@ -4,7 +4,7 @@
  * until another is chosen, across tabs and project switches; nothing here is recomputed.
  */
 import { create } from 'zustand';
-import type { JobResult } from '../../engine/train/train-job.ts';
+import type { JobResult, TrainJob } from '../../engine/train/train-job.ts';
 import type { Progress } from '../../engine/train/trainer.ts';
 
 export interface RunSettings {
@@ -26,6 +26,8 @@ export interface RunRecord {
   settings: RunSettings;
   history: Progress[];
   result: JobResult;
+  /** The job that ran (its model, scheme and data): the trained model is exported from it. */
+  job: TrainJob;
   finishedAt: number;
 }
 

@@ -1,0 +1,149 @@
+/**
+ * The board trained from the host: the exported firmware built with -DTT_LINK on QEMU's mps2-an500
+ * (Cortex-M7), its CMSDK UART0 on a TCP serial port, driven from Node through the protocol of
+ * engine/firmware/link-protocol.ts. The losses it answers equal the TypeScript runtime's step for
+ * step; a garbled frame gets an error frame and the board keeps training; the weights record it
+ * dumps equals the TypeScript runtime's parameters bit for bit; RESET starts it over from Flash.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
+import { hex32 } from '../src/engine/codegen/c-format.ts';
+import { encodeFrame, ERROR_CODES, FRAME, parseError, parseHello, parseTrained, trainFrame } from '../src/engine/firmware/link-protocol.ts';
+import { applyRecord, modelFingerprint, parseRecord, schemeFingerprint } from '../src/engine/firmware/weights-record.ts';
+import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
+import type { TypedArray } from '../src/engine/ir/tensor.ts';
+import { buildGraph } from '../src/engine/models/build.ts';
+import { syntheticParams } from '../src/engine/models/synthetic.ts';
+import { zooArch } from '../src/engine/models/zoo.ts';
+import { compileTraining } from '../src/engine/program/compile.ts';
+import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
+import type { Hyper } from '../src/engine/runtime/kernels.ts';
+import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { readFileSync } from 'node:fs';
+import { tinytrain } from '../src/cli/cli-harness.ts';
+import { openLink } from '../src/cli/link-client.ts';
+import { modelFromWeights, withArch } from '../src/engine/models/weights-file.ts';
+import { make, writeProject } from './firmware.ts';
+import { requireTool } from './require-tool.ts';
+
+const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
+const RES = 48;
+const hyper: Hyper = {
+  weight: { lr: 0.05, momentum: 0, qas: true }, bias: { lr: 0.02, momentum: 0, qas: true }, head: { lr: 0.01, momentum: 0, qas: false },
+  rounding: { mode: 'stochastic', seed: 5 },
+};
+const arch = zooArch('mcunet-5fps');
+const graph = withArch(buildGraph(arch, { resolution: RES, classes: 10 }), arch);
+const params = syntheticParams(graph);
+const program = compileTraining(graph, builtinScheme('mcunet-5fps@99kb', backboneConvs(graph).length)!);
+const samples = syntheticSamples(graph, 3, 11);
+const bits = (x: number) => hex32(new Uint32Array(new Float32Array([x]).buffer)[0]);
+const bytesOf = (v: TypedArray) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+let qemu: ChildProcess | null = null;
+afterAll(() => { if (qemu?.pid) process.kill(qemu.pid); });
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** QEMU's mps2-an500 running the link firmware, its UART0 on a TCP port (it starts the guest when the host connects). */
+async function startBoard(dir: string): Promise<number> {
+  const port = await freePort();
+  qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native',
+    '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return port;
+}
+
+function stopBoard() {
+  if (qemu?.pid) process.kill(qemu.pid);
+  qemu = null;
+}
+
+let linkDir = '';
+
+describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK UART0 on TCP)', () => {
+  it('trains on frames from the host like the TypeScript runtime, survives a garbled frame, dumps its weights, resets', async () => {
+    const dir = linkDir = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
+    const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
+    expect(build.status, build.stderr).toBe(0);
+    const link = await openLink(`tcp:127.0.0.1:${await startBoard(dir)}`);
+    try {
+      const hello = parseHello(await link.next());
+      expect(hello).toEqual({ modelFingerprint: modelFingerprint(program, params), schemeFingerprint: schemeFingerprint(program), inputBytes: samples[0].input.length, classes: 10 });
+
+      const p = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice() as TypedArray])) as ParamStore;
+      const ts = new ArenaExecutor(program, p, hyper);
+      const order = [0, 1, 2, 0, 1, 2];
+      for (const [i, s] of order.entries()) {
+        if (i === 3) {
+          // A garbled frame (a payload byte flipped after the checksum was computed): an error frame, nothing trained.
+          const bad = trainFrame(samples[0].input, samples[0].label);
+          bad[20] ^= 0x40;
+          const e = await link.request(bad);
+          expect(e.type).toBe(FRAME.ERROR);
+          expect(parseError(e)).toEqual({ code: ERROR_CODES.CHECKSUM, message: 'bad checksum' });
+          const unknown = await link.request(encodeFrame(0x42));
+          expect(parseError(unknown).code).toBe(ERROR_CODES.UNKNOWN);
+        }
+        const r = parseTrained(await link.request(trainFrame(samples[s].input, samples[s].label)));
+        const want = ts.step(samples[s].input, samples[s].label);
+        expect(r.step).toBe(i + 1);
+        expect(r.ticks).toBeGreaterThan(0);
+        expect(bits(r.loss)).toBe(bits(want.loss));
+      }
+
+      const rec = await link.request(encodeFrame(FRAME.DUMP));
+      expect(rec.type).toBe(FRAME.RECORD);
+      const record = parseRecord(rec.payload, 'link');
+      expect(record.steps).toBe(order.length);
+      const imported = applyRecord(record, program, params, 'link');
+      for (const name of Object.keys(p)) expect(bytesOf(imported[name]).equals(bytesOf(p[name])), name).toBe(true);
+
+      // RESET: the board restarts from Flash (HELLO again) and its first step is the untrained model's.
+      expect((await link.request(encodeFrame(FRAME.RESET))).type).toBe(FRAME.RESETTING);
+      expect(parseHello(await link.next())).toEqual(hello);
+      const first = parseTrained(await link.request(trainFrame(samples[0].input, samples[0].label)));
+      const fresh = new ArenaExecutor(program, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice() as TypedArray])), hyper);
+      expect(first.step).toBe(1);
+      expect(bits(first.loss)).toBe(bits(fresh.step(samples[0].input, samples[0].label).loss));
+    } finally {
+      link.end();
+      stopBoard();
+    }
+  }, 300_000);
+
+  it('tinytrain device --port streams a dataset to the board, prints its loss and accuracy, saves its weights; another model is refused', async () => {
+    expect(linkDir).not.toBe('');
+    const common = ['--dataset', 'demo', '--scheme', 'mcunet-5fps@99kb', '--resolution', String(RES), '--classes', '10', '--train', '40'];
+    try {
+      const out = join(linkDir, 'board.ttw');
+      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mcunet-5fps', ...common, '--out', out, '--json');
+      expect(r.status, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout) as { steps: number; history: { step: number; loss: number; accuracy: number }[] };
+      expect(doc.steps).toBe(40);
+      expect(doc.history.map((h) => h.step)).toEqual([20, 40]);
+      for (const h of doc.history) expect(h.loss).toBeGreaterThan(0);
+      expect(r.stderr).toMatch(/^step 20 loss \d+\.\d{4} train-acc \d+\.\d% [\d.]+ samples\/s over the link$/m);
+      const saved = modelFromWeights(new Uint8Array(readFileSync(out)), { resolution: RES, classes: 10 });
+      const moved = program.trainable.filter((t) => !bytesOf(saved.params[t.param]).equals(bytesOf(params[t.param])));
+      expect(moved.length).toBe(program.trainable.length);
+    } finally {
+      stopBoard();
+    }
+    try {
+      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mbv2-w0.35', ...common.map((a) => (a === 'mcunet-5fps@99kb' ? 'last-6' : a)));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/^tinytrain device: tcp:127\.0\.0\.1:\d+: the board runs the firmware of another model \(fingerprint [0-9a-f]{8}; this model's is [0-9a-f]{8}\)\n$/);
+    } finally {
+      stopBoard();
+    }
+  }, 300_000);
+});
