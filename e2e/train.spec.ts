@@ -67,7 +67,7 @@ test('a run is cancelled from the panel; the images count agrees with the messag
   await saveScreenshot(page, 'view-train-running');
   await panel(page).getByRole('button', { name: 'Cancel' }).click();
   await expect(panel(page).locator('.training-status')).toHaveText('cancelled', { timeout: 30_000 });
-  const message = await panel(page).locator('.training-message').textContent();
+  const message = await page.getByTestId('training-message').textContent();
   const seen = /cancelled after (\d+) of 80000 images/.exec(message ?? '');
   expect(seen, message ?? '').toBeTruthy();
   await expect(page.getByTestId('training-images')).toHaveText(`${seen![1]} / 80000`);

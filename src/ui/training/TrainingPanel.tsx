@@ -204,7 +204,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
         <div><dt>{busy ? 'ETA' : 'time'}</dt><dd>{busy ? (live && Number.isFinite(live.etaSeconds) ? `${Math.ceil(live.etaSeconds)} s` : '–') : shown ? `${shown.result.seconds.toFixed(1)} s` : '–'}</dd></div>
       </dl>
       {(state.message || loadError) && (
-        <p className={`training-message${state.status === 'error' || loadError ? ' training-error' : ''}`} role={state.status === 'error' || loadError ? 'alert' : 'status'}>
+        <p className={`training-message${state.status === 'error' || loadError ? ' training-error' : ''}`} role={state.status === 'error' || loadError ? 'alert' : 'status'} data-testid="training-message">
           {loadError ?? state.message}
         </p>
       )}
