@@ -222,7 +222,10 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
   let pooled = false;
   /** What each averaging op reduced: 'hw', or 'h' or 'w' alone. */
   const stages: string[] = [];
-  while (ops.peek()?.kind !== 'FULLY_CONNECTED') {
+  // The head: a FULLY_CONNECTED, or a 1x1 CONV_2D on the pooled [1, 1, 1, C] map (the studio's own
+  // export of an int8 head, tflite/from-graph.ts, writes that).
+  const isHead = (op: ImportedOp | undefined) => op?.kind === 'FULLY_CONNECTED' || (op?.kind === 'CONV_2D' && pooled);
+  while (!isHead(ops.peek())) {
     if (ops.done) misfit(undefined, 'no FULLY_CONNECTED head');
     const op = ops.take();
     if (op.inputs[0] !== cur) misfit(op, 'does not read the previous operator\'s output');
@@ -256,11 +259,13 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
   const pool = ({ hw: 'hw', 'w,h': 'w,h', 'h,w': 'h,w' } as Record<string, PoolStages>)[stages.join(',')];
   if (!pool) misfit(ops.peek(), `follows a pool in ${stages.length} stages (${stages.join(', ')}); the studio pools in one stage over the whole map or two, one spatial axis each`);
 
-  const fc = ops.take() as OpOf<'FULLY_CONNECTED'>;
+  const fc = ops.take() as OpOf<'FULLY_CONNECTED'> | OpOf<'CONV_2D'>;
   if (fc.inputs[0] !== cur) misfit(fc, 'does not read the pooled features');
   if (fc.options.activation !== 'NONE') misfit(fc, `has a fused ${fc.options.activation}; the training loss needs the raw logits`);
   const fw = T(fc.inputs[1]);
-  if (!fw.data || fw.dtype !== 'int8' || !fw.quant || fw.shape.length !== 2 || fw.shape[1] !== features) misfit(fc, `needs constant int8 weights of shape [classes, ${features}]`);
+  // [classes, C] for FULLY_CONNECTED, [classes, 1, 1, C] for the 1x1 conv: the same bytes.
+  const headShape = fc.kind === 'CONV_2D' ? fw.shape.length === 4 && fw.shape[1] === 1 && fw.shape[2] === 1 && fw.shape[3] === features : fw.shape.length === 2 && fw.shape[1] === features;
+  if (!fw.data || fw.dtype !== 'int8' || !fw.quant || !headShape) misfit(fc, `needs constant int8 weights of shape [classes, ${features}]${fc.kind === 'CONV_2D' ? ' (a 1x1 conv over the pooled features)' : ''}`);
   if (fw.quant.zeroPoints.some((z) => z !== 0)) misfit(fc, 'has asymmetric weights');
   const classesInFile = fw.shape[0];
   if (fw.quant.scales.length !== 1 && fw.quant.scales.length !== classesInFile) misfit(fc, `has ${fw.quant.scales.length} weight scales for ${classesInFile} classes`);

@@ -116,6 +116,18 @@ describe('graphToTflite', () => {
     });
   });
 
+  it('an int8 head (a 1x1 conv in the file) opens again with the same head and backbone', () => {
+    const model = demo('int8');
+    const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
+    const reopened = modelFromFile('int8.tflite', exportTflite(model, none).bytes, { head: 'int8', classes: 15 });
+    for (const k of ['classifier.weight', 'classifier.bias', 'classifier.w_scales', 'conv0.weight', 'conv5.bias']) {
+      expect(Array.from(reopened.params[k]), k).toEqual(Array.from(model.params[k]));
+    }
+    // The file stores scales as float32.
+    const [a, b] = [reopened.graph.tensors[reopened.graph.logits].q!, model.graph.tensors[model.graph.logits].q!];
+    expect([a.scale, a.zeroPoint]).toEqual([Math.fround(b.scale), b.zeroPoint]);
+  });
+
   it('refuses a float32 head without calibration images, in one sentence', () => {
     expect(() => graphToTflite(demo('float32'), [], 'm.tflite')).toThrow(TfliteExportError);
     expect(() => graphToTflite(demo('float32'), [], 'm.tflite')).toThrow(/^m\.tflite: the float32 head needs calibration images/);
