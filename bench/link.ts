@@ -9,9 +9,7 @@
  * cycles): samples per second = 1 / (link + compute), the host waiting for each answer.
  * Options: --samples N (default 4; the median step is used), --keep.
  */
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { openLink } from '../src/cli/link-client.ts';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
@@ -22,7 +20,7 @@ import { syntheticParams } from '../src/engine/models/synthetic.ts';
 import { zooArch } from '../src/engine/models/zoo.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
-import { INSTRUCTIONS_PER_TICK, make, writeProject } from '../tests/firmware.ts';
+import { INSTRUCTIONS_PER_TICK, make, startLinkBoard, writeProject } from '../tests/firmware.ts';
 
 const CASES = [
   { model: 'mcunet-5fps', scheme: 'mcunet-5fps@99kb' },
@@ -35,13 +33,6 @@ const args = process.argv.slice(2);
 const count = Number(args[args.indexOf('--samples') + 1] || 4) || 4;
 const keep = args.includes('--keep');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const rows: string[][] = [];
 for (const c of CASES) {
@@ -51,10 +42,7 @@ for (const c of CASES) {
   const dir = writeProject(exportCProject(program, syntheticParams(g, 1), samples, { target: 'mps2-an500', steps: 1 }));
   const b = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
   if (b.status !== 0) throw new Error(`${c.model}: build failed: ${b.stderr}`);
-  const port = await freePort();
-  const qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-icount', 'shift=3',
-    '-semihosting-config', 'enable=on,target=native', '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')],
-  { stdio: 'ignore' });
+  const { port, qemu } = await startLinkBoard(join(dir, 'build/firmware.elf'), { icount: true });
   const link = await openLink(`tcp:127.0.0.1:${port}`);
   try {
     const hello = parseHello(await link.next());

@@ -3,9 +3,9 @@
 // exported firmware built with -DTT_LINK (its UART0 on a TCP port). The panel runs the same protocol
 // code as the CLI: HELLO checked against the project, training images streamed, the board's loss
 // shown, its weights loaded into the project.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test, expect } from './fixtures';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
@@ -13,7 +13,7 @@ import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { modelFromWeights } from '../src/engine/models/weights-file.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
-import { make, writeProject } from '../tests/firmware.ts';
+import { make, startLinkBoard, writeProject } from '../tests/firmware.ts';
 import { requireTool } from '../tests/require-tool.ts';
 
 test.describe.configure({ timeout: 240_000 });
@@ -34,12 +34,9 @@ test('trains the project\'s model on the board over a stand-in serial port and l
   dir = writeProject(exportCProject(program, model.params, syntheticSamples(model.graph, 1), { target: 'mps2-an500', steps: 1 }));
   const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
   expect(build.status, build.stderr).toBe(0);
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native',
-    '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')], { stdio: 'ignore' });
+  const board = await startLinkBoard(join(dir, 'build/firmware.elf'));
+  qemu = board.qemu;
+  const port = board.port;
 
   await page.routeWebSocket('ws://127.0.0.1:9/serial', async (ws) => {
     let sock = connect({ host: '127.0.0.1', port });

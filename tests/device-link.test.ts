@@ -5,8 +5,7 @@
  * step; a garbled frame gets an error frame and the board keeps training; the weights record it
  * dumps equals the TypeScript runtime's parameters bit for bit; RESET starts it over from Flash.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
@@ -26,7 +25,7 @@ import { readFileSync } from 'node:fs';
 import { tinytrain } from '../src/cli/cli-harness.ts';
 import { openLink } from '../src/cli/link-client.ts';
 import { modelFromWeights, withArch } from '../src/engine/models/weights-file.ts';
-import { make, writeProject } from './firmware.ts';
+import { make, startLinkBoard, writeProject } from './firmware.ts';
 import { requireTool } from './require-tool.ts';
 
 const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
@@ -46,20 +45,12 @@ const bytesOf = (v: TypedArray) => Buffer.from(v.buffer, v.byteOffset, v.byteLen
 let qemu: ChildProcess | null = null;
 afterAll(() => { if (qemu?.pid) process.kill(qemu.pid); });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** QEMU's mps2-an500 running the link firmware, its UART0 on a TCP port (it starts the guest when the host connects). */
 async function startBoard(dir: string): Promise<number> {
-  const port = await freePort();
-  qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native',
-    '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', join(dir, 'build/firmware.elf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return port;
+  const board = await startLinkBoard(join(dir, 'build/firmware.elf'), { stdio: ['ignore', 'pipe', 'pipe'] });
+  qemu = board.qemu;
+  return board.port;
 }
 
 function stopBoard() {

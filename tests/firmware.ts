@@ -3,7 +3,8 @@
  * side of the comparison: the same steps in the runtime, with the hashes the C debug trace prints.
  * Shared by tests/codegen.test.ts and bench/firmware.ts.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,21 @@ export function runQemu(elf: string, opts: { icount?: boolean; timeoutMs?: numbe
     ...(opts.icount ? ['-icount', 'shift=3'] : []), '-kernel', elf,
   ], { timeoutMs: opts.timeoutMs ?? 300_000 });
   return { ...r, stdout: r.stdout + r.stderr };
+}
+
+/**
+ * QEMU's mps2-an500 running a -DTT_LINK firmware with its UART0 on a free TCP port of this host
+ * (QEMU waits for the host to connect before the guest starts). Shared by the link test, its e2e
+ * and bench:link.
+ */
+export async function startLinkBoard(elf: string, opts: { icount?: boolean; stdio?: StdioOptions } = {}): Promise<{ port: number; qemu: ChildProcess }> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  const qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', ...(opts.icount ? ['-icount', 'shift=3'] : []),
+    '-semihosting-config', 'enable=on,target=native', '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', elf], { stdio: opts.stdio ?? 'ignore' });
+  return { port, qemu };
 }
 
 /** mps2-an500's CMSDK timer (25 MHz) under -icount shift=3 (8 ns an instruction): 5 instructions a tick. */
