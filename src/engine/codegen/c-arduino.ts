@@ -8,6 +8,7 @@
  * none; the platform layer prints over the core's `Serial` and counts `micros()`.
  */
 import { safeName } from './c-format.ts';
+import { SENSOR_HOOKS } from './c-target.ts';
 import type { CProject } from './c-project.ts';
 
 /** The library's folder and its header (the Arduino builder finds a library by the header a sketch includes). */
@@ -59,18 +60,7 @@ uint32_t tt_platform_stack_used(void) {
   return 0;
 }
 
-__attribute__((weak)) int tt_platform_read_sample(int8_t *input, int32_t *label) {
-  (void)input;
-  (void)label;
-  return 0;
-}
-
-__attribute__((weak)) void tt_platform_read_row(int y, int8_t *dst, int cstride) {
-  (void)y;
-  (void)dst;
-  (void)cstride;
-}
-
+${SENSOR_HOOKS}
 }
 `;
 
