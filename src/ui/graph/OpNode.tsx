@@ -33,14 +33,15 @@ export const OpNode = memo(function OpNode({ data }: NodeProps<Node<OpData, 'op'
   });
   const heat = useStudio((s) => nodeHeat(s, row.name));
   const geometry = row.kernel !== null ? `${row.kernel}×${row.kernel}${row.stride && row.stride > 1 ? ` /${row.stride}` : ''}${row.groups && row.groups > 1 ? ' dw' : ''}` : null;
+  const opClass = `op-${row.op.replace(/[^\w-]/g, '')}`;
   const heatStyle = heat === null ? undefined : ({ '--heat': heat } as CSSProperties);
   if (compact) {
     return (
-      <div className={`op-node op-row op-${row.op} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`} style={heatStyle}
+      <div className={`op-node op-row ${opClass} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`} style={heatStyle}
         data-testid={`fwd-node-${row.name}`} data-train={state} title={`${row.name}: ${formatShape(row.inputShape)} → ${formatShape(row.outputShape)}`}>
         <FlowHandles />
         <span className="op-node-name mono">{row.name}</span>
-        <RoleBadge role={row.role} />
+        <RoleBadge row={row} />
         <span className="op-node-idx num" title="The paper's conv index">{row.convIndex !== null ? `#${row.convIndex}` : ''}</span>
         <span className="op-row-shape mono">{formatShape(row.inputShape)} → {formatShape(row.outputShape)}</span>
         <span className="op-row-cost num">{geometry ?? ''}</span>
@@ -51,7 +52,7 @@ export const OpNode = memo(function OpNode({ data }: NodeProps<Node<OpData, 'op'
   }
   return (
     <div
-      className={`op-node op-${row.op} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`}
+      className={`op-node ${opClass} train-${state}${selected ? ' is-selected' : ''}${heat !== null ? ' has-heat' : ''}`}
       style={heatStyle}
       data-testid={`fwd-node-${row.name}`}
       data-train={state}
@@ -60,7 +61,7 @@ export const OpNode = memo(function OpNode({ data }: NodeProps<Node<OpData, 'op'
       <FlowHandles />
       <div className="op-node-head">
         <span className="op-node-name mono">{row.name}</span>
-        <RoleBadge role={row.role} />
+        <RoleBadge row={row} />
         {row.convIndex !== null && <span className="op-node-idx num" title="The paper's conv index">#{row.convIndex}</span>}
       </div>
       <div className="op-node-shape mono">{formatShape(row.inputShape)} → {formatShape(row.outputShape)}</div>
