@@ -26,11 +26,13 @@ export interface DagLayoutOptions {
 export type DagPositions = Record<string, { x: number; y: number }>;
 
 /**
- * How many nodes dagre lays out on the main thread: above this the page shows `layeredDag` and asks
- * the worker. Measured in `npm run bench:ui` (general graphs, Node 20 on the dev machine): dagre takes
- * about 12 ms at 60 nodes (most of a frame), about 60 ms at 200 and about 240 ms at 500.
+ * How many nodes dagre lays out on the main thread: above this the page shows `layeredDag` at once
+ * (0.2 ms at 500 nodes) and asks the worker. dagre costs about a millisecond a node: `bench/ui.ts
+ * --layout` (Node 20, the 2-core dev machine under load) measured 12.6 ms at 10 nodes, 33 ms at 19,
+ * 61 ms at 60, 321 ms at 225 and 548 ms at 500; a frame is 16 ms, so past about 20 nodes dagre goes
+ * off the main thread, as the family's column placement (19 ms for mcunet-5fps's 16 columns) already does.
  */
-export const DAG_WORKER_THRESHOLD = 60;
+export const DAG_WORKER_THRESHOLD = 20;
 
 /** dagre's layout; items in topological order, edges as [from, to] ids (both present). */
 export function layoutDag(items: DagItem[], edges: [string, string][], o: DagLayoutOptions): DagPositions {
