@@ -15,14 +15,17 @@ export interface GeneralGraphOptions {
   channels?: number;
   resolution?: number;
   classes?: number;
+  /** The first branch of each stage is the identity (a skip straight to the add, as in a ResNet). */
+  identity?: boolean;
 }
 
 /**
  * input -> stem conv -> `stages` times: `branches` chains of `depth` convs from the same tensor,
- * summed by adds -> avgpool -> linear -> loss. Nodes: 2 + stages * (branches * depth + branches - 1) + 3.
+ * summed by adds -> avgpool -> linear -> loss. Nodes: 2 + stages * (branches * depth + branches - 1) + 3
+ * (`depth` fewer a stage with `identity`).
  */
 export function generalGraph(opts: GeneralGraphOptions = {}): Graph {
-  const { stages = 1, branches = 2, depth = 2, channels = 8, resolution = 8, classes = 4 } = opts;
+  const { stages = 1, branches = 2, depth = 2, channels = 8, resolution = 8, classes = 4, identity = false } = opts;
   const tensors: Record<string, Tensor> = {};
   const nodes: Node[] = [];
   const q = { scale: 0.05, zeroPoint: 0 };
@@ -53,7 +56,7 @@ export function generalGraph(opts: GeneralGraphOptions = {}): Graph {
     const ends: string[] = [];
     for (let b = 0; b < branches; b++) {
       let y = x;
-      for (let d = 0; d < depth; d++) y = conv(y, b % 2 ? 1 : 3);
+      if (!(identity && b === 0)) for (let d = 0; d < depth; d++) y = conv(y, b % 2 ? 1 : 3);
       ends.push(y);
     }
     x = ends.reduce((a, b) => sum(a, b));

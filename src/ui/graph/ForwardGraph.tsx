@@ -19,9 +19,11 @@ import { InputNode } from './InputNode.tsx';
 import { COLOUR_BY, colourScale, nodeHeat, type ColourBy } from './node-colour.ts';
 import { readableFit, READABLE_ZOOM } from './readable-fit.ts';
 import { OpNode } from './OpNode.tsx';
+import { RoutedEdge } from './RoutedEdge.tsx';
 import { useColumnPlacement, useDagPlacement } from './useLayoutWorker.ts';
 
 const NODE_TYPES = { op: OpNode, frame: FrameNode, collapsed: CollapsedBlockNode, input: InputNode };
+const EDGE_TYPES = { routed: RoutedEdge };
 /** The badge colours of styles.css (--role-*), by roles.ts's layerBadge key. */
 const ROLE_COLOR: Record<string, string> = {
   stem: '#c792ea', pw1: '#6ab0ff', dw: '#4fc6b3', pw2: '#8f9cf7', residual: '#e6bd5c', pool: '#7ccf8a', classifier: '#f0a35e',
@@ -179,6 +181,7 @@ function ForwardCanvas() {
           nodes={layout.nodes}
           edges={layout.edges}
           nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
           onNodeClick={(_, n) => {
             if (n.type === 'op') {
               clickedHere.current = true;

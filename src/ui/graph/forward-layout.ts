@@ -16,7 +16,7 @@ import type { Graph } from '../../engine/ir/graph.ts';
 import { nodeParamBytes } from '../../engine/ir/node-param-bytes.ts';
 import type { GraphSummary, LayerRow } from '../../engine/ir/summary.ts';
 import { columnSizes, layoutColumns, type Column, type ColumnItem, type ColumnLayoutOptions, type ColumnSize, type PlacedColumn } from './column-layout.ts';
-import { DAG_WORKER_THRESHOLD, layeredDag, layoutDag, type DagItem, type DagLayoutOptions, type DagPositions } from './dag-layout.ts';
+import { DAG_WORKER_THRESHOLD, layeredDag, layoutDag, routeKey, type DagItem, type DagLayout, type DagLayoutOptions, type Point } from './dag-layout.ts';
 import { isBlockFamily } from './graph-family.ts';
 
 export type ForwardArrangement = 'columns' | 'vertical';
@@ -92,12 +92,18 @@ export interface ForwardLayout {
   blockOf: Record<string, number>;
 }
 
+/** A general graph's edge drawn through dagre's bends (RoutedEdge). */
+export interface RoutedEdgeData extends Record<string, unknown> {
+  points: Point[];
+  horizontal: boolean;
+}
+
 /**
  * `placed`: what the worker answered, a family's column left edges (xs; unused when vertical) or a
- * general graph's node positions; null places the columns side by side / the nodes by `layeredDag`.
+ * general graph's dagre layout; null places the columns side by side / the nodes by `layeredDag`.
  */
 export function forwardLayout(
-  graph: Graph, summary: GraphSummary, collapsed: readonly number[], placed: number[] | DagPositions | null, arrangement: ForwardArrangement = 'columns',
+  graph: Graph, summary: GraphSummary, collapsed: readonly number[], placed: number[] | DagLayout | null, arrangement: ForwardArrangement = 'columns',
 ): ForwardLayout {
   if (!isBlockFamily(graph)) return generalLayout(graph, summary, Array.isArray(placed) ? null : placed, arrangement);
   const xs = Array.isArray(placed) ? placed : null;
@@ -226,8 +232,8 @@ function generalHeight(row: LayerRow, paramBytes: number): number {
 const DAG_COLUMNS: DagLayoutOptions = { rankdir: 'LR', ranksep: FORWARD_LAYOUT.columnGap, nodesep: FORWARD_LAYOUT.itemGap };
 const DAG_VERTICAL: DagLayoutOptions = { rankdir: 'TB', ranksep: 16, nodesep: 24 };
 
-/** Node by node (any DAG): see the file's comment. `positions`: the worker's dagre answer, if any. */
-function generalLayout(graph: Graph, summary: GraphSummary, positions: DagPositions | null, arrangement: ForwardArrangement): ForwardLayout {
+/** Node by node (any DAG): see the file's comment. `answer`: the worker's dagre layout, if any. */
+function generalLayout(graph: Graph, summary: GraphSummary, answer: DagLayout | null, arrangement: ForwardArrangement): ForwardLayout {
   const compact = arrangement === 'vertical';
   const nodeByName = new Map(graph.nodes.map((n) => [n.name, n]));
   const rows = summary.layers.filter((r) => nodeByName.has(r.name));
@@ -249,8 +255,8 @@ function generalLayout(graph: Graph, summary: GraphSummary, positions: DagPositi
   }
   const options = compact ? DAG_VERTICAL : DAG_COLUMNS;
   const large = items.length > DAG_WORKER_THRESHOLD;
-  const at = positions && items.every((it) => positions[it.id]) ? positions
-    : large ? layeredDag(items, pairs, options) : layoutDag(items, pairs, options);
+  const dagre = answer && items.every((it) => answer.positions[it.id]) ? answer : large ? null : layoutDag(items, pairs, options);
+  const at = dagre ? dagre.positions : layeredDag(items, pairs, options);
   const rowBy = new Map(rows.map((r) => [r.name, r]));
   const nodes: ForwardFlowNode[] = items.map((it) => {
     const position = { x: at[it.id].x, y: at[it.id].y };
@@ -261,11 +267,15 @@ function generalLayout(graph: Graph, summary: GraphSummary, positions: DagPositi
     return opNode(graph, rowBy.get(it.id)!, nodeByName.get(it.id)!, position, it.width, it.height, compact);
   });
   const lr = !compact;
-  const edges: Edge[] = pairs.map(([source, target]) => ({
-    id: `${source}->${target}`, source, target,
-    sourceHandle: lr ? 'next' : 'out', targetHandle: lr ? 'prev' : 'in',
-    type: 'default', focusable: false,
-  }));
+  const edges: Edge[] = pairs.map(([source, target]) => {
+    const points = dagre?.routes[routeKey(source, target)];
+    return {
+      id: `${source}->${target}`, source, target,
+      sourceHandle: lr ? 'next' : 'out', targetHandle: lr ? 'prev' : 'in',
+      focusable: false,
+      ...(points ? { type: 'routed', data: { points, horizontal: lr } satisfies RoutedEdgeData } : { type: 'default' }),
+    };
+  });
   const shownAs: Record<string, string> = Object.fromEntries(items.map((it) => [it.id, it.id]));
   const key = `${options.rankdir}:${items.map((i) => `${i.id}=${i.width}x${i.height}`).join(',')}|${pairs.map((p) => p.join('>')).join(',')}`;
   return {

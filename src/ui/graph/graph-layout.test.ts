@@ -123,6 +123,38 @@ describe('a general graph, node by node', () => {
     }
   });
 
+  it('edges follow dagre\'s routes, clear of the nodes they pass (an identity skip beside a conv branch)', () => {
+    for (const [opts, arrangement] of [[{ stages: 3, identity: true, depth: 3 }, 'columns'], [{ stages: 3, identity: true, depth: 3 }, 'vertical'], [{ stages: 12, branches: 3, identity: true, depth: 3 }, 'columns']] as const) {
+      const g = generalGraph(opts);
+      const s = summarize(g);
+      const now = forwardLayout(g, s, [], null, arrangement);
+      const l = now.dag ? forwardLayout(g, s, [], layoutDag(now.dag.items, now.dag.edges, now.dag.options), arrangement) : now;
+      expectSound(l);
+      const byId = new Map(boxes(l.nodes).map((b) => [b.id, b]));
+      const lr = arrangement === 'columns';
+      let bends = 0;
+      for (const e of l.edges) {
+        expect(e.type).toBe('routed');
+        const a = byId.get(e.source)!, b = byId.get(e.target)!;
+        const route = (e.data as { points: { x: number; y: number }[] }).points;
+        bends += route.length;
+        const path = [lr ? { x: a.x + a.width, y: a.y + a.height / 2 } : { x: a.x + a.width / 2, y: a.y + a.height }, ...route,
+          lr ? { x: b.x, y: b.y + b.height / 2 } : { x: b.x + b.width / 2, y: b.y }];
+        for (let i = 0; i + 1 < path.length; i++) {
+          for (let t = 0; t <= 1; t += 0.05) {
+            const x = path[i].x + (path[i + 1].x - path[i].x) * t, y = path[i].y + (path[i + 1].y - path[i].y) * t;
+            for (const box of byId.values()) {
+              if (box.id === e.source || box.id === e.target) continue;
+              const inside = x > box.x + 2 && x < box.x + box.width - 2 && y > box.y + 2 && y < box.y + box.height - 2;
+              expect(inside, `${e.id} passes through ${box.id}`).toBe(false);
+            }
+          }
+        }
+      }
+      expect(bends).toBeGreaterThan(l.edges.length); // the skips bend round the conv branches
+    }
+  });
+
   it('a chain of convs without blocks is one rank after the other', () => {
     const g = generalGraph({ stages: 0 });
     const l = forwardLayout(g, summarize(g), [], null);
@@ -160,8 +192,11 @@ describe('a general graph, node by node', () => {
       const answer = layoutDag(before.dag!.items, before.dag!.edges, before.dag!.options);
       const after = forwardLayout(g, s, [], answer, arrangement);
       expectSound(after);
-      expect(after.edges).toEqual(before.edges);
-      for (const n of after.nodes) expect(n.position).toEqual(answer[n.id]);
+      const ends = (es: Edge[]) => es.map((e) => [e.id, e.source, e.target, e.sourceHandle, e.targetHandle]);
+      expect(ends(after.edges)).toEqual(ends(before.edges));
+      expect(before.edges.every((e) => e.type === 'default')).toBe(true); // the stand-in has no routes
+      expect(after.edges.every((e) => e.type === 'routed')).toBe(true);
+      for (const n of after.nodes) expect(n.position).toEqual(answer.positions[n.id]);
       // Every stage's three branches apart.
       for (const id of ['conv1', 'conv4', 'conv7']) expect(after.nodes.filter((n) => n.position.x === pos(after, id).x && n.position.y === pos(after, id).y)).toHaveLength(1);
       expect(JSON.stringify(forwardLayout(g, s, [], answer, arrangement))).toBe(JSON.stringify(after));

@@ -4,7 +4,7 @@
  * (dag-layout.ts: layoutDag) when it has more than DAG_WORKER_THRESHOLD of them.
  */
 import { placeColumns, type ColumnSize } from './column-layout.ts';
-import { layoutDag, type DagItem, type DagLayoutOptions, type DagPositions } from './dag-layout.ts';
+import { layoutDag, type DagItem, type DagLayout, type DagLayoutOptions } from './dag-layout.ts';
 
 export type LayoutRequest =
   | { kind: 'columns'; key: string; sizes: ColumnSize[]; gap: number }
@@ -12,14 +12,14 @@ export type LayoutRequest =
 
 export type LayoutReply =
   | { kind: 'columns'; key: string; xs: number[]; ms: number }
-  | { kind: 'dag'; key: string; positions: DagPositions; ms: number };
+  | { kind: 'dag'; key: string; layout: DagLayout; ms: number };
 
 self.onmessage = (e: MessageEvent<LayoutRequest>) => {
   const t0 = performance.now();
   const r = e.data;
   const reply: LayoutReply = r.kind === 'columns'
     ? { kind: 'columns', key: r.key, xs: placeColumns(r.sizes, r.gap), ms: 0 }
-    : { kind: 'dag', key: r.key, positions: layoutDag(r.items, r.edges, r.options), ms: 0 };
+    : { kind: 'dag', key: r.key, layout: layoutDag(r.items, r.edges, r.options), ms: 0 };
   reply.ms = performance.now() - t0;
   self.postMessage(reply);
 };

@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'react';
 import type { ColumnSize } from './column-layout.ts';
-import type { DagPositions } from './dag-layout.ts';
+import type { DagLayout } from './dag-layout.ts';
 import type { DagRequest } from './forward-layout.ts';
 import type { LayoutReply, LayoutRequest } from './layout.worker.ts';
 import LayoutWorker from './layout.worker.ts?worker';
@@ -53,8 +53,8 @@ export function useColumnPlacement(sizes: ColumnSize[], gap: number): number[] |
   return useWorkerReply<Extract<LayoutReply, { kind: 'columns' }>>(request)?.xs ?? null;
 }
 
-/** dagre's node positions of a large general graph; null for no request or until the worker answers. */
-export function useDagPlacement(dag: DagRequest | null): DagPositions | null {
+/** dagre's layout of a large general graph; null for no request or until the worker answers. */
+export function useDagPlacement(dag: DagRequest | null): DagLayout | null {
   const request = dag ? { kind: 'dag' as const, ...dag } : null;
-  return useWorkerReply<Extract<LayoutReply, { kind: 'dag' }>>(request)?.positions ?? null;
+  return useWorkerReply<Extract<LayoutReply, { kind: 'dag' }>>(request)?.layout ?? null;
 }
