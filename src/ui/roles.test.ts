@@ -1,7 +1,7 @@
 // Every role and op reads as words: the family's roles as before, a general graph's layers by their
 // op where no role describes them, and any op string readable, never empty.
 import { describe, expect, it } from 'vitest';
-import { layerBadge, opLabel, roleDescription, ROLE_DESCRIPTIONS } from './roles.ts';
+import { layerBadge, graphOpLabel, roleDescription, ROLE_DESCRIPTIONS } from './roles.ts';
 
 describe('layer badges', () => {
   it('the family keeps its roles', () => {
@@ -24,11 +24,11 @@ describe('layer badges', () => {
   });
 
   it('any op string is readable and short', () => {
-    expect(opLabel('DEPTHWISE_CONV_2D')).toBe('depthwise conv 2d');
-    expect(opLabel('logSoftmax')).toBe('log softmax');
-    expect(opLabel('')).toBe('op');
-    expect(opLabel('<>&"')).toBe('op');
-    expect(opLabel('a'.repeat(100))).toHaveLength(20);
+    expect(graphOpLabel('DEPTHWISE_CONV_2D')).toBe('depthwise conv 2d');
+    expect(graphOpLabel('logSoftmax')).toBe('log softmax');
+    expect(graphOpLabel('')).toBe('op');
+    expect(graphOpLabel('<>&"')).toBe('op');
+    expect(graphOpLabel('a'.repeat(100))).toHaveLength(20);
     const b = layerBadge({ role: '', op: 'squeeze_excite', block: null });
     expect(b).toMatchObject({ text: 'squeeze excite', key: 'other' });
     expect(b.description.length).toBeGreaterThan(0);

@@ -37,7 +37,7 @@ const OPS: Record<string, { label: string; description: string }> = {
 };
 
 /** Any op or role string as a short label: known ones by name, others as their words (at most 20 characters). */
-export function opLabel(op: string): string {
+export function graphOpLabel(op: string): string {
   const known = OPS[op]?.label;
   if (known) return known;
   const words = op.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/[^A-Za-z0-9]+/g, ' ').trim().toLowerCase();
@@ -58,10 +58,10 @@ export function layerBadge(row: { role: string; op: string; block?: number | nul
   if (ops && ops.includes(row.op) && !residualOutsideBlock) return { text: row.role, description: ROLE_DESCRIPTIONS[row.role], key: row.role };
   const op = OPS[row.op];
   if (op) return { text: op.label, description: op.description, key: ROLE_DESCRIPTIONS[row.op] ? row.op : row.op === 'add' ? 'add' : 'other' };
-  const text = opLabel(row.op);
+  const text = graphOpLabel(row.op);
   return { text, description: `${text} (an op the studio shows but does not describe)`, key: 'other' };
 }
 
 export function roleDescription(role: string): string {
-  return ROLE_DESCRIPTIONS[role] ?? opLabel(role);
+  return ROLE_DESCRIPTIONS[role] ?? graphOpLabel(role);
 }
