@@ -78,13 +78,15 @@ function ForwardCanvas() {
     const focus = sel ? layout.nodes.find((n) => n.id === layout.shownAs[sel]) : undefined;
     void rf.setViewport(readableFit(layout.nodes, box.width, box.height, focus), { duration: 200 });
   }, [layout, rf]);
-  // A new arrangement or model starts fitted.
+  // A new arrangement or model starts fitted, and a large general graph again when dagre's layout
+  // replaces the stand-in (its nodes move).
   const fittedFor = useRef<unknown>(null);
+  const fitFor = positions ?? base;
   useEffect(() => {
-    if (fittedFor.current === base) return;
-    fittedFor.current = base;
+    if (fittedFor.current === fitFor) return;
+    fittedFor.current = fitFor;
     requestAnimationFrame(fit);
-  }, [base, fit]);
+  }, [fitFor, fit]);
 
   // Enter or Space on a focused node selects it, as a click does.
   const onKeyDown = (e: KeyboardEvent) => {
