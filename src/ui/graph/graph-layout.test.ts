@@ -3,6 +3,7 @@
 // place for, 200+ nodes) is laid out node by node with no overlaps, every edge between shown nodes,
 // branches apart, the same every time; the backward view's columns of a general graph stay short.
 import type { Edge } from '@xyflow/react';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generalGraph } from '../../../tests/general-graphs.ts';
 import { tinyFamilyTflite } from '../../../tests/tflite-family.ts';
@@ -72,6 +73,9 @@ describe('which graphs are of the family', () => {
       }
     }
     expect(isBlockFamily(modelFromFile('tiny.tflite', tinyFamilyTflite()).graph)).toBe(true);
+    const vww = modelFromFile('mcunet-vww.tflite', new Uint8Array(readFileSync(new URL('../../../../shared/models/tflite/mcunet-vww.tflite', import.meta.url)))).graph;
+    expect(isBlockFamily(vww)).toBe(true);
+    expect(forwardLayout(vww, summarize(vww), [], null).family).toBe(true);
   });
 
   it('a graph with branches, a join that is no residual, or convs without blocks is not', () => {
