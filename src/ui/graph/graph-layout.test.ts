@@ -18,6 +18,7 @@ import { builtinScheme } from '../../engine/train/builtin-schemes.ts';
 import { backwardLayout, COLUMN_KERNELS, groupColumns } from './backward-layout.ts';
 import { DAG_WORKER_THRESHOLD, layeredDag, layoutDag, type DagItem } from './dag-layout.ts';
 import { forwardLayout, type ForwardArrangement } from './forward-layout.ts';
+import { graphToSvg } from './graph-export.ts';
 import { isBlockFamily } from './graph-family.ts';
 
 interface Box { id: string; x: number; y: number; width: number; height: number }
@@ -158,6 +159,11 @@ describe('a general graph, node by node', () => {
       }
       expect(crossings).toEqual([]);
       expect(bends).toBeGreaterThan(l.edges.length); // the skips bend round the conv branches
+      // The SVG export draws the same routes: one path per edge, through the bends.
+      const svg = graphToSvg(l.nodes, l.edges, (n) => ({ lines: [n.id] }), g.name);
+      const paths = [...svg.matchAll(/<path d="([^"]+)"/g)].map((m) => m[1]);
+      expect(paths).toHaveLength(l.edges.length);
+      expect(paths.reduce((c, d) => c + (d.match(/C/g)?.length ?? 0), 0)).toBe(bends + l.edges.length);
     }
   });
 
