@@ -24,6 +24,10 @@ export type ForwardArrangement = 'columns' | 'vertical';
 export interface OpData extends Record<string, unknown> {
   row: LayerRow;
   paramBytes: number;
+  /** Every activation input's shape (a concatenation has several). */
+  inputShapes: number[][];
+  /** A pool's window from its node (a conv's geometry is in the row). */
+  window: { kernel: number; stride: number } | null;
   /** One row (the vertical arrangement) instead of a card. */
   compact: boolean;
 }
@@ -217,9 +221,12 @@ function tensorEdges(graph: Graph): { from: string; to: Graph['nodes'][number]; 
 }
 
 function opNode(graph: Graph, row: LayerRow, node: Graph['nodes'][number], position: { x: number; y: number }, width: number, height: number, compact: boolean): ForwardFlowNode {
+  const attrs = node.attrs as { kernel?: unknown; stride?: unknown };
+  const window = node.op !== 'conv2d' && typeof attrs.kernel === 'number' && typeof attrs.stride === 'number' ? { kernel: attrs.kernel, stride: attrs.stride } : null;
+  const inputShapes = node.inputs.filter((t) => graph.tensors[t]?.kind === 'activation' || graph.tensors[t]?.kind === 'input').map((t) => graph.tensors[t].shape);
   return {
     id: row.name, type: 'op', position, width, height, draggable: false,
-    data: { row, paramBytes: nodeParamBytes(graph, node), compact },
+    data: { row, paramBytes: nodeParamBytes(graph, node), inputShapes, window, compact },
     ariaLabel: `${row.name}, ${row.role || row.op}${row.convIndex !== null ? `, conv ${row.convIndex}` : ''}: ${row.inputShape.join('x')} to ${row.outputShape.join('x')}`,
   };
 }

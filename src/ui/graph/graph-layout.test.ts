@@ -179,7 +179,7 @@ describe('a general graph, node by node', () => {
 
   it('an op the family has no place for (a max-pool, unknown to the summary) gets a node and its edges', () => {
     const g = generalGraph({ stages: 1 });
-    const nodes = g.nodes.map((n) => (n.name === 'pool' ? { ...n, op: 'maxpool' as Node['op'] } : n));
+    const nodes = g.nodes.map((n) => (n.name === 'pool' ? { ...n, op: 'maxpool' as Node['op'], attrs: { kernel: 2, stride: 2, pad: 0 } as Node['attrs'] } : n));
     const graph: Graph = { ...g, nodes };
     const s = summarize(g);
     const summary: GraphSummary = { ...s, layers: s.layers.map((r): LayerRow => (r.name === 'pool' ? { ...r, op: 'maxpool' as LayerRow['op'], role: 'maxpool', block: null } : r)) };
@@ -187,6 +187,9 @@ describe('a general graph, node by node', () => {
     expectSound(l);
     const pool = l.nodes.find((n) => n.id === 'pool')!;
     expect(pool.type).toBe('op');
+    if (pool.type === 'op') expect(pool.data.window).toEqual({ kernel: 2, stride: 2 }); // shown as 2×2 /2
+    const join = l.nodes.find((n) => n.id === 'add0')!;
+    if (join.type === 'op') expect(join.data.inputShapes).toEqual([[8, 8, 8], [8, 8, 8]]);
     expect(pool.height).toBeGreaterThanOrEqual(46);
     expect(l.edges.map((e) => e.id)).toEqual(expect.arrayContaining(['add0->pool', 'pool->classifier']));
   });
