@@ -53,7 +53,8 @@ export type ForwardFlowNode =
   | FlowNode<CollapsedData, 'collapsed'>;
 
 export const NODE_W = 208;
-const HEIGHT: Record<string, number> = { conv2d: 104, add: 58, avgpool: 58, linear: 72, input: 46, collapsed: 112 };
+/** Card heights: each fits its lines (a pool's cost line, the classifier's note under its cost). */
+const HEIGHT: Record<string, number> = { conv2d: 104, add: 58, avgpool: 64, linear: 84, input: 46, collapsed: 112 };
 /** The vertical arrangement: one row per op, wide enough for its name, shapes, cost and update controls. */
 export const ROW_W = 640;
 const ROW_H = 34;
