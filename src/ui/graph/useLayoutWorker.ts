@@ -12,24 +12,32 @@ import LayoutWorker from './layout.worker.ts?worker';
 
 let worker: Worker | null = null;
 const listeners = new Set<(r: LayoutReply) => void>();
+/** The last answers by key: switching arrangements or models back is instant. */
+const answers = new Map<string, LayoutReply>();
+const KEEP = 8;
 
 function getWorker(): Worker | null {
   if (worker) return worker;
   try {
     worker = new LayoutWorker();
-    worker.onmessage = (e: MessageEvent<LayoutReply>) => listeners.forEach((l) => l(e.data));
+    worker.onmessage = (e: MessageEvent<LayoutReply>) => {
+      answers.set(e.data.key, e.data);
+      if (answers.size > KEEP) answers.delete(answers.keys().next().value!);
+      listeners.forEach((l) => l(e.data));
+    };
   } catch {
     worker = null; // no workers: keep the immediate placement
   }
   return worker;
 }
 
-/** Asks the worker once per key; the key stands for the request's content. */
+/** Asks the worker once per key (unless it answered it lately); the key stands for the request's content. */
 function useWorkerReply<R extends LayoutReply>(request: LayoutRequest | null): R | null {
   const key = request?.key ?? null;
   const [reply, setReply] = useState<R | null>(null);
   useEffect(() => {
     if (!request) return;
+    if (answers.get(request.key)?.kind === request.kind) return; // the render below reads it
     const w = getWorker();
     if (!w) return;
     const onReply = (r: LayoutReply) => {
@@ -43,7 +51,10 @@ function useWorkerReply<R extends LayoutReply>(request: LayoutRequest | null): R
     // `key` stands for the request.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
-  return reply && key !== null && reply.key === key ? reply : null;
+  if (reply && key !== null && reply.key === key) return reply;
+  // An answer already known shows from the first render, with no frame of the stand-in.
+  const known = key !== null ? answers.get(key) : undefined;
+  return known && known.kind === request?.kind ? (known as R) : null;
 }
 
 /** dagre's placement of a graph's columns (their left edges). */
