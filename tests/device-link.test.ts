@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
 import { hex32 } from '../src/engine/codegen/c-format.ts';
-import { encodeFrame, ERROR_CODES, FRAME, parseError, parseHello, parseTrained, trainFrame } from '../src/engine/firmware/link-protocol.ts';
+import { encodeFrame, ERROR_CODES, FRAME, parseError, parseHello, parsePredicted, parseTrained, predictFrame, trainFrame } from '../src/engine/firmware/link-protocol.ts';
 import { applyRecord, modelFingerprint, parseRecord, schemeFingerprint } from '../src/engine/firmware/weights-record.ts';
 import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
 import type { TypedArray } from '../src/engine/ir/tensor.ts';
@@ -39,6 +39,8 @@ const graph = withArch(buildGraph(arch, { resolution: RES, classes: 10 }), arch)
 const params = syntheticParams(graph);
 const program = compileTraining(graph, builtinScheme('mcunet-5fps@99kb', backboneConvs(graph).length)!);
 const samples = syntheticSamples(graph, 3, 11);
+/** Images the board never trains on, for its predictions. */
+const heldOut = syntheticSamples(graph, 3, 97);
 const bits = (x: number) => hex32(new Uint32Array(new Float32Array([x]).buffer)[0]);
 const bytesOf = (v: TypedArray) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
@@ -61,7 +63,7 @@ function stopBoard() {
 let linkDir = '';
 
 describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK UART0 on TCP)', () => {
-  it('trains on frames from the host like the TypeScript runtime, survives a garbled frame, dumps its weights, resets', async () => {
+  it('trains and predicts on frames from the host like the TypeScript runtime, survives garbled frames, dumps its weights, resets', async () => {
     const dir = linkDir = writeProject(exportCProject(program, params, samples, { target: 'mps2-an500', hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
     const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
     expect(build.status, build.stderr).toBe(0);
@@ -72,6 +74,20 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
 
       const p = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice() as TypedArray])) as ParamStore;
       const ts = new ArenaExecutor(program, p, hyper);
+      // The same steps without the predictions in between: predicting trains nothing.
+      const plain = new ArenaExecutor(program, Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.slice() as TypedArray])), hyper);
+      /** The board's prediction of every held-out image: class and logits bit for bit the TypeScript runtime's forward. */
+      const predictAll = async () => {
+        for (const h of heldOut) {
+          const r = parsePredicted(await link.request(predictFrame(h.input)), 10);
+          const want = ts.predict(h.input);
+          expect(r.logits).toBeInstanceOf(Float32Array);
+          expect(bytesOf(r.logits).equals(bytesOf(want.raw))).toBe(true);
+          expect(r.predicted).toBe(want.predicted);
+          expect(r.ticks).toBeGreaterThan(0);
+        }
+      };
+      await predictAll();
       const order = [0, 1, 2, 0, 1, 2];
       for (const [i, s] of order.entries()) {
         if (i === 3) {
@@ -83,13 +99,21 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
           expect(parseError(e)).toEqual({ code: ERROR_CODES.CHECKSUM, message: 'bad checksum' });
           const unknown = await link.request(encodeFrame(0x42));
           expect(parseError(unknown).code).toBe(ERROR_CODES.UNKNOWN);
+          // A garbled PREDICT frame, and one of the wrong length: error frames, nothing predicted.
+          const badPredict = predictFrame(heldOut[0].input);
+          badPredict[30] ^= 0x01;
+          expect(parseError(await link.request(badPredict))).toEqual({ code: ERROR_CODES.CHECKSUM, message: 'bad checksum' });
+          expect(parseError(await link.request(encodeFrame(FRAME.PREDICT, new Uint8Array(5))))).toEqual({ code: ERROR_CODES.LENGTH, message: 'a PREDICT frame holds the input\'s bytes' });
+          await predictAll();
         }
         const r = parseTrained(await link.request(trainFrame(samples[s].input, samples[s].label)));
         const want = ts.step(samples[s].input, samples[s].label);
         expect(r.step).toBe(i + 1);
         expect(r.ticks).toBeGreaterThan(0);
         expect(bits(r.loss)).toBe(bits(want.loss));
+        expect(bits(plain.step(samples[s].input, samples[s].label).loss)).toBe(bits(want.loss));
       }
+      await predictAll();
 
       const rec = await link.request(encodeFrame(FRAME.DUMP));
       expect(rec.type).toBe(FRAME.RECORD);
@@ -111,14 +135,57 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
     }
   }, 300_000);
 
-  it('tinytrain device --port streams a dataset to the board, prints its loss and accuracy, saves its weights; another model is refused', async () => {
+  it('an int8 head: the board answers PREDICT with its int8 logits, equal to the TypeScript runtime\'s before and after training', async () => {
+    const g8 = withArch(buildGraph(arch, { resolution: 32, classes: 10, head: 'int8' }), arch);
+    const p8 = syntheticParams(g8, 3);
+    const prog8 = compileTraining(g8, { nBias: 6, weights: { 38: '1/2', 41: 1 }, head: 'int8', momentum: false });
+    const train8 = syntheticSamples(g8, 2, 5), held8 = syntheticSamples(g8, 3, 23);
+    const dir = writeProject(exportCProject(prog8, p8, train8, { target: 'mps2-an500', hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
+    const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
+    expect(build.status, build.stderr).toBe(0);
+    const link = await openLink(`tcp:127.0.0.1:${await startBoard(dir)}`);
+    try {
+      expect(parseHello(await link.next()).classes).toBe(10);
+      const ts = new ArenaExecutor(prog8, Object.fromEntries(Object.entries(p8).map(([k, v]) => [k, v.slice() as TypedArray])), hyper);
+      const seen = new Set<string>();
+      for (let round = 0; round < 3; round++) {
+        for (const h of held8) {
+          const r = parsePredicted(await link.request(predictFrame(h.input)), 10);
+          const want = ts.predict(h.input);
+          expect(r.logits).toBeInstanceOf(Int8Array);
+          expect([...r.logits]).toEqual([...want.raw]);
+          expect(r.predicted).toBe(want.predicted);
+          seen.add([...r.logits].join());
+        }
+        for (const s of train8) {
+          const t = parseTrained(await link.request(trainFrame(s.input, s.label)));
+          expect(bits(t.loss)).toBe(bits(ts.step(s.input, s.label).loss));
+        }
+      }
+      // Training moved the logits: the comparison saw more than one set of values.
+      expect(seen.size).toBeGreaterThan(held8.length);
+    } finally {
+      link.end();
+      stopBoard();
+    }
+  }, 300_000);
+
+  it('tinytrain device --port streams a dataset to the board, prints its loss and accuracy, its held-out accuracy beside the TypeScript runtime\'s, saves its weights; another model is refused', async () => {
     expect(linkDir).not.toBe('');
     const common = ['--dataset', 'demo', '--scheme', 'mcunet-5fps@99kb', '--resolution', String(RES), '--classes', '10', '--train', '40'];
     try {
       const out = join(linkDir, 'board.ttw');
-      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mcunet-5fps', ...common, '--out', out, '--json');
+      const r = await tinytrain('device', '--port', `tcp:127.0.0.1:${await startBoard(linkDir)}`, '--model', 'mcunet-5fps', ...common, '--eval', '12', '--out', out, '--json');
       expect(r.status, r.stderr).toBe(0);
-      const doc = JSON.parse(r.stdout) as { steps: number; history: { step: number; loss: number; accuracy: number }[] };
+      type HeldOut = { images: number; board: number; typescript: number; identical: number };
+      const doc = JSON.parse(r.stdout) as { steps: number; history: { step: number; loss: number; accuracy: number }[]; heldOut: { before: HeldOut; after: HeldOut } };
+      // The board's predictions of 12 validation images, before and after, are the TypeScript runtime's bit for bit.
+      for (const h of [doc.heldOut.before, doc.heldOut.after]) {
+        expect(h.images).toBe(12);
+        expect(h.identical).toBe(12);
+        expect(h.board).toBe(h.typescript);
+      }
+      expect(r.stderr).toMatch(/^held-out after training: board \d+\.\d%, TypeScript runtime \d+\.\d% on the same 12 images \(logits bit for bit the same on 12\)$/m);
       expect(doc.steps).toBe(40);
       expect(doc.history.map((h) => h.step)).toEqual([20, 40]);
       for (const h of doc.history) expect(h.loss).toBeGreaterThan(0);
