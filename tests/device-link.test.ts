@@ -21,6 +21,7 @@ import { compileTraining } from '../src/engine/program/compile.ts';
 import { ArenaExecutor } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
+import { CHIP_TARGETS, chipTarget } from '../src/engine/targets.ts';
 import { readFileSync } from 'node:fs';
 import { tinytrain } from '../src/cli/cli-harness.ts';
 import { openLink } from '../src/cli/link-client.ts';
@@ -48,9 +49,10 @@ let qemu: ChildProcess | null = null;
 afterAll(() => { if (qemu?.pid) process.kill(qemu.pid); });
 
 
-/** QEMU's mps2-an500 running the link firmware, its UART0 on a TCP port (it starts the guest when the host connects). */
-async function startBoard(dir: string): Promise<number> {
-  const board = await startLinkBoard(join(dir, 'build/firmware.elf'), { stdio: ['ignore', 'pipe', 'pipe'] });
+/** A QEMU board (mps2-an500 by default) running the link firmware, its link UART on a TCP port (it starts the guest when the host connects). */
+async function startBoard(dir: string, target = 'mps2-an500'): Promise<number> {
+  const b = chipTarget(target)!.build!;
+  const board = await startLinkBoard(join(dir, 'build/firmware.elf'), { stdio: ['ignore', 'pipe', 'pipe'], machine: b.qemuMachine, serial: b.uart.qemuSerial });
   qemu = board.qemu;
   return board.port;
 }
@@ -204,4 +206,32 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
       stopBoard();
     }
   }, 300_000);
+
+  // The other QEMU boards, each with its own UART (the AN505's UART0 at 0x40200000, the AN547's at
+  // 0x49303000, both through their secure aliases; the AN386's at 0x40004000) on the first -serial.
+  for (const target of CHIP_TARGETS.filter((t) => t.build?.qemuMachine && t.id !== 'mps2-an500').map((t) => t.id)) {
+    it(`${target}: trains over its UART with the TypeScript runtime's losses and predicts its logits`, async () => {
+      const g = withArch(buildGraph(arch, { resolution: 32, classes: 10 }), arch);
+      const p0 = syntheticParams(g, 2);
+      const prog = compileTraining(g, builtinScheme('last-6', backboneConvs(g).length)!);
+      const train = syntheticSamples(g, 3, 7);
+      const dir = writeProject(exportCProject(prog, p0, train, { target: target as never, hyper, steps: 1, sramBudget: 4 * 1024 * 1024 }));
+      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
+      expect(build.status, build.stderr).toBe(0);
+      const link = await openLink(`tcp:127.0.0.1:${await startBoard(dir, target)}`);
+      try {
+        expect(parseHello(await link.next(30_000)).modelFingerprint).toBe(modelFingerprint(prog, p0));
+        const ts = new ArenaExecutor(prog, Object.fromEntries(Object.entries(p0).map(([k, v]) => [k, v.slice() as TypedArray])), hyper);
+        for (const s of [...train, train[0]]) {
+          const r = parseTrained(await link.request(trainFrame(s.input, s.label)));
+          expect(bits(r.loss)).toBe(bits(ts.step(s.input, s.label).loss));
+        }
+        const r = parsePredicted(await link.request(predictFrame(train[1].input)), 10);
+        expect(bytesOf(r.logits).equals(bytesOf(ts.predict(train[1].input).raw))).toBe(true);
+      } finally {
+        link.end();
+        stopBoard();
+      }
+    }, 300_000);
+  }
 });

@@ -5,9 +5,8 @@
  * frame, dumps the weights record on request and resets on request. Without TT_LINK the file
  * compiles to nothing, so the default firmware (and its memory report) is unchanged.
  *
- * The UART driver is the CMSDK APB UART of Arm's MPS2 boards (QEMU's mps2-an385/an386/an500:
- * UART0 at 0x40004000); another board defines TT_UART_BASE, or replaces the four uart_* functions.
- * Link mode adds one static receive buffer (1 + the input's bytes) to the SRAM the report counts.
+ * The bytes go through the target's UART driver (tt_uart.c, codegen/c-uart.ts).
+ * Link mode adds one static receive buffer (1 + the input's bytes) to the SRAM, beyond the memory report (the default firmware's).
  */
 import type { ParamStore } from '../ir/graph.ts';
 import { ERROR_CODES, FRAME } from '../firmware/link-protocol.ts';
@@ -33,31 +32,7 @@ int tt_link_run(void);
 #include "tt_record.h"
 #include "tt_step.h"
 #include "tt_link.h"
-
-#ifndef TT_UART_BASE
-#define TT_UART_BASE 0x40004000u /* CMSDK APB UART0 of the MPS2 boards */
-#endif
-#ifndef TT_UART_BAUDDIV
-#define TT_UART_BAUDDIV 16u /* QEMU ignores the rate; a board sets its clock / baud rate */
-#endif
-#define UART_REG(o) (*(volatile uint32_t *)(TT_UART_BASE + (o)))
-
-static void uart_init(void) {
-  UART_REG(0x10) = TT_UART_BAUDDIV;
-  UART_REG(0x08) = 3u; /* TX and RX enabled */
-}
-static uint8_t uart_get(void) {
-  while (!(UART_REG(0x04) & 2u)) {
-  }
-  return (uint8_t)UART_REG(0x00);
-}
-static void uart_put(const uint8_t *p, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) {
-    while (UART_REG(0x04) & 1u) {
-    }
-    UART_REG(0x00) = p[i];
-  }
-}
+#include "tt_uart.h"
 
 static uint8_t link_buf[1 + TT_INPUT_BYTES];
 
@@ -71,17 +46,17 @@ static void le32(uint8_t *p, uint32_t v) {
 static uint32_t frame_begin(uint8_t type, uint32_t n) {
   uint8_t head[7] = { 0xa5u, 0x5au, type };
   le32(head + 3, n);
-  uart_put(head, 7);
+  tt_uart_put(head, 7);
   return tt_crc32(0xffffffffu, head + 2, 5);
 }
 static void frame_end(uint32_t crc) {
   uint8_t c[4];
   le32(c, crc ^ 0xffffffffu);
-  uart_put(c, 4);
+  tt_uart_put(c, 4);
 }
 static void send_frame(uint8_t type, const uint8_t *payload, uint32_t n) {
   const uint32_t crc = frame_begin(type, n);
-  uart_put(payload, n);
+  tt_uart_put(payload, n);
   frame_end(tt_crc32(crc, payload, n));
 }
 static void send_error(uint8_t code, const char *msg) {
@@ -98,12 +73,12 @@ static void send_error(uint8_t code, const char *msg) {
 static void record_sink(const uint8_t *bytes, uint32_t n, void *ctx) {
   uint32_t *crc = (uint32_t *)ctx;
   *crc = tt_crc32(*crc, bytes, n);
-  uart_put(bytes, n);
+  tt_uart_put(bytes, n);
 }
 
 int tt_link_run(void) {
   uint32_t steps = 0;
-  uart_init();
+  tt_uart_init();
   {
     uint8_t hello[16];
     le32(hello, 0x${hex32(modelFingerprint(program, params))}u); /* model fingerprint */
@@ -114,21 +89,21 @@ int tt_link_run(void) {
   }
   for (;;) {
     /* Sync: 0xA5 then 0x5A (a second 0xA5 may start the sync itself). */
-    uint8_t b = uart_get();
+    uint8_t b = tt_uart_get();
     if (b != 0xa5u) continue;
-    do b = uart_get(); while (b == 0xa5u);
+    do b = tt_uart_get(); while (b == 0xa5u);
     if (b != 0x5au) continue;
     uint8_t head[5];
-    for (int i = 0; i < 5; i++) head[i] = uart_get();
+    for (int i = 0; i < 5; i++) head[i] = tt_uart_get();
     const uint8_t type = head[0];
     const uint32_t n = (uint32_t)head[1] | ((uint32_t)head[2] << 8) | ((uint32_t)head[3] << 16) | ((uint32_t)head[4] << 24);
     if (n > sizeof link_buf) {
       send_error(${ERROR_CODES.TOO_LONG}, "frame longer than the board's buffer");
       continue;
     }
-    for (uint32_t i = 0; i < n; i++) link_buf[i] = uart_get();
+    for (uint32_t i = 0; i < n; i++) link_buf[i] = tt_uart_get();
     uint8_t c[4];
-    for (int i = 0; i < 4; i++) c[i] = uart_get();
+    for (int i = 0; i < 4; i++) c[i] = tt_uart_get();
     const uint32_t want = (uint32_t)c[0] | ((uint32_t)c[1] << 8) | ((uint32_t)c[2] << 16) | ((uint32_t)c[3] << 24);
     if ((tt_crc32(tt_crc32(0xffffffffu, head, 5), link_buf, n) ^ 0xffffffffu) != want) {
       send_error(${ERROR_CODES.CHECKSUM}, "bad checksum");
@@ -180,9 +155,9 @@ int tt_link_run(void) {
 #endif
       le32(p + 2, ticks);
       uint32_t crc = frame_begin(${hex2(FRAME.PREDICTED)}, 6u + logit_bytes);
-      uart_put(p, 6);
+      tt_uart_put(p, 6);
       crc = tt_crc32(crc, p, 6);
-      uart_put((const uint8_t *)tt_logits_raw(), logit_bytes);
+      tt_uart_put((const uint8_t *)tt_logits_raw(), logit_bytes);
       frame_end(tt_crc32(crc, (const uint8_t *)tt_logits_raw(), logit_bytes));
     } else if (type == ${hex2(FRAME.DUMP)} && n == 0) {
       uint32_t crc = frame_begin(${hex2(FRAME.RECORD)}, TT_RECORD_BYTES);
@@ -190,8 +165,7 @@ int tt_link_run(void) {
       frame_end(crc);
     } else if (type == ${hex2(FRAME.RESET)} && n == 0) {
       send_frame(${hex2(FRAME.RESETTING)}, link_buf, 0);
-      while (UART_REG(0x04) & 1u) {
-      }
+      tt_uart_flush();
       *(volatile uint32_t *)0xe000ed0cu = 0x05fa0004u; /* AIRCR.SYSRESETREQ: the parameters start over from Flash */
       for (;;) {
       }
