@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
 import { hex32 } from '../src/engine/codegen/c-format.ts';
 import { encodeFrame, ERROR_CODES, FRAME, parseError, parseHello, parsePredicted, parseTrained, predictFrame, trainFrame } from '../src/engine/firmware/link-protocol.ts';
-import { applyRecord, modelFingerprint, parseRecord, schemeFingerprint } from '../src/engine/firmware/weights-record.ts';
+import { applyRecord, encodeRecord, modelFingerprint, parseRecord, recordState, schemeFingerprint, WeightsRecordError } from '../src/engine/firmware/weights-record.ts';
 import { backboneConvs, type ParamStore } from '../src/engine/ir/graph.ts';
 import type { TypedArray } from '../src/engine/ir/tensor.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
@@ -123,6 +123,10 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
       expect(record.steps).toBe(order.length);
       const imported = applyRecord(record, program, params, 'link');
       for (const name of Object.keys(p)) expect(bytesOf(imported[name]).equals(bytesOf(p[name])), name).toBe(true);
+      // The same record as version 1 wrote it (no momentum buffers: this scheme has none) is still read.
+      expect(record.version).toBe(2);
+      const old = applyRecord(parseRecord(encodeRecord({ ...record, version: 1 }), 'old.log'), program, params, 'old.log');
+      for (const name of Object.keys(p)) expect(bytesOf(old[name]).equals(bytesOf(p[name])), name).toBe(true);
 
       // RESET: the board restarts from Flash (HELLO again) and its first step is the untrained model's.
       expect((await link.request(encodeFrame(FRAME.RESET))).type).toBe(FRAME.RESETTING);
@@ -203,6 +207,48 @@ describe.skipIf(!hasQemu)('training over the serial link (QEMU mps2-an500, CMSDK
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^tinytrain device: tcp:127\.0\.0\.1:\d+: the board runs the firmware of another model \(fingerprint [0-9a-f]{8}; this model's is [0-9a-f]{8}\)\n$/);
     } finally {
+      stopBoard();
+    }
+  }, 300_000);
+
+  it('with momentum: the record carries the momentum buffers (version 2) and the TypeScript runtime resumes the board\'s training exactly; a version 1 record is refused', async () => {
+    const g = withArch(buildGraph(arch, { resolution: 32, classes: 10 }), arch);
+    const p0 = syntheticParams(g, 4);
+    const prog = compileTraining(g, { ...builtinScheme('last-6', backboneConvs(g).length)!, momentum: true });
+    expect(prog.trainable.every((t) => t.optimizer)).toBe(true);
+    const hm: Hyper = { ...hyper, weight: { ...hyper.weight, momentum: 0.9 }, bias: { ...hyper.bias, momentum: 0.9 }, head: { ...hyper.head, momentum: 0.9 } };
+    const train = syntheticSamples(g, 3, 13);
+    const dir = writeProject(exportCProject(prog, p0, train, { target: 'mps2-an500', hyper: hm, steps: 1, sramBudget: 4 * 1024 * 1024 }));
+    const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
+    expect(build.status, build.stderr).toBe(0);
+    const link = await openLink(`tcp:127.0.0.1:${await startBoard(dir)}`);
+    const copy = (p: ParamStore) => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice() as TypedArray]));
+    try {
+      parseHello(await link.next());
+      const ts = new ArenaExecutor(prog, copy(p0), hm);
+      for (const s of train) expect(bits(parseTrained(await link.request(trainFrame(s.input, s.label))).loss)).toBe(bits(ts.step(s.input, s.label).loss));
+      const record = parseRecord((await link.request(encodeFrame(FRAME.DUMP))).payload, 'link');
+      expect(record.version).toBe(2);
+      expect(record.slices.length).toBe(2 * prog.trainable.length);
+      const params3 = applyRecord(record, prog, p0, 'link');
+      const state = recordState(record, prog);
+      const resumed = new ArenaExecutor(prog, copy(params3), hm, { state, steps: record.steps });
+      const withoutState = new ArenaExecutor(prog, copy(params3), hm, { steps: record.steps });
+      const board: string[] = [], again: string[] = [], naive: string[] = [];
+      for (const s of [...train].reverse()) {
+        board.push(bits(parseTrained(await link.request(trainFrame(s.input, s.label))).loss));
+        again.push(bits(resumed.step(s.input, s.label).loss));
+        naive.push(bits(withoutState.step(s.input, s.label).loss));
+      }
+      expect(again).toEqual(board);
+      // Without the momentum buffers the resumed training is another one.
+      expect(naive).not.toEqual(board);
+      // A version 1 record (no momentum buffers) of this scheme: refused in one sentence.
+      const v1 = parseRecord(encodeRecord({ ...record, version: 1, slices: record.slices.slice(0, prog.trainable.length) }), 'old.log');
+      expect(() => applyRecord(v1, prog, p0, 'old.log')).toThrow(WeightsRecordError);
+      expect(() => applyRecord(v1, prog, p0, 'old.log')).toThrow(/^old\.log: record version 1 has no momentum buffers and this scheme trains with momentum, so training could not resume exactly: run the firmware exported by this studio again$/);
+    } finally {
+      link.end();
       stopBoard();
     }
   }, 300_000);

@@ -111,10 +111,21 @@ export class ArenaExecutor {
   /** Steps run so far: the update number of the stochastic rounding draws. */
   private updates = 0;
 
-  constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER) {
+  /**
+   * `resume`: training goes on from a point other than the start, as a board's weights record gives
+   * it (firmware/weights-record.ts recordState and its step count): the momentum buffers (copied) and
+   * the steps run so far (the next rounding draws').
+   */
+  constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER,
+    resume: { state?: ParamStore; steps?: number } = {}) {
     this.arena = new ArrayBuffer(program.arenaBytes);
     this.views = arenaViews(program, this.arena);
     this.state = optimizerState(program);
+    for (const [name, v] of Object.entries(resume.state ?? {})) {
+      if (!this.state[name] || this.state[name].length !== v.length) throw new Error(`resume: ${name} is not a momentum buffer of this program`);
+      this.state[name].set(v);
+    }
+    this.updates = resume.steps ?? 0;
   }
 
   /** One training step (forward, backward, in-place updates) on one image. */
