@@ -102,7 +102,8 @@ export function DevicePanel({ data, split }: { data: JobData | null; split: { se
     if (!l || !data) return;
     setBusy(true);
     setError(null);
-    put({ points: [] });
+    // The board's earlier predictions are no longer its own once it trains.
+    put({ points: [], predictions: null });
     l.stop = false;
     try {
       const set = jobDataset(data);
