@@ -219,12 +219,13 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     id: 'stm32f412', label: 'STM32F412 (Cortex-M4F)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB,
     build: {
       flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
-      board: { clock: '100 MHz from the HSE and the PLL (RCC), flash wait states', output: 'USART2 on PA2/PA3, the ST-LINK virtual COM port of the NUCLEO-F412ZG', dwtUnlock: false },
-      // RM0402 memory map: USART2 at 0x40004400 on APB1.
+      board: { clock: '100 MHz from the HSE and the PLL (RCC), flash wait states', output: 'USART3 on PD8/PD9, the ST-LINK virtual COM port of the NUCLEO-F412ZG (a Nucleo-144 board)', dwtUnlock: false },
+      // RM0402 memory map: USART3 at 0x40004800 on APB1. The Nucleo-144 boards (UM1974) wire the
+      // ST-LINK's virtual COM port to USART3 on PD8/PD9, not USART2 as the 64-pin Nucleos do.
       uart: {
-        family: 'stm32-sr', name: 'USART2 (PA2 TX, PA3 RX)', base: 0x40004400,
+        family: 'stm32-sr', name: 'USART3 (PD8 TX, PD9 RX: the ST-LINK virtual COM port of the NUCLEO-F412ZG)', base: 0x40004800,
         clockHz: 50_000_000, clockText: 'APB1 at 100 MHz / 2, as the clock hook sets it',
-        boardInit: 'enable the GPIOA and USART2 clocks (RCC_AHB1ENR.GPIOAEN, RCC_APB1ENR.USART2EN) and put PA2 and PA3 in alternate function 7 (GPIOA MODER, AFRL).',
+        boardInit: 'NUCLEO-F412ZG: enable the GPIOD and USART3 clocks (RCC_AHB1ENR.GPIODEN, RCC_APB1ENR.USART3EN) and put PD8 and PD9 in alternate function 7 (GPIOD MODER, AFRH).',
       },
     },
   },
