@@ -68,6 +68,8 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     if (t.kind === 'input' || t.kind === 'label') addTensor(t.name, t.dtype, t.shape, 'input');
     else if (t.kind === 'activation' || t.kind === 'output') addTensor(t.name, t.dtype, t.shape, 'activation');
   }
+  // A reshape's output is a view of its input: one buffer.
+  for (const n of graph.nodes) if (n.op === 'reshape') tensors[n.outputs[0]].aliasOf = n.inputs[0];
 
   // A tensor needs a gradient when the node that made it, or any node before it, trains something.
   const trainsItself = (n: Node) => n.op === 'linear' || n.name === 'classifier' || !!(updates.get(n.name)?.bias || updates.get(n.name)?.channels);
@@ -173,6 +175,13 @@ function forwardSpec(n: Node, inputs: string[], outputs: string[], params: strin
       const stages = isNodeOf(n, 'avgpool') ? n.attrs.stages : undefined;
       return stages ? { op: 'mean', inputs, outputs, params, attrs: { stages } } : { op: 'avgpool', inputs, outputs, params };
     }
+    case 'maxpool': {
+      const { kernel, stride, pad } = (n as Node<'maxpool'>).attrs;
+      return { op: 'maxpool', inputs, outputs, params, attrs: { kernel, stride, pad } };
+    }
+    case 'concat': return { op: 'concat', inputs, outputs, params };
+    // A view: its output shares the input's buffer (set where the tensors are made).
+    case 'reshape': return { op: 'view', inputs, outputs, params };
     case 'linear': return { op: 'linear', inputs, outputs, params };
     case 'softmax_ce': throw new Error('internal: softmax_ce has no forward kernel of its own');
   }
