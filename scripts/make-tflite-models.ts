@@ -9,7 +9,7 @@
  * quantization; a concatenation's inputs share its output's), a float input through QUANTIZE and a
  * float softmax after DEQUANTIZE. Written with src/engine/tflite/write.ts to public/models/.
  *
- *  - ds-cnn-kws: a keyword-spotting style DS-CNN (conv 10x4 stride 2, four depthwise-separable
+ *  - ds-cnn-kws: a keyword-spotting style DS-CNN (conv 3x3 stride 2 VALID, four depthwise-separable
  *    blocks, one residual ADD, global average pool, FC) on a 49x10 input: Fashion-MNIST resized to
  *    49x10 stands in for MFCC frames (no audio ships with the project).
  *  - cnn-maxpool-fc: conv, MAX_POOL_2D, conv, MAX_POOL_2D, RESHAPE, two FULLY_CONNECTED, on MNIST.
