@@ -41,7 +41,7 @@ export const concat: KernelDef<'concat'> = {
         return line;
       });
     },
-    codeBytes: 10,
+    codeBytes: 14,
   },
   kind: 'forward',
   label: 'concat',
@@ -55,7 +55,7 @@ export const concat_bwd: KernelDef<'concat_bwd'> = {
   c: {
     functions: ['tt_split'],
     emit: (k, e) => [`tt_split(${e.ptr(k.inputs[0])} + ${k.attrs.offset}, ${k.bound.n}, ${e.ptr(k.outputs[0])});`],
-    codeBytes: 10,
+    codeBytes: 16,
   },
   kind: 'input-grad',
   label: 'concat gradient (split)',

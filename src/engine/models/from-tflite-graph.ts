@@ -126,14 +126,13 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
   };
 
   // The input, through an optional QUANTIZE.
-  let inputQ: QParams;
   let inputTensor = m.inputs[0];
   const first = m.ops[0];
   if (first?.kind === 'QUANTIZE' && first.inputs[0] === inputTensor) {
     inputTensor = first.outputs[0];
     skipped.add(first);
   }
-  inputQ = qOf(T(inputTensor), 'the input');
+  const inputQ = qOf(T(inputTensor), 'the input');
   addTensor({ name: 'input', kind: 'input', shape: [inChannels, fileH, fileW], dtype: 'int8', q: inputQ });
   lowered.set(inputTensor, { name: 'input' });
 
