@@ -50,7 +50,7 @@ export const maxpool: OpDef<'maxpool'> = {
     const { kernel, stride, pad } = node.attrs;
     // The argmax is recomputed from the whole input, kept for the backward pass.
     const saved = ctx.save(x, ctx.graph.tensors[x].shape[0]);
-    const gx = ctx.tensor(`grad:${x}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
+    const gx = ctx.tensor(ctx.gradName(x), 'float32', ctx.graph.tensors[x].shape, 'gradient');
     ctx.emit({ op: 'maxpool_bwd', inputs: [ctx.gradOf(node.outputs[0]), saved], outputs: [gx], attrs: { kernel, stride, pad } });
     ctx.contribute(x, gx);
   },

@@ -34,7 +34,7 @@ export const reshape: OpDef<'reshape'> = {
     const x = node.inputs[0];
     if (!ctx.needsGrad(x)) return;
     const gy = ctx.gradOf(node.outputs[0]);
-    const gx = ctx.tensor(`grad:${x}`, 'float32', ctx.graph.tensors[x].shape, 'gradient', gy);
+    const gx = ctx.tensor(ctx.gradName(x), 'float32', ctx.graph.tensors[x].shape, 'gradient', gy);
     ctx.emit({ op: 'view', inputs: [gy], outputs: [gx] });
     ctx.contribute(x, gx);
   },

@@ -89,6 +89,7 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     momentum: rs.scheme.momentum,
     update: (n) => updates.get(n.name),
     needsGrad: (t) => needs.has(t),
+    gradName: (t) => (tensors[`grad:${t}`] ? `grad:${t}@${current.name}` : `grad:${t}`),
     gradOf(t) {
       const g = grads.get(t);
       if (!g) throw new Error(`internal: no gradient reached "${t}"`);

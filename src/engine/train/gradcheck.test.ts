@@ -394,9 +394,9 @@ describe('the deferred updates apply the QAS-scaled gradient to exactly the trai
   });
 });
 
-describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation) equal finite differences', () => {
+describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input) equal finite differences', () => {
   // Imported .tflite files of other shapes (models/from-tflite-graph.ts), every conv trained.
-  for (const file of ['cnn-maxpool-fc.tflite', 'concat-net.tflite']) {
+  for (const file of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'ds-cnn-kws.tflite']) {
     it(file, () => {
       const bytes = new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
       const g = modelFromFile(file, bytes, { head: 'int8' }).graph;
