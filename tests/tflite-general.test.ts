@@ -190,11 +190,19 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     throw new Error('not refused');
   };
   /** A conv of the given kernel on an 8x8x1 input, then a FULLY_CONNECTED head. */
-  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1) => {
+  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad = false) => {
     const b = new TfliteModelBuilder();
-    const x = b.tensor('x', [1, 8, 8, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
-    const oh = padding === 'SAME' ? Math.ceil(8 / stride) : Math.floor((8 - kh) / stride) + 1;
-    const ow = padding === 'SAME' ? Math.ceil(8 / stride) : Math.floor((8 - kw) / stride) + 1;
+    let x = b.tensor('x', [1, 8, 8, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+    const input = x;
+    if (explicitPad) {
+      // PAD 1 on every side, then the VALID conv: the studio folds it into the conv's padding.
+      const padded = b.tensor('padded', [1, 10, 10, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+      b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, 1, 1, 1, 1, 0, 0))], [padded]);
+      x = padded;
+    }
+    const size = explicitPad ? 10 : 8;
+    const oh = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kh) / stride) + 1;
+    const ow = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kw) / stride) + 1;
     const y = b.tensor('conv', [1, oh, ow, 2], 'int8', { scale: 0.05, zeroPoint: 0 });
     b.op('CONV_2D', { padding, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: 'NONE' },
       [x, b.tensor('w', [2, kh, kw, 1], 'int8', { scales: [0.01, 0.01], zeroPoints: [0, 0], axis: 0 }, new Int8Array(2 * kh * kw).fill(3)), b.tensor('b', [2], 'int32', null, new Int32Array(2))], [y]);
@@ -203,7 +211,7 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     const logits = b.tensor('logits', [1, 3], 'int8', { scale: 0.1, zeroPoint: 0 });
     b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false },
       [flat, b.tensor('fw', [3, oh * ow * 2], 'int8', { scales: [0.01], zeroPoints: [0], axis: 0 }, new Int8Array(3 * oh * ow * 2).fill(1)), b.tensor('fb', [3], 'int32', null, new Int32Array(3))], [logits]);
-    b.inputs = [x];
+    b.inputs = [input];
     b.outputs = [logits];
     return writeTflite(b.model('odd.tflite'));
   };
@@ -211,6 +219,18 @@ describe('what a general graph cannot say is refused in one sentence naming the 
   it('opens a square conv with VALID padding and flattens its map for the FC (weights in NHWC order permuted)', () => {
     const m = modelFromFile('odd.tflite', model(3, 3, 'VALID'), { head: 'int8' });
     expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, padding: 0, role: 'conv', convIndex: 0 });
+  });
+  it('folds an explicit PAD into the following conv, and its int8 logits are TFLite\'s', () => {
+    const bytes = model(3, 3, 'VALID', 1, true);
+    const m = modelFromFile('odd.tflite', bytes, { head: 'int8' });
+    expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, padding: 1 });
+    expect(m.graph.nodes.map((n) => n.op)).toEqual(['conv2d', 'reshape', 'conv2d', 'softmax_ce']);
+    const tm = readTflite(bytes, 'odd.tflite');
+    for (let i = 0; i < 5; i++) {
+      const x = Int8Array.from({ length: 64 }, (_, j) => ((j * 37 + i * 11) % 256) - 128);
+      const theirs = runImportedModel(tm, x).get(tm.outputs[0]) as Int8Array;
+      expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
+    }
   });
   it('refuses a non-square kernel and padding that differs before and after', () => {
     expect(refusal(model(10, 4, 'SAME'))).toMatch(/^odd\.tflite: operator 0 \(CONV_2D, output "conv"\) has a 10x4 kernel; the studio's convs are square$/);
