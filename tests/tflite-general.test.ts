@@ -148,6 +148,38 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
   }, 180_000);
 });
 
+const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
+
+describe('host build with sanitizers: general graphs under other compile options match the TypeScript runtime hash for hash', () => {
+  const cases = [
+    // Every conv trained, momentum, the int8 head, updates kept to the end (no reordering).
+    { name: 'concat-net.tflite', head: 'int8', momentum: 0.9, opts: { reorder: false } },
+    { name: 'cnn-maxpool-fc.tflite', head: 'float32', momentum: 0.9, opts: { inPlace: false } },
+    { name: 'ds-cnn-kws.tflite', head: 'float32', momentum: 0, opts: {} },
+    { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
+  ] as const;
+  for (const c of cases) {
+    it.skipIf(!hasGcc)(`${c.name}, full, ${c.head} head${c.momentum ? ', momentum' : ''} ${JSON.stringify(c.opts)}`, () => {
+      const m = modelFromFile(c.name, file(c.name), { head: c.head });
+      const n = backboneConvs(m.graph).length;
+      const scheme = { ...builtinScheme('full', n)!, head: c.head, momentum: c.momentum > 0 };
+      const program = compileTraining(m.graph, scheme, { ...c.opts, sramBudget: chipTarget('mps2-an500')!.sramBytes });
+      const samples = syntheticSamples(m.graph, 2, 11);
+      const hyper = { weight: { lr: 0.05, momentum: c.momentum, qas: true }, bias: { lr: 0.02, momentum: c.momentum, qas: true }, head: { lr: 0.01, momentum: c.momentum, qas: false }, rounding: { mode: 'stochastic' as const, seed: 5 } };
+      const dir = writeProject(exportCProject(program, m.params, samples, { target: 'mps2-an500', hyper, steps: 3, sramBudget: chipTarget('mps2-an500')!.sramBytes }));
+      const build = make(dir, 'host-debug');
+      expect(build.status, build.stderr).toBe(0);
+      const r = make(dir, 'run-host-debug');
+      expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+      const ts = tsTrace(program, m.params, samples, hyper, 3);
+      const cTrace = parseTrace(r.stdout);
+      expect(traceDiffs(ts.hashes, cTrace)).toEqual([]);
+      expect(cTrace.size).toBe(ts.hashes.size);
+      expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    }, 180_000);
+  }
+});
+
 /** Trains a general graph on real images; returns validation accuracy and the mean loss of the first and last quarter. */
 async function train(m: Model, scheme: string, data: 'mnist' | 'fashion', lr: number) {
   const ds = data === 'mnist' ? loadMnist('test') : loadFashionMnist(undefined, 'test');
