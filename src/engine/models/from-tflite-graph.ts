@@ -62,6 +62,71 @@ const sameQ = (a: QParams, b: QParams) => Math.fround(a.scale) === Math.fround(b
 /** The ops allowed after the logits: the training loss replaces them. */
 const AFTER_LOGITS = new Set(['SOFTMAX', 'LOG_SOFTMAX', 'DEQUANTIZE', 'RESHAPE', 'SQUEEZE']);
 
+/**
+ * What the IR cannot say, op by op, before lowering: each kind of problem with how many operators
+ * have it and the first one. Structural problems (what reads what) are left to the lowering, which
+ * names the first operator it cannot place.
+ */
+function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
+  const groups = new Map<string, { count: number; first: string }>();
+  const note = (op: ImportedOp, what: string, detail: string) => {
+    const key = `${op.kind} ${what}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { count: 1, first: `${opLabel(m, op)}: ${detail}` });
+  };
+  const T = (i: number) => m.tensors[i];
+  const clamp = (op: ImportedOp, act: FusedActivation, y: ImportedTensor | undefined) => {
+    if (act === 'NONE' || !y?.quant || y.quant.scales.length !== 1) return;
+    const r = activationRange(act, y);
+    if (r.actMin !== -128 || r.actMax !== 127) note(op, `with a fused ${act} that is not the int8 clamp`, `clamps to [${r.actMin}, ${r.actMax}]`);
+  };
+  const producers = new Map<number, ImportedOp>();
+  for (const op of m.ops) for (const o of op.outputs) producers.set(o, op);
+  for (const op of m.ops) {
+    if (tail.has(op)) continue;
+    const x = T(op.inputs[0]);
+    if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') {
+      const w = T(op.inputs[1]), o = op.options;
+      if (w?.shape.length === 4 && w.shape[1] !== w.shape[2]) note(op, 'with a non-square kernel', `a ${w.shape[1]}x${w.shape[2]} kernel`);
+      if (o.strideH !== o.strideW) note(op, 'with unequal strides', `strides ${o.strideH}x${o.strideW}`);
+      if (o.dilationH !== 1 || o.dilationW !== 1) note(op, 'that is dilated', `dilation ${o.dilationH}x${o.dilationW}`);
+      if (op.kind === 'DEPTHWISE_CONV_2D' && op.options.depthMultiplier !== 1) note(op, 'with a depth multiplier other than 1', `depth multiplier ${op.options.depthMultiplier}`);
+      if (w?.quant?.zeroPoints.some((z) => z !== 0)) note(op, 'with asymmetric weights', 'a weight zero point other than 0');
+      // Padding, unless a PAD before it decides (the lowering checks the sum).
+      if (x?.shape.length === 4 && w?.shape.length === 4 && producers.get(op.inputs[0])?.kind !== 'PAD' && w.shape[1] === w.shape[2] && o.strideH === o.strideW) {
+        const k = w.shape[1], before = [windowPadBefore(x.shape[1], k, o.strideH, 1, o.padding), windowPadBefore(x.shape[2], k, o.strideW, 1, o.padding)];
+        const after = [0, 1].map((d) => Math.max(0, (windowOutSize(x.shape[1 + d], k, o.strideH, 1, o.padding) - 1) * o.strideH + k - x.shape[1 + d] - before[d]));
+        if (before[0] !== before[1] || after.some((a) => a > before[0])) {
+          note(op, 'with padding that differs before and after', `${o.padding} pads ${before[0]}/${after[0]} rows and ${before[1]}/${after[1]} columns before/after its ${k}x${k} window of stride ${o.strideH} on a ${x.shape[1]}x${x.shape[2]} map`);
+        }
+      }
+      clamp(op, o.activation, T(op.outputs[0]));
+    } else if (op.kind === 'MAX_POOL_2D' || op.kind === 'AVERAGE_POOL_2D') {
+      const o = op.options;
+      if (op.kind === 'AVERAGE_POOL_2D' && x?.shape.length === 4 && (o.filterH !== x.shape[1] || o.filterW !== x.shape[2] || o.padding !== 'VALID')) {
+        note(op, 'that is not a global pool', `a ${o.filterH}x${o.filterW} window on a ${x.shape[1]}x${x.shape[2]} map`);
+      }
+      if (op.kind === 'MAX_POOL_2D' && (o.filterH !== o.filterW || o.strideH !== o.strideW)) note(op, 'with a non-square window or strides', `a ${o.filterH}x${o.filterW} window, strides ${o.strideH}x${o.strideW}`);
+      clamp(op, o.activation, T(op.outputs[0]));
+    } else if (op.kind === 'CONCATENATION') {
+      const rank = T(op.outputs[0])?.shape.length ?? 0;
+      const axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
+      if (rank !== 4 || axis !== 3) note(op, 'along another axis than channels', `axis ${op.options.axis} of a rank-${rank} tensor`);
+      clamp(op, op.options.activation, T(op.outputs[0]));
+    } else if (op.kind === 'ADD') {
+      clamp(op, op.options.activation, T(op.outputs[0]));
+    } else if (op.kind === 'TRANSPOSE') {
+      note(op, 'inside a general graph', 'a transpose (the studio takes one only before the pool of an inverted-bottleneck model)');
+    } else if (op.kind === 'QUANTIZE' && op !== m.ops[0]) {
+      note(op, 'inside the graph', 'a requantization (QUANTIZE is taken at the input only)');
+    } else if (op.kind === 'SOFTMAX' || op.kind === 'LOG_SOFTMAX' || op.kind === 'DEQUANTIZE') {
+      note(op, 'before the logits', `${op.kind} may only follow the logits`);
+    }
+  }
+  return [...groups].map(([key, g]) => `${g.count === 1 ? 'one' : g.count} ${key} (${g.count === 1 ? '' : 'first '}${g.first})`);
+}
+
 export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOptions): Model {
   const T = (i: number) => m.tensors[i];
   const refuse: (op: ImportedOp, what: string) => never = (op, what) => fail(`${opLabel(m, op)} ${what}`);
@@ -103,6 +168,8 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
     skipped.add(op);
     logitsT = op.inputs[0];
   }
+  const problems = inexpressible(m, skipped);
+  if (problems.length) fail(`the studio cannot train this graph: ${problems.join('; ')}`);
   const headOp = producer.get(logitsT);
   if (!headOp || (headOp.kind !== 'FULLY_CONNECTED' && headOp.kind !== 'CONV_2D')) {
     fail(`the model's logits ${tensorLabel(T(logitsT))} do not come from a FULLY_CONNECTED layer (or a 1x1 conv on pooled features), the head the studio trains`);
