@@ -22,6 +22,7 @@ import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { resolveScheme } from '../src/engine/train/scheme.ts';
 import { Trainer, zeroFloatHead } from '../src/engine/train/trainer.ts';
 import { TfliteModelBuilder } from '../src/engine/tflite/build.ts';
+import { exportTflite, toNhwc } from '../src/engine/tflite/from-graph.ts';
 import { readTflite } from '../src/engine/tflite/read.ts';
 import { writeTflite } from '../src/engine/tflite/write.ts';
 import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
@@ -147,6 +148,41 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
     expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
   }, 180_000);
 });
+
+describe('a general graph exported as .tflite (its trained weights out) opens again as the same graph', () => {
+  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite']) {
+    it(`${name}: int8 head: same ops and parameters after the round trip, and the file computes the project's logits`, () => {
+      const m = modelFromFile(name, file(name), { head: 'int8' });
+      const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
+      const ex = exportTflite(m, none, 'again.tflite');
+      const again = modelFromFile('again.tflite', ex.bytes, { head: 'int8' });
+      expect(again.graph.nodes.map((n) => `${n.op} ${(n.attrs as { role?: string }).role ?? ''}`)).toEqual(m.graph.nodes.map((n) => `${n.op} ${(n.attrs as { role?: string }).role ?? ''}`));
+      for (const k of Object.keys(m.params)) expect(Array.from(again.params[k]), k).toEqual(Array.from(m.params[k]));
+      // The exported file, run by the project's TFLite kernels, against the project's own forward.
+      const tm = readTflite(ex.bytes, 'again.tflite');
+      const ds = loadFashionMnist(undefined, 'test');
+      let same = 0, n = 0;
+      const xs = Array.from({ length: 20 }, (_, i) => sampleInput(ds, i, m));
+      const ours = xs.map((x) => runForward(m, x)[m.graph.logits] as Int8Array);
+      xs.forEach((x, i) => {
+        const theirs = runImportedModel(tm, toNhwc(x, m.graph)).get(ex.export.logits) as Int8Array;
+        expect(argmax(theirs)).toBe(argmax(ours[i]));
+        for (let j = 0; j < theirs.length; j++, n++) if (ours[i][j] === theirs[j]) same++;
+      });
+      expect(same / n).toBeGreaterThanOrEqual(0.99);
+      // And Arm NN, an independent reader: the same top-1.
+      if (haveArmnn) {
+        const arm = runArmnn(writeTflite(forArmnn(tm, [ex.export.logits])), xs.map((x) => toNhwc(x, m.graph)));
+        xs.forEach((_, i) => expect(argmax(arm.values[i][0] as Int8Array)).toBe(argmax(ours[i])));
+      }
+    });
+  }
+});
+
+/** Image i of a set as the model's int8 input (the trainer's preprocessing). */
+function sampleInput(ds: ReturnType<typeof loadFashionMnist>, i: number, m: Model): Int8Array {
+  return sampleSource(fromIdx(ds), [i], m.graph).get(0).input;
+}
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 

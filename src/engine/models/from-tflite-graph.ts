@@ -283,7 +283,8 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         const pad = pads.get(op.inputs[0]) ?? { src: op.inputs[0], h: 0, w: 0 };
         const x = lowered.get(pad.src);
         if (!x) refuse(op, `reads ${tensorLabel(T(pad.src))}, which the studio does not compute`);
-        noPerm(op, x);
+        // A 1x1 conv on a flattened map is a FULLY_CONNECTED (the studio's own export writes it so): its input channels permuted below.
+        if (x.perm && !(T(op.inputs[1]).shape[1] === 1 && T(op.inputs[1]).shape[2] === 1 && shapeOf(x)[1] === 1 && shapeOf(x)[2] === 1 && pad.src === op.inputs[0])) noPerm(op, x);
         const xT = T(op.inputs[0]), wT = T(op.inputs[1]), yT = T(out);
         const o = op.options;
         const depthwise = op.kind === 'DEPTHWISE_CONV_2D';
@@ -313,8 +314,14 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         const bias = op.inputs[2] === -1 || op.inputs[2] === undefined ? new Int32Array(cout) : constInts(op, 2, 'bias');
         if (bias.length !== cout) refuse(op, `has ${bias.length} biases for ${cout} output channels`);
         if (cout > ARCH_LIMITS.channels || k > ARCH_LIMITS.kernel) refuse(op, `has ${cout} channels and a ${k}x${k} kernel; at most ${ARCH_LIMITS.channels} and ${ARCH_LIMITS.kernel}`);
-        lowered.set(out, conv(op, x, { cout, cin, k, stride, pad: p, groups: depthwise ? cin : 1, role: 'conv' },
-          weightsToOihw(int8Data(wT), depthwise, cout, cin, k), bias, wScales, yT));
+        let weight = weightsToOihw(int8Data(wT), depthwise, cout, cin, k);
+        if (x.perm && !depthwise) {
+          const src = weight;
+          weight = new Int8Array(src.length);
+          for (let oc = 0; oc < cout; oc++) for (let i = 0; i < cin; i++) weight[oc * cin + i] = src[oc * cin + x.perm[i]];
+        }
+        if (x.perm && depthwise) noPerm(op, x);
+        lowered.set(out, conv(op, x, { cout, cin, k, stride, pad: p, groups: depthwise ? cin : 1, role: k === 1 && inH === 1 && inW === 1 && !depthwise ? 'fc' : 'conv' }, weight, bias, wScales, yT));
         break;
       }
       case 'FULLY_CONNECTED': {
