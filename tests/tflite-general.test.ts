@@ -193,13 +193,17 @@ describe('host build with sanitizers: general graphs under other compile options
     { name: 'cnn-maxpool-fc.tflite', head: 'float32', momentum: 0.9, opts: { inPlace: false } },
     { name: 'ds-cnn-kws.tflite', head: 'float32', momentum: 0, opts: {} },
     { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
+    // The two branches read the stem's output and train different shares of it: one saved slice serves both.
+    { name: 'concat-net.tflite', head: 'float32', momentum: 0, opts: {}, weights: { 1: '1/2', 2: '1/4', 3: '1/8' } },
   ] as const;
   for (const c of cases) {
-    it.skipIf(!hasGcc)(`${c.name}, full, ${c.head} head${c.momentum ? ', momentum' : ''} ${JSON.stringify(c.opts)}`, () => {
+    const weights = 'weights' in c ? c.weights : undefined;
+    it.skipIf(!hasGcc)(`${c.name}, ${weights ? JSON.stringify(weights) : 'full'}, ${c.head} head${c.momentum ? ', momentum' : ''} ${JSON.stringify(c.opts)}`, () => {
       const m = modelFromFile(c.name, file(c.name), { head: c.head });
       const n = backboneConvs(m.graph).length;
-      const scheme = { ...builtinScheme('full', n)!, head: c.head, momentum: c.momentum > 0 };
+      const scheme = { ...builtinScheme('full', n)!, ...(weights ? { weights } : {}), head: c.head, momentum: c.momentum > 0 };
       const program = compileTraining(m.graph, scheme, { ...c.opts, sramBudget: chipTarget('mps2-an500')!.sramBytes });
+      if (weights) expect(program.kernels.filter((k) => k.op === 'save_slice').map((k) => program.tensors[k.outputs[0]].shape[0])).toEqual([6, 2]);
       const samples = syntheticSamples(m.graph, 2, 11);
       const hyper = { weight: { lr: 0.05, momentum: c.momentum, qas: true }, bias: { lr: 0.02, momentum: c.momentum, qas: true }, head: { lr: 0.01, momentum: c.momentum, qas: false }, rounding: { mode: 'stochastic' as const, seed: 5 } };
       const dir = writeProject(exportCProject(program, m.params, samples, { target: 'mps2-an500', hyper, steps: 3, sramBudget: chipTarget('mps2-an500')!.sramBytes }));

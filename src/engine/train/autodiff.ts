@@ -109,7 +109,14 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
       }
       const prev = saves.get(t);
       if (prev && prev.channels >= channels) return prev.name;
-      if (prev) throw new Error(`internal: "${t}" saved with ${prev.channels} and ${channels} channels`);
+      if (prev) {
+        // Another consumer (a branch of a general graph) keeps more channels: one slice serves both,
+        // each reading its first channels.
+        const grown = [channels, ...shape.slice(1)];
+        tensors[prev.name] = { ...tensors[prev.name], shape: grown, bytes: tensorBytesOf('int8', grown) };
+        prev.channels = channels;
+        return prev.name;
+      }
       const name = addTensor(`saved:${t}`, 'int8', [channels, ...shape.slice(1)], 'saved');
       saves.set(t, { name, channels });
       return name;
