@@ -43,6 +43,7 @@ const MODELS = [
 
 const haveArmnn = requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser');
 const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
+const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 
 /** Test images as the file's float input in [0, 1] (NHWC, one channel), resized to its input. */
 function images(data: string, h: number, w: number, count: number, from = 0): Float32Array[] {
@@ -179,12 +180,58 @@ describe('a general graph exported as .tflite (its trained weights out) opens ag
   }
 });
 
+/** A residual whose skip is also the branch's input, listed second in the ADD (x -> conv -> y; ADD(y, x)), and a CONCATENATION of one tensor with itself. */
+function sharedInputs(): Uint8Array {
+  const b = new TfliteModelBuilder();
+  const q = { scale: 0.05, zeroPoint: 0 };
+  const x0 = b.tensor('x', [1, 6, 6, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+  const conv = (x: number, cin: number, name: string) => {
+    const y = b.tensor(name, [1, 6, 6, 4], 'int8', q);
+    const w = Int8Array.from({ length: 4 * 9 * cin }, (_, i) => ((i * 37) % 61) - 30);
+    b.op('CONV_2D', { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' },
+      [x, b.tensor(`${name}/w`, [4, 3, 3, cin], 'int8', { scales: [0.01, 0.012, 0.008, 0.011], zeroPoints: [0, 0, 0, 0], axis: 0 }, w), b.tensor(`${name}/b`, [4], 'int32', null, Int32Array.of(5, -3, 0, 8))], [y]);
+    return y;
+  };
+  const a = conv(x0, 1, 'a');
+  const y = conv(a, 4, 'b');
+  const sum = b.tensor('sum', [1, 6, 6, 4], 'int8', { scale: 0.07, zeroPoint: 1 });
+  b.op('ADD', { activation: 'NONE' }, [y, a], [sum]);
+  const cat = b.tensor('cat', [1, 6, 6, 8], 'int8', { scale: 0.07, zeroPoint: 1 });
+  b.op('CONCATENATION', { axis: 3, activation: 'NONE' }, [sum, sum], [cat]);
+  const pooled = b.tensor('pool', [1, 8], 'int8', { scale: 0.07, zeroPoint: 1 });
+  b.op('MEAN', { keepDims: false }, [cat, b.tensor('axes', [2], 'int32', null, Int32Array.of(1, 2))], [pooled]);
+  const logits = b.tensor('logits', [1, 3], 'int8', { scale: 0.1, zeroPoint: 0 });
+  b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false },
+    [pooled, b.tensor('fw', [3, 8], 'int8', { scales: [0.02], zeroPoints: [0], axis: 0 }, Int8Array.from({ length: 24 }, (_, i) => (i * 13) % 41 - 20)), b.tensor('fb', [3], 'int32', null, new Int32Array(3))], [logits]);
+  b.inputs = [x0];
+  b.outputs = [logits];
+  return writeTflite(b.model('shared.tflite'));
+}
+
+describe('tensors read by several consumers (a skip that is also a conv\'s input, a tensor concatenated with itself)', () => {
+  it.skipIf(!hasGcc)('compiles with every conv trained, and its C step hashes every tensor as the TypeScript runtime', () => {
+    const m = modelFromFile('shared.tflite', sharedInputs(), { head: 'int8' });
+    expect(m.graph.nodes.map((n) => n.op)).toEqual(['conv2d', 'conv2d', 'add', 'concat', 'avgpool', 'conv2d', 'softmax_ce']);
+    const program = compileTraining(m.graph, { ...builtinScheme('full', 2)!, head: 'int8' });
+    const gradNames = Object.keys(program.tensors).filter((t) => t.startsWith('grad:'));
+    expect(gradNames).toEqual(expect.arrayContaining(['grad:add2.out@concat3:0', 'grad:add2.out@concat3:1', 'grad:conv0.out', 'grad:conv0.out@conv1']));
+    const samples = syntheticSamples(m.graph, 2, 11);
+    const hyper = { weight: { lr: 0.05, momentum: 0, qas: true }, bias: { lr: 0.02, momentum: 0, qas: true }, head: { lr: 0.01, momentum: 0, qas: false }, rounding: { mode: 'stochastic' as const, seed: 5 } };
+    const dir = writeProject(exportCProject(program, m.params, samples, { target: 'mps2-an500', hyper, steps: 3 }));
+    const build = make(dir, 'host-debug');
+    expect(build.status, build.stderr).toBe(0);
+    const r = make(dir, 'run-host-debug');
+    expect(r.status, r.stderr.slice(0, 2000)).toBe(0);
+    const ts = tsTrace(program, m.params, samples, hyper, 3);
+    expect(traceDiffs(ts.hashes, parseTrace(r.stdout))).toEqual([]);
+    expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+  }, 120_000);
+});
+
 /** Image i of a set as the model's int8 input (the trainer's preprocessing). */
 function sampleInput(ds: ReturnType<typeof loadFashionMnist>, i: number, m: Model): Int8Array {
   return sampleSource(fromIdx(ds), [i], m.graph).get(0).input;
 }
-
-const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
 
 describe('host build with sanitizers: general graphs under other compile options match the TypeScript runtime hash for hash', () => {
   const cases = [

@@ -50,7 +50,7 @@ export const concat: OpDef<'concat'> = {
     const gy = ctx.gradOf(node.outputs[0]);
     node.inputs.forEach((x, i) => {
       if (!ctx.needsGrad(x)) return;
-      const gx = ctx.tensor(`grad:${x}@${node.name}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
+      const gx = ctx.tensor(`grad:${x}@${node.name}:${i}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
       ctx.emit({ op: 'concat_bwd', inputs: [gy], outputs: [gx], attrs: { offset: concatOffset(node, ctx.graph, i) } });
       ctx.contribute(x, gx);
     });
