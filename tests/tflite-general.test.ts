@@ -351,6 +351,21 @@ describe('what a general graph cannot say is refused in one sentence naming the 
       expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
     }
   });
+  it('refuses a graph past the architecture bounds (here one 32 MB activation) before any work on it', () => {
+    const b = new TfliteModelBuilder();
+    const x = b.tensor('x', [1, 1024, 1024, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+    const y = b.tensor('big', [1, 1024, 1024, 32], 'int8', { scale: 0.05, zeroPoint: 0 });
+    b.op('CONV_2D', { padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' },
+      [x, b.tensor('w', [32, 1, 1, 1], 'int8', { scales: [0.01], zeroPoints: [0], axis: 0 }, new Int8Array(32).fill(1)), b.tensor('b', [32], 'int32', null, new Int32Array(32))], [y]);
+    const pooled = b.tensor('pool', [1, 32], 'int8', { scale: 0.05, zeroPoint: 0 });
+    b.op('MEAN', { keepDims: false }, [y, b.tensor('axes', [2], 'int32', null, Int32Array.of(1, 2))], [pooled]);
+    const logits = b.tensor('logits', [1, 2], 'int8', { scale: 0.1, zeroPoint: 0 });
+    b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false },
+      [pooled, b.tensor('fw', [2, 32], 'int8', { scales: [0.01], zeroPoints: [0], axis: 0 }, new Int8Array(64)), b.tensor('fb', [2], 'int32', null, new Int32Array(2))], [logits]);
+    b.inputs = [x];
+    b.outputs = [logits];
+    expect(refusal(writeTflite(b.model('big.tflite')))).toBe('odd.tflite: the activation "conv0.out" (32x1024x1024) takes 33,554,432 bytes, more than the 16,777,216 any activation may');
+  });
   it('refuses a non-square kernel and padding that differs before and after', () => {
     expect(refusal(model(10, 4, 'SAME'))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with a non-square kernel (operator 0 (CONV_2D, output "conv"): a 10x4 kernel)');
     expect(refusal(model(3, 3, 'SAME', 2))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with padding that differs before and after ' +

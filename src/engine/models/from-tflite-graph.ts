@@ -13,7 +13,8 @@
  * clamp, a requantizing pool or concatenation, a reshape that is not a flatten.
  */
 import type { Conv2dAttrs, Graph, Model, Node, ParamStore } from '../ir/graph.ts';
-import type { QParams, Tensor } from '../ir/tensor.ts';
+import { summarize } from '../ir/summary.ts';
+import { tensorBytes, type QParams, type Tensor } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
 import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
@@ -125,6 +126,24 @@ function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
     }
   }
   return [...groups].map(([key, g]) => `${g.count === 1 ? 'one' : g.count} ${key} (${g.count === 1 ? '' : 'first '}${g.first})`);
+}
+
+/** The architecture bounds the family's models are held to (limits.ts ARCH_LIMITS), for a general graph: sizes, parameters and MACs. */
+function checkGeneralBounds(g: Graph): void {
+  const [, h, w] = g.tensors[g.input].shape;
+  if (h > ARCH_LIMITS.resolution.max || w > ARCH_LIMITS.resolution.max) fail(`the input is ${h}x${w}; at most ${ARCH_LIMITS.resolution.max}x${ARCH_LIMITS.resolution.max}`);
+  let acts = 0, params = 0;
+  for (const t of Object.values(g.tensors)) {
+    const bytes = tensorBytes(t);
+    if (t.kind === 'activation') {
+      if (bytes > ARCH_LIMITS.activationBytes) fail(`the activation "${t.name}" (${t.shape.join('x')}) takes ${bytes.toLocaleString('en-US')} bytes, more than the ${ARCH_LIMITS.activationBytes.toLocaleString('en-US')} any activation may`);
+      acts += bytes;
+    } else if (t.kind === 'weight' || t.kind === 'bias' || t.kind === 'scales') params += bytes;
+  }
+  if (acts > ARCH_LIMITS.activationsBytes) fail(`the activations take ${acts.toLocaleString('en-US')} bytes together, more than ${ARCH_LIMITS.activationsBytes.toLocaleString('en-US')}`);
+  if (params > ARCH_LIMITS.paramBytes) fail(`the parameters take ${params.toLocaleString('en-US')} bytes, more than ${ARCH_LIMITS.paramBytes.toLocaleString('en-US')}`);
+  const macs = summarize(g).totalMacs;
+  if (macs > ARCH_LIMITS.macs) fail(`one forward pass takes ${macs.toLocaleString('en-US')} multiply-accumulates, more than ${ARCH_LIMITS.macs.toLocaleString('en-US')}`);
 }
 
 export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOptions): Model {
@@ -448,6 +467,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
   graph.loss = addTensor({ name: 'loss', kind: 'output', shape: [1], dtype: 'float32' });
   nodes.push({ name: 'loss', op: 'softmax_ce', inputs: [logits, graph.label], outputs: [graph.loss], attrs: {} } as Node<'softmax_ce'>);
   validateGraph(graph);
+  checkGeneralBounds(graph);
   const note = setHeadParams(graph, params, { weight: hp.weight, bias: hp.bias, wScales: hp.wScales, cin: features, cout: classesInFile, xScale: tensors[hx.name].q!.scale }, classes, headKind);
   return { graph, params, source: `${name} (int8 TFLite weights, a general graph of ${convIndex} convs, ${note})` };
 }
