@@ -1,6 +1,6 @@
-// Hand-built general CNN graphs (not of the inverted-bottleneck family) with today's ops, for the
-// graph views' tests, the UI bench and the screenshots: convs with no block, branches that fork from
-// one tensor and join in an add that is no block's residual.
+// Hand-built general CNN graphs (not of the inverted-bottleneck family), for the graph views' tests
+// and the UI bench: convs with no block, branches that fork from one tensor and join in an add that is
+// no block's residual, as many as asked for (the imported .tflite models are small).
 import type { Conv2dAttrs, Graph, Node } from '../src/engine/ir/graph.ts';
 import type { Tensor } from '../src/engine/ir/tensor.ts';
 import { validateGraph } from '../src/engine/ir/validate.ts';
@@ -39,7 +39,7 @@ export function generalGraph(opts: GeneralGraphOptions = {}): Graph {
     const b = add({ name: `${name}.bias`, kind: 'bias', shape: [channels], dtype: 'int32' });
     const s = add({ name: `${name}.w_scales`, kind: 'scales', shape: [channels], dtype: 'float32' });
     // A general graph's conv: a generic role and no block.
-    const attrs = { kernel, stride: 1, padding: (kernel - 1) >> 1, groups: 1, role: 'conv', convIndex: convIndex++ } as unknown as Conv2dAttrs;
+    const attrs: Conv2dAttrs = { kernel, stride: 1, padding: (kernel - 1) >> 1, groups: 1, role: 'conv', convIndex: convIndex++ };
     nodes.push({ name, op: 'conv2d', inputs: [x, w, b, s], outputs: [out], attrs } as Node<'conv2d'>);
     return out;
   };
@@ -47,7 +47,7 @@ export function generalGraph(opts: GeneralGraphOptions = {}): Graph {
   const sum = (a: string, b: string): string => {
     const name = `add${adds++}`;
     const out = add({ name: `${name}.out`, kind: 'activation', shape: tensors[a].shape.slice(), dtype: 'int8', q });
-    nodes.push({ name, op: 'add', inputs: [a, b], outputs: [out], attrs: {} } as unknown as Node<'add'>);
+    nodes.push({ name, op: 'add', inputs: [a, b], outputs: [out], attrs: {} } as Node<'add'>);
     return out;
   };
   let x = add({ name: 'input', kind: 'input', shape: [3, resolution, resolution], dtype: 'int8', q: { scale: 2 / 255, zeroPoint: 0 } });

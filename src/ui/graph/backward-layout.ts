@@ -4,9 +4,9 @@
  * kernel reads what another wrote. Pruned ops, when shown, come after as greyed nodes, one per
  * forward node, with the reason.
  *
- * A general graph (graph-family.ts) has no blocks: its kernels, any number of them, fill columns of
- * at most COLUMN_KERNELS in schedule order, a forward layer's kernels kept together, each column
- * titled by the layers it holds, so the page reads as the family's does.
+ * A general graph (graph-family.ts) has no blocks: after the head's column its kernels, any number of
+ * them, fill columns of at most COLUMN_KERNELS in schedule order, a forward layer's kernels kept
+ * together, each column titled by the layers it holds, so the page reads as the family's does.
  */
 import type { Edge, Node as FlowNode } from '@xyflow/react';
 import type { Graph, Node } from '../../engine/ir/graph.ts';
@@ -51,8 +51,18 @@ function blockLabel(n: Node | undefined): string {
   if (!n) return 'head';
   const block = (n.attrs as { block?: number }).block;
   if (n.op === 'conv2d' && (n.attrs as { role: string }).role === 'classifier') return 'head';
+  // In the family only the pool, the classifier and the loss have no block (a general graph's columns: groupColumns).
   if (block === undefined) return 'head';
   return block < 0 ? 'stem' : `block ${block}`;
+}
+
+/** The head of a general graph: the loss, the classifier and a global pool before it. */
+function isHead(n: Node | undefined, graph: Graph): boolean {
+  if (!n) return false;
+  if (n.op === 'softmax_ce' || n.op === 'linear') return true;
+  if (n.op === 'conv2d') return (n.attrs as { role: string }).role === 'classifier';
+  const out = graph.tensors[n.outputs[0]]?.shape;
+  return n.op === 'avgpool' && !!out && out[1] === 1 && out[2] === 1;
 }
 
 /** A general graph's column: at most this many kernels (unless one layer has more). */
@@ -81,16 +91,20 @@ export function groupColumns<T>(items: T[], nodeOf: (t: T) => string, graph: Gra
     if (last && last.node === node) last.items.push(it);
     else runs.push({ node, items: [it] });
   }
-  for (const run of runs) {
+  // The gradient starts at the head (loss, classifier, global pool): one column, as in the family.
+  let first = 0;
+  while (first < runs.length && isHead(nodeByName.get(runs[first].node), graph)) first++;
+  if (first > 0) columns.push({ title: 'head', items: runs.slice(0, first).flatMap((r) => r.items), nodes: [] });
+  for (const run of runs.slice(first)) {
     const last = columns[columns.length - 1];
-    if (last && last.items.length + run.items.length <= COLUMN_KERNELS) {
+    if (last && last.title !== 'head' && last.items.length + run.items.length <= COLUMN_KERNELS) {
       last.items.push(...run.items);
       if (!last.nodes.includes(run.node)) last.nodes.push(run.node);
     } else {
       columns.push({ title: '', items: [...run.items], nodes: [run.node] });
     }
   }
-  for (const c of columns) c.title = c.nodes.length === 1 ? c.nodes[0] : c.nodes.length === 2 ? `${c.nodes[0]} · ${c.nodes[1]}` : `${c.nodes[0]} … ${c.nodes[c.nodes.length - 1]}`;
+  for (const c of columns) if (c.title !== 'head') c.title = c.nodes.length === 1 ? c.nodes[0] : c.nodes.length === 2 ? `${c.nodes[0]} · ${c.nodes[1]}` : `${c.nodes[0]} … ${c.nodes[c.nodes.length - 1]}`;
   return columns;
 }
 
