@@ -12,7 +12,9 @@
  * board's export links to (engine/targets.ts, platform 'board'), or the region's overflow when the
  * scheme does not fit the board.
  * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders),
- * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's).
+ * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's), --headroom KB
+ * (how far the workspaces may raise the arena above the other buffers' plan; default the compiler's, 0;
+ * "whole" gives every kernel its whole workspace).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +46,8 @@ const keep = args.includes('--keep');
 /** --workspace KB: the one-step workspace each kernel is guaranteed in the arena (default: the compiler's). */
 const wsArg = args.indexOf('--workspace');
 const workspaceBytes = wsArg >= 0 ? Number(args[wsArg + 1]) * 1024 : undefined;
+const hrArg = args.indexOf('--headroom');
+const workspaceHeadroom = hrArg < 0 ? undefined : args[hrArg + 1] === 'whole' ? Infinity : Number(args[hrArg + 1]) * 1024;
 
 const kb = (n: number) => (n / 1024).toFixed(1);
 const m = (n: number) => (n / 1e6).toFixed(1);
@@ -61,7 +65,7 @@ const perBoard: Map<string, string>[] = [];
 const helium: { mve: number; portable: number; same: boolean }[] = [];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
-  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes });
+  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, workspaceHeadroom });
   const params = syntheticParams(g, 1);
   const samples = syntheticSamples(g, 1, 3);
   const stm = writeProject(exportCProject(program, params, samples, { target: 'stm32f746', steps }));
@@ -122,7 +126,7 @@ for (const c of CASES) {
   const linked = new Map<string, string>();
   for (const chip of BOARDS) {
     const budget = chip.build!.ramBlock?.bytes ?? chip.sramBytes;
-    const p = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, sramBudget: budget });
+    const p = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, workspaceHeadroom, sramBudget: budget });
     try {
       const dir = writeProject(exportCProject(p, params, samples, { target: chip.id, steps }));
       const b = make(dir, 'all');

@@ -32,8 +32,8 @@ export const DEFAULT_WORKSPACE = 20 * 1024;
  * floors aside. 0: the workspaces take the arena's free space and only a fast path's floor adds bytes.
  * Measured with bench:firmware at 128x128 (linked SRAM KB @ M7 instructions per step) for
  * mcunet-5fps@99kb / mbv2-w0.35@99kb / proxyless-w0.3@98kb: unbounded 153.9 @ 95.0M / 137.1 @ 76.1M /
- * 135.8 @ 85.7M; 8 KB 142.4 @ 99.0M / 131.8 @ 77.2M / 131.3 @ 87.0M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M /
- * 127.8 @ 88.7M. Without the floors, 0 KB: 136.1 @ 117.1M / 123.8 @ 91.5M / 123.3 @ 128.6M.
+ * 135.8 @ 85.7M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M / 127.8 @ 88.7M. Without the block backward's floor,
+ * 0: 136.1 @ 117.1M / 123.8 @ 91.5M / 127.8 @ 88.7M (its eight-channel block lost where the step is full).
  */
 export const DEFAULT_WORKSPACE_HEADROOM = 0;
 
