@@ -1320,9 +1320,9 @@ static int tt_ring_rowoff(const void *rs, int y) {
 }
 
 /* One output row oy of an int8 conv (convRowInt8). Not inlined: the chain recursion stays shallow. */
-/* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside. */
-static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2, int p0, int np) {
-  static int16_t t16[512];
+/* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside.
+ * t16: one pixel's taps (2 * cp2 int16), carved from the workspace with X. */
+static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int16_t *t16, int cp2, int p0, int np) {
   /* The offset of every filter row's input row in a channel, -1 above or below the image (k <= 22 for im2col). */
   int ro[22];
   const int k = g->k, taps = g->cpg * k * k;
@@ -1384,15 +1384,17 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     }
     return;
   }
-  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 2 * ((g->cpg * g->k * g->k + 1) / 2)) {
-    /* im2col in tiles of pixels as the workspace allows, then the pointwise block. */
+  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 3 * ((g->cpg * g->k * g->k + 1) / 2)) {
+    /* im2col in tiles of pixels as the workspace allows (after one pixel's int16 taps), then the pointwise block. */
     const int cp2 = (g->cpg * g->k * g->k + 1) / 2;
-    int tile = (wk_bytes / 4) / cp2;
+    int16_t *t16 = (int16_t *)wk;
+    uint32_t *X = (uint32_t *)wk + cp2;
+    int tile = (wk_bytes / 4 - cp2) / cp2;
     if (tile > g->wo) tile = g->wo;
     for (int p0 = 0; p0 < g->wo; p0 += tile) {
       const int np = g->wo - p0 < tile ? g->wo - p0 : tile;
-      tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2, p0, np);
-      tt_pw_block((const uint32_t *)wk, np, cp2, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
+      tt_im2col_row(x, g, oy, s->xz, X, t16, cp2, p0, np);
+      tt_pw_block(X, np, cp2, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
     }
     return;
   }
@@ -1484,9 +1486,9 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     const tt_geom *g = c->st[i].g;
     r.wall[i] = NULL;
     if (tt_is_pw(g) || tt_is_im2col(g)) {
-      /* Rows are done in tiles of pixels: keep room for 16 (or the whole row). */
+      /* Rows are done in tiles of pixels: keep room for 16 (or the whole row), and im2col's one pixel of int16 taps. */
       const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * g->k * g->k) + 1) / 2;
-      const int px = g->wo < 16 ? g->wo : 16;
+      const int px = (g->wo < 16 ? g->wo : 16) + (tt_is_pw(g) ? 0 : 1);
       if (px * cp2 > xneed) xneed = px * cp2;
     }
   }

@@ -112,7 +112,7 @@ function blockGatherBytes(k: ProgramKernel & { op: 'block_bwd' }): number {
  * in c-kernels.ts. tt_block_bwd: the padded output-gradient plane of the gathered depthwise input
  * gradient, the saved pw1 input as float, seven more channel planes, then eight channels' gradients
  * and weights (tt_pw1_setup). tt_conv_chain: the packed weights of its pointwise and im2col stages and
- * one tile of 16 pixels (or the row). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
+ * one tile of 16 pixels (or the row; an im2col stage also one pixel of int16 taps). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
  * a depthwise conv's padded int16 plane. A larger workspace is not used (a pointwise conv's tiles grow
  * with it, to no measurable gain past 32 pixels); a smaller one takes slower paths.
  * null: not known (the kernel gets the compiler's default).
@@ -145,7 +145,7 @@ export function fastPathBytes(k: ProgramKernel): number | null {
       const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
       if (!pw && !im2col) continue;
       const cp2 = Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2);
-      xneed = Math.max(xneed, Math.min(g.wo, 16) * cp2);
+      xneed = Math.max(xneed, (Math.min(g.wo, 16) + (pw ? 0 : 1)) * cp2);
       words += g.cout * cp2;
     }
     return 4 * (words + xneed);
