@@ -1,7 +1,8 @@
 /**
  * `npm run bench:train`: the accuracy table (the paper's trends with mcunet-5fps.pkl transferred to
  * Fashion-MNIST and MNIST) and the speed table (TinyTrain vs TensorFlow.js). Each accuracy dataset
- * runs in its own process (train-accuracy.ts, both at once); results land in bench/out/*.json.
+ * runs in its own process (train-accuracy.ts, both at once), then an imported .tflite on a two-class task
+ * (train-vww.ts: mcunet-vww.tflite, int8 + QAS against float32 and head-only); results land in bench/out/*.json.
  *   npm run bench:train                      everything (a few hours on 2 cores: the lr grid x seeds)
  *   npm run bench:train -- --table-only      print the tables from bench/out/ without re-running
  * Settings: 2,000 training / 1,000 validation images (a balanced split by seed 1 of each training set),
@@ -22,8 +23,10 @@ mkdirSync(out, { recursive: true });
 const datasets = ['fashion', 'mnist'];
 const file = (d: string) => new URL(`accuracy-${d}.json`, out);
 
+const vww = new URL('vww.json', out).pathname;
 if (!tableOnly) {
   await Promise.all(datasets.map((d) => run('npx', ['tsx', 'bench/train-accuracy.ts', '--dataset', d, '--json', file(d).pathname], { maxBuffer: 1 << 26 })));
+  await run('npx', ['tsx', 'bench/train-vww.ts', '--json', vww], { maxBuffer: 1 << 26 });
 }
 type Rec = { row: string; lr?: number; seed?: number; valAccuracy: number | null; testAccuracy?: number; peakKb: number; analyticKb: number };
 const res = Object.fromEntries(datasets.map((d) => [d, existsSync(file(d)) ? (JSON.parse(readFileSync(file(d), 'utf8')) as Rec[]) : []]));
@@ -61,6 +64,7 @@ if (gridRows.length) {
       return [d, l, ...all.map((lr) => { const x = got.find((g) => g.lr === lr); return x ? `${pct(x.val)} (${pct(x.test)})` : '-'; })];
     }))));
 }
+if (existsSync(vww)) console.log((await run('npx', ['tsx', 'bench/train-vww.ts', '--table-only', '--json', vww])).stdout);
 if (!tableOnly) {
   const speed = await run('npx', ['tsx', 'bench/train-speed.ts'], { maxBuffer: 1 << 26 });
   console.log(speed.stdout);
