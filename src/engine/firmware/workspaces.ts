@@ -31,9 +31,11 @@ export const DEFAULT_WORKSPACE = 20 * 1024;
  * How far the workspaces may raise the arena above the other buffers' plan (planWithWorkspaces), their
  * floors aside. 0: the workspaces take the arena's free space and only a fast path's floor adds bytes.
  * Measured with bench:firmware at 128x128 (linked SRAM KB @ M7 instructions per step) for
- * mcunet-5fps@99kb / mbv2-w0.35@99kb / proxyless-w0.3@98kb: unbounded 153.9 @ 95.0M / 137.1 @ 76.1M /
- * 135.8 @ 85.7M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M / 127.8 @ 88.7M. Without the block backward's floor,
- * 0: 136.1 @ 117.1M / 123.8 @ 91.5M / 127.8 @ 88.7M (its eight-channel block lost where the step is full).
+ * mcunet-5fps@99kb / mbv2-w0.35@99kb / proxyless-w0.3@98kb, with the 1 KB static im2col row the runtime
+ * then had: unbounded 153.9 @ 95.0M / 137.1 @ 76.1M / 135.8 @ 85.7M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M /
+ * 127.8 @ 88.7M; 0 without the block backward's floor: 136.1 @ 117.1M / 123.8 @ 91.5M / 127.8 @ 88.7M
+ * (its eight-channel block lost where the step is full). Without that row, 0: 141.4 @ 99.3M /
+ * 128.6 @ 78.5M / 126.8 @ 88.6M.
  */
 export const DEFAULT_WORKSPACE_HEADROOM = 0;
 
