@@ -59,7 +59,9 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
     // at a time over all its pixels in one tile (compile.ts keeps that plan only where it costs no arena byte).
     const floor = k.op === 'conv2d' && widen ? pwGroupBytes(k) : 0;
     const size = Math.ceil(Math.max(floor, Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity)) / 8) * 8;
-    const least = Math.min(size, Math.ceil(fastPathFloor(k) / 8) * 8);
+    // A floor the workspace cannot reach buys nothing: then none.
+    const fast = Math.ceil(fastPathFloor(k) / 8) * 8;
+    const least = fast <= size ? fast : 0;
     return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least }] : [];
   });
 }
