@@ -12,7 +12,7 @@ import { backboneConvs, type Model } from '../engine/ir/graph.ts';
 import { FILE_LIMITS } from '../engine/limits.ts';
 import type { HeadKind } from '../engine/models/build.ts';
 import { isModelFileName, modelFileKind, modelFromFile } from '../engine/models/model-file.ts';
-import { isWeightsFile } from '../engine/models/weights-file.ts';
+import { isGraphWeightsFile, isWeightsFile } from '../engine/models/weights-file.ts';
 import { isZooName, ZOO_NAMES } from '../engine/models/zoo.ts';
 import { jobModel, type JobModel } from '../engine/train/train-job.ts';
 import { intOption, UsageError, type Options } from './args.ts';
@@ -39,7 +39,7 @@ export function modelArg(spec: string): JobModel {
   }
   const fileName = basename(path);
   if (!isModelFileName(fileName)) throw new UsageError(`--model ${spec}: a model file is a .pkl (the paper's), an int8 .tflite or a .ttw (the studio's weights)`);
-  if (/\.ttw$/i.test(fileName) && !isWeightsFile(bytes)) throw new UsageError(`${spec} is not a TinyTrain weights file (it does not start with TTW1)`);
+  if (/\.ttw$/i.test(fileName) && !isWeightsFile(bytes)) throw new UsageError(`${spec} is not a TinyTrain weights file (it does not start with TTW1 or TTW2)`);
   const m: JobModel = { kind: 'file', bytes, fileName };
   read.set(spec, m);
   return m;
@@ -61,14 +61,14 @@ export function inputSize(g: Model['graph']): string {
 }
 
 /**
- * --resolution: a model file's own input size unless given (a .pkl's 128, a .tflite's own); the zoo's
- * architectures and .ttw weights open at any size, and default to the paper's 128. --classes: 10, or
+ * --resolution: a model file's own input size unless given (a .pkl's 128, a .tflite's own, a general
+ * graph's .ttw its fixed one); the zoo's architectures and a family's .ttw open at any size, and default to the paper's 128. --classes: 10, or
  * `classes` (train: the dataset's).
  */
 export function shapeOptions(opts: Options, spec: string, classes = 10): { resolution: number; classes: number } {
   const m = modelArg(spec);
   let resolution = 128;
-  if (m.kind === 'file' && opts.resolution === undefined && modelFileKind(m.bytes) !== 'ttw') {
+  if (m.kind === 'file' && opts.resolution === undefined && (modelFileKind(m.bytes) !== 'ttw' || isGraphWeightsFile(m.bytes))) {
     const g = modelFromFile(m.fileName, m.bytes).graph;
     resolution = g.tensors[g.input].shape[1];
   }

@@ -60,6 +60,22 @@ export const TFLITE_LIMITS = {
   maxQuantChannels: 65_536,
 } as const;
 
+/**
+ * A general graph held in a .ttw header (models/weights-graph.ts): counts checked before the graph is
+ * built. The largest shipped general graph has 40 tensors and 13 nodes; a model for a 256 KB part
+ * has far fewer than these.
+ */
+export const TTW_GRAPH_LIMITS = {
+  tensors: 4096,
+  nodes: 2048,
+  /** Inputs or outputs of one node (a concatenation may take many). */
+  operands: TFLITE_LIMITS.maxOperands,
+  /** Rank of a tensor shape (activations C x H x W, weights OIHW). */
+  rank: 4,
+  /** Characters of a tensor or node name. */
+  nameChars: 64,
+} as const;
+
 /** Nesting of any JSON document read from outside (schemes nest 3 deep, project files 5). */
 export const MAX_JSON_DEPTH = 32;
 /** Model, architecture and project names. */

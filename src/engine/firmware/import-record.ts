@@ -4,7 +4,7 @@
  * project's weights file (.ttw). The CLI (`tinytrain device import`) and the page call this.
  */
 import type { Model } from '../ir/graph.ts';
-import { encodeWeights } from '../models/weights-file.ts';
+import { canSaveWeights, encodeWeights } from '../models/weights-file.ts';
 import { compileTraining } from '../program/compile.ts';
 import type { Scheme } from '../train/scheme.ts';
 import { applyRecord, parseRecord, readRecord, WeightsRecordError, type WeightsRecord } from './weights-record.ts';
@@ -20,8 +20,8 @@ export interface ImportedWeights {
 /** `form`: the firmware's text output holding the record (`ttrec` lines), or the binary record the serial link carries. */
 export function importWeightsRecord(log: Uint8Array, file: string, model: Model, scheme: Scheme, schemeLabel: string, form: 'text' | 'binary' = 'text'): ImportedWeights {
   const record = form === 'text' ? readRecord(log, file) : parseRecord(log, file);
-  if (!(model.graph as { arch?: unknown }).arch) {
-    throw new WeightsRecordError(`${file}: the board's weights are saved as a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file), not a .pkl`);
+  if (!canSaveWeights(model.graph)) {
+    throw new WeightsRecordError(`${file}: the board's weights are saved as a .ttw weights file, which records a model's architecture or, for an imported general graph, the graph itself; "${model.graph.name}" is neither (a zoo architecture built without its record)`);
   }
   const program = compileTraining(model.graph, scheme);
   const params = applyRecord(record, program, model.params, file);

@@ -36,9 +36,12 @@ export function setHeadParams(graph: Graph, params: ParamStore, cls: FileHead, c
     }
     params['classifier.weight'] = w;
     params['classifier.bias'] = b;
-  } else {
-    const fresh = syntheticParams(graph, 7);
-    for (const k of Object.keys(fresh)) if (k.startsWith('classifier.')) params[k] = fresh[k];
-  }
+  } else freshHeadParams(graph, params);
   return classes === cls.cout ? `its ${classes}-class head` : `a new ${classes}-class head`;
+}
+
+/** A fresh head for a new task (or a head kind the file's cannot be converted to): the graph's `classifier.*` drawn as synthetic weights. */
+export function freshHeadParams(graph: Graph, params: ParamStore): void {
+  const fresh = syntheticParams(graph, 7);
+  for (const k of Object.keys(fresh)) if (k.startsWith('classifier.')) params[k] = fresh[k];
 }

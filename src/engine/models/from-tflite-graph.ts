@@ -25,6 +25,7 @@ import { windowOutSize, windowPadBefore } from '../tflite/geometry.ts';
 import { int32Data, int8Data, numElements, opLabel, tensorLabel, type FusedActivation, type ImportedModel, type ImportedOp, type ImportedTensor, type OpOf } from '../tflite/model.ts';
 import type { HeadKind } from './build.ts';
 import { setHeadParams } from './file-head.ts';
+import { addGeneralHead } from './general-head.ts';
 
 export interface GeneralOptions {
   resolution?: number;
@@ -129,7 +130,7 @@ function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
 }
 
 /** The architecture bounds the family's models are held to (limits.ts ARCH_LIMITS), for a general graph: sizes, parameters and MACs. */
-function checkGeneralBounds(g: Graph): void {
+export function checkGeneralBounds(g: Graph): void {
   const [, h, w] = g.tensors[g.input].shape;
   if (h > ARCH_LIMITS.resolution.max || w > ARCH_LIMITS.resolution.max) fail(`the input is ${h}x${w}; at most ${ARCH_LIMITS.resolution.max}x${ARCH_LIMITS.resolution.max}`);
   let acts = 0, params = 0;
@@ -452,20 +453,8 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
   const classes = opts.classes ?? classesInFile;
   const headKind = opts.head ?? 'float32';
   const features = hp.depth;
-  let logits: string;
-  if (headKind === 'int8') {
-    logits = conv(headOp, hx, { cout: classes, cin: features, k: 1, stride: 1, pad: 0, groups: 1, role: 'classifier' },
-      new Int8Array(classes * features), new Int32Array(classes), new Float32Array(classes).fill(1), T(logitsT)).name;
-  } else {
-    const weight = addTensor({ name: 'classifier.weight', kind: 'weight', shape: [classes, features], dtype: 'float32' });
-    const bias = addTensor({ name: 'classifier.bias', kind: 'bias', shape: [classes], dtype: 'float32' });
-    logits = addTensor({ name: 'classifier.out', kind: 'output', shape: [classes, 1, 1], dtype: 'float32' });
-    nodes.push({ name: 'classifier', op: 'linear', inputs: [hx.name, weight, bias], outputs: [logits], attrs: {} } as Node<'linear'>);
-  }
-  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', logits };
-  graph.label = addTensor({ name: 'label', kind: 'label', shape: [1], dtype: 'int32' });
-  graph.loss = addTensor({ name: 'loss', kind: 'output', shape: [1], dtype: 'float32' });
-  nodes.push({ name: 'loss', op: 'softmax_ce', inputs: [logits, graph.label], outputs: [graph.loss], attrs: {} } as Node<'softmax_ce'>);
+  const headGraph = addGeneralHead(tensors, nodes, hx.name, classes, headKind, headKind === 'int8' ? qOf(T(logitsT), opLabel(m, headOp)) : undefined);
+  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', ...headGraph };
   validateGraph(graph);
   checkGeneralBounds(graph);
   const note = setHeadParams(graph, params, { weight: hp.weight, bias: hp.bias, wScales: hp.wScales, cin: features, cout: classesInFile, xScale: tensors[hx.name].q!.scale }, classes, headKind);

@@ -1,7 +1,7 @@
 /**
  * The model files the studio opens, in one place: the paper's .pkl files, int8 .tflite models of the
  * inverted-bottleneck family and the project's own .ttw weights. The kind is read off the bytes (a
- * .ttw starts with TTW1, a .tflite has TFL3 at byte 4, a .pkl is a zip), so a renamed file still
+ * .ttw starts with TTW1 or TTW2, a .tflite has TFL3 at byte 4, a .pkl is a zip), so a renamed file still
  * opens with the right reader; the name only decides what the file picker offers.
  */
 import { InputError } from '../input-error.ts';
@@ -10,7 +10,7 @@ import { FILE_IDENTIFIER } from '../tflite/schema.ts';
 import type { HeadKind } from './build.ts';
 import { modelFromPkl } from './from-pkl.ts';
 import { modelFromTflite } from './from-tflite.ts';
-import { hasArch, isWeightsFile, modelFromWeights } from './weights-file.ts';
+import { hasArch, isGraphWeightsFile, isWeightsFile, modelFromWeights } from './weights-file.ts';
 
 export type ModelFileKind = 'pkl' | 'tflite' | 'ttw';
 
@@ -55,7 +55,8 @@ export function modelFromFile(fileName: string, bytes: Uint8Array, opts: ModelFi
  * open at any resolution. The analysis and the CLI default to it rather than to a size it refuses.
  */
 export function fixedInputSize(fileName: string, bytes: Uint8Array): number | undefined {
-  if (modelFileKind(bytes) !== 'tflite') return undefined;
+  const kind = modelFileKind(bytes);
+  if (kind === 'pkl' || (kind === 'ttw' && !isGraphWeightsFile(bytes))) return undefined;
   const g = modelFromFile(fileName, bytes).graph;
   return hasArch(g) ? undefined : g.tensors[g.input].shape[1];
 }

@@ -8,6 +8,7 @@ import { summarize, type GraphSummary } from '../../engine/ir/summary.ts';
 import type { ArchSpec } from '../../engine/models/arch.ts';
 import { buildGraph, type HeadKind } from '../../engine/models/build.ts';
 import { syntheticParams } from '../../engine/models/synthetic.ts';
+import { withArch } from '../../engine/models/weights-file.ts';
 import { zooArch } from '../../engine/models/zoo.ts';
 import { loadModelFile } from '../load-model-file.ts';
 
@@ -40,7 +41,9 @@ export const SYNTHETIC_SOURCE = 'synthetic weights';
 export function buildProjectModel(origin: ModelOrigin, shape: ModelShape, head: HeadKind = 'float32'): ProjectModel {
   let model: Model;
   if (origin.kind === 'zoo') {
-    const graph = buildGraph(origin.spec ?? zooArch(origin.arch), { ...shape, head });
+    const arch = origin.spec ?? zooArch(origin.arch);
+    // With its architecture, so the model saves as a .ttw (the board's weights loaded into it).
+    const graph = withArch(buildGraph(arch, { ...shape, head }), arch);
     model = { graph, params: syntheticParams(graph), source: SYNTHETIC_SOURCE };
   } else {
     model = loadModelFile(origin.fileName, origin.bytes, { ...shape, head });
