@@ -193,6 +193,34 @@ const ttwFormat: FuzzFormat = {
   read: (b) => checkModel(modelFromWeights(b, { fileName: 'fuzz.ttw', resolution: 16 })),
 };
 
+/**
+ * .ttw version 2 (a general graph in the header): the general test models with either head. A case
+ * that opens must be a sound model that compiles for training, and must open again with another
+ * class count and an int8 head (the head replaced as the reader does it).
+ */
+const generalTtw = (path: string, head: 'float32' | 'int8') => {
+  const m = modelFromFile(path.split('/').pop()!, file(path), { head });
+  return encodeWeights(m.graph, m.params, { source: 'fuzz' });
+};
+
+const ttwGraphFormat: FuzzFormat = {
+  name: 'ttw-graph',
+  seeds: () => [
+    generalTtw('public/models/cnn-maxpool-fc.tflite', 'float32'),
+    generalTtw('public/models/ds-cnn-kws.tflite', 'int8'),
+    generalTtw('public/models/concat-net.tflite', 'float32'),
+    generalTtw('../shared/models/tflite/lenet-300-100-int8.tflite', 'int8'),
+  ],
+  mutate: [mutateTtwHeader, mutateTtwHeader, mutateTtwHeader, mutateTtwData],
+  read: (b) => {
+    const m = modelFromWeights(b, { fileName: 'fuzz.ttw' });
+    checkModel(m);
+    const head = m.graph.tensors[m.graph.logits].dtype === 'int8' ? 'int8' as const : 'float32' as const;
+    compileTraining(m.graph, { ...builtinScheme('full', backboneConvs(m.graph).length)!, head });
+    checkModel(modelFromWeights(b, { fileName: 'fuzz.ttw', classes: 3, head: 'int8' }));
+  },
+};
+
 // ---------- schemes and project files ----------
 
 const schemeGraph = buildGraph(zooArch('mcunet-5fps'), { resolution: 32, classes: 10 });
@@ -600,4 +628,5 @@ export const FORMATS: { format: FuzzFormat; weight: number }[] = [
   { format: weightsRecordFormat, weight: 1 },
   { format: linkFramesFormat, weight: 0.5 },
   { format: tfliteGraphFormat, weight: 1 },
+  { format: ttwGraphFormat, weight: 1 },
 ];

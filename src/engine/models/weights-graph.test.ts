@@ -112,7 +112,7 @@ function refusal(bytes: Uint8Array): string {
 
 describe('.ttw version 2 from outside: the graph checked before it is used', () => {
   type N = { name: string; op: string; inputs: string[]; outputs: string[]; attrs: Record<string, unknown> };
-  type T = { name: string; kind: string; dtype: string; shape: number[]; q?: unknown };
+  type T = { name: string; kind: string; dtype: string; shape: number[]; q?: { scale: number; zeroPoint: number } };
   const node = (h: { graph: { nodes: N[] } }, name: string) => h.graph.nodes.find((n) => n.name === name)!;
   const tensor = (h: { graph: { tensors: T[] } }, name: string) => h.graph.tensors.find((t) => t.name === name)!;
 
@@ -125,7 +125,7 @@ describe('.ttw version 2 from outside: the graph checked before it is used', () 
     expect(refusal(edited((h) => { h.graph.tensors = Array(5000).fill(h.graph.tensors[0]); }))).toMatch(/graph\.tensors has 5000 entries; 1 to 4096 are allowed/);
     expect(refusal(edited((h) => { h.graph.tensors[0].name = '__proto__'; }))).toMatch(/graph\.tensors\[0\]\.name must be a name/);
     expect(refusal(edited((h) => { h.graph.tensors[1].shape = [1e9, 1e9]; }))).toMatch(/graph\.tensors\[1\]\.shape\[0\] is 1,000,000,000, outside the allowed 1 to 16,777,216/);
-    expect(refusal(edited((h) => { tensor(h, 'input').q.scale = NaN; }))).toMatch(/graph\.tensors\[0\]\.q\.scale is .*an activation scale must be a number from/);
+    expect(refusal(edited((h) => { tensor(h, 'input').q!.scale = NaN; }))).toMatch(/graph\.tensors\[0\]\.q\.scale is .*an activation scale must be a number from/);
     expect(refusal(edited((h) => { delete tensor(h, 'input').q; }))).toMatch(/graph\.tensors\[0\]\.q is missing/);
     expect(refusal(edited((h) => { node(h, 'conv0').op = 'constructor'; }))).toMatch(/graph\.nodes\[0\]\.op must be one of conv2d/);
     expect(refusal(edited((h) => { node(h, 'conv0').attrs.kernel = 99; }))).toMatch(/graph\.nodes\[0\]\.attrs\.kernel is 99, outside the allowed 1 to 15/);
