@@ -23,7 +23,7 @@ import { loadDataset } from '../load-dataset.ts';
 import { openLink } from '../link-client.ts';
 import { readUserFile, writeUserFile } from '../../engine/io/node-file.ts';
 import { intOption, outputOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
-import { convCountOf, loadModel } from '../load-model.ts';
+import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 import { err, json, out, term } from '../output.ts';
 
@@ -38,8 +38,8 @@ export async function device(argv: string[]): Promise<void> {
   const schemeSpec = requireOption(opts, 'scheme');
   const target = outputOption(opts, 'out');
   if (!/\.ttw$/i.test(target)) throw new UsageError(`--out must name a .ttw weights file, got "${target}"`);
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
-  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  // A model file's own input size unless --resolution says otherwise (a general graph's is fixed).
+  const { resolution, classes } = shapeOptions(opts, modelSpec);
   // A log may hold much more than the record (every step's line): twice the largest record in hex, and some.
   const log = readUserFile(path, { what: 'weights record', maxBytes: 2 * MAX_RECORD_BYTES + 16 * 1024 * 1024 });
   const scheme = loadScheme(schemeSpec, modelSpec, convCountOf(modelSpec, resolution, classes));
@@ -78,8 +78,7 @@ async function trainOverLink(argv: string[]): Promise<void> {
   const port = requireOption(opts, 'port');
   const modelSpec = requireOption(opts, 'model');
   const schemeSpec = requireOption(opts, 'scheme');
-  const resolution = intOption(opts, 'resolution', 128, 8, 1024);
-  const classes = intOption(opts, 'classes', 10, 2, 10000);
+  const { resolution, classes } = shapeOptions(opts, modelSpec);
   const epochs = intOption(opts, 'epochs', 1, 1, 1000);
   const seed = intOption(opts, 'seed', 1, 0, 2 ** 31);
   const target = opts.out === undefined ? null : outputOption(opts, 'out');
