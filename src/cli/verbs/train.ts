@@ -8,7 +8,7 @@
 import { basename } from 'node:path';
 import { writeUserFile } from '../../engine/io/node-file.ts';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
-import { encodeWeights } from '../../engine/models/weights-file.ts';
+import { canSaveWeights, encodeWeights } from '../../engine/models/weights-file.ts';
 import { exportTflite } from '../../engine/tflite/from-graph.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
@@ -40,8 +40,8 @@ export async function train(argv: string[]): Promise<void> {
   const model = zeroFloatHead(loadModel(modelSpec, resolution, classes, scheme.head));
   if (opts.out === '-') throw new UsageError('--out - is not supported: give the name of the .ttw or .tflite file to write');
   const asTflite = typeof opts.out === 'string' && /\.tflite$/i.test(opts.out);
-  if (opts.out && !asTflite && !(model.graph as { arch?: unknown }).arch) {
-    throw new UsageError('--out saves a .ttw weights file, which needs a model whose architecture it can record (a zoo model, tinytrain-demo or a .ttw file)');
+  if (opts.out && !asTflite && !canSaveWeights(model.graph)) {
+    throw new UsageError('--out saves a .ttw weights file, which records a model\'s architecture or, for an imported general graph, the graph itself; this model has neither');
   }
   const lr = numOption(opts, 'lr', 0.001, 0, 10);
   const seed = intOption(opts, 'seed', 1, 0, 2 ** 31);
