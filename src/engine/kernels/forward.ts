@@ -10,7 +10,7 @@ import { linearF32 } from '../ops/linear.ts';
 import type { KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
 import { runBoundChain } from '../runtime/conv-chain.ts';
-import { bindChain, convEff, type ChainBinding } from './conv-binding.ts';
+import { bindAdd, bindChain, convEff, multipliersOf, type AddBinding, type ChainBinding } from './conv-binding.ts';
 import { NO_BINDING, type ConvBinding, type Empty, type ExecEnv, type KernelDef, type KernelTypes, type Quant } from './def.ts';
 
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
@@ -28,7 +28,7 @@ export const conv2d: KernelDef<'conv2d'> = {
   reference(k, env) {
     const c = k.bound.conv;
     convInt8(env.buf(k.inputs[0]) as Int8Array, c.xZero, env.param(c.weight) as Int8Array, env.param(c.bias) as Int32Array, convEff(c, env),
-      env.buf(k.outputs[0]), c.yZero, c.geom, maskOf(k, env), env.round);
+      env.buf(k.outputs[0]), c.yZero, c.geom, maskOf(k, env), env.round, multipliersOf(c, env.param(c.wScales) as Float32Array));
   },
   c: {
     functions: ['tt_conv2d'],
@@ -88,17 +88,14 @@ export const conv_chain: KernelDef<'conv_chain'> = {
   label: 'conv_chain',
 };
 
-export type AddTypes = KernelTypes<{ mask?: string }, { a: Quant; b: Quant; y: Quant }>;
+export type AddTypes = KernelTypes<{ mask?: string }, AddBinding>;
 
 export const add: KernelDef<'add'> = {
-  bind: (k, b) => {
-    const n = b.node(k.node);
-    return { a: b.quant(n.inputs[0]), b: b.quant(n.inputs[1]), y: b.quant(n.outputs[0]) };
-  },
+  bind: (k, b) => bindAdd(b.graph, b.node(k.node)),
   reference(k, env) {
-    const { a, b, y } = k.bound;
+    const { a, b, y, rq } = k.bound;
     addInt8(env.buf(k.inputs[0]) as Int8Array, a.scale, a.zeroPoint, env.buf(k.inputs[1]) as Int8Array, b.scale, b.zeroPoint,
-      env.buf(k.outputs[0]) as Int8Array, y.scale, y.zeroPoint, maskOf(k, env), env.round);
+      env.buf(k.outputs[0]) as Int8Array, y.scale, y.zeroPoint, maskOf(k, env), env.round, rq);
   },
   c: {
     functions: ['tt_add'],

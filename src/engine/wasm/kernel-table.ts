@@ -115,7 +115,7 @@ export const FAST_KERNELS: KernelTable = {
  * the compiler binds it. Returns false for anything else (the op's own forward runs).
  */
 export function fastNodeForward(node: Node, g: Graph, ins: TypedArray[], outs: TypedArray[]): boolean {
-  if (!(outs[0] instanceof Int8Array)) return false;
+  if (!(outs[0] instanceof Int8Array) || g.requant === 'tflite') return false;
   if (node.op === 'conv2d') {
     conv2dFast(bindConv(g, node as Node<'conv2d'>), ins[0] as Int8Array, ins[1] as Int8Array, ins[2] as Int32Array, ins[3] as Float32Array, outs[0],
       outs[1] as Uint8Array | undefined);
