@@ -9,6 +9,7 @@ import { convInt8 } from '../ops/conv2d.ts';
 import { linearF32 } from '../ops/linear.ts';
 import type { KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
+import { addMultiplierWords } from '../quant/tflite-int.ts';
 import { runBoundChain } from '../runtime/conv-chain.ts';
 import { bindAdd, bindChain, convEff, multipliersOf, type AddBinding, type ChainBinding } from './conv-binding.ts';
 import { NO_BINDING, type ConvBinding, type Empty, type ExecEnv, type KernelDef, type KernelTypes, type Quant } from './def.ts';
@@ -75,9 +76,11 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       e.declare(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${st.join(',\n  ')}\n};`);
       e.declare(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
       e.declare(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
+      // The residual add in TFLite's arithmetic: its multipliers (tt_add_q's rq).
+      if (add?.rq) e.declare(`static const int32_t ${sym}_aq[6] = { ${Array.from(addMultiplierWords(add.rq)).join(', ')} };`);
       e.declare(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
         `${e.f32(add?.a.scale ?? 0)}, ${e.f32(add?.b.scale ?? 0)}, ${e.f32(add?.y.scale ?? 1)}, ${add?.a.zeroPoint ?? 0}, ${add?.b.zeroPoint ?? 0}, ` +
-        `${add?.y.zeroPoint ?? 0}, ${k.attrs.inputRows ?? 0} };`);
+        `${add?.y.zeroPoint ?? 0}, ${k.attrs.inputRows ?? 0}, ${add?.rq ? `${sym}_aq` : 'NULL'} };`);
       // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
@@ -100,8 +103,14 @@ export const add: KernelDef<'add'> = {
   c: {
     functions: ['tt_add'],
     emit(k, e) {
-      const { a, b, y } = k.bound;
+      const { a, b, y, rq } = k.bound;
       const mask = k.attrs.mask;
+      if (rq) {
+        const sym = `AQ_${e.ident(k.node)}`;
+        e.declare(`static const int32_t ${sym}[6] = { ${Array.from(addMultiplierWords(rq)).join(', ')} };`);
+        return [`tt_add_q(${e.ptr(k.inputs[0])}, ${a.zeroPoint}, ${e.ptr(k.inputs[1])}, ${b.zeroPoint}, ${e.ptr(k.outputs[0])}, ${y.zeroPoint}, ${sym}, ` +
+          `${mask ? e.ptr(mask) : 'NULL'}, ${e.n(k.outputs[0])});`];
+      }
       return [`tt_add(${e.ptr(k.inputs[0])}, ${e.f32(a.scale)}, ${a.zeroPoint}, ${e.ptr(k.inputs[1])}, ${e.f32(b.scale)}, ${b.zeroPoint}, ` +
         `${e.ptr(k.outputs[0])}, ${e.f32(y.scale)}, ${y.zeroPoint}, ${mask ? e.ptr(mask) : 'NULL'}, ${e.n(k.outputs[0])});`];
     },

@@ -191,3 +191,15 @@ export function addTfliteUnclamped(da: number, db: number, m: AddMultipliers): n
   const sb = multiplyByQuantizedMultiplierSingle(db * 2 ** ADD_LEFT_SHIFT, m.bMult, m.bShift);
   return multiplyByQuantizedMultiplierSingle(sa + sb, m.outMult, m.outShift);
 }
+
+/** A conv's multipliers as the C library reads them (tt_geom.rq): multiplier and shift of each output channel in turn. */
+export function multiplierPairs(m: ConvMultipliers): Int32Array {
+  const out = new Int32Array(2 * m.multipliers.length);
+  m.multipliers.forEach((v, c) => { out[2 * c] = v; out[2 * c + 1] = m.shifts[c]; });
+  return out;
+}
+
+/** An add's multipliers as the C library reads them (tt_add_q's rq). */
+export function addMultiplierWords(m: AddMultipliers): Int32Array {
+  return Int32Array.of(m.aMult, m.aShift, m.bMult, m.bShift, m.outMult, m.outShift);
+}
