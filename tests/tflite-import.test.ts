@@ -19,6 +19,7 @@ import { chipTarget } from '../src/engine/targets.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 import { builtinScheme } from '../src/engine/train/builtin-schemes.ts';
 import { readTflite } from '../src/engine/tflite/read.ts';
+import { graphToTflite, toNhwc } from '../src/engine/tflite/from-graph.ts';
 import { writeTflite } from '../src/engine/tflite/write.ts';
 import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
 import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
@@ -171,6 +172,32 @@ describe('the studio\'s int8 forward of the imported model against TFLite\'s ari
   });
 });
 
+describe('the imported model exported again as .tflite (tflite/from-graph.ts)', () => {
+  it('in TFLite\'s arithmetic the graph\'s forward is the exported file\'s, bit for bit: every conv, add, the pool and the logits on 20 images', () => {
+    const model = modelFromTflite(vwwBytes, { fileName: VWW, head: 'int8' });
+    const g = model.graph;
+    const { model: file } = graphToTflite(model);
+    const tm = readTflite(writeTflite(file), 'exported.tflite');
+    // The pool leaves as the MEAN stages it came in as (a mean of each row, then of the rows).
+    expect(tm.ops.filter((o) => o.kind === 'MEAN')).toHaveLength(2);
+    const byName = new Map(tm.tensors.map((t) => [t.name, t]));
+    const checked = g.nodes.filter((n) => n.op === 'conv2d' || n.op === 'add' || n.op === 'avgpool').map((n) => n.outputs[0]);
+    const vww = readTflite(vwwBytes, VWW);
+    for (const x of images(20)) {
+      const input = toChw(runImportedModel(vww, x).get(vww.ops[0].outputs[0]) as Int8Array, 6400, 3);
+      const ours = runForward(model, input);
+      const exported = runImportedModel(tm, toNhwc(input, g));
+      for (const name of checked) {
+        const t = byName.get(name) ?? byName.get(`${name}/nhwc`)!;
+        const [, h, w, c] = t.shape.length === 4 ? t.shape : [1, 1, 1, t.shape[1]];
+        const a = exported.get(t.index) as Int8Array, b = ours[name] as Int8Array;
+        for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) if (a[p * c + ch] !== b[ch * h * w + p]) expect.fail(`${name}: channel ${ch} position ${p}`);
+      }
+      expect(Array.from(exported.get(tm.outputs[0]) as Int8Array)).toEqual(Array.from(ours[g.logits]));
+    }
+  });
+});
+
 describe('a small model of the family made in code (SAME padding; an explicit PAD)', () => {
   for (const explicitPad of [false, true]) {
     it(`${explicitPad ? 'PAD then VALID' : 'SAME'}: every logit equals TFLite's on 20 inputs (one MEAN, one rounding)`, () => {
@@ -192,9 +219,13 @@ describe('a small model of the family made in code (SAME padding; an explicit PA
 const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
 
 describe('training and firmware of the imported model', () => {
-  it.skipIf(!hasQemu)('the exported mps2-an500 firmware hashes every tensor as the TypeScript runtime (last-3, 10 new classes)', () => {
+  // In TFLite's arithmetic: last-3 runs the early stage as fused chains with residual adds (tt_chain.add_rq),
+  // last-12 also trains through blocks whose residual adds run alone with their clamp masks (tt_add_q).
+  for (const schemeName of ['last-3', 'last-12']) {
+  it.skipIf(!hasQemu)(`the exported mps2-an500 firmware hashes every tensor as the TypeScript runtime (${schemeName}, 10 new classes)`, () => {
     const m = modelFromFile(VWW, vwwBytes, { classes: 10 });
-    const scheme = builtinScheme('last-3', backboneConvs(m.graph).length)!;
+    expect(m.graph.requant).toBe('tflite');
+    const scheme = builtinScheme(schemeName, backboneConvs(m.graph).length)!;
     const program = compileTraining(m.graph, scheme, { sramBudget: chipTarget('mps2-an500')!.sramBytes });
     const samples = syntheticSamples(m.graph, 2, 11);
     const hyper = { weight: { lr: 0.05, momentum: 0, qas: true }, bias: { lr: 0.02, momentum: 0, qas: true }, head: { lr: 0.01, momentum: 0, qas: false }, rounding: { mode: 'stochastic' as const, seed: 5 } };
@@ -208,5 +239,7 @@ describe('training and firmware of the imported model', () => {
     expect(traceDiffs(ts.hashes, c)).toEqual([]);
     expect(c.size).toBe(ts.hashes.size);
     expect(parseSteps(r.stdout).map((s) => s.bits)).toEqual(ts.losses);
+    if (schemeName === 'last-12') expect(program.kernels.some((k) => k.op === 'add' && k.attrs.mask)).toBe(true);
   });
+  }
 });
