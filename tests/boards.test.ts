@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
 import { hex, targetSpec } from '../src/engine/codegen/c-target.ts';
+import { ARDUINO_LINK_REFUSAL } from '../src/engine/codegen/c-arduino.ts';
 import { ALIGNMENT_ALLOWANCE, DEFAULT_EXPORT_SAMPLES, STACK_RESERVE } from '../src/engine/firmware/static-objects.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { buildGraph } from '../src/engine/models/build.ts';
@@ -114,4 +115,39 @@ describe('board targets link within their budgets', () => {
           `the budget is ${fmt(r.peakSramBytes - 1)}: missing 1 `);
     });
   }
+});
+
+/**
+ * The serial link on every target the export builds for: the -DTT_LINK project (mbv2-w0.35@49kb at
+ * 32x32; mcunet-5fps's parameters exceed the STM32F411's Flash) builds with -Wall -Wextra -Werror, links
+ * the target's UART driver (tt_uart.c, its family's registers at the target's base) and the link; without -DTT_LINK neither is in the firmware. (On the
+ * QEMU boards, tests/device-link.test.ts trains through each driver.) The Nano 33 BLE's Arduino
+ * library has no link and its README says so in one sentence.
+ */
+describe('the serial link builds on every target', () => {
+  const small = buildGraph(zooArch('mbv2-w0.35'), { resolution: 32, classes: 10 });
+  const smallProgram = compileTraining(small, builtinScheme('mbv2-w0.35@49kb', backboneConvs(small).length)!);
+  for (const chip of CHIP_TARGETS.filter((t) => t.build)) {
+    it.skipIf(!hasArm)(`${chip.id}: -DTT_LINK with the ${chip.build!.uart.family} driver of ${chip.build!.uart.name.split(' ')[0]}`, () => {
+      const files = exportCProject(smallProgram, syntheticParams(small, 1), syntheticSamples(small, 2, 3), { target: chip.id });
+      expect(files['tt_uart.c']).toContain(`#define TT_UART_BASE ${hex(chip.build!.uart.base)}u`);
+      const dir = writeProject(files);
+      dirs.push(dir);
+      const build = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });
+      expect(build.status, `${chip.id}: ${build.stderr.slice(-3000)}`).toBe(0);
+      const syms = symbols(join(dir, 'build/firmware.elf'));
+      for (const s of ['tt_link_run', 'tt_uart_init', 'tt_uart_get', 'tt_uart_put', 'tt_uart_flush', 'tt_uart_board_init', 'tt_predict']) expect(syms.has(s), `${chip.id}: ${s}`).toBe(true);
+      // Without -DTT_LINK the driver compiles to nothing.
+      const plain = writeProject(files);
+      dirs.push(plain);
+      expect(make(plain, 'all').status).toBe(0);
+      expect(symbols(join(plain, 'build/firmware.elf')).has('tt_uart_init')).toBe(false);
+    });
+  }
+
+  it('the Arduino library says in one sentence that it has no link', () => {
+    const files = exportCProject(smallProgram, syntheticParams(small, 1), syntheticSamples(small, 2, 3), { target: 'nrf52840', layout: 'arduino' });
+    expect(files['TinyTrain/README.md']).toContain(ARDUINO_LINK_REFUSAL);
+    expect(Object.keys(files).some((f) => /tt_link|tt_uart/.test(f))).toBe(false);
+  });
 });

@@ -68,17 +68,19 @@ export function runQemu(elf: string, opts: { icount?: boolean; timeoutMs?: numbe
 }
 
 /**
- * QEMU's mps2-an500 running a -DTT_LINK firmware with its UART0 on a free TCP port of this host
- * (QEMU waits for the host to connect before the guest starts). Shared by the link test, its e2e
- * and bench:link.
+ * A QEMU board (mps2-an500 unless `machine` says otherwise) running a -DTT_LINK firmware with the
+ * link's UART on a free TCP port of this host: `serial` is the index of the -serial option that
+ * reaches that UART (the target's uart.qemuSerial), the ones before it go nowhere. QEMU waits for the
+ * host to connect before the guest starts. Shared by the link test, its e2e and bench:firmware.
  */
-export async function startLinkBoard(elf: string, opts: { icount?: boolean; stdio?: StdioOptions } = {}): Promise<{ port: number; qemu: ChildProcess }> {
+export async function startLinkBoard(elf: string, opts: { icount?: boolean; stdio?: StdioOptions; machine?: string; serial?: number } = {}): Promise<{ port: number; qemu: ChildProcess }> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
-  const qemu = spawn('qemu-system-arm', ['-M', 'mps2-an500', '-display', 'none', '-monitor', 'none', ...(opts.icount ? ['-icount', 'shift=3'] : []),
-    '-semihosting-config', 'enable=on,target=native', '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', elf], { stdio: opts.stdio ?? 'ignore' });
+  const before = Array.from({ length: opts.serial ?? 0 }, () => ['-serial', 'null']).flat();
+  const qemu = spawn('qemu-system-arm', ['-M', opts.machine ?? 'mps2-an500', '-display', 'none', '-monitor', 'none', ...(opts.icount ? ['-icount', 'shift=3'] : []),
+    '-semihosting-config', 'enable=on,target=native', ...before, '-serial', `tcp:127.0.0.1:${port},server=on,wait=on`, '-kernel', elf], { stdio: opts.stdio ?? 'ignore' });
   return { port, qemu };
 }
 

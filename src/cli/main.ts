@@ -33,8 +33,9 @@ Verbs:
         rp2040 is for memory planning only
   device import RECORD --model M --scheme S --out FILE.ttw [--resolution R] [--classes N]
         the parameters an exported firmware trained, read back from its output (its weights record) into the model
-  device --port PATH|tcp:HOST:PORT --dataset D --model M --scheme S [--epochs E] [--train N] [--seed n] [--baud B] [--out FILE.ttw]
-        streams the training images to a board running the firmware built with -DTT_LINK, prints its loss and accuracy
+  device --port PATH|tcp:HOST:PORT --dataset D --model M --scheme S [--epochs E] [--train N] [--eval N] [--seed n] [--baud B] [--out FILE.ttw]
+        streams the training images to a board running the firmware built with -DTT_LINK, prints its loss and accuracy;
+        --eval N: the board's predictions of N held-out images before and after, beside the TypeScript runtime's
   analyze --model M --dataset D [--workers W] [--budget 256KB] [--evaluations N] [--train N] [--val N] [--test N] [--epochs E]
         [--lr X] [--head-lr X] [--seed n] [--seeds 3] [--finalists 3] [--baselines 3] [--bias-ks 2,4,8] [--convs all|20,21]
         [--ratios 1/8,1/4,1/2,1] [--weight-base-k K]

@@ -32,6 +32,27 @@ export interface BoardHooks {
   dwtUnlock: boolean;
 }
 
+/** The register layouts the link's UART drivers know (codegen/c-uart.ts: one driver each). */
+export type UartFamily = 'cmsdk' | 'stm32-sr' | 'stm32-isr' | 'nrf-uarte' | 'pl011' | 'dw-16550';
+
+/** The UART the serial link (-DTT_LINK, docs/serial-protocol.md) talks over on this target. */
+export interface LinkUart {
+  family: UartFamily;
+  /** Which instance, and where it goes on the board. */
+  name: string;
+  /** Its register base (the secure alias on QEMU's TrustZone boards, whose firmware runs secure). */
+  base: number;
+  /** Its input clock once the board's clock hook has run (the baud divisor's numerator), and why. */
+  clockHz: number;
+  clockText: string;
+  /** What tt_uart_board_init (weak) must do on this board: clock gates, pin functions. */
+  boardInit: string;
+  /** The pins the driver selects itself (the nRF's PSEL registers): pin | port << 5. */
+  pins?: { tx: number; rx: number; text: string };
+  /** QEMU: the index of the -serial option that reaches this UART. */
+  qemuSerial?: number;
+}
+
 export interface TargetBuild {
   /** Where the linker puts code and constants, and RAM. */
   flashOrigin: number;
@@ -65,6 +86,8 @@ export interface TargetBuild {
   qemuMachine?: string;
   /** The tick counter of the semihosting platform. */
   timer?: TickTimer;
+  /** The serial link's UART. */
+  uart: LinkUart;
 }
 
 export interface ChipTarget {
@@ -92,6 +115,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M7_CFLAGS,
       board: { clock: '216 MHz from the HSE and the PLL (RCC), flash wait states, the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'USART1 on PA9/PA10, the ST-LINK virtual COM port of the STM32F746G-DISCO', dwtUnlock: true },
+      // RM0385 memory map: USART1 at 0x40011000 on APB2.
+      uart: {
+        family: 'stm32-isr', name: 'USART1 (PA9 TX, PA10 RX: the ST-LINK virtual COM port of the STM32F746G-DISCO)', base: 0x40011000,
+        clockHz: 108_000_000, clockText: 'APB2 at 216 MHz / 2, as the clock hook sets it',
+        boardInit: 'STM32F746G-DISCO: enable the GPIOA and USART1 clocks (RCC_AHB1ENR.GPIOAEN, RCC_APB2ENR.USART1EN) and put PA9 and PA10 in alternate function 7 (GPIOA MODER, AFRH).',
+      },
     },
   },
   // QEMU's boards, one per Cortex-M class the firmware is verified on (QEMU 7.2, hw/arm/mps2.c and
@@ -103,6 +132,7 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x00000000, ramOrigin: 0x20000000, ramRegion: 'chip', platform: 'semihost', cflags: M4F_CFLAGS,
       qemuMachine: 'mps2-an386', timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
+      uart: { family: 'cmsdk', name: 'UART0 (QEMU: the first -serial)', base: 0x40004000, clockHz: 25_000_000, clockText: 'the 25 MHz peripheral clock (QEMU does not model the rate)', boardInit: 'nothing: QEMU\'s board has no clock gates or pin multiplexing', qemuSerial: 0 },
     },
   },
   {
@@ -110,6 +140,7 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x00000000, ramOrigin: 0x20000000, ramRegion: 'chip', platform: 'semihost', cflags: M7_CFLAGS,
       qemuMachine: 'mps2-an500', timer: { base: 0x40000000, hz: 25_000_000, unit: 'timer ticks (25 MHz)' },
+      uart: { family: 'cmsdk', name: 'UART0 (QEMU: the first -serial)', base: 0x40004000, clockHz: 25_000_000, clockText: 'the 25 MHz peripheral clock (QEMU does not model the rate)', boardInit: 'nothing: QEMU\'s board has no clock gates or pin multiplexing', qemuSerial: 0 },
     },
   },
   {
@@ -118,6 +149,8 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x10000000, ramOrigin: 0x38000000, ramRegion: 'chip', platform: 'semihost', cflags: M33_CFLAGS,
       qemuMachine: 'mps2-an505', timer: { base: 0x50000000, hz: 20_000_000, unit: 'timer ticks (20 MHz)' },
+      // AN505's UART0 at 0x40200000 (0x50200000 secure).
+      uart: { family: 'cmsdk', name: 'UART0 (QEMU: the first -serial)', base: 0x50200000, clockHz: 20_000_000, clockText: 'the 20 MHz peripheral clock (QEMU does not model the rate)', boardInit: 'nothing: QEMU\'s board has no clock gates or pin multiplexing', qemuSerial: 0 },
     },
   },
   {
@@ -127,6 +160,8 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x11000000, ramOrigin: 0x30000000, ramRegion: 'chip', platform: 'semihost', cflags: M55_CFLAGS,
       vectors: { origin: 0x10000000, bytes: 512 * KB }, qemuMachine: 'mps3-an547', timer: { base: 0x5802f000, hz: 32_768, unit: 'S32K timer ticks (32.768 kHz)' },
+      // AN547's UART0 at 0x49303000 (0x59303000 secure).
+      uart: { family: 'cmsdk', name: 'UART0 (QEMU: the first -serial)', base: 0x59303000, clockHz: 25_000_000, clockText: 'the 25 MHz peripheral clock (QEMU does not model the rate)', boardInit: 'nothing: QEMU\'s board has no clock gates or pin multiplexing', qemuSerial: 0 },
     },
   },
   // The boards. Memory maps from the makers' public reference manuals and datasheets, as cited.
@@ -140,6 +175,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x08000000, ramOrigin: 0x24000000, ramRegion: 'budget', ramBlock: { bytes: 512 * KB, name: 'AXI SRAM' }, platform: 'board', cflags: M7_CFLAGS,
       board: { clock: '480 MHz (VOS0) from the HSE and PLL1 (RCC, PWR), flash wait states, the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'USART3 on PD8/PD9, the ST-LINK virtual COM port of the NUCLEO-H743ZI', dwtUnlock: true },
+      // RM0433 memory map: USART3 at 0x40004800 on APB1 (D2); its default kernel clock is pclk1.
+      uart: {
+        family: 'stm32-isr', name: 'USART3 (PD8 TX, PD9 RX: the ST-LINK virtual COM port of the NUCLEO-H743ZI)', base: 0x40004800,
+        clockHz: 120_000_000, clockText: 'pclk1: 480 MHz / 2 (HPRE) / 2 (D2PPRE1), as the clock hook sets it',
+        boardInit: 'NUCLEO-H743ZI: enable the GPIOD and USART3 clocks (RCC_AHB4ENR.GPIODEN, RCC_APB1LENR.USART3EN) and put PD8 and PD9 in alternate function 7 (GPIOD MODER, AFRH).',
+      },
     },
   },
   {
@@ -151,6 +192,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x00010000, flashRegionBytes: 1024 * KB - 0x10000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
       board: { clock: '64 MHz core clock; start the HFXO (CLOCK->TASKS_HFCLKSTART) for an accurate UART', output: 'UARTE0 (pins of your board), or USB CDC through the Arduino core (the Arduino library layout)', dwtUnlock: false },
+      // nRF52840 PS memory map: UARTE0 at 0x40002000.
+      uart: {
+        family: 'nrf-uarte', name: 'UARTE0', base: 0x40002000, clockHz: 16_000_000, clockText: 'the 16 MHz peripheral clock the BAUDRATE values are for',
+        pins: { tx: 35, rx: 42, text: 'P1.03 TX and P1.10 RX: the Nano 33 BLE\'s TX and RX pins (pin | port << 5)' },
+        boardInit: 'nothing beyond the pins the driver selects (TT_UART_TX_PIN, TT_UART_RX_PIN); the clock hook starts the HFXO for an accurate rate.',
+      },
     },
   },
   {
@@ -159,6 +206,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
       board: { clock: '100 MHz from the HSI or HSE and the PLL (RCC), flash wait states', output: 'USART2 on PA2/PA3, the ST-LINK virtual COM port of the NUCLEO-F411RE', dwtUnlock: false },
+      // RM0383 memory map: USART2 at 0x40004400 on APB1.
+      uart: {
+        family: 'stm32-sr', name: 'USART2 (PA2 TX, PA3 RX: the ST-LINK virtual COM port of the NUCLEO-F411RE)', base: 0x40004400,
+        clockHz: 50_000_000, clockText: 'APB1 at 100 MHz / 2, as the clock hook sets it',
+        boardInit: 'NUCLEO-F411RE: enable the GPIOA and USART2 clocks (RCC_AHB1ENR.GPIOAEN, RCC_APB1ENR.USART2EN) and put PA2 and PA3 in alternate function 7 (GPIOA MODER, AFRL).',
+      },
     },
   },
   {
@@ -166,7 +219,14 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     id: 'stm32f412', label: 'STM32F412 (Cortex-M4F)', core: 'cortex-m4', sramBytes: 256 * KB, flashBytes: 1024 * KB, trainBudget: 192 * KB,
     build: {
       flashOrigin: 0x08000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M4F_CFLAGS,
-      board: { clock: '100 MHz from the HSE and the PLL (RCC), flash wait states', output: 'USART2 on PA2/PA3, the ST-LINK virtual COM port of the NUCLEO-F412ZG', dwtUnlock: false },
+      board: { clock: '100 MHz from the HSE and the PLL (RCC), flash wait states', output: 'USART3 on PD8/PD9, the ST-LINK virtual COM port of the NUCLEO-F412ZG (a Nucleo-144 board)', dwtUnlock: false },
+      // RM0402 memory map: USART3 at 0x40004800 on APB1. The Nucleo-144 boards (UM1974) wire the
+      // ST-LINK's virtual COM port to USART3 on PD8/PD9, not USART2 as the 64-pin Nucleos do.
+      uart: {
+        family: 'stm32-sr', name: 'USART3 (PD8 TX, PD9 RX: the ST-LINK virtual COM port of the NUCLEO-F412ZG)', base: 0x40004800,
+        clockHz: 50_000_000, clockText: 'APB1 at 100 MHz / 2, as the clock hook sets it',
+        boardInit: 'NUCLEO-F412ZG: enable the GPIOD and USART3 clocks (RCC_AHB1ENR.GPIODEN, RCC_APB1ENR.USART3EN) and put PD8 and PD9 in alternate function 7 (GPIOD MODER, AFRH).',
+      },
     },
   },
   {
@@ -178,6 +238,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x10000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M33_CFLAGS, bootBlock: 'rp2350-image-def',
       board: { clock: '150 MHz from the XOSC and PLL_SYS (the boot ROM leaves the core on the ring oscillator)', output: 'UART0 on GP0/GP1 (the Pico 2\'s default pins)', dwtUnlock: false },
+      // RP2350 datasheet address map: UART0 at 0x40070000, a PL011.
+      uart: {
+        family: 'pl011', name: 'UART0 (GP0 TX, GP1 RX: the Pico 2\'s default pins)', base: 0x40070000,
+        clockHz: 150_000_000, clockText: 'clk_peri from clk_sys at 150 MHz, as the clock hook sets it',
+        boardInit: 'take UART0, IO_BANK0 and PADS_BANK0 out of reset (RESETS), give GP0 and GP1 function 2, UART (IO_BANK0 GPIO0_CTRL, GPIO1_CTRL), and clear their pads\' isolation (PADS_BANK0).',
+      },
     },
   },
   {
@@ -190,6 +256,12 @@ export const CHIP_TARGETS: readonly ChipTarget[] = [
     build: {
       flashOrigin: 0x80000000, ramOrigin: 0x20000000, ramRegion: 'budget', platform: 'board', cflags: M55_CFLAGS,
       board: { clock: '160 MHz for the HE core (the Secure Enclave\'s clock settings, or the CGU and its PLL); the caches (SCB_EnableICache / SCB_EnableDCache)', output: 'UART2 or UART4 of the DevKit (the pins in its ATOC / pinmux), or your board\'s', dwtUnlock: false },
+      // Alif's Ensemble device pack (global_map.h): UART0-7 at 0x49018000 + 0x1000 n; UART4 at 0x4901C000.
+      uart: {
+        family: 'dw-16550', name: 'UART4 (the DevKit\'s; TT_UART_BASE 0x4901A000 for UART2)', base: 0x4901c000,
+        clockHz: 100_000_000, clockText: 'the UART\'s clock as your clock settings give it (100 MHz assumed: set TT_UART_CLOCK_HZ to yours)',
+        boardInit: 'enable the UART\'s clock (CLKCTL_PER_SLV) and put its TX and RX pins in their UART function (PINMUX), unless the Secure Enclave\'s settings (ATOC) already do.',
+      },
     },
   },
   { id: 'rp2040', label: 'RP2040 (Cortex-M0+)', core: 'cortex-m0plus', sramBytes: 264 * KB, flashBytes: 2048 * KB, trainBudget: 200 * KB, build: null },

@@ -30,7 +30,7 @@ import { readZipFiles, crc32 } from '../../src/engine/io/zip.ts';
 import type { Model } from '../../src/engine/ir/graph.ts';
 import { validateGraph, validateParams } from '../../src/engine/ir/validate.ts';
 import { applyRecord, encodeRecord, parseRecord, readRecord, recordOf, recordText } from '../../src/engine/firmware/weights-record.ts';
-import { encodeFrame, FRAME, FrameReader, LinkSession, parseError, parseHello, parseTrained } from '../../src/engine/firmware/link-protocol.ts';
+import { encodeFrame, FRAME, FrameReader, LinkSession, parseError, parseHello, parsePredicted, parseTrained } from '../../src/engine/firmware/link-protocol.ts';
 import { backboneConvs } from '../../src/engine/ir/graph.ts';
 import { FILE_LIMITS, IMAGE_LIMITS, QUANT_LIMITS } from '../../src/engine/limits.ts';
 import { archFromRows } from '../../src/engine/models/arch.ts';
@@ -531,7 +531,7 @@ const weightsRecordFormat: FuzzFormat = {
   },
 };
 
-/** What a board sends over the serial link (firmware/link-protocol.ts): HELLO, TRAINED, ERROR and RECORD frames. */
+/** What a board sends over the serial link (firmware/link-protocol.ts): HELLO, TRAINED, PREDICTED, ERROR and RECORD frames. */
 const linkFramesFormat: FuzzFormat = {
   name: 'link-frames',
   seeds: () => {
@@ -540,7 +540,10 @@ const linkFramesFormat: FuzzFormat = {
     const trained = new Uint8Array(13);
     new DataView(trained.buffer).setFloat32(4, 1.25, true);
     const record = encodeRecord(recordOf(recordPrograms[1].program, recordPrograms[1].params, recordPrograms[1].params, 2));
+    const predictedF32 = Uint8Array.of(2, 3, 9, 0, 0, 0, ...new Uint8Array(Float32Array.of(-1.5, 0.25, 3).buffer));
+    const predictedI8 = Uint8Array.of(0, 1, 9, 0, 0, 0, 127, 0x80, 5);
     return [new Uint8Array([...encodeFrame(FRAME.HELLO, hello), ...encodeFrame(FRAME.TRAINED, trained),
+      ...encodeFrame(FRAME.PREDICTED, predictedF32), ...encodeFrame(FRAME.PREDICTED, predictedI8),
       ...encodeFrame(FRAME.ERROR, Uint8Array.of(1, ...bytesOf('bad checksum'))), ...encodeFrame(FRAME.RECORD, record)])];
   },
   // Frames edited and re-encoded with a valid CRC, so the parsers behind the checksum see the mutations.
@@ -551,7 +554,7 @@ const linkFramesFormat: FuzzFormat = {
     const kind = int(rand, 3);
     const payload = kind === 0 ? f.payload.subarray(0, int(rand, f.payload.length + 1)) : f.payload.slice();
     if (kind === 1 && payload.length) for (let n = 1 + int(rand, 4); n > 0; n--) payload[int(rand, payload.length)] = int(rand, 256);
-    const type = kind === 2 ? pick(rand, [FRAME.HELLO, FRAME.TRAINED, FRAME.ERROR, FRAME.RECORD, int(rand, 256)]) : f.type;
+    const type = kind === 2 ? pick(rand, [FRAME.HELLO, FRAME.TRAINED, FRAME.PREDICTED, FRAME.ERROR, FRAME.RECORD, int(rand, 256)]) : f.type;
     frames[k] = { type, payload };
     return new Uint8Array(frames.flatMap((x) => [...encodeFrame(x.type, x.payload)]));
   }],
@@ -563,6 +566,7 @@ const linkFramesFormat: FuzzFormat = {
       if ('corrupt' in f) continue;
       if (f.type === FRAME.HELLO) parseHello(f);
       else if (f.type === FRAME.TRAINED) parseTrained(f);
+      else if (f.type === FRAME.PREDICTED) parsePredicted(f, 3);
       else if (f.type === FRAME.ERROR) parseError(f);
       else if (f.type === FRAME.RECORD) applyRecord(parseRecord(f.payload, 'link'), recordPrograms[1].program, recordPrograms[1].params, 'link');
     }

@@ -14,6 +14,9 @@ import type { CProject } from './c-project.ts';
 /** The library's folder and its header (the Arduino builder finds a library by the header a sketch includes). */
 export const ARDUINO_LIBRARY = 'TinyTrain';
 
+/** Why the library has no serial link: one sentence, in its README (the Makefile layout has it). */
+export const ARDUINO_LINK_REFUSAL = 'The serial link (training from the host, `tinytrain device --port`) is not in this library: the Arduino core owns the UART and USB serial, so export with the Makefile layout (`--target nrf52840` without `--layout arduino`) and build with `-DTT_LINK` for it.';
+
 /** The Makefile project's sources the library keeps (main.c becomes the example sketch). */
 const LIBRARY_SOURCES = ['tt_kernels.c', 'tt_kernels.h', 'tt_step.c', 'tt_step.h', 'tt_params.c', 'tt_params.h', 'tt_samples.c', 'tt_samples.h',
   'tt_platform.h'];
@@ -159,6 +162,7 @@ upload. The serial monitor (115200 baud) shows each step's loss and time.
   library implements.
 - \`extras/memory_report.json\`: the compiler's memory report. The core and Mbed OS use SRAM of their own
   beside the training step's.
+- ${ARDUINO_LINK_REFUSAL}
 `,
   };
   for (const f of LIBRARY_SOURCES) {

@@ -16,6 +16,7 @@ import { cArrayBody, cString, safeName } from './c-format.ts';
 import { KERNELS_C, KERNELS_H } from './c-kernels.ts';
 import { paramSources, paramSymbols } from './c-params.ts';
 import { linkSources } from './c-link.ts';
+import { UART_HEADER, uartSource } from './c-uart.ts';
 import { recordSources } from './c-record.ts';
 import { stepSources } from './c-step.ts';
 import { hex, linkerScript, PLATFORM_H, PLATFORM_HOST_C, platformSource, startupSource, targetSpec, type Target, type TargetSpec } from './c-target.ts';
@@ -179,7 +180,7 @@ int main(void) {
 }
 
 /** The firmware's own sources (the Makefile and CMakeLists.txt both build these, plus the target's startup and platform files). */
-const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c', 'tt_record.c', 'tt_link.c'];
+const FIRMWARE_SOURCES = ['main.c', 'tt_step.c', 'tt_params.c', 'tt_kernels.c', 'tt_samples.c', 'tt_record.c', 'tt_link.c', 'tt_uart.c'];
 /** Bit-exact float32 with the TypeScript runtime: no fused multiply-add, one rounding per operation. */
 const COMMON_FLAGS = '-std=c11 -Wall -Wextra -Werror -ffp-contract=off';
 const LINK_FLAGS = '-nostartfiles --specs=nano.specs -Wl,--gc-sections';
@@ -314,7 +315,8 @@ SGD updates with quantization-aware scaling; ${rounding}). No dynamic allocation
 | \`tt_params.c/.h\` | parameters: frozen ones \`const\` (Flash); trained slices in SRAM (a partially trained conv weight is split into a trained [Cout][n][k][k] array and a frozen const array) |
 | \`tt_samples.c/.h\` | the embedded training samples (int8 C x H x W) and labels |
 | \`tt_record.c/.h\` | after training, prints the trained parameters as a weights record (\`ttrec\` lines; \`tinytrain device import\` reads them back; format in the studio's docs/weights-record.md) |
-| \`tt_link.c/.h\` | with \`-DTT_LINK\`: trains on samples sent over the UART instead (\`tinytrain device --port\`; protocol in the studio's docs/serial-protocol.md) |
+| \`tt_link.c/.h\` | with \`-DTT_LINK\`: trains on samples sent over the UART instead, and predicts (\`tinytrain device --port\`; protocol in the studio's docs/serial-protocol.md) |
+| \`tt_uart.c/.h\` | with \`-DTT_LINK\`: the driver of ${spec.uart.name} (\`-DTT_LINK_BAUD=921600\` for another rate; \`tt_uart_board_init\`, a weak hook: ${spec.uart.boardInit.replace(/\|/g, '/')}) |
 | \`main.c\` | trains ${steps} steps (\`-DTT_STEPS=N\` to change) and prints each step's loss |
 | \`tt_platform.h\`, \`platform_*.c\` | output, exit, tick counter, and the **board hooks** (UART, sensor) |
 | \`startup.c\`, \`${target}.ld\` | vector table, reset handler (FPU on, .data copy, .bss zero), memory regions |
@@ -439,6 +441,8 @@ export function exportCProject(program: TrainingProgram, params: ParamStore, sam
     'tt_record.c': rec.source,
     'tt_link.h': link.header,
     'tt_link.c': link.source,
+    'tt_uart.h': UART_HEADER,
+    'tt_uart.c': uartSource(spec.uart),
     'main.c': mainSource(program, steps),
     'memory_report.json': JSON.stringify({
       model: safeName(program.graph.name), target: spec.name, kernels: program.kernels.length,

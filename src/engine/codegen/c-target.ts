@@ -9,7 +9,7 @@
  * the one target table.
  */
 import { InputError } from '../input-error.ts';
-import { BUILD_TARGETS, chipTarget, CORE_NAMES, exportRefusal, type BoardHooks, type TargetBuild, type TickTimer } from '../targets.ts';
+import { BUILD_TARGETS, chipTarget, CORE_NAMES, exportRefusal, type BoardHooks, type LinkUart, type TargetBuild, type TickTimer } from '../targets.ts';
 
 /** A target the export builds for (engine/targets.ts: an entry with `build`). */
 export type Target = 'stm32f746' | 'mps2-an386' | 'mps2-an500' | 'mps2-an505' | 'mps3-an547' | 'stm32h743' | 'nrf52840' | 'stm32f411'
@@ -41,6 +41,8 @@ export interface TargetSpec {
   vectors?: { origin: number; bytes: number };
   qemuMachine?: string;
   timer?: TickTimer;
+  /** The serial link's UART (codegen/c-uart.ts). */
+  uart: LinkUart;
 }
 
 export function isTarget(name: string): name is Target {
@@ -57,7 +59,7 @@ export function targetSpec(target: string, sramBudget: number, stackBytes: numbe
     name: t.id as Target, label: t.label, flashOrigin: b.flashOrigin, flashBytes: b.flashRegionBytes ?? t.flashBytes, ramOrigin: b.ramOrigin,
     ramBytes: b.ramRegion === 'budget' ? Math.min(sramBudget, ramBlock.bytes) : ramBlock.bytes, ramBlock, stackBytes, platform: b.platform,
     platformFile: b.platform === 'semihost' ? 'platform_semihost.c' : `platform_${t.id}.c`, board: b.board, bootBlock: b.bootBlock, cflags: b.cflags,
-    core: CORE_NAMES[t.core], vectors: b.vectors, qemuMachine: b.qemuMachine, timer: b.timer,
+    core: CORE_NAMES[t.core], vectors: b.vectors, qemuMachine: b.qemuMachine, timer: b.timer, uart: b.uart,
   };
 }
 

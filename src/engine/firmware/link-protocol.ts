@@ -5,9 +5,11 @@
  *
  *   0xA5 0x5A | type u8 | length u32 LE | payload (length bytes) | CRC-32 LE of type, length and payload
  *
- * Host -> board: TRAIN (label u8, then the int8 C x H x W input), DUMP (no payload), RESET (no payload).
+ * Host -> board: TRAIN (label u8, then the int8 C x H x W input), PREDICT (the input alone), DUMP (no
+ * payload), RESET (no payload).
  * Board -> host: HELLO when it starts (model and scheme fingerprints, input bytes, classes),
- * TRAINED (step u32, loss f32, predicted class u8, the step's timer ticks u32), RECORD (the weights record, firmware/weights-record.ts),
+ * TRAINED (step u32, loss f32, predicted class u8, the step's timer ticks u32), PREDICTED (class u8,
+ * the logits' dtype u8, ticks u32, the head's logits), RECORD (the weights record, firmware/weights-record.ts),
  * RESETTING, and ERROR (code u8, then one sentence in ASCII) for a frame it refuses; it then waits for
  * the next frame (it looks for the next 0xA5 0x5A).
  */
@@ -16,8 +18,8 @@ import { InputError } from '../input-error.ts';
 
 export const SYNC = [0xa5, 0x5a] as const;
 export const FRAME = {
-  TRAIN: 0x01, DUMP: 0x03, RESET: 0x04,
-  HELLO: 0x80, TRAINED: 0x81, RECORD: 0x83, RESETTING: 0x84, ERROR: 0xee,
+  TRAIN: 0x01, PREDICT: 0x02, DUMP: 0x03, RESET: 0x04,
+  HELLO: 0x80, TRAINED: 0x81, PREDICTED: 0x82, RECORD: 0x83, RESETTING: 0x84, ERROR: 0xee,
 } as const;
 export const ERROR_CODES = { CHECKSUM: 1, UNKNOWN: 2, LENGTH: 3, LABEL: 4, TOO_LONG: 5 } as const;
 /** The longest payload the host accepts from a board (a weights record is at most a model file). */
@@ -49,6 +51,11 @@ export function trainFrame(input: Int8Array, label: number): Uint8Array {
   p[0] = label;
   p.set(new Uint8Array(input.buffer, input.byteOffset, input.length), 1);
   return encodeFrame(FRAME.TRAIN, p);
+}
+
+/** PREDICT: the forward pass alone on this input (the board trains nothing). */
+export function predictFrame(input: Int8Array): Uint8Array {
+  return encodeFrame(FRAME.PREDICT, new Uint8Array(input.buffer, input.byteOffset, input.length));
 }
 
 /**
@@ -108,6 +115,37 @@ export function parseHello(f: Frame): Hello {
 export function parseTrained(f: Frame): Trained {
   const v = need(f, FRAME.TRAINED, 13, 'TRAINED (13 bytes)');
   return { step: v.getUint32(0, true), loss: v.getFloat32(4, true), predicted: v.getUint8(8), ticks: v.getUint32(9, true) };
+}
+
+export interface Predicted {
+  predicted: number;
+  /** The head's logits as it wrote them: int8 (an int8 head) or float32. */
+  logits: Int8Array | Float32Array;
+  ticks: number;
+}
+
+/** A PREDICTED answer of a board whose model has `classes` classes. */
+export function parsePredicted(f: Frame, classes: number): Predicted {
+  const dtype = f.payload[1];
+  const size = dtype === 1 ? 1 : dtype === 3 ? 4 : 0;
+  if (f.type !== FRAME.PREDICTED || size === 0 || f.payload.length !== 6 + classes * size || f.payload[0] >= classes) {
+    throw new LinkError(`the board sent frame type 0x${f.type.toString(16)} of ${f.payload.length} bytes where PREDICTED (a class below ${classes}, int8 or float32 logits) was expected`);
+  }
+  const v = new DataView(f.payload.buffer, f.payload.byteOffset, f.payload.length);
+  const body = f.payload.slice(6);
+  return { predicted: f.payload[0], ticks: v.getUint32(2, true), logits: size === 1 ? new Int8Array(body.buffer) : new Float32Array(body.buffer) };
+}
+
+/** Whatever sends a frame and waits for the board's answer (a LinkSession, the CLI's LinkClient). */
+export interface LinkRequester {
+  request(bytes: Uint8Array, timeoutMs?: number): Promise<Frame>;
+}
+
+/** The board's prediction of one image (a PREDICT frame and its answer); an ERROR answer is thrown as a sentence. */
+export async function predictOnBoard(link: LinkRequester, input: Int8Array, classes: number): Promise<Predicted> {
+  const f = await link.request(predictFrame(input));
+  if (f.type === FRAME.ERROR) throw new LinkError(`the board refused a PREDICT frame: ${parseError(f).message}`);
+  return parsePredicted(f, classes);
 }
 
 export function parseError(f: Frame): { code: number; message: string } {

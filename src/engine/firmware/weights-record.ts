@@ -5,9 +5,13 @@
  * defines it (fingerprints, layout), writes it in TypeScript (tests, the fuzz seeds) and reads it.
  *
  * Binary record, little-endian:
- *   "TTRC" | u32 version (1) | u32 model fingerprint | u32 scheme fingerprint | u32 steps | u32 slices
+ *   "TTRC" | u32 version (2) | u32 model fingerprint | u32 scheme fingerprint | u32 steps | u32 slices
  *   then per slice: u8 dtype (1 int8, 2 int32, 3 float32) | u8 name bytes | name (UTF-8) | u32 bytes | data
  *   then u32 CRC-32 (IEEE, as zip and zlib) of every byte before it.
+ * The slices: the trained parameters in the program's order, then (version 2, a scheme with momentum)
+ * each one's momentum buffer (float32, named `momentum:<param>`), so that training resumes exactly.
+ * Version 1 (no momentum buffers) is still read for a scheme without momentum and refused in one
+ * sentence for a scheme with it.
  * On the output channel (text: semihosting, a UART) it is hex, 32 bytes a line, framed:
  *   ttrec begin <record bytes>
  *   ttrec <64 hex digits>          (the last line may be shorter)
@@ -29,7 +33,9 @@ import { convGeom, isDepthwise } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 
 export const RECORD_MAGIC = 'TTRC';
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
+/** The versions this studio reads (1: before the momentum buffers). */
+const READABLE_VERSIONS = [1, 2];
 export const DTYPE_CODES = { int8: 1, int32: 2, float32: 3 } as const;
 type SliceDType = keyof typeof DTYPE_CODES;
 
@@ -45,6 +51,7 @@ export interface RecordSlice {
 }
 
 export interface WeightsRecord {
+  version: number;
   modelFingerprint: number;
   schemeFingerprint: number;
   steps: number;
@@ -113,11 +120,27 @@ export function modelFingerprint(program: TrainingProgram, params: ParamStore): 
   return fnv1a(all);
 }
 
-/** The record the firmware of `program` would write after `steps` steps with these parameters. */
-export function recordOf(program: TrainingProgram, initial: ParamStore, trained: ParamStore, steps: number): WeightsRecord {
+/** The momentum buffers a record of this program carries (version 2), in the program's order. */
+function optimizerSlices(program: TrainingProgram): { name: string; bytes: number }[] {
+  return program.trainable.flatMap((t) => (t.optimizer ? [{ name: t.optimizer, bytes: t.elements * 4 }] : []));
+}
+
+const bytesOf = (v: TypedArray) => new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength));
+
+/**
+ * The record the firmware of `program` would write after `steps` steps with these parameters and,
+ * for a scheme with momentum, these momentum buffers (`state`, runtime/executor.ts optimizerState).
+ */
+export function recordOf(program: TrainingProgram, initial: ParamStore, trained: ParamStore, steps: number, state: ParamStore = {}): WeightsRecord {
   return {
-    modelFingerprint: modelFingerprint(program, initial), schemeFingerprint: schemeFingerprint(program), steps,
-    slices: program.trainable.map((t) => ({ name: t.param, dtype: dtypeOfArray(trained[t.param]), data: trainedSlice(program, trained, t.param, t.elements) })),
+    version: RECORD_VERSION, modelFingerprint: modelFingerprint(program, initial), schemeFingerprint: schemeFingerprint(program), steps,
+    slices: [
+      ...program.trainable.map((t) => ({ name: t.param, dtype: dtypeOfArray(trained[t.param]), data: trainedSlice(program, trained, t.param, t.elements) })),
+      ...optimizerSlices(program).map((o) => {
+        if (!state[o.name]) throw new Error(`recordOf: no momentum buffer ${o.name}`);
+        return { name: o.name, dtype: 'float32' as const, data: bytesOf(state[o.name]) };
+      }),
+    ],
   };
 }
 
@@ -128,7 +151,7 @@ export function encodeRecord(r: WeightsRecord): Uint8Array {
   const out = new Uint8Array(size);
   const v = new DataView(out.buffer);
   out.set(enc.encode(RECORD_MAGIC), 0);
-  v.setUint32(4, RECORD_VERSION, true);
+  v.setUint32(4, r.version, true);
   v.setUint32(8, r.modelFingerprint, true);
   v.setUint32(12, r.schemeFingerprint, true);
   v.setUint32(16, r.steps, true);
@@ -206,7 +229,7 @@ export function parseRecord(bytes: Uint8Array, file: string): WeightsRecord {
   const magic = String.fromCharCode(...bytes.subarray(0, 4));
   if (magic !== RECORD_MAGIC) fail(`the record starts with ${show(magic)}, not "${RECORD_MAGIC}"`);
   const version = v.getUint32(4, true);
-  if (version !== RECORD_VERSION) fail(`record version ${version} is not supported (this studio reads version ${RECORD_VERSION})`);
+  if (!READABLE_VERSIONS.includes(version)) fail(`record version ${version} is not supported (this studio reads versions ${READABLE_VERSIONS.join(' and ')})`);
   const count = v.getUint32(20, true);
   const slices: RecordSlice[] = [];
   let p = 24;
@@ -228,7 +251,7 @@ export function parseRecord(bytes: Uint8Array, file: string): WeightsRecord {
     p += n;
   }
   if (p !== body) fail(`${body - p} bytes follow the last of its ${count} slices`);
-  return { modelFingerprint: v.getUint32(8, true), schemeFingerprint: v.getUint32(12, true), steps: v.getUint32(16, true), slices };
+  return { version, modelFingerprint: v.getUint32(8, true), schemeFingerprint: v.getUint32(12, true), steps: v.getUint32(16, true), slices };
 }
 
 /**
@@ -247,7 +270,22 @@ export function applyRecord(record: WeightsRecord, program: TrainingProgram, par
   if (record.schemeFingerprint !== scheme) {
     fail(`the record was written by firmware that trains another scheme (fingerprint ${hex32(record.schemeFingerprint)}; this scheme is ${hex32(scheme)})`);
   }
-  if (record.slices.length !== program.trainable.length) fail(`the record holds ${record.slices.length} slices; the scheme trains ${program.trainable.length} parameters`);
+  const moments = optimizerSlices(program);
+  if (record.version < 2 && moments.length) {
+    fail(`record version ${record.version} has no momentum buffers and this scheme trains with momentum, so training could not resume exactly: run the firmware exported by this studio again`);
+  }
+  const want = program.trainable.length + (record.version >= 2 ? moments.length : 0);
+  if (record.slices.length !== want) {
+    fail(`the record holds ${record.slices.length} slices; the scheme trains ${program.trainable.length} parameters${record.version >= 2 && moments.length ? ` with ${moments.length} momentum buffers` : ''}`);
+  }
+  moments.forEach((o, i) => {
+    const s = record.slices[program.trainable.length + i];
+    if (s.name !== o.name || s.dtype !== 'float32' || s.data.length !== o.bytes) {
+      fail(`slice ${program.trainable.length + i + 1} is ${show(s.name)} (${s.dtype}, ${s.data.length} bytes); the scheme keeps its momentum buffer ${show(o.name)} (float32, ${o.bytes} bytes) there`);
+    }
+    const values = new Float32Array(s.data.slice().buffer);
+    for (let j = 0; j < values.length; j++) if (!Number.isFinite(values[j])) fail(`momentum buffer ${show(o.name)} holds ${values[j]} at ${j}; it must be finite`);
+  });
   const out: ParamStore = { ...params };
   program.trainable.forEach((t, i) => {
     const s = record.slices[i];
@@ -272,4 +310,18 @@ export function applyRecord(record: WeightsRecord, program: TrainingProgram, par
     out[t.param] = merged;
   });
   return out;
+}
+
+/**
+ * The momentum buffers a record carries (a checked record: applyRecord first), by name, as the
+ * runtime keeps them (runtime/executor.ts optimizerState); empty for a scheme without momentum. With
+ * the record's parameters and its step count, an executor resumes the board's training exactly.
+ */
+export function recordState(record: WeightsRecord, program: TrainingProgram): ParamStore {
+  const state: ParamStore = {};
+  optimizerSlices(program).forEach((o, i) => {
+    const s = record.slices[program.trainable.length + i];
+    if (s) state[o.name] = new Float32Array(s.data.slice().buffer);
+  });
+  return state;
 }

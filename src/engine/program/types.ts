@@ -102,3 +102,18 @@ export function isOp<K extends Kernel, O extends KernelOp>(k: K | undefined, op:
 export function forwardMask(k: Kernel): string | undefined {
   return k.op === 'conv2d' || k.op === 'add' ? k.attrs.mask : undefined;
 }
+
+/**
+ * How many kernels, from the first, make the forward pass to the logits: the prediction of one image
+ * (the firmware's tt_predict, the arena executor's predict). The compiler emits every forward kernel
+ * before the loss, so this is the kernel that writes the logits and everything before it; a program
+ * where an update or a backward kernel came before the logits could not predict without training,
+ * and is an engine bug.
+ */
+export function forwardKernelCount(kernels: readonly Kernel[], logits: string): number {
+  const at = kernels.findIndex((k) => k.outputs.includes(logits));
+  if (at < 0) throw new Error(`the program has no kernel writing the logits "${logits}"`);
+  const early = kernels.slice(0, at + 1).find((k) => k.phase !== 'forward');
+  if (early) throw new Error(`kernel ${early.name} (${early.phase}) runs before the logits: the forward pass is not a prefix of the step`);
+  return at + 1;
+}

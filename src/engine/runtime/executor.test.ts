@@ -119,7 +119,16 @@ function expectForwardMatchesGraph(program: TrainingProgram, init: ParamStore, d
   const fwd = runForward({ graph: g, params: copyParams(init), source: 'test' }, data.input, data.label);
   const q = g.tensors[g.logits].q;
   const logits = Float32Array.from(fwd[g.logits], (x) => (q ? (x - q.zeroPoint) * q.scale : x));
-  const step = new ArenaExecutor(program, copyParams(init), HYPER).step(data.input, data.label);
+  const ex = new ArenaExecutor(program, copyParams(init), HYPER);
+  // The forward pass alone (the firmware's tt_predict): the head's own logits, bit for bit.
+  const p = ex.predict(data.input);
+  const raw = fwd[g.logits];
+  expect(new Uint8Array(p.raw.buffer, p.raw.byteOffset, p.raw.byteLength), `${what}: predict vs the plain forward pass`)
+    .toEqual(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength));
+  let best = 0;
+  for (let k = 1; k < logits.length; k++) if (logits[k] > logits[best]) best = k;
+  expect(p.predicted).toBe(best);
+  const step = ex.step(data.input, data.label);
   expectSameStep(step, { loss: fwd[g.loss!][0], logits }, `${what}: first step vs the plain forward pass`);
 }
 
@@ -210,6 +219,28 @@ describe('momentum', () => {
       const differs = program.trainable.some((t) => firstDiff(plain.params[t.param], withMomentum.params[t.param]) >= 0);
       expect(differs).toBe(true);
     });
+  }
+});
+
+describe('predict: the forward pass alone', () => {
+  for (const model of ZOO_NAMES) {
+    for (const head of ['float32', 'int8'] as const) {
+      it(`${model}, ${head} head: the graph's logits, and predictions between steps change no step`, () => {
+        const g = buildGraph(zooArch(model), { resolution: RES, classes: 10, head });
+        const scheme: Scheme = { ...builtinScheme('last-6', backboneConvs(g).length)!, head };
+        const init = syntheticParams(g, 9);
+        const data = batches(g, 3, 31);
+        const program = compileTraining(g, scheme);
+        expectForwardMatchesGraph(program, init, data[0], `${model} ${head}`);
+        const plain = new ArenaExecutor(program, copyParams(init), HYPER);
+        const predicting = new ArenaExecutor(program, copyParams(init), HYPER);
+        for (const d of data) {
+          predicting.predict(data[2].input);
+          expectSameStep(predicting.step(d.input, d.label), plain.step(d.input, d.label), `${model} ${head}: a step after a prediction`);
+        }
+        expectSameParams(predicting.params, plain.params, `${model} ${head}: predictions train nothing`);
+      });
+    }
   }
 });
 

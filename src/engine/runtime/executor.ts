@@ -8,7 +8,7 @@ import type { Graph, ParamStore } from '../ir/graph.ts';
 import { allocate, numel, type TypedArray } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
 import type { TrainingProgram } from '../program/compile.ts';
-import type { ProgramTensor } from '../program/types.ts';
+import { forwardKernelCount, type ProgramTensor } from '../program/types.ts';
 import { paramKey, roundingId, updateKey } from '../quant/stochastic-round.ts';
 import { kernelTable } from './backend.ts';
 import { runKernel, type ExecEnv, type Hyper } from './kernels.ts';
@@ -32,6 +32,23 @@ export function roundKeys(hyper: Hyper, update: number, round: boolean): ExecEnv
 export interface StepResult {
   loss: number;
   logits: Float32Array;
+}
+
+/** One image's prediction: the logits as the head writes them (int8 or float32) and their argmax. */
+export interface Prediction {
+  /** The class of the largest logit (the first of equal ones). */
+  predicted: number;
+  /** The head's own logits: int8 for an int8 head, float32 for a float head (a copy). */
+  raw: Int8Array | Float32Array;
+  /** The logits as float32 (an int8 head's dequantized). */
+  logits: Float32Array;
+}
+
+/** The class of the largest logit, the first of equal ones (the firmware's rule, tt_link.c). */
+export function argmax(logits: Float32Array): number {
+  let best = 0;
+  for (let k = 1; k < logits.length; k++) if (logits[k] > logits[best]) best = k;
+  return best;
 }
 
 /** Momentum buffers for every trained parameter slice that has one. */
@@ -81,9 +98,9 @@ function logitsOf(values: (n: string) => TypedArray, g: Graph): Float32Array {
   return Float32Array.from(v, (x) => (q ? (x - q.zeroPoint) * q.scale : x));
 }
 
-function run(program: TrainingProgram, env: ExecEnv): void {
+function run(program: TrainingProgram, env: ExecEnv, count = program.kernels.length): void {
   const table = kernelTable(env.round);
-  for (const k of program.kernels) runKernel(table, k, env);
+  for (let i = 0; i < count; i++) runKernel(table, program.kernels[i], env);
 }
 
 /** Runs training steps on one arena, updating `params` in place. */
@@ -94,10 +111,21 @@ export class ArenaExecutor {
   /** Steps run so far: the update number of the stochastic rounding draws. */
   private updates = 0;
 
-  constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER) {
+  /**
+   * `resume`: training goes on from a point other than the start, as a board's weights record gives
+   * it (firmware/weights-record.ts recordState and its step count): the momentum buffers (copied) and
+   * the steps run so far (the next rounding draws').
+   */
+  constructor(readonly program: TrainingProgram, readonly params: ParamStore, public hyper: Hyper = DEFAULT_HYPER,
+    resume: { state?: ParamStore; steps?: number } = {}) {
     this.arena = new ArrayBuffer(program.arenaBytes);
     this.views = arenaViews(program, this.arena);
     this.state = optimizerState(program);
+    for (const [name, v] of Object.entries(resume.state ?? {})) {
+      if (!this.state[name] || this.state[name].length !== v.length) throw new Error(`resume: ${name} is not a momentum buffer of this program`);
+      this.state[name].set(v);
+    }
+    this.updates = resume.steps ?? 0;
   }
 
   /** One training step (forward, backward, in-place updates) on one image. */
@@ -110,6 +138,20 @@ export class ArenaExecutor {
     };
     run(this.program, env);
     return { loss: this.views[g.loss!][0], logits: logitsOf((n) => this.views[n], g) };
+  }
+
+  /**
+   * The forward pass alone on one image: the step's kernels up to the logits (forwardKernelCount), in
+   * the same arena, nothing updated and no rounding draw taken; the firmware's tt_predict.
+   */
+  predict(input: Int8Array): Prediction {
+    const g = this.program.graph;
+    loadInput(this.program, this.views, input, 0);
+    const env: ExecEnv = { buf: (n) => this.views[n], param: (n) => this.params[n] ?? this.state[n], hyper: this.hyper, round: true };
+    run(this.program, env, forwardKernelCount(this.program.kernels, g.logits));
+    const logits = logitsOf((n) => this.views[n], g);
+    const raw = this.views[g.logits];
+    return { predicted: argmax(logits), raw: raw instanceof Int8Array ? raw.slice() : Float32Array.from(raw), logits };
   }
 }
 

@@ -2,8 +2,10 @@
  * The Device panel: the project's model trained on a board over Web Serial. The board runs the
  * exported firmware built with -DTT_LINK (docs/serial-protocol.md); the panel checks its HELLO against
  * the project (model and scheme fingerprints), streams the training images one TRAIN frame each,
- * and shows the board's loss and training accuracy as they come; "Load the board's weights" dumps
- * them into the project. All protocol work is the engine's (LinkSession); this only moves bytes.
+ * and shows the board's loss and training accuracy as they come; "Predict held-out images" shows the
+ * board's predictions (PREDICT frames) of validation images it never trained on, with its accuracy;
+ * "Load the board's weights" dumps them into the project. All protocol work is the engine's
+ * (LinkSession, firmware/held-out.ts); this only moves bytes and draws.
  */
 import { useState } from 'react';
 import { create } from 'zustand';
@@ -11,6 +13,10 @@ import { jobDataset, type JobData } from '../../engine/train/train-job.ts';
 import { sampleSource, splitBySeed } from '../../engine/data/samples.ts';
 import { encodeFrame, FRAME, LinkError, LinkSession, parseError, parseHello, parseTrained, trainFrame } from '../../engine/firmware/link-protocol.ts';
 import { modelFingerprint, parseRecord, schemeFingerprint } from '../../engine/firmware/weights-record.ts';
+import { heldOutOnBoard, type BoardPrediction } from '../../engine/firmware/held-out.ts';
+import type { RawImage } from '../../engine/data/preprocess.ts';
+import { inputPreview } from '../../engine/train/evaluation.ts';
+import { ImageThumb } from '../training/ImageThumb.tsx';
 import { userMessage } from '../../engine/input-error.ts';
 import { useStudio } from '../store/index.ts';
 
@@ -25,19 +31,30 @@ type SerialLike = { requestPort(): Promise<SerialPortLike> };
 
 interface Point { step: number; loss: number; accuracy: number }
 
+/** Held-out images the board predicts: the first of the validation split. */
+const HELD_OUT = 16;
+
+interface BoardPredictions {
+  classNames: string[];
+  /** Each image as the board saw it, with its true and predicted class. */
+  items: (BoardPrediction & { image: RawImage })[];
+  accuracy: number;
+}
+
 interface DeviceState {
   status: string;
   error: string | null;
   points: Point[];
   busy: boolean;
+  predictions: BoardPredictions | null;
   /** The open link; kept here, not in the panel, which remounts when loading the board's weights changes the model. */
   link: { session: LinkSession; port: SerialPortLike; stop: boolean } | null;
 }
-const useDevice = create<DeviceState>()(() => ({ status: 'not connected', error: null, points: [], busy: false, link: null }));
+const useDevice = create<DeviceState>()(() => ({ status: 'not connected', error: null, points: [], busy: false, predictions: null, link: null }));
 const put = (p: Partial<DeviceState>) => useDevice.setState(p);
 
 export function DevicePanel({ data, split }: { data: JobData | null; split: { seed: number } }) {
-  const { status, error, points, busy } = useDevice();
+  const { status, error, points, busy, predictions } = useDevice();
   const link = { current: useDevice((st) => st.link) };
   const [baud, setBaud] = useState(115200);
   const setStatus = (v: string) => put({ status: v });
@@ -85,7 +102,8 @@ export function DevicePanel({ data, split }: { data: JobData | null; split: { se
     if (!l || !data) return;
     setBusy(true);
     setError(null);
-    put({ points: [] });
+    // The board's earlier predictions are no longer its own once it trains.
+    put({ points: [], predictions: null });
     l.stop = false;
     try {
       const set = jobDataset(data);
@@ -107,6 +125,37 @@ export function DevicePanel({ data, split }: { data: JobData | null; split: { se
         setStatus(`training on the board: ${i + 1} of ${train.length} images`);
       }
       setStatus(l.stop ? 'stopped' : `trained ${train.length} images on the board`);
+    } catch (e) {
+      setError(userMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const predict = async () => {
+    const l = useDevice.getState().link;
+    if (!l || !data) return;
+    setBusy(true);
+    setError(null);
+    l.stop = false;
+    try {
+      const set = jobDataset(data);
+      const graph = useStudio.getState().project.model.graph;
+      const val = sampleSource(set, splitBySeed(set, split).val.slice(0, HELD_OUT), graph);
+      const spec = graph.tensors[graph.input];
+      const items: BoardPredictions['items'] = [];
+      const show = (accuracy: number) => put({ predictions: { classNames: set.classNames, items: items.slice(), accuracy } });
+      put({ predictions: null });
+      const r = await heldOutOnBoard(l.session, val, set.classNames.length, {
+        stop: () => l.stop,
+        onPrediction: (p) => {
+          items.push({ ...p, image: inputPreview(val.get(p.index).input, spec) });
+          show(items.filter((x) => x.predicted === x.label).length / items.length);
+          setStatus(`the board predicted ${items.length} of ${val.length} held-out images`);
+        },
+      });
+      show(r.board);
+      setStatus(l.stop ? 'stopped' : `the board predicted ${r.images} held-out images`);
     } catch (e) {
       setError(userMessage(e));
     } finally {
@@ -142,6 +191,7 @@ export function DevicePanel({ data, split }: { data: JobData | null; split: { se
             </select></label>
           <button type="button" className="button" disabled={!!link.current} onClick={() => void connect()}>Connect board…</button>
           <button type="button" className="button" disabled={!link.current || busy || !data} onClick={() => void stream()}>Train on the board</button>
+          <button type="button" className="button" disabled={!link.current || busy || !data} onClick={() => void predict()}>Predict held-out images</button>
           <button type="button" className="button" disabled={!busy} onClick={() => { if (link.current) link.current.stop = true; }}>Stop</button>
           <button type="button" className="button" disabled={!link.current || busy} onClick={() => void dump()}>Load the board&apos;s weights</button>
         </div>
@@ -156,6 +206,22 @@ export function DevicePanel({ data, split }: { data: JobData | null; split: { se
               points={points.map((p, i) => `${(i / Math.max(1, points.length - 1)) * 316 + 2},${78 - (p.loss / maxLoss) * 74}`).join(' ')} />
           </svg>
         </>
+      )}
+      {predictions && predictions.items.length > 0 && (
+        <div>
+          <p data-testid="device-predictions">the board&apos;s predictions of {predictions.items.length} held-out validation images: {predictions.items.filter((p) => p.predicted === p.label).length} right ({(predictions.accuracy * 100).toFixed(0)}% accuracy)</p>
+          <ul className="example-list" aria-label="the board's predictions">
+            {predictions.items.map((p) => (
+              <li key={p.index} className={p.predicted === p.label ? 'right' : 'wrong'}>
+                <ImageThumb image={p.image} size={48} label={`held-out image ${p.index}: ${predictions.classNames[p.label]}`} />
+                <span className="example-text">
+                  <span>true: <strong>{predictions.classNames[p.label] ?? p.label}</strong></span>
+                  <span>board: <strong>{predictions.classNames[p.predicted] ?? p.predicted}</strong></span>
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
     </section>
   );
