@@ -11,7 +11,7 @@
  * TFLite's SAME padding would place the window differently (stride 2 on an even size puts the extra
  * row at the bottom, the IR at the top) the conv gets an explicit PAD (with the input's zero point,
  * the IR's padding value) and VALID padding. The global average pool is AVERAGE_POOL_2D over the
- * whole plane, or an imported model's MEAN stages as MEAN ops; an int8 classifier conv stays a 1x1 CONV_2D followed by a RESHAPE to [1, classes].
+ * whole plane, or an imported model's two MEAN stages as MEAN ops; an int8 classifier conv stays a 1x1 CONV_2D followed by a RESHAPE to [1, classes].
  *
  * A float32 head (the IR's `linear`, trained in float) has no int8 form in the project, so one is
  * made for the file (`HeadQuantization` records it): weights symmetric per tensor at max|W| / 127
@@ -100,24 +100,19 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
     } else if (node.op === 'avgpool') {
       const [c, h, w] = g.tensors[node.inputs[0]].shape;
       const x = node.inputs[0], stages = (node as Node<'avgpool'>).attrs.stages;
-      if (!stages) {
+      if (!stages || stages === 'hw') {
+        // One stage over the whole map: TFLite's AVERAGE_POOL_2D rounds its mean as ops/avgpool.ts's 'hw' does.
         b.op('AVERAGE_POOL_2D', { padding: 'VALID', strideH: 1, strideW: 1, filterH: h, filterW: w, activation: 'NONE' },
           [activation(x)], [activation(node.outputs[0])]);
       } else {
-        // An imported model's pool as the MEAN ops it came from (ops/avgpool.ts meanStagesInt8: each stage
-        // rounded as TFLite's int8 MEAN off its spatial special case), so the file computes what the graph does.
+        // An imported model's two-stage pool as the MEAN ops it came from (ops/avgpool.ts meanStagesInt8: each
+        // stage rounded as TFLite's int8 MEAN off its spatial special case), so the file computes what the graph does.
         const q = g.tensors[x].q!;
-        const axes = (name: string, ...a: number[]) => b.tensor(name, [a.length], 'int32', null, Int32Array.from(a));
-        if (stages === 'hw') {
-          const flat = b.tensor(`${x}/mean`, [1, c], 'int8', { scale: q.scale, zeroPoint: q.zeroPoint });
-          b.op('MEAN', { keepDims: false }, [activation(x), axes(`${x}/mean_axes`, 1, 2)], [flat]);
-          b.op('RESHAPE', { newShape: [1, 1, 1, c] }, [flat, b.tensor(`${x}/pool_shape`, [4], 'int32', null, Int32Array.of(1, 1, 1, c))], [activation(node.outputs[0])]);
-        } else {
-          const first = stages === 'w,h' ? 2 : 1;
-          const mid = b.tensor(`${x}/mean1`, first === 2 ? [1, h, 1, c] : [1, 1, w, c], 'int8', { scale: q.scale, zeroPoint: q.zeroPoint });
-          b.op('MEAN', { keepDims: true }, [activation(x), axes(`${x}/mean1_axes`, first)], [mid]);
-          b.op('MEAN', { keepDims: true }, [mid, axes(`${x}/mean2_axes`, 3 - first)], [activation(node.outputs[0])]);
-        }
+        const axes = (name: string, axis: number) => b.tensor(name, [1], 'int32', null, Int32Array.of(axis));
+        const first = stages === 'w,h' ? 2 : 1;
+        const mid = b.tensor(`${x}/mean1`, first === 2 ? [1, h, 1, c] : [1, 1, w, c], 'int8', { scale: q.scale, zeroPoint: q.zeroPoint });
+        b.op('MEAN', { keepDims: true }, [activation(x), axes(`${x}/mean1_axes`, first)], [mid]);
+        b.op('MEAN', { keepDims: true }, [mid, axes(`${x}/mean2_axes`, 3 - first)], [activation(node.outputs[0])]);
       }
     } else if (node.op === 'linear') {
       logits = floatHead(node as Node<'linear'>);
