@@ -1,6 +1,7 @@
 /**
  * `npm run bench:memory`: the training memory of every zoo model and scheme (the SRAM its firmware
- * links to, the planned arena and its lower bound) against the paper's figures, and the compile-and-plan time. Reproduce: `npm run bench:memory` (no arguments).
+ * links to, the planned arena and its lower bound) against the paper's figures, the imported .tflite
+ * models (bias-only, last-k and a sparse scheme), and the compile-and-plan time. Reproduce: `npm run bench:memory` (no arguments).
  */
 import { backboneConvs } from '../src/engine/ir/graph.ts';
 import { workspaceBuffers } from '../src/engine/firmware/workspaces.ts';
@@ -11,6 +12,9 @@ import { ZOO_NAMES, zooArch } from '../src/engine/models/zoo.ts';
 import { compileTraining } from '../src/engine/program/compile.ts';
 import { builtinScheme, builtinSchemeNames } from '../src/engine/train/builtin-schemes.ts';
 import { table } from '../src/cli/format.ts';
+import { readFileSync } from 'node:fs';
+import { modelFromFile } from '../src/engine/models/model-file.ts';
+import type { Scheme } from '../src/engine/train/scheme.ts';
 
 const KB = (n: number) => (n / 1024).toFixed(1);
 // REFERENCE.md anchors: peak training memory of the best published system (paper Fig. 10).
@@ -64,6 +68,30 @@ console.log('The other columns are linked SRAM with one option changed. Flash in
 console.log(table(['model', 'scheme', 'analytic', 'linked', 'arena', 'bound', 'static', 'paper', 'whole input', 'no block fusion', 'unfused', 'no reorder',
   'arena B', 'greedy/ours', 'Flash', 'peak at', 'anchor'], rows,
   [false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false]));
+// Imported .tflite models (the family's mcunet-vww and general graphs), at their own input size.
+const IMPORTED = ['../../shared/models/tflite/mcunet-vww.tflite', '../../shared/models/tflite/lenet-300-100-int8.tflite',
+  '../public/models/cnn-maxpool-fc.tflite', '../public/models/ds-cnn-kws.tflite', '../public/models/concat-net.tflite'];
+const imported: (string | number)[][] = [];
+for (const path of IMPORTED) {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const m = modelFromFile(name, new Uint8Array(readFileSync(new URL(path, import.meta.url))), { classes: 10 });
+  const n = backboneConvs(m.graph).length;
+  const k = Math.min(n, 4);
+  // Sparse: the biases of the last k convs, the last conv's weights at 1/4 of its input channels, the one before at 1/8.
+  const sparse: Scheme = { nBias: k, weights: { [n - 1]: '1/4', ...(n > 1 ? { [n - 2]: '1/8' } : {}) }, head: 'float32', momentum: false };
+  const [, h, w] = m.graph.tensors[m.graph.input].shape;
+  for (const [label, scheme] of [['bias-only', builtinScheme('bias-only', n)!], [`last-${k}`, builtinScheme(`last-${k}`, n)!], ['sparse', sparse]] as const) {
+    const r = compileTraining(m.graph, scheme).report;
+    imported.push([name, `${h}x${w}`, n, label, label === 'sparse' ? JSON.stringify(scheme.weights) : '', KB(r.analyticBytes), KB(r.peakSramBytes), KB(r.arenaBytes), KB(r.arenaLowerBound),
+      r.peakSramBytes <= 256 * 1024 ? 'yes' : 'no', KB(r.flashBytes), r.peak.kernel]);
+  }
+}
+console.log('\nImported .tflite models (10 classes, float32 head), at their own input size: mcunet-vww maps onto the');
+console.log('inverted-bottleneck family (fused schedules), the others are general graphs (plain kernels). "sparse" trains the');
+console.log('biases of the last k convs, the last conv\'s weights at 1/4 and the one before at 1/8 of their input channels.');
+console.log('"bound" is the planner\'s lower bound on the arena; "fits" compares the linked SRAM with 256 KB.');
+console.log(table(['model', 'input', 'convs', 'scheme', 'weights', 'analytic', 'linked', 'arena', 'bound', 'fits 256 KB', 'Flash', 'peak at'], imported,
+  [false, false, true, false, false, true, true, true, true, false, true, false]));
 console.log('\nInstructions per training step on QEMU\'s Cortex-M7 for the three paper schemes: npm run bench:firmware.');
 console.log('\nCompile and plan time, mcunet-5fps, 30 runs (target: median under 16 ms). "CPU ms" is the process\'s CPU time,');
 console.log('which a loaded machine (other processes taking the cores) does not inflate as it does the wall-clock time.');

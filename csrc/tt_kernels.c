@@ -1514,6 +1514,17 @@ void tt_save_slice(const int8_t *x, int8_t *y, int n) {
   memmove(y, x, (size_t)n);
 }
 
+/* Channel concatenation (kernels/concat.ts): one input's n values into its run of the output; the
+ * inputs and the output share one quantization, so a copy. */
+void tt_concat(const int8_t *x, int n, int8_t *y) {
+  memcpy(y, x, (size_t)n);
+}
+
+/* Its gradient: one input's run of the output gradient. */
+void tt_split(const float *gy, int n, float *gx) {
+  memcpy(gx, gy, sizeof(float) * (size_t)n);
+}
+
 #if TT_WASM
 /* ---------------------------------------------------------------- WebAssembly SIMD: float backward
  * Four float lanes hold four independent sums (four pixels, four channels), never parts of one sum:

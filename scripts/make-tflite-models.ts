@@ -9,7 +9,7 @@
  * quantization; a concatenation's inputs share its output's), a float input through QUANTIZE and a
  * float softmax after DEQUANTIZE. Written with src/engine/tflite/write.ts to public/models/.
  *
- *  - ds-cnn-kws: a keyword-spotting style DS-CNN (conv 10x4 stride 2, four depthwise-separable
+ *  - ds-cnn-kws: a keyword-spotting style DS-CNN (conv 3x3 stride 2 VALID, four depthwise-separable
  *    blocks, one residual ADD, global average pool, FC) on a 49x10 input: Fashion-MNIST resized to
  *    49x10 stands in for MFCC frames (no audio ships with the project).
  *  - cnn-maxpool-fc: conv, MAX_POOL_2D, conv, MAX_POOL_2D, RESHAPE, two FULLY_CONNECTED, on MNIST.
@@ -32,7 +32,7 @@ import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 type Act = 'relu' | 'relu6' | 'linear';
 type Node =
   | { name: string; kind: 'conv'; input: string; filters: number; k: [number, number]; stride: number; padding: 'same' | 'valid'; act: Act }
-  | { name: string; kind: 'dw'; input: string; k: number; stride: number; act: Act }
+  | { name: string; kind: 'dw'; input: string; k: number; stride: number; padding: 'same' | 'valid'; act: Act }
   | { name: string; kind: 'maxpool' | 'avgpool'; input: string; k: [number, number]; stride: number }
   | { name: string; kind: 'flatten'; input: string }
   | { name: string; kind: 'fc'; input: string; units: number; act: Act }
@@ -52,17 +52,17 @@ const SPECS: Spec[] = [
     file: 'ds-cnn-kws.tflite', description: 'TinyTrain test model: DS-CNN (keyword-spotting style), 49x10x1 input, Fashion-MNIST stand-in data',
     data: 'fashion', size: [49, 10], epochs: 3,
     nodes: [
-      { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [10, 4], stride: 2, padding: 'same', act: 'relu' },
-      { name: 'dw1', kind: 'dw', input: 'conv0', k: 3, stride: 1, act: 'relu' },
-      { name: 'pw1', kind: 'conv', input: 'dw1', filters: 16, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
-      { name: 'dw2', kind: 'dw', input: 'pw1', k: 3, stride: 1, act: 'relu' },
-      { name: 'pw2', kind: 'conv', input: 'dw2', filters: 16, k: [1, 1], stride: 1, padding: 'same', act: 'linear' },
+      { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [3, 3], stride: 2, padding: 'valid', act: 'relu' },
+      { name: 'dw1', kind: 'dw', input: 'conv0', k: 3, stride: 1, padding: 'same', act: 'relu' },
+      { name: 'pw1', kind: 'conv', input: 'dw1', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
+      { name: 'dw2', kind: 'dw', input: 'pw1', k: 3, stride: 1, padding: 'same', act: 'relu' },
+      { name: 'pw2', kind: 'conv', input: 'dw2', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'linear' },
       { name: 'res2', kind: 'add', inputs: ['pw1', 'pw2'] },
-      { name: 'dw3', kind: 'dw', input: 'res2', k: 3, stride: 2, act: 'relu' },
+      { name: 'dw3', kind: 'dw', input: 'res2', k: 3, stride: 2, padding: 'valid', act: 'relu' },
       { name: 'pw3', kind: 'conv', input: 'dw3', filters: 32, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
-      { name: 'dw4', kind: 'dw', input: 'pw3', k: 3, stride: 1, act: 'relu' },
+      { name: 'dw4', kind: 'dw', input: 'pw3', k: 3, stride: 1, padding: 'same', act: 'relu' },
       { name: 'pw4', kind: 'conv', input: 'dw4', filters: 32, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
-      { name: 'pool', kind: 'avgpool', input: 'pw4', k: [13, 3], stride: 1 },
+      { name: 'pool', kind: 'avgpool', input: 'pw4', k: [11, 1], stride: 1 },
       { name: 'flat', kind: 'flatten', input: 'pool' },
       { name: 'fc', kind: 'fc', input: 'flat', units: 10, act: 'linear' },
     ],
@@ -84,7 +84,7 @@ const SPECS: Spec[] = [
     file: 'concat-net.tflite', description: 'TinyTrain test model: two branches joined by concatenation, 28x28x1, Fashion-MNIST',
     data: 'fashion', size: [28, 28], epochs: 2,
     nodes: [
-      { name: 'stem', kind: 'conv', input: 'input', filters: 12, k: [3, 3], stride: 2, padding: 'same', act: 'relu' },
+      { name: 'stem', kind: 'conv', input: 'input', filters: 12, k: [3, 3], stride: 2, padding: 'valid', act: 'relu' },
       { name: 'branch1x1', kind: 'conv', input: 'stem', filters: 8, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
       { name: 'branch3x3', kind: 'conv', input: 'stem', filters: 8, k: [3, 3], stride: 1, padding: 'same', act: 'relu' },
       { name: 'cat', kind: 'concat', inputs: ['branch1x1', 'branch3x3'] },
@@ -124,7 +124,7 @@ function buildTf(spec: Spec, seed: number): tf.LayersModel {
         y = tf.layers.conv2d({ name: n.name, filters: n.filters, kernelSize: n.k, strides: n.stride, padding: n.padding, activation: n.act, kernelInitializer: init() }).apply(out.get(n.input)!) as tf.SymbolicTensor;
         break;
       case 'dw':
-        y = tf.layers.depthwiseConv2d({ name: n.name, kernelSize: n.k, strides: n.stride, padding: 'same', activation: n.act, depthwiseInitializer: init() }).apply(out.get(n.input)!) as tf.SymbolicTensor;
+        y = tf.layers.depthwiseConv2d({ name: n.name, kernelSize: n.k, strides: n.stride, padding: n.padding, activation: n.act, depthwiseInitializer: init() }).apply(out.get(n.input)!) as tf.SymbolicTensor;
         break;
       case 'maxpool':
         y = tf.layers.maxPooling2d({ name: n.name, poolSize: n.k, strides: n.stride, padding: 'valid' }).apply(out.get(n.input)!) as tf.SymbolicTensor;
@@ -223,7 +223,7 @@ async function makeModel(spec: Spec): Promise<{ bytes: Uint8Array; floatAcc: num
       const wt = b.tensor(`${n.name}/weights`, wShape, 'int8', { scales, zeroPoints: scales.map(() => 0), axis: n.kind === 'dw' ? 3 : 0 }, wq);
       const bt = b.tensor(`${n.name}/bias`, [cout], 'int32', { scales: biasScales, zeroPoints: biasScales.map(() => 0), axis: 0 }, bq);
       if (n.kind === 'fc') b.op('FULLY_CONNECTED', { activation: act(n.act), keepNumDims: false, shuffledWeights: false }, [idx.get(x)!, wt, bt], [y]);
-      else if (n.kind === 'dw') b.op('DEPTHWISE_CONV_2D', { padding: 'SAME', strideH: n.stride, strideW: n.stride, dilationH: 1, dilationW: 1, depthMultiplier: 1, activation: act(n.act) }, [idx.get(x)!, wt, bt], [y]);
+      else if (n.kind === 'dw') b.op('DEPTHWISE_CONV_2D', { padding: n.padding === 'same' ? 'SAME' : 'VALID', strideH: n.stride, strideW: n.stride, dilationH: 1, dilationW: 1, depthMultiplier: 1, activation: act(n.act) }, [idx.get(x)!, wt, bt], [y]);
       else b.op('CONV_2D', { padding: n.padding === 'same' ? 'SAME' : 'VALID', strideH: n.stride, strideW: n.stride, dilationH: 1, dilationW: 1, activation: act(n.act) }, [idx.get(x)!, wt, bt], [y]);
     } else if (n.kind === 'maxpool' || n.kind === 'avgpool') {
       b.op(n.kind === 'maxpool' ? 'MAX_POOL_2D' : 'AVERAGE_POOL_2D', { padding: 'VALID', strideH: n.stride, strideW: n.stride, filterH: n.k[0], filterW: n.k[1], activation: 'NONE' }, [idx.get(n.input)!], [y]);

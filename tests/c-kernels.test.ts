@@ -208,6 +208,14 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     reference({ ...base, op: 'save_slice', inputs: ['x'], outputs: ['y'], attrs: { channels: 2 }, bound: {} }, { x: src, y: kept });
     expect(run('save_slice', new Operands().ints(300, 120).array(src))).toEqual(bytes(kept));
   });
+  it('tt_concat and tt_split', () => {
+    const a = int8s(37), b = int8s(5), c = int8s(64), y = new Int8Array(106);
+    reference({ ...base, op: 'concat', inputs: ['a', 'b', 'c'], outputs: ['y'], attrs: {}, bound: { sizes: [37, 5, 64] } }, { a, b, c, y });
+    expect(run('concat', new Operands().ints(3, 37, 5, 64).array(a).array(b).array(c))).toEqual(bytes(y));
+    const gy = floats(106), gx = new Float32Array(5);
+    reference({ ...base, op: 'concat_bwd', inputs: ['gy'], outputs: ['gx'], attrs: { offset: 37 }, bound: { n: 5 } }, { gy, gx });
+    expect(run('split', new Operands().ints(106, 37, 5).array(gy))).toEqual(bytes(gx));
+  });
   it('tt_softmax_ce_bwd_i8', () => {
     const n = 12, z = int8s(n), label = new Int32Array([7]), loss = new Float32Array(1), g = new Float32Array(n);
     const k: ProgramKernelOf<'softmax_ce_bwd'> = {

@@ -63,7 +63,7 @@ describe('opening an int8 .tflite as a training graph', () => {
     for (const k of Object.keys(m.params)) expect(again.params[k], k).toEqual(m.params[k]);
   });
 
-  it('refuses models outside the family in one sentence naming the operator and why', () => {
+  it('opens models outside the family as general graphs, and refuses what is not a model in one sentence', () => {
     const refusal = (name: string, bytes: Uint8Array) => {
       try {
         modelFromFile(name, bytes);
@@ -73,9 +73,8 @@ describe('opening an int8 .tflite as a training graph', () => {
       }
       throw new Error(`${name} was not refused`);
     };
-    expect(refusal('cnn-maxpool-fc.tflite', own('cnn-maxpool-fc.tflite'))).toMatch(/^cnn-maxpool-fc\.tflite: operator 2 \(MAX_POOL_2D, output "pool1"\) is where the dw conv .* inverted-bottleneck family/);
-    expect(refusal('concat-net.tflite', own('concat-net.tflite'))).toMatch(/^concat-net\.tflite: operator 1 \(CONV_2D, output "stem"\) pads 0 rows and 0 columns before its 3x3 window of stride 2 .* pad 1 on every side/);
-    expect(refusal('ds-cnn-kws.tflite', own('ds-cnn-kws.tflite'))).toMatch(/^ds-cnn-kws\.tflite: the input is 49x10; the studio trains square inputs/);
+    // Files of another shape are not refused: they open as general graphs (tests/tflite-general.test.ts).
+    for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'ds-cnn-kws.tflite']) expect(modelFromFile(name, own(name)).source).toMatch(/a general graph of \d+ convs/);
     // Not a model at all, with a .tflite name: the reader's own sentence.
     expect(refusal('x.tflite', new Uint8Array(64))).toMatch(/^x\.tflite/);
     expect(refusal('notes.txt', vwwBytes)).toMatch(/opens \.pkl and \.tflite model files/);

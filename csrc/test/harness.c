@@ -188,6 +188,19 @@ int main(int argc, char **argv) {
     int8_t *x = take(n), *y = zeros(keep);
     tt_save_slice(x, y, keep);
     put(y, keep);
+  } else if (!strcmp(k, "concat")) {
+    /* count, each input's size, then the inputs: the output is their concatenation */
+    const int count = int_();
+    int sizes[8], total = 0;
+    for (int i = 0; i < count; i++) total += (sizes[i] = int_());
+    int8_t *y = zeros(total);
+    for (int i = 0, off = 0; i < count; off += sizes[i], i++) tt_concat(take(sizes[i]), sizes[i], y + off);
+    put(y, total);
+  } else if (!strcmp(k, "split")) {
+    const int total = int_(), offset = int_(), n = int_();
+    float *gy = take(4 * total), *gx = zeros(4 * n);
+    tt_split(gy + offset, n, gx);
+    put(gx, 4 * n);
   } else if (!strcmp(k, "softmax_ce_bwd_i8")) {
     const int n = int_(), label = int_();
     const float scale = float_();

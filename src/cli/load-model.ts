@@ -54,6 +54,12 @@ export function convCountOf(spec: string, resolution: number, classes: number): 
   return backboneConvs(loadModel(spec, resolution, classes).graph).length;
 }
 
+/** The model's input as "HxW" (a general graph's may be non-square, e.g. 49x10). */
+export function inputSize(g: Model['graph']): string {
+  const [, h, w] = g.tensors[g.input].shape;
+  return `${h}x${w}`;
+}
+
 /**
  * --resolution: a model file's own input size unless given (a .pkl's 128, a .tflite's own); the zoo's
  * architectures and .ttw weights open at any size, and default to the paper's 128. --classes: 10, or

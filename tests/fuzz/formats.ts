@@ -576,8 +576,10 @@ const linkFramesFormat: FuzzFormat = {
 /** A .tflite opened as a training graph (models/from-tflite.ts): refused in one sentence, or a sound model. */
 const tfliteGraphFormat: FuzzFormat = {
   name: 'tflite-graph',
-  // Two small models of the inverted-bottleneck family (SAME padding, and an explicit PAD).
-  seeds: () => [tinyFamilyTflite(3), tinyFamilyTflite(4, { explicitPad: true })],
+  // Two small models of the inverted-bottleneck family (SAME padding, and an explicit PAD), and three
+  // general graphs (max-pool, flatten and FC; depthwise-separable with ADD; CONCATENATION).
+  seeds: () => [tinyFamilyTflite(3), tinyFamilyTflite(4, { explicitPad: true }),
+    file('public/models/cnn-maxpool-fc.tflite'), file('public/models/ds-cnn-kws.tflite'), file('public/models/concat-net.tflite')],
   mutate: [mutateFlatbuffer, mutateFlatbuffer, (b, rand) => b.subarray(0, int(rand, b.length))],
   read: (b) => checkModel(modelFromFile('fuzz.tflite', b)),
 };

@@ -23,7 +23,8 @@ import type { JobData } from '../../engine/train/train-job.ts';
 import { startNodeAnalysisWorker } from '../../../workers/analysis-client-node.ts';
 import { bytesOption, CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { DEMO_DATA, loadDataset } from '../load-dataset.ts';
-import { modelArg } from '../load-model.ts';
+import { inputSize, modelArg } from '../load-model.ts';
+import { modelFileKind, modelFromFile } from '../../engine/models/model-file.ts';
 import { err, json, out, term } from '../output.ts';
 import { table } from '../format.ts';
 import { availableParallelism } from 'node:os';
@@ -45,8 +46,16 @@ const ratioOf = (s: string) => {
   return m ? Number(m[1]) / Number(m[2]) : Number(s);
 };
 
+/** A general graph's input size, fixed by its file (the family's models open at any size); undefined for others. */
+function fixedResolution(spec: string): number | undefined {
+  const m = modelArg(spec);
+  if (m.kind !== 'file' || modelFileKind(m.bytes) !== 'tflite') return undefined;
+  const g = modelFromFile(m.fileName, m.bytes).graph;
+  return (g as { arch?: unknown }).arch ? undefined : g.tensors[g.input].shape[1];
+}
+
 /** The settings from the flags, over the defaults; checked by the engine, which names the field. */
-function settingsFrom(opts: Options): AnalysisSettings {
+function settingsFrom(opts: Options, resolution: number): AnalysisSettings {
   const d = DEFAULT_ANALYSIS_SETTINGS;
   const lr = numOption(opts, 'lr', d.lr.weight, 0, 10);
   const convs = opts.convs === undefined || opts.convs === 'all' ? 'all' : listOption(opts, 'convs', Number)!;
@@ -55,7 +64,7 @@ function settingsFrom(opts: Options): AnalysisSettings {
     testImages: intOption(opts, 'test', d.testImages, 0, 1e7), seeds: intOption(opts, 'seeds', d.seeds, 1, 10),
     finalists: intOption(opts, 'finalists', d.finalists, 0, 10), baselines: intOption(opts, 'baselines', d.baselines, 1, 10),
     epochs: numOption(opts, 'epochs', d.epochs, 0.001, 1000), lr: { weight: lr, bias: lr, head: numOption(opts, 'head-lr', lr, 0, 10) },
-    resolution: intOption(opts, 'resolution', d.resolution, 8, 1024), seed: intOption(opts, 'seed', d.seed, 0, 2 ** 31),
+    resolution: intOption(opts, 'resolution', resolution, 8, 1024), seed: intOption(opts, 'seed', d.seed, 0, 2 ** 31),
     biasKs: listOption(opts, 'bias-ks', Number) ?? d.biasKs, convs, ratios: listOption(opts, 'ratios', ratioOf) ?? d.ratios,
     weightBaseK: intOption(opts, 'weight-base-k', d.weightBaseK, 0, 10000),
   };
@@ -157,7 +166,7 @@ export async function analyze(argv: string[]): Promise<void> {
   });
   const modelSpec = requireOption(opts, 'model');
   const datasetSpec = requireOption(opts, 'dataset');
-  const settings = settingsFrom(opts);
+  const settings = settingsFrom(opts, fixedResolution(modelSpec) ?? DEFAULT_ANALYSIS_SETTINGS.resolution);
   const workers = intOption(opts, 'workers', Math.max(1, Math.min(availableParallelism(), 16)), 1, 256);
   const budget = bytesOption(opts, 'budget', 256 * 1024);
   const evaluations = intOption(opts, 'evaluations', DEFAULT_EVALUATIONS, 10, 1e6);
@@ -172,7 +181,7 @@ export async function analyze(argv: string[]): Promise<void> {
   const graph = local.model.graph;
   const jobs = planAnalysis(graph, settings);
   const split = { seed: settings.seed, train: local.split.train.length, val: local.split.val.length, test: local.split.test.length };
-  log(`${term(graph.name)} (${term(local.model.source)}) at ${settings.resolution}x${settings.resolution}: ${jobs.length} jobs (${jobs.length / settings.seeds} measurements x ${settings.seeds} seed(s)) ` +
+  log(`${term(graph.name)} (${term(local.model.source)}) at ${inputSize(graph)}: ${jobs.length} jobs (${jobs.length / settings.seeds} measurements x ${settings.seeds} seed(s)) ` +
     `on ${workers} worker(s); ${local.classNames.length} classes split by seed ${split.seed} into ${split.train} training, ${split.val} validation (the gains) and ` +
     `${split.test} held-out test images (the final comparison only); ${settings.epochs} epoch(s)`);
 

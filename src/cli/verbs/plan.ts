@@ -7,7 +7,7 @@ import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, SRAM_CATEGORIES } from '../.
 import { CHIP_TARGETS, chipTarget, exportRefusal } from '../../engine/targets.ts';
 import { bytesOption, parseVerbArgs, requireOption, UsageError } from '../args.ts';
 import { table, thousands } from '../format.ts';
-import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
+import { convCountOf, inputSize, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 import { json, out, term } from '../output.ts';
 
@@ -41,7 +41,7 @@ export function plan(argv: string[]): void {
     });
     return;
   }
-  out(`${term(model.graph.name)} with ${term(schemeSpec)} at ${resolution}x${resolution}, ${classes} classes: ${program.kernels.length} kernels`);
+  out(`${term(model.graph.name)} with ${term(schemeSpec)} at ${inputSize(model.graph)}, ${classes} classes: ${program.kernels.length} kernels`);
   out(`SRAM ${kb(r.peakSramBytes)} KB, what the exported firmware links to (data + bss): arena ${thousands(r.arenaBytes)} bytes ` +
     `(lower bound ${thousands(r.arenaLowerBound)}, ${r.plannerStrategy}), static objects and stack ${thousands(r.peakSramBytes - r.arenaBytes)}`);
   out(`peak at step ${r.peak.step}: ${r.peak.kernel} (${r.peak.phase})`);

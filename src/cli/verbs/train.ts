@@ -13,7 +13,7 @@ import { exportTflite } from '../../engine/tflite/from-graph.ts';
 import { Trainer, zeroFloatHead, type Progress } from '../../engine/train/trainer.ts';
 import { CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { loadDataset } from '../load-dataset.ts';
-import { convCountOf, loadModel, shapeOptions } from '../load-model.ts';
+import { convCountOf, inputSize, loadModel, shapeOptions } from '../load-model.ts';
 import { loadScheme } from '../load-scheme.ts';
 import { err, json, out, term } from '../output.ts';
 
@@ -56,7 +56,7 @@ export async function train(argv: string[]): Promise<void> {
   });
   const log = (s: string) => (opts.json ? err : out)(s);
   if (note) log(note);
-  log(`${term(model.graph.name)} (${term(model.source)}), ${term(schemeSpec)}, ${resolution}x${resolution}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
+  log(`${term(model.graph.name)} (${term(model.source)}), ${term(schemeSpec)}, ${inputSize(model.graph)}: ${split.train.length} training and ${split.val.length} validation images of ${set.classNames.length} classes`);
   const onProgress = (p: Progress) => {
     const acc = p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : '';
     const tr = Number.isFinite(p.loss) ? ` loss ${p.loss.toFixed(4)} train-acc ${(p.trainAccuracy * 100).toFixed(1)}%` : '';

@@ -98,6 +98,10 @@ void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx);
  * the first maximum in row-major window order; the backward adds gy to that position (gx zeroed first). */
 void tt_maxpool(const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, int8_t *y);
 void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, float *gx);
+/* Channel concatenation: x (n values) copied to y, the input's run of the output; tt_split copies a
+ * run of the output gradient gy (n values) to gx. */
+void tt_concat(const int8_t *x, int n, int8_t *y);
+void tt_split(const float *gy, int n, float *gx);
 void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
@@ -1640,6 +1644,17 @@ void tt_linear(const int8_t *x, float xs, int32_t xz, const float *w, const floa
 
 void tt_save_slice(const int8_t *x, int8_t *y, int n) {
   memmove(y, x, (size_t)n);
+}
+
+/* Channel concatenation (kernels/concat.ts): one input's n values into its run of the output; the
+ * inputs and the output share one quantization, so a copy. */
+void tt_concat(const int8_t *x, int n, int8_t *y) {
+  memcpy(y, x, (size_t)n);
+}
+
+/* Its gradient: one input's run of the output gradient. */
+void tt_split(const float *gy, int n, float *gx) {
+  memcpy(gx, gy, sizeof(float) * (size_t)n);
 }
 
 #if TT_WASM

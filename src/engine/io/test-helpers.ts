@@ -162,7 +162,7 @@ export function pklTreeOf(g: Graph, params: ParamStore): PickleTree {
   const blocks: PickleTree[] = [];
   for (const c of convs) {
     const { role, block } = c.attrs;
-    if (role === 'stem' || role === 'classifier') continue;
+    if (role === 'stem' || role === 'classifier' || block === undefined) continue;
     const d = (blocks[block] ??= { pointwise1: null, depthwise: null, pointwise2: null, residual: null, se: null }) as Record<string, PickleTree>;
     d[role === 'pw1' ? 'pointwise1' : role === 'dw' ? 'depthwise' : 'pointwise2'] = convDict(c, true);
   }

@@ -6,22 +6,33 @@
 import type { RequantArith } from '../quant/tflite-int.ts';
 import type { Tensor, TypedArray } from './tensor.ts';
 
-export type OpType = 'conv2d' | 'add' | 'avgpool' | 'linear' | 'softmax_ce';
+export type OpType = 'conv2d' | 'add' | 'avgpool' | 'maxpool' | 'concat' | 'reshape' | 'linear' | 'softmax_ce';
 
-/** Where a conv sits in an inverted-bottleneck network (MODELS.md). */
-export type ConvRole = 'stem' | 'pw1' | 'dw' | 'pw2' | 'classifier';
+/**
+ * Where a conv sits: in an inverted-bottleneck network (MODELS.md) 'stem', 'pw1', 'dw', 'pw2'; in a
+ * general graph (an imported .tflite of another shape) 'conv', or 'fc' for a FULLY_CONNECTED layer
+ * inside the graph (a 1x1 conv on a C x 1 x 1 map). The fused schedules match the family's roles
+ * only, so a general graph's convs run as plain kernels. 'classifier' is the int8 head either way.
+ */
+export type ConvRole = 'stem' | 'pw1' | 'dw' | 'pw2' | 'conv' | 'fc' | 'classifier';
+
+/** The roles of the inverted-bottleneck family, the only ones the fused schedules match. */
+export const FAMILY_ROLES: readonly ConvRole[] = ['stem', 'pw1', 'dw', 'pw2'];
 
 export interface Conv2dAttrs {
   kernel: number;
   stride: number;
   padding: number;
   groups: number;
-  /** The paper's conv index (stem = 0); undefined for the classifier. */
+  /** The paper's conv index (stem = 0), or the conv's place in a general graph's order; undefined for the classifier. */
   convIndex?: number;
   role: ConvRole;
-  /** Block index (-1 for the stem). */
-  block: number;
+  /** Block index (-1 for the stem); undefined in a general graph, which has no blocks. */
+  block?: number;
 }
+
+/** A max-pool window: kernel x kernel, stride, pad on every side (pad < kernel; padding never wins). */
+export interface MaxpoolAttrs { kernel: number; stride: number; pad: number }
 
 /**
  * How a pool averages (an imported .tflite's MEAN ops): 'hw' one mean over H x W, 'w,h' each row's
@@ -31,9 +42,15 @@ export type PoolStages = 'hw' | 'w,h' | 'h,w';
 
 export interface NodeAttrsByOp {
   conv2d: Conv2dAttrs;
-  add: { block: number };
+  /** block: the residual's block in the family; undefined in a general graph. */
+  add: { block?: number };
   /** stages absent: the paper's pool, one mean over H x W rounded half to even. */
   avgpool: { stages?: PoolStages };
+  maxpool: MaxpoolAttrs;
+  /** Along channels; every input and the output share one scale and zero point (TFLite's int8 rule). */
+  concat: Record<string, never>;
+  /** A view: the same int8 values in another shape (C x H x W flattened to N x 1 x 1, or back). */
+  reshape: Record<string, never>;
   linear: Record<string, never>;
   softmax_ce: Record<string, never>;
 }
@@ -42,7 +59,7 @@ export interface Node<T extends OpType = OpType> {
   name: string;
   op: T;
   /**
-   * conv2d: [x, weight, bias, wScales]; add: [a, b]; avgpool: [x];
+   * conv2d: [x, weight, bias, wScales]; add: [a, b]; avgpool, maxpool, reshape: [x]; concat: [x0, x1, ...];
    * linear: [x, weight, bias] (float32 head on the dequantized input); softmax_ce: [logits, label].
    */
   inputs: string[];

@@ -6,9 +6,10 @@ import { numel } from './tensor.ts';
 export interface LayerRow {
   name: string;
   op: Node['op'];
-  /** The paper's conv index (stem = 0); null for non-conv ops and the classifier. */
+  /** The paper's conv index (stem = 0), a general graph's conv order; null for non-conv ops and the classifier. */
   convIndex: number | null;
   role: string;
+  /** The family's block (-1 for the stem); null outside blocks and for every node of a general graph. */
   block: number | null;
   inputShape: number[];
   outputShape: number[];
@@ -36,6 +37,11 @@ export interface GraphSummary {
   totalParams: number;
 }
 
+/** The role column of a node that is not a conv. */
+const ROLE_OF_OP: Record<Exclude<Node['op'], 'conv2d'>, string> = {
+  linear: 'classifier', add: 'residual', avgpool: 'pool', maxpool: 'maxpool', concat: 'concat', reshape: 'reshape', softmax_ce: 'loss',
+};
+
 function paramCount(g: Graph, n: Node): number {
   return n.inputs.filter((i) => g.tensors[i].kind === 'weight' || g.tensors[i].kind === 'bias')
     .reduce((s, i) => s + numel(g.tensors[i].shape), 0);
@@ -49,8 +55,8 @@ export function summarize(g: Graph): GraphSummary {
       name: n.name,
       op: n.op,
       convIndex: conv?.convIndex ?? null,
-      role: conv ? conv.role : n.op === 'linear' ? 'classifier' : n.op === 'add' ? 'residual' : 'pool',
-      block: conv ? conv.block : n.op === 'add' ? (n as Node<'add'>).attrs.block : null,
+      role: conv ? conv.role : ROLE_OF_OP[n.op as Exclude<Node['op'], 'conv2d'>],
+      block: (conv ? conv.block : n.op === 'add' ? (n as Node<'add'>).attrs.block : null) ?? null,
       inputShape: g.tensors[n.inputs[0]].shape,
       outputShape: g.tensors[n.outputs[0]].shape,
       kernel: conv?.kernel ?? null,

@@ -16,6 +16,7 @@ import {
   apply_update_b, apply_update_w, conv_grad_b, conv_grad_w, conv_update_b, conv_update_w,
   type ConvBiasTypes, type ConvGradBTypes, type ConvWeightTypes,
 } from './conv-grad.ts';
+import { concat, concat_bwd, view, type ConcatBwdTypes, type ConcatTypes, type ViewTypes } from './concat.ts';
 import type { KernelDef } from './def.ts';
 import {
   add, avgpool, conv2d, conv_chain, linear, save_slice,
@@ -36,6 +37,8 @@ export interface KernelTypesByOp {
   save_slice: SaveSliceTypes;
   maxpool: MaxpoolTypes;
   mean: MeanTypes;
+  concat: ConcatTypes;
+  view: ViewTypes;
   // loss and backward
   softmax_ce_bwd: SoftmaxCeBwdTypes;
   linear_bwd: LinearBwdTypes;
@@ -50,6 +53,7 @@ export interface KernelTypesByOp {
   dw_pw_bwd: DwPwBwdTypes;
   block_bwd: BlockBwdTypes;
   maxpool_bwd: MaxpoolTypes;
+  concat_bwd: ConcatBwdTypes;
   // updates (in place, QAS)
   linear_update: LinearUpdateTypes;
   conv_update_w: ConvWeightTypes;
@@ -59,8 +63,8 @@ export interface KernelTypesByOp {
 }
 
 export const KERNEL_DEFS: { [O in KernelOp]: KernelDef<O> } = {
-  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool, mean,
-  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd,
+  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool, mean, concat, view,
+  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd, concat_bwd,
   linear_update, conv_update_w, conv_update_b, apply_update_w, apply_update_b,
 };
 

@@ -4,7 +4,7 @@
  * stage is a mean, so every input position gets g / (H * W)).
  */
 import type { PoolStages } from '../ir/graph.ts';
-import { meanStagesInt8, type MeanShape } from '../ops/avgpool.ts';
+import { avgpoolInt8, meanStagesInt8, type MeanShape } from '../ops/avgpool.ts';
 import type { KernelDef, KernelTypes } from './def.ts';
 
 export type MeanTypes = KernelTypes<{ stages: PoolStages }, MeanShape>;
@@ -19,7 +19,9 @@ export const mean: KernelDef<'mean'> = {
     return { channels, h, w, zero: b.quant(k.inputs[0]).zeroPoint };
   },
   reference(k, env) {
-    meanStagesInt8(env.buf(k.inputs[0]), k.bound, k.attrs.stages, env.buf(k.outputs[0]) as Int8Array);
+    // Float mode (gradient checks): the same mean without its roundings, as avgpool's.
+    if (!env.round) avgpoolInt8(env.buf(k.inputs[0]) as Int8Array, k.bound.channels, k.bound.h * k.bound.w, env.buf(k.outputs[0]) as Int8Array, false);
+    else meanStagesInt8(env.buf(k.inputs[0]), k.bound, k.attrs.stages, env.buf(k.outputs[0]) as Int8Array);
   },
   c: {
     functions: ['tt_mean_stages', 'tt_tflite_mean'],

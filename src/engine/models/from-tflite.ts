@@ -24,6 +24,7 @@ import { readTflite } from '../tflite/read.ts';
 import type { ArchSpec, BlockSpec } from './arch.ts';
 import { buildGraph, type ActivationQuant, type HeadKind } from './build.ts';
 import { withArch } from './weights-file.ts';
+import { lowerGeneral, weightsToOihw } from './from-tflite-graph.ts';
 import { setHeadParams } from './file-head.ts';
 
 export interface TfliteOptions {
@@ -49,7 +50,16 @@ const FAMILY = 'the studio trains .tflite models of the inverted-bottleneck fami
 export function modelFromTflite(bytes: Uint8Array, opts: TfliteOptions = {}): Model {
   const name = opts.fileName ?? 'model.tflite';
   const imported = readTflite(bytes, name);
-  return within(name, () => lower(imported, name, opts));
+  return within(name, () => {
+    // A file of the family maps onto the family's graph (its fused schedules apply); any other
+    // becomes a general graph (models/from-tflite-graph.ts), whose refusal then names what it cannot say.
+    try {
+      return lower(imported, name, opts);
+    } catch (e) {
+      if (!(e instanceof ModelFileError)) throw e;
+      return lowerGeneral(imported, name, opts);
+    }
+  });
 }
 
 function fail(msg: string): never {
@@ -161,18 +171,7 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     const wScales = Float32Array.from({ length: cout }, (_, c) => wq.scales[perChannel ? c : 0]);
     within(where, () => checkWeightScales('weight scale', wScales));
     // TFLite: conv weights [O, KH, KW, I], depthwise [1, KH, KW, C]; the IR: [O, I/groups, KH, KW].
-    const src = int8Data(wT);
-    const cpg = cin / groups;
-    const weight = new Int8Array(cout * cpg * k * k);
-    for (let oc = 0; oc < cout; oc++) {
-      for (let ic = 0; ic < cpg; ic++) {
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            weight[((oc * cpg + ic) * k + ky) * k + kx] = want.depthwise ? src[(ky * k + kx) * cout + oc] : src[((oc * k + ky) * k + kx) * cin + ic];
-          }
-        }
-      }
-    }
+    const weight = weightsToOihw(int8Data(wT), want.depthwise, cout, cin, k);
     const bias = conv.inputs[2] === -1 || conv.inputs[2] === undefined ? new Int32Array(cout) : constInts(m, conv, 2, 'bias');
     if (bias.length !== cout) misfit(conv, `has ${bias.length} biases for ${cout} output channels`);
     cur = conv.outputs[0];

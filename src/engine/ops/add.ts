@@ -51,7 +51,7 @@ export const add: OpDef<'add'> = {
     const needA = ctx.needsGrad(a), needB = ctx.needsGrad(b);
     // The branch that continues first (b, the conv branch) takes g's buffer; the skip gets its own.
     const ga = needA ? ctx.tensor(`grad:${a}@${node.name}`, 'float32', shape, 'gradient', needB ? undefined : gm) : '';
-    const gb = needB ? ctx.tensor(`grad:${b}`, 'float32', shape, 'gradient', gm) : '';
+    const gb = needB ? ctx.tensor(ctx.gradName(b), 'float32', shape, 'gradient', gm) : '';
     ctx.emit({ op: 'add_bwd', inputs: [gm], outputs: [ga, gb].filter(Boolean), attrs: { ga: ga || null, gb: gb || null } });
     if (needB) ctx.contribute(b, gb);
     if (needA) ctx.contribute(a, ga);

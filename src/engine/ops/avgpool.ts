@@ -39,7 +39,7 @@ export const avgpool: OpDef<'avgpool'> = {
   gradient(node, ctx) {
     const x = node.inputs[0];
     if (!ctx.needsGrad(x)) return;
-    const gx = ctx.tensor(`grad:${x}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
+    const gx = ctx.tensor(ctx.gradName(x), 'float32', ctx.graph.tensors[x].shape, 'gradient');
     ctx.emit({ op: 'avgpool_bwd', inputs: [ctx.gradOf(node.outputs[0])], outputs: [gx] });
     ctx.contribute(x, gx);
   },

@@ -111,7 +111,7 @@ function convGradient(node: Node<'conv2d'>, ctx: GradContext): void {
   // A stride-1 depthwise input gradient can overwrite g' channel by channel, once nothing else reads g'.
   const inPlaceX = needX && isDepthwise(geom) && geom.stride === 1 && weightChannels === 0;
   const emitInputGrad = () => {
-    const gx = ctx.tensor(`grad:${x}`, 'float32', g.tensors[x].shape, 'gradient', inPlaceX ? gs : undefined);
+    const gx = ctx.tensor(ctx.gradName(x), 'float32', g.tensors[x].shape, 'gradient', inPlaceX ? gs : undefined);
     ctx.emit({ op: 'conv_bwd_x', inputs: [gs], outputs: [gx], params: [w] });
     ctx.contribute(x, gx);
   };

@@ -167,7 +167,7 @@ describe('validateGraph refuses malformed graphs', () => {
   });
 
   it('an unknown op', () => {
-    refuse((g) => { (g.nodes[3] as { op: string }).op = 'maxpool'; }, /node "conv3": unknown op "maxpool"/);
+    refuse((g) => { (g.nodes[3] as { op: string }).op = 'lstm'; }, /node "conv3": unknown op "lstm"/);
   });
 
   it('a wrongly declared output shape', () => {

@@ -48,7 +48,7 @@ export const linear: OpDef<'linear'> = {
     const [n, c] = ctx.graph.tensors[w].shape;
     const q = ctx.graph.tensors[x].q!;
     if (ctx.needsGrad(x)) {
-      const gx = ctx.tensor(`grad:${x}`, 'float32', ctx.graph.tensors[x].shape, 'gradient');
+      const gx = ctx.tensor(ctx.gradName(x), 'float32', ctx.graph.tensors[x].shape, 'gradient');
       ctx.emit({ op: 'linear_bwd', inputs: [gy], outputs: [gx], params: [w], attrs: { xScale: q.scale } });
       ctx.contribute(x, gx);
     }

@@ -6,7 +6,7 @@
  * kernel is tall. The large early activations (e.g. 32x64x64 after mcunet-5fps's conv 3) never exist
  * whole. No row is computed twice, and the values are identical to the unfused convs.
  */
-import type { Graph, Node } from '../ir/graph.ts';
+import { FAMILY_ROLES, type Graph, type Node } from '../ir/graph.ts';
 import { convGeom } from '../ops/conv2d.ts';
 import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
@@ -44,12 +44,14 @@ function frozenChains(graph: Graph, firstTrained: number | null): { convs: Node<
   for (const n of graph.nodes) {
     if (n.op === 'conv2d') {
       const c = n as Node<'conv2d'>;
-      if (c.attrs.convIndex === undefined) continue;
+      // Only the family's convs chain (a general graph's convs have no block and run as plain kernels).
+      if (c.attrs.convIndex === undefined || c.attrs.block === undefined || !FAMILY_ROLES.includes(c.attrs.role)) continue;
       const b = Math.max(0, c.attrs.block);
       if (!byBlock.has(b)) byBlock.set(b, { convs: [], add: null });
       byBlock.get(b)!.convs.push(c);
-    } else if (n.op === 'add') {
-      byBlock.get((n as Node<'add'>).attrs.block)!.add = n;
+    } else if (n.op === 'add' && (n as Node<'add'>).attrs.block !== undefined) {
+      const chain = byBlock.get((n as Node<'add'>).attrs.block!);
+      if (chain) chain.add = n;
     }
   }
   // The chain kernel's residual add reads the chain's input as the skip, so a block with an add

@@ -11,7 +11,11 @@
  * TFLite's SAME padding would place the window differently (stride 2 on an even size puts the extra
  * row at the bottom, the IR at the top) the conv gets an explicit PAD (with the input's zero point,
  * the IR's padding value) and VALID padding. The global average pool is AVERAGE_POOL_2D over the
- * whole plane, or an imported model's two MEAN stages as MEAN ops; an int8 classifier conv stays a 1x1 CONV_2D followed by a RESHAPE to [1, classes].
+ * whole plane, or an imported model's two MEAN stages as MEAN ops; an int8 classifier conv stays a
+ * 1x1 CONV_2D followed by a RESHAPE to [1, classes].
+ * A general graph's max-pool is MAX_POOL_2D (SAME or VALID), its concatenation CONCATENATION on
+ * channels, its reshape (a flatten) RESHAPE to [1, 1, 1, N]; the 1x1 conv or the head reading a
+ * flattened map gets its input channels permuted into TFLite's NHWC flattening order.
  *
  * A float32 head (the IR's `linear`, trained in float) has no int8 form in the project, so one is
  * made for the file (`HeadQuantization` records it): weights symmetric per tensor at max|W| / 127
@@ -92,12 +96,49 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
   b.inputs = [activation(g.input)];
   let logits = -1;
 
+  /**
+   * Flattened maps (a reshape of C x H x W, H x W > 1): the IR's element i is the file's element
+   * perm[i] (TFLite flattens NHWC). Only a 1x1 conv (a FULLY_CONNECTED as the IR has it) or the head
+   * may read one; their weights are permuted to the file's order.
+   */
+  const perms = new Map<string, Int32Array>();
+  const unpermuted = (node: Node) => {
+    const x = node.inputs.find((i) => perms.has(i));
+    if (x) throw new TfliteExportError(`${file}: node "${node.name}" (${node.op}) reads the flattened map "${x}", which only a fully connected layer may read in the exporter`);
+  };
   for (const node of g.nodes) {
     if (isConv(node)) logits = conv(node);
+    else if (node.op === 'maxpool') {
+      unpermuted(node);
+      const { kernel: k, stride, pad } = (node as Node<'maxpool'>).attrs;
+      const [, h, w] = g.tensors[node.inputs[0]].shape;
+      const [, ho, wo] = g.tensors[node.outputs[0]].shape;
+      const fits = (mode: 'SAME' | 'VALID') => windowOutSize(h, k, stride, 1, mode) === ho && windowOutSize(w, k, stride, 1, mode) === wo &&
+        windowPadBefore(h, k, stride, 1, mode) === pad && windowPadBefore(w, k, stride, 1, mode) === pad;
+      const padding = fits('VALID') ? 'VALID' : fits('SAME') ? 'SAME' : null;
+      // A PAD would fill with the zero point, which could win a window; the IR's padding never does.
+      if (!padding) throw new TfliteExportError(`${file}: max-pool "${node.name}" pads ${pad} on every side, which neither SAME nor VALID padding places there`);
+      b.op('MAX_POOL_2D', { padding, strideH: stride, strideW: stride, filterH: k, filterW: k, activation: 'NONE' }, [activation(node.inputs[0])], [activation(node.outputs[0])]);
+    } else if (node.op === 'concat') {
+      unpermuted(node);
+      b.op('CONCATENATION', { axis: 3, activation: 'NONE' }, node.inputs.map(activation), [activation(node.outputs[0])]);
+    } else if (node.op === 'reshape') {
+      unpermuted(node);
+      const [c, h, w] = g.tensors[node.inputs[0]].shape;
+      const n = c * h * w;
+      if (h * w > 1 && c > 1) {
+        const perm = new Int32Array(n);
+        for (let ch = 0; ch < c; ch++) for (let q = 0; q < h * w; q++) perm[ch * h * w + q] = q * c + ch;
+        perms.set(node.outputs[0], perm);
+      }
+      b.op('RESHAPE', { newShape: [1, 1, 1, n] }, [activation(node.inputs[0]), b.tensor(`${node.outputs[0]}/shape`, [4], 'int32', null, Int32Array.of(1, 1, 1, n))],
+        [activation(node.outputs[0])]);
+    }
     else if (node.op === 'add') {
       const [a, c] = node.inputs.map(activation);
       b.op('ADD', { activation: 'NONE' }, [a, c], [activation(node.outputs[0])]);
     } else if (node.op === 'avgpool') {
+      unpermuted(node);
       const [c, h, w] = g.tensors[node.inputs[0]].shape;
       const x = node.inputs[0], stages = (node as Node<'avgpool'>).attrs.stages;
       if (!stages || stages === 'hw') {
@@ -133,6 +174,7 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
     if (groups > 1 && !depthwise) throw new TfliteExportError(`${file}: conv "${node.name}" has ${groups} groups and is not depthwise; TFLite has no grouped conv`);
     const wq = p[wName] as Int8Array, bias = p[bName] as Int32Array, scales = p[sName] as Float32Array;
     const xq = g.tensors[x].q!;
+    const ip = perms.get(x); // a 1x1 conv on a flattened map reads its channels in the file's order
     // Weights OIHW -> OHWI (regular) or 1HWC (depthwise), per-channel scales along O or C.
     const w = new Int8Array(wq.length);
     for (let o = 0; o < cout; o++) {
@@ -141,7 +183,7 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
           for (let kx = 0; kx < k; kx++) {
             const v = wq[((o * cpg + i) * k + ky) * k + kx];
             if (depthwise) w[(ky * k + kx) * cout + o] = v;
-            else w[((o * k + ky) * k + kx) * cpg + i] = v;
+            else w[((o * k + ky) * k + kx) * cpg + (ip ? ip[i] : i)] = v;
           }
         }
       }
@@ -193,7 +235,11 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
     for (const v of W) maxAbs = Math.max(maxAbs, Math.abs(v));
     // An all-zero head (a new head before training) still needs a positive scale; any value gives 0.
     const ws = Math.fround(maxAbs > 0 ? maxAbs / 127 : 1);
-    const w = Int8Array.from(W, (v) => Math.max(-127, Math.min(127, Math.round(v / ws))));
+    const w = new Int8Array(W.length);
+    const ip = perms.get(x); // the head on a flattened map: its columns in the file's order
+    for (let o = 0; o < classes; o++) {
+      for (let i = 0; i < features; i++) w[o * features + (ip ? ip[i] : i)] = Math.max(-127, Math.min(127, Math.round(W[o * features + i] / ws)));
+    }
     const bs = Math.fround(Math.fround(xq.scale) * ws);
     let maxBiasSteps = 0;
     const bias = Int32Array.from(B, (v) => {

@@ -68,6 +68,8 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     if (t.kind === 'input' || t.kind === 'label') addTensor(t.name, t.dtype, t.shape, 'input');
     else if (t.kind === 'activation' || t.kind === 'output') addTensor(t.name, t.dtype, t.shape, 'activation');
   }
+  // A reshape's output is a view of its input: one buffer.
+  for (const n of graph.nodes) if (n.op === 'reshape') tensors[n.outputs[0]].aliasOf = n.inputs[0];
 
   // A tensor needs a gradient when the node that made it, or any node before it, trains something.
   const trainsItself = (n: Node) => n.op === 'linear' || n.name === 'classifier' || !!(updates.get(n.name)?.bias || updates.get(n.name)?.channels);
@@ -87,6 +89,7 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
     momentum: rs.scheme.momentum,
     update: (n) => updates.get(n.name),
     needsGrad: (t) => needs.has(t),
+    gradName: (t) => (tensors[`grad:${t}`] ? `grad:${t}@${current.name}` : `grad:${t}`),
     gradOf(t) {
       const g = grads.get(t);
       if (!g) throw new Error(`internal: no gradient reached "${t}"`);
@@ -106,7 +109,14 @@ export function buildTrainingGraph(graph: Graph, rs: ResolvedScheme, opts: Autod
       }
       const prev = saves.get(t);
       if (prev && prev.channels >= channels) return prev.name;
-      if (prev) throw new Error(`internal: "${t}" saved with ${prev.channels} and ${channels} channels`);
+      if (prev) {
+        // Another consumer (a branch of a general graph) keeps more channels: one slice serves both,
+        // each reading its first channels.
+        const grown = [channels, ...shape.slice(1)];
+        tensors[prev.name] = { ...tensors[prev.name], shape: grown, bytes: tensorBytesOf('int8', grown) };
+        prev.channels = channels;
+        return prev.name;
+      }
       const name = addTensor(`saved:${t}`, 'int8', [channels, ...shape.slice(1)], 'saved');
       saves.set(t, { name, channels });
       return name;
@@ -173,6 +183,13 @@ function forwardSpec(n: Node, inputs: string[], outputs: string[], params: strin
       const stages = isNodeOf(n, 'avgpool') ? n.attrs.stages : undefined;
       return stages ? { op: 'mean', inputs, outputs, params, attrs: { stages } } : { op: 'avgpool', inputs, outputs, params };
     }
+    case 'maxpool': {
+      const { kernel, stride, pad } = (n as Node<'maxpool'>).attrs;
+      return { op: 'maxpool', inputs, outputs, params, attrs: { kernel, stride, pad } };
+    }
+    case 'concat': return { op: 'concat', inputs, outputs, params };
+    // A view: its output shares the input's buffer (set where the tensors are made).
+    case 'reshape': return { op: 'view', inputs, outputs, params };
     case 'linear': return { op: 'linear', inputs, outputs, params };
     case 'softmax_ce': throw new Error('internal: softmax_ce has no forward kernel of its own');
   }

@@ -22,6 +22,11 @@ export interface GradContext {
   update(node: Node): ConvUpdate | undefined;
   /** Does anything upstream of this tensor train, so its gradient is needed? */
   needsGrad(tensor: string): boolean;
+  /**
+   * The name of this node's gradient contribution to its input `t`: `grad:<t>`, or `grad:<t>@<node>`
+   * when another consumer of `t` (a branch of a general graph) already took that name.
+   */
+  gradName(t: string): string;
   /** The complete gradient of a node output. */
   gradOf(tensor: string): string;
   /** A new arena tensor; `aliasOf` makes it overwrite that tensor in place. */

@@ -14,10 +14,12 @@
  * difference is used, or both are retried with eps / 4; a sample is skipped only if that flips too
  * (counted, and bounded).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph, type Node, type ParamStore } from '../ir/graph.ts';
 import { archFromRows, convCount, type ArchSpec, type BlockRow } from '../models/arch.ts';
 import { buildGraph } from '../models/build.ts';
+import { modelFromFile } from '../models/model-file.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { convGeom, convInt8, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
@@ -390,4 +392,42 @@ describe('the deferred updates apply the QAS-scaled gradient to exactly the trai
     }
     expect(moved).toBeGreaterThan(50);
   });
+});
+
+describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input) equal finite differences', () => {
+  // Imported .tflite files of other shapes (models/from-tflite-graph.ts), every conv trained.
+  // Every conv's whole weight, or (concat-net) the two branches training different shares of the stem's output.
+  const cases: [string, Record<string, WeightUpdate> | null][] = [
+    ['cnn-maxpool-fc.tflite', null], ['concat-net.tflite', null], ['ds-cnn-kws.tflite', null], ['concat-net.tflite', { 1: '1/2', 2: '1/4', 3: '1/8' }],
+  ];
+  for (const [file, partial] of cases) {
+    it(`${file}${partial ? ` ${JSON.stringify(partial)}` : ''}`, () => {
+      const bytes = new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
+      const g = modelFromFile(file, bytes, { head: 'int8' }).graph;
+      const n = backboneConvs(g).length;
+      const weights = partial ?? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), 1]));
+      const program = compileTraining(g, { nBias: n, weights, head: 'int8', momentum: false }, { reorder: false });
+      const rand = mulberry32(17);
+      const [c, h, w] = g.tensors[g.input].shape;
+      const input = Int8Array.from({ length: c * h * w }, () => Math.floor(rand() * 256) - 128);
+      const params = floatParams(g, 17);
+      const chk = new Checker(program, params, input, 3);
+      const convs = new Map(g.nodes.filter((x) => x.op === 'conv2d').map((x) => [x.name, x as Node<'conv2d'>]));
+      const gradTensors = Object.keys(program.tensors).filter((t) => /^[wb]grad:/.test(t));
+      expect(gradTensors.length).toBe(n + 1 + Object.keys(weights).length + 1);
+      for (const t of gradTensors) {
+        const param = t.slice(6);
+        const isBias = t.startsWith('bgrad');
+        const node = convs.get(param.slice(0, param.lastIndexOf('.')))!;
+        const grad = chk.base.values[t];
+        // Smaller steps: a max-pool's argmax is a kink no clamp mask shows, and near-ties are common.
+        chk.compare(t, grad, sampleIndices(grad, rand), (q) => [param, isBias ? q : paramIndex(node, convGeom(node, g), program.tensors[t].shape, q)], (isBias ? EPS.bias : EPS.weight) / 16);
+      }
+      const report = `${file}: ${chk.mismatches.length} of ${chk.checked} samples mismatch (${chk.kinks} skipped on clamp kinks)\n` +
+        chk.mismatches.slice(0, 12).map((m) => `  ${m.tensor}[${m.index}]: program ${m.analytic.toExponential(4)}, finite difference ${m.numeric.toExponential(4)}`).join('\n');
+      expect(chk.mismatches, report).toEqual([]);
+      expect(chk.kinks, report).toBeLessThanOrEqual(Math.ceil((chk.checked + chk.kinks) * 0.1));
+      expect(chk.nonZero, report).toBeGreaterThan(chk.checked / 2);
+    }, 120_000);
+  }
 });

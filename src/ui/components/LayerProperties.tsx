@@ -1,5 +1,5 @@
 /** Everything the engine knows about one layer: role, tensors, conv geometry, cost and quantization. */
-import type { Node } from '../../engine/ir/graph.ts';
+import { FAMILY_ROLES, type Node } from '../../engine/ir/graph.ts';
 import { formatPercent } from '../format.ts';
 import { Term } from '../explain/Term.tsx';
 import { roleDescription } from '../roles.ts';
@@ -92,7 +92,7 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
         <Prop label="Params"><CountValue n={row.params} /></Prop>
       </PropertySection>
 
-      {conv && conv.role !== 'classifier' && <ArchEditor name={row.name} role={conv.role} block={conv.block} />}
+      {conv && conv.block !== undefined && FAMILY_ROLES.includes(conv.role) && <ArchEditor name={row.name} role={conv.role} block={conv.block} />}
 
       <PropertySection title="Quantization">
         {inputs.map((t, i) => (

@@ -46,7 +46,8 @@ function blockLabel(n: Node | undefined): string {
   if (!n) return 'head';
   const block = (n.attrs as { block?: number }).block;
   if (n.op === 'conv2d' && (n.attrs as { role: string }).role === 'classifier') return 'head';
-  if (block === undefined) return 'head';
+  // A general graph's nodes have no block: each is a column of its own (the pool and the loss stay with the head).
+  if (block === undefined) return n.op === 'avgpool' || n.op === 'linear' || n.op === 'softmax_ce' ? 'head' : n.name;
   return block < 0 ? 'stem' : `block ${block}`;
 }
 
