@@ -19,7 +19,9 @@
  * at 115,200 and 921,600 baud, the compute's at 216 MHz, one instruction a cycle (the STM32F746's
  * clock): samples (predictions) per second = 1 / (link + compute), the host waiting for each answer.
  * Options: --steps N (default 2; the reported count is the median), --keep (keep the build folders),
- * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's),
+ * --workspace KB (each kernel's guaranteed workspace in the arena; default the compiler's), --headroom KB
+ * (how far the workspaces may raise the arena above the other buffers' plan; default the compiler's, 0;
+ * "whole" gives every kernel its whole workspace),
  * --link-samples N (samples and predictions over the link, default 4; the median is used), --link-only
  * (the link's tables alone).
  */
@@ -55,6 +57,8 @@ const keep = args.includes('--keep');
 /** --workspace KB: the one-step workspace each kernel is guaranteed in the arena (default: the compiler's). */
 const wsArg = args.indexOf('--workspace');
 const workspaceBytes = wsArg >= 0 ? Number(args[wsArg + 1]) * 1024 : undefined;
+const hrArg = args.indexOf('--headroom');
+const workspaceHeadroom = hrArg < 0 ? undefined : args[hrArg + 1] === 'whole' ? Infinity : Number(args[hrArg + 1]) * 1024;
 const linkCount = Number(args[args.indexOf('--link-samples') + 1] || 4) || 4;
 const linkOnly = args.includes('--link-only');
 
@@ -74,7 +78,7 @@ const perBoard: Map<string, string>[] = [];
 const helium: { mve: number; portable: number; same: boolean }[] = [];
 if (!linkOnly) for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
-  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes });
+  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, workspaceHeadroom });
   const params = syntheticParams(g, 1);
   const samples = syntheticSamples(g, 1, 3);
   const stm = writeProject(exportCProject(program, params, samples, { target: 'stm32f746', steps }));
@@ -135,7 +139,7 @@ if (!linkOnly) for (const c of CASES) {
   const linked = new Map<string, string>();
   for (const chip of BOARDS) {
     const budget = chip.build!.ramBlock?.bytes ?? chip.sramBytes;
-    const p = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, sramBudget: budget });
+    const p = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, workspaceHeadroom, sramBudget: budget });
     try {
       const dir = writeProject(exportCProject(p, params, samples, { target: chip.id, steps }));
       const b = make(dir, 'all');
@@ -197,7 +201,7 @@ const linkTrain: string[][] = [], linkPredict: string[][] = [];
 const median = (v: number[]) => v.slice().sort((a, b) => a - b)[v.length >> 1];
 for (const c of CASES) {
   const g = buildGraph(zooArch(c.model), { resolution: 128, classes: 10 });
-  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes });
+  const program = compileTraining(g, builtinScheme(c.scheme, backboneConvs(g).length)!, { workspaceBytes, workspaceHeadroom });
   const samples = syntheticSamples(g, linkCount, 3);
   const dir = writeProject(exportCProject(program, syntheticParams(g, 1), samples, { target: 'mps2-an500', steps: 1 }));
   const b = make(dir, 'all', { EXTRA_CFLAGS: '-DTT_LINK' });

@@ -1385,9 +1385,9 @@ static int tt_ring_rowoff(const void *rs, int y) {
 }
 
 /* One output row oy of an int8 conv (convRowInt8). Not inlined: the chain recursion stays shallow. */
-/* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside. */
-static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int cp2, int p0, int np) {
-  static int16_t t16[512];
+/* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside.
+ * t16: one pixel's taps (2 * cp2 int16), carved from the workspace with X. */
+static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int16_t *t16, int cp2, int p0, int np) {
   /* The offset of every filter row's input row in a channel, -1 above or below the image (k <= 22 for im2col). */
   int ro[22];
   const int k = g->k, taps = g->cpg * k * k;
@@ -1449,15 +1449,17 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     }
     return;
   }
-  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 2 * ((g->cpg * g->k * g->k + 1) / 2)) {
-    /* im2col in tiles of pixels as the workspace allows, then the pointwise block. */
+  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 3 * ((g->cpg * g->k * g->k + 1) / 2)) {
+    /* im2col in tiles of pixels as the workspace allows (after one pixel's int16 taps), then the pointwise block. */
     const int cp2 = (g->cpg * g->k * g->k + 1) / 2;
-    int tile = (wk_bytes / 4) / cp2;
+    int16_t *t16 = (int16_t *)wk;
+    uint32_t *X = (uint32_t *)wk + cp2;
+    int tile = (wk_bytes / 4 - cp2) / cp2;
     if (tile > g->wo) tile = g->wo;
     for (int p0 = 0; p0 < g->wo; p0 += tile) {
       const int np = g->wo - p0 < tile ? g->wo - p0 : tile;
-      tt_im2col_row(x, g, oy, s->xz, (uint32_t *)wk, cp2, p0, np);
-      tt_pw_block((const uint32_t *)wk, np, cp2, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
+      tt_im2col_row(x, g, oy, s->xz, X, t16, cp2, p0, np);
+      tt_pw_block(X, np, cp2, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow + p0, NULL, NULL, wall);
     }
     return;
   }
@@ -1550,9 +1552,9 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     const tt_geom *g = c->st[i].g;
     r.wall[i] = NULL;
     if (tt_is_pw(g) || tt_is_im2col(g)) {
-      /* Rows are done in tiles of pixels: keep room for 16 (or the whole row). */
+      /* Rows are done in tiles of pixels: keep room for 16 (or the whole row), and im2col's one pixel of int16 taps. */
       const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * g->k * g->k) + 1) / 2;
-      const int px = g->wo < 16 ? g->wo : 16;
+      const int px = (g->wo < 16 ? g->wo : 16) + (tt_is_pw(g) ? 0 : 1);
       if (px * cp2 > xneed) xneed = px * cp2;
     }
   }
@@ -2669,20 +2671,26 @@ typedef struct {
   const uint8_t *mask; const int8_t *saved; float *gx; float *row;
   const tt_weight *w; const tt_geom *g; int32_t *b; const float *sw, *eff;
   int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
-  /* The saved input as float (x - xz), when the workspace holds it. */
+  /* The saved input as float (x - xz), when the workspace holds it; else xr, two channel planes the
+   * eight-channel path converts the saved input into, two input channels at a time. */
   const float *xf;
+  float *xr;
   /* Eight channels' gradients pixel-major (hw x 8) and their weights input-channel-major (cpg x 8),
    * when the workspace holds them. */
   float *T, *W8;
 } tt_pw1;
 
-/* Carves the workspace: the saved input as float first (if it fits), then up to seven more channel
- * planes of hw floats after tb[0]; returns the number of planes (tb[0] included). */
+/* Carves the workspace: the saved input as float first (if it fits with the rest), then up to seven
+ * more channel planes of hw floats after tb[0], the eight-channel block and, without the float copy,
+ * two conversion planes; returns the number of planes (tb[0] included). */
 static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   float *wkf = (float *)wk;
   int avail = wk ? wk_bytes / 4 : 0, nb = 1;
   s->xf = NULL;
-  if (s->saved && s->n > 0 && avail >= s->n * hw) {
+  s->xr = NULL;
+  /* The float copy only when the eight-channel block fits beside it: that block with two conversion
+   * planes is nearly as fast for far fewer bytes. */
+  if (s->saved && s->n > 0 && avail >= s->n * hw + 7 * hw + 8 * (hw + s->g->cpg)) {
     float *xf = wkf;
     for (int i = 0; i < s->n * hw; i++) xf[i] = (float)(s->saved[i] - s->xz);
     s->xf = xf;
@@ -2698,6 +2706,9 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   if (nb == 8 && avail >= 8 * (hw + s->g->cpg)) {
     s->T = wkf;
     s->W8 = wkf + 8 * hw;
+    wkf += 8 * (hw + s->g->cpg);
+    avail -= 8 * (hw + s->g->cpg);
+    if (!s->xf && s->saved && s->n > 0 && avail >= 2 * hw) s->xr = wkf;
   }
   if (s->gx) for (int i = 0; i < s->g->cin * hw; i++) s->gx[i] = 0.0f;
   return nb;
@@ -2748,21 +2759,27 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (; ic + 1 < cpg; ic += 2) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, W8 + ic * 8, W8 + ic * 8 + 8, hw);
       for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
     }
-    if (s->saved && n > 0 && s->xf) {
+    if (s->saved && n > 0 && (s->xf || s->xr)) {
       const uint32_t pk = tt_param_key(s->cw, s->w->id);
       float div[8];
       for (int j = 0; j < 8; j++) div[j] = s->sw[c0 + j] * s->sw[c0 + j];
       for (int jj = 0; jj < n; jj += 2) {
         float gw[16];
         const int two = jj + 1 < n;
-        if (two) tt_dot8x2(T, s->xf + jj * hw, s->xf + (jj + 1) * hw, hw, gw, gw + 8);
-        else tt_dot8(T, s->xf + jj * hw, hw, gw);
+        const float *x0 = s->xf ? s->xf + jj * hw : s->xr;
+        if (!s->xf) {
+          /* The same floats the copy would hold, for these two input channels only. */
+          const int8_t *sv = s->saved + jj * hw;
+          for (int i = 0; i < (two ? 2 * hw : hw); i++) s->xr[i] = (float)(sv[i] - s->xz);
+        }
+        if (two) tt_dot8x2(T, x0, x0 + hw, hw, gw, gw + 8);
+        else tt_dot8(T, x0, hw, gw);
         for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
       }
     }
-    for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf)); j++) {
+    for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf && !s->xr)); j++) {
       const int c = c0 + j;
-      if (s->saved && n > 0 && !s->xf) {
+      if (s->saved && n > 0 && !s->xf && !s->xr) {
         tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
         const float div = s->sw[c] * s->sw[c];
         const uint32_t pk = tt_param_key(s->cw, s->w->id);
@@ -2892,7 +2909,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
@@ -2928,7 +2945,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
   for (int c0 = 0; c0 < dg->cout; c0 += nb) {

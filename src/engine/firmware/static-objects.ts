@@ -72,15 +72,15 @@ export const TILE = 64;
 /**
  * The runtime's own RAM, the same in every export (the linker script keeps the kernel library's
  * statics whether or not the program links the kernel that uses them): the row-pointer tables of the
- * generic conv row, the fused chain's run state, the im2col row, main.c's output line, newlib's
- * reentrancy block and its pointer. Sizes from the compiled library (arm-none-eabi-gcc 12, -O2);
- * the firmware size test fails, naming the symbol, when a kernel change alters them.
+ * generic conv row, the fused chain's run state, main.c's output line, newlib's reentrancy block and
+ * its pointer (an im2col row's taps are carved from the chain's workspace). Sizes from the compiled
+ * library (arm-none-eabi-gcc 12, -O2); the firmware size test fails, naming the symbol, when a kernel
+ * change alters them.
  */
 export const RUNTIME_RAM: readonly StaticObject[] = [
   { symbol: 'rp', bytes: 256, section: 'bss', kind: 'runtime' },
   { symbol: 'wp', bytes: 256, section: 'bss', kind: 'runtime' },
   { symbol: 'r', bytes: 432, section: 'bss', kind: 'runtime' },
-  { symbol: 't16', bytes: 1024, section: 'bss', kind: 'runtime' },
   { symbol: 'line', bytes: 128, section: 'bss', kind: 'runtime' },
   { symbol: 'impure_data', bytes: 96, section: 'data', kind: 'runtime' },
   { symbol: '_impure_ptr', bytes: 4, section: 'data', kind: 'runtime' },

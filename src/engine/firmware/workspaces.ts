@@ -1,12 +1,13 @@
 /**
  * Kernel workspaces in the arena. The C kernels' fast paths (packed pointwise weights, im2col tiles,
  * float planes of the fused backward) need scratch memory at their step only. Each kernel that takes
- * one gets a one-step buffer in the memory plan, so the planner places it where the arena is free at
- * that step and counts it when it is not: no static spare outside the plan, no byte the report misses.
- * The generated step hands the kernel the largest free stretch of the arena at its step, which holds
- * this buffer and is often larger.
+ * one gets a one-step buffer in the memory plan, carved from what the other buffers leave free at its
+ * step (planWithWorkspaces), so it raises the arena only by its fast path's floor where its step is
+ * full: no static spare outside the plan, no byte the report misses. The generated step hands the
+ * kernel the largest free stretch of the arena at its step, which holds this buffer and may be larger.
  */
 import type { Buffer } from '../memory/lifetimes.ts';
+import { ALIGN, ORDERS, placeInOrder, planArena, type Lifetime, type Placement } from '../memory/planner.ts';
 import { isDepthwise } from '../ops/conv2d.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
@@ -26,6 +27,18 @@ export const WORKSPACE_OPS: ReadonlySet<KernelOp> = new Set<KernelOp>(['conv2d',
  */
 export const DEFAULT_WORKSPACE = 20 * 1024;
 
+/**
+ * How far the workspaces may raise the arena above the other buffers' plan (planWithWorkspaces), their
+ * floors aside. 0: the workspaces take the arena's free space and only a fast path's floor adds bytes.
+ * Measured with bench:firmware at 128x128 (linked SRAM KB @ M7 instructions per step) for
+ * mcunet-5fps@99kb / mbv2-w0.35@99kb / proxyless-w0.3@98kb, with the 1 KB static im2col row the runtime
+ * then had: unbounded 153.9 @ 95.0M / 137.1 @ 76.1M / 135.8 @ 85.7M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M /
+ * 127.8 @ 88.7M; 0 without the block backward's floor: 136.1 @ 117.1M / 123.8 @ 91.5M / 127.8 @ 88.7M
+ * (its eight-channel block lost where the step is full). Without that row, 0: 141.4 @ 99.3M /
+ * 128.6 @ 78.5M / 126.8 @ 88.6M.
+ */
+export const DEFAULT_WORKSPACE_HEADROOM = 0;
+
 export const workspaceId = (k: Kernel) => `ws:${k.name}`;
 
 /**
@@ -34,7 +47,7 @@ export const workspaceId = (k: Kernel) => `ws:${k.name}`;
  * copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it reads and
  * writes is more than they use. widen: see pwGroupBytes.
  */
-export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>, widen = false): Buffer[] {
+export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>, widen = false): WorkspaceBuffer[] {
   if (bytes <= 0) return [];
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
@@ -46,8 +59,37 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
     // at a time over all its pixels in one tile (compile.ts keeps that plan only where it costs no arena byte).
     const floor = k.op === 'conv2d' && widen ? pwGroupBytes(k) : 0;
     const size = Math.ceil(Math.max(floor, Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity)) / 8) * 8;
-    return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [] }] : [];
+    // A floor the workspace cannot reach buys nothing: then none.
+    const fast = Math.ceil(fastPathFloor(k) / 8) * 8;
+    const least = fast <= size ? fast : 0;
+    return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least }] : [];
   });
+}
+
+/** A kernel's workspace buffer; `floor`: the least that keeps its fast path on (fastPathFloor). */
+export interface WorkspaceBuffer extends Buffer { floor: number }
+
+/**
+ * The least workspace without which a kernel's fast path is off altogether (bytes; 0: it degrades
+ * gradually or has none): tt_pw_fast packs four output channels' weights and a tile of two pixels
+ * (6 words per input-channel pair), tt_dw_plane16 needs its whole padded plane, a fused chain its
+ * stages' packed weights. Below it the generic conv runs, several times slower (on the M7,
+ * mcunet-5fps@99kb's last pointwise conv: 1.6M -> 8.8M instructions; proxyless-w0.3@98kb's second
+ * chain, at its peak: 5.4M -> 34.9M).
+ */
+function fastPathFloor(k: ProgramKernel): number {
+  if (k.op === 'conv_chain') return fastPathBytes(k) ?? 0;
+  if (k.op === 'block_bwd') {
+    // The gathered plane and pw1's eight-channel block with its two conversion planes (tt_pw1_setup).
+    const need = fastPathBytes(k) ?? 0;
+    if (!k.bound.pw1) return need;
+    const dg = k.bound.dw.geom, hw = dg.h * dg.w;
+    return Math.min(need, blockGatherBytes(k) + 4 * (7 * hw + 8 * (hw + k.bound.pw1.geom.cpg) + 2 * hw));
+  }
+  if (k.op !== 'conv2d') return 0;
+  const g = k.bound.conv.geom;
+  if (g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) return 4 * 6 * Math.ceil(g.cpg / 2);
+  return fastPathBytes(k) ?? 0;
 }
 
 /**
@@ -62,12 +104,19 @@ function pwGroupBytes(k: ProgramKernel & { op: 'conv2d' }): number {
   return 4 * (4 * cp2 + cp2 * g.ho * g.wo);
 }
 
+/** tt_block_bwd's padded output-gradient plane of the gathered depthwise input gradient (first in its workspace). */
+function blockGatherBytes(k: ProgramKernel & { op: 'block_bwd' }): number {
+  const dg = k.bound.dw.geom;
+  const dim = (n: number) => Math.floor((n - 1 + dg.pad) / dg.stride) + 1 + Math.floor((dg.k - 1) / dg.stride) + 1;
+  return k.attrs.dwInputGrad && dg.k * dg.k <= 64 ? Math.ceil((dim(dg.h) * dim(dg.w) * 4) / 8) * 8 : 0;
+}
+
 /**
  * The most workspace a kernel's fast paths carve (bytes), where it is known: it mirrors the carving
  * in c-kernels.ts. tt_block_bwd: the padded output-gradient plane of the gathered depthwise input
  * gradient, the saved pw1 input as float, seven more channel planes, then eight channels' gradients
  * and weights (tt_pw1_setup). tt_conv_chain: the packed weights of its pointwise and im2col stages and
- * one tile of 16 pixels (or the row). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
+ * one tile of 16 pixels (or the row; an im2col stage also one pixel of int16 taps). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
  * a depthwise conv's padded int16 plane. A larger workspace is not used (a pointwise conv's tiles grow
  * with it, to no measurable gain past 32 pixels); a smaller one takes slower paths.
  * null: not known (the kernel gets the compiler's default).
@@ -76,8 +125,7 @@ export function fastPathBytes(k: ProgramKernel): number | null {
   if (k.op === 'block_bwd') {
     const dg = k.bound.dw.geom;
     const hw = dg.h * dg.w;
-    const dim = (n: number) => Math.floor((n - 1 + dg.pad) / dg.stride) + 1 + Math.floor((dg.k - 1) / dg.stride) + 1;
-    const gather = k.attrs.dwInputGrad && dg.k * dg.k <= 64 ? Math.ceil((dim(dg.h) * dim(dg.w) * 4) / 8) * 8 : 0;
+    const gather = blockGatherBytes(k);
     if (!k.bound.pw1) return gather;
     const pw = k.bound.pw1.geom;
     const n = k.attrs.channels;
@@ -101,10 +149,87 @@ export function fastPathBytes(k: ProgramKernel): number | null {
       const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
       if (!pw && !im2col) continue;
       const cp2 = Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2);
-      xneed = Math.max(xneed, Math.min(g.wo, 16) * cp2);
+      xneed = Math.max(xneed, (Math.min(g.wo, 16) + (pw ? 0 : 1)) * cp2);
       words += g.cout * cp2;
     }
     return 4 * (words + xneed);
   }
   return null;
+}
+
+/**
+ * Workspaces carved from the arena's free space at their step. The other buffers are planned first
+ * (`placed`, an arena of `arenaBytes`); then each kernel's one-step workspace is cut to the largest
+ * stretch free at its step below a ceiling, that arena plus `headroom`, and placed there. So a
+ * workspace raises the arena by at most `headroom` (0: never), and a kernel whose step leaves room keeps
+ * its whole workspace. A workspace cut under 64 bytes is dropped (the C kernels take none that small).
+ * Each workspace lives one step and each step runs one kernel, so workspaces never meet each other.
+ */
+export function carveWorkspaces(workspaces: WorkspaceBuffer[], others: Lifetime[], offsets: Record<string, number>, arenaBytes: number,
+  headroom: number): { buffers: Buffer[]; offsets: Record<string, number>; arenaBytes: number } {
+  const ceiling = arenaBytes + Math.max(0, headroom);
+  const out: Buffer[] = [];
+  const at: Record<string, number> = {};
+  let arena = arenaBytes;
+  const byOffset = others.filter((l) => l.bytes > 0).map((l) => ({ l, at: offsets[l.id] })).sort((a, b) => a.at - b.at);
+  for (const w of workspaces) {
+    const live = byOffset.filter(({ l }) => l.start <= w.start && w.start <= l.end).map(({ l, at }) => [at, at + l.bytes]);
+    // The free stretches at this step, the last one open-ended.
+    const gaps: { off: number; end: number }[] = [];
+    let end = 0;
+    for (const [s0, e0] of [...live, [Infinity, Infinity]]) {
+      const start = Math.ceil(end / ALIGN) * ALIGN;
+      if (s0 > start) gaps.push({ off: start, end: s0 });
+      end = Math.max(end, e0);
+    }
+    const under = (g: { off: number; end: number }) => Math.min(g.end, ceiling) - g.off;
+    let best = gaps.reduce((a, g) => (under(g) > under(a) ? g : a), gaps[0]);
+    let bytes = Math.floor(Math.min(w.bytes, under(best)) / ALIGN) * ALIGN;
+    const floor = w.floor;
+    if (bytes < floor) {
+      // Under its floor the kernel's fast path is off, which costs more than the bytes: the first stretch that holds the floor.
+      best = gaps.find((g) => g.end - g.off >= floor)!;
+      bytes = Math.floor(Math.min(w.bytes, Math.max(floor, under(best))) / ALIGN) * ALIGN;
+    }
+    if (bytes < 64) continue;
+    out.push({ ...w, bytes });
+    at[w.id] = best.off;
+    arena = Math.max(arena, best.off + bytes);
+  }
+  return { buffers: out, offsets: at, arenaBytes: arena };
+}
+
+/**
+ * The arena plan with the kernels' workspaces. The ceiling is the other buffers' best plan plus
+ * `headroom`. Candidates: the other buffers placed in each of the planner's orders, each workspace
+ * carved from what that placement leaves free at its step (carveWorkspaces: each order leaves other
+ * stretches free); and every buffer planned together with each workspace at its floor, the workspaces
+ * then carved again from that plan's free stretches. Kept: the one giving the kernels the most
+ * workspace within the ceiling (else the smallest arena); then, if greedy-by-size packs those same
+ * buffers tighter, its plan (so the plan is never worse than TFLite Micro's on them).
+ */
+export function planWithWorkspaces(others: Buffer[], workspaces: WorkspaceBuffer[], headroom: number): { buffers: Buffer[]; plan: Placement } {
+  const placements = ORDERS.map((o) => placeInOrder(others, o));
+  const baseBytes = Math.min(...placements.map((p) => p.arenaBytes));
+  const ceiling = baseBytes + Math.max(0, headroom);
+  const candidates: { buffers: Buffer[]; plan: Placement }[] = [];
+  const carveOn = (p: Placement, label: string) => {
+    const othersTop = Math.max(0, ...others.map((l) => Math.ceil((p.offsets[l.id] + l.bytes) / ALIGN) * ALIGN));
+    const top = Math.max(ceiling, othersTop);
+    const carved = carveWorkspaces(workspaces, others, p.offsets, othersTop, top - othersTop);
+    const at = Object.fromEntries(others.map((l) => [l.id, p.offsets[l.id]]));
+    candidates.push({
+      buffers: [...others, ...carved.buffers],
+      plan: { offsets: { ...at, ...carved.offsets }, arenaBytes: carved.arenaBytes, strategy: `${p.strategy}, ${label}` },
+    });
+  };
+  for (const p of placements) carveOn(p, 'workspaces carved');
+  carveOn(planArena([...others, ...workspaces.map((w) => ({ ...w, bytes: w.floor })).filter((w) => w.bytes >= 64)]), 'workspaces from their floors');
+  const given = (c: { buffers: Buffer[] }) => c.buffers.slice(others.length).reduce((n, b) => n + b.bytes, 0);
+  const fits = candidates.filter((c) => c.plan.arenaBytes <= ceiling);
+  const chosen = fits.length
+    ? fits.reduce((a, c) => (given(c) > given(a) || (given(c) === given(a) && c.plan.arenaBytes < a.plan.arenaBytes) ? c : a))
+    : candidates.reduce((a, c) => (c.plan.arenaBytes < a.plan.arenaBytes ? c : a));
+  const greedy = placeInOrder(chosen.buffers, ORDERS[0]);
+  return greedy.arenaBytes < chosen.plan.arenaBytes ? { buffers: chosen.buffers, plan: greedy } : chosen;
 }

@@ -13,7 +13,6 @@ import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import type { Scheme, WeightUpdate } from '../train/scheme.ts';
 import { mulberry32 } from '../util/random.ts';
-import { workspaceBuffers } from '../firmware/workspaces.ts';
 import { bufferLifetimes } from './lifetimes.ts';
 import { ALIGN, findOverlap, liveLowerBound, ORDERS, placeInOrder, planArena, type Lifetime } from './planner.ts';
 
@@ -154,9 +153,9 @@ describe('zoo models at 128x128', () => {
         const g = buildGraph(zooArch(model), { resolution: 128, classes: 10 });
         const p = compileTraining(g, builtinScheme(name, backboneConvs(g).length)!);
         expectValidProgramPlan(p, `${model} ${name}`);
-        // Recompute the buffers independently (the kernels' one-step workspaces included) and place them
-        // largest-first (TFLite Micro's planner).
-        const buffers = [...bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]), ...workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors)];
+        // Recompute the tensors' buffers independently, take the kernels' one-step workspaces at the sizes
+        // carved for them, and place them largest-first (TFLite Micro's planner).
+        const buffers = [...bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]), ...p.buffers.filter((b) => b.id.startsWith('ws:'))];
         expect(buffers.length, `${model} ${name}`).toBe(p.buffers.length);
         const greedy = placeInOrder(buffers, ORDERS[0]);
         expect(p.arenaBytes, `${model} ${name}`).toBeLessThanOrEqual(greedy.arenaBytes);

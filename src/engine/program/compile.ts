@@ -3,10 +3,9 @@
  * (in-place ops, fused early stage) -> memory plan -> training program. Pure and deterministic.
  */
 import type { Graph } from '../ir/graph.ts';
-import { DEFAULT_WORKSPACE, workspaceBuffers } from '../firmware/workspaces.ts';
+import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_HEADROOM, planWithWorkspaces, workspaceBuffers } from '../firmware/workspaces.ts';
 import { checkBudget } from '../limits.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
-import { planArena } from '../memory/planner.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
 import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
 import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
@@ -45,6 +44,11 @@ export interface CompileOptions {
    * one-step arena buffer the planner places. 0: the kernels get only the arena's free bytes.
    */
   workspaceBytes?: number;
+  /**
+   * How far the workspaces may raise the arena above the lower bound of the other buffers
+   * (firmware/workspaces.ts: carveWorkspaces). Infinity: each kernel keeps its whole workspace.
+   */
+  workspaceHeadroom?: number;
   sramBudget?: number;
   flashBudget?: number;
 }
@@ -80,6 +84,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
     fuseBackward: opts.fuseBackward ?? true,
     fuseBlockBackward: opts.fuseBlockBackward ?? true,
     workspaceBytes: opts.workspaceBytes ?? DEFAULT_WORKSPACE,
+    workspaceHeadroom: opts.workspaceHeadroom ?? DEFAULT_WORKSPACE_HEADROOM,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
   };
   // Budgets from outside (CLI, project files, the page) are bounded once, in limits.ts.
@@ -102,19 +107,17 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);
   const tensors = s.tensors;
   const lifetimes = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
-  let buffers = [...lifetimes, ...workspaceBuffers(kernels, options.workspaceBytes, tensors)];
-  let plan = planArena(buffers);
+  // The kernels' workspaces carved from the arena's free space at their step (firmware/workspaces.ts).
   // A late pointwise conv (a plane of at most 32 pixels) whose packed weights do not fit its workspace
   // packs four output channels per pixel tile; with room for all its pixels in one tile it packs them
-  // once. That plan is kept only where it needs no larger arena: the same SRAM, fewer instructions
-  // (mcunet-5fps@99kb's last pointwise conv: 0.4M a step fewer on the M7).
-  const widened = [...lifetimes, ...workspaceBuffers(kernels, options.workspaceBytes, tensors, true)];
-  if (widened.some((b, i) => b.bytes !== buffers[i]?.bytes)) {
-    const wide = planArena(widened);
-    if (wide.arenaBytes <= plan.arenaBytes) {
-      buffers = widened;
-      plan = wide;
-    }
+  // once (widen: mcunet-5fps@99kb's last pointwise conv, 0.4M instructions a step fewer on the M7).
+  // Carved, the wider request costs no arena byte; with whole workspaces it is kept only where it
+  // needs no larger arena.
+  const wideWs = workspaceBuffers(kernels, options.workspaceBytes, tensors, true);
+  let { buffers, plan } = planWithWorkspaces(lifetimes, wideWs, options.workspaceHeadroom);
+  if (options.workspaceHeadroom === Infinity) {
+    const narrow = planWithWorkspaces(lifetimes, workspaceBuffers(kernels, options.workspaceBytes, tensors), Infinity);
+    if (narrow.plan.arenaBytes < plan.arenaBytes) ({ buffers, plan } = narrow);
   }
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
     { sramBytes: options.sramBudget, flashBytes: options.flashBudget }, stream);
