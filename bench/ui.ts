@@ -2,9 +2,20 @@
  * `npm run bench:ui`: the median time from a scheme toggle to updated memory bars, over 50 toggles of
  * conv 21's weight update (0 <-> 1) in mcunet-5fps, in Chromium against the built app (vite preview).
  * Prints: toggle -> bars updated in the DOM, toggle -> next frame painted, and the engine's compile time.
+ *
+ * First, the forward graph's layout times (Node, the same code the page and the layout worker run):
+ * the family's column layout against general graphs node by node (dag-layout.ts), where dagre's time
+ * sets DAG_WORKER_THRESHOLD. `tsx bench/ui.ts --layout` prints that table only.
  */
 import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
+import { generalGraph } from '../tests/general-graphs.ts';
+import { summarize } from '../src/engine/ir/summary.ts';
+import { buildGraph } from '../src/engine/models/build.ts';
+import { zooArch } from '../src/engine/models/zoo.ts';
+import { placeColumns } from '../src/ui/graph/column-layout.ts';
+import { DAG_WORKER_THRESHOLD, layeredDag, layoutDag } from '../src/ui/graph/dag-layout.ts';
+import { FORWARD_LAYOUT, forwardLayout } from '../src/ui/graph/forward-layout.ts';
 
 const PORT = Number(process.env.E2E_PORT ?? 4191);
 const URL_BASE = `http://127.0.0.1:${PORT}`;
@@ -29,7 +40,52 @@ const median = (xs: number[]) => {
 };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 
+/** Median ms of `f` over `reps` runs after two warm-up runs. */
+function timeMs(f: () => unknown, reps: number): number {
+  f();
+  f();
+  const xs: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    f();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+function layoutTable(): void {
+  const rows: string[][] = [];
+  const family = buildGraph(zooArch('mcunet-5fps'));
+  const fs = summarize(family);
+  const fl = forwardLayout(family, fs, [], null);
+  rows.push([`family: mcunet-5fps (columns)`, String(fs.layers.length + 1),
+    timeMs(() => forwardLayout(family, fs, [], null), 9).toFixed(1), '-',
+    timeMs(() => placeColumns(fl.sizes, FORWARD_LAYOUT.columnGap), 9).toFixed(1), `${fl.sizes.length} columns`]);
+  for (const [stages, branches, depth] of [[1, 2, 2], [2, 2, 2], [2, 2, 3], [4, 2, 3], [5, 3, 3], [10, 3, 3], [20, 3, 3], [45, 3, 3]]) {
+    const g = generalGraph({ stages, branches, depth });
+    const s = summarize(g);
+    const l = forwardLayout(g, s, [], null);
+    const items = l.nodes.map((n) => ({ id: n.id, width: n.width!, height: n.height! }));
+    const edges = l.edges.map((e): [string, string] => [e.source, e.target]);
+    const opts = { rankdir: 'LR' as const, ranksep: FORWARD_LAYOUT.columnGap, nodesep: FORWARD_LAYOUT.itemGap };
+    const reps = items.length > 300 ? 3 : 7;
+    rows.push([`general: ${stages} stages x ${branches} branches x ${depth}`, String(items.length),
+      timeMs(() => forwardLayout(g, s, [], null), reps).toFixed(1),
+      timeMs(() => layeredDag(items, edges, opts), reps).toFixed(2),
+      timeMs(() => layoutDag(items, edges, opts), reps).toFixed(1),
+      items.length > DAG_WORKER_THRESHOLD ? 'worker' : 'main thread']);
+  }
+  const head = ['graph', 'nodes', 'view layout ms', 'layered ms', 'dagre ms', 'dagre runs on'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  console.log(`Forward graph layout, Node ${process.version} (median; 'view layout' is what the page computes at once, dagre's time is the worker's for a family or a large graph)`);
+  console.log(head.map((h, i) => (i ? h.padStart(w[i]) : h.padEnd(w[i]))).join('  '));
+  for (const r of rows) console.log(r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  '));
+  console.log(`DAG_WORKER_THRESHOLD = ${DAG_WORKER_THRESHOLD} nodes\n`);
+}
+
 async function main() {
+  layoutTable();
+  if (process.argv.includes('--layout')) return;
   const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: false });
   try {
     await waitForServer(URL_BASE);

@@ -24,7 +24,7 @@ import { startNodeAnalysisWorker } from '../../../workers/analysis-client-node.t
 import { bytesOption, CommandFailure, intOption, numOption, parseVerbArgs, requireOption, UsageError, type Options } from '../args.ts';
 import { DEMO_DATA, loadDataset } from '../load-dataset.ts';
 import { inputSize, modelArg } from '../load-model.ts';
-import { modelFileKind, modelFromFile } from '../../engine/models/model-file.ts';
+import { fixedInputSize } from '../../engine/models/model-file.ts';
 import { err, json, out, term } from '../output.ts';
 import { table } from '../format.ts';
 import { availableParallelism } from 'node:os';
@@ -49,9 +49,7 @@ const ratioOf = (s: string) => {
 /** A general graph's input size, fixed by its file (the family's models open at any size); undefined for others. */
 function fixedResolution(spec: string): number | undefined {
   const m = modelArg(spec);
-  if (m.kind !== 'file' || modelFileKind(m.bytes) !== 'tflite') return undefined;
-  const g = modelFromFile(m.fileName, m.bytes).graph;
-  return (g as { arch?: unknown }).arch ? undefined : g.tensors[g.input].shape[1];
+  return m.kind === 'file' ? fixedInputSize(m.fileName, m.bytes) : undefined;
 }
 
 /** The settings from the flags, over the defaults; checked by the engine, which names the field. */

@@ -1,7 +1,7 @@
 /**
  * The loss and the element-wise backward kernels: the softmax cross-entropy gradient, the float32
  * head's input gradient and update, the pool gradient, the clamp mask, the per-channel scale, a conv's
- * input gradient, the residual split and the gradient sum.
+ * input gradient, the add's split (a residual's, or any add's in a general graph) and the gradient sum.
  */
 import { addGradScales } from '../ops/add.ts';
 import { avgpoolBackward } from '../ops/avgpool.ts';
@@ -199,7 +199,7 @@ export const add_bwd: KernelDef<'add_bwd'> = {
     codeBytes: 26,
   },
   kind: 'input-grad',
-  label: 'residual split',
+  label: 'add split',
 };
 
 export type GradAccTypes = KernelTypes<Empty, Empty>;

@@ -10,7 +10,7 @@ import { FILE_IDENTIFIER } from '../tflite/schema.ts';
 import type { HeadKind } from './build.ts';
 import { modelFromPkl } from './from-pkl.ts';
 import { modelFromTflite } from './from-tflite.ts';
-import { isWeightsFile, modelFromWeights } from './weights-file.ts';
+import { hasArch, isWeightsFile, modelFromWeights } from './weights-file.ts';
 
 export type ModelFileKind = 'pkl' | 'tflite' | 'ttw';
 
@@ -48,4 +48,14 @@ export function modelFromFile(fileName: string, bytes: Uint8Array, opts: ModelFi
   if (kind === 'ttw') return modelFromWeights(bytes, { fileName, ...opts });
   if (kind === 'tflite') return modelFromTflite(bytes, { fileName, ...opts });
   return modelFromPkl(bytes, { fileName, ...opts });
+}
+
+/**
+ * A general graph's input size (height), fixed by its file; undefined for the family's models, which
+ * open at any resolution. The analysis and the CLI default to it rather than to a size it refuses.
+ */
+export function fixedInputSize(fileName: string, bytes: Uint8Array): number | undefined {
+  if (modelFileKind(bytes) !== 'tflite') return undefined;
+  const g = modelFromFile(fileName, bytes).graph;
+  return hasArch(g) ? undefined : g.tensors[g.input].shape[1];
 }

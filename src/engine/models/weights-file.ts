@@ -25,6 +25,11 @@ interface Header {
 
 const MAGIC = 'TTW1';
 
+/** Whether a graph carries its architecture (the family's models; a general graph does not). */
+export function hasArch(g: Graph): boolean {
+  return (g as Graph & { arch?: ArchSpec }).arch !== undefined;
+}
+
 function archOf(g: Graph): ArchSpec {
   const arch = (g as Graph & { arch?: ArchSpec }).arch;
   if (!arch) throw new Error(`graph "${g.name}" does not carry its architecture; build it with withArch`);

@@ -19,6 +19,8 @@ import { splitBySeed } from '../../engine/data/samples.ts';
 import { backboneConvs, type Graph } from '../../engine/ir/graph.ts';
 import type { Scheme } from '../../engine/train/scheme.ts';
 import { jobDataset, jobModel } from '../../engine/train/train-job.ts';
+import { InputError } from '../../engine/input-error.ts';
+import { fixedInputSize } from '../../engine/models/model-file.ts';
 import { formatBytes } from '../format.ts';
 import { analysisStore, type AnalysisRecord } from './analysis-store.ts';
 import type { AnalysisSource } from './analysis-source.ts';
@@ -62,13 +64,24 @@ function defaultForm(source: AnalysisSource) {
   const d = DEFAULT_ANALYSIS_SETTINGS;
   const v = START_LR[source.weights].value;
   const lr = { weight: v, bias: v, head: v };
-  return { settings: { ...d, lr }, workers: defaultWorkers() };
+  return { settings: { ...d, lr, resolution: fixedSize(source) ?? d.resolution }, workers: defaultWorkers() };
 }
 
-/** A saved form over the defaults: a field it lacks (saved by an older version) takes the default. */
+/** A general graph's input size, which its file fixes (the family's models take any resolution). */
+function fixedSize(source: AnalysisSource): number | undefined {
+  try {
+    return fixedInputSize(source.model.fileName, source.model.bytes);
+  } catch (e) {
+    if (e instanceof InputError) return undefined; // refused by name where the model is compiled (usePlan)
+    throw e;
+  }
+}
+
+/** A saved form over the defaults: a field it lacks (saved by an older version) takes the default; a fixed size stays fixed. */
 function withDefaults(saved: { settings: AnalysisSettings; workers: number }, source: AnalysisSource) {
   const d = defaultForm(source);
-  return { settings: { ...d.settings, ...saved.settings }, workers: saved.workers ?? d.workers };
+  const fixed = fixedSize(source);
+  return { settings: { ...d.settings, ...saved.settings, ...(fixed !== undefined ? { resolution: fixed } : {}) }, workers: saved.workers ?? d.workers };
 }
 
 type Plan = { graph: Graph; classes: number; jobs: AnalysisJobSpec[]; key: string; error: null } | { error: string };
@@ -107,6 +120,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
   const imageCount = dataset.count;
   const run = useAnalysisRun(setRecord);
   const formKind = source.demo ? 'demo' : 'file';
+  const fixed = useMemo(() => fixedSize(source), [source]);
   const busy = run.state.status === 'running' || run.state.status === 'paused' || run.state.status === 'cancelling';
 
   // The form as the user left it (or the defaults).
@@ -292,7 +306,7 @@ export function AnalysisPanel({ source, budgetBytes, searchShape, projectScheme,
         <span className="muted analysis-model">{source.label} · demo images (Fashion-MNIST, {imageCount.toLocaleString('en-US')})</span>
       </header>
 
-      <SettingsForm settings={settings} workers={workers} disabled={busy} onChange={change} />
+      <SettingsForm settings={settings} workers={workers} disabled={busy} fixedResolution={fixed} onChange={change} />
       <p className="muted analysis-splits" data-testid="analysis-splits">
         The {imageCount.toLocaleString('en-US')} images are split by seed {settings.seed} into {splitSizes.train} for training, {splitSizes.val} for validation
         (every gain is measured on these) and {splitSizes.test} held out (only the final comparison is scored on these); each run is repeated

@@ -13,6 +13,8 @@ export interface SettingsFormProps {
   settings: AnalysisSettings;
   workers: number;
   disabled: boolean;
+  /** A general graph's input size: its file fixes the resolution. */
+  fixedResolution?: number;
   onChange(settings: AnalysisSettings, workers: number): void;
 }
 
@@ -62,7 +64,7 @@ function ListField({ label, value, placeholder, disabled, title, onChange }: {
   );
 }
 
-export function SettingsForm({ settings: s, workers, disabled, onChange }: SettingsFormProps) {
+export function SettingsForm({ settings: s, workers, disabled, fixedResolution, onChange }: SettingsFormProps) {
   const [listError, setListError] = useState<string | null>(null);
   const set = (patch: Partial<AnalysisSettings>) => onChange({ ...s, ...patch }, workers);
   const maxWorkers = Math.max(8, navigator.hardwareConcurrency || 1);
@@ -79,7 +81,9 @@ export function SettingsForm({ settings: s, workers, disabled, onChange }: Setti
         <NumberField label="epochs" value={s.epochs} min={1} disabled={disabled} onChange={(v) => set({ epochs: v })} />
         <NumberField label="learning rate" value={s.lr.weight} min={0} step={0.001} disabled={disabled} title="For weights, biases and the head"
           onChange={(v) => set({ lr: { weight: v, bias: v, head: v } })} />
-        <NumberField label="resolution" value={s.resolution} min={8} step={8} disabled={disabled} onChange={(v) => set({ resolution: v })} />
+        <NumberField label="resolution" value={s.resolution} min={8} step={8} disabled={disabled || fixedResolution !== undefined}
+          title={fixedResolution !== undefined ? `This model's input size is fixed by its file (${fixedResolution}); only the inverted-bottleneck family opens at other sizes` : undefined}
+          onChange={(v) => set({ resolution: v })} />
         <NumberField label="seed" value={s.seed} min={0} disabled={disabled} title="Seeds the split, and is the first training seed"
           onChange={(v) => set({ seed: v })} />
         <NumberField label="seeds" value={s.seeds} min={1} max={10} disabled={disabled}

@@ -2,7 +2,7 @@
 import { FAMILY_ROLES, type Node } from '../../engine/ir/graph.ts';
 import { formatPercent } from '../format.ts';
 import { Term } from '../explain/Term.tsx';
-import { roleDescription } from '../roles.ts';
+import { layerBadge } from '../roles.ts';
 import type { SelectedLayer } from '../store/selectors.ts';
 import { useStudio } from '../store/index.ts';
 import { ArchEditor } from './ArchEditor.tsx';
@@ -18,7 +18,7 @@ const PARAM_KINDS = new Set(['weight', 'bias', 'scales']);
 
 /** Labels of a node's activation inputs: a residual add reads the block input and the projection. */
 function inputLabels(node: Node, count: number): string[] {
-  if (node.op === 'add' && count === 2) return ['Block input', 'Projection'];
+  if (node.op === 'add' && count === 2 && (node.attrs as { block?: number }).block !== undefined) return ['Block input', 'Projection'];
   return count === 1 ? ['Input'] : Array.from({ length: count }, (_, i) => `Input ${i + 1}`);
 }
 
@@ -37,9 +37,9 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
     <div className="layer-props">
       <div className="props-title">
         <span className="props-name mono">{row.name}</span>
-        <RoleBadge role={row.role} />
+        <RoleBadge row={row} />
       </div>
-      <p className="props-subtitle">{roleDescription(row.role)}</p>
+      <p className="props-subtitle">{layerBadge(row).description}</p>
 
       {row.convIndex !== null && (
         <section className="prop-section">
@@ -61,8 +61,8 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
         <Prop label="Op"><span className="mono">{row.op}</span></Prop>
         <Prop label="Role">{row.role}</Prop>
         <Prop label="Conv index" title="The paper's conv index (stem = 0)">{row.convIndex ?? '–'}</Prop>
-        <Prop label="Block">{row.block === null ? '–' : row.block < 0 ? '– (stem)' : row.block}</Prop>
-        {addedBy && <Prop label="Residual">output feeds <span className="mono">{addedBy.name}</span></Prop>}
+        <Prop label="Block">{row.block == null ? '–' : row.block < 0 ? '– (stem)' : row.block}</Prop>
+        {addedBy && <Prop label={(addedBy.attrs as { block?: number }).block === undefined ? 'Joined' : 'Residual'}>output feeds <span className="mono">{addedBy.name}</span></Prop>}
       </PropertySection>
 
       <PropertySection title="Tensors">

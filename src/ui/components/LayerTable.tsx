@@ -7,6 +7,7 @@ import { useEffect, useRef } from 'react';
 import type { LayerRow } from '../../engine/ir/summary.ts';
 import { formatCount, formatInt, formatShape } from '../format.ts';
 import { useStudio } from '../store/index.ts';
+import { layerBadge } from '../roles.ts';
 import { RoleBadge } from './RoleBadge.tsx';
 
 const rowId = (name: string) => `layer-${name}`;
@@ -16,7 +17,7 @@ function kernelText(row: LayerRow): string {
 }
 
 function blockText(row: LayerRow): string {
-  if (row.block === null) return '';
+  if (row.block == null) return '';
   return row.block < 0 ? '–' : String(row.block);
 }
 
@@ -82,9 +83,9 @@ export function LayerTable() {
           <tbody>
             {summary.layers.map((row, i) => {
               const prev = summary.layers[i - 1];
-              const blockStart = i > 0 && row.block !== null && row.block !== prev.block;
+              const blockStart = i > 0 && row.block != null && row.block !== prev.block;
               const isSelected = row.name === selected;
-              const classes = [`row-${row.role}`, blockStart && 'block-start', isSelected && 'selected']
+              const classes = [`row-${layerBadge(row).key}`, blockStart && 'block-start', isSelected && 'selected']
                 .filter(Boolean).join(' ');
               return (
                 <tr
@@ -113,7 +114,7 @@ export function LayerTable() {
                     )}
                   </td>
                   <td className="num">{blockText(row)}</td>
-                  <td><RoleBadge role={row.role} /></td>
+                  <td><RoleBadge row={row} /></td>
                   <td className="num">{kernelText(row)}</td>
                   <td className="num">{row.stride ?? ''}</td>
                   <td className="shapes mono">

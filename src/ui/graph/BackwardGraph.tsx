@@ -17,7 +17,7 @@ import { GraphToolbar } from './GraphToolbar.tsx';
 import { KIND_LABEL, KIND_ORDER, KIND_SHORT, kernelKind, opLabel } from './kernel-kinds.ts';
 import { KernelNode } from './KernelNode.tsx';
 import { BackwardFrameNode, PrunedNode } from './PrunedNode.tsx';
-import { useColumnPlacement } from './useColumnPlacement.ts';
+import { useColumnPlacement } from './useLayoutWorker.ts';
 
 const NODE_TYPES = { kernel: KernelNode, pruned: PrunedNode, bframe: BackwardFrameNode };
 const KIND_COLOR: Record<string, string> = {

@@ -5,7 +5,9 @@
  */
 import { Background, ControlButton, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, type Node as FlowNode } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, type KeyboardEvent } from 'react';
+import type { LayerRow } from '../../engine/ir/summary.ts';
 import { formatBytes, formatCount, formatShape } from '../format.ts';
+import { layerBadge } from '../roles.ts';
 import { useStudio } from '../store/index.ts';
 import { CollapsedBlockNode } from './CollapsedBlockNode.tsx';
 import { FindBox, type FindItem } from './FindBox.tsx';
@@ -17,20 +19,24 @@ import { InputNode } from './InputNode.tsx';
 import { COLOUR_BY, colourScale, nodeHeat, type ColourBy } from './node-colour.ts';
 import { readableFit, READABLE_ZOOM } from './readable-fit.ts';
 import { OpNode } from './OpNode.tsx';
-import { useColumnPlacement } from './useColumnPlacement.ts';
+import { RoutedEdge } from './RoutedEdge.tsx';
+import { useColumnPlacement, useDagPlacement } from './useLayoutWorker.ts';
 
 const NODE_TYPES = { op: OpNode, frame: FrameNode, collapsed: CollapsedBlockNode, input: InputNode };
+const EDGE_TYPES = { routed: RoutedEdge };
+/** The badge colours of styles.css (--role-*), by roles.ts's layerBadge key. */
 const ROLE_COLOR: Record<string, string> = {
   stem: '#c792ea', pw1: '#6ab0ff', dw: '#4fc6b3', pw2: '#8f9cf7', residual: '#e6bd5c', pool: '#7ccf8a', classifier: '#f0a35e',
+  conv: '#6ab0ff', fc: '#f0a35e', add: '#e6bd5c', maxpool: '#7ccf8a', concat: '#d98ad6', reshape: '#9aa0aa', other: '#9aa0aa',
 };
 
 function minimapColor(n: FlowNode): string {
   if (n.type === 'frame') return 'transparent';
-  const d = n.data as { row?: { role: string; name: string } };
+  const d = n.data as { row?: LayerRow };
   const s = useStudio.getState();
   const heat = d.row ? nodeHeat(s, d.row.name) : null;
   if (heat !== null) return `color-mix(in srgb, #f0a35e ${Math.round(heat * 100)}%, #3a3c42)`;
-  return d.row ? ROLE_COLOR[d.row.role] ?? '#888' : '#666';
+  return d.row ? ROLE_COLOR[layerBadge(d.row).key] ?? '#888' : '#666';
 }
 
 export function ForwardGraph() {
@@ -54,7 +60,11 @@ function ForwardCanvas() {
   const vertical = arrangement === 'vertical';
   const base = useMemo(() => forwardLayout(graph, summary, collapsed, null, arrangement), [graph, summary, collapsed, arrangement]);
   const xs = useColumnPlacement(vertical ? [] : base.sizes, FORWARD_LAYOUT.columnGap);
-  const layout = useMemo(() => (xs && !vertical ? forwardLayout(graph, summary, collapsed, xs) : base), [base, xs, vertical, graph, summary, collapsed]);
+  const positions = useDagPlacement(base.dag);
+  const layout = useMemo(() => {
+    if (positions) return forwardLayout(graph, summary, collapsed, positions, arrangement);
+    return xs && !vertical ? forwardLayout(graph, summary, collapsed, xs) : base;
+  }, [base, xs, positions, vertical, graph, summary, collapsed, arrangement]);
   const rf = useReactFlow();
   const clickedHere = useRef(false);
   const canvas = useRef<HTMLDivElement>(null);
@@ -68,13 +78,15 @@ function ForwardCanvas() {
     const focus = sel ? layout.nodes.find((n) => n.id === layout.shownAs[sel]) : undefined;
     void rf.setViewport(readableFit(layout.nodes, box.width, box.height, focus), { duration: 200 });
   }, [layout, rf]);
-  // A new arrangement or model starts fitted.
+  // A new arrangement or model starts fitted, and a large general graph again when dagre's layout
+  // replaces the stand-in (its nodes move).
   const fittedFor = useRef<unknown>(null);
+  const fitFor = positions ?? base;
   useEffect(() => {
-    if (fittedFor.current === base) return;
-    fittedFor.current = base;
+    if (fittedFor.current === fitFor) return;
+    fittedFor.current = fitFor;
     requestAnimationFrame(fit);
-  }, [base, fit]);
+  }, [fitFor, fit]);
 
   // Enter or Space on a focused node selects it, as a click does.
   const onKeyDown = (e: KeyboardEvent) => {
@@ -100,7 +112,7 @@ function ForwardCanvas() {
   }, [selected, layout, rf]);
 
   const findItems = useMemo<FindItem[]>(() => summary.layers.map((r) => ({
-    id: r.name, label: r.name, keywords: [r.op, r.role, r.convIndex !== null ? `#${r.convIndex}` : '', r.block !== null && r.block >= 0 ? `block ${r.block}` : ''].join(' '),
+    id: r.name, label: r.name, keywords: [r.op, r.role, layerBadge(r).text, r.convIndex !== null ? `#${r.convIndex}` : '', r.block !== null && r.block >= 0 ? `block ${r.block}` : ''].join(' '),
   })), [summary]);
 
   const onPick = useCallback((name: string) => {
@@ -119,9 +131,9 @@ function ForwardCanvas() {
       const u = r.convIndex !== null ? useStudio.getState().program.scheme.convs[r.convIndex] : undefined;
       const train = u ? (u.channels > 0 ? `trains weight ${u.channels}/${u.totalChannels} ch + bias` : u.bias ? 'trains bias' : 'frozen') : '';
       return {
-        lines: [`${r.name}  ${r.role}${r.convIndex !== null ? `  #${r.convIndex}` : ''}`, `${formatShape(r.inputShape)} → ${formatShape(r.outputShape)}`,
+        lines: [`${r.name}  ${layerBadge(r).text}${r.convIndex !== null ? `  #${r.convIndex}` : ''}`, `${formatShape(r.inputShape)} → ${formatShape(r.outputShape)}`,
           `${formatCount(r.macs)} MACs  ${fn.data.paramBytes ? formatBytes(fn.data.paramBytes) : ''}`, train],
-        stroke: ROLE_COLOR[r.role],
+        stroke: ROLE_COLOR[layerBadge(r).key],
       };
     };
     const svg = graphToSvg(layout.nodes, layout.edges, describe, `${graph.name} forward graph`);
@@ -130,12 +142,16 @@ function ForwardCanvas() {
     else downloadBlob(await svgToPng(svg), `${base}.png`);
   };
 
-  const blockCount = summary.layers.reduce((m, r) => Math.max(m, r.role !== 'classifier' && r.block !== null ? r.block + 1 : m), 0);
+  const family = layout.family;
+  const blockCount = family ? summary.layers.reduce((m, r) => Math.max(m, r.role !== 'classifier' && r.block != null ? r.block + 1 : m), 0) : 0;
+  const structure = family
+    ? <>{blockCount} blocks</>
+    : <span title="Not of the inverted-bottleneck family (branches, joins or layers without blocks): laid out op by op, the data flowing along the edges">general graph</span>;
 
   return (
     <div className={`graph-view${vertical ? ' graph-vertical' : ''}`} data-testid="forward-graph">
       <GraphToolbar
-        caption={<><strong>{summary.layers.length}</strong> ops · <strong>{summary.convs}</strong> convs · {blockCount} blocks · click a conv to inspect it; <span className="chip-demo">b</span> bias, <span className="chip-demo">0 ⅛ ¼ ½ 1</span> weight share</>}
+        caption={<><strong>{summary.layers.length}</strong> ops · <strong>{summary.convs}</strong> convs · {structure} · click a conv to inspect it; <span className="chip-demo">b</span> bias, <span className="chip-demo">0 ⅛ ¼ ½ 1</span> weight share</>}
         onFind={() => setFindOpen(true)}
         onExport={(k) => void onExport(k)}
       >
@@ -152,19 +168,22 @@ function ForwardCanvas() {
         )}
         <span className="segmented" role="group" aria-label="Arrangement">
           <button type="button" className={`button button-small${vertical ? '' : ' is-on'}`} aria-pressed={!vertical} onClick={() => setArrangement('columns')}
-            title="A block per column, left to right">Columns</button>
+            title={family ? 'A block per column, left to right' : 'Left to right, branches one above the other'}>Columns</button>
           <button type="button" className={`button button-small${vertical ? ' is-on' : ''}`} aria-pressed={vertical} onClick={() => setArrangement('vertical')}
-            title="Compact: blocks stacked, one row per op; scroll down">Vertical</button>
+            title={family ? 'Compact: blocks stacked, one row per op; scroll down' : 'Compact: top to bottom, one row per op, branches side by side; scroll down'}>Vertical</button>
         </span>
-        <button type="button" className="button button-small" onClick={() => setCollapsedBlocks(collapsed.length ? [] : Array.from({ length: blockCount }, (_, i) => i))}>
-          {collapsed.length ? 'Expand all' : 'Collapse all'}
-        </button>
+        {family && (
+          <button type="button" className="button button-small" onClick={() => setCollapsedBlocks(collapsed.length ? [] : Array.from({ length: blockCount }, (_, i) => i))}>
+            {collapsed.length ? 'Expand all' : 'Collapse all'}
+          </button>
+        )}
       </GraphToolbar>
       <div className="graph-canvas" ref={canvas} onKeyDown={onKeyDown}>
         <ReactFlow
           nodes={layout.nodes}
           edges={layout.edges}
           nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
           onNodeClick={(_, n) => {
             if (n.type === 'op') {
               clickedHere.current = true;

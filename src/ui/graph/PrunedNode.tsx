@@ -22,7 +22,7 @@ export const PrunedNode = memo(function PrunedNode({ data }: NodeProps<Node<Prun
 export const BackwardFrameNode = memo(function BackwardFrameNode({ data }: NodeProps<Node<{ title: string; pruned: boolean }, 'bframe'>>) {
   return (
     <div className={`frame-node${data.pruned ? ' frame-pruned' : ''}`}>
-      <div className="frame-node-head"><span className="frame-title">{data.title}</span></div>
+      <div className="frame-node-head"><span className="frame-title" title={data.title}>{data.title}</span></div>
     </div>
   );
 });

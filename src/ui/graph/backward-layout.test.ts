@@ -1,4 +1,5 @@
-// The backward graph's columns: a block each in the family, a node each in a general graph.
+// The backward graph's columns: a block each in the family; in a general graph the head, then a few
+// layers each (at most COLUMN_KERNELS kernels, a layer's together; graph-layout.test.ts has more).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backboneConvs } from '../../engine/ir/graph.ts';
@@ -19,7 +20,7 @@ describe('backward graph columns', () => {
     const g = buildGraph(zooArch('mcunet-5fps'), { resolution: 48, classes: 10 });
     expect(titles(g, 'last-3')).toEqual(['head', 'block 13']);
   });
-  it('a general graph (concat-net.tflite): the head, then each node the backward pass crosses', () => {
+  it('a general graph (concat-net.tflite): the head, then the nodes the backward pass crosses, by their names', () => {
     const bytes = new Uint8Array(readFileSync(new URL('../../../public/models/concat-net.tflite', import.meta.url)));
     const g = modelFromFile('concat-net.tflite', bytes).graph;
     expect(titles(g, 'full')).toEqual(['head', 'conv3', 'concat4', 'conv2', 'conv1', 'conv0']);

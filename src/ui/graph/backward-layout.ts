@@ -3,12 +3,17 @@
  * schedule order, one column per forward block (head first, as the gradient flows), edges where a
  * kernel reads what another wrote. Pruned ops, when shown, come after as greyed nodes, one per
  * forward node, with the reason.
+ *
+ * A general graph (graph-family.ts) has no blocks: after the head's column its kernels, any number of
+ * them, fill columns of at most COLUMN_KERNELS in schedule order, a forward layer's kernels kept
+ * together, each column titled by the layers it holds, so the page reads as the family's does.
  */
 import type { Edge, Node as FlowNode } from '@xyflow/react';
 import type { Graph, Node } from '../../engine/ir/graph.ts';
 import type { TrainingProgram } from '../../engine/program/compile.ts';
 import type { Kernel } from '../../engine/program/types.ts';
 import { columnSizes, layoutColumns, type Column, type ColumnLayoutOptions, type ColumnSize } from './column-layout.ts';
+import { isBlockFamily } from './graph-family.ts';
 import { kernelParts, type KernelPart } from './kernel-kinds.ts';
 
 export interface ForwardRead {
@@ -46,16 +51,67 @@ function blockLabel(n: Node | undefined): string {
   if (!n) return 'head';
   const block = (n.attrs as { block?: number }).block;
   if (n.op === 'conv2d' && (n.attrs as { role: string }).role === 'classifier') return 'head';
-  // A general graph's nodes have no block: each is a column of its own (the pool and the loss stay with the head).
-  if (block === undefined) return n.op === 'avgpool' || n.op === 'linear' || n.op === 'softmax_ce' ? 'head' : n.name;
+  // In the family only the pool, the classifier and the loss have no block (a general graph's columns: groupColumns).
+  if (block === undefined) return 'head';
   return block < 0 ? 'stem' : `block ${block}`;
+}
+
+/** The head of a general graph: the loss, the classifier and a global pool before it. */
+function isHead(n: Node | undefined, graph: Graph): boolean {
+  if (!n) return false;
+  if (n.op === 'softmax_ce' || n.op === 'linear') return true;
+  if (n.op === 'conv2d') return (n.attrs as { role: string }).role === 'classifier';
+  const out = graph.tensors[n.outputs[0]]?.shape;
+  return n.op === 'avgpool' && !!out && out[1] === 1 && out[2] === 1;
+}
+
+/** A general graph's column: at most this many kernels (unless one layer has more). */
+export const COLUMN_KERNELS = 6;
+
+/**
+ * Items in order, grouped into titled columns: by forward block for the family; for a general graph
+ * consecutive items of a layer stay together and columns hold at most COLUMN_KERNELS of them.
+ */
+export function groupColumns<T>(items: T[], nodeOf: (t: T) => string, graph: Graph, family: boolean): { title: string; items: T[] }[] {
+  const nodeByName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const columns: { title: string; items: T[]; nodes: string[] }[] = [];
+  if (family) {
+    for (const it of items) {
+      const title = blockLabel(nodeByName.get(nodeOf(it)));
+      const last = columns[columns.length - 1];
+      if (last && last.title === title) last.items.push(it);
+      else columns.push({ title, items: [it], nodes: [] });
+    }
+    return columns;
+  }
+  const runs: { node: string; items: T[] }[] = [];
+  for (const it of items) {
+    const node = nodeOf(it);
+    const last = runs[runs.length - 1];
+    if (last && last.node === node) last.items.push(it);
+    else runs.push({ node, items: [it] });
+  }
+  // The gradient starts at the head (loss, classifier, global pool): one column, as in the family.
+  let first = 0;
+  while (first < runs.length && isHead(nodeByName.get(runs[first].node), graph)) first++;
+  if (first > 0) columns.push({ title: 'head', items: runs.slice(0, first).flatMap((r) => r.items), nodes: [] });
+  for (const run of runs.slice(first)) {
+    const last = columns[columns.length - 1];
+    if (last && last.title !== 'head' && last.items.length + run.items.length <= COLUMN_KERNELS) {
+      last.items.push(...run.items);
+      if (!last.nodes.includes(run.node)) last.nodes.push(run.node);
+    } else {
+      columns.push({ title: '', items: [...run.items], nodes: [run.node] });
+    }
+  }
+  for (const c of columns) if (c.title !== 'head') c.title = c.nodes.length === 1 ? c.nodes[0] : c.nodes.length === 2 ? `${c.nodes[0]} · ${c.nodes[1]}` : `${c.nodes[0]} … ${c.nodes[c.nodes.length - 1]}`;
+  return columns;
 }
 
 export const BACKWARD_LAYOUT: ColumnLayoutOptions = { header: 26, pad: 10, itemGap: 18, columnGap: 48 };
 
 /** `xs`: where dagre put the columns (null: side by side until it answers). */
 export function backwardLayout(graph: Graph, program: TrainingProgram, showPruned: boolean, xs: number[] | null): { sizes: ColumnSize[]; nodes: BackwardFlowNode[]; edges: Edge[] } {
-  const nodeByName = new Map(graph.nodes.map((n) => [n.name, n]));
   const forwardWriter = new Map<string, string>();
   const steps = new Map<string, number>();
   program.kernels.forEach((k, i) => {
@@ -64,14 +120,9 @@ export function backwardLayout(graph: Graph, program: TrainingProgram, showPrune
   });
   const backward = program.kernels.filter((k) => k.phase !== 'forward');
 
-  // Columns: consecutive kernels of one forward block.
-  const columns: { title: string; kernels: Kernel[] }[] = [];
-  for (const k of backward) {
-    const title = blockLabel(nodeByName.get(k.node));
-    const last = columns[columns.length - 1];
-    if (last && last.title === title) last.kernels.push(k);
-    else columns.push({ title, kernels: [k] });
-  }
+  // Columns: consecutive kernels of one forward block (a general graph: of a few layers).
+  const family = isBlockFamily(graph);
+  const columns = groupColumns(backward, (k) => k.node, graph, family).map((c) => ({ title: c.title, kernels: c.items }));
   const data = new Map<string, KernelData>();
   for (const k of backward) {
     const parts = kernelParts(k);
@@ -99,12 +150,7 @@ export function backwardLayout(graph: Graph, program: TrainingProgram, showPrune
       byNode.set(p.node, d);
     }
     const ordered = [...byNode.values()].sort((a, b) => graph.nodes.findIndex((n) => n.name === b.node) - graph.nodes.findIndex((n) => n.name === a.node));
-    for (const d of ordered) {
-      const title = blockLabel(nodeByName.get(d.node));
-      const last = prunedCols[prunedCols.length - 1];
-      if (last && last.title === title) last.items.push(d);
-      else prunedCols.push({ title, items: [d] });
-    }
+    prunedCols.push(...groupColumns(ordered, (d) => d.node, graph, family));
     prunedCols.forEach((c, i) => layoutCols.push({ id: `p${i}`, items: c.items.map((d) => ({ id: `pruned:${d.node}`, width: KERNEL_W, height: 58 + Math.ceil(d.ops.length / 2) * 14 })) }));
   }
 

@@ -4,10 +4,12 @@
  * column, far more of it on screen than a single tall chain.
  *
  * Inside a column the items form a chain, so they are simply stacked. The columns are placed by
- * dagre (left to right, top-aligned) in a worker (column-layout.worker.ts): dagre takes longer than a
+ * dagre (left to right, top-aligned; placeColumns) in a worker (layout.worker.ts): dagre takes longer than a
  * frame here, so until its answer arrives (and if it never does) the columns sit side by side at
  * the same gap, which is what dagre gives for a chain of columns.
  */
+import dagre from '@dagrejs/dagre';
+
 export interface ColumnItem {
   id: string;
   width: number;
@@ -81,4 +83,17 @@ export function layoutColumns(columns: Column[], o: ColumnLayoutOptions, xs: num
     id: c.id, x: left[i], y: 0, width: inner[i].width, height: inner[i].height,
     items: inner[i].items.map((it) => ({ ...it, x: it.x + left[i] })),
   }));
+}
+
+/** dagre's placement of a chain of columns (left to right, top-aligned): each column's left edge, the first at 0. */
+export function placeColumns(sizes: ColumnSize[], gap: number): number[] {
+  const g = new dagre.graphlib.Graph();
+  g.setGraph({ rankdir: 'LR', ranksep: gap, nodesep: 20, rankalign: 'top', ranker: 'longest-path' });
+  g.setDefaultEdgeLabel(() => ({}));
+  sizes.forEach((s, i) => g.setNode(String(i), { width: s.width, height: s.height }));
+  for (let i = 1; i < sizes.length; i++) g.setEdge(String(i - 1), String(i));
+  dagre.layout(g);
+  const xs = sizes.map((s, i) => g.node(String(i)).x - s.width / 2);
+  const min = Math.min(0, ...xs);
+  return xs.map((x) => x - min);
 }

@@ -5,18 +5,29 @@
  * 'vertical' (compact: blocks stacked top to bottom, each op one row, for narrow screens and to
  * scroll through). Positions depend only on the graph, the arrangement and the collapsed blocks, so
  * a scheme toggle never re-lays out.
+ *
+ * That is for the inverted-bottleneck family (graph-family.ts). Any other graph (an imported general
+ * CNN: branches, joins, nodes without blocks) is laid out node by node (dag-layout.ts): ranks left to
+ * right ('columns') or top to bottom ('vertical'), branches side by side, no frames; dagre's layout
+ * here when the graph is small, else the cheap layered one until the worker answers with dagre's.
  */
 import type { Edge, Node as FlowNode } from '@xyflow/react';
 import type { Graph } from '../../engine/ir/graph.ts';
 import { nodeParamBytes } from '../../engine/ir/node-param-bytes.ts';
 import type { GraphSummary, LayerRow } from '../../engine/ir/summary.ts';
 import { columnSizes, layoutColumns, type Column, type ColumnItem, type ColumnLayoutOptions, type ColumnSize, type PlacedColumn } from './column-layout.ts';
+import { DAG_WORKER_THRESHOLD, layeredDag, layoutDag, routeKey, type DagItem, type DagLayout, type DagLayoutOptions, type Point } from './dag-layout.ts';
+import { isBlockFamily } from './graph-family.ts';
 
 export type ForwardArrangement = 'columns' | 'vertical';
 
 export interface OpData extends Record<string, unknown> {
   row: LayerRow;
   paramBytes: number;
+  /** Every activation input's shape (a concatenation has several). */
+  inputShapes: number[][];
+  /** A pool's window from its node (a conv's geometry is in the row). */
+  window: { kernel: number; stride: number } | null;
   /** One row (the vertical arrangement) instead of a card. */
   compact: boolean;
 }
@@ -42,7 +53,8 @@ export type ForwardFlowNode =
   | FlowNode<CollapsedData, 'collapsed'>;
 
 export const NODE_W = 208;
-const HEIGHT: Record<string, number> = { conv2d: 104, add: 58, avgpool: 58, linear: 72, input: 46, collapsed: 112 };
+/** Card heights: each fits its lines (a pool's cost line, the classifier's note under its cost). */
+const HEIGHT: Record<string, number> = { conv2d: 104, add: 58, avgpool: 64, linear: 84, input: 46, collapsed: 112 };
 /** The vertical arrangement: one row per op, wide enough for its name, shapes, cost and update controls. */
 export const ROW_W = 640;
 const ROW_H = 34;
@@ -63,9 +75,21 @@ const frameId = (column: number) => `frame:${column}`;
 export const FORWARD_LAYOUT: ColumnLayoutOptions = { header: 26, pad: 10, itemGap: 22, columnGap: 56 };
 const VERTICAL_LAYOUT: ColumnLayoutOptions = { header: 24, pad: 6, itemGap: 8, columnGap: BLOCK_GAP };
 
+/** What a large general graph asks the layout worker for (useDagPlacement); `key` stands for the rest. */
+export interface DagRequest {
+  key: string;
+  items: DagItem[];
+  edges: [string, string][];
+  options: DagLayoutOptions;
+}
+
 export interface ForwardLayout {
-  /** Sizes of the columns, for dagre's placement (useColumnPlacement). */
+  /** True for the inverted-bottleneck family (blocks as columns), false for a general graph (node by node). */
+  family: boolean;
+  /** Sizes of the columns, for dagre's placement (useColumnPlacement); empty for a general graph. */
   sizes: ColumnSize[];
+  /** A general graph too large for dagre on the main thread: what the worker should lay out; else null. */
+  dag: DagRequest | null;
   nodes: ForwardFlowNode[];
   edges: Edge[];
   /** Which flow node shows a layer (itself, or its collapsed block). */
@@ -73,10 +97,21 @@ export interface ForwardLayout {
   blockOf: Record<string, number>;
 }
 
-/** `xs`: where dagre put the columns (null: side by side until it answers; unused when vertical). */
+/** A general graph's edge drawn through dagre's bends (RoutedEdge). */
+export interface RoutedEdgeData extends Record<string, unknown> {
+  points: Point[];
+  horizontal: boolean;
+}
+
+/**
+ * `placed`: what the worker answered, a family's column left edges (xs; unused when vertical) or a
+ * general graph's dagre layout; null places the columns side by side / the nodes by `layeredDag`.
+ */
 export function forwardLayout(
-  graph: Graph, summary: GraphSummary, collapsed: readonly number[], xs: number[] | null, arrangement: ForwardArrangement = 'columns',
+  graph: Graph, summary: GraphSummary, collapsed: readonly number[], placed: number[] | DagLayout | null, arrangement: ForwardArrangement = 'columns',
 ): ForwardLayout {
+  if (!isBlockFamily(graph)) return generalLayout(graph, summary, Array.isArray(placed) ? null : placed, arrangement);
+  const xs = Array.isArray(placed) ? placed : null;
   const compact = arrangement === 'vertical';
   const opts = compact ? VERTICAL_LAYOUT : FORWARD_LAYOUT;
   const width = compact ? ROW_W : NODE_W;
@@ -106,11 +141,11 @@ export function forwardLayout(
     if (items.length) columns.push({ id: String(c), items });
   }
 
-  const placed = compact ? stackColumns(columns, opts) : layoutColumns(columns, opts, xs);
+  const placedColumns = compact ? stackColumns(columns, opts) : layoutColumns(columns, opts, xs);
   const nodes: ForwardFlowNode[] = [];
   const nodeByName = new Map(graph.nodes.map((n) => [n.name, n]));
   const columnOfItem = new Map<string, number>();
-  for (const pc of placed) {
+  for (const pc of placedColumns) {
     const c = Number(pc.id);
     const rows = rowsBy.get(c) ?? [];
     const isBlock = c >= 0 && c < headColumn;
@@ -138,49 +173,123 @@ export function forwardLayout(
           ariaLabel: `block ${c}, collapsed: ${rows.length} ops` });
       } else {
         const row = rows.find((r) => r.name === it.id)!;
-        nodes.push({
-          id: it.id, type: 'op', position, width: it.width, height: it.height, draggable: false,
-          data: { row, paramBytes: nodeParamBytes(graph, nodeByName.get(it.id)!), compact },
-          ariaLabel: `${row.name}, ${row.role}${row.convIndex !== null ? `, conv ${row.convIndex}` : ''}: ${row.inputShape.join('x')} to ${row.outputShape.join('x')}`,
-        });
+        nodes.push(opNode(graph, row, nodeByName.get(it.id)!, position, it.width, it.height, compact));
       }
     }
   }
 
-  // Edges follow the tensors: producer -> consumer, shown between the nodes that show them.
-  const producer = new Map<string, string>([[graph.input, 'input']]);
-  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n.name);
   const edges: Edge[] = [];
   const seen = new Set<string>();
-  for (const n of graph.nodes) {
-    if (n.op === 'softmax_ce') continue;
-    n.inputs.forEach((t, i) => {
-      const kind = graph.tensors[t].kind;
-      if (kind !== 'activation' && kind !== 'input') return;
-      const from = producer.get(t);
-      if (!from) return;
-      const source = shownAs[from] ?? from;
-      const target = shownAs[n.name] ?? n.name;
-      if (source === target) return;
-      const residual = n.op === 'add' && i === 0;
-      const id = `${source}->${target}${residual ? ':skip' : ''}`;
-      if (seen.has(id)) return;
-      seen.add(id);
-      const sameColumn = columnOfItem.get(source) === columnOfItem.get(target);
-      const down = compact || sameColumn;
-      edges.push({
-        id, source, target,
-        // Vertical: every edge goes down, and a skip loops round on the right.
-        sourceHandle: residual ? 'next' : down ? 'out' : 'next',
-        targetHandle: residual ? (compact ? 'skip' : 'prev') : down ? 'in' : 'prev',
-        className: residual ? 'edge-residual' : undefined,
-        label: residual ? 'skip' : undefined,
-        type: residual ? (compact ? 'smoothstep' : 'default') : down ? 'straight' : 'default',
-        focusable: false,
-      });
+  for (const { from, to: n, input: i } of tensorEdges(graph)) {
+    const source = shownAs[from] ?? from;
+    const target = shownAs[n.name] ?? n.name;
+    if (source === target) continue;
+    const residual = n.op === 'add' && i === 0;
+    const id = `${source}->${target}${residual ? ':skip' : ''}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const sameColumn = columnOfItem.get(source) === columnOfItem.get(target);
+    const down = compact || sameColumn;
+    edges.push({
+      id, source, target,
+      // Vertical: every edge goes down, and a skip loops round on the right.
+      sourceHandle: residual ? 'next' : down ? 'out' : 'next',
+      targetHandle: residual ? (compact ? 'skip' : 'prev') : down ? 'in' : 'prev',
+      className: residual ? 'edge-residual' : undefined,
+      label: residual ? 'skip' : undefined,
+      type: residual ? (compact ? 'smoothstep' : 'default') : down ? 'straight' : 'default',
+      focusable: false,
     });
   }
-  return { sizes: columnSizes(columns, opts), nodes, edges, shownAs, blockOf };
+  return { family: true, sizes: columnSizes(columns, opts), dag: null, nodes, edges, shownAs, blockOf };
+}
+
+/** Every edge of the forward graph: a tensor from its producer ('input' for the image) to a node reading it. */
+function tensorEdges(graph: Graph): { from: string; to: Graph['nodes'][number]; input: number }[] {
+  const producer = new Map<string, string>([[graph.input, 'input']]);
+  for (const n of graph.nodes) for (const o of n.outputs) producer.set(o, n.name);
+  const out: { from: string; to: Graph['nodes'][number]; input: number }[] = [];
+  for (const n of graph.nodes) {
+    if (n.op === 'softmax_ce') continue;
+    n.inputs.forEach((t, input) => {
+      const kind = graph.tensors[t]?.kind;
+      if (kind !== 'activation' && kind !== 'input') return;
+      const from = producer.get(t);
+      if (from) out.push({ from, to: n, input });
+    });
+  }
+  return out;
+}
+
+function opNode(graph: Graph, row: LayerRow, node: Graph['nodes'][number], position: { x: number; y: number }, width: number, height: number, compact: boolean): ForwardFlowNode {
+  const attrs = node.attrs as { kernel?: unknown; stride?: unknown };
+  const window = node.op !== 'conv2d' && typeof attrs.kernel === 'number' && typeof attrs.stride === 'number' ? { kernel: attrs.kernel, stride: attrs.stride } : null;
+  const inputShapes = node.inputs.filter((t) => graph.tensors[t]?.kind === 'activation' || graph.tensors[t]?.kind === 'input').map((t) => graph.tensors[t].shape);
+  return {
+    id: row.name, type: 'op', position, width, height, draggable: false,
+    data: { row, paramBytes: nodeParamBytes(graph, node), inputShapes, window, compact },
+    ariaLabel: `${row.name}, ${row.role || row.op}${row.convIndex !== null ? `, conv ${row.convIndex}` : ''}: ${row.inputShape.join('x')} to ${row.outputShape.join('x')}`,
+  };
+}
+
+/** A general graph's card height: the op's own where the family has one, else its lines (head, shapes, cost). */
+function generalHeight(row: LayerRow, paramBytes: number): number {
+  return HEIGHT[row.op] ?? (row.macs > 0 || paramBytes > 0 ? 64 : 46);
+}
+
+const DAG_COLUMNS: DagLayoutOptions = { rankdir: 'LR', ranksep: FORWARD_LAYOUT.columnGap, nodesep: FORWARD_LAYOUT.itemGap };
+const DAG_VERTICAL: DagLayoutOptions = { rankdir: 'TB', ranksep: 16, nodesep: 24 };
+
+/** Node by node (any DAG): see the file's comment. `answer`: the worker's dagre layout, if any. */
+function generalLayout(graph: Graph, summary: GraphSummary, answer: DagLayout | null, arrangement: ForwardArrangement): ForwardLayout {
+  const compact = arrangement === 'vertical';
+  const nodeByName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const rows = summary.layers.filter((r) => nodeByName.has(r.name));
+  const paramBytes = new Map(rows.map((r) => [r.name, nodeParamBytes(graph, nodeByName.get(r.name)!)]));
+  const items: DagItem[] = [
+    { id: 'input', width: compact ? ROW_W : NODE_W, height: compact ? ROW_H : HEIGHT.input },
+    ...rows.map((r) => ({ id: r.name, width: compact ? ROW_W : NODE_W, height: compact ? ROW_H : generalHeight(r, paramBytes.get(r.name)!) })),
+  ];
+  const shown = new Set(items.map((it) => it.id));
+  const links = tensorEdges(graph).filter((e) => shown.has(e.from) && shown.has(e.to.name) && e.from !== e.to.name);
+  const pairs: [string, string][] = [];
+  const seen = new Set<string>();
+  for (const e of links) {
+    const id = `${e.from}->${e.to.name}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      pairs.push([e.from, e.to.name]);
+    }
+  }
+  const options = compact ? DAG_VERTICAL : DAG_COLUMNS;
+  const large = items.length > DAG_WORKER_THRESHOLD;
+  const dagre = answer && items.every((it) => answer.positions[it.id]) ? answer : large ? null : layoutDag(items, pairs, options);
+  const at = dagre ? dagre.positions : layeredDag(items, pairs, options);
+  const rowBy = new Map(rows.map((r) => [r.name, r]));
+  const nodes: ForwardFlowNode[] = items.map((it) => {
+    const position = { x: at[it.id].x, y: at[it.id].y };
+    if (it.id === 'input') {
+      const shape = graph.tensors[graph.input].shape;
+      return { id: 'input', type: 'input', position, width: it.width, height: it.height, data: { shape, compact }, draggable: false, ariaLabel: `input image ${shape.join('x')}` };
+    }
+    return opNode(graph, rowBy.get(it.id)!, nodeByName.get(it.id)!, position, it.width, it.height, compact);
+  });
+  const lr = !compact;
+  const edges: Edge[] = pairs.map(([source, target]) => {
+    const points = dagre?.routes[routeKey(source, target)];
+    return {
+      id: `${source}->${target}`, source, target,
+      sourceHandle: lr ? 'next' : 'out', targetHandle: lr ? 'prev' : 'in',
+      focusable: false,
+      ...(points ? { type: 'routed', data: { points, horizontal: lr } satisfies RoutedEdgeData } : { type: 'default' }),
+    };
+  });
+  const shownAs: Record<string, string> = Object.fromEntries(items.map((it) => [it.id, it.id]));
+  const key = `${options.rankdir}:${items.map((i) => `${i.id}=${i.width}x${i.height}`).join(',')}|${pairs.map((p) => p.join('>')).join(',')}`;
+  return {
+    family: false, sizes: [], dag: large ? { key, items, edges: pairs, options } : null,
+    nodes, edges, shownAs, blockOf: {},
+  };
 }
 
 /** The vertical arrangement: the columns (blocks) one under the other, left-aligned. */

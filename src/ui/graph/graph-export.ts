@@ -3,6 +3,7 @@
  * Works from positions and labels, not from the DOM, so the file is the whole graph whatever the zoom.
  */
 import type { Edge, Node as FlowNode } from '@xyflow/react';
+import { smoothPath, type Point } from './dag-layout.ts';
 
 export interface ExportBox {
   lines: string[];
@@ -52,7 +53,9 @@ export function graphToSvg(nodes: FlowNode[], edges: Edge[], describe: (n: FlowN
     const [tx, ty] = handlePoint(t, e.targetHandle ?? 'in', ...size(t));
     const horizontal = e.sourceHandle === 'next';
     const dx = Math.max(30, Math.abs(tx - sx) / 2);
-    const d = horizontal ? `M${sx},${sy} C${sx + dx},${sy} ${tx - dx},${ty} ${tx},${ty}` : `M${sx},${sy} L${tx},${ty}`;
+    const route = (e.data as { points?: Point[] } | undefined)?.points;
+    const d = route ? smoothPath([{ x: sx, y: sy }, ...route, { x: tx, y: ty }], horizontal)
+      : horizontal ? `M${sx},${sy} C${sx + dx},${sy} ${tx - dx},${ty} ${tx},${ty}` : `M${sx},${sy} L${tx},${ty}`;
     const residual = e.className?.includes('residual');
     out.push(`<path d="${d}" fill="none" stroke="${residual ? '#e6bd5c' : '#5b606b'}" stroke-width="1.5"${residual ? ' stroke-dasharray="5 4"' : ''}/>`);
   }
