@@ -454,7 +454,8 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
   const headKind = opts.head ?? 'float32';
   const features = hp.depth;
   const headGraph = addGeneralHead(tensors, nodes, hx.name, classes, headKind, headKind === 'int8' ? qOf(T(logitsT), opLabel(m, headOp)) : undefined);
-  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', ...headGraph };
+  // TFLite's own integer requantization (quant/tflite-int.ts: RequantArith), as the file's interpreter computes.
+  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', ...headGraph, requant: 'tflite' };
   validateGraph(graph);
   checkGeneralBounds(graph);
   const note = setHeadParams(graph, params, { weight: hp.weight, bias: hp.bias, wScales: hp.wScales, cin: features, cout: classesInFile, xScale: tensors[hx.name].q!.scale }, classes, headKind);

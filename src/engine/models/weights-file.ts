@@ -11,7 +11,8 @@
  * - "TTW2": a general graph (an imported .tflite of another shape), the graph itself in the header
  *   (models/weights-graph.ts); its input size is fixed, its class count and head kind may change as
  *   an imported .tflite's may (models/from-tflite-graph.ts).
- * Both headers list the parameters as `tensors` (name, dtype, length, offset) and carry `source`.
+ * Both headers list the parameters as `tensors` (name, dtype, length, offset), carry `source` and,
+ * when the forward requantizes as TFLite does (a model read from a .tflite), `requant`.
  */
 import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
@@ -23,7 +24,8 @@ import { convCount, readArchSpec, type ArchSpec } from './arch.ts';
 import { buildGraph, SYNTHETIC_QUANT, type ActivationQuant, type HeadKind } from './build.ts';
 import { freshHeadParams, setHeadParams } from './file-head.ts';
 import { addGeneralHead } from './general-head.ts';
-import { graphToJson, readGraphJson, type GraphJson } from './weights-graph.ts';
+import type { RequantArith } from '../quant/tflite-int.ts';
+import { graphToJson, readGraphJson, readRequant, type GraphJson } from './weights-graph.ts';
 
 interface Header {
   arch: ArchSpec;
@@ -32,6 +34,8 @@ interface Header {
   head: HeadKind;
   source: string;
   tensors: Entry[];
+  /** The forward's requantization when not the paper's float one (a model read from a .tflite: 'tflite'); absent in older files. */
+  requant?: RequantArith;
 }
 
 type Entry = { name: string; dtype: 'int8' | 'int32' | 'float32'; length: number; offset: number };
@@ -119,6 +123,7 @@ export function encodeWeights(g: Graph, params: ParamStore, opts: { source: stri
   const header: Header = {
     arch, classes, head, source: opts.source, tensors,
     quant: { input: t[g.input].q!, conv: Array.from({ length: convs }, (_, i) => t[`conv${i}.out`].q!), residual, logits: t[g.logits].q ?? { scale: 0.1, zeroPoint: 0 } },
+    ...(g.requant ? { requant: g.requant } : {}),
   };
   return writeFile(MAGIC.family, header, params, tensors, size);
 }
@@ -209,7 +214,8 @@ function readHeader(bytes: Uint8Array, resolution: number): { h: Header; start: 
     logits: checkActivationQuant('quant.logits', q.logits),
   };
   const tensors = readEntries(v, bytes);
-  return { h: { arch, quant, classes, head: v.head as HeadKind, source, tensors }, start };
+  const requant = readRequant('requant', v.requant);
+  return { h: { arch, quant, classes, head: v.head as HeadKind, source, tensors, ...(requant ? { requant } : {}) }, start };
 }
 
 /**
@@ -267,6 +273,7 @@ export function modelFromWeights(bytes: Uint8Array, opts: { resolution?: number;
     const params = readParams(bytes, h, start, fileGraph);
     const same = classes === h.classes && head === h.head;
     const graph = withArch(same ? fileGraph : buildGraph(h.arch, { resolution, classes, head, quant }), h.arch);
+    if (h.requant) graph.requant = h.requant;
     // A different class count or head kind: a fresh head (zero weights, unit scales for an int8 head).
     if (!same) {
       for (const n of graph.nodes.filter((x) => x.name === 'classifier')) {

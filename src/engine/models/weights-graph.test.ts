@@ -33,6 +33,7 @@ describe('.ttw version 2: a general graph', () => {
       it(`${name} (${head} head) saves and opens again bit for bit, and saves again to the same bytes`, () => {
         const m = modelFromFile(name, file(path), { head });
         expect(hasArch(m.graph)).toBe(false);
+        expect(m.graph.requant).toBe('tflite');
         const bytes = encodeWeights(m.graph, m.params, { source: m.source.slice(0, 512) });
         expect(isGraphWeightsFile(bytes)).toBe(true);
         const back = modelFromWeights(bytes, { fileName: 'g.ttw' });
@@ -133,6 +134,7 @@ describe('.ttw version 2 from outside: the graph checked before it is used', () 
     expect(refusal(edited((h) => { node(h, 'conv0').attrs.block = 2; }))).toMatch(/graph\.nodes\[0\]\.attrs\.block is not an attribute of conv2d/);
     expect(refusal(edited((h) => { node(h, 'conv0').inputs[0] = 'nothing'; }))).toMatch(/graph\.nodes\[0\]\.inputs\[0\] names "nothing", which is not among graph\.tensors/);
     expect(refusal(edited((h) => { h.graph.input = 'toString'; }))).toMatch(/graph\.input names "toString", which is not among graph\.tensors/);
+    expect(refusal(edited((h) => { h.graph.requant = 'fixed'; }))).toMatch(/^h\.ttw: graph\.requant must be "float" or "tflite", got "fixed"$/);
   });
 
   it('structure and shapes: the ops\' shape rules, the head and loss, parameters, numbering', () => {

@@ -2,7 +2,7 @@
  * A general graph (an imported .tflite that is not of the inverted-bottleneck family, see
  * from-tflite-graph.ts) in the .ttw header (format version 2, weights-file.ts): the graph itself as
  * JSON, its tensors (name, kind, dtype, shape, int8 quantization) and nodes (name, op, inputs, outputs,
- * attrs) as ir/graph.ts holds them, and the input and logits names.
+ * attrs) as ir/graph.ts holds them, the input, logits, label and loss names and the requantization.
  *
  * From outside, the JSON is checked before anything is built: counts and names against
  * TTW_GRAPH_LIMITS, every field's type and range, the structure the engine relies on for a general
@@ -19,7 +19,14 @@ import { ModelFileError } from '../io/errors.ts';
 import { isJsonObject } from '../io/json.ts';
 import { ARCH_LIMITS, checkActivationQuant, checkInt, MAX_NAME_CHARS, show, TTW_GRAPH_LIMITS as L } from '../limits.ts';
 import { OPS } from '../ops/index.ts';
+import type { RequantArith } from '../quant/tflite-int.ts';
 import { checkGeneralBounds } from './from-tflite-graph.ts';
+
+/** The forward's int8 requantization (ir/graph.ts Graph.requant); absent is the paper's float one. */
+export function readRequant(field: string, v: unknown): RequantArith | undefined {
+  if (v !== undefined && v !== 'float' && v !== 'tflite') fail(`${field} must be "float" or "tflite", got ${show(v)}`);
+  return v as RequantArith | undefined;
+}
 
 function fail(msg: string): never {
   throw new ModelFileError(msg);
@@ -27,7 +34,7 @@ function fail(msg: string): never {
 
 interface TensorJson { name: string; kind: TensorKind; dtype: DType; shape: number[]; q?: { scale: number; zeroPoint: number } }
 interface NodeJson { name: string; op: OpType; inputs: string[]; outputs: string[]; attrs: Record<string, unknown> }
-export interface GraphJson { name: string; input: string; logits: string; label: string; loss: string; tensors: TensorJson[]; nodes: NodeJson[] }
+export interface GraphJson { name: string; input: string; logits: string; label: string; loss: string; tensors: TensorJson[]; nodes: NodeJson[]; requant?: RequantArith }
 
 /** The graph as the header holds it (a general graph from a reader always has its label and loss). */
 export function graphToJson(g: Graph): GraphJson {
@@ -36,6 +43,7 @@ export function graphToJson(g: Graph): GraphJson {
     name: g.name, input: g.input, logits: g.logits, label: g.label, loss: g.loss,
     tensors: Object.values(g.tensors).map((t) => ({ name: t.name, kind: t.kind, dtype: t.dtype, shape: t.shape.slice(), ...(t.q ? { q: { scale: t.q.scale, zeroPoint: t.q.zeroPoint } } : {}) })),
     nodes: g.nodes.map((n) => ({ name: n.name, op: n.op, inputs: n.inputs.slice(), outputs: n.outputs.slice(), attrs: { ...n.attrs } as Record<string, unknown> })),
+    ...(g.requant ? { requant: g.requant } : {}),
   };
 }
 
@@ -204,6 +212,8 @@ export function readGraphJson(v: unknown): Graph {
   const tensors: Record<string, Tensor> = {};
   for (const t of tensorList) tensors[t.name] = t;
   const graph: Graph = { name: v.name as string, tensors, nodes, input, logits, label, loss };
+  const requant = readRequant(`${G}.requant`, v.requant);
+  if (requant) graph.requant = requant;
   within(G, () => {
     validateGraph(graph);
     checkGeneralBounds(graph);
