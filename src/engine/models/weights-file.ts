@@ -13,6 +13,7 @@
  *   an imported .tflite's may (models/from-tflite-graph.ts).
  * Both headers list the parameters as `tensors` (name, dtype, length, offset), carry `source` and,
  * when the forward requantizes as TFLite does (a model read from a .tflite), `requant`.
+ * Documented in docs/weights-file.md.
  */
 import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
