@@ -1,7 +1,8 @@
 // Int8 .tflite files that are not of the inverted-bottleneck family, opened as general graphs
 // (models/from-tflite-graph.ts): lenet-300-100 (FULLY_CONNECTED only, LOG_SOFTMAX), and the project's
-// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD)
-// and concat-net (CONCATENATION). For each: its structure, the studio's int8 forward against Arm NN
+// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD),
+// concat-net (CONCATENATION) and pad-net (tests/pad-net.ts: SAME convs of stride 2 on even sizes,
+// padding 0 before and 1 after, lowered to pad + conv). For each: its structure, the studio's int8 forward against Arm NN
 // on real images, training that beats the head-only baseline, and its exported firmware on QEMU
 // against the TypeScript runtime hash for hash.
 import { readFileSync } from 'node:fs';
@@ -29,9 +30,11 @@ import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
 import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 import { forArmnn, runArmnn } from './armnn.ts';
 import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { padNetTflite } from './pad-net.ts';
 import { requireTool } from './require-tool.ts';
+import { tinytrain } from '../src/cli/cli-harness.ts';
 
-const file = (name: string) => new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
+const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
   ? new URL(`../../shared/models/tflite/${name}`, import.meta.url) : new URL(`../public/models/${name}`, import.meta.url)));
 
 const MODELS = [
@@ -39,6 +42,7 @@ const MODELS = [
   { name: 'cnn-maxpool-fc.tflite', data: 'mnist', convs: 3, ops: ['conv2d', 'maxpool', 'reshape'], roles: ['conv', 'conv', 'fc'] },
   { name: 'ds-cnn-kws.tflite', data: 'fashion', convs: 9, ops: ['conv2d', 'add', 'avgpool'], roles: Array(9).fill('conv') },
   { name: 'concat-net.tflite', data: 'fashion', convs: 4, ops: ['conv2d', 'concat', 'avgpool'], roles: Array(4).fill('conv') },
+  { name: 'pad-net.tflite', data: 'fashion', convs: 2, ops: ['pad', 'conv2d', 'reshape'], roles: ['conv', 'conv'] },
 ] as const;
 
 const haveArmnn = requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser');
@@ -309,19 +313,21 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     throw new Error('not refused');
   };
   /** A conv of the given kernel on an 8x8x1 input, then a FULLY_CONNECTED head. */
-  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad = false) => {
+  /** explicitPad: a PAD before the conv, [top, bottom, left, right] (true: 1 on every side). */
+  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad: boolean | number[] = false) => {
     const b = new TfliteModelBuilder();
     let x = b.tensor('x', [1, 8, 8, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
     const input = x;
+    const [pt, pb, pl, pr] = explicitPad === true ? [1, 1, 1, 1] : explicitPad || [0, 0, 0, 0];
     if (explicitPad) {
       // PAD 1 on every side, then the VALID conv: the studio folds it into the conv's padding.
-      const padded = b.tensor('padded', [1, 10, 10, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
-      b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, 1, 1, 1, 1, 0, 0))], [padded]);
+      const padded = b.tensor('padded', [1, 8 + pt + pb, 8 + pl + pr, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+      b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, pt, pb, pl, pr, 0, 0))], [padded]);
       x = padded;
     }
-    const size = explicitPad ? 10 : 8;
-    const oh = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kh) / stride) + 1;
-    const ow = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kw) / stride) + 1;
+    const sh = 8 + pt + pb, sw = 8 + pl + pr;
+    const oh = padding === 'SAME' ? Math.ceil(sh / stride) : Math.floor((sh - kh) / stride) + 1;
+    const ow = padding === 'SAME' ? Math.ceil(sw / stride) : Math.floor((sw - kw) / stride) + 1;
     const y = b.tensor('conv', [1, oh, ow, 2], 'int8', { scale: 0.05, zeroPoint: 0 });
     b.op('CONV_2D', { padding, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: 'NONE' },
       [x, b.tensor('w', [2, kh, kw, 1], 'int8', { scales: [0.01, 0.01], zeroPoints: [0, 0], axis: 0 }, new Int8Array(2 * kh * kw).fill(3)), b.tensor('b', [2], 'int32', null, new Int32Array(2))], [y]);
@@ -366,9 +372,30 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     b.outputs = [logits];
     expect(refusal(writeTflite(b.model('big.tflite')))).toBe('odd.tflite: the activation "conv0.out" (32x1024x1024) takes 33,554,432 bytes, more than the 16,777,216 any activation may');
   });
-  it('refuses a non-square kernel and padding that differs before and after', () => {
+  it('refuses a non-square kernel', () => {
     expect(refusal(model(10, 4, 'SAME'))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with a non-square kernel (operator 0 (CONV_2D, output "conv"): a 10x4 kernel)');
-    expect(refusal(model(3, 3, 'SAME', 2))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with padding that differs before and after ' +
-      '(operator 0 (CONV_2D, output "conv"): SAME pads 0/1 rows and 0/1 columns before/after its 3x3 window of stride 2 on a 8x8 map)');
+  });
+  it('lowers padding that differs before and after (SAME stride 2 on an even size, a PAD of other amounts) to a pad and the conv with padding 0; its int8 logits are TFLite\'s', () => {
+    const cases: [Uint8Array, number[], number[]][] = [
+      // SAME, stride 2, 8x8: 0 before, 1 after.
+      [model(3, 3, 'SAME', 2), [0, 0, 1, 1], [4, 4]],
+      // PAD 0/1 rows, 2/0 columns, then VALID stride 1.
+      [model(3, 3, 'VALID', 1, [0, 1, 2, 0]), [0, 2, 1, 0], [7, 8]],
+      // PAD 1 row on top, then SAME stride 2 (9 rows pad 1/1 more, 8 columns 0/1): rows 2/1, columns 0/1.
+      [model(3, 3, 'SAME', 2, [1, 0, 0, 0]), [2, 0, 1, 1], [5, 4]],
+    ];
+    for (const [bytes, [top, left, bottom, right], out] of cases) {
+      const m = modelFromFile('odd.tflite', bytes, { head: 'int8' });
+      expect(m.graph.nodes.map((n) => n.op)).toEqual(['pad', 'conv2d', 'reshape', 'conv2d', 'softmax_ce']);
+      expect(m.graph.nodes[0].attrs).toEqual({ top, left, bottom, right });
+      expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, padding: 0 });
+      expect(m.graph.tensors[m.graph.nodes[1].outputs[0]].shape).toEqual([2, ...out]);
+      const tm = readTflite(bytes, 'odd.tflite');
+      for (let i = 0; i < 5; i++) {
+        const x = Int8Array.from({ length: 64 }, (_, j) => ((j * 37 + i * 11) % 256) - 128);
+        const theirs = runImportedModel(tm, x).get(tm.outputs[0]) as Int8Array;
+        expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
+      }
+    }
   });
 });
