@@ -5,7 +5,8 @@
 // padding 0 before and 1 after, lowered to pad + conv). For each: its structure, the studio's int8 forward against Arm NN
 // on real images, training that beats the head-only baseline, and its exported firmware on QEMU
 // against the TypeScript runtime hash for hash.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
@@ -155,7 +156,7 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
 });
 
 describe('a general graph exported as .tflite (its trained weights out) opens again as the same graph', () => {
-  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite']) {
+  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite']) {
     it(`${name}: int8 head: same ops and parameters after the round trip, and the file computes the project's logits`, () => {
       const m = modelFromFile(name, file(name), { head: 'int8' });
       const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
@@ -244,6 +245,8 @@ describe('host build with sanitizers: general graphs under other compile options
     { name: 'cnn-maxpool-fc.tflite', head: 'float32', momentum: 0.9, opts: { inPlace: false } },
     { name: 'ds-cnn-kws.tflite', head: 'float32', momentum: 0, opts: {} },
     { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
+    // The pads' gradient (crop) feeds the first conv's weight gradient.
+    { name: 'pad-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
     // The two branches read the stem's output and train different shares of it: one saved slice serves both.
     { name: 'concat-net.tflite', head: 'float32', momentum: 0, opts: {}, weights: { 1: '1/2', 2: '1/4', 3: '1/8' } },
   ] as const;
@@ -289,7 +292,7 @@ async function train(m: Model, scheme: string, data: 'mnist' | 'fashion', lr: nu
 describe('training a general graph on real images', () => {
   // A task new to the file's head (Fashion-MNIST for MNIST's LeNet; its ten-class head starts at zero).
   const runs = [['cnn-maxpool-fc.tflite', 'fashion', 'last-2'], ['lenet-300-100-int8.tflite', 'fashion', 'last-2'], ['ds-cnn-kws.tflite', 'fashion', 'last-4'],
-    ['concat-net.tflite', 'fashion', 'last-3']] as const;
+    ['concat-net.tflite', 'fashion', 'last-3'], ['pad-net.tflite', 'fashion', 'last-2']] as const;
   for (const [name, data, scheme] of runs) {
     it(`${name} on ${data}: the loss falls and ${scheme} beats head-only`, async () => {
       const m = modelFromFile(name, file(name));
@@ -300,6 +303,24 @@ describe('training a general graph on real images', () => {
       expect(last.acc).toBeGreaterThan(head.acc);
     }, 300_000);
   }
+});
+
+describe('pad-net (convs padding 0 before and 1 after) trains in the CLI', () => {
+  it('tinytrain train --model pad-net.tflite --scheme last-2: the loss falls on Fashion-MNIST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-pad-'));
+    const path = join(dir, 'pad-net.tflite');
+    writeFileSync(path, padNetTflite());
+    const r = await tinytrain('train', '--model', path, '--scheme', 'last-2', '--dataset', 'fashion', '--train', '2000', '--val', '500', '--epochs', '2', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { status: string; valAccuracy: number; history: { loss: number }[] };
+    expect(doc.status).toBe('completed');
+    const losses = doc.history.map((p) => p.loss).filter(Number.isFinite);
+    const q = Math.floor(losses.length / 4);
+    const mean = (a: number[]) => a.reduce((t, v) => t + v, 0) / a.length;
+    console.log(`pad-net last-2 in the CLI: loss ${mean(losses.slice(0, q)).toFixed(3)} -> ${mean(losses.slice(-q)).toFixed(3)}, val ${(doc.valAccuracy * 100).toFixed(1)}%`);
+    expect(q).toBeGreaterThan(10);
+    expect(mean(losses.slice(-q))).toBeLessThan(mean(losses.slice(0, q)) - 0.1);
+  }, 120_000);
 });
 
 describe('what a general graph cannot say is refused in one sentence naming the operator', () => {

@@ -327,6 +327,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         const [, hp, wp, cin] = xT.shape;
         const before = [pad.top + windowPadBefore(hp, k, stride, 1, o.padding), pad.left + windowPadBefore(wp, k, stride, 1, o.padding)];
         const outH = windowOutSize(hp, k, stride, 1, o.padding), outW = windowOutSize(wp, k, stride, 1, o.padding);
+        if (hp !== inH + pad.top + pad.bottom || wp !== inW + pad.left + pad.right) refuse(op, `reads a ${hp}x${wp} map where the studio computes ${inH + pad.top + pad.bottom}x${inW + pad.left + pad.right}`);
         if (yT.shape[1] !== outH || yT.shape[2] !== outW) refuse(op, `writes a ${yT.shape[1]}x${yT.shape[2]} output where its ${k}x${k} window of stride ${stride} on a ${hp}x${wp} map gives ${outH}x${outW}`);
         let p = before[0], src = x;
         if (before[1] !== p || convOutSize(inH, k, stride, p) !== outH || convOutSize(inW, k, stride, p) !== outW) {
@@ -337,7 +338,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
           src = padNode(op, x, { top: before[0], left: before[1], bottom: after[0], right: after[1] });
           p = 0;
           const [, ph, pw] = shapeOf(src);
-          if (convOutSize(ph, k, stride, 0) !== outH || convOutSize(pw, k, stride, 0) !== outW) throw new Error(`internal: ${opLabel(m, op)}: the padded ${ph}x${pw} map does not give ${outH}x${outW}`);
+          if (convOutSize(ph, k, stride, 0) !== outH || convOutSize(pw, k, stride, 0) !== outW) refuse(op, `pads its ${inH}x${inW} map to ${ph}x${pw}, which does not give its ${outH}x${outW} output`);
         }
         clampOnly(op, o.activation, yT);
         const cout = yT.shape[3];
