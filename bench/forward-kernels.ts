@@ -2,7 +2,9 @@
  * The int8 forward kernels of one device training step (mcunet-5fps at 128x128, the 99kb scheme,
  * batch 1), WebAssembly (the C library csrc/, built by scripts/build-wasm.mjs) against TypeScript in the same run: the CPU time each forward kernel op
  * (the fused conv chains, the other convs, the residual adds) takes per step (CPU time, not wall
- * time, so that other work on a shared machine does not count), the two alternating in rounds.
+ * time, so that other work on a shared machine does not count), the two alternating in rounds. Each runs the model in both requantization arithmetics
+ * (Graph.requant: the paper's float one, and TFLite's integer one that imported .tflite models use),
+ * so the second table is what TFLite's arithmetic costs on the same convs.
  * Reproduce: npm run bench:forward (npx tsx bench/forward-kernels.ts [--rounds 6] [--steps 10])
  */
 import { readFileSync } from 'node:fs';
@@ -26,7 +28,10 @@ const PKL = new URL('../../shared/models/tiny-training/mcunet-5fps.pkl', import.
 
 const model = modelFromPkl(new Uint8Array(readFileSync(PKL)), { fileName: 'mcunet-5fps.pkl', classes: 10, resolution: RES });
 const g = model.graph;
-const program = compileTraining(g, builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!);
+const scheme = builtinScheme('mcunet-5fps@99kb', backboneConvs(g).length)!;
+const ARITHS = ['float', 'tflite'] as const;
+type Arith = typeof ARITHS[number];
+const programs = { float: compileTraining(g, scheme), tflite: compileTraining({ ...g, requant: 'tflite' }, scheme) };
 const input = Int8Array.from({ length: 3 * RES * RES }, (_, i) => ((i * 37) % 256) - 128);
 
 // Each forward op's kernel is wrapped to add its time to the current engine's total.
@@ -44,24 +49,37 @@ function timed<O extends KernelOp>(table: KernelTable, op: O): void {
 }
 for (const table of [REFERENCE_KERNELS, FAST_KERNELS]) for (const op of OPS) timed(table, op);
 
-const device = new ArenaExecutor(program, Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()])));
-const totals = { wasm: new Map<string, number>(), ts: new Map<string, number>() };
+const params = () => Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, v.slice()]));
+const devices = { float: new ArenaExecutor(programs.float, params()), tflite: new ArenaExecutor(programs.tflite, params()) };
+type Engine = 'wasm' | 'ts';
+const totals = new Map<string, Map<string, number>>();
 let label = 0;
 for (let r = 0; r <= ROUNDS; r++) {
-  for (const engine of ['wasm', 'ts'] as const) {
-    setWasmKernels(engine === 'wasm');
-    spent.clear();
-    for (let s = 0; s < STEPS; s++) device.step(input, label++ % 10);
-    // Round 0 warms both up.
-    if (r > 0) for (const [op, t] of spent) totals[engine].set(op, (totals[engine].get(op) ?? 0) + t);
+  for (const arith of ARITHS) {
+    for (const engine of ['wasm', 'ts'] as const) {
+      setWasmKernels(engine === 'wasm');
+      spent.clear();
+      for (let s = 0; s < STEPS; s++) devices[arith].step(input, label++ % 10);
+      // Round 0 warms every one up.
+      const tot = totals.get(`${engine} ${arith}`) ?? new Map<string, number>();
+      totals.set(`${engine} ${arith}`, tot);
+      if (r > 0) for (const [op, t] of spent) tot.set(op, (tot.get(op) ?? 0) + t);
+    }
   }
 }
 setWasmKernels(true);
 
 const n = ROUNDS * STEPS;
-const per = (engine: 'wasm' | 'ts', op: string) => (totals[engine].get(op) ?? 0) / n;
-const rows = OPS.map((op) => [op, per('ts', op).toFixed(2), per('wasm', op).toFixed(2), (per('ts', op) / per('wasm', op)).toFixed(1)]);
-const sum = (engine: 'wasm' | 'ts') => OPS.reduce((s, op) => s + per(engine, op), 0);
-rows.push(['forward total', sum('ts').toFixed(2), sum('wasm').toFixed(2), (sum('ts') / sum('wasm')).toFixed(1)]);
+const per = (engine: Engine, arith: Arith, op: string) => (totals.get(`${engine} ${arith}`)!.get(op) ?? 0) / n;
+const sum = (engine: Engine, arith: Arith) => OPS.reduce((s, op) => s + per(engine, arith, op), 0);
+const at = (engine: Engine, arith: Arith, op: string) => (op === 'forward total' ? sum(engine, arith) : per(engine, arith, op));
+const names = [...OPS, 'forward total'];
 console.log(`mcunet-5fps ${RES}x${RES}, mcunet-5fps@99kb, CPU ms per training step (${n} steps each, alternating rounds)\n`);
-console.log(table(['kernel op', 'TypeScript CPU ms', 'wasm CPU ms', 'speedup'], rows, [false, true, true, true]));
+console.log(table(['kernel op', 'TypeScript CPU ms', 'wasm CPU ms', 'speedup'],
+  names.map((op) => [op, at('ts', 'float', op).toFixed(2), at('wasm', 'float', op).toFixed(2), (at('ts', 'float', op) / at('wasm', 'float', op)).toFixed(1)]),
+  [false, true, true, true]));
+console.log(`\nThe same convs and adds in TFLite's integer arithmetic (Graph.requant 'tflite', as an imported .tflite runs)\n`);
+console.log(table(['kernel op', 'wasm float ms', 'wasm tflite ms', 'cost', 'TypeScript float ms', 'TypeScript tflite ms', 'cost'],
+  names.map((op) => [op, at('wasm', 'float', op).toFixed(2), at('wasm', 'tflite', op).toFixed(2), `${(at('wasm', 'tflite', op) / at('wasm', 'float', op)).toFixed(2)}x`,
+    at('ts', 'float', op).toFixed(2), at('ts', 'tflite', op).toFixed(2), `${(at('ts', 'tflite', op) / at('ts', 'float', op)).toFixed(2)}x`]),
+  [false, true, true, true, true, true, true]));

@@ -89,6 +89,29 @@ static inline int32_t tt_requant(int32_t acc, float scale, int32_t zero) {
 #endif
 }
 
+/* TFLite's MultiplyByQuantizedMultiplier in single rounding: (x * m + 2^(t-1)) >> t in 64 bits, t = 31 - shift
+ * (quant/tflite-int.ts: multiplyByQuantizedMultiplierSingle). */
+static inline int32_t tt_requant_int(int32_t x, int32_t m, int32_t t) {
+  return (int32_t)(((int64_t)x * m + ((int64_t)1 << (t - 1))) >> t);
+}
+
+/* One output channel's requantization: t = 0 the float one (scale s), else TFLite's (m, t = 31 - shift). */
+typedef struct { float s; int32_t m, t; } tt_rq;
+
+/* Channel oc's requantization from the effective scales and a geometry's rq (NULL: float). */
+static inline tt_rq tt_rq_at(const float *eff, const int32_t *rq, int oc) {
+  tt_rq r;
+  r.s = eff[oc];
+  r.m = rq ? rq[2 * oc] : 0;
+  r.t = rq ? 31 - rq[2 * oc + 1] : 0;
+  return r;
+}
+
+/* The conv output before the clamp, in the channel's arithmetic. */
+static inline int32_t tt_rq_apply(int32_t acc, tt_rq r, int32_t zero) {
+  return r.t ? tt_requant_int(acc, r.m, r.t) + zero : tt_requant(acc, r.s, zero);
+}
+
 static inline void tt_set_bit(uint8_t *mask, int i, int in) {
   if (in) mask[i >> 3] |= (uint8_t)(1u << (i & 7));
   else mask[i >> 3] &= (uint8_t)~(1u << (i & 7));
@@ -118,6 +141,16 @@ static inline v128_t tt_wasm_requant(v128_t acc, v128_t s, v128_t zero) {
   return wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(wasm_f32x4_nearest(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), s)), zero));
 }
 
+/* Four accumulators of one channel in its arithmetic: tt_wasm_requant (s, zero: splats of its scale and
+ * zero point) or TFLite's, each lane's 64-bit product by i64x2 pairs (tt_requant_int per lane). */
+static inline v128_t tt_wasm_rq(v128_t acc, tt_rq r, v128_t s, v128_t zero) {
+  if (!r.t) return tt_wasm_requant(acc, s, zero);
+  const v128_t m = wasm_i32x4_splat(r.m), half = wasm_i64x2_splat((int64_t)1 << (r.t - 1));
+  const v128_t lo = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_low_i32x4(acc, m), half), (uint32_t)r.t);
+  const v128_t hi = wasm_i64x2_shr(wasm_i64x2_add(wasm_i64x2_extmul_high_i32x4(acc, m), half), (uint32_t)r.t);
+  return wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_trunc_sat_f32x4(zero));
+}
+
 /* Eight requantized values (lo, hi: pixels 0-3, 4-7) clamped to int8; the first m <= 8 stored at y and,
  * with a mask, their bits (in range) at bit index mi. The saturating narrowings are the clamp. */
 static inline void tt_wasm_emit8(v128_t lo, v128_t hi, int8_t *y, int m, uint8_t *mask, int mi) {
@@ -140,10 +173,11 @@ static inline void tt_wasm_emit8(v128_t lo, v128_t hi, int8_t *y, int m, uint8_t
  * the np pixels of X, eight or four pixels per vector pass (X in groups of four pixels, see tt_pw_xpos):
  * i32x4.dot_i16x8_s of four pixels' words with one channel's word splatted is four SMLADs. */
 static void tt_wasm_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
   const int n4 = np & ~3, i0 = oc0 * ystride + yoff;
   const v128_t zero = wasm_f32x4_splat((float)yz);
   const v128_t s0 = wasm_f32x4_splat(eff[oc0]), s1 = wasm_f32x4_splat(eff[oc0 + 1]), s2 = wasm_f32x4_splat(eff[oc0 + 2]), s3 = wasm_f32x4_splat(eff[oc0 + 3]);
+  const tt_rq r0 = tt_rq_at(eff, rq, oc0), r1 = tt_rq_at(eff, rq, oc0 + 1), r2 = tt_rq_at(eff, rq, oc0 + 2), r3 = tt_rq_at(eff, rq, oc0 + 3);
   int p = 0;
   for (; p < n4; p += 8) {
     const int two = p + 8 <= n4;
@@ -168,37 +202,38 @@ static void tt_wasm_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *
     }
     /* Four pixels only: the second group's lanes were the first's again and are not stored. */
     const int m = two ? 8 : 4;
-    tt_wasm_emit8(tt_wasm_requant(a0, s0, zero), tt_wasm_requant(b0, s0, zero), y + i0 + p, m, mask, i0 + p);
-    tt_wasm_emit8(tt_wasm_requant(a1, s1, zero), tt_wasm_requant(b1, s1, zero), y + i0 + ystride + p, m, mask, i0 + ystride + p);
-    tt_wasm_emit8(tt_wasm_requant(a2, s2, zero), tt_wasm_requant(b2, s2, zero), y + i0 + 2 * ystride + p, m, mask, i0 + 2 * ystride + p);
-    tt_wasm_emit8(tt_wasm_requant(a3, s3, zero), tt_wasm_requant(b3, s3, zero), y + i0 + 3 * ystride + p, m, mask, i0 + 3 * ystride + p);
+    tt_wasm_emit8(tt_wasm_rq(a0, r0, s0, zero), tt_wasm_rq(b0, r0, s0, zero), y + i0 + p, m, mask, i0 + p);
+    tt_wasm_emit8(tt_wasm_rq(a1, r1, s1, zero), tt_wasm_rq(b1, r1, s1, zero), y + i0 + ystride + p, m, mask, i0 + ystride + p);
+    tt_wasm_emit8(tt_wasm_rq(a2, r2, s2, zero), tt_wasm_rq(b2, r2, s2, zero), y + i0 + 2 * ystride + p, m, mask, i0 + 2 * ystride + p);
+    tt_wasm_emit8(tt_wasm_rq(a3, r3, s3, zero), tt_wasm_rq(b3, r3, s3, zero), y + i0 + 3 * ystride + p, m, mask, i0 + 3 * ystride + p);
   }
   for (p = n4; p < np; p++) {
     const uint32_t *xp = X + p * cp2;
     int32_t acc[4] = { bias[oc0], bias[oc0 + 1], bias[oc0 + 2], bias[oc0 + 3] };
     for (int i = 0; i < cp2; i++) for (int j = 0; j < 4; j++) acc[j] = tt_smlad(xp[i], Wg[4 * i + j], acc[j]);
-    for (int j = 0; j < 4; j++) tt_store(y, i0 + j * ystride + p, tt_requant(acc[j], eff[oc0 + j], yz), mask);
+    for (int j = 0; j < 4; j++) tt_store(y, i0 + j * ystride + p, tt_rq_apply(acc[j], tt_rq_at(eff, rq, oc0 + j), yz), mask);
   }
 }
 
 /* tt_pw_single: one output channel (weights wr, a row) over the np pixels of X. */
 static void tt_wasm_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
   const int n4 = np & ~3, i0 = oc * ystride + yoff;
   const v128_t zero = wasm_f32x4_splat((float)yz), s = wasm_f32x4_splat(eff[oc]);
+  const tt_rq r = tt_rq_at(eff, rq, oc);
   int p = 0;
   for (; p < n4; p += 4) {
     const uint32_t *xa = X + p * cp2;
     v128_t a = wasm_i32x4_splat(bias[oc]);
     for (int i = 0; i < cp2; i++) a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_v128_load(xa + 4 * i), wasm_v128_load32_splat(wr + i)));
-    const v128_t v = tt_wasm_requant(a, s, zero);
+    const v128_t v = tt_wasm_rq(a, r, s, zero);
     tt_wasm_emit8(v, v, y + i0 + p, 4, mask, i0 + p);
   }
   for (; p < np; p++) {
     const uint32_t *xp = X + p * cp2;
     int32_t acc = bias[oc];
     for (int i = 0; i < cp2; i++) acc = tt_smlad(xp[i], wr[i], acc);
-    tt_store(y, i0 + p, tt_requant(acc, eff[oc], yz), mask);
+    tt_store(y, i0 + p, tt_rq_apply(acc, r, yz), mask);
   }
 }
 
@@ -233,7 +268,7 @@ static void tt_wasm_pw_build_x(const int8_t *x, int cstride, int p0, int np, int
  * sum over taps of x w - xz sum w, with the padding's x - xz = 0; at stride 2 the even bytes of sixteen
  * are one shuffle. Rows above and below the plane are left out of both sums, as in tt_dw_row. */
 static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
-  int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  int oy, int32_t xz, int32_t bias, tt_rq r, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
   /* At stride 2 a row is kept as its two phases (even and odd columns), so a tap reads eight adjacent bytes. */
   static int8_t buf[16][TT_WASM_DW_ROW], pad_row[TT_WASM_DW_ROW];
   const int h = g->h, wd = g->w, wo = g->wo, k = g->k, s = g->stride, pad = g->pad;
@@ -260,7 +295,7 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
   }
   v128_t taps[256];
   for (int t = 0; t < k * k; t++) taps[t] = wasm_i16x8_splat(wr[t]);
-  const v128_t vs = wasm_f32x4_splat(scale), zero = wasm_f32x4_splat((float)yz), base = wasm_i32x4_splat(bias - xz * sumw);
+  const v128_t vs = wasm_f32x4_splat(r.s), zero = wasm_f32x4_splat((float)yz), base = wasm_i32x4_splat(bias - xz * sumw);
   for (int ox = 0; ox < wo; ox += 8) {
     v128_t lo = base, hi = base;
     for (int ky = ky0; ky < ky1; ky++) {
@@ -272,7 +307,7 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
         hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, tw[kx]));
       }
     }
-    tt_wasm_emit8(tt_wasm_requant(lo, vs, zero), tt_wasm_requant(hi, vs, zero), yr + ox, wo - ox < 8 ? wo - ox : 8, mask, mbase + ox);
+    tt_wasm_emit8(tt_wasm_rq(lo, r, vs, zero), tt_wasm_rq(hi, r, vs, zero), yr + ox, wo - ox < 8 ? wo - ox : 8, mask, mbase + ox);
   }
 }
 
@@ -294,6 +329,8 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
     memset(taps, 0, (size_t)k * k * 16);
     int32_t b8[8] = { 0 };
     float e8[8] = { 0 };
+    /* TFLite's arithmetic: each lane's channel requantized by tt_requant_int (unused lanes: 0). */
+    tt_rq r8[8] = { { 0, 0, 0 } };
     for (int l = 0; l < m; l++) {
       const int8_t *xc = x + (c0 + l) * hw;
       for (int iy = 0; iy < g->h; iy++) {
@@ -304,6 +341,7 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
       for (int t = 0; t < k * k; t++) taps[t * 8 + l] = wr[t];
       b8[l] = bias[c0 + l];
       e8[l] = eff[c0 + l];
+      r8[l] = tt_rq_at(eff, g->rq, c0 + l);
     }
     const v128_t bl = wasm_v128_load(b8), bh = wasm_v128_load(b8 + 4), el = wasm_v128_load(e8), eh = wasm_v128_load(e8 + 4);
     for (int oy = 0; oy < ho; oy++) {
@@ -318,7 +356,19 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
             hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
           }
         }
-        const v128_t v = wasm_i16x8_narrow_i32x4(tt_wasm_requant(lo, el, zero), tt_wasm_requant(hi, eh, zero));
+        v128_t ql, qh;
+        if (g->rq) {
+          int32_t a[8];
+          wasm_v128_store(a, lo);
+          wasm_v128_store(a + 4, hi);
+          for (int l = 0; l < 8; l++) a[l] = r8[l].t ? tt_requant_int(a[l], r8[l].m, r8[l].t) + yz : 0;
+          ql = wasm_v128_load(a);
+          qh = wasm_v128_load(a + 4);
+        } else {
+          ql = tt_wasm_requant(lo, el, zero);
+          qh = tt_wasm_requant(hi, eh, zero);
+        }
+        const v128_t v = wasm_i16x8_narrow_i32x4(ql, qh);
         int8_t out[16];
         wasm_v128_store(out, wasm_i8x16_narrow_i16x8(v, v));
         const int p = oy * wo + ox;
@@ -514,9 +564,9 @@ static void tt_pw_build_w(const tt_weight *w, const tt_geom *g, int oc, uint32_t
   }
 }
 
-static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz, uint8_t *mask) {
-  if (mask) tt_store(y, i, tt_requant(acc, s, yz), mask);
-  else y[i] = tt_clamp8(tt_requant(acc, s, yz));
+static inline void tt_pw_out(int8_t *y, int i, int32_t acc, tt_rq r, int32_t yz, uint8_t *mask) {
+  if (mask) tt_store(y, i, tt_rq_apply(acc, r, yz), mask);
+  else y[i] = tt_clamp8(tt_rq_apply(acc, r, yz));
 }
 
 #if TT_MVE
@@ -524,7 +574,8 @@ static inline void tt_pw_out(int8_t *y, int i, int32_t acc, float s, int32_t yz,
  * products of a lane pair into a scalar accumulator (64 multiply-accumulates per eight instructions).
  * Rows of cp2 words (tt_pw_xpos, tt_pw_wpos); a row's last vector is predicated (tail lanes read as 0). */
 static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const tt_rq r0 = tt_rq_at(eff, rq, oc0), r1 = tt_rq_at(eff, rq, oc0 + 1), r2 = tt_rq_at(eff, rq, oc0 + 2), r3 = tt_rq_at(eff, rq, oc0 + 3);
   const int n16 = 2 * cp2, full = n16 & ~7;
   const int16_t *w0 = (const int16_t *)Wg, *w1 = w0 + n16, *w2 = w1 + n16, *w3 = w2 + n16;
   const mve_pred16_t tail = vctp16q((uint32_t)(n16 - full));
@@ -564,14 +615,14 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
       e0 = vmladavaq_s16(e0, xa, wv);
       e1 = vmladavaq_s16(e1, xb, wv);
     }
-    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + p + 1, a1, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + ystride + p + 1, c1, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r0, yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, r0, yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, r1, yz, mask);
+    tt_pw_out(y, i0 + ystride + p + 1, c1, r1, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, r2, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, r2, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, r3, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, r3, yz, mask);
   }
   if (p < np) {
     const int16_t *x0 = (const int16_t *)(X + p * cp2);
@@ -584,16 +635,17 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
       d0 = vmladavaq_s16(d0, xa, vldrhq_z_s16(w2 + i, pr));
       e0 = vmladavaq_s16(e0, xa, vldrhq_z_s16(w3 + i, pr));
     }
-    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r0, yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, r1, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, r2, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, r3, yz, mask);
   }
 }
 
 /* Helium: one output channel (its row wr) over the np pixels of X. */
 static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const tt_rq r = tt_rq_at(eff, rq, oc);
   const int n16 = 2 * cp2;
   const int16_t *w0 = (const int16_t *)wr;
   const int i0 = oc * ystride + yoff;
@@ -604,16 +656,17 @@ static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr,
       const mve_pred16_t pr = vctp16q((uint32_t)(n16 - i));
       a0 = vmladavaq_s16(a0, vldrhq_z_s16(x0 + i, pr), vldrhq_z_s16(w0 + i, pr));
     }
-    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r, yz, mask);
   }
 }
 #else
 /* Four output channels (weights Wg, interleaved) over the np pixels of X; output of channel oc0 + j, pixel p
  * at y[(oc0 + j) * ystride + yoff + p]. */
 static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, int oc0, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const tt_rq r0 = tt_rq_at(eff, rq, oc0), r1 = tt_rq_at(eff, rq, oc0 + 1), r2 = tt_rq_at(eff, rq, oc0 + 2), r3 = tt_rq_at(eff, rq, oc0 + 3);
 #if TT_WASM
-  tt_wasm_pw_quad(X, np, cp2, Wg, oc0, bias, eff, yz, y, ystride, yoff, mask);
+  tt_wasm_pw_quad(X, np, cp2, Wg, oc0, bias, eff, rq, yz, y, ystride, yoff, mask);
   return;
 #endif
   const int32_t b0 = bias[oc0], b1 = bias[oc0 + 1], b2 = bias[oc0 + 2], b3 = bias[oc0 + 3];
@@ -674,14 +727,14 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
       wp += 4;
     }
 #endif
-    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + p + 1, a1, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + ystride + p + 1, c1, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r0, yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, r0, yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, r1, yz, mask);
+    tt_pw_out(y, i0 + ystride + p + 1, c1, r1, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, r2, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p + 1, d1, r2, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, r3, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p + 1, e1, r3, yz, mask);
   }
   if (p < np) {
     const uint32_t *xp = X + p * cp2, *wp = Wg;
@@ -693,18 +746,19 @@ static void tt_pw_quad(const uint32_t *X, int np, int cp2, const uint32_t *Wg, i
       d0 = tt_smlad(xa, wp[2], d0);
       e0 = tt_smlad(xa, wp[3], e0);
     }
-    tt_pw_out(y, i0 + p, a0, eff[oc0], yz, mask);
-    tt_pw_out(y, i0 + ystride + p, c0, eff[oc0 + 1], yz, mask);
-    tt_pw_out(y, i0 + 2 * ystride + p, d0, eff[oc0 + 2], yz, mask);
-    tt_pw_out(y, i0 + 3 * ystride + p, e0, eff[oc0 + 3], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r0, yz, mask);
+    tt_pw_out(y, i0 + ystride + p, c0, r1, yz, mask);
+    tt_pw_out(y, i0 + 2 * ystride + p, d0, r2, yz, mask);
+    tt_pw_out(y, i0 + 3 * ystride + p, e0, r3, yz, mask);
   }
 }
 
 /* One output channel (weights wr, a row) over the np pixels of X. */
 static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr, int oc, const int32_t *bias, const float *eff,
-  int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const int32_t *rq, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask) {
+  const tt_rq r = tt_rq_at(eff, rq, oc);
 #if TT_WASM
-  tt_wasm_pw_single(X, np, cp2, wr, oc, bias, eff, yz, y, ystride, yoff, mask);
+  tt_wasm_pw_single(X, np, cp2, wr, oc, bias, eff, rq, yz, y, ystride, yoff, mask);
   return;
 #endif
   const int i0 = oc * ystride + yoff;
@@ -716,14 +770,14 @@ static void tt_pw_single(const uint32_t *X, int np, int cp2, const uint32_t *wr,
       a0 = tt_smlad(xp[2 * i], wr[i], a0);
       a1 = tt_smlad(xp[2 * i + 1], wr[i], a1);
     }
-    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
-    tt_pw_out(y, i0 + p + 1, a1, eff[oc], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r, yz, mask);
+    tt_pw_out(y, i0 + p + 1, a1, r, yz, mask);
   }
   if (p < np) {
     const uint32_t *xp = X + p * cp2;
     int32_t a0 = bias[oc];
     for (int i = 0; i < cp2; i++) a0 = tt_smlad(xp[i], wr[i], a0);
-    tt_pw_out(y, i0 + p, a0, eff[oc], yz, mask);
+    tt_pw_out(y, i0 + p, a0, r, yz, mask);
   }
 }
 
@@ -742,12 +796,12 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
 #else
     if (!Wall) for (int j = 0; j < 4; j++) tt_pw_build_w(w, g, oc + j, W + j, 4, cp2);
 #endif
-    tt_pw_quad(X, np, cp2, wg, oc, bias, eff, yz, y, ystride, yoff, mask);
+    tt_pw_quad(X, np, cp2, wg, oc, bias, eff, g->rq, yz, y, ystride, yoff, mask);
   }
   for (int oc = q4; oc < cout; oc++) {
     const uint32_t *wr = Wall ? Wall + oc * cp2 : W;
     if (!Wall) tt_pw_build_w(w, g, oc, W, 1, cp2);
-    tt_pw_single(X, np, cp2, wr, oc, bias, eff, yz, y, ystride, yoff, mask);
+    tt_pw_single(X, np, cp2, wr, oc, bias, eff, g->rq, yz, y, ystride, yoff, mask);
   }
 }
 
@@ -795,10 +849,10 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
 /* Depthwise (and any single-group-per-channel) row fast path: taps clipped per row, the zero point
  * folded into the interior pixels' sums (sum (x - xz) w = sum x w - xz sum w). */
 static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const void *rs, const int8_t *wr, const tt_geom *g,
-  int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  int oy, int32_t xz, int32_t bias, tt_rq r, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
 #if TT_WASM
   if (tt_wasm_dw_fits(g)) {
-    tt_wasm_dw_row(xc, rowoff, rs, wr, g, oy, xz, bias, scale, yz, yr, mask, mbase);
+    tt_wasm_dw_row(xc, rowoff, rs, wr, g, oy, xz, bias, r, yz, yr, mask, mbase);
     return;
   }
 #endif
@@ -827,7 +881,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
      * tt_requant: the int32 -> float conversion and the product round to nearest (a product of a
      * nonzero integer and a normal scale is never subnormal, so flushing cannot apply), VCVTN rounds
      * half to even and saturates as VCVTR does, VQADD saturates as QADD. */
-    if (stride == 1) {
+    if (stride == 1 && !r.t) {
       const int32x4_t lo8 = vdupq_n_s32(-128), hi8 = vdupq_n_s32(127);
       for (; ox + 3 < oxb; ox += 4) {
         const int ix = ox - pad;
@@ -841,7 +895,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
         acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix), w6);
         acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix + 1), w7);
         acc = vmlaq_n_s32(acc, vldrbq_s32(r2 + ix + 2), w8);
-        const int32x4_t v = vqaddq_n_s32(vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(acc), scale)), yz);
+        const int32x4_t v = vqaddq_n_s32(vcvtnq_s32_f32(vmulq_n_f32(vcvtq_f32_s32(acc), r.s)), yz);
         if (mask) {
           const int32_t v0 = vgetq_lane_s32(v, 0), v1 = vgetq_lane_s32(v, 1), v2 = vgetq_lane_s32(v, 2), v3 = vgetq_lane_s32(v, 3);
           tt_set_bit(mask, mbase + ox, v0 >= -128 && v0 <= 127);
@@ -877,7 +931,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
         acc1 = tt_smlad(co, wa2, acc1);
         acc0 = tt_smlabb(co, (uint32_t)w7, acc0);
         acc1 = tt_smlatb(ce, (uint32_t)w7, acc1);
-        const int32_t v0 = tt_requant(acc0, scale, yz), v1 = tt_requant(acc1, scale, yz);
+        const int32_t v0 = tt_rq_apply(acc0, r, yz), v1 = tt_rq_apply(acc1, r, yz);
         if (mask) {
           tt_set_bit(mask, mbase + ox, v0 >= -128 && v0 <= 127);
           tt_set_bit(mask, mbase + ox + 1, v1 >= -128 && v1 <= 127);
@@ -899,7 +953,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
       acc = tt_smlabb(tt_sxtb16_ror8(b), (uint32_t)w4, acc);
       acc = tt_smlad(tt_sxtb16(c), wa2, acc);
       acc = tt_smlabb(tt_sxtb16_ror8(c), (uint32_t)w7, acc);
-      const int32_t v = tt_requant(acc, scale, yz);
+      const int32_t v = tt_rq_apply(acc, r, yz);
       if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
       yr[ox] = tt_clamp8(v);
     }
@@ -908,7 +962,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
       const int ix = ox * stride - pad;
       const int32_t acc = base + r0[ix] * w0 + r0[ix + 1] * w1 + r0[ix + 2] * w2 + r1[ix] * w3 + r1[ix + 1] * w4 + r1[ix + 2] * w5 +
         r2[ix] * w6 + r2[ix + 1] * w7 + r2[ix + 2] * w8;
-      const int32_t v = tt_requant(acc, scale, yz);
+      const int32_t v = tt_rq_apply(acc, r, yz);
       if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
       yr[ox] = tt_clamp8(v);
     }
@@ -978,7 +1032,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
         for (int kx = kx0; kx < kx1; kx++) acc += (r[kx] - xz) * wk[kx];
       }
     }
-    const int32_t v = tt_requant(acc, scale, yz);
+    const int32_t v = tt_rq_apply(acc, r, yz);
     if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
     yr[ox] = tt_clamp8(v);
   }
@@ -987,7 +1041,7 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
 /* Any other conv (e.g. the stem), one output row of one output channel: interior pixels without
  * per-tap tests, the zero point folded in as in tt_dw_row. */
 static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *, int), const void *rs, const tt_weight *w,
-  const tt_geom *g, int oc, int oy, int32_t xz, int32_t bias, float scale, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
+  const tt_geom *g, int oc, int oy, int32_t xz, int32_t bias, tt_rq r, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
   const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
   const int g0 = (oc / (g->cout / g->groups)) * cpg;
   const int iy0 = oy * stride - pad;
@@ -1044,7 +1098,7 @@ static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *,
         }
       }
     }
-    const int32_t v = tt_requant(acc, scale, yz);
+    const int32_t v = tt_rq_apply(acc, r, yz);
     if (mask) tt_set_bit(mask, mbase + ox, v >= -128 && v <= 127);
     yr[ox] = tt_clamp8(v);
   }
@@ -1073,14 +1127,14 @@ static inline __attribute__((always_inline)) int32_t tt_dw16_taps(const int16_t 
 /* Depthwise conv of one channel plane with SMLAD: the channel padded into int16 (x - xz, 0 outside)
  * and each filter row as int16 pairs; two taps per instruction, no border tests. Returns 0 when the
  * workspace is too small. */
-static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, float scale, int32_t yz,
+static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const tt_geom *g, int32_t bias, tt_rq q, int32_t yz,
   int8_t *dst, uint8_t *mask, int mbase, void *wk, int wk_bytes, int first) {
 #if TT_WASM
   /* Row by row from the plane: the phase rows are the padded plane's (tt_wasm_dw_row). */
   (void)wk, (void)wk_bytes, (void)first;
   if (!tt_wasm_dw_fits(g)) return 0;
   for (int oy = 0; oy < g->ho; oy++) {
-    tt_wasm_dw_row(xc, tt_plane_rowoff, &g->w, wr, g, oy, xz, bias, scale, yz, dst + oy * g->wo, mask, mbase + oy * g->wo);
+    tt_wasm_dw_row(xc, tt_plane_rowoff, &g->w, wr, g, oy, xz, bias, q, yz, dst + oy * g->wo, mask, mbase + oy * g->wo);
   }
   return 1;
 #endif
@@ -1118,7 +1172,7 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
         acc = tt_smlad(d, w11, acc);
         acc = tt_smlad(e, w20, acc);
         acc = tt_smlad(f, w21, acc);
-        const int32_t v = tt_requant(acc, scale, yz);
+        const int32_t v = tt_rq_apply(acc, q, yz);
         const int p = oy * g->wo + ox;
         if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
         dst[p] = tt_clamp8(v);
@@ -1134,7 +1188,7 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
       if (k == 5) acc = tt_dw16_taps(base, pw, wp, 5, 3, acc);
       else if (k == 7) acc = tt_dw16_taps(base, pw, wp, 7, 4, acc);
       else acc = tt_dw16_taps(base, pw, wp, k, kp, acc);
-      const int32_t v = tt_requant(acc, scale, yz);
+      const int32_t v = tt_rq_apply(acc, q, yz);
       const int p = oy * g->wo + ox;
       if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
       dst[p] = tt_clamp8(v);
@@ -1154,12 +1208,12 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
 #endif
     for (int oc = 0; oc < g->cout; oc++) {
       int8_t *dst = scratch ? scratch : y + oc * howo;
-      if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], eff[oc], yz, dst, mask, oc * howo, wk, wk_bytes, oc == 0)) {
+      if (tt_dw_plane16(x + oc * hw, xz, tt_wrow(w, g, oc, 0), g, bias[oc], tt_rq_at(eff, g->rq, oc), yz, dst, mask, oc * howo, wk, wk_bytes, oc == 0)) {
         if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
         continue;
       }
       for (int oy = 0; oy < ho; oy++) {
-        tt_dw_row(x + oc * hw, tt_plane_rowoff, &wd, tt_wrow(w, g, oc, 0), g, oy, xz, bias[oc], eff[oc], yz, dst + oy * wo, mask, oc * howo + oy * wo);
+        tt_dw_row(x + oc * hw, tt_plane_rowoff, &wd, tt_wrow(w, g, oc, 0), g, oy, xz, bias[oc], tt_rq_at(eff, g->rq, oc), yz, dst + oy * wo, mask, oc * howo + oy * wo);
       }
       if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
     }
@@ -1169,11 +1223,11 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
     int8_t *wrow = ws->i8;
     for (int oc = 0; oc < g->cout; oc++) {
       for (int ic = 0; ic < cpg; ic++) wrow[ic] = *tt_wrow(w, g, oc, ic);
-      const float scale = eff[oc];
+      const tt_rq r = tt_rq_at(eff, g->rq, oc);
       for (int p0 = 0; p0 < howo; p0 += ws->n_i32) {
         const int np = howo - p0 < ws->n_i32 ? howo - p0 : ws->n_i32;
         tt_pw_tile(x, hw, xz, wrow, cpg, bias[oc], p0, np, ws->i32);
-        for (int p = 0; p < np; p++) tt_store(y, oc * howo + p0 + p, tt_requant(ws->i32[p], scale, yz), mask);
+        for (int p = 0; p < np; p++) tt_store(y, oc * howo + p0 + p, tt_rq_apply(ws->i32[p], r, yz), mask);
       }
     }
     return;
@@ -1181,7 +1235,7 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
   for (int oc = 0; oc < g->cout; oc++) {
     int8_t *dst = scratch ? scratch : y + oc * howo;
     for (int oy = 0; oy < ho; oy++) {
-      tt_gen_row(x, hw, tt_plane_rowoff, &wd, w, g, oc, oy, xz, bias[oc], eff[oc], yz, dst + oy * wo, mask, oc * howo + oy * wo);
+      tt_gen_row(x, hw, tt_plane_rowoff, &wd, w, g, oc, oy, xz, bias[oc], tt_rq_at(eff, g->rq, oc), yz, dst + oy * wo, mask, oc * howo + oy * wo);
     }
     if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
   }
@@ -1258,7 +1312,7 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
       for (int ox = 0; ox < g->wo; ox++) {
         int32_t acc = s->bias[oc];
         for (int ic = 0; ic < g->cpg; ic++) acc += (xr[ic * x->cstride + ox] - s->xz) * *tt_wrow(s->w, g, oc, ic);
-        yr[ox] = tt_clamp8(tt_requant(acc, s->eff[oc], s->yz));
+        yr[ox] = tt_clamp8(tt_rq_apply(acc, tt_rq_at(s->eff, g->rq, oc), s->yz));
       }
     }
     return;
@@ -1279,8 +1333,8 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
   }
   for (int oc = 0; oc < g->cout; oc++) {
     int8_t *yr = y->data + oc * y->cstride + yRow;
-    if (g->dw) tt_dw_row(x->data + oc * x->cstride, tt_ring_rowoff, x, tt_wrow(s->w, g, oc, 0), g, oy, s->xz, s->bias[oc], s->eff[oc], s->yz, yr, NULL, 0);
-    else tt_gen_row(x->data, x->cstride, tt_ring_rowoff, x, s->w, g, oc, oy, s->xz, s->bias[oc], s->eff[oc], s->yz, yr, NULL, 0);
+    if (g->dw) tt_dw_row(x->data + oc * x->cstride, tt_ring_rowoff, x, tt_wrow(s->w, g, oc, 0), g, oy, s->xz, s->bias[oc], tt_rq_at(s->eff, g->rq, oc), s->yz, yr, NULL, 0);
+    else tt_gen_row(x->data, x->cstride, tt_ring_rowoff, x, s->w, g, oc, oy, s->xz, s->bias[oc], tt_rq_at(s->eff, g->rq, oc), s->yz, yr, NULL, 0);
   }
 }
 
@@ -1301,7 +1355,8 @@ static void tt_chain_add_row(tt_chain_run *r, int oy) {
   const int w = g->wo, hw = g->ho * g->wo;
   for (int ch = 0; ch < g->cout; ch++) {
     const int at = ch * hw + oy * w;
-    tt_add(r->in + at, c->sa, c->za, r->add_row + ch * w, c->sb, c->zb, r->out + at, c->sy, c->zy, NULL, w);
+    if (c->add_rq) tt_add_q(r->in + at, c->za, r->add_row + ch * w, c->zb, r->out + at, c->zy, c->add_rq, NULL, w);
+    else tt_add(r->in + at, c->sa, c->za, r->add_row + ch * w, c->sb, c->zb, r->out + at, c->sy, c->zy, NULL, w);
   }
 }
 
@@ -1396,6 +1451,16 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   r.wk = free;
   r.wk_bytes = words * 4;
   tt_chain_ensure(&r, c->n - 1, last->ho - 1);
+}
+
+/* One int8 ADD output before its zero point in TFLite's arithmetic (quant/tflite-int.ts: addTfliteUnclamped). */
+static inline int32_t tt_add_q1(int32_t da, int32_t db, const int32_t *rq) {
+  const int32_t sa = tt_requant_int(da * (1 << 20), rq[0], 31 - rq[1]), sb = tt_requant_int(db * (1 << 20), rq[2], 31 - rq[3]);
+  return tt_requant_int(sa + sb, rq[4], 31 - rq[5]);
+}
+
+void tt_add_q(const int8_t *a, int32_t za, const int8_t *b, int32_t zb, int8_t *y, int32_t zy, const int32_t *rq, uint8_t *mask, int n) {
+  for (int i = 0; i < n; i++) tt_store(y, i, tt_add_q1(a[i] - za, b[i] - zb, rq) + zy, mask);
 }
 
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,

@@ -4,8 +4,10 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* Shapes of one conv: input cin x h x w, output cout x ho x wo, cpg input channels per group. */
-typedef struct { int cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups, dw; } tt_geom;
+/* Shapes of one conv: input cin x h x w, output cout x ho x wo, cpg input channels per group. rq: NULL
+ * for the float requantization (round(acc * eff[oc]) in float32, half to even), or, for a model in
+ * TFLite's integer arithmetic, each output channel's Q31 multiplier and shift (rq[2 oc], rq[2 oc + 1]). */
+typedef struct { int cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups, dw; const int32_t *rq; } tt_geom;
 
 /*
  * A conv weight [cout][cpg][k][k], split between SRAM and Flash. For a standard conv the first n input
@@ -45,6 +47,8 @@ typedef struct {
   int32_t za, zb, zy;
   /* Rows of the ring a streamed input is read into (the first conv's kernel height). */
   int in_rows;
+  /* The residual add in TFLite's arithmetic (tt_add_q's rq), or NULL: tt_add's float one. */
+  const int32_t *add_rq;
 } tt_chain;
 
 /*
@@ -71,6 +75,9 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   void *wk, int wk_bytes);
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
   int8_t *y, float sy, int32_t zy, uint8_t *mask, int n);
+/* tt_add in TFLite's int8 ADD arithmetic: (a - za) and (b - zb) lifted by 2^20, scaled by rq[0] * 2^rq[1]
+ * and rq[2] * 2^rq[3], their sum by rq[4] * 2^rq[5] (Q31 multipliers, single rounding), plus zy. */
+void tt_add_q(const int8_t *a, int32_t za, const int8_t *b, int32_t zb, int8_t *y, int32_t zy, const int32_t *rq, uint8_t *mask, int n);
 void tt_avgpool(const int8_t *x, int channels, int hw, int8_t *y);
 void tt_linear(const int8_t *x, float xs, int32_t xz, const float *w, const float *b, int n, int c, float *y);
 void tt_save_slice(const int8_t *x, int8_t *y, int n);

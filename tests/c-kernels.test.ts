@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInt8 } from '../src/engine/ops/add.ts';
-import { effScalesOf, type ChainBinding } from '../src/engine/kernels/conv-binding.ts';
+import { effScalesOf, multipliersOf, type ChainBinding } from '../src/engine/kernels/conv-binding.ts';
+import { addMultipliers, addMultiplierWords, convMultipliers, multiplierPairs } from '../src/engine/quant/tflite-int.ts';
 import { avgpoolBackward, avgpoolInt8 } from '../src/engine/ops/avgpool.ts';
 import { convBackwardInput, convBiasGrad, convInt8, convWeightGradRow, isDepthwise, type ConvGeom } from '../src/engine/ops/conv2d.ts';
 import { accumulate, applyMask, channelScale, scaleInto } from '../src/engine/ops/grad-kernels.ts';
@@ -118,6 +119,20 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         convInt8(x, 3, w, bias, eff, y, -7, c, mask);
         expect(run('conv2d', new Operands().geom(c).ints(3, -7, wk).array(x).array(w).array(bias).array(eff))).toEqual(bytes(y, mask));
       });
+      it(`tt_conv2d in TFLite's arithmetic (tt_geom.rq), ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
+        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg * c.k * c.k);
+        const bias = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
+        const eff = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+        // Multipliers of other scales than eff: a kernel that ignored them would not match.
+        const rq = convMultipliers(0.05, Float32Array.from(eff, (e) => e * 1.7), 0.05);
+        const ny = c.cout * c.ho * c.wo;
+        const y = new Int8Array(ny), mask = new Uint8Array(Math.ceil(ny / 8)), yFloat = new Int8Array(ny);
+        convInt8(x, 3, w, bias, eff, y, -7, c, mask, true, rq);
+        convInt8(x, 3, w, bias, eff, yFloat, -7, c);
+        expect(y).not.toEqual(yFloat);
+        expect(run('conv2d_q', new Operands().geom(c).ints(3, -7, wk).array(x).array(w).array(bias).array(eff).array(multiplierPairs(rq))))
+          .toEqual(bytes(y, mask));
+      });
     }
     it(`tt_conv_bwd_x, ${name}`, () => {
       const w = int8s(c.cout * c.cpg * c.k * c.k), g = floats(c.cout * c.ho * c.wo);
@@ -139,6 +154,12 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     const n = 1001, a = int8s(n), b = int8s(n), y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
     addInt8(a, 0.05, 3, b, 0.08, -4, y, 0.07, 2, mask);
     expect(run('add', new Operands().ints(n).floats(0.05).ints(3).floats(0.08).ints(-4).floats(0.07).ints(2).array(a).array(b))).toEqual(bytes(y, mask));
+  });
+  it('tt_add_q: TFLite\'s int8 ADD (with its clamp mask)', () => {
+    const n = 1001, a = int8s(n), b = int8s(n), y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
+    const rq = addMultipliers(0.05, 0.08, 0.07);
+    addInt8(a, 0.05, 3, b, 0.08, -4, y, 0.07, 2, mask, true, rq);
+    expect(run('add_q', new Operands().ints(n, 3, -4, 2).array(addMultiplierWords(rq)).array(a).array(b))).toEqual(bytes(y, mask));
   });
   it('tt_avgpool and tt_avgpool_bwd', () => {
     const c = 37, hw = 49, x = int8s(c * hw), y = new Int8Array(c);
@@ -302,16 +323,20 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     ['strided depthwise block', [geometry(8, 12, 16, 1, 1, 1), geometry(16, 12, 16, 3, 2, 16), geometry(16, 6, 12, 1, 1, 1)], false, false],
   ];
   for (const [name, geoms, withAdd, streamed] of CHAINS) {
-    for (const wk of [0, 1 << 16]) {
-      it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
+    for (const [wk, tflite] of [[0, false], [1 << 16, false], [0, true], [1 << 16, true]] as const) {
+      it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}${tflite ? ', in TFLite\'s arithmetic' : ''}`, () => {
         const bufs: Record<string, TypedArray> = {};
         const stages = geoms.map((c, i): ConvBinding => {
           bufs[`w${i}`] = int8s(c.cout * c.cpg * c.k * c.k);
           bufs[`b${i}`] = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
           bufs[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
-          return { node: `c${i}`, geom: c, xScale: 0.05 + 0.01 * i, xZero: i - 2, yScale: 0.06 + 0.01 * i, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}` };
+          return {
+            node: `c${i}`, geom: c, xScale: 0.05 + 0.01 * i, xZero: i - 2, yScale: 0.06 + 0.01 * i, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}`,
+            ...(tflite ? { requant: 'tflite' as const } : {}),
+          };
         });
-        const add = withAdd ? { a: { scale: 0.05, zeroPoint: -2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 } } : null;
+        const addQ = { a: { scale: 0.05, zeroPoint: -2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 } };
+        const add = withAdd ? { ...addQ, ...(tflite ? { rq: addMultipliers(0.05, 0.09, 0.07) } : {}) } : null;
         const chain: ChainBinding = { stages, add, layout: layoutOf(geoms, withAdd) };
         const g0 = geoms[0], last = geoms[geoms.length - 1];
         const input = int8s(g0.cin * g0.h * g0.w), out = new Int8Array(last.cout * last.ho * last.wo);
@@ -320,11 +345,14 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         const ops = new Operands().ints(geoms.length);
         stages.forEach((s, i) => {
           ops.geom(s.geom).ints(s.xZero, s.yZero).array(bufs[`w${i}`]).array(bufs[`b${i}`]).array(effScalesOf(s, bufs[`s${i}`] as Float32Array));
+          if (tflite) ops.array(multiplierPairs(multipliersOf(s, bufs[`s${i}`] as Float32Array)!));
         });
         for (const r of chain.layout.rings) ops.ints(r.offset, r.rows);
         ops.ints(chain.layout.addRow).floats(add?.a.scale ?? 0).ints(add?.a.zeroPoint ?? 0).floats(add?.b.scale ?? 0).ints(add?.b.zeroPoint ?? 0)
-          .floats(add?.y.scale ?? 1).ints(add?.y.zeroPoint ?? 0).ints(streamed ? g0.k : 0, chain.layout.bytes, wk).array(input);
-        expect(run('conv_chain', ops)).toEqual(bytes(out));
+          .floats(add?.y.scale ?? 1).ints(add?.y.zeroPoint ?? 0);
+        if (add?.rq) ops.array(addMultiplierWords(add.rq));
+        ops.ints(streamed ? g0.k : 0, chain.layout.bytes, wk).array(input);
+        expect(run(tflite ? 'conv_chain_q' : 'conv_chain', ops)).toEqual(bytes(out));
       });
     }
   }

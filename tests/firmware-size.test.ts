@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples, type CProject, type Target } from '../src/engine/codegen/index.ts';
-import { ALIGNMENT_ALLOWANCE, DEFAULT_EXPORT_SAMPLES } from '../src/engine/firmware/static-objects.ts';
+import { ALIGNMENT_ALLOWANCE, DEFAULT_EXPORT_SAMPLES, TFLITE_ADD_CODE_BYTES } from '../src/engine/firmware/static-objects.ts';
 import { KERNEL_DEFS } from '../src/engine/kernels/index.ts';
 import { chipTarget } from '../src/engine/targets.ts';
 import { backboneConvs } from '../src/engine/ir/graph.ts';
@@ -87,6 +87,7 @@ describe('each kernel op\'s code estimate (its definition\'s c.codeBytes) is the
       const bytes = def.c.functions.reduce((sum, f) => sum + (sizes.get(f) ?? 0), 0);
       expect(def.c.codeBytes, `${op}: ${def.c.functions.join(' + ')}`).toBe(bytes);
     }
+    expect(TFLITE_ADD_CODE_BYTES, 'tt_add_q').toBe(sizes.get('tt_add_q'));
   });
 });
 

@@ -42,6 +42,7 @@ static tt_geom geom(void) {
   g.cin = int_(), g.h = int_(), g.w = int_(), g.cout = int_(), g.ho = int_(), g.wo = int_();
   g.cpg = int_(), g.k = int_(), g.stride = int_(), g.pad = int_(), g.groups = int_();
   g.dw = g.groups > 1 && g.groups == g.cin && g.cout == g.cin;
+  g.rq = NULL;
   return g;
 }
 
@@ -68,14 +69,16 @@ static int trained_bytes(const tt_geom *g, int n) {
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *k = argv[1];
-  if (!strcmp(k, "conv2d")) {
-    /* geometry, xz, yz, workspace bytes for the fast paths (0: the plain loops), x, w, bias, eff -> y, mask */
-    const tt_geom g = geom();
+  if (!strcmp(k, "conv2d") || !strcmp(k, "conv2d_q")) {
+    /* geometry, xz, yz, workspace bytes for the fast paths (0: the plain loops), x, w, bias, eff
+     * (conv2d_q: then each channel's multiplier and shift) -> y, mask */
+    tt_geom g = geom();
     const int32_t xz = int_(), yz = int_(), wk_bytes = int_();
     const int nx = g.cin * g.h * g.w, ny = g.cout * g.ho * g.wo, nw = g.cout * g.cpg * g.k * g.k;
     int8_t *x = take(nx), *w = take(nw);
     int32_t *bias = take(4 * g.cout);
     float *eff = take(4 * g.cout);
+    if (!strcmp(k, "conv2d_q")) g.rq = take(8 * g.cout);
     int8_t *y = zeros(ny);
     uint8_t *mask = zeros((ny + 7) / 8);
     int32_t tile[64];
@@ -92,6 +95,16 @@ int main(int argc, char **argv) {
     int8_t *a = take(n), *b = take(n), *y = zeros(n);
     uint8_t *mask = zeros((n + 7) / 8);
     tt_add(a, sa, za, b, sb, zb, y, sy, zy, mask, n);
+    put(y, n);
+    put(mask, (n + 7) / 8);
+  } else if (!strcmp(k, "add_q")) {
+    /* n, za, zb, zy, the six multiplier words, a, b -> y, mask */
+    const int n = int_();
+    const int32_t za = int_(), zb = int_(), zy = int_();
+    const int32_t *rq = take(24);
+    int8_t *a = take(n), *b = take(n), *y = zeros(n);
+    uint8_t *mask = zeros((n + 7) / 8);
+    tt_add_q(a, za, b, zb, y, zy, rq, mask, n);
     put(y, n);
     put(mask, (n + 7) / 8);
   } else if (!strcmp(k, "avgpool")) {
@@ -258,9 +271,11 @@ int main(int argc, char **argv) {
     const uint32_t seed = (uint32_t)int_(), update = (uint32_t)int_();
     const uint32_t key = tt_round_key(seed, update);
     put(&key, 4);
-  } else if (!strcmp(k, "conv_chain")) {
-    /* stages, then per stage: geometry, xz, yz, w, bias, eff; ring offsets and rows; add_row; sa za sb zb sy zy;
-     * in_rows (0: whole input); scratch bytes; workspace bytes; the input -> the output */
+  } else if (!strcmp(k, "conv_chain") || !strcmp(k, "conv_chain_q")) {
+    /* stages, then per stage: geometry, xz, yz, w, bias, eff (conv_chain_q: and its multipliers and shifts);
+     * ring offsets and rows; add_row; sa za sb zb sy zy (conv_chain_q with an add: and its six multiplier
+     * words); in_rows (0: whole input); scratch bytes; workspace bytes; the input -> the output */
+    const int q = !strcmp(k, "conv_chain_q");
     const int n = int_();
     tt_stage *st = zeros(sizeof(tt_stage) * (size_t)n);
     for (int i = 0; i < n; i++) {
@@ -273,12 +288,14 @@ int main(int argc, char **argv) {
       st[i].w = w;
       st[i].bias = take(4 * g->cout);
       st[i].eff = take(4 * g->cout);
+      if (q) g->rq = take(8 * g->cout);
     }
     int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n);
     for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_();
-    tt_chain c = { n, st, ro, rr, 0, 0, 0, 0, 0, 0, 0, 0 };
+    tt_chain c = { n, st, ro, rr, 0, 0, 0, 0, 0, 0, 0, 0, NULL };
     c.add_row = int_();
     c.sa = float_(), c.za = int_(), c.sb = float_(), c.zb = int_(), c.sy = float_(), c.zy = int_();
+    if (q && c.add_row >= 0) c.add_rq = take(24);
     c.in_rows = int_();
     const int scratch_bytes = int_(), wk_bytes = int_();
     const tt_geom *g0 = st[0].g, *last = st[n - 1].g;

@@ -7,7 +7,8 @@
  * (x_scale * w_scale / y_scale in float32) are precomputed exactly as the runtime computes them.
  */
 import type { ParamStore } from '../ir/graph.ts';
-import { effScalesOf } from '../kernels/conv-binding.ts';
+import { effScalesOf, multipliersOf } from '../kernels/conv-binding.ts';
+import { multiplierPairs } from '../quant/tflite-int.ts';
 import type { ConvSymbols } from '../kernels/def.ts';
 import { isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
@@ -89,7 +90,10 @@ export function paramSources(program: TrainingProgram, params: ParamStore, syms:
     c.push(array(s.biasTrained ? '' : 'const ', 'int32_t', s.bias, params[b], i32));
     c.push(array('const ', 'float', s.scales, params[sc], f32));
     c.push(array('const ', 'float', s.eff, effScalesOf(s.conv, params[sc] as Float32Array), f32));
-    c.push(`const tt_geom ${s.geomSym} = { ${[geom.cin, geom.h, geom.w, geom.cout, geom.ho, geom.wo, geom.cpg, geom.k, geom.stride, geom.pad, geom.groups, isDepthwise(geom) ? 1 : 0].join(', ')} };\n`);
+    // TFLite's arithmetic: each output channel's multiplier and shift, made from the same scales (tt_geom.rq).
+    const rq = multipliersOf(s.conv, params[sc] as Float32Array);
+    if (rq) c.push(array('static const ', 'int32_t', `RQ_${id}`, multiplierPairs(rq), i32));
+    c.push(`const tt_geom ${s.geomSym} = { ${[geom.cin, geom.h, geom.w, geom.cout, geom.ho, geom.wo, geom.cpg, geom.k, geom.stride, geom.pad, geom.groups, isDepthwise(geom) ? 1 : 0, rq ? `RQ_${id}` : 'NULL'].join(', ')} };\n`);
     h.push(`extern const tt_weight ${s.weight};`, `extern ${s.biasTrained ? '' : 'const '}int32_t ${s.bias}[${geom.cout}];`,
       `extern const float ${s.scales}[${geom.cout}];`, `extern const float ${s.eff}[${geom.cout}];`, `extern const tt_geom ${s.geomSym};`);
   }

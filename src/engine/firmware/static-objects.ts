@@ -108,11 +108,15 @@ const ZOO_OPS: KernelOp[] = [
 const CODE_BASE = 35_200 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 52;
 
+/** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */
+export const TFLITE_ADD_CODE_BYTES = 364;
+
 /** Flash bytes of the code a program links (see CODE_BASE). */
-function codeBytes(kernels: Kernel[]): number {
+function codeBytes(kernels: Kernel[], tflite: boolean): number {
   const ops = new Set(kernels.map((k) => k.op));
   let bytes = CODE_BASE + CODE_PER_CALL * kernels.length;
   for (const op of ops) bytes += KERNEL_DEFS[op].c.codeBytes;
+  if (tflite && (ops.has('add') || ops.has('conv_chain'))) bytes += TFLITE_ADD_CODE_BYTES;
   return bytes;
 }
 
@@ -164,7 +168,9 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
       add(`B_${id}`, c.cout * 4, trained.has(b) ? 'data' : 'rodata', trained.has(b) ? 'trainable' : 'frozenBiases');
       add(`S_${id}`, numel(g.tensors[s].shape) * 4, 'rodata', 'scales');
       add(`E_${id}`, c.cout * 4, 'rodata', 'scales');
-      add(`G_${id}`, 48, 'rodata', 'tables');
+      // TFLite's arithmetic (Graph.requant): each output channel's multiplier and shift.
+      if (g.requant === 'tflite') add(`RQ_${id}`, c.cout * 8, 'rodata', 'scales');
+      add(`G_${id}`, 52, 'rodata', 'tables');
     } else if (n.op === 'linear') {
       // The float head's weight and bias are plain arrays (RAM) whether or not they are trained.
       for (const q of n.inputs.slice(1)) add(`P_${cIdent(q)}`, numel(g.tensors[q].shape) * 4, 'data', 'trainable');
@@ -189,9 +195,12 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
   if (opts.stochastic) add('tt_updates', 4, 'bss', 'runtime');
   if (p.inputStream) add('tt_in_src', 20, 'data', 'runtime');
   for (const k of p.kernels) {
+    // A residual add in TFLite's arithmetic: its multipliers (c-step.ts declares them beside the call).
+    if (k.op === 'add' && g.requant === 'tflite') add(`AQ_${cIdent(k.node)}`, 24, 'rodata', 'tables');
     if (k.op !== 'conv_chain') continue;
     const convs = k.attrs.convs.length;
-    add(`CH_${cIdent(k.attrs.convs[0])}`, 48 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
+    add(`CH_${cIdent(k.attrs.convs[0])}`, 52 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
+    if (k.attrs.add && g.requant === 'tflite') add(`CH_${cIdent(k.attrs.convs[0])}_aq`, 24, 'rodata', 'tables');
   }
   out.push(...RUNTIME_RAM);
   add('stack', opts.stackBytes, 'stack', 'stack');
@@ -203,7 +212,7 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
   const input = numel(g.tensors[g.input].shape);
   add('tt_sample_inputs', opts.samples * input, 'rodata', 'samples');
   add('tt_sample_labels', opts.samples * 4, 'rodata', 'samples');
-  add('code', codeBytes(p.kernels), 'text', 'code');
+  add('code', codeBytes(p.kernels, g.requant === 'tflite'), 'text', 'code');
   return out;
 }
 

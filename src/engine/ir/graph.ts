@@ -3,6 +3,7 @@
  * Parameters' values are not part of the graph; they live in a ParamStore keyed by tensor name,
  * so one architecture can carry synthetic, imported or trained weights.
  */
+import type { RequantArith } from '../quant/tflite-int.ts';
 import type { Tensor, TypedArray } from './tensor.ts';
 
 export type OpType = 'conv2d' | 'add' | 'avgpool' | 'maxpool' | 'pad' | 'concat' | 'reshape' | 'linear' | 'softmax_ce';
@@ -82,6 +83,11 @@ export interface Graph {
   /** The label and the loss tensor, when the graph has a loss. */
   label?: string;
   loss?: string;
+  /**
+   * The int8 requantization of every forward op (quant/tflite-int.ts: RequantArith); absent is
+   * 'float', the paper's. A model read from a .tflite has 'tflite'.
+   */
+  requant?: RequantArith;
 }
 
 export type ParamStore = Record<string, TypedArray>;

@@ -6,6 +6,7 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom } from '../ops/conv2d.ts';
 import { effectiveScale } from '../quant/arith.ts';
+import { addMultipliers, convMultipliers, type AddMultipliers, type ConvMultipliers } from '../quant/tflite-int.ts';
 import { chainLayout, type ChainLayout } from '../schedule/fuse-rows.ts';
 import type { ConvBinding, ExecEnv, Quant } from './def.ts';
 
@@ -15,6 +16,7 @@ export function bindConv(g: Graph, node: Node<'conv2d'>): ConvBinding {
   const [, weight, bias, wScales] = node.inputs;
   return {
     node: node.name, geom: convGeom(node, g), xScale: x.scale, xZero: x.zeroPoint, yScale: y.scale, yZero: y.zeroPoint, weight, bias, wScales,
+    ...(g.requant === 'tflite' ? { requant: 'tflite' as const } : {}),
   };
 }
 
@@ -28,10 +30,26 @@ export function effScalesOf(c: ConvBinding, wScales: Float32Array): Float32Array
 /** The effective scales of a bound conv, from the current weight scales. */
 export const convEff = (c: ConvBinding, env: ExecEnv) => effScalesOf(c, env.param(c.wScales) as Float32Array);
 
+/**
+ * A conv's TFLite multipliers and shifts, made from the same float32 scales TFLite uses (the weight
+ * scales are parameters, so at the call as the effective scales are), or undefined in float arithmetic.
+ */
+export function multipliersOf(c: ConvBinding, wScales: Float32Array): ConvMultipliers | undefined {
+  return c.requant === 'tflite' ? convMultipliers(c.xScale, wScales, c.yScale) : undefined;
+}
+
+/** An add's quantization, and in TFLite's arithmetic its multipliers (bound once). */
+export interface AddBinding { a: Quant; b: Quant; y: Quant; rq?: AddMultipliers }
+
+export function bindAdd(g: Graph, add: Node): AddBinding {
+  const a = quant(g, add.inputs[0]), b = quant(g, add.inputs[1]), y = quant(g, add.outputs[0]);
+  return { a, b, y, ...(g.requant === 'tflite' ? { rq: addMultipliers(a.scale, b.scale, y.scale) } : {}) };
+}
+
 /** A conv chain's bound operands: its stages, its residual add's quantization (or null), its ring layout. */
 export interface ChainBinding {
   stages: ConvBinding[];
-  add: { a: Quant; b: Quant; y: Quant } | null;
+  add: AddBinding | null;
   layout: ChainLayout;
 }
 
@@ -41,7 +59,7 @@ const quant = (g: Graph, t: string): Quant => ({ scale: g.tensors[t].q!.scale, z
 export function bindChain(g: Graph, convs: Node<'conv2d'>[], add: Node | null): ChainBinding {
   return {
     stages: convs.map((c) => bindConv(g, c)),
-    add: add ? { a: quant(g, add.inputs[0]), b: quant(g, add.inputs[1]), y: quant(g, add.outputs[0]) } : null,
+    add: add ? bindAdd(g, add) : null,
     layout: chainLayout(g, convs, !!add),
   };
 }

@@ -48,6 +48,8 @@ export interface ConvBinding {
   yScale: number; yZero: number;
   /** Parameter names: weight [cout][cpg][k][k], bias, per-channel weight scales. */
   weight: string; bias: string; wScales: string;
+  /** Present in a model of TFLite's arithmetic (Graph.requant): the conv requantizes with integer multipliers. */
+  requant?: 'tflite';
 }
 
 /** What a definition's bind() may ask the compiler about the graph. */

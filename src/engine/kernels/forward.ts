@@ -9,8 +9,9 @@ import { convInt8 } from '../ops/conv2d.ts';
 import { linearF32 } from '../ops/linear.ts';
 import type { KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
+import { addMultiplierWords } from '../quant/tflite-int.ts';
 import { runBoundChain } from '../runtime/conv-chain.ts';
-import { bindChain, convEff, type ChainBinding } from './conv-binding.ts';
+import { bindAdd, bindChain, convEff, multipliersOf, type AddBinding, type ChainBinding } from './conv-binding.ts';
 import { NO_BINDING, type ConvBinding, type Empty, type ExecEnv, type KernelDef, type KernelTypes, type Quant } from './def.ts';
 
 /** The clamp mask a forward kernel also writes, when the backward pass needs it. */
@@ -28,7 +29,7 @@ export const conv2d: KernelDef<'conv2d'> = {
   reference(k, env) {
     const c = k.bound.conv;
     convInt8(env.buf(k.inputs[0]) as Int8Array, c.xZero, env.param(c.weight) as Int8Array, env.param(c.bias) as Int32Array, convEff(c, env),
-      env.buf(k.outputs[0]), c.yZero, c.geom, maskOf(k, env), env.round);
+      env.buf(k.outputs[0]), c.yZero, c.geom, maskOf(k, env), env.round, multipliersOf(c, env.param(c.wScales) as Float32Array));
   },
   c: {
     functions: ['tt_conv2d'],
@@ -38,7 +39,7 @@ export const conv2d: KernelDef<'conv2d'> = {
       return [`tt_conv2d(${e.ptr(k.inputs[0])}, ${k.bound.conv.xZero}, &${c.weight}, ${c.bias}, ${c.eff}, ${e.ptr(k.outputs[0])}, ${k.bound.conv.yZero}, ` +
         `&${c.geomSym}, ${mask ? e.ptr(mask) : 'NULL'}, ${scratch ? e.ptr(scratch) : 'NULL'}, &tt_ws, ${e.wk});`];
     },
-    codeBytes: 3390,
+    codeBytes: 3904,
   },
   kind: 'forward',
   label: 'conv2d',
@@ -75,36 +76,41 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       e.declare(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${st.join(',\n  ')}\n};`);
       e.declare(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
       e.declare(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
+      // The residual add in TFLite's arithmetic: its multipliers (tt_add_q's rq).
+      if (add?.rq) e.declare(`static const int32_t ${sym}_aq[6] = { ${Array.from(addMultiplierWords(add.rq)).join(', ')} };`);
       e.declare(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
         `${e.f32(add?.a.scale ?? 0)}, ${e.f32(add?.b.scale ?? 0)}, ${e.f32(add?.y.scale ?? 1)}, ${add?.a.zeroPoint ?? 0}, ${add?.b.zeroPoint ?? 0}, ` +
-        `${add?.y.zeroPoint ?? 0}, ${k.attrs.inputRows ?? 0} };`);
+        `${add?.y.zeroPoint ?? 0}, ${k.attrs.inputRows ?? 0}, ${add?.rq ? `${sym}_aq` : 'NULL'} };`);
       // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
     },
-    codeBytes: 1786,
+    codeBytes: 2122,
   },
   kind: 'forward',
   label: 'conv_chain',
 };
 
-export type AddTypes = KernelTypes<{ mask?: string }, { a: Quant; b: Quant; y: Quant }>;
+export type AddTypes = KernelTypes<{ mask?: string }, AddBinding>;
 
 export const add: KernelDef<'add'> = {
-  bind: (k, b) => {
-    const n = b.node(k.node);
-    return { a: b.quant(n.inputs[0]), b: b.quant(n.inputs[1]), y: b.quant(n.outputs[0]) };
-  },
+  bind: (k, b) => bindAdd(b.graph, b.node(k.node)),
   reference(k, env) {
-    const { a, b, y } = k.bound;
+    const { a, b, y, rq } = k.bound;
     addInt8(env.buf(k.inputs[0]) as Int8Array, a.scale, a.zeroPoint, env.buf(k.inputs[1]) as Int8Array, b.scale, b.zeroPoint,
-      env.buf(k.outputs[0]) as Int8Array, y.scale, y.zeroPoint, maskOf(k, env), env.round);
+      env.buf(k.outputs[0]) as Int8Array, y.scale, y.zeroPoint, maskOf(k, env), env.round, rq);
   },
   c: {
     functions: ['tt_add'],
     emit(k, e) {
-      const { a, b, y } = k.bound;
+      const { a, b, y, rq } = k.bound;
       const mask = k.attrs.mask;
+      if (rq) {
+        const sym = `AQ_${e.ident(k.node)}`;
+        e.declare(`static const int32_t ${sym}[6] = { ${Array.from(addMultiplierWords(rq)).join(', ')} };`);
+        return [`tt_add_q(${e.ptr(k.inputs[0])}, ${a.zeroPoint}, ${e.ptr(k.inputs[1])}, ${b.zeroPoint}, ${e.ptr(k.outputs[0])}, ${y.zeroPoint}, ${sym}, ` +
+          `${mask ? e.ptr(mask) : 'NULL'}, ${e.n(k.outputs[0])});`];
+      }
       return [`tt_add(${e.ptr(k.inputs[0])}, ${e.f32(a.scale)}, ${a.zeroPoint}, ${e.ptr(k.inputs[1])}, ${e.f32(b.scale)}, ${b.zeroPoint}, ` +
         `${e.ptr(k.outputs[0])}, ${e.f32(y.scale)}, ${y.zeroPoint}, ${mask ? e.ptr(mask) : 'NULL'}, ${e.n(k.outputs[0])});`];
     },

@@ -482,7 +482,8 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
     logits = addTensor({ name: 'classifier.out', kind: 'output', shape: [classes, 1, 1], dtype: 'float32' });
     nodes.push({ name: 'classifier', op: 'linear', inputs: [hx.name, weight, bias], outputs: [logits], attrs: {} } as Node<'linear'>);
   }
-  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', logits };
+  // TFLite's own integer requantization (quant/tflite-int.ts: RequantArith), as the file's interpreter computes.
+  const graph: Graph = { name: name.replace(/\.tflite$/i, '').slice(0, MAX_NAME_CHARS), tensors, nodes, input: 'input', logits, requant: 'tflite' };
   graph.label = addTensor({ name: 'label', kind: 'label', shape: [1], dtype: 'int32' });
   graph.loss = addTensor({ name: 'loss', kind: 'output', shape: [1], dtype: 'float32' });
   nodes.push({ name: 'loss', op: 'softmax_ce', inputs: [logits, graph.label], outputs: [graph.loss], attrs: {} } as Node<'softmax_ce'>);

@@ -293,7 +293,9 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
   const quant: ActivationQuant = { input, conv: (i) => convs[i].c.y, residual: (b) => residuals.get(b)!, logits: logitsQ };
   checkArchitecture(arch, { resolution: fileH, classes: classesInFile, head: 'int8' });
   // The graph carries its architecture, so a trained model saves as a .ttw.
-  const graph = withArch(buildGraph(arch, { resolution: opts.resolution ?? fileH, classes, head, quant, withLoss: true }), arch);
+  // TFLite's own integer requantization (quant/tflite-int.ts: RequantArith), so that training sees the forward
+  // the user's TFLite Micro deployment computes.
+  const graph = Object.assign(withArch(buildGraph(arch, { resolution: opts.resolution ?? fileH, classes, head, quant, withLoss: true }), arch), { requant: 'tflite' as const });
 
   // The conv order of buildGraph is the file's: check sizes at the file's resolution as a cross-check of the mapping.
   const atFile = opts.resolution === undefined || opts.resolution === fileH ? graph : buildGraph(arch, { resolution: fileH, classes, head, quant });

@@ -1,10 +1,12 @@
 /**
  * Residual add of two int8 tensors with their own scales: dequantize both, add, requantize to the
- * output's scale and zero point (float32, in this order).
+ * output's scale and zero point (float32, in this order); in a model of TFLite's arithmetic
+ * (Graph.requant 'tflite') TFLite's int8 ADD instead (quant/tflite-int.ts: addTfliteUnclamped).
  * Backward: through the clamp mask, grad_a = g * s_a / s_y and grad_b = g * s_b / s_y.
  */
 import { GraphError, describeNode } from '../ir/errors.ts';
 import { rint } from '../quant/arith.ts';
+import { addMultipliers, addTfliteUnclamped, type AddMultipliers } from '../quant/tflite-int.ts';
 import { setMaskBit } from './grad-kernels.ts';
 import type { OpDef } from './op.ts';
 
@@ -35,7 +37,8 @@ export const add: OpDef<'add'> = {
     const qb = g.tensors[node.inputs[1]].q!;
     const qy = g.tensors[node.outputs[0]].q!;
     addInt8(ins[0] as Int8Array, qa.scale, qa.zeroPoint, ins[1] as Int8Array, qb.scale, qb.zeroPoint,
-      outs[0] as Int8Array, qy.scale, qy.zeroPoint, outs[1] as Uint8Array | undefined);
+      outs[0] as Int8Array, qy.scale, qy.zeroPoint, outs[1] as Uint8Array | undefined, true,
+      g.requant === 'tflite' ? addMultipliers(qa.scale, qb.scale, qy.scale) : undefined);
   },
 
   gradient(node, ctx) {
@@ -62,12 +65,16 @@ export function addGradScales(sa: number, sb: number, sy: number): [number, numb
 
 export function addInt8(
   a: Int8Array, sa: number, za: number, b: Int8Array, sb: number, zb: number,
-  y: Int8Array, sy: number, zy: number, mask?: Uint8Array, round = true,
+  y: Int8Array, sy: number, zy: number, mask?: Uint8Array, round = true, rq?: AddMultipliers,
 ): void {
   const fa = f32(sa), fb = f32(sb), fy = f32(sy);
   for (let i = 0; i < y.length; i++) {
-    const s = f32(f32((a[i] - za) * fa) + f32((b[i] - zb) * fb));
-    const v = (round ? rint(f32(s / fy)) : f32(s / fy)) + zy;
+    let v: number;
+    if (round && rq) v = addTfliteUnclamped(a[i] - za, b[i] - zb, rq) + zy;
+    else {
+      const s = f32(f32((a[i] - za) * fa) + f32((b[i] - zb) * fb));
+      v = (round ? rint(f32(s / fy)) : f32(s / fy)) + zy;
+    }
     if (mask) setMaskBit(mask, i, v >= -128 && v <= 127);
     y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
   }

@@ -4,10 +4,13 @@
  * pointwise (a whole plane per input channel, sequential reads), depthwise (one channel plane at a
  * time, which also lets it write over its own input) and anything else (row by row, taps clipped to
  * the image instead of tested one by one). Integer accumulation is exact, so every path gives the
- * same values as the plain definition; the requantization is the one of quant/arith.ts.
+ * same values as the plain definition; the requantization is the one of quant/arith.ts, or, for a
+ * model in TFLite's arithmetic (Graph.requant 'tflite'), quant/tflite-int.ts's integer one with the
+ * conv's multipliers (`rq`).
  */
 import type { TypedArray } from '../ir/tensor.ts';
 import { requantizeUnclamped } from '../quant/arith.ts';
+import { multiplyByQuantizedMultiplierSingle, type ConvMultipliers } from '../quant/tflite-int.ts';
 import { setMaskBit } from './grad-kernels.ts';
 
 const f32 = Math.fround;
@@ -44,14 +47,17 @@ export function ringRows(data: Int8Array, rows: number, w: number): RowSource {
 // Workspaces reused across calls (kernels run one at a time in a thread).
 let ws16 = new Int16Array(0);
 let wsRow = new Int32Array(0);
-let wsPlane = new Float32Array(0);
+// Float64: a depthwise accumulator stays exact for the integer requantization (float mode rounds it to float32 anyway).
+let wsPlane = new Float64Array(0);
 const i16 = (n: number) => (ws16.length < n ? (ws16 = new Int16Array(n)) : ws16);
 const rowOffs = (n: number) => (wsRow.length < n ? (wsRow = new Int32Array(n)) : wsRow);
-const plane = (n: number) => (wsPlane.length < n ? (wsPlane = new Float32Array(n)) : wsPlane);
+const plane = (n: number) => (wsPlane.length < n ? (wsPlane = new Float64Array(n)) : wsPlane);
 
-/** Requantize, record the clamp mask bit, clamp and store one output value. */
-function emit(y: TypedArray, i: number, acc: number, scale: number, zero: number, round: boolean, mask: Uint8Array | undefined, mi: number): void {
-  const v = round ? requantizeUnclamped(acc, scale, zero) : f32(f32(acc) * scale) + zero;
+/** Requantize output channel oc's accumulator, record the clamp mask bit, clamp and store one output value. */
+function emit(y: TypedArray, i: number, acc: number, eff: Float32Array, rq: ConvMultipliers | undefined, oc: number, zero: number,
+  round: boolean, mask: Uint8Array | undefined, mi: number): void {
+  const v = !round ? f32(f32(acc) * eff[oc]) + zero
+    : rq ? multiplyByQuantizedMultiplierSingle(acc, rq.multipliers[oc], rq.shifts[oc]) + zero : requantizeUnclamped(acc, eff[oc], zero);
   if (mask) setMaskBit(mask, mi, v >= -128 && v <= 127);
   y[i] = v < -128 ? -128 : v > 127 ? 127 : v;
 }
@@ -60,11 +66,12 @@ function emit(y: TypedArray, i: number, acc: number, scale: number, zero: number
  * The whole int8 convolution. `mask` (optional) receives the clamp mask the backward pass needs;
  * `round = false` is float mode (the same function without rounding, for gradient checks). A
  * depthwise conv may run in place (y over x): each channel goes through a workspace first. The
- * reference: the fast kernels (wasm/kernel-table.ts) are held to it.
+ * reference: the fast kernels (wasm/kernel-table.ts) are held to it. `rq`: TFLite's integer
+ * requantization instead of the float one (int8 mode only).
  */
 export function convInt8(
   x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
-  y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true,
+  y: TypedArray, yZero: number, c: ConvGeom, mask?: Uint8Array, round = true, rq?: ConvMultipliers,
 ): void {
   // Float mode holds fractional activations: only the plain-number path keeps them (and never runs in place).
   if (round && isDepthwise(c)) {
@@ -72,38 +79,38 @@ export function convInt8(
     const tmp = plane(howo);
     for (let ch = 0; ch < c.cout; ch++) {
       depthwisePlane(x, ch * c.h * c.w, xZero, w, bias[ch], eff[ch], yZero, c, ch, tmp);
-      for (let p = 0, i = ch * howo; p < howo; p++, i++) emit(y, i, tmp[p], eff[ch], yZero, round, mask, i);
+      for (let p = 0, i = ch * howo; p < howo; p++, i++) emit(y, i, tmp[p], eff, rq, ch, yZero, round, mask, i);
     }
     return;
   }
   if (round && isPointwise(c)) {
-    pointwisePlanes(x, xZero, w, bias, eff, y, yZero, c, mask, round);
+    pointwisePlanes(x, xZero, w, bias, eff, rq, y, yZero, c, mask, round);
     return;
   }
   const src = wholeRows(x, c.h, c.w);
-  for (let oy = 0; oy < c.ho; oy++) genericRow(src, xZero, w, bias, eff, y, yZero, c, oy, oy * c.wo, c.ho * c.wo, mask, round);
+  for (let oy = 0; oy < c.ho; oy++) genericRow(src, xZero, w, bias, eff, rq, y, yZero, c, oy, oy * c.wo, c.ho * c.wo, mask, round);
 }
 
 /** One output row of a conv (all channels), reading rows from `x` and writing rows of `y`. */
 export function convRowInt8(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
-  y: RowSource, yZero: number, c: ConvGeom, oy: number): void {
+  y: RowSource, yZero: number, c: ConvGeom, oy: number, rq?: ConvMultipliers): void {
   const out = y.data, at = y.rowOffset(oy), cs = y.channelStride;
-  if (isPointwise(c)) pointwiseRow(x, xZero, w, bias, eff, out, at, cs, yZero, c, oy);
-  else if (isDepthwise(c)) depthwiseRow(x, xZero, w, bias, eff, out, at, cs, yZero, c, oy);
-  else genericRow(x, xZero, w, bias, eff, out, yZero, c, oy, at, cs, undefined, true);
+  if (isPointwise(c)) pointwiseRow(x, xZero, w, bias, eff, rq, out, at, cs, yZero, c, oy);
+  else if (isDepthwise(c)) depthwiseRow(x, xZero, w, bias, eff, rq, out, at, cs, yZero, c, oy);
+  else genericRow(x, xZero, w, bias, eff, rq, out, yZero, c, oy, at, cs, undefined, true);
 }
 
-function pointwisePlanes(x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+function pointwisePlanes(x: Int8Array, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   y: TypedArray, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
   const hw = c.h * c.w;
-  for (let p0 = 0; p0 < hw; p0 += SPAN) pointwiseSpan(x, p0, hw, Math.min(SPAN, hw - p0), xZero, w, bias, eff, y, p0, hw, yZero, c, mask, round);
+  for (let p0 = 0; p0 < hw; p0 += SPAN) pointwiseSpan(x, p0, hw, Math.min(SPAN, hw - p0), xZero, w, bias, eff, rq, y, p0, hw, yZero, c, mask, round);
 }
 
-function pointwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+function pointwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
   const xr = x.rowOffset(oy);
   for (let o0 = 0; o0 < c.wo; o0 += SPAN) {
-    pointwiseSpan(x.data, xr + o0, x.channelStride, Math.min(SPAN, c.wo - o0), xZero, w, bias, eff, out, at + o0, cs, yZero, c, undefined, true);
+    pointwiseSpan(x.data, xr + o0, x.channelStride, Math.min(SPAN, c.wo - o0), xZero, w, bias, eff, rq, out, at + o0, cs, yZero, c, undefined, true);
   }
 }
 
@@ -118,7 +125,7 @@ const SPAN = 32;
  * so the order of the additions does not change any value.
  */
 function pointwiseSpan(x: Int8Array, xBase: number, xStride: number, n: number, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
-  y: TypedArray, yBase: number, yStride: number, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
+  rq: ConvMultipliers | undefined, y: TypedArray, yBase: number, yStride: number, yZero: number, c: ConvGeom, mask: Uint8Array | undefined, round: boolean): void {
   const cin = c.cpg, cout = c.cout;
   const xt = i16(n * cin);
   for (let ic = 0; ic < cin; ic++) {
@@ -139,17 +146,17 @@ function pointwiseSpan(x: Int8Array, xBase: number, xStride: number, n: number, 
         s3 += v * w[r3 + ic];
       }
       const i = yBase + oc * yStride + p;
-      emit(y, i, s0 | 0, eff[oc], yZero, round, mask, i);
-      if (m > 1) emit(y, i + yStride, s1 | 0, eff[oc + 1], yZero, round, mask, i + yStride);
-      if (m > 2) emit(y, i + 2 * yStride, s2 | 0, eff[oc + 2], yZero, round, mask, i + 2 * yStride);
-      if (m > 3) emit(y, i + 3 * yStride, s3 | 0, eff[oc + 3], yZero, round, mask, i + 3 * yStride);
+      emit(y, i, s0 | 0, eff, rq, oc, yZero, round, mask, i);
+      if (m > 1) emit(y, i + yStride, s1 | 0, eff, rq, oc + 1, yZero, round, mask, i + yStride);
+      if (m > 2) emit(y, i + 2 * yStride, s2 | 0, eff, rq, oc + 2, yZero, round, mask, i + 2 * yStride);
+      if (m > 3) emit(y, i + 3 * yStride, s3 | 0, eff, rq, oc + 3, yZero, round, mask, i + 3 * yStride);
     }
   }
 }
 
 /** A depthwise channel's accumulators (bias included) for the whole output plane, into out. */
 function depthwisePlane(x: Int8Array, xBase: number, xZero: number, w: Int8Array, b: number, _scale: number, _yZero: number,
-  c: ConvGeom, ch: number, out: Float32Array): void {
+  c: ConvGeom, ch: number, out: Float64Array): void {
   const { h, w: wd, ho, wo, k, stride, pad } = c;
   const wBase = ch * k * k;
   for (let oy = 0; oy < ho; oy++) {
@@ -168,7 +175,7 @@ function depthwisePlane(x: Int8Array, xBase: number, xZero: number, w: Int8Array
   }
 }
 
-function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
   const { h, w: wd, wo, k, stride, pad } = c;
   const iy0 = oy * stride - pad;
@@ -186,13 +193,13 @@ function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Arra
         const xr = xBase + offs[ky] + ix0, wr = wBase + ky * k;
         for (let kx = kxLo; kx < kxHi; kx++) acc += (data[xr + kx] - xZero) * w[wr + kx];
       }
-      emit(out, ch * cs + at + ox, acc, eff[ch], yZero, true, undefined, 0);
+      emit(out, ch * cs + at + ox, acc, eff, rq, ch, yZero, true, undefined, 0);
     }
   }
 }
 
 /** Any conv, one output row: taps outside the image are clipped once per row and column. */
-function genericRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array,
+function genericRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   out: TypedArray, yZero: number, c: ConvGeom, oy: number, at: number, cs: number, mask: Uint8Array | undefined, round: boolean): void {
   const { h, w: wd, cout, wo, cpg, k, stride, pad } = c;
   const coutPerGroup = cout / c.groups;
@@ -215,7 +222,7 @@ function genericRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array,
         }
       }
       const i = oc * cs + at + ox;
-      emit(out, i, acc, eff[oc], yZero, round, mask, i);
+      emit(out, i, acc, eff, rq, oc, yZero, round, mask, i);
     }
   }
 }

@@ -9,6 +9,7 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { GraphError, describeNode } from '../ir/errors.ts';
 import { effectiveScale } from '../quant/arith.ts';
+import { convMultipliers } from '../quant/tflite-int.ts';
 import type { GradContext } from '../train/grad-context.ts';
 import { convInt8, isDepthwise, type ConvGeom } from './conv2d-forward.ts';
 import type { OpDef } from './op.ts';
@@ -78,7 +79,8 @@ export const conv2d: OpDef<'conv2d'> = {
   forward(node, g, ins, outs) {
     const eff = convEffectiveScales(node, g, ins[3] as Float32Array);
     convInt8(ins[0] as Int8Array, g.tensors[node.inputs[0]].q!.zeroPoint, ins[1] as Int8Array, ins[2] as Int32Array, eff,
-      outs[0] as Int8Array, g.tensors[node.outputs[0]].q!.zeroPoint, convGeom(node, g), outs[1] as Uint8Array | undefined);
+      outs[0] as Int8Array, g.tensors[node.outputs[0]].q!.zeroPoint, convGeom(node, g), outs[1] as Uint8Array | undefined, true,
+      g.requant === 'tflite' ? convMultipliers(g.tensors[node.inputs[0]].q!.scale, ins[3] as Float32Array, g.tensors[node.outputs[0]].q!.scale) : undefined);
   },
 
   gradient(node, ctx) {

@@ -119,7 +119,7 @@ export function requantizeInt(x: number, multiplier: number, shift: number, roun
  */
 export function multiplyByQuantizedMultiplierSingle(x: number, multiplier: number, shift: number): number {
   const t = 31 - shift;
-  if (t < 16 || t > 46) return Number((BigInt(x) * BigInt(multiplier) + (1n << BigInt(t - 1))) >> BigInt(t));
+  if (t < 16 || t > 52) return Number((BigInt(x) * BigInt(multiplier) + (1n << BigInt(t - 1))) >> BigInt(t));
   const mLo = multiplier & 0xffff;
   const mHi = (multiplier - mLo) / 65536;
   const hi = x * mHi; // |hi| < 2^47, exact
@@ -128,7 +128,7 @@ export function multiplyByQuantizedMultiplierSingle(x: number, multiplier: numbe
   const unit = 2 ** (t - 16);
   const q1 = Math.floor(hi / unit);
   const r1 = hi - q1 * unit;
-  const rest = r1 * 65536 + lo + 2 ** (t - 1); // |rest| < 2^47 + 2^47 + 2^46: exact
+  const rest = r1 * 65536 + lo + 2 ** (t - 1); // |rest| < 2^t + 2^47 + 2^(t-1) <= 2^53: exact
   return q1 + Math.floor(rest / 2 ** t);
 }
 
@@ -149,4 +149,57 @@ export function truncDiv(a: number, b: number): number {
 /** Clamp to [lo, hi]. */
 export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v;
+}
+
+/**
+ * Which requantization a model's int8 forward uses (Graph.requant): 'float' is the paper's engine
+ * (quant/arith.ts: rint(f32(acc * scale))), the default of .pkl, .ttw and zoo models; 'tflite' is
+ * TFLite's own integer arithmetic (its current reference kernels: single rounding), which models
+ * read from a .tflite use, so that training and the user's TFLite Micro deployment see the same
+ * forward. Backward and QAS use the float scales either way.
+ */
+export type RequantArith = 'float' | 'tflite';
+
+/** A conv's per-output-channel Q31 multipliers and shifts (TFLite's prepare step). */
+export interface ConvMultipliers { multipliers: Int32Array; shifts: Int32Array }
+
+/** x_scale * w_scale[c] / y_scale per output channel, computed in double from the float32 scales as TFLite does. */
+export function convMultipliers(xScale: number, wScales: ArrayLike<number>, yScale: number): ConvMultipliers {
+  const multipliers = new Int32Array(wScales.length), shifts = new Int32Array(wScales.length);
+  for (let c = 0; c < wScales.length; c++) {
+    const m = quantizeMultiplier((xScale * wScales[c]) / yScale);
+    multipliers[c] = m.multiplier;
+    shifts[c] = m.shift;
+  }
+  return { multipliers, shifts };
+}
+
+/** TFLite's int8 ADD: both inputs lifted by 2^20 and scaled to twice the larger input scale, then to the output. */
+export const ADD_LEFT_SHIFT = 20;
+export interface AddMultipliers { aMult: number; aShift: number; bMult: number; bShift: number; outMult: number; outShift: number }
+
+export function addMultipliers(sa: number, sb: number, sy: number): AddMultipliers {
+  const twiceMax = 2 * Math.max(sa, sb);
+  const a = quantizeMultiplier(sa / twiceMax), b = quantizeMultiplier(sb / twiceMax);
+  const o = quantizeMultiplier(twiceMax / (2 ** ADD_LEFT_SHIFT * sy));
+  return { aMult: a.multiplier, aShift: a.shift, bMult: b.multiplier, bShift: b.shift, outMult: o.multiplier, outShift: o.shift };
+}
+
+/** One int8 ADD output before its zero point and clamp, in single rounding; da, db: the inputs less their zero points. */
+export function addTfliteUnclamped(da: number, db: number, m: AddMultipliers): number {
+  const sa = multiplyByQuantizedMultiplierSingle(da * 2 ** ADD_LEFT_SHIFT, m.aMult, m.aShift);
+  const sb = multiplyByQuantizedMultiplierSingle(db * 2 ** ADD_LEFT_SHIFT, m.bMult, m.bShift);
+  return multiplyByQuantizedMultiplierSingle(sa + sb, m.outMult, m.outShift);
+}
+
+/** A conv's multipliers as the C library reads them (tt_geom.rq): multiplier and shift of each output channel in turn. */
+export function multiplierPairs(m: ConvMultipliers): Int32Array {
+  const out = new Int32Array(2 * m.multipliers.length);
+  m.multipliers.forEach((v, c) => { out[2 * c] = v; out[2 * c + 1] = m.shifts[c]; });
+  return out;
+}
+
+/** An add's multipliers as the C library reads them (tt_add_q's rq). */
+export function addMultiplierWords(m: AddMultipliers): Int32Array {
+  return Int32Array.of(m.aMult, m.aShift, m.bMult, m.bShift, m.outMult, m.outShift);
 }

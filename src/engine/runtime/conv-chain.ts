@@ -11,13 +11,14 @@
 import type { ParamStore } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
 import { convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
-import { effScalesOf, type ChainBinding } from '../kernels/conv-binding.ts';
+import { effScalesOf, multipliersOf, type ChainBinding } from '../kernels/conv-binding.ts';
 
 export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamStore[string],
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
   const { stages, add, layout } = chain;
   const geoms = stages.map((c) => c.geom);
   const eff = stages.map((c) => effScalesOf(c, param(c.wScales) as Float32Array));
+  const rq = stages.map((c) => multipliersOf(c, param(c.wScales) as Float32Array));
   const m = stages.length;
   const last = geoms[m - 1];
   const g0 = geoms[0];
@@ -48,7 +49,7 @@ export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamSt
       else if (inputRing) load(need);
       const dst = stage === m - 1 ? finalDst : sources[stage + 1];
       const s = stages[stage];
-      convRowInt8(sources[stage], s.xZero, param(s.weight) as Int8Array, param(s.bias) as Int32Array, eff[stage], dst, s.yZero, c, oy);
+      convRowInt8(sources[stage], s.xZero, param(s.weight) as Int8Array, param(s.bias) as Int32Array, eff[stage], dst, s.yZero, c, oy, rq[stage]);
       if (stage === m - 1 && add && rowBuf) addResidualRow(add, input, rowBuf, output, last.cout, last.ho, last.wo, oy);
     }
   };
@@ -61,6 +62,6 @@ function addResidualRow(q: NonNullable<ChainBinding['add']>, input: Int8Array, r
   for (let c = 0; c < channels; c++) {
     const at = c * h * w + oy * w;
     addInt8(input.subarray(at, at + w), q.a.scale, q.a.zeroPoint, row.subarray(c * w, c * w + w), q.b.scale, q.b.zeroPoint,
-      output.subarray(at, at + w), q.y.scale, q.y.zeroPoint);
+      output.subarray(at, at + w), q.y.scale, q.y.zeroPoint, undefined, true, q.rq);
   }
 }

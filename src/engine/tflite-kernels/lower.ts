@@ -4,7 +4,7 @@
  * TFLite Micro computes them (multipliers from the float32 scales in double precision). The model
  * must have passed the coverage check (readTflite does it).
  */
-import { quantizeMultiplier, roundHalfAway, type Rounding } from '../quant/tflite-int.ts';
+import { ADD_LEFT_SHIFT, addMultipliers, convMultipliers, quantizeMultiplier, roundHalfAway, type Rounding } from '../quant/tflite-int.ts';
 import { windowPadBefore } from '../tflite/geometry.ts';
 import { int32Data, numElements, type FusedActivation, type ImportedModel, type ImportedOp, type ImportedTensor, type OpOf } from '../tflite/model.ts';
 import type { Requant, TfliteKernel, WindowGeometry } from './types.ts';
@@ -31,14 +31,8 @@ export function activationRange(act: FusedActivation, y: ImportedTensor): { actM
 
 /** Per-channel multipliers of input_scale * weight_scale[c] / output_scale. */
 function requant(x: ImportedTensor, w: ImportedTensor, y: ImportedTensor, channels: number, act: FusedActivation, rounding: Rounding): Requant {
-  const multipliers = new Int32Array(channels);
-  const shifts = new Int32Array(channels);
   const ws = w.quant!.scales;
-  for (let c = 0; c < channels; c++) {
-    const m = quantizeMultiplier((scaleOf(x) * ws[ws.length === 1 ? 0 : c]) / scaleOf(y));
-    multipliers[c] = m.multiplier;
-    shifts[c] = m.shift;
-  }
+  const { multipliers, shifts } = convMultipliers(scaleOf(x), Array.from({ length: channels }, (_, c) => ws[ws.length === 1 ? 0 : c]), scaleOf(y));
   return { inputOffset: -zeroOf(x), multipliers, shifts, outputOffset: zeroOf(y), ...activationRange(act, y), rounding };
 }
 
@@ -88,16 +82,12 @@ function lowerOp(model: ImportedModel, op: ImportedOp, interpreter: Interpreter)
     case 'ADD': {
       const b = T[op.inputs[1]];
       // TFLite's int8 ADD: both inputs scaled to twice the larger input scale with 20 bits of headroom.
-      const leftShift = 20;
-      const twiceMax = 2 * Math.max(scaleOf(x), scaleOf(b));
-      const ma = quantizeMultiplier(scaleOf(x) / twiceMax);
-      const mb = quantizeMultiplier(scaleOf(b) / twiceMax);
-      const mo = quantizeMultiplier(twiceMax / (2 ** leftShift * scaleOf(y)));
+      const m = addMultipliers(scaleOf(x), scaleOf(b), scaleOf(y));
       return {
         op: 'add', a: x.index, b: b.index, y: y.index, size: numElements(y.shape),
-        aOffset: -zeroOf(x), bOffset: -zeroOf(b), leftShift,
-        aMultiplier: ma.multiplier, aShift: ma.shift, bMultiplier: mb.multiplier, bShift: mb.shift,
-        outMultiplier: mo.multiplier, outShift: mo.shift, outOffset: zeroOf(y), ...activationRange(op.options.activation, y), rounding,
+        aOffset: -zeroOf(x), bOffset: -zeroOf(b), leftShift: ADD_LEFT_SHIFT,
+        aMultiplier: m.aMult, aShift: m.aShift, bMultiplier: m.bMult, bShift: m.bShift,
+        outMultiplier: m.outMult, outShift: m.outShift, outOffset: zeroOf(y), ...activationRange(op.options.activation, y), rounding,
       };
     }
     case 'AVERAGE_POOL_2D':

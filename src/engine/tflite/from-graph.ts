@@ -2,15 +2,17 @@
  * A project model (IR graph + its current, possibly trained, parameters) as an int8 TFLite model:
  * the trained model leaves the tool in the format TFLite Micro runs. Every int8 tensor keeps the IR's
  * quantization (activation scales and zero points, per-channel weight scales, int32 biases in units
- * of input scale x weight scale), so the file computes what the project computes, up to TFLite's
- * integer requantization against the IR's float32 one.
+ * of input scale x weight scale), so the file computes what the project computes: exactly for a model
+ * in TFLite's arithmetic (Graph.requant 'tflite', an imported .tflite), else up to TFLite's integer
+ * requantization against the IR's float32 one.
  *
  * Layouts: IR activations are C x H x W, TFLite's NHWC (batch 1); conv weights OIHW become OHWI, a
  * depthwise conv's [C, 1, k, k] becomes [1, k, k, C]. The IR pads symmetrically by `padding`; where
  * TFLite's SAME padding would place the window differently (stride 2 on an even size puts the extra
  * row at the bottom, the IR at the top) the conv gets an explicit PAD (with the input's zero point,
  * the IR's padding value) and VALID padding. The global average pool is AVERAGE_POOL_2D over the
- * whole plane; an int8 classifier conv stays a 1x1 CONV_2D followed by a RESHAPE to [1, classes].
+ * whole plane, or an imported model's two MEAN stages as MEAN ops; an int8 classifier conv stays a
+ * 1x1 CONV_2D followed by a RESHAPE to [1, classes].
  * A general graph's max-pool is MAX_POOL_2D (SAME or VALID), its pad PAD, its concatenation CONCATENATION on
  * channels, its reshape (a flatten) RESHAPE to [1, 1, 1, N]; the 1x1 conv or the head reading a
  * flattened map gets its input channels permuted into TFLite's NHWC flattening order.
@@ -143,9 +145,22 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
       b.op('ADD', { activation: 'NONE' }, [a, c], [activation(node.outputs[0])]);
     } else if (node.op === 'avgpool') {
       unpermuted(node);
-      const [, h, w] = g.tensors[node.inputs[0]].shape;
-      b.op('AVERAGE_POOL_2D', { padding: 'VALID', strideH: 1, strideW: 1, filterH: h, filterW: w, activation: 'NONE' },
-        [activation(node.inputs[0])], [activation(node.outputs[0])]);
+      const [c, h, w] = g.tensors[node.inputs[0]].shape;
+      const x = node.inputs[0], stages = (node as Node<'avgpool'>).attrs.stages;
+      if (!stages || stages === 'hw') {
+        // One stage over the whole map: TFLite's AVERAGE_POOL_2D rounds its mean as ops/avgpool.ts's 'hw' does.
+        b.op('AVERAGE_POOL_2D', { padding: 'VALID', strideH: 1, strideW: 1, filterH: h, filterW: w, activation: 'NONE' },
+          [activation(x)], [activation(node.outputs[0])]);
+      } else {
+        // An imported model's two-stage pool as the MEAN ops it came from (ops/avgpool.ts meanStagesInt8: each
+        // stage rounded as TFLite's int8 MEAN off its spatial special case), so the file computes what the graph does.
+        const q = g.tensors[x].q!;
+        const axes = (name: string, axis: number) => b.tensor(name, [1], 'int32', null, Int32Array.of(axis));
+        const first = stages === 'w,h' ? 2 : 1;
+        const mid = b.tensor(`${x}/mean1`, first === 2 ? [1, h, 1, c] : [1, 1, w, c], 'int8', { scale: q.scale, zeroPoint: q.zeroPoint });
+        b.op('MEAN', { keepDims: true }, [activation(x), axes(`${x}/mean1_axes`, first)], [mid]);
+        b.op('MEAN', { keepDims: true }, [mid, axes(`${x}/mean2_axes`, 3 - first)], [activation(node.outputs[0])]);
+      }
     } else if (node.op === 'linear') {
       logits = floatHead(node as Node<'linear'>);
     } else if (node.op !== 'softmax_ce') {

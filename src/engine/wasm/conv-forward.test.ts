@@ -3,9 +3,11 @@
  * kernels it replaces, bit for bit: convInt8 over random geometries (outputs and clamp mask bits),
  * addInt8, and every fused conv chain of the zoo models, whole and streamed input.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { backboneConvs, type Graph, type ParamStore } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
+import { modelFromTflite } from '../models/from-tflite.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { addInt8 } from '../ops/add.ts';
@@ -15,16 +17,18 @@ import { runBoundChain } from '../runtime/conv-chain.ts';
 import { isOp } from '../program/types.ts';
 import { builtinScheme, builtinSchemeNames } from '../train/builtin-schemes.ts';
 import { mulberry32 } from '../util/random.ts';
-import { addCall, conv2dCall } from './kernel-calls.ts';
+import { addCall, addQCall, conv2dCall } from './kernel-calls.ts';
+import { addMultipliers, convMultipliers } from '../quant/tflite-int.ts';
 import { wasmKernels } from './instance.ts';
 import { convChainFast } from './kernel-table.ts';
 
-/** The kernels under test: the wasm ones (fast) or their TypeScript references. */
+/** The kernels under test: the wasm ones (fast) or their TypeScript references; rq: TFLite's arithmetic. */
 let fast = false;
-const conv: typeof convInt8 = (x, xZero, w, bias, eff, y, yZero, c, mask) =>
-  fast ? conv2dCall(wasmKernels()!, x, { xZero, yZero, w, bias, eff }, y as Int8Array, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask);
-const add: typeof addInt8 = (a, sa, za, b, sb, zb, y, sy, zy, mask) =>
-  fast ? addCall(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask) : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask);
+const conv: typeof convInt8 = (x, xZero, w, bias, eff, y, yZero, c, mask, _round, rq) =>
+  fast ? conv2dCall(wasmKernels()!, x, { xZero, yZero, w, bias, eff, rq }, y as Int8Array, c, mask) : convInt8(x, xZero, w, bias, eff, y, yZero, c, mask, true, rq);
+const add: typeof addInt8 = (a, sa, za, b, sb, zb, y, sy, zy, mask, _round, rq) =>
+  fast ? (rq ? addQCall(wasmKernels()!, a, za, b, zb, y, zy, rq, mask) : addCall(wasmKernels()!, a, sa, za, b, sb, zb, y, sy, zy, mask))
+    : addInt8(a, sa, za, b, sb, zb, y, sy, zy, mask, true, rq);
 
 /** Runs f with the wasm kernels and then with the TypeScript ones; returns both results. */
 function both<T>(f: () => T): [T, T] {
@@ -75,16 +79,19 @@ function randomCase(rand: () => number, kind: number): Case {
 }
 
 describe('wasm int8 conv forward = TypeScript kernels', () => {
-  it('random geometries: outputs and clamp mask bits', () => {
-    const rand = mulberry32(42);
+  for (const tflite of [false, true]) {
+  it(`random geometries: outputs and clamp mask bits${tflite ? ', in TFLite\'s arithmetic' : ''}`, () => {
+    const rand = mulberry32(tflite ? 43 : 42);
     let saturated = 0;
     for (let t = 0; t < 400; t++) {
       const c = randomCase(rand, t % 4);
       const n = c.geom.cout * c.geom.ho * c.geom.wo;
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8) + 1, 0, 255));
+      // TFLite's multipliers of other scales than eff: a kernel that read eff instead would not match.
+      const rq = tflite ? convMultipliers(1, Float32Array.from(c.eff, (e) => e * 1.3), 1) : undefined;
       const [got, want] = both(() => {
         const y = new Int8Array(n).fill(99), mask = mask0.slice();
-        conv(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask);
+        conv(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask, true, rq);
         return { y, mask };
       });
       const what = `case ${t} ${JSON.stringify(c.geom)} zeros ${c.xZero}/${c.yZero}`;
@@ -95,6 +102,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     // The cases saturate often enough that the mask's cleared bits are tested too.
     expect(saturated).toBeGreaterThan(1000);
   });
+  }
 
   it('a standard conv too large to splat all its taps up front (over 1 MB of them)', () => {
     const rand = mulberry32(11);
@@ -111,15 +119,16 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     expectSame(got.mask, want.mask, 'large taps mask');
   });
 
-  it('depthwise in place (y over x), with and without a mask', () => {
+  it('depthwise in place (y over x), with and without a mask, in both arithmetics', () => {
     const rand = mulberry32(7);
     for (let t = 0; t < 40; t++) {
       const c = randomCase(rand, 1);
       const g = { ...c.geom, stride: 1, pad: (c.geom.k - 1) >> 1 };
       g.ho = g.h; g.wo = g.w;
+      const rq = t % 4 >= 2 ? convMultipliers(1, c.eff, 1) : undefined;
       const [got, want] = both(() => {
         const buf = c.x.slice(), mask = t % 2 ? new Uint8Array(Math.ceil(buf.length / 8)) : undefined;
-        conv(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask);
+        conv(buf, c.xZero, c.w, c.bias, c.eff, buf, c.yZero, g, mask, true, rq);
         return { buf, mask: mask ?? [] };
       });
       expectSame(got.buf, want.buf, `in place ${JSON.stringify(g)}`);
@@ -127,9 +136,9 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     }
   });
 
-  it('addInt8: outputs and mask bits, odd lengths and saturating scales', () => {
+  it('addInt8: outputs and mask bits, odd lengths and saturating scales, in both arithmetics (tt_add, tt_add_q)', () => {
     const rand = mulberry32(9);
-    for (let t = 0; t < 60; t++) {
+    for (let t = 0; t < 120; t++) {
       const n = 1 + Math.floor(rand() * 300);
       const a = Int8Array.from(ints(rand, n, -128, 127)), b = Int8Array.from(ints(rand, n, -128, 127));
       const sa = 0.01 + rand() * 0.1, sb = 0.01 + rand() * 0.1, sy = t % 3 ? 0.05 + rand() * 0.2 : 0.001 + rand() * 0.01;
@@ -137,7 +146,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
       const mask0 = Uint8Array.from(ints(rand, Math.ceil(n / 8), 0, 255));
       const [got, want] = both(() => {
         const y = new Int8Array(n), mask = mask0.slice();
-        add(a, sa, za, b, sb, zb, y, sy, zy, mask);
+        add(a, sa, za, b, sb, zb, y, sy, zy, mask, true, t >= 60 ? addMultipliers(sa, sb, sy) : undefined);
         return { y, mask };
       });
       expectSame(got.y, want.y, `add ${t}`);
@@ -176,5 +185,28 @@ describe('wasm conv chain = TypeScript chain', () => {
         if (stream) expect(want.some((bufs) => bufs.length === 3)).toBe(true);
       });
     }
+  }
+});
+
+describe('wasm conv chain = TypeScript chain, an imported .tflite in TFLite\'s arithmetic', () => {
+  const bytes = new Uint8Array(readFileSync(new URL('../../../../shared/models/tflite/mcunet-vww.tflite', import.meta.url)));
+  const m = modelFromTflite(bytes, { fileName: 'mcunet-vww.tflite', classes: 10 });
+  for (const stream of [true, false]) {
+    it(`mcunet-vww.tflite last-3, ${stream ? 'streamed' : 'whole'} input (chains with residual adds)`, () => {
+      expect(m.graph.requant).toBe('tflite');
+      const program = compileTraining(m.graph, builtinScheme('last-3', backboneConvs(m.graph).length)!, { streamInput: stream });
+      const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
+      expect(chains.some((k) => k.bound.add?.rq)).toBe(true);
+      const [got, want] = both(() => chains.map((k) => {
+        const rand = mulberry32(23);
+        const size = (t: string) => program.tensors[t].bytes;
+        const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
+        const output = new Int8Array(size(k.outputs[0])), scratch = new Int8Array(size(k.attrs.scratch));
+        const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
+        (fast ? convChainFast : runBoundChain)(k.bound, (n) => m.params[n], input, output, scratch, ring);
+        return output;
+      }));
+      got.forEach((b, i) => expectSame(b, want[i], `vww chain ${i}`));
+    });
   }
 });

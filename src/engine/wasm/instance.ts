@@ -21,6 +21,7 @@ export interface KernelExports {
   tt_conv_chain(c: number, input: number, src: number, ring: number, out: number, scratch: number, wk: number, wkBytes: number): void;
   tt_wasm_image_src(s: number, image: number, channels: number, h: number, w: number): void;
   tt_add(a: number, sa: number, za: number, b: number, sb: number, zb: number, y: number, sy: number, zy: number, mask: number, n: number): void;
+  tt_add_q(a: number, za: number, b: number, zb: number, y: number, zy: number, rq: number, mask: number, n: number): void;
   tt_mask(g: number, mask: number, out: number, n: number): void;
   tt_channel_scale(g: number, scale: number, channels: number, per: number, out: number): void;
   tt_conv_bwd_x(g: number, w: number, c: number, gx: number, work: number): void;

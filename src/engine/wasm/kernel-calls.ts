@@ -7,6 +7,7 @@
  */
 import type { ConvGeom } from '../ops/conv2d.ts';
 import { isDepthwise } from '../ops/conv2d.ts';
+import { addMultiplierWords, multiplierPairs, type AddMultipliers, type ConvMultipliers } from '../quant/tflite-int.ts';
 import type { BlockOperands, ExpansionOperands, ParamUpdate, PwOperands } from '../runtime/streamed-backward.ts';
 import type { ChainLayout } from '../schedule/fuse-rows.ts';
 import { F32, WasmCall, type KernelExports } from './instance.ts';
@@ -18,9 +19,9 @@ import { F32, WasmCall, type KernelExports } from './instance.ts';
  */
 const WORKSPACE = 256 * 1024;
 
-/** tt_geom. */
-export function geomStruct(call: WasmCall, c: ConvGeom): number {
-  return call.record([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups, isDepthwise(c) ? 1 : 0]);
+/** tt_geom; rq: the conv's TFLite multipliers (a model in TFLite's arithmetic), else NULL. */
+export function geomStruct(call: WasmCall, c: ConvGeom, rq?: ConvMultipliers): number {
+  return call.record([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups, isDepthwise(c) ? 1 : 0, rq ? call.in(multiplierPairs(rq)) : 0]);
 }
 
 /** mix32 of quant/stochastic-round.ts run backwards: odd multipliers have inverses mod 2^32, the xor-shifts undo themselves. */
@@ -90,7 +91,7 @@ const optional = (call: WasmCall, a: Float32Array | undefined) => (a ? call.inou
 
 // ---------------------------------------------------------------- forward
 
-export interface ConvParams { xZero: number; yZero: number; w: Int8Array; bias: Int32Array; eff: Float32Array }
+export interface ConvParams { xZero: number; yZero: number; w: Int8Array; bias: Int32Array; eff: Float32Array; rq?: ConvMultipliers }
 
 /** tt_conv2d into an Int8Array (convInt8 in round mode), with the clamp mask if there is one. */
 export function conv2dCall(k: KernelExports, x: Int8Array, p: ConvParams, y: Int8Array, c: ConvGeom, mask?: Uint8Array): void {
@@ -98,7 +99,7 @@ export function conv2dCall(k: KernelExports, x: Int8Array, p: ConvParams, y: Int
   // x is copied in before y is reserved, so a depthwise conv in place (y over x) reads the old x.
   const xAt = call.in(x), yAt = call.out(y);
   const maskAt = mask ? call.inout(mask) : 0;
-  const w = readWeight(call, p.w, c), g = geomStruct(call, c);
+  const w = readWeight(call, p.w, c), g = geomStruct(call, c, p.rq);
   // tt_work: the pointwise path's accumulators and weight row when the workspace is too small (never here).
   const ws = call.record([call.alloc(64 * 4), 64, call.alloc(c.cpg + 16), 0, 0]);
   k.tt_conv2d(xAt, p.xZero, w, call.in(p.bias), call.in(p.eff), yAt, p.yZero, g, maskAt, 0, ws, call.alloc(WORKSPACE), WORKSPACE);
@@ -106,7 +107,7 @@ export function conv2dCall(k: KernelExports, x: Int8Array, p: ConvParams, y: Int
 }
 
 export interface ChainStage extends ConvParams { geom: ConvGeom }
-export interface ChainAdd { sa: number; za: number; sb: number; zb: number; sy: number; zy: number }
+export interface ChainAdd { sa: number; za: number; sb: number; zb: number; sy: number; zy: number; rq?: AddMultipliers }
 
 /** tt_conv_chain: the whole chain (rings, streamed input, residual add) in one call. */
 export function convChainCall(k: KernelExports, stages: ChainStage[], add: ChainAdd | null, layout: ChainLayout,
@@ -114,12 +115,12 @@ export function convChainCall(k: KernelExports, stages: ChainStage[], add: Chain
   const call = new WasmCall(k);
   const g0 = stages[0].geom;
   const inAt = call.in(input), outAt = call.out(output), scratchAt = call.inout(scratch);
-  const st = stages.flatMap((s) => [geomStruct(call, s.geom), readWeight(call, s.w, s.geom), call.in(s.bias), call.in(s.eff), s.xZero, s.yZero]);
+  const st = stages.flatMap((s) => [geomStruct(call, s.geom, s.rq), readWeight(call, s.w, s.geom), call.in(s.bias), call.in(s.eff), s.xZero, s.yZero]);
   const rings = layout.rings.length ? layout.rings : [{ offset: 0, rows: 0 }];
   const a = add ?? { sa: 0, za: 0, sb: 0, zb: 0, sy: 1, zy: 0 };
   const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
   const chain = call.record([stages.length, call.record(st), call.record(rings.map((r) => r.offset)), call.record(rings.map((r) => r.rows)),
-    layout.addRow, new F32(a.sa), new F32(a.sb), new F32(a.sy), a.za, a.zb, a.zy, inRows]);
+    layout.addRow, new F32(a.sa), new F32(a.sb), new F32(a.sy), a.za, a.zb, a.zy, inRows, a.rq ? call.in(addMultiplierWords(a.rq)) : 0]);
   let src = 0, ring = 0;
   if (inputRing) {
     ring = call.inout(inputRing);
@@ -136,6 +137,14 @@ export function addCall(k: KernelExports, a: Int8Array, sa: number, za: number, 
   const call = new WasmCall(k);
   const at = [call.in(a), call.in(b), call.out(y), mask ? call.inout(mask) : 0];
   k.tt_add(at[0], sa, za, at[1], sb, zb, at[2], sy, zy, at[3], y.length);
+  call.done();
+}
+
+/** tt_add_q (addInt8 in round mode in TFLite's arithmetic). */
+export function addQCall(k: KernelExports, a: Int8Array, za: number, b: Int8Array, zb: number, y: Int8Array, zy: number, rq: AddMultipliers, mask?: Uint8Array): void {
+  const call = new WasmCall(k);
+  const at = [call.in(a), call.in(b), call.out(y), mask ? call.inout(mask) : 0];
+  k.tt_add_q(at[0], za, at[1], zb, at[2], zy, call.in(addMultiplierWords(rq)), at[3], y.length);
   call.done();
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Graph, Node, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
-import { bindConv, convEff, effScalesOf, type ChainBinding } from '../kernels/conv-binding.ts';
+import { bindAdd, bindConv, convEff, effScalesOf, multipliersOf, type AddBinding, type ChainBinding } from '../kernels/conv-binding.ts';
 import type { ConvBinding } from '../kernels/def.ts';
 import {
   biasRule, maskOf, REFERENCE_KERNELS, weightGradFloats, weightRule, type ExecEnv, type KernelTable,
@@ -16,7 +16,7 @@ import {
 import type { ProgramKernelOf } from '../program/types.ts';
 import { blockOperands, expansionOperands } from '../runtime/streamed-backward.ts';
 import {
-  addCall, applyUpdateBCall, applyUpdateWCall, blockBwdCall, channelScaleCall, conv2dCall, convBwdXCall, convChainCall, convGradBCall, convGradWCall,
+  addCall, addQCall, applyUpdateBCall, applyUpdateWCall, blockBwdCall, channelScaleCall, conv2dCall, convBwdXCall, convChainCall, convGradBCall, convGradWCall,
   convUpdateBCall, convUpdateWCall, dwPwBwdCall, maskCall, type BiasUpdate, type WeightUpdate,
 } from './kernel-calls.ts';
 import { wasmKernels, type KernelExports } from './instance.ts';
@@ -33,16 +33,22 @@ export function convChainFast(chain: ChainBinding, param: (n: string) => ParamSt
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
   const stages = chain.stages.map((c) => ({
     geom: c.geom, xZero: c.xZero, yZero: c.yZero, w: param(c.weight) as Int8Array, bias: param(c.bias) as Int32Array,
-    eff: effScalesOf(c, param(c.wScales) as Float32Array),
+    eff: effScalesOf(c, param(c.wScales) as Float32Array), rq: multipliersOf(c, param(c.wScales) as Float32Array),
   }));
   const q = chain.add;
-  convChainCall(wasm(), stages, q ? { sa: q.a.scale, za: q.a.zeroPoint, sb: q.b.scale, zb: q.b.zeroPoint, sy: q.y.scale, zy: q.y.zeroPoint } : null,
+  convChainCall(wasm(), stages, q ? { sa: q.a.scale, za: q.a.zeroPoint, sb: q.b.scale, zb: q.b.zeroPoint, sy: q.y.scale, zy: q.y.zeroPoint, rq: q.rq } : null,
     chain.layout, input, output, scratch, inputRing);
 }
 
 /** tt_conv2d of a bound conv, its weight, bias and weight scales given. */
 function conv2dFast(c: ConvBinding, x: Int8Array, w: Int8Array, bias: Int32Array, wScales: Float32Array, y: Int8Array, mask?: Uint8Array): void {
-  conv2dCall(wasm(), x, { xZero: c.xZero, yZero: c.yZero, w, bias, eff: effScalesOf(c, wScales) }, y, c.geom, mask);
+  conv2dCall(wasm(), x, { xZero: c.xZero, yZero: c.yZero, w, bias, eff: effScalesOf(c, wScales), rq: multipliersOf(c, wScales) }, y, c.geom, mask);
+}
+
+/** tt_add, or tt_add_q in TFLite's arithmetic, of a bound add. */
+function addFast(q: AddBinding, a: Int8Array, b: Int8Array, y: Int8Array, mask?: Uint8Array): void {
+  if (q.rq) addQCall(wasm(), a, q.a.zeroPoint, b, q.b.zeroPoint, y, q.y.zeroPoint, q.rq, mask);
+  else addCall(wasm(), a, q.a.scale, q.a.zeroPoint, b, q.b.scale, q.b.zeroPoint, y, q.y.scale, q.y.zeroPoint, mask);
 }
 
 const weightUpdate = (k: ProgramKernelOf<'conv_update_w' | 'apply_update_w'>, env: ExecEnv): WeightUpdate => ({
@@ -65,9 +71,7 @@ export const FAST_KERNELS: KernelTable = {
       k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
   },
   add(k, env) {
-    const { a, b, y } = k.bound;
-    addCall(wasm(), env.buf(k.inputs[0]) as Int8Array, a.scale, a.zeroPoint, env.buf(k.inputs[1]) as Int8Array, b.scale, b.zeroPoint,
-      env.buf(k.outputs[0]) as Int8Array, y.scale, y.zeroPoint, maskOf(k, env));
+    addFast(k.bound, env.buf(k.inputs[0]) as Int8Array, env.buf(k.inputs[1]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, maskOf(k, env));
   },
   mask(k, env) {
     maskCall(wasm(), env.buf(k.inputs[0]) as Float32Array, env.buf(k.inputs[1]) as Uint8Array, env.buf(k.outputs[0]) as Float32Array);
@@ -122,9 +126,7 @@ export function fastNodeForward(node: Node, g: Graph, ins: TypedArray[], outs: T
     return true;
   }
   if (node.op === 'add') {
-    const [qa, qb, qy] = [node.inputs[0], node.inputs[1], node.outputs[0]].map((t) => g.tensors[t].q!);
-    addCall(wasm(), ins[0] as Int8Array, qa.scale, qa.zeroPoint, ins[1] as Int8Array, qb.scale, qb.zeroPoint, outs[0], qy.scale, qy.zeroPoint,
-      outs[1] as Uint8Array | undefined);
+    addFast(bindAdd(g, node), ins[0] as Int8Array, ins[1] as Int8Array, outs[0], outs[1] as Uint8Array | undefined);
     return true;
   }
   return false;

@@ -4,9 +4,11 @@
  * block_bwd / dw_pw_bwd, reordered in-place updates), the unfused ones (conv_bwd_x, conv_grad_w,
  * apply_update_w, ...) and the trainer's gradient program (GradRunner).
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { backboneConvs } from '../ir/graph.ts';
 import { buildGraph } from '../models/build.ts';
+import { modelFromTflite } from '../models/from-tflite.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { compileTraining, type CompileOptions } from '../program/compile.ts';
@@ -86,6 +88,27 @@ describe('training with the wasm backward kernels', () => {
     });
     expect(wasm.losses).toEqual(ts.losses);
     for (const p of Object.keys(ts.params)) expect(Array.from(wasm.params[p]), p).toEqual(Array.from(ts.params[p]));
+  });
+
+  it('mcunet-vww.tflite in TFLite\'s arithmetic, last-12 (fused chains, trained residual adds and their masks): the same losses and parameters', () => {
+    const m = modelFromTflite(new Uint8Array(readFileSync(new URL('../../../../shared/models/tflite/mcunet-vww.tflite', import.meta.url))),
+      { fileName: 'mcunet-vww.tflite', classes: 10 });
+    expect(m.graph.requant).toBe('tflite');
+    const program = compileTraining(m.graph, { ...builtinScheme('last-12', backboneConvs(m.graph).length)!, momentum: true });
+    expect(program.kernels.some((k) => k.op === 'add' && k.attrs.mask) && program.kernels.some((k) => k.op === 'conv_chain')).toBe(true);
+    const img = (step: number) => new Int8Array(3 * 80 * 80).map((_, i) => ((i * (37 + step)) % 251) - 125);
+    const [ts, wasm] = [false, true].map((on) => {
+      setWasmKernels(on);
+      const ex = new ArenaExecutor(program, Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, v.slice()])), HYPERS[0]);
+      return { losses: [0, 1, 2].map((step) => ex.step(img(step), step).loss), params: ex.params };
+    });
+    expect(wasm.losses).toEqual(ts.losses);
+    let moved = 0;
+    for (const p of Object.keys(ts.params)) {
+      expect(Array.from(wasm.params[p]), p).toEqual(Array.from(ts.params[p]));
+      moved += m.params[p].filter((v, i) => v !== ts.params[p][i]).length;
+    }
+    expect(moved).toBeGreaterThan(20);
   });
 
   it('the trainer gradient program: the same gradients with and without wasm', () => {

@@ -4,6 +4,6 @@ import type { WeightsKind } from '../store/selectors.ts';
 
 export const START_LR: Record<WeightsKind, { value: number; why: string }> = {
   demo: { value: DEMO_RUN.lr, why: 'the demo run’s rate, which npm run pretrain measures to reach its stated accuracy' },
-  file: { value: 0.001, why: 'a rate that suits the paper’s ImageNet-pretrained int8 models here (the small demo model uses 0.01)' },
+  file: { value: 0.001, why: 'a cautious rate for pretrained int8 weights from a file: it suits the paper’s ImageNet-pretrained models here, which diverge at the small demo model’s 0.01' },
   synthetic: { value: 0.001, why: 'the same rate as the paper’s models' },
 };
