@@ -32,6 +32,7 @@ import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 import { forArmnn, runArmnn } from './armnn.ts';
 import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
 import { padNetTflite } from './pad-net.ts';
+import { tinyFamilyTflite } from './tflite-family.ts';
 import { requireTool } from './require-tool.ts';
 import { tinytrain } from '../src/cli/cli-harness.ts';
 
@@ -321,6 +322,24 @@ describe('pad-net (convs padding 0 before and 1 after) trains in the CLI', () =>
     expect(q).toBeGreaterThan(10);
     expect(mean(losses.slice(-q))).toBeLessThan(mean(losses.slice(0, q)) - 0.1);
   }, 120_000);
+});
+
+describe('a model of the inverted-bottleneck family at an even size (its SAME stride-2 stem pads 0 before and 1 after)', () => {
+  it('opens as a general graph with a pad before the stem (at 9x9 it stays of the family), and its int8 logits are TFLite\'s', () => {
+    expect(modelFromFile('tiny.tflite', tinyFamilyTflite(3), { head: 'int8' }).graph.nodes.some((n) => n.op === 'pad')).toBe(false);
+    const bytes = tinyFamilyTflite(3, { size: 10 });
+    const m = modelFromFile('tiny.tflite', bytes, { head: 'int8' });
+    expect(m.source).toMatch(/a general graph of 6 convs/);
+    expect(m.graph.nodes.filter((n) => n.op === 'pad').map((n) => n.attrs)).toEqual([{ top: 0, left: 0, bottom: 1, right: 1 }]);
+    const tm = readTflite(bytes, 'tiny.tflite');
+    const logitsT = tm.ops.find((o) => o.kind === 'DEQUANTIZE')!.inputs[0];
+    for (let i = 0; i < 10; i++) {
+      const x = Float32Array.from({ length: 300 }, (_, j) => ((j * 37 + i * 101) % 255) / 255);
+      const r = runImportedModel(tm, x);
+      const ours = runForward(m, irInput(r.get(tm.ops[0].outputs[0]) as Int8Array, 10, 10, 3))[m.graph.logits];
+      expect(Array.from(ours)).toEqual(Array.from(r.get(logitsT) as Int8Array));
+    }
+  });
 });
 
 describe('what a general graph cannot say is refused in one sentence naming the operator', () => {
