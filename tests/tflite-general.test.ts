@@ -397,6 +397,30 @@ describe('what a general graph cannot say is refused in one sentence naming the 
       expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
     }
   });
+  it('lowers a PAD read by something other than a conv (here a global MEAN) to a pad node; its int8 logits are TFLite\'s', () => {
+    const b = new TfliteModelBuilder();
+    const q = { scale: 0.05, zeroPoint: -20 };
+    const x = b.tensor('x', [1, 8, 8, 2], 'int8', q);
+    const padded = b.tensor('padded', [1, 9, 11, 2], 'int8', q);
+    b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, 0, 1, 2, 1, 0, 0))], [padded]);
+    const pooled = b.tensor('pool', [1, 2], 'int8', q);
+    b.op('MEAN', { keepDims: false }, [padded, b.tensor('axes', [2], 'int32', null, Int32Array.of(1, 2))], [pooled]);
+    const logits = b.tensor('logits', [1, 3], 'int8', { scale: 0.01, zeroPoint: 0 });
+    b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false },
+      [pooled, b.tensor('fw', [3, 2], 'int8', { scales: [0.02], zeroPoints: [0], axis: 0 }, Int8Array.of(100, -90, 40, 70, -127, 5)), b.tensor('fb', [3], 'int32', null, new Int32Array(3))], [logits]);
+    b.inputs = [x];
+    b.outputs = [logits];
+    const bytes = writeTflite(b.model('padmean.tflite'));
+    const m = modelFromFile('padmean.tflite', bytes, { head: 'int8' });
+    expect(m.graph.nodes.map((n) => n.op)).toEqual(['pad', 'avgpool', 'conv2d', 'softmax_ce']);
+    expect(m.graph.nodes[0].attrs).toEqual({ top: 0, left: 2, bottom: 1, right: 1 });
+    const tm = readTflite(bytes, 'padmean.tflite');
+    for (let i = 0; i < 5; i++) {
+      const xs = Int8Array.from({ length: 128 }, (_, j) => ((j * 53 + i * 29) % 256) - 128);
+      const theirs = runImportedModel(tm, xs).get(tm.outputs[0]) as Int8Array;
+      expect(Array.from(runForward(m, irInput(xs, 8, 8, 2))[m.graph.logits])).toEqual(Array.from(theirs));
+    }
+  });
   it('refuses a graph past the architecture bounds (here one 32 MB activation) before any work on it', () => {
     const b = new TfliteModelBuilder();
     const x = b.tensor('x', [1, 1024, 1024, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
