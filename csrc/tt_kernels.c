@@ -1527,6 +1527,24 @@ void tt_split(const float *gy, int n, float *gx) {
   memcpy(gx, gy, sizeof(float) * (size_t)n);
 }
 
+/* Padding that may differ before and after (kernels/pad.ts): the border holds the input's zero point,
+ * the real value 0, so the conv after it computes what TFLite's padded conv computes. */
+void tt_pad(const int8_t *x, int channels, int h, int w, int top, int left, int bottom, int right, int32_t zero, int8_t *y) {
+  const int ho = top + h + bottom, wo = left + w + right;
+  memset(y, (int8_t)zero, (size_t)channels * (size_t)ho * (size_t)wo);
+  for (int c = 0; c < channels; c++) {
+    for (int r = 0; r < h; r++) memcpy(y + ((size_t)c * ho + top + r) * wo + left, x + ((size_t)c * h + r) * w, (size_t)w);
+  }
+}
+
+/* Its gradient: the interior of the output gradient (the border read no input). */
+void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int bottom, int right, float *gx) {
+  const int ho = top + h + bottom, wo = left + w + right;
+  for (int c = 0; c < channels; c++) {
+    for (int r = 0; r < h; r++) memcpy(gx + ((size_t)c * h + r) * w, gy + ((size_t)c * ho + top + r) * wo + left, sizeof(float) * (size_t)w);
+  }
+}
+
 #if TT_WASM
 /* ---------------------------------------------------------------- WebAssembly SIMD: float backward
  * Four float lanes hold four independent sums (four pixels, four channels), never parts of one sum:

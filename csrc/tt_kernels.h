@@ -95,6 +95,11 @@ void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w
  * run of the output gradient gy (n values) to gx. */
 void tt_concat(const int8_t *x, int n, int8_t *y);
 void tt_split(const float *gy, int n, float *gx);
+/* Padding (kernels/pad.ts): x (channels x h x w) into the interior of y (channels x (top+h+bottom) x
+ * (left+w+right)), the border filled with zero (the input's zero point); tt_crop is its gradient, gx
+ * (channels x h x w) the interior of gy. */
+void tt_pad(const int8_t *x, int channels, int h, int w, int top, int left, int bottom, int right, int32_t zero, int8_t *y);
+void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int bottom, int right, float *gx);
 void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);

@@ -216,6 +216,19 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     reference({ ...base, op: 'concat_bwd', inputs: ['gy'], outputs: ['gx'], attrs: { offset: 37 }, bound: { n: 5 } }, { gy, gx });
     expect(run('split', new Operands().ints(106, 37, 5).array(gy))).toEqual(bytes(gx));
   });
+  it('tt_pad and tt_crop (padding that differs before and after, and none)', () => {
+    for (const [c, h, w, top, left, bottom, right, zero] of [[3, 6, 5, 0, 0, 1, 1, -7], [2, 4, 7, 2, 1, 0, 3, 5], [1, 3, 3, 0, 0, 0, 0, -128]]) {
+      const p = { top, left, bottom, right }, s = { channels: c, h, w, zero };
+      const x = int8s(c * h * w), y = new Int8Array(c * (top + h + bottom) * (left + w + right));
+      reference({ ...base, op: 'pad', inputs: ['x'], outputs: ['y'], attrs: p, bound: s }, { x, y });
+      expect(run('pad', new Operands().ints(c, h, w, top, left, bottom, right, zero).array(x))).toEqual(bytes(y));
+      const gy = floats(y.length), gx = new Float32Array(x.length);
+      reference({ ...base, op: 'pad_bwd', inputs: ['gy'], outputs: ['gx'], attrs: p, bound: { ...s, zero: 0 } }, { gy, gx });
+      expect(run('crop', new Operands().ints(c, h, w, top, left, bottom, right).array(gy))).toEqual(bytes(gx));
+      if (top + left > 0) expect(y[0]).toBe(zero);
+      if (bottom + right > 0) expect(y[y.length - 1]).toBe(zero);
+    }
+  });
   it('tt_softmax_ce_bwd_i8', () => {
     const n = 12, z = int8s(n), label = new Int32Array([7]), loss = new Float32Array(1), g = new Float32Array(n);
     const k: ProgramKernelOf<'softmax_ce_bwd'> = {

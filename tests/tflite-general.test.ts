@@ -1,10 +1,12 @@
 // Int8 .tflite files that are not of the inverted-bottleneck family, opened as general graphs
 // (models/from-tflite-graph.ts): lenet-300-100 (FULLY_CONNECTED only, LOG_SOFTMAX), and the project's
-// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD)
-// and concat-net (CONCATENATION). For each: its structure, the studio's int8 forward against Arm NN
+// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD),
+// concat-net (CONCATENATION) and pad-net (tests/pad-net.ts: SAME convs of stride 2 on even sizes,
+// padding 0 before and 1 after, lowered to pad + conv). For each: its structure, the studio's int8 forward against Arm NN
 // on real images, training that beats the head-only baseline, and its exported firmware on QEMU
 // against the TypeScript runtime hash for hash.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportCProject, syntheticSamples } from '../src/engine/codegen/index.ts';
@@ -29,9 +31,12 @@ import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
 import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 import { forArmnn, runArmnn } from './armnn.ts';
 import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { padNetTflite } from './pad-net.ts';
+import { tinyFamilyTflite } from './tflite-family.ts';
 import { requireTool } from './require-tool.ts';
+import { tinytrain } from '../src/cli/cli-harness.ts';
 
-const file = (name: string) => new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
+const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
   ? new URL(`../../shared/models/tflite/${name}`, import.meta.url) : new URL(`../public/models/${name}`, import.meta.url)));
 
 const MODELS = [
@@ -39,6 +44,7 @@ const MODELS = [
   { name: 'cnn-maxpool-fc.tflite', data: 'mnist', convs: 3, ops: ['conv2d', 'maxpool', 'reshape'], roles: ['conv', 'conv', 'fc'] },
   { name: 'ds-cnn-kws.tflite', data: 'fashion', convs: 9, ops: ['conv2d', 'add', 'avgpool'], roles: Array(9).fill('conv') },
   { name: 'concat-net.tflite', data: 'fashion', convs: 4, ops: ['conv2d', 'concat', 'avgpool'], roles: Array(4).fill('conv') },
+  { name: 'pad-net.tflite', data: 'fashion', convs: 2, ops: ['pad', 'conv2d', 'reshape'], roles: ['conv', 'conv'] },
 ] as const;
 
 const haveArmnn = requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser');
@@ -151,7 +157,7 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
 });
 
 describe('a general graph exported as .tflite (its trained weights out) opens again as the same graph', () => {
-  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite']) {
+  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite']) {
     it(`${name}: int8 head: same ops and parameters after the round trip, and the file computes the project's logits`, () => {
       const m = modelFromFile(name, file(name), { head: 'int8' });
       const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
@@ -240,6 +246,8 @@ describe('host build with sanitizers: general graphs under other compile options
     { name: 'cnn-maxpool-fc.tflite', head: 'float32', momentum: 0.9, opts: { inPlace: false } },
     { name: 'ds-cnn-kws.tflite', head: 'float32', momentum: 0, opts: {} },
     { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
+    // The pads' gradient (crop) feeds the first conv's weight gradient.
+    { name: 'pad-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
     // The two branches read the stem's output and train different shares of it: one saved slice serves both.
     { name: 'concat-net.tflite', head: 'float32', momentum: 0, opts: {}, weights: { 1: '1/2', 2: '1/4', 3: '1/8' } },
   ] as const;
@@ -285,7 +293,7 @@ async function train(m: Model, scheme: string, data: 'mnist' | 'fashion', lr: nu
 describe('training a general graph on real images', () => {
   // A task new to the file's head (Fashion-MNIST for MNIST's LeNet; its ten-class head starts at zero).
   const runs = [['cnn-maxpool-fc.tflite', 'fashion', 'last-2'], ['lenet-300-100-int8.tflite', 'fashion', 'last-2'], ['ds-cnn-kws.tflite', 'fashion', 'last-4'],
-    ['concat-net.tflite', 'fashion', 'last-3']] as const;
+    ['concat-net.tflite', 'fashion', 'last-3'], ['pad-net.tflite', 'fashion', 'last-2']] as const;
   for (const [name, data, scheme] of runs) {
     it(`${name} on ${data}: the loss falls and ${scheme} beats head-only`, async () => {
       const m = modelFromFile(name, file(name));
@@ -296,6 +304,42 @@ describe('training a general graph on real images', () => {
       expect(last.acc).toBeGreaterThan(head.acc);
     }, 300_000);
   }
+});
+
+describe('pad-net (convs padding 0 before and 1 after) trains in the CLI', () => {
+  it('tinytrain train --model pad-net.tflite --scheme last-2: the loss falls on Fashion-MNIST', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-pad-'));
+    const path = join(dir, 'pad-net.tflite');
+    writeFileSync(path, padNetTflite());
+    const r = await tinytrain('train', '--model', path, '--scheme', 'last-2', '--dataset', 'fashion', '--train', '2000', '--val', '500', '--epochs', '2', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { status: string; valAccuracy: number; history: { loss: number }[] };
+    expect(doc.status).toBe('completed');
+    const losses = doc.history.map((p) => p.loss).filter(Number.isFinite);
+    const q = Math.floor(losses.length / 4);
+    const mean = (a: number[]) => a.reduce((t, v) => t + v, 0) / a.length;
+    console.log(`pad-net last-2 in the CLI: loss ${mean(losses.slice(0, q)).toFixed(3)} -> ${mean(losses.slice(-q)).toFixed(3)}, val ${(doc.valAccuracy * 100).toFixed(1)}%`);
+    expect(q).toBeGreaterThan(10);
+    expect(mean(losses.slice(-q))).toBeLessThan(mean(losses.slice(0, q)) - 0.1);
+  }, 120_000);
+});
+
+describe('a model of the inverted-bottleneck family at an even size (its SAME stride-2 stem pads 0 before and 1 after)', () => {
+  it('opens as a general graph with a pad before the stem (at 9x9 it stays of the family), and its int8 logits are TFLite\'s', () => {
+    expect(modelFromFile('tiny.tflite', tinyFamilyTflite(3), { head: 'int8' }).graph.nodes.some((n) => n.op === 'pad')).toBe(false);
+    const bytes = tinyFamilyTflite(3, { size: 10 });
+    const m = modelFromFile('tiny.tflite', bytes, { head: 'int8' });
+    expect(m.source).toMatch(/a general graph of 6 convs/);
+    expect(m.graph.nodes.filter((n) => n.op === 'pad').map((n) => n.attrs)).toEqual([{ top: 0, left: 0, bottom: 1, right: 1 }]);
+    const tm = readTflite(bytes, 'tiny.tflite');
+    const logitsT = tm.ops.find((o) => o.kind === 'DEQUANTIZE')!.inputs[0];
+    for (let i = 0; i < 10; i++) {
+      const x = Float32Array.from({ length: 300 }, (_, j) => ((j * 37 + i * 101) % 255) / 255);
+      const r = runImportedModel(tm, x);
+      const ours = runForward(m, irInput(r.get(tm.ops[0].outputs[0]) as Int8Array, 10, 10, 3))[m.graph.logits];
+      expect(Array.from(ours)).toEqual(Array.from(r.get(logitsT) as Int8Array));
+    }
+  });
 });
 
 describe('what a general graph cannot say is refused in one sentence naming the operator', () => {
@@ -309,19 +353,21 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     throw new Error('not refused');
   };
   /** A conv of the given kernel on an 8x8x1 input, then a FULLY_CONNECTED head. */
-  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad = false) => {
+  /** explicitPad: a PAD before the conv, [top, bottom, left, right] (true: 1 on every side). */
+  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad: boolean | number[] = false) => {
     const b = new TfliteModelBuilder();
     let x = b.tensor('x', [1, 8, 8, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
     const input = x;
+    const [pt, pb, pl, pr] = explicitPad === true ? [1, 1, 1, 1] : explicitPad || [0, 0, 0, 0];
     if (explicitPad) {
       // PAD 1 on every side, then the VALID conv: the studio folds it into the conv's padding.
-      const padded = b.tensor('padded', [1, 10, 10, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
-      b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, 1, 1, 1, 1, 0, 0))], [padded]);
+      const padded = b.tensor('padded', [1, 8 + pt + pb, 8 + pl + pr, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
+      b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, pt, pb, pl, pr, 0, 0))], [padded]);
       x = padded;
     }
-    const size = explicitPad ? 10 : 8;
-    const oh = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kh) / stride) + 1;
-    const ow = padding === 'SAME' ? Math.ceil(size / stride) : Math.floor((size - kw) / stride) + 1;
+    const sh = 8 + pt + pb, sw = 8 + pl + pr;
+    const oh = padding === 'SAME' ? Math.ceil(sh / stride) : Math.floor((sh - kh) / stride) + 1;
+    const ow = padding === 'SAME' ? Math.ceil(sw / stride) : Math.floor((sw - kw) / stride) + 1;
     const y = b.tensor('conv', [1, oh, ow, 2], 'int8', { scale: 0.05, zeroPoint: 0 });
     b.op('CONV_2D', { padding, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: 'NONE' },
       [x, b.tensor('w', [2, kh, kw, 1], 'int8', { scales: [0.01, 0.01], zeroPoints: [0, 0], axis: 0 }, new Int8Array(2 * kh * kw).fill(3)), b.tensor('b', [2], 'int32', null, new Int32Array(2))], [y]);
@@ -351,6 +397,30 @@ describe('what a general graph cannot say is refused in one sentence naming the 
       expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
     }
   });
+  it('lowers a PAD read by something other than a conv (here a global MEAN) to a pad node; its int8 logits are TFLite\'s', () => {
+    const b = new TfliteModelBuilder();
+    const q = { scale: 0.05, zeroPoint: -20 };
+    const x = b.tensor('x', [1, 8, 8, 2], 'int8', q);
+    const padded = b.tensor('padded', [1, 9, 11, 2], 'int8', q);
+    b.op('PAD', {}, [x, b.tensor('pads', [4, 2], 'int32', null, Int32Array.of(0, 0, 0, 1, 2, 1, 0, 0))], [padded]);
+    const pooled = b.tensor('pool', [1, 2], 'int8', q);
+    b.op('MEAN', { keepDims: false }, [padded, b.tensor('axes', [2], 'int32', null, Int32Array.of(1, 2))], [pooled]);
+    const logits = b.tensor('logits', [1, 3], 'int8', { scale: 0.01, zeroPoint: 0 });
+    b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false },
+      [pooled, b.tensor('fw', [3, 2], 'int8', { scales: [0.02], zeroPoints: [0], axis: 0 }, Int8Array.of(100, -90, 40, 70, -127, 5)), b.tensor('fb', [3], 'int32', null, new Int32Array(3))], [logits]);
+    b.inputs = [x];
+    b.outputs = [logits];
+    const bytes = writeTflite(b.model('padmean.tflite'));
+    const m = modelFromFile('padmean.tflite', bytes, { head: 'int8' });
+    expect(m.graph.nodes.map((n) => n.op)).toEqual(['pad', 'avgpool', 'conv2d', 'softmax_ce']);
+    expect(m.graph.nodes[0].attrs).toEqual({ top: 0, left: 2, bottom: 1, right: 1 });
+    const tm = readTflite(bytes, 'padmean.tflite');
+    for (let i = 0; i < 5; i++) {
+      const xs = Int8Array.from({ length: 128 }, (_, j) => ((j * 53 + i * 29) % 256) - 128);
+      const theirs = runImportedModel(tm, xs).get(tm.outputs[0]) as Int8Array;
+      expect(Array.from(runForward(m, irInput(xs, 8, 8, 2))[m.graph.logits])).toEqual(Array.from(theirs));
+    }
+  });
   it('refuses a graph past the architecture bounds (here one 32 MB activation) before any work on it', () => {
     const b = new TfliteModelBuilder();
     const x = b.tensor('x', [1, 1024, 1024, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
@@ -366,9 +436,30 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     b.outputs = [logits];
     expect(refusal(writeTflite(b.model('big.tflite')))).toBe('odd.tflite: the activation "conv0.out" (32x1024x1024) takes 33,554,432 bytes, more than the 16,777,216 any activation may');
   });
-  it('refuses a non-square kernel and padding that differs before and after', () => {
+  it('refuses a non-square kernel', () => {
     expect(refusal(model(10, 4, 'SAME'))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with a non-square kernel (operator 0 (CONV_2D, output "conv"): a 10x4 kernel)');
-    expect(refusal(model(3, 3, 'SAME', 2))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with padding that differs before and after ' +
-      '(operator 0 (CONV_2D, output "conv"): SAME pads 0/1 rows and 0/1 columns before/after its 3x3 window of stride 2 on a 8x8 map)');
+  });
+  it('lowers padding that differs before and after (SAME stride 2 on an even size, a PAD of other amounts) to a pad and the conv with padding 0; its int8 logits are TFLite\'s', () => {
+    const cases: [Uint8Array, number[], number[]][] = [
+      // SAME, stride 2, 8x8: 0 before, 1 after.
+      [model(3, 3, 'SAME', 2), [0, 0, 1, 1], [4, 4]],
+      // PAD 0/1 rows, 2/0 columns, then VALID stride 1.
+      [model(3, 3, 'VALID', 1, [0, 1, 2, 0]), [0, 2, 1, 0], [7, 8]],
+      // PAD 1 row on top, then SAME stride 2 (9 rows pad 1/1 more, 8 columns 0/1): rows 2/1, columns 0/1.
+      [model(3, 3, 'SAME', 2, [1, 0, 0, 0]), [2, 0, 1, 1], [5, 4]],
+    ];
+    for (const [bytes, [top, left, bottom, right], out] of cases) {
+      const m = modelFromFile('odd.tflite', bytes, { head: 'int8' });
+      expect(m.graph.nodes.map((n) => n.op)).toEqual(['pad', 'conv2d', 'reshape', 'conv2d', 'softmax_ce']);
+      expect(m.graph.nodes[0].attrs).toEqual({ top, left, bottom, right });
+      expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, padding: 0 });
+      expect(m.graph.tensors[m.graph.nodes[1].outputs[0]].shape).toEqual([2, ...out]);
+      const tm = readTflite(bytes, 'odd.tflite');
+      for (let i = 0; i < 5; i++) {
+        const x = Int8Array.from({ length: 64 }, (_, j) => ((j * 37 + i * 11) % 256) - 128);
+        const theirs = runImportedModel(tm, x).get(tm.outputs[0]) as Int8Array;
+        expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
+      }
+    }
   });
 });

@@ -196,6 +196,19 @@ int main(int argc, char **argv) {
     int8_t *y = zeros(total);
     for (int i = 0, off = 0; i < count; off += sizes[i], i++) tt_concat(take(sizes[i]), sizes[i], y + off);
     put(y, total);
+  } else if (!strcmp(k, "pad")) {
+    /* channels, h, w, top, left, bottom, right, zero, then x */
+    const int c = int_(), h = int_(), w = int_(), t = int_(), l = int_(), b = int_(), r = int_(), zero = int_();
+    const int n = c * (t + h + b) * (l + w + r);
+    int8_t *x = take((size_t)(c * h * w)), *y = zeros((size_t)n);
+    tt_pad(x, c, h, w, t, l, b, r, zero, y);
+    put(y, (size_t)n);
+  } else if (!strcmp(k, "crop")) {
+    /* channels, h, w, top, left, bottom, right, then gy */
+    const int c = int_(), h = int_(), w = int_(), t = int_(), l = int_(), b = int_(), r = int_();
+    float *gy = take(4 * (size_t)(c * (t + h + b) * (l + w + r))), *gx = zeros(4 * (size_t)(c * h * w));
+    tt_crop(gy, c, h, w, t, l, b, r, gx);
+    put(gx, 4 * (size_t)(c * h * w));
   } else if (!strcmp(k, "split")) {
     const int total = int_(), offset = int_(), n = int_();
     float *gy = take(4 * total), *gx = zeros(4 * n);

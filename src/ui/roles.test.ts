@@ -21,6 +21,7 @@ describe('layer badges', () => {
     expect(layerBadge({ role: 'pool', op: 'maxpool', block: null })).toMatchObject({ text: 'max pool', key: 'maxpool', description: 'Max pool' });
     expect(layerBadge({ role: 'concat', op: 'concat', block: null })).toMatchObject({ text: 'concat', key: 'concat' });
     expect(layerBadge({ role: 'reshape', op: 'reshape', block: undefined })).toMatchObject({ text: 'reshape', key: 'reshape' });
+    expect(layerBadge({ role: 'pad', op: 'pad', block: undefined })).toMatchObject({ text: 'pad', key: 'pad' });
   });
 
   it('any op string is readable and short', () => {

@@ -1,8 +1,8 @@
 /**
  * How layer roles and ops read in the app (the vocabulary of MODELS.md). A layer's badge is its role
  * when the role says what the layer is (a pw1 conv, a block's residual add), else its op: an imported
- * general graph's convs ('conv', 'fc'), its adds that join branches, pools, concatenations and
- * reshapes, and any op string at all, which reads as words, never as an empty box.
+ * general graph's convs ('conv', 'fc'), its adds that join branches, pools, concatenations,
+ * reshapes and pads, and any op string at all, which reads as words, never as an empty box.
  */
 export const ROLE_DESCRIPTIONS: Record<string, string> = {
   stem: 'Stem convolution',
@@ -17,12 +17,13 @@ export const ROLE_DESCRIPTIONS: Record<string, string> = {
   maxpool: 'Max pool',
   concat: 'Concatenation (along channels)',
   reshape: 'Reshape (the same bytes, another shape)',
+  pad: 'Pad (the zero point around the map, more after than before)',
 };
 
 /** The op each role belongs to: a role on another op does not describe it (a max-pool is no 'pool'). */
 const ROLE_OPS: Record<string, readonly string[]> = {
   stem: ['conv2d'], pw1: ['conv2d'], dw: ['conv2d'], pw2: ['conv2d'], conv: ['conv2d'], fc: ['conv2d', 'linear'],
-  residual: ['add'], pool: ['avgpool'], classifier: ['linear', 'conv2d'], maxpool: ['maxpool'], concat: ['concat'], reshape: ['reshape'],
+  residual: ['add'], pool: ['avgpool'], classifier: ['linear', 'conv2d'], maxpool: ['maxpool'], concat: ['concat'], reshape: ['reshape'], pad: ['pad'],
 };
 
 const OPS: Record<string, { label: string; description: string }> = {
@@ -32,6 +33,7 @@ const OPS: Record<string, { label: string; description: string }> = {
   maxpool: { label: 'max pool', description: 'Max pool' },
   concat: { label: 'concat', description: 'Concatenation (along channels)' },
   reshape: { label: 'reshape', description: 'Reshape (the same bytes, another shape)' },
+  pad: { label: 'pad', description: 'Pad (the zero point around the map, more after than before)' },
   linear: { label: 'linear', description: 'Fully connected layer (float32)' },
   softmax_ce: { label: 'softmax + loss', description: 'Softmax and cross-entropy loss' },
 };

@@ -49,6 +49,7 @@ import { runImportedModel } from '../../src/engine/tflite-kernels/run.ts';
 import { projectFromFile, projectToFile } from '../../src/ui/persist/project-file.ts';
 import { compileDoc } from '../../src/ui/store/compile-doc.ts';
 import { defaultDoc } from '../../src/ui/store/studio-doc.ts';
+import { padNetTflite } from '../pad-net.ts';
 import { tinyFamilyTflite } from '../tflite-family.ts';
 import { int, mutateBytesN, mutateJsonN, pick, type Rand } from './mutate.ts';
 
@@ -604,10 +605,11 @@ const linkFramesFormat: FuzzFormat = {
 /** A .tflite opened as a training graph (models/from-tflite.ts): refused in one sentence, or a sound model. */
 const tfliteGraphFormat: FuzzFormat = {
   name: 'tflite-graph',
-  // Two small models of the inverted-bottleneck family (SAME padding, and an explicit PAD), and three
-  // general graphs (max-pool, flatten and FC; depthwise-separable with ADD; CONCATENATION).
+  // Two small models of the inverted-bottleneck family (SAME padding, and an explicit PAD), and four
+  // general graphs (max-pool, flatten and FC; depthwise-separable with ADD; CONCATENATION; convs
+  // padding 0 before and 1 after, lowered to pads).
   seeds: () => [tinyFamilyTflite(3), tinyFamilyTflite(4, { explicitPad: true }),
-    file('public/models/cnn-maxpool-fc.tflite'), file('public/models/ds-cnn-kws.tflite'), file('public/models/concat-net.tflite')],
+    file('public/models/cnn-maxpool-fc.tflite'), file('public/models/ds-cnn-kws.tflite'), file('public/models/concat-net.tflite'), padNetTflite()],
   mutate: [mutateFlatbuffer, mutateFlatbuffer, (b, rand) => b.subarray(0, int(rand, b.length))],
   read: (b) => checkModel(modelFromFile('fuzz.tflite', b)),
 };

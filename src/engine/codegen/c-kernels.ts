@@ -102,6 +102,11 @@ void tt_maxpool_bwd(const float *gy, const int8_t *x, int channels, int h, int w
  * run of the output gradient gy (n values) to gx. */
 void tt_concat(const int8_t *x, int n, int8_t *y);
 void tt_split(const float *gy, int n, float *gx);
+/* Padding (kernels/pad.ts): x (channels x h x w) into the interior of y (channels x (top+h+bottom) x
+ * (left+w+right)), the border filled with zero (the input's zero point); tt_crop is its gradient, gx
+ * (channels x h x w) the interior of gy. */
+void tt_pad(const int8_t *x, int channels, int h, int w, int top, int left, int bottom, int right, int32_t zero, int8_t *y);
+void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int bottom, int right, float *gx);
 void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
@@ -1657,6 +1662,24 @@ void tt_concat(const int8_t *x, int n, int8_t *y) {
 /* Its gradient: one input's run of the output gradient. */
 void tt_split(const float *gy, int n, float *gx) {
   memcpy(gx, gy, sizeof(float) * (size_t)n);
+}
+
+/* Padding that may differ before and after (kernels/pad.ts): the border holds the input's zero point,
+ * the real value 0, so the conv after it computes what TFLite's padded conv computes. */
+void tt_pad(const int8_t *x, int channels, int h, int w, int top, int left, int bottom, int right, int32_t zero, int8_t *y) {
+  const int ho = top + h + bottom, wo = left + w + right;
+  memset(y, (int8_t)zero, (size_t)channels * (size_t)ho * (size_t)wo);
+  for (int c = 0; c < channels; c++) {
+    for (int r = 0; r < h; r++) memcpy(y + ((size_t)c * ho + top + r) * wo + left, x + ((size_t)c * h + r) * w, (size_t)w);
+  }
+}
+
+/* Its gradient: the interior of the output gradient (the border read no input). */
+void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int bottom, int right, float *gx) {
+  const int ho = top + h + bottom, wo = left + w + right;
+  for (int c = 0; c < channels; c++) {
+    for (int r = 0; r < h; r++) memcpy(gx + ((size_t)c * h + r) * w, gy + ((size_t)c * ho + top + r) * wo + left, sizeof(float) * (size_t)w);
+  }
 }
 
 #if TT_WASM

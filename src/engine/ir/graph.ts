@@ -6,7 +6,7 @@
 import type { RequantArith } from '../quant/tflite-int.ts';
 import type { Tensor, TypedArray } from './tensor.ts';
 
-export type OpType = 'conv2d' | 'add' | 'avgpool' | 'maxpool' | 'concat' | 'reshape' | 'linear' | 'softmax_ce';
+export type OpType = 'conv2d' | 'add' | 'avgpool' | 'maxpool' | 'pad' | 'concat' | 'reshape' | 'linear' | 'softmax_ce';
 
 /**
  * Where a conv sits: in an inverted-bottleneck network (MODELS.md) 'stem', 'pw1', 'dw', 'pw2'; in a
@@ -34,6 +34,9 @@ export interface Conv2dAttrs {
 /** A max-pool window: kernel x kernel, stride, pad on every side (pad < kernel; padding never wins). */
 export interface MaxpoolAttrs { kernel: number; stride: number; pad: number }
 
+/** An explicit padding: rows on top and bottom, columns on the left and right (each >= 0), which may differ. */
+export interface PadAttrs { top: number; left: number; bottom: number; right: number }
+
 /**
  * How a pool averages (an imported .tflite's MEAN ops): 'hw' one mean over H x W, 'w,h' each row's
  * mean then their mean, 'h,w' each column's then theirs; each stage rounded half away from zero.
@@ -47,6 +50,8 @@ export interface NodeAttrsByOp {
   /** stages absent: the paper's pool, one mean over H x W rounded half to even. */
   avgpool: { stages?: PoolStages };
   maxpool: MaxpoolAttrs;
+  /** Rows before and after, columns before and after, filled with the input's zero point (ops/pad.ts). */
+  pad: PadAttrs;
   /** Along channels; every input and the output share one scale and zero point (TFLite's int8 rule). */
   concat: Record<string, never>;
   /** A view: the same int8 values in another shape (C x H x W flattened to N x 1 x 1, or back). */
@@ -59,7 +64,7 @@ export interface Node<T extends OpType = OpType> {
   name: string;
   op: T;
   /**
-   * conv2d: [x, weight, bias, wScales]; add: [a, b]; avgpool, maxpool, reshape: [x]; concat: [x0, x1, ...];
+   * conv2d: [x, weight, bias, wScales]; add: [a, b]; avgpool, maxpool, pad, reshape: [x]; concat: [x0, x1, ...];
    * linear: [x, weight, bias] (float32 head on the dequantized input); softmax_ce: [logits, label].
    */
   inputs: string[];

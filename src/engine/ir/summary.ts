@@ -39,7 +39,7 @@ export interface GraphSummary {
 
 /** The role column of a node that is not a conv. */
 const ROLE_OF_OP: Record<Exclude<Node['op'], 'conv2d'>, string> = {
-  linear: 'classifier', add: 'residual', avgpool: 'pool', maxpool: 'maxpool', concat: 'concat', reshape: 'reshape', softmax_ce: 'loss',
+  linear: 'classifier', add: 'residual', avgpool: 'pool', maxpool: 'maxpool', pad: 'pad', concat: 'concat', reshape: 'reshape', softmax_ce: 'loss',
 };
 
 function paramCount(g: Graph, n: Node): number {

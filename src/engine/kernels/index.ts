@@ -24,6 +24,7 @@ import {
 } from './forward.ts';
 import { maxpool, maxpool_bwd, type MaxpoolTypes } from './maxpool.ts';
 import { mean, type MeanTypes } from './mean.ts';
+import { pad, pad_bwd, type PadTypes } from './pad.ts';
 import { block_bwd, dw_pw_bwd, type BlockBwdTypes, type DwPwBwdTypes } from './streamed.ts';
 
 /** Each op's fields and bound operands: program/types.ts derives KernelOp, KernelFields and KernelBound from it. */
@@ -39,6 +40,7 @@ export interface KernelTypesByOp {
   mean: MeanTypes;
   concat: ConcatTypes;
   view: ViewTypes;
+  pad: PadTypes;
   // loss and backward
   softmax_ce_bwd: SoftmaxCeBwdTypes;
   linear_bwd: LinearBwdTypes;
@@ -54,6 +56,7 @@ export interface KernelTypesByOp {
   block_bwd: BlockBwdTypes;
   maxpool_bwd: MaxpoolTypes;
   concat_bwd: ConcatBwdTypes;
+  pad_bwd: PadTypes;
   // updates (in place, QAS)
   linear_update: LinearUpdateTypes;
   conv_update_w: ConvWeightTypes;
@@ -63,8 +66,8 @@ export interface KernelTypesByOp {
 }
 
 export const KERNEL_DEFS: { [O in KernelOp]: KernelDef<O> } = {
-  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool, mean, concat, view,
-  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd, concat_bwd,
+  conv2d, conv_chain, add, avgpool, linear, save_slice, maxpool, mean, concat, view, pad,
+  softmax_ce_bwd, linear_bwd, avgpool_bwd, mask, channel_scale, conv_bwd_x, add_bwd, grad_acc, conv_grad_w, conv_grad_b, dw_pw_bwd, block_bwd, maxpool_bwd, concat_bwd, pad_bwd,
   linear_update, conv_update_w, conv_update_b, apply_update_w, apply_update_b,
 };
 

@@ -4,15 +4,17 @@
  * AVERAGE_POOL_2D or MEAN, RESHAPE/SQUEEZE (a flatten, lowered as a view), CONCATENATION along
  * channels and FULLY_CONNECTED layers (inside the graph a 1x1 conv on an N x 1 x 1 map, role 'fc';
  * the one producing the logits is the head, 'classifier'). QUANTIZE at the input, PAD folded into
- * the following conv, and SOFTMAX/LOG_SOFTMAX/DEQUANTIZE/reshapes after the logits (replaced by the
- * training loss) are accepted. Every conv gets a convIndex in the file's operator order, so schemes
+ * the following conv where the padding comes out the same on every side, and SOFTMAX/LOG_SOFTMAX/
+ * DEQUANTIZE/reshapes after the logits (replaced by the training loss) are accepted. A conv whose
+ * padding (SAME, or a PAD's with its own) differs before and after becomes an explicit pad graph op
+ * (ops/pad.ts) and the conv with padding 0; so does a PAD read by anything but a conv. Every conv gets a convIndex in the file's operator order, so schemes
  * name layers by the graph's own indices; nodes carry no `block` (the UI lays the DAG out by node).
  *
  * What the IR cannot say is refused in one sentence naming the operator: non-square kernels or
- * strides, padding that is not the same on both sides, a fused activation that is not the int8
+ * strides, a fused activation that is not the int8
  * clamp, a requantizing pool or concatenation, a reshape that is not a flatten.
  */
-import type { Conv2dAttrs, Graph, Model, Node, ParamStore } from '../ir/graph.ts';
+import type { Conv2dAttrs, Graph, Model, Node, PadAttrs, ParamStore } from '../ir/graph.ts';
 import { summarize } from '../ir/summary.ts';
 import { tensorBytes, type QParams, type Tensor } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
@@ -20,6 +22,7 @@ import { within } from '../input-error.ts';
 import { ModelFileError } from '../io/errors.ts';
 import { ARCH_LIMITS, checkActivationQuant, checkWeightScales, MAX_NAME_CHARS } from '../limits.ts';
 import { convOutSize } from '../ops/conv2d.ts';
+import { MAX_PAD } from '../ops/pad.ts';
 import { activationRange } from '../tflite-kernels/lower.ts';
 import { windowOutSize, windowPadBefore } from '../tflite/geometry.ts';
 import { int32Data, int8Data, numElements, opLabel, tensorLabel, type FusedActivation, type ImportedModel, type ImportedOp, type ImportedTensor, type OpOf } from '../tflite/model.ts';
@@ -83,8 +86,6 @@ function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
     const r = activationRange(act, y);
     if (r.actMin !== -128 || r.actMax !== 127) note(op, `with a fused ${act} that is not the int8 clamp`, `clamps to [${r.actMin}, ${r.actMax}]`);
   };
-  const producers = new Map<number, ImportedOp>();
-  for (const op of m.ops) for (const o of op.outputs) producers.set(o, op);
   for (const op of m.ops) {
     if (tail.has(op)) continue;
     const x = T(op.inputs[0]);
@@ -95,14 +96,6 @@ function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
       if (o.dilationH !== 1 || o.dilationW !== 1) note(op, 'that is dilated', `dilation ${o.dilationH}x${o.dilationW}`);
       if (op.kind === 'DEPTHWISE_CONV_2D' && op.options.depthMultiplier !== 1) note(op, 'with a depth multiplier other than 1', `depth multiplier ${op.options.depthMultiplier}`);
       if (w?.quant?.zeroPoints.some((z) => z !== 0)) note(op, 'with asymmetric weights', 'a weight zero point other than 0');
-      // Padding, unless a PAD before it decides (the lowering checks the sum).
-      if (x?.shape.length === 4 && w?.shape.length === 4 && producers.get(op.inputs[0])?.kind !== 'PAD' && w.shape[1] === w.shape[2] && o.strideH === o.strideW) {
-        const k = w.shape[1], before = [windowPadBefore(x.shape[1], k, o.strideH, 1, o.padding), windowPadBefore(x.shape[2], k, o.strideW, 1, o.padding)];
-        const after = [0, 1].map((d) => Math.max(0, (windowOutSize(x.shape[1 + d], k, o.strideH, 1, o.padding) - 1) * o.strideH + k - x.shape[1 + d] - before[d]));
-        if (before[0] !== before[1] || after.some((a) => a > before[0])) {
-          note(op, 'with padding that differs before and after', `${o.padding} pads ${before[0]}/${after[0]} rows and ${before[1]}/${after[1]} columns before/after its ${k}x${k} window of stride ${o.strideH} on a ${x.shape[1]}x${x.shape[2]} map`);
-        }
-      }
       clamp(op, o.activation, T(op.outputs[0]));
     } else if (op.kind === 'MAX_POOL_2D' || op.kind === 'AVERAGE_POOL_2D') {
       const o = op.options;
@@ -199,17 +192,33 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
   const nodes: Node[] = [];
   const params: ParamStore = {};
   const lowered = new Map<number, Lowered>();
-  /** PAD outputs: the padded tensor and its leading padding, for the conv that reads them. */
-  const pads = new Map<number, { src: number; h: number; w: number }>();
+  /** PAD outputs: the padded tensor and the amounts, for the conv that reads them (or a pad node, for anything else). */
+  const pads = new Map<number, { op: ImportedOp; src: number } & PadAttrs>();
   const addTensor = (t: Tensor) => (tensors[t.name] = t).name;
   const shapeOf = (l: Lowered) => tensors[l.name].shape;
-  const get = (op: ImportedOp, i: number): Lowered => {
-    const l = lowered.get(op.inputs[i]);
-    if (!l) refuse(op, pads.has(op.inputs[i]) ? 'reads a PAD output: only a conv may follow a PAD' : `reads ${tensorLabel(T(op.inputs[i]))}, which the studio does not compute (a constant or a tensor of an op it dropped)`);
-    return l;
-  };
   const noPerm = (op: ImportedOp, l: Lowered) => {
     if (l.perm) refuse(op, 'reads a flattened map as if it were not flattened; only a FULLY_CONNECTED layer may read one');
+  };
+  /** An explicit pad node (named after the operator it stands for) of x. */
+  const padNode = (op: ImportedOp, x: Lowered, a: PadAttrs): Lowered => {
+    noPerm(op, x);
+    const [c, h, w] = shapeOf(x);
+    const nodeName = `pad${op.index}`;
+    const y = addTensor({ name: `${nodeName}.out`, kind: 'activation', shape: [c, a.top + h + a.bottom, a.left + w + a.right], dtype: 'int8', q: tensors[x.name].q });
+    nodes.push({ name: nodeName, op: 'pad', inputs: [x.name], outputs: [y], attrs: { top: a.top, left: a.left, bottom: a.bottom, right: a.right } } as Node<'pad'>);
+    return { name: y };
+  };
+  const get = (op: ImportedOp, i: number): Lowered => {
+    const t = op.inputs[i];
+    let l = lowered.get(t);
+    const p = pads.get(t);
+    if (!l && p) {
+      // A PAD read by anything but a conv (or by a conv that cannot fold it): the pad node, made once.
+      l = padNode(p.op, lowered.get(p.src)!, p);
+      lowered.set(t, l);
+    }
+    if (!l) refuse(op, `reads ${tensorLabel(T(t))}, which the studio does not compute (a constant or a tensor of an op it dropped)`);
+    return l;
   };
 
   // The input, through an optional QUANTIZE.
@@ -283,12 +292,14 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
     if (op !== headOp && !readers.get(out)) refuse(op, 'writes a tensor nothing reads; the studio trains graphs whose every branch reaches the logits');
     switch (op.kind) {
       case 'PAD': {
-        if (!lowered.has(op.inputs[0])) refuse(op, 'pads something other than a computed activation');
+        if (!lowered.has(op.inputs[0]) && !pads.has(op.inputs[0])) refuse(op, 'pads something other than a computed activation');
+        noPerm(op, get(op, 0));
         const p = constInts(op, 1, 'paddings');
         if (T(op.inputs[1]).shape.join() !== '4,2') refuse(op, 'needs paddings of shape [4, 2]');
         if (p[0] || p[1] || p[6] || p[7]) refuse(op, 'pads the batch or channel dimension');
+        if (![p[2], p[3], p[4], p[5]].every((v) => v >= 0 && v <= MAX_PAD)) refuse(op, `pads [${Array.from(p).join(', ')}]; each amount must be from 0 to ${MAX_PAD}`);
         if (!sameQ(qOf(T(op.inputs[0]), opLabel(m, op)), qOf(T(out), opLabel(m, op)))) refuse(op, 'changes the quantization');
-        pads.set(out, { src: op.inputs[0], h: p[2], w: p[4] });
+        pads.set(out, { op, src: op.inputs[0], top: p[2], bottom: p[3], left: p[4], right: p[5] });
         break;
       }
       case 'CONV_2D':
@@ -300,7 +311,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
           if (hh !== 1 || hw !== 1) refuse(op, 'computes the logits but is not a 1x1 conv on pooled features');
           break;
         }
-        const pad = pads.get(op.inputs[0]) ?? { src: op.inputs[0], h: 0, w: 0 };
+        const pad = pads.get(op.inputs[0]) ?? { src: op.inputs[0], top: 0, left: 0, bottom: 0, right: 0 };
         const x = lowered.get(pad.src);
         if (!x) refuse(op, `reads ${tensorLabel(T(pad.src))}, which the studio does not compute`);
         // A 1x1 conv on a flattened map is a FULLY_CONNECTED (the studio's own export writes it so): its input channels permuted below.
@@ -315,11 +326,20 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         const k = kh, stride = o.strideH;
         const [, inH, inW] = shapeOf(x);
         const [, hp, wp, cin] = xT.shape;
-        const before = [pad.h + windowPadBefore(hp, k, stride, 1, o.padding), pad.w + windowPadBefore(wp, k, stride, 1, o.padding)];
+        const before = [pad.top + windowPadBefore(hp, k, stride, 1, o.padding), pad.left + windowPadBefore(wp, k, stride, 1, o.padding)];
         const outH = windowOutSize(hp, k, stride, 1, o.padding), outW = windowOutSize(wp, k, stride, 1, o.padding);
-        const p = before[0];
-        if (before[1] !== p || convOutSize(inH, k, stride, p) !== outH || convOutSize(inW, k, stride, p) !== outW || yT.shape[1] !== outH || yT.shape[2] !== outW) {
-          refuse(op, `pads ${before[0]} rows and ${before[1]} columns before its ${k}x${k} window of stride ${stride} on a ${inH}x${inW} map (output ${outH}x${outW}); the studio's convs pad the same on every side`);
+        if (hp !== inH + pad.top + pad.bottom || wp !== inW + pad.left + pad.right) refuse(op, `reads a ${hp}x${wp} map where the studio computes ${inH + pad.top + pad.bottom}x${inW + pad.left + pad.right}`);
+        if (yT.shape[1] !== outH || yT.shape[2] !== outW) refuse(op, `writes a ${yT.shape[1]}x${yT.shape[2]} output where its ${k}x${k} window of stride ${stride} on a ${hp}x${wp} map gives ${outH}x${outW}`);
+        let p = before[0], src = x;
+        if (before[1] !== p || convOutSize(inH, k, stride, p) !== outH || convOutSize(inW, k, stride, p) !== outW) {
+          // Padding that differs before and after (TensorFlow's SAME with stride 2 on an even size: 0
+          // before, 1 after): an explicit pad of what the windows read, then the conv with padding 0.
+          // A window never reads past the padded map, so the rows it drops at the end are left out.
+          const after = [Math.max(0, (outH - 1) * stride + k - inH - before[0]), Math.max(0, (outW - 1) * stride + k - inW - before[1])];
+          src = padNode(op, x, { top: before[0], left: before[1], bottom: after[0], right: after[1] });
+          p = 0;
+          const [, ph, pw] = shapeOf(src);
+          if (convOutSize(ph, k, stride, 0) !== outH || convOutSize(pw, k, stride, 0) !== outW) refuse(op, `pads its ${inH}x${inW} map to ${ph}x${pw}, which does not give its ${outH}x${outW} output`);
         }
         clampOnly(op, o.activation, yT);
         const cout = yT.shape[3];
@@ -341,7 +361,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
           for (let oc = 0; oc < cout; oc++) for (let i = 0; i < cin; i++) weight[oc * cin + i] = src[oc * cin + x.perm[i]];
         }
         if (x.perm && depthwise) noPerm(op, x);
-        lowered.set(out, conv(op, x, { cout, cin, k, stride, pad: p, groups: depthwise ? cin : 1, role: k === 1 && inH === 1 && inW === 1 && !depthwise ? 'fc' : 'conv' }, weight, bias, wScales, yT));
+        lowered.set(out, conv(op, src, { cout, cin, k, stride, pad: p, groups: depthwise ? cin : 1, role: k === 1 && inH === 1 && inW === 1 && !depthwise ? 'fc' : 'conv' }, weight, bias, wScales, yT));
         break;
       }
       case 'FULLY_CONNECTED': {

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { padNetTflite } from '../../../tests/pad-net.ts';
 import { InputError } from '../input-error.ts';
 import type { Model } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
@@ -27,6 +28,12 @@ function expectSameModel(a: Model, b: Model) {
 }
 
 describe('.ttw version 2: a general graph', () => {
+  it('pad-net (explicit pads: 0 before, 1 after) saves and opens again bit for bit', () => {
+    const m = modelFromFile('pad-net.tflite', padNetTflite(), { head: 'int8' });
+    expect(m.graph.nodes.some((n) => n.op === 'pad')).toBe(true);
+    const bytes = encodeWeights(m.graph, m.params, { source: m.source.slice(0, 512) });
+    expectSameModel(m, modelFromWeights(bytes, { fileName: 'p.ttw' }));
+  });
   for (const path of GENERAL) {
     const name = path.split('/').pop()!;
     for (const head of ['float32', 'int8'] as const) {

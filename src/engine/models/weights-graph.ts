@@ -19,6 +19,7 @@ import { ModelFileError } from '../io/errors.ts';
 import { isJsonObject } from '../io/json.ts';
 import { ARCH_LIMITS, checkActivationQuant, checkInt, MAX_NAME_CHARS, show, TTW_GRAPH_LIMITS as L } from '../limits.ts';
 import { OPS } from '../ops/index.ts';
+import { MAX_PAD } from '../ops/pad.ts';
 import type { RequantArith } from '../quant/tflite-int.ts';
 import { checkGeneralBounds } from './from-tflite-graph.ts';
 
@@ -59,6 +60,7 @@ const ATTRS: Record<OpType, { required: string[]; optional: string[] }> = {
   add: { required: [], optional: [] },
   avgpool: { required: [], optional: ['stages'] },
   maxpool: { required: ['kernel', 'stride', 'pad'], optional: [] },
+  pad: { required: ['top', 'left', 'bottom', 'right'], optional: [] },
   concat: { required: [], optional: [] },
   reshape: { required: [], optional: [] },
   linear: { required: [], optional: [] },
@@ -117,6 +119,10 @@ function readAttrs(f: string, op: OpType, a: unknown): Record<string, unknown> {
   if (op === 'maxpool') {
     const kernel = checkInt(`${f}.kernel`, a.kernel, 1, ARCH_LIMITS.kernel);
     return { kernel, stride: checkInt(`${f}.stride`, a.stride, 1, ARCH_LIMITS.stride), pad: checkInt(`${f}.pad`, a.pad, 0, kernel - 1) };
+  }
+  if (op === 'pad') {
+    const side = (k: 'top' | 'left' | 'bottom' | 'right') => checkInt(`${f}.${k}`, a[k], 0, MAX_PAD);
+    return { top: side('top'), left: side('left'), bottom: side('bottom'), right: side('right') };
   }
   if (op === 'avgpool' && a.stages !== undefined) {
     if (!STAGES.includes(a.stages as PoolStages)) fail(`${f}.stages must be one of ${STAGES.map((s) => `"${s}"`).join(', ')}, got ${show(a.stages)}`);

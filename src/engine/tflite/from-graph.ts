@@ -13,7 +13,7 @@
  * the IR's padding value) and VALID padding. The global average pool is AVERAGE_POOL_2D over the
  * whole plane, or an imported model's two MEAN stages as MEAN ops; an int8 classifier conv stays a
  * 1x1 CONV_2D followed by a RESHAPE to [1, classes].
- * A general graph's max-pool is MAX_POOL_2D (SAME or VALID), its concatenation CONCATENATION on
+ * A general graph's max-pool is MAX_POOL_2D (SAME or VALID), its pad PAD, its concatenation CONCATENATION on
  * channels, its reshape (a flatten) RESHAPE to [1, 1, 1, N]; the 1x1 conv or the head reading a
  * flattened map gets its input channels permuted into TFLite's NHWC flattening order.
  *
@@ -119,6 +119,12 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
       // A PAD would fill with the zero point, which could win a window; the IR's padding never does.
       if (!padding) throw new TfliteExportError(`${file}: max-pool "${node.name}" pads ${pad} on every side, which neither SAME nor VALID padding places there`);
       b.op('MAX_POOL_2D', { padding, strideH: stride, strideW: stride, filterH: k, filterW: k, activation: 'NONE' }, [activation(node.inputs[0])], [activation(node.outputs[0])]);
+    } else if (node.op === 'pad') {
+      unpermuted(node);
+      // The IR's explicit pad (a conv whose padding differs before and after) is TFLite's PAD: the same zero-point fill.
+      const { top, left, bottom, right } = (node as Node<'pad'>).attrs;
+      b.op('PAD', {}, [activation(node.inputs[0]), b.tensor(`${node.outputs[0]}/paddings`, [4, 2], 'int32', null, Int32Array.of(0, 0, top, bottom, left, right, 0, 0))],
+        [activation(node.outputs[0])]);
     } else if (node.op === 'concat') {
       unpermuted(node);
       b.op('CONCATENATION', { axis: 3, activation: 'NONE' }, node.inputs.map(activation), [activation(node.outputs[0])]);

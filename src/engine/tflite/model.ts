@@ -110,14 +110,24 @@ export function int32Data(t: ImportedTensor): Int32Array {
   return out;
 }
 
+/**
+ * A name from the file as messages show it: control characters (a line break among them) as '?',
+ * at most 80 characters, so that a hostile name cannot stretch one sentence or break it into lines.
+ */
+export function shownName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 79)}…` : clean;
+}
+
 /** How messages name a tensor: its index and name. */
 export function tensorLabel(t: ImportedTensor): string {
-  return t.name ? `tensor ${t.index} ("${t.name}")` : `tensor ${t.index}`;
+  return t.name ? `tensor ${t.index} ("${shownName(t.name)}")` : `tensor ${t.index}`;
 }
 
 /** How messages name an op: its position, kind and first output's name. */
 export function opLabel(model: ImportedModel, op: ImportedOp): string {
   const kind = op.kind === 'UNSUPPORTED' ? op.options.opName : op.kind;
   const out = op.outputs[0] !== undefined ? model.tensors[op.outputs[0]] : undefined;
-  return out?.name ? `operator ${op.index} (${kind}, output "${out.name}")` : `operator ${op.index} (${kind})`;
+  return out?.name ? `operator ${op.index} (${shownName(kind)}, output "${shownName(out.name)}")` : `operator ${op.index} (${shownName(kind)})`;
 }

@@ -8,7 +8,7 @@ import { ModelFileError } from '../io/errors.ts';
 import { FlatFile, type Table } from './flatbuffer.ts';
 import { TFLITE_LIMITS as L } from '../limits.ts';
 import {
-  DTYPE_BYTES, numElements, type ImportedModel, type ImportedOp, type ImportedTensor, type QuantParams, type TensorDType,
+  DTYPE_BYTES, numElements, shownName, type ImportedModel, type ImportedOp, type ImportedTensor, type QuantParams, type TensorDType,
   type FusedActivation, type Padding as PaddingName, type OpOptions,
 } from './model.ts';
 import {
@@ -55,7 +55,7 @@ function parse(bytes: Uint8Array, file: string, fail: (what: string) => never): 
     const code = Math.max(deprecated, t.int32(F.operatorCode.builtinCode, 'builtin_code'));
     if (code < 0) fail(`operator code ${i} has the negative builtin code ${code}`);
     const custom = t.string(F.operatorCode.customCode, 'custom_code', L.maxStringBytes);
-    const name = BUILTIN_OP_NAMES[code] === 'CUSTOM' && custom ? `CUSTOM "${custom}"` : (BUILTIN_OP_NAMES[code] ?? `builtin op ${code}`);
+    const name = BUILTIN_OP_NAMES[code] === 'CUSTOM' && custom ? `CUSTOM "${shownName(custom)}"` : (BUILTIN_OP_NAMES[code] ?? `builtin op ${code}`);
     return { code, name };
   });
 
@@ -114,7 +114,7 @@ function readBuffer(f: FlatFile, t: Table, i: number): BufferData {
 
 function readTensor(t: Table, i: number, buffers: BufferData[], fail: (what: string) => never): ImportedTensor {
   const name = t.string(F.tensor.name, 'name', L.maxStringBytes) ?? '';
-  const label = name ? `tensor ${i} ("${name}")` : `tensor ${i}`;
+  const label = name ? `tensor ${i} ("${shownName(name)}")` : `tensor ${i}`;
   const shape = t.int32s(F.tensor.shape, 'shape', L.maxRank) ?? [];
   for (const d of shape) if (d < 0) fail(`${label} has the negative dimension ${d} in its shape [${shape.join(', ')}]`);
   const n = numElements(shape);

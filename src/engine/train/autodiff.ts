@@ -187,6 +187,10 @@ function forwardSpec(n: Node, inputs: string[], outputs: string[], params: strin
       const { kernel, stride, pad } = (n as Node<'maxpool'>).attrs;
       return { op: 'maxpool', inputs, outputs, params, attrs: { kernel, stride, pad } };
     }
+    case 'pad': {
+      const { top, left, bottom, right } = (n as Node<'pad'>).attrs;
+      return { op: 'pad', inputs, outputs, params, attrs: { top, left, bottom, right } };
+    }
     case 'concat': return { op: 'concat', inputs, outputs, params };
     // A view: its output shares the input's buffer (set where the tensors are made).
     case 'reshape': return { op: 'view', inputs, outputs, params };

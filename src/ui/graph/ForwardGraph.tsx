@@ -27,7 +27,7 @@ const EDGE_TYPES = { routed: RoutedEdge };
 /** The badge colours of styles.css (--role-*), by roles.ts's layerBadge key. */
 const ROLE_COLOR: Record<string, string> = {
   stem: '#c792ea', pw1: '#6ab0ff', dw: '#4fc6b3', pw2: '#8f9cf7', residual: '#e6bd5c', pool: '#7ccf8a', classifier: '#f0a35e',
-  conv: '#6ab0ff', fc: '#f0a35e', add: '#e6bd5c', maxpool: '#7ccf8a', concat: '#d98ad6', reshape: '#9aa0aa', other: '#9aa0aa',
+  conv: '#6ab0ff', fc: '#f0a35e', add: '#e6bd5c', maxpool: '#7ccf8a', concat: '#d98ad6', reshape: '#9aa0aa', pad: '#9aa0aa', other: '#9aa0aa',
 };
 
 function minimapColor(n: FlowNode): string {
