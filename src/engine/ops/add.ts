@@ -4,7 +4,7 @@
  * (Graph.requant 'tflite') TFLite's int8 ADD instead (quant/tflite-int.ts: addTfliteUnclamped).
  * Backward: through the clamp mask, grad_a = g * s_a / s_y and grad_b = g * s_b / s_y.
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt } from '../ir/errors.ts';
 import { rint } from '../quant/arith.ts';
 import { addMultipliers, addTfliteUnclamped, type AddMultipliers } from '../quant/tflite-int.ts';
 import { setMaskBit } from './grad-kernels.ts';
@@ -17,13 +17,13 @@ export const add: OpDef<'add'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    if (inputs.length !== 2) throw new GraphError(`${describeNode(node)}: expects 2 inputs, got ${inputs.length}`);
+    if (inputs.length !== 2) failAt(node, `expects 2 inputs, got ${inputs.length}`);
     const [a, b] = inputs;
     for (const t of inputs) {
-      if (t.dtype !== 'int8' || !t.q) throw new GraphError(`${describeNode(node)}: input "${t.name}" must be int8 with a scale and zero point`);
+      if (t.dtype !== 'int8' || !t.q) failAt(node, `input "${t.name}" must be int8 with a scale and zero point`);
     }
     if (a.shape.join('x') !== b.shape.join('x')) {
-      throw new GraphError(`${describeNode(node)}: input shapes ${a.shape.join('x')} and ${b.shape.join('x')} differ`);
+      failAt(node, `input shapes ${a.shape.join('x')} and ${b.shape.join('x')} differ`);
     }
     return [a.shape.slice()];
   },

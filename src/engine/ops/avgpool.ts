@@ -5,7 +5,7 @@
  * zero through float32, TFLite's int8 MEAN). Backward either way: each input position gets g[c] / (H * W).
  */
 import type { PoolStages } from '../ir/graph.ts';
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { oneInt8Map } from '../ir/errors.ts';
 import { rint } from '../quant/arith.ts';
 import { roundHalfAway } from '../quant/tflite-int.ts';
 import type { OpDef } from './op.ts';
@@ -17,10 +17,7 @@ export const avgpool: OpDef<'avgpool'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const x = inputs[0];
-    if (inputs.length !== 1 || x.dtype !== 'int8' || x.shape.length !== 3 || !x.q) {
-      throw new GraphError(`${describeNode(node)}: expects one int8 C x H x W input with a scale and zero point`);
-    }
+    const x = oneInt8Map(node, inputs);
     return [[x.shape[0], 1, 1]];
   },
 

@@ -4,7 +4,7 @@
  * input is one contiguous run of the output) and the backward a split: each input's gradient is its
  * run of the output gradient. Kernels: kernels/concat.ts (concat, concat_bwd).
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt } from '../ir/errors.ts';
 import type { Graph, Node } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import type { OpDef } from './op.ts';
@@ -21,9 +21,7 @@ export const concat: OpDef<'concat'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const fail = (msg: string): never => {
-      throw new GraphError(`${describeNode(node)}: ${msg}`);
-    };
+    const fail = (msg: string) => failAt(node, msg);
     if (inputs.length < 2) fail(`expects at least 2 inputs, got ${inputs.length}`);
     const [first] = inputs;
     let channels = 0;

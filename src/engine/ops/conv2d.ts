@@ -7,7 +7,7 @@
  *   grad_W[:, :n] = conv_weight_grad(x[:n] - x_zero, g')  (only the n trained input channels).
  */
 import type { Graph, Node } from '../ir/graph.ts';
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt } from '../ir/errors.ts';
 import { effectiveScale } from '../quant/arith.ts';
 import { convMultipliers } from '../quant/tflite-int.ts';
 import type { GradContext } from '../train/grad-context.ts';
@@ -44,9 +44,7 @@ export const conv2d: OpDef<'conv2d'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const fail = (msg: string): never => {
-      throw new GraphError(`${describeNode(node)}: ${msg}`);
-    };
+    const fail = (msg: string) => failAt(node, msg);
     if (inputs.length !== 4) fail(`expects 4 inputs (x, weight, bias, weight scales), got ${inputs.length}`);
     const [x, w, b, s] = inputs;
     const { kernel, stride, padding, groups } = node.attrs;

@@ -4,7 +4,7 @@
  * Backward: grad_x = x_scale * W^T g (with respect to the integer features); the head is always
  * trained, W -= lr * g x^T and b -= lr * g, in place right after its input gradient.
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt } from '../ir/errors.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { OpDef } from './op.ts';
 
@@ -13,9 +13,7 @@ export const linear: OpDef<'linear'> = {
   outputDType: 'float32',
 
   inferShapes(node, inputs) {
-    const fail = (msg: string): never => {
-      throw new GraphError(`${describeNode(node)}: ${msg}`);
-    };
+    const fail = (msg: string) => failAt(node, msg);
     if (inputs.length !== 3) fail(`expects 3 inputs (x, weight, bias), got ${inputs.length}`);
     const [x, w, b] = inputs;
     if (x.dtype !== 'int8' || !x.q || x.shape.length !== 3 || x.shape[1] !== 1 || x.shape[2] !== 1) {

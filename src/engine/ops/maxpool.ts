@@ -4,7 +4,7 @@
  * clamp. The int8 math and its C twin are kernels/maxpool.ts (maxpoolInt8, maxpoolBackward).
  * Backward: the output gradient goes to each window's first maximum, recomputed from the saved input.
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt, oneInt8Map } from '../ir/errors.ts';
 import { maxpoolInt8 } from '../kernels/maxpool.ts';
 import type { OpDef } from './op.ts';
 
@@ -18,11 +18,8 @@ export const maxpool: OpDef<'maxpool'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const fail = (msg: string): never => {
-      throw new GraphError(`${describeNode(node)}: ${msg}`);
-    };
-    const x = inputs[0];
-    if (inputs.length !== 1 || x.dtype !== 'int8' || x.shape.length !== 3 || !x.q) fail('expects one int8 C x H x W input with a scale and zero point');
+    const fail = (msg: string) => failAt(node, msg);
+    const x = oneInt8Map(node, inputs);
     const { kernel, stride, pad } = node.attrs;
     if (!(Number.isInteger(kernel) && kernel >= 1 && Number.isInteger(stride) && stride >= 1 && Number.isInteger(pad) && pad >= 0 && pad < kernel)) {
       fail(`window ${kernel}x${kernel}, stride ${stride}, pad ${pad} is not a max-pool window (pad below the kernel)`);

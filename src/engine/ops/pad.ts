@@ -7,7 +7,7 @@
  * twin are kernels/pad.ts (padInt8, cropFloat).
  * Backward: the input's gradient is the crop of the output gradient (the border reads no input).
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt, oneInt8Map } from '../ir/errors.ts';
 import { padInt8 } from '../kernels/pad.ts';
 import type { OpDef } from './op.ts';
 
@@ -19,11 +19,8 @@ export const pad: OpDef<'pad'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const fail = (msg: string): never => {
-      throw new GraphError(`${describeNode(node)}: ${msg}`);
-    };
-    const x = inputs[0];
-    if (inputs.length !== 1 || x.dtype !== 'int8' || x.shape.length !== 3 || !x.q) fail('expects one int8 C x H x W input with a scale and zero point');
+    const fail = (msg: string) => failAt(node, msg);
+    const x = oneInt8Map(node, inputs);
     const { top, left, bottom, right } = node.attrs;
     if (![top, left, bottom, right].every((v) => Number.isInteger(v) && v >= 0 && v <= MAX_PAD)) {
       fail(`pads ${top}/${left}/${bottom}/${right} (top/left/bottom/right); each must be a whole number from 0 to ${MAX_PAD}`);

@@ -5,7 +5,7 @@
  * reshapes that keep NCHW order's meaning: a map flattened for a FULLY_CONNECTED layer, whose
  * weights it permutes from TFLite's NHWC order, or a C x 1 x 1 vector kept as one.
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { oneInt8Map } from '../ir/errors.ts';
 import { numel } from '../ir/tensor.ts';
 import type { OpDef } from './op.ts';
 
@@ -14,10 +14,7 @@ export const reshape: OpDef<'reshape'> = {
   outputDType: 'int8',
 
   inferShapes(node, inputs) {
-    const x = inputs[0];
-    if (inputs.length !== 1 || x.dtype !== 'int8' || x.shape.length !== 3 || !x.q) {
-      throw new GraphError(`${describeNode(node)}: expects one int8 C x H x W input with a scale and zero point`);
-    }
+    const x = oneInt8Map(node, inputs);
     // The output's declared shape is the reshape's; it must hold the same values.
     return [[numel(x.shape), 1, 1]];
   },

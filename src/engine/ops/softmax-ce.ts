@@ -3,7 +3,7 @@
  * the label is an int32 class index. Its gradient rule starts the backward pass: one kernel computes
  * the loss and d loss / d logits = softmax - onehot (times the logit scale for int8 logits).
  */
-import { GraphError, describeNode } from '../ir/errors.ts';
+import { failAt } from '../ir/errors.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { dequantize } from '../quant/arith.ts';
 import type { OpDef } from './op.ts';
@@ -14,11 +14,11 @@ export const softmaxCe: OpDef<'softmax_ce'> = {
 
   inferShapes(node, inputs) {
     const [logits, label] = inputs;
-    if (inputs.length !== 2 || !logits || !label) throw new GraphError(`${describeNode(node)}: expects logits and label`);
+    if (inputs.length !== 2 || !logits || !label) failAt(node, `expects logits and label`);
     if (logits.dtype === 'int8' ? !logits.q : logits.dtype !== 'float32') {
-      throw new GraphError(`${describeNode(node)}: logits must be float32, or int8 with a scale`);
+      failAt(node, `logits must be float32, or int8 with a scale`);
     }
-    if (label.dtype !== 'int32' || label.shape.join('x') !== '1') throw new GraphError(`${describeNode(node)}: label must be int32 [1]`);
+    if (label.dtype !== 'int32' || label.shape.join('x') !== '1') failAt(node, `label must be int32 [1]`);
     return [[1]];
   },
 
