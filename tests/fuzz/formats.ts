@@ -38,7 +38,7 @@ import { buildGraph } from '../../src/engine/models/build.ts';
 import { modelFromPkl } from '../../src/engine/models/from-pkl.ts';
 import { modelFromFile } from '../../src/engine/models/model-file.ts';
 import { syntheticParams } from '../../src/engine/models/synthetic.ts';
-import { encodeWeights, modelFromWeights, withArch } from '../../src/engine/models/weights-file.ts';
+import { encodeWeights, modelFromWeights, ttwFile, ttwSections, withArch } from '../../src/engine/models/weights-file.ts';
 import { zooArch } from '../../src/engine/models/zoo.ts';
 import { compileTraining } from '../../src/engine/program/compile.ts';
 import { runForward } from '../../src/engine/runtime/reference.ts';
@@ -157,23 +157,13 @@ const paperPklFormat: FuzzFormat = {
 
 /** A .ttw with its JSON header edited (the data section kept), so the reader's field checks are reached. */
 function mutateTtwHeader(bytes: Uint8Array, rand: Rand): Uint8Array {
-  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-  const header = JSON.parse(text(bytes.subarray(8, 8 + len)));
-  const data = bytes.subarray(Math.ceil((8 + len) / 4) * 4);
-  const json = bytesOf(JSON.stringify(mutateJsonN(header, rand)));
-  const start = Math.ceil((8 + json.length) / 4) * 4;
-  const out = new Uint8Array(start + data.length);
-  out.set(bytes.subarray(0, 4));
-  new DataView(out.buffer).setUint32(4, json.length, true);
-  out.set(json, 8);
-  out.set(data, start);
-  return out;
+  const { magic, header, data } = ttwSections(bytes);
+  return ttwFile(magic, mutateJsonN(header, rand), data);
 }
 
 /** A .ttw with bytes of its data section changed (weights, biases, scales): the values must be checked. */
 function mutateTtwData(bytes: Uint8Array, rand: Rand): Uint8Array {
-  const len = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
-  const start = Math.ceil((8 + len) / 4) * 4;
+  const start = bytes.length - ttwSections(bytes).data.length;
   const out = bytes.slice();
   const dv = new DataView(out.buffer);
   for (let k = 1 + int(rand, 4); k > 0; k--) {

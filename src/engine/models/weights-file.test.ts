@@ -4,7 +4,7 @@ import { archFromRows } from './arch.ts';
 import { encodeDemoDataset, loadDemoDataset } from '../data/demo-dataset.ts';
 import { buildGraph } from './build.ts';
 import { syntheticParams } from './synthetic.ts';
-import { encodeWeights, modelFromWeights, withArch } from './weights-file.ts';
+import { encodeWeights, modelFromWeights, ttwFile, ttwSections, withArch } from './weights-file.ts';
 import { zooArch } from './zoo.ts';
 
 describe('.ttw weights file and the demo dataset format', () => {
@@ -39,20 +39,12 @@ function tinyTtw() {
   const arch = archFromRows('tiny', 8, [[0, 8, 3, 1], [16, 8, 3, 2], [24, 8, 3, 1, '+']]);
   const g = withArch(buildGraph(arch, { resolution: 16, classes: 4 }), arch);
   const bytes = encodeWeights(g, syntheticParams(g, 2), { source: 'test' });
-  const len = new DataView(bytes.buffer).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
-  const data = bytes.subarray(Math.ceil((8 + len) / 4) * 4);
+  const { magic, header: parsed, data } = ttwSections(bytes);
+  const header = parsed as any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the tests edit any field
   const withHeader = (edit: (h: any) => void, body: Uint8Array = data) => { // eslint-disable-line @typescript-eslint/no-explicit-any
     const h = structuredClone(header);
     edit(h);
-    const json = new TextEncoder().encode(JSON.stringify(h));
-    const start = Math.ceil((8 + json.length) / 4) * 4;
-    const out = new Uint8Array(start + body.length);
-    out.set(bytes.subarray(0, 4));
-    new DataView(out.buffer).setUint32(4, json.length, true);
-    out.set(json, 8);
-    out.set(body, start);
-    return out;
+    return ttwFile(magic, h, body);
   };
   return { bytes, header, data, withHeader };
 }

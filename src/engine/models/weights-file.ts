@@ -90,20 +90,33 @@ function layoutParams(g: Graph, params: ParamStore): { tensors: Entry[]; size: n
   return { tensors, size: offset };
 }
 
-/** The file: magic, header length, header, padding, data. */
-function writeFile(magic: string, header: object, params: ParamStore, tensors: Entry[], size: number): Uint8Array {
+/** A .ttw's bytes: magic, header length, the header's JSON, padding to 4 bytes, the data section. */
+export function ttwFile(magic: string, header: unknown, data: Uint8Array): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
   const start = Math.ceil((8 + json.length) / 4) * 4;
-  const out = new Uint8Array(start + size);
+  const out = new Uint8Array(start + data.length);
   out.set(new TextEncoder().encode(magic));
   new DataView(out.buffer).setUint32(4, json.length, true);
   out.set(json, 8);
+  out.set(data, start);
+  return out;
+}
+
+/** A .ttw's magic, header (checked as JSON) and data section: what the tests and the fuzz suite edit and put back with ttwFile. */
+export function ttwSections(bytes: Uint8Array): { magic: string; header: Record<string, unknown>; data: Uint8Array } {
+  const { v, start } = readHeaderJson(bytes);
+  return { magic: String.fromCharCode(...bytes.subarray(0, 4)), header: v, data: bytes.subarray(start) };
+}
+
+/** The file of a model: its parameters laid out as `tensors` says. */
+function writeFile(magic: string, header: object, params: ParamStore, tensors: Entry[], size: number): Uint8Array {
+  const data = new Uint8Array(size);
   for (const e of tensors) {
     const v = params[e.name];
     if (!(v instanceof Int8Array || v instanceof Int32Array || v instanceof Float32Array)) throw new Error(`${e.name}: cannot save a ${v.constructor.name}`);
-    out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), start + e.offset);
+    data.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), e.offset);
   }
-  return out;
+  return ttwFile(magic, header, data);
 }
 
 /** The model as a .ttw: version 1 for a graph that carries its architecture, version 2 (the graph itself) for a general graph. */

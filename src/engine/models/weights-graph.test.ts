@@ -11,7 +11,7 @@ import { InputError } from '../input-error.ts';
 import type { Model } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { modelFromFile } from './model-file.ts';
-import { encodeWeights, hasArch, isGraphWeightsFile, modelFromWeights } from './weights-file.ts';
+import { encodeWeights, hasArch, isGraphWeightsFile, modelFromWeights, ttwFile, ttwSections } from './weights-file.ts';
 
 const ROOT = new URL('../../../', import.meta.url);
 const file = (p: string) => new Uint8Array(readFileSync(new URL(p, ROOT)));
@@ -91,18 +91,9 @@ describe('.ttw version 2: a general graph', () => {
 function edited(edit: (h: any) => void): Uint8Array { // eslint-disable-line @typescript-eslint/no-explicit-any
   const m = modelFromFile('c.tflite', file('public/models/cnn-maxpool-fc.tflite'), { head: 'int8' });
   const bytes = encodeWeights(m.graph, m.params, { source: 's' });
-  const len = new DataView(bytes.buffer).getUint32(4, true);
-  const h = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + len)));
-  const data = bytes.subarray(Math.ceil((8 + len) / 4) * 4);
-  edit(h);
-  const json = new TextEncoder().encode(JSON.stringify(h));
-  const start = Math.ceil((8 + json.length) / 4) * 4;
-  const out = new Uint8Array(start + data.length);
-  out.set(bytes.subarray(0, 4));
-  new DataView(out.buffer).setUint32(4, json.length, true);
-  out.set(json, 8);
-  out.set(data, start);
-  return out;
+  const { magic, header, data } = ttwSections(bytes);
+  edit(header);
+  return ttwFile(magic, header, data);
 }
 
 function refusal(bytes: Uint8Array): string {
