@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../input-error.ts';
+import { ttwRefusal } from './ttw-refusal.ts';
 import { archFromRows } from './arch.ts';
 import { encodeDemoDataset, loadDemoDataset } from '../data/demo-dataset.ts';
 import { buildGraph } from './build.ts';
@@ -49,19 +49,7 @@ function tinyTtw() {
   return { bytes, header, data, withHeader };
 }
 
-/** Opening must refuse with one sentence naming the file (an InputError), never a JavaScript error. */
-function refusal(bytes: Uint8Array): string {
-  try {
-    modelFromWeights(bytes, { fileName: 'h.ttw', resolution: 16 });
-  } catch (e) {
-    expect(e).toBeInstanceOf(InputError);
-    const msg = (e as Error).message;
-    expect(msg).toMatch(/^h\.ttw: /);
-    expect(msg).not.toMatch(/\n|undefined|is not iterable|Cannot read|out of bounds/);
-    return msg;
-  }
-  throw new Error('the file was accepted');
-}
+const refusal = (bytes: Uint8Array) => ttwRefusal(bytes, { resolution: 16 });
 
 describe('.ttw files from outside: every field checked at open time', () => {
   const t = tinyTtw();
