@@ -30,6 +30,7 @@ for (const model of ZOO_NAMES) {
     const p = compileTraining(graph, scheme);
     const whole = compileTraining(graph, scheme, { streamInput: false });
     const noBlock = compileTraining(graph, scheme, { fuseBlockBackward: false });
+    const noAcc = compileTraining(graph, scheme, { accumulateGrads: false });
     const wholeWs = compileTraining(graph, scheme, { workspaceHeadroom: Infinity });
     const plain = compileTraining(graph, scheme, { fuseRows: false, fuseBackward: false, fuseBlockBackward: false });
     const noReorder = compileTraining(graph, scheme, { fuseRows: false, fuseBackward: false, fuseBlockBackward: false, reorder: false });
@@ -40,7 +41,7 @@ for (const model of ZOO_NAMES) {
     if (ANCHOR_PEAK[name]) anchor = `paper ${ANCHOR_PEAK[name]} KB: linked ${r.peakSramBytes / 1024 < ANCHOR_PEAK[name] ? 'below' : 'ABOVE'} (x${(r.peakSramBytes / 1024 / ANCHOR_PEAK[name]).toFixed(2)})`;
     if (ANCHOR_ARENA[name]) anchor = `ref. arena 189,800 B: ${r.arenaBytes < ANCHOR_ARENA[name] ? 'below' : 'ABOVE'} (x${(r.arenaBytes / ANCHOR_ARENA[name]).toFixed(2)})`;
     rows.push([model, name.replace(`${model}@`, '@'), KB(r.analyticBytes), KB(r.peakSramBytes), KB(r.arenaBytes), KB(r.arenaLowerBound),
-      KB(r.peakSramBytes - r.arenaBytes), ANCHOR_PEAK[name] ? String(ANCHOR_PEAK[name]) : '', KB(wholeWs.report.peakSramBytes), KB(whole.report.peakSramBytes), KB(noBlock.report.peakSramBytes), KB(plain.report.peakSramBytes),
+      KB(r.peakSramBytes - r.arenaBytes), ANCHOR_PEAK[name] ? String(ANCHOR_PEAK[name]) : '', KB(wholeWs.report.peakSramBytes), KB(whole.report.peakSramBytes), KB(noBlock.report.peakSramBytes), KB(noAcc.report.peakSramBytes), KB(plain.report.peakSramBytes),
       KB(noReorder.report.peakSramBytes), r.arenaBytes.toLocaleString('en-US'), (greedy / r.arenaBytes).toFixed(3), KB(r.flashBytes), r.peak.kernel, anchor]);
     if (model === 'mcunet-5fps') {
       const times: number[] = [], cpu: number[] = [];
@@ -64,12 +65,14 @@ console.log('early stage and the streamed (expansion and block) backward; "no re
 console.log('"whole input" keeps the whole image in the arena (streamInput off; by default the fused first block reads it');
 console.log('row by row from outside SRAM, the camera or Flash, into a ring of as many rows as the stem is tall).');
 console.log('"no block fusion" streams only the depthwise input gradient into pw1 (fuseBlockBackward off; the default is on).');
+console.log('"own skip sum" gives a residual block\'s input gradient a buffer of its own, summed with the add\'s skip gradient after');
+console.log('(accumulateGrads off); by default it adds onto the skip gradient in that one\'s buffer (schedule/accumulate-grads.ts).');
 console.log('"whole ws" gives every kernel its whole workspace (workspaceHeadroom unbounded); by default each is carved from');
 console.log('what the other buffers leave free at its step and adds bytes only for its fast path\'s floor (firmware/workspaces.ts).');
 console.log('The other columns are linked SRAM with one option changed. Flash includes the 4 embedded samples and a code estimate.');
-console.log(table(['model', 'scheme', 'analytic', 'linked', 'arena', 'bound', 'static', 'paper', 'whole ws', 'whole input', 'no block fusion', 'unfused', 'no reorder',
+console.log(table(['model', 'scheme', 'analytic', 'linked', 'arena', 'bound', 'static', 'paper', 'whole ws', 'whole input', 'no block fusion', 'own skip sum', 'unfused', 'no reorder',
   'arena B', 'greedy/ours', 'Flash', 'peak at', 'anchor'], rows,
-  [false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false]));
+  [false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false]));
 // Imported .tflite models (the family's mcunet-vww and general graphs), at their own input size.
 const IMPORTED = ['../../shared/models/tflite/mcunet-vww.tflite', '../../shared/models/tflite/lenet-300-100-int8.tflite',
   '../public/models/cnn-maxpool-fc.tflite', '../public/models/ds-cnn-kws.tflite', '../public/models/concat-net.tflite'];

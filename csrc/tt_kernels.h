@@ -103,7 +103,9 @@ void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int
 void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work);
+/* acc (not for a depthwise conv): the input gradient adds onto the gradient already in gx, each element
+ * starting at gx + 0 (-0 made +0) and adding its terms in the order it would from zero. */
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, int acc);
 void tt_scale_into(const float *g, float alpha, float *out, int n);
 void tt_grad_acc(const float *a, const float *b, float *out, int n);
 void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, const tt_weight *w,
@@ -113,7 +115,7 @@ void tt_apply_update_w(const float *gw, const tt_geom *c, int n, const tt_weight
 void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out);
 void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
-void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
+void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, int gxAcc, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
 /* pw1 NULL (wP, pg, ... unused): the depthwise conv is the block's first conv (its input gradient, if
@@ -121,7 +123,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
 void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
-  const uint8_t *pMask, const int8_t *pSaved, float *gx, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
+  const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
   int n, int bias, int32_t xz, float xs, float *velW, float *velB,
   const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes);
 

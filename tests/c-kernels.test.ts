@@ -94,6 +94,8 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   const rand = mulberry32(14);
   const int8s = (n: number) => Int8Array.from({ length: n }, () => Math.floor(rand() * 256) - 128);
   const floats = (n: number, scale = 1) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+  /** A skip gradient an input gradient adds onto, with some -0 and +0 (no sum may start at -0: accumulateStart). */
+  const skipGrad = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? -0 : i % 13 === 0 ? 0 : (rand() * 2 - 1) * 0.1));
   const maskBits = (n: number) => Uint8Array.from({ length: Math.ceil(n / 8) }, () => Math.floor(rand() * 256));
   const geometry = (cin: number, h: number, cout: number, k: number, stride: number, groups: number): ConvGeom => {
     const pad = (k - 1) >> 1;
@@ -138,8 +140,16 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       const w = int8s(c.cout * c.cpg * c.k * c.k), g = floats(c.cout * c.ho * c.wo);
       const gx = new Float32Array(c.cin * c.h * c.w);
       convBackwardInput(g, w, c, gx);
-      expect(run('conv_bwd_x', new Operands().geom(c).array(w).array(g))).toEqual(bytes(gx));
+      expect(run('conv_bwd_x', new Operands().geom(c).ints(0).array(w).array(g))).toEqual(bytes(gx));
     });
+    if (!isDepthwise(c)) {
+      it(`tt_conv_bwd_x added onto a skip gradient (acc), ${name}`, () => {
+        const w = int8s(c.cout * c.cpg * c.k * c.k), g = floats(c.cout * c.ho * c.wo);
+        const onto = skipGrad(c.cin * c.h * c.w), gx = onto.slice();
+        convBackwardInput(g, w, c, gx, true);
+        expect(run('conv_bwd_x', new Operands().geom(c).ints(1).array(w).array(g).array(onto))).toEqual(bytes(gx));
+      });
+    }
     it(`tt_conv_grad_w, ${name}`, () => {
       const n = isDepthwise(c) ? c.cout >> 1 : Math.max(1, c.cpg >> 1);
       const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo);
@@ -400,28 +410,31 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   const streamedWk = (wk: number) => (wk === 0 ? 'channel by channel' : wk < 1 << 18 ? 'batched, saved input converted two channels at a time' : 'batched (workspace)');
 
   for (const stochastic of [false, true]) {
-    for (const [n, bias, inputGrad] of [[4, true, true], [0, false, false]] as const) {
+    for (const [n, bias, inputGrad, acc] of [[4, true, true, false], [4, true, true, true], [0, false, false, false]] as const) {
       // 6,600 bytes: the eight-channel block and two conversion planes, not the saved input's float copy (7,096).
       for (const wk of [0, 6600, 1 << 18]) {
-        it(`tt_dw_pw_bwd, ${n} trained channels, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
+        it(`tt_dw_pw_bwd, ${n} trained channels${acc ? ', added onto a skip gradient' : ''}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
           const dg = geometry(16, 9, 16, 3, 2, 16), pg = { ...geometry(8, 9, 16, 1, 1, 1) };
           const hw = pg.ho * pg.wo;
           const b: Record<string, TypedArray> = {
             gD: floats(dg.cout * dg.ho * dg.wo), mask: maskBits(pg.cout * hw), saved: int8s(pg.cin * hw), wD: int8s(dg.cout * 9),
             wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout), velW: floats(pg.cout * n, 0.5), velB: floats(pg.cout, 50),
-            gx: new Float32Array(pg.cin * hw), scratch: new Float32Array(hw + n),
+            gx: acc ? skipGrad(pg.cin * hw) : new Float32Array(pg.cin * hw), scratch: new Float32Array(hw + n),
           };
+          const onto = (b.gx as Float32Array).slice();
+          if (acc) b.onto = onto.slice();
           const pw = bind(pg, 'P', 0.04, 0.07);
           const eff = effScalesOf(pw, b.sP as Float32Array);
           const { trained, frozen } = splitWeight(b.wP as Int8Array, pg, n);
           const key = stochastic ? STREAMED_KEY : undefined;
           const ops = new Operands().geom(dg).geom(pg).ints(n, bias ? 1 : 0, inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
-            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.gD).array(b.mask).array(n > 0 ? b.saved : new Int8Array(0)).array(b.wD)
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk, acc ? 1 : 0).array(b.gD).array(b.mask).array(n > 0 ? b.saved : new Int8Array(0)).array(b.wD)
             .array(trained).array(frozen).array(b.bP).array(b.sP).array(eff).array(b.velW).array(b.velB);
+          if (acc) ops.array(onto);
           const k: ProgramKernelOf<'dw_pw_bwd'> = {
             ...base, op: 'dw_pw_bwd', inputs: ['gD', 'mask', ...(n > 0 ? ['saved'] : [])], outputs: [...(inputGrad ? ['gx'] : []), 'scratch'],
             params: ['wD', 'wP', 'bP', 'sP', 'velW', 'velB'],
-            attrs: { dw: 'D', channels: n, bias, inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch' },
+            attrs: { dw: 'D', channels: n, bias, inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch', ...(acc ? { onto: 'onto' } : {}) },
             bound: { dw: bind(dg, 'D', 0.03, 0.05), pw },
           };
           reference(k, b, { weight: sgdW, bias: sgdB }, stochastic ? keyOf : undefined);
@@ -433,8 +446,9 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     }
   }
 
-  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean }][] = [
+  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean; acc?: boolean }][] = [
     ['whole block, everything trained', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true }],
+    ['whole block, input gradient added onto a skip gradient', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true, acc: true }],
     ['whole block, biases only, no input gradient', { pw1: true, nD: 0, dBias: true, n: 0, bias: true, inputGrad: false }],
     ['first block (no pw1)', { pw1: false, nD: 16, dBias: true, n: 0, bias: false, inputGrad: false }],
   ];
@@ -452,8 +466,10 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
             wD: int8s(dg.cout * kk), bD: biases(dg.cout), sD: scales(dg.cout), dVelW: floats(o.nD * kk, 0.5), dVelB: floats(dg.cout, 50),
             pMask: maskBits(pg.cout * hwi), pSaved: int8s(pg.cin * hwi), wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout),
             velW: floats(pg.cout * o.n, 0.5), velB: floats(pg.cout, 50),
-            gx: new Float32Array(o.pw1 ? pg.cin * hwi : dg.cin * hwi), scratch: new Float32Array(hwo + hwi + Math.max(kk, o.n)),
+            gx: o.acc ? skipGrad(pg.cin * hwi) : new Float32Array(o.pw1 ? pg.cin * hwi : dg.cin * hwi), scratch: new Float32Array(hwo + hwi + Math.max(kk, o.n)),
           };
+          const onto = (b.gx as Float32Array).slice();
+          if (o.acc) b.onto = onto.slice();
           const dw = bind(dg, 'D', 0.03, 0.05), pw1 = o.pw1 ? bind(pg, 'P', 0.04, 0.07) : null;
           const effD = effScalesOf(dw, b.sD as Float32Array);
           const dSplit = splitWeight(b.wD as Int8Array, dg, o.nD);
@@ -462,13 +478,14 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           if (o.pw1) ops.geom(pg);
           ops.ints(o.nD, o.dBias ? 1 : 0, dInputGrad ? 1 : 0, 2).floats(0.03).ints(ids.wD, ids.bD)
             .ints(o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
-            .sgd(sgdW, key).sgd(sgdB, key).ints(wk).array(b.g2).array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk, o.acc ? 1 : 0).array(b.g2).array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
             .array(dSplit.trained).array(dSplit.frozen).array(b.bD).array(b.sD).array(effD).array(b.dVelW).array(b.dVelB);
           if (pw1) {
             const pSplit = splitWeight(b.wP as Int8Array, pg, o.n);
             ops.array(b.pMask).array(o.n > 0 ? b.pSaved : new Int8Array(0)).array(pSplit.trained).array(pSplit.frozen).array(b.bP).array(b.sP)
               .array(effScalesOf(pw1, b.sP as Float32Array)).array(b.velW).array(b.velB);
           }
+          if (o.acc) ops.array(onto);
           const hasGx = o.pw1 ? o.inputGrad : dInputGrad;
           const k: ProgramKernelOf<'block_bwd'> = {
             ...base, op: 'block_bwd', inputs: ['g2'], outputs: [...(hasGx ? ['gx'] : []), 'scratch'],
@@ -477,7 +494,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
               pw2: 'Q', dwMask: 'dMask', dwSaved: o.nD > 0 ? 'dSaved' : null, dwChannels: o.nD, dwBias: o.dBias, dwInputGrad: dInputGrad,
               dwXZero: 2, dwXScale: 0.03, dwWeightMomentum: 'dVelW', dwBiasMomentum: 'dVelB',
               pw1: o.pw1 ? 'P' : null, pwMask: o.pw1 ? 'pMask' : null, pwSaved: o.n > 0 ? 'pSaved' : null, channels: o.n, bias: o.bias,
-              inputGrad: o.inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch',
+              inputGrad: o.inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch', ...(o.acc ? { onto: 'onto' } : {}),
             },
             bound: { dw, pw2: bind(g2g, 'Q', 0.05, 0.06), pw1 },
           };

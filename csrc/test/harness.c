@@ -141,12 +141,13 @@ int main(int argc, char **argv) {
     tt_scale_into(g, alpha, out, n);
     put(out, 4 * n);
   } else if (!strcmp(k, "conv_bwd_x")) {
-    /* geometry, w, g -> gx */
+    /* geometry, acc, w, g, [gx to add onto (acc)] -> gx */
     const tt_geom g = geom();
+    const int acc = int_();
     int8_t *w = take(g.cout * g.cpg * g.k * g.k);
-    float *gy = take(4 * g.cout * g.ho * g.wo), *gx = zeros(4 * g.cin * g.h * g.w);
+    float *gy = take(4 * g.cout * g.ho * g.wo), *gx = acc ? take(4 * g.cin * g.h * g.w) : zeros(4 * g.cin * g.h * g.w);
     const tt_weight wt = { w, NULL, 0, 0, 0 };
-    tt_conv_bwd_x(gy, &wt, &g, gx, NULL);
+    tt_conv_bwd_x(gy, &wt, &g, gx, NULL, acc);
     put(gx, 4 * g.cin * g.h * g.w);
   } else if (!strcmp(k, "conv_grad_w")) {
     /* geometry, xz, n (trained channels), x, g -> the gradient of the trained slice */
@@ -326,14 +327,15 @@ int main(int argc, char **argv) {
     tt_maxpool_bwd(gy, x, c, h, w, kk, stride, pad, ho, wo, gx);
     put(gx, 4 * c * h * w);
   } else if (!strcmp(k, "dw_pw_bwd")) {
-    /* dw geometry, pw1 geometry, n bias input_grad xz xs id bias_id sgd(weights) sgd(biases) wk_bytes,
-     * gD, mask, saved (n > 0), wD, wP (trained, frozen), bP, sP, eff, velW, velB -> gx (input_grad), wP trained, bP, velW, velB */
+    /* dw geometry, pw1 geometry, n bias input_grad xz xs id bias_id sgd(weights) sgd(biases) wk_bytes acc,
+     * gD, mask, saved (n > 0), wD, wP (trained, frozen), bP, sP, eff, velW, velB, [gx to add onto (acc)]
+     * -> gx (input_grad), wP trained, bP, velW, velB */
     const tt_geom dg = geom(), pg = geom();
     const int32_t n = int_(), bias = int_(), input_grad = int_(), xz = int_();
     const float xs = float_();
     const uint32_t id = (uint32_t)int_(), bias_id = (uint32_t)int_();
     const tt_sgd cw = sgd(), cb = sgd();
-    const int wk_bytes = int_();
+    const int wk_bytes = int_(), acc = int_();
     const int hw = pg.ho * pg.wo;
     float *gD = take(4 * dg.cout * dg.ho * dg.wo);
     uint8_t *mask = take((pg.cout * hw + 7) / 8);
@@ -341,8 +343,8 @@ int main(int argc, char **argv) {
     const tt_weight wD = weight(&dg, 0, 0, 0), wP = weight(&pg, n, id, bias_id);
     int32_t *bP = take(4 * pg.cout);
     float *sP = take(4 * pg.cout), *eff = take(4 * pg.cout), *velW = take(4 * pg.cout * n), *velB = take(4 * pg.cout);
-    float *gx = input_grad ? zeros(4 * pg.cin * hw) : NULL, *scratch = zeros(4 * (hw + n));
-    tt_dw_pw_bwd(gD, mask, saved, gx, scratch, &wD, &dg, &wP, &pg, bP, sP, eff, n, bias, xz, xs, &cw, &cb, velW, velB,
+    float *gx = input_grad ? (acc ? take(4 * pg.cin * hw) : zeros(4 * pg.cin * hw)) : NULL, *scratch = zeros(4 * (hw + n));
+    tt_dw_pw_bwd(gD, mask, saved, gx, acc, scratch, &wD, &dg, &wP, &pg, bP, sP, eff, n, bias, xz, xs, &cw, &cb, velW, velB,
       wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
     if (gx) put(gx, 4 * pg.cin * hw);
     put(wP.tr, trained_bytes(&pg, n));
@@ -351,8 +353,8 @@ int main(int argc, char **argv) {
     put(velB, 4 * pg.cout);
   } else if (!strcmp(k, "block_bwd")) {
     /* dw geometry, pw2 geometry, has_pw1 [pw1 geometry], nD dBias dInputGrad dxz dxs idD idDB, n bias input_grad xz xs idP idPB,
-     * sgd(weights) sgd(biases) wk_bytes; g2, w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
-     * [pMask, pSaved (n > 0), wP (trained, frozen), bP, sP, effP, velW, velB]
+     * sgd(weights) sgd(biases) wk_bytes acc; g2, w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
+     * [pMask, pSaved (n > 0), wP (trained, frozen), bP, sP, effP, velW, velB], [gx to add onto (acc)]
      * -> gx (if any), wD trained, bD, dVelW, dVelB, [wP trained, bP, velW, velB] */
     const tt_geom dg = geom(), g2g = geom();
     const int has_pw1 = int_();
@@ -366,7 +368,7 @@ int main(int argc, char **argv) {
     const float xs = float_();
     const uint32_t idP = (uint32_t)int_(), idPB = (uint32_t)int_();
     const tt_sgd cw = sgd(), cb = sgd();
-    const int wk_bytes = int_();
+    const int wk_bytes = int_(), acc = int_();
     const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
     float *g2 = take(4 * g2g.cout * hwo);
     const tt_weight w2 = weight(&g2g, 0, 0, 0);
@@ -388,10 +390,10 @@ int main(int argc, char **argv) {
       sP = take(4 * pg.cout), effP = take(4 * pg.cout), velW = take(4 * pg.cout * n), velB = take(4 * pg.cout);
     }
     const int ngx = has_pw1 ? (input_grad ? pg.cin * hwi : 0) : (dInputGrad ? dg.cin * hwi : 0);
-    float *gx = ngx ? zeros(4 * ngx) : NULL;
+    float *gx = ngx ? (acc ? take(4 * ngx) : zeros(4 * ngx)) : NULL;
     float *scratch = zeros(4 * (hwo + hwi + (kk > n ? kk : n)));
     tt_block_bwd(g2, &w2, &g2g, dMask, dSaved, &wD, &dg, bD, sD, effD, nD, dBias, dInputGrad, dxz, dxs, dVelW, dVelB,
-      pMask, pSaved, gx, has_pw1 ? &wP : NULL, has_pw1 ? &pg : NULL, bP, sP, effP, n, bias, xz, xs, velW, velB,
+      pMask, pSaved, gx, acc, has_pw1 ? &wP : NULL, has_pw1 ? &pg : NULL, bP, sP, effP, n, bias, xz, xs, velW, velB,
       &cw, &cb, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
     if (gx) put(gx, 4 * ngx);
     put(wD.tr, trained_bytes(&dg, nD));

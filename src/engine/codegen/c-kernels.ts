@@ -110,7 +110,9 @@ void tt_crop(const float *gy, int channels, int h, int w, int top, int left, int
 void tt_mean_stages(const int8_t *x, int channels, int h, int w, int zero, int stages, int8_t *y);
 void tt_mask(const float *g, const uint8_t *mask, float *out, int n);
 void tt_channel_scale(const float *g, const float *scale, int channels, int per, float *out);
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work);
+/* acc (not for a depthwise conv): the input gradient adds onto the gradient already in gx, each element
+ * starting at gx + 0 (-0 made +0) and adding its terms in the order it would from zero. */
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, int acc);
 void tt_scale_into(const float *g, float alpha, float *out, int n);
 void tt_grad_acc(const float *a, const float *b, float *out, int n);
 void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, const tt_weight *w,
@@ -120,7 +122,7 @@ void tt_apply_update_w(const float *gw, const tt_geom *c, int n, const tt_weight
 void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out);
 void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
-void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
+void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, int gxAcc, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
 /* pw1 NULL (wP, pg, ... unused): the depthwise conv is the block's first conv (its input gradient, if
@@ -128,7 +130,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
 void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
-  const uint8_t *pMask, const int8_t *pSaved, float *gx, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
+  const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
   int n, int bias, int32_t xz, float xs, float *velW, float *velB,
   const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes);
 
@@ -1703,10 +1705,16 @@ static void tt_wasm_mask_scale(const float *v, const uint8_t *mask, int i0, int 
 }
 
 /* tt_col_sum: sixteen (then four) pixels' sums per pass, each over the output channels in order. */
-static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out, int acc) {
   int p0 = 0;
   for (; p0 + 16 <= hw; p0 += 16) {
     v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    if (acc) {
+      a0 = wasm_v128_load(out + p0);
+      a1 = wasm_v128_load(out + p0 + 4);
+      a2 = wasm_v128_load(out + p0 + 8);
+      a3 = wasm_v128_load(out + p0 + 12);
+    }
     const int8_t *wp = wc;
     for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
       const v128_t wv = wasm_f32x4_splat((float)*wp);
@@ -1721,7 +1729,7 @@ static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, 
     wasm_v128_store(out + p0 + 12, a3);
   }
   for (; p0 + 4 <= hw; p0 += 4) {
-    v128_t a = wasm_f32x4_splat(0.0f);
+    v128_t a = acc ? wasm_v128_load(out + p0) : wasm_f32x4_splat(0.0f);
     const int8_t *wp = wc;
     for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
       a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load(go), wasm_f32x4_splat((float)*wp)));
@@ -1729,7 +1737,7 @@ static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, 
     wasm_v128_store(out + p0, a);
   }
   for (; p0 < hw; p0++) {
-    float a = 0.0f;
+    float a = acc ? out[p0] : 0.0f;
     for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[oc * wstride];
     out[p0] = a;
   }
@@ -1882,11 +1890,14 @@ static void tt_wasm_pw_wgrad_row(const float *g, int hw, int n, float *out) {
 
 /* tt_col_sum of four input channels at once (columns wc[i], their strides ws[i], into out[i]): each
  * output gradient vector is loaded once for the four sums of its pixels. */
-static void tt_wasm_col_sum4(const float *g, int hw, int cout, const int8_t *const *wc, const int *ws, float *const *out) {
+static void tt_wasm_col_sum4(const float *g, int hw, int cout, const int8_t *const *wc, const int *ws, float *const *out, int acc) {
   int p0 = 0;
   for (; p0 + 8 <= hw; p0 += 8) {
     v128_t a[4][2];
-    for (int i = 0; i < 4; i++) a[i][0] = a[i][1] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < 4; i++) {
+      a[i][0] = acc ? wasm_v128_load(out[i] + p0) : wasm_f32x4_splat(0.0f);
+      a[i][1] = acc ? wasm_v128_load(out[i] + p0 + 4) : wasm_f32x4_splat(0.0f);
+    }
     const float *go = g + p0;
     for (int oc = 0; oc < cout; oc++, go += hw) {
       const v128_t g0 = wasm_v128_load(go), g1 = wasm_v128_load(go + 4);
@@ -1903,7 +1914,7 @@ static void tt_wasm_col_sum4(const float *g, int hw, int cout, const int8_t *con
   }
   for (; p0 < hw; p0++) {
     for (int i = 0; i < 4; i++) {
-      float a = 0.0f;
+      float a = acc ? out[i][p0] : 0.0f;
       for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[i][oc * ws[i]];
       out[i][p0] = a;
     }
@@ -2140,8 +2151,9 @@ void tt_channel_scale(const float *g, const float *scale, int channels, int per,
 /*
  * Float sums of the backward, each in the TypeScript's order (one rounding per multiply and per add),
  * with the Cortex-M7's VLDM loading eight or sixteen terms per instruction. They add a zero weight's
- * term where the TypeScript skips it: that term is +0 or -0 and the sum started at +0 (a float sum in
- * the default rounding mode is -0 only if every term is), so for finite gradients nothing changes.
+ * term where the TypeScript skips it: that term is +0 or -0 and the sum started at +0, or at a gradient
+ * it adds onto made +0 where it was -0 (tt_acc_start; a float sum in the default rounding mode is -0
+ * only if every term is), so for finite gradients nothing changes.
  */
 #if TT_DSP && defined(__ARM_FP) && (__ARM_FP & 4)
 #define TT_VFP 1
@@ -2152,9 +2164,9 @@ static const float tt_zeros16[16];
 
 /* One column of a pointwise weight through the output gradient: out[p] = sum over oc, ascending, of
  * g[oc * hw + p] * wc[oc * wstride] (the transposed conv of pw2 and of an unfused pointwise conv). */
-static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int wstride, float *out, int acc) {
 #if TT_WASM
-  tt_wasm_col_sum(g, hw, cout, wc, wstride, out);
+  tt_wasm_col_sum(g, hw, cout, wc, wstride, out, acc);
   return;
 #endif
   int p0 = 0;
@@ -2186,13 +2198,14 @@ static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int w
       "bne 1b\n\t"
       "vstmia %[o], {s0-s15}\n\t"
       : [g] "+r"(gp), [w] "+r"(wp), [n] "+r"(n), [t] "=&r"(t)
-      : [ws] "r"(wstride), [hb] "r"(hw * 4), [o] "r"(out + p0), [z] "r"(tt_zeros16)
+      : [ws] "r"(wstride), [hb] "r"(hw * 4), [o] "r"(out + p0), [z] "r"(acc ? out + p0 : tt_zeros16)
       : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15",
         "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "cc", "memory");
   }
 #endif
   for (; p0 + 7 < hw; p0 += 8) {
     float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    if (acc) a0 = out[p0], a1 = out[p0 + 1], a2 = out[p0 + 2], a3 = out[p0 + 3], a4 = out[p0 + 4], a5 = out[p0 + 5], a6 = out[p0 + 6], a7 = out[p0 + 7];
     const int8_t *wp = wc;
     for (const float *go = g + p0, *ge = go + cout * hw; go < ge; go += hw, wp += wstride) {
       const float wv = (float)*wp;
@@ -2215,7 +2228,7 @@ static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int w
     out[p0 + 7] = a7;
   }
   for (; p0 < hw; p0++) {
-    float a = 0.0f;
+    float a = acc ? out[p0] : 0.0f;
     for (int oc = 0; oc < cout; oc++) a = a + g[oc * hw + p0] * (float)wc[oc * wstride];
     out[p0] = a;
   }
@@ -2472,8 +2485,17 @@ static void tt_dw_bwd_channel(const float *g, const tt_weight *w, const tt_geom 
   tt_scatter(g + ch * c->ho * c->wo, tt_wrow(w, c, ch, 0), c, out);
 }
 
-void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work) {
+/* Where an input gradient adds onto the gradient already in gx (acc: the residual's skip gradient)
+ * instead of onto zero: gx + 0, which is gx except that -0 becomes +0, so that no sum starts at -0
+ * (see the float sums' note: the terms of zero weights the TypeScript skips then change nothing). */
+static void tt_acc_start(float *gx, int n, int acc) {
+  if (acc) for (int i = 0; i < n; i++) gx[i] = gx[i] + 0.0f;
+  else for (int i = 0; i < n; i++) gx[i] = 0.0f;
+}
+
+void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *gx, float *work, int acc) {
   const int hw = c->h * c->w, howo = c->ho * c->wo;
+  /* acc: a depthwise conv's input gradient never adds onto another (its buffer may be g's). */
   if (c->dw) {
 #if TT_WASM
     /* Gathered, as tt_block_bwd's (see tt_gather), through a static padded plane: the module's memory
@@ -2498,6 +2520,7 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
   }
   if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
     /* Gathered: every gx element sums its terms in output-channel order, as the scatter does. */
+    if (acc) tt_acc_start(gx, c->cin * hw, 1);
     int ic = 0;
 #if TT_WASM
     for (; ic + 4 <= c->cpg; ic += 4) {
@@ -2508,17 +2531,17 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
         wc[i] = tt_pw_col(w, c, ic + i, &ws[i]);
         out[i] = gx + (ic + i) * hw;
       }
-      tt_wasm_col_sum4(g, hw, c->cout, wc, ws, out);
+      tt_wasm_col_sum4(g, hw, c->cout, wc, ws, out, acc);
     }
 #endif
     for (; ic < c->cpg; ic++) {
       int ws;
       const int8_t *wc = tt_pw_col(w, c, ic, &ws);
-      tt_col_sum(g, hw, c->cout, wc, ws, gx + ic * hw);
+      tt_col_sum(g, hw, c->cout, wc, ws, gx + ic * hw, acc);
     }
     return;
   }
-  for (int i = 0; i < c->cin * hw; i++) gx[i] = 0.0f;
+  tt_acc_start(gx, c->cin * hw, acc);
   const int coutPerGroup = c->cout / c->groups;
   for (int oc = 0; oc < c->cout; oc++) {
     const int g0 = (oc / coutPerGroup) * c->cpg;
@@ -2692,6 +2715,8 @@ void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const
 /* pw1's streamed backward (pw1Stream), shared by tt_dw_pw_bwd and tt_block_bwd. */
 typedef struct {
   const uint8_t *mask; const int8_t *saved; float *gx; float *row;
+  /* gx holds a gradient the input gradient adds onto (tt_acc_start). */
+  int acc;
   const tt_weight *w; const tt_geom *g; int32_t *b; const float *sw, *eff;
   int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
   /* The saved input as float (x - xz), when the workspace holds it; else xr, two channel planes the
@@ -2733,7 +2758,7 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     avail -= 8 * (hw + s->g->cpg);
     if (!s->xf && s->saved && s->n > 0 && avail >= 2 * hw) s->xr = wkf;
   }
-  if (s->gx) for (int i = 0; i < s->g->cin * hw; i++) s->gx[i] = 0.0f;
+  if (s->gx) tt_acc_start(s->gx, s->g->cin * hw, s->acc);
   return nb;
 }
 
@@ -2928,11 +2953,11 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
 /* The depthwise input gradient streamed into its pw1's whole backward, channel by channel. With free
  * arena bytes (wk), up to eight channels go together through the input-gradient accumulation (each gx
  * element still adds its terms in channel order) and the saved activations are converted to float once. */
-void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, float *scratch,
+void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, int gxAcc, float *scratch,
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
@@ -2952,7 +2977,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
 void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
-  const uint8_t *pMask, const int8_t *pSaved, float *gx, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
+  const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
   int n, int bias, int32_t xz, float xs, float *velW, float *velB,
   const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes) {
   const int hwo = dg->ho * dg->wo, hwi = dg->h * dg->w, kk = dg->k * dg->k;
@@ -2968,7 +2993,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
   for (int c0 = 0; c0 < dg->cout; c0 += nb) {
@@ -2979,7 +3004,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       /* pw2's input gradient for channel c. */
       int ws;
       const int8_t *wc = tt_pw_col(w2, g2g, c, &ws);
-      tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane);
+      tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane, 0);
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
 #if TT_WASM

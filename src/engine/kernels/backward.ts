@@ -153,10 +153,29 @@ export const channel_scale: KernelDef<'channel_scale'> = {
   label: 'per-channel scale',
 };
 
+/**
+ * onto: the gradient (a residual's skip gradient: schedule/accumulate-grads.ts) the input gradient adds
+ * onto, its last input; in the arena the output's own buffer (an alias), so the kernel reads it there.
+ */
+export type ConvBwdXTypes = KernelTypes<{ onto?: string }, { conv: ConvBinding }>;
+
+/**
+ * An input gradient's start when it adds onto another (`onto`): that gradient in gx, copied there
+ * where it is a buffer of its own (fp32 mode's one array per tensor; in the arena it is gx's).
+ * Returns whether it adds onto one.
+ */
+export function startOnto(env: ExecEnv, onto: string | undefined, gx: Float32Array): boolean {
+  if (!onto) return false;
+  const src = env.buf(onto) as Float32Array;
+  if (src !== gx) gx.set(src.subarray(0, gx.length));
+  return true;
+}
+
 export const conv_bwd_x: KernelDef<'conv_bwd_x'> = {
   bind: bindOwnConv,
   reference(k, env) {
-    convBackwardInput(env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, k.bound.conv.geom, env.buf(k.outputs[0]) as Float32Array);
+    const gx = env.buf(k.outputs[0]) as Float32Array;
+    convBackwardInput(env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, k.bound.conv.geom, gx, startOnto(env, k.attrs.onto, gx));
   },
   c: {
     functions: ['tt_conv_bwd_x'],
@@ -164,9 +183,10 @@ export const conv_bwd_x: KernelDef<'conv_bwd_x'> = {
       const c = e.conv(k.node);
       // A depthwise conv's input gradient may overwrite its output gradient: one plane of work then.
       const inPlace = isDepthwise(k.bound.conv.geom) && e.sameBuffer(k.inputs[0], k.outputs[0]);
-      return [`tt_conv_bwd_x(${e.ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${e.ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`];
+      return [`tt_conv_bwd_x(${e.ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${e.ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'}, ` +
+        `${k.attrs.onto ? 1 : 0});`];
     },
-    codeBytes: 436,
+    codeBytes: 536,
   },
   kind: 'input-grad',
   label: 'input gradient',

@@ -9,7 +9,7 @@
 import type { KernelOp } from '../program/types.ts';
 import {
   add_bwd, avgpool_bwd, channel_scale, conv_bwd_x, grad_acc, linear_bwd, linear_update, mask, softmax_ce_bwd,
-  type AddBwdTypes, type AvgpoolBwdTypes, type ConvBound, type GradAccTypes, type LinearBwdTypes, type LinearUpdateTypes, type MaskTypes,
+  type AddBwdTypes, type AvgpoolBwdTypes, type ConvBound, type ConvBwdXTypes, type GradAccTypes, type LinearBwdTypes, type LinearUpdateTypes, type MaskTypes,
   type SoftmaxCeBwdTypes,
 } from './backward.ts';
 import {
@@ -47,7 +47,7 @@ export interface KernelTypesByOp {
   avgpool_bwd: AvgpoolBwdTypes;
   mask: MaskTypes;
   channel_scale: ConvBound;
-  conv_bwd_x: ConvBound;
+  conv_bwd_x: ConvBwdXTypes;
   add_bwd: AddBwdTypes;
   grad_acc: GradAccTypes;
   conv_grad_w: ConvWeightTypes;

@@ -22,6 +22,8 @@ export type DwPwBwdTypes = KernelTypes<{
   /** The depthwise conv whose input gradient is streamed into this pw1's (k.node) backward. */
   dw: string; channels: number; bias: boolean; inputGrad: boolean; xZero: number; xScale: number;
   weightMomentum: string | null; biasMomentum: string | null; scratch: string;
+  /** The gradient the input gradient adds onto (as conv_bwd_x's). */
+  onto?: string;
 }, { dw: ConvBinding; pw: ConvBinding }>;
 
 export const dw_pw_bwd: KernelDef<'dw_pw_bwd'> = {
@@ -36,7 +38,8 @@ export const dw_pw_bwd: KernelDef<'dw_pw_bwd'> = {
       const ch = k.attrs.channels;
       const saved = ch > 0 ? e.ptr(k.inputs[2]) : 'NULL';
       const gx = k.attrs.inputGrad ? e.ptr(k.outputs[0]) : 'NULL';
-      return [`tt_dw_pw_bwd(${e.ptr(k.inputs[0])}, ${e.ptr(k.inputs[1])}, ${saved}, ${gx}, ${e.ptr(k.attrs.scratch)}, &${dw.weight}, &${dw.geomSym}, ` +
+      return [`tt_dw_pw_bwd(${e.ptr(k.inputs[0])}, ${e.ptr(k.inputs[1])}, ${saved}, ${gx}, ${k.attrs.onto ? 1 : 0}, ${e.ptr(k.attrs.scratch)}, ` +
+        `&${dw.weight}, &${dw.geomSym}, ` +
         `&${pw.weight}, &${pw.geomSym}, ${k.attrs.bias ? pw.bias : 'NULL'}, ${pw.scales}, ${pw.eff}, ${ch}, ${k.attrs.bias ? 1 : 0}, ` +
         `${k.attrs.xZero}, ${e.f32(k.attrs.xScale)}, &tt_sgd_weight, &tt_sgd_bias, ` +
         `${e.p(k.attrs.weightMomentum)}, ${e.p(k.attrs.biasMomentum)}, ${e.wk});`];
@@ -59,6 +62,8 @@ export type BlockBwdTypes = KernelTypes<{
   dwXZero: number; dwXScale: number; dwWeightMomentum: string | null; dwBiasMomentum: string | null;
   pw1: string | null; pwMask: string | null; pwSaved: string | null; channels: number; bias: boolean; inputGrad: boolean;
   xZero: number; xScale: number; weightMomentum: string | null; biasMomentum: string | null; scratch: string;
+  /** The gradient pw1's input gradient adds onto (as conv_bwd_x's). */
+  onto?: string;
 }, { dw: ConvBinding; pw2: ConvBinding; pw1: ConvBinding | null }>;
 
 export const block_bwd: KernelDef<'block_bwd'> = {
@@ -76,17 +81,17 @@ export const block_bwd: KernelDef<'block_bwd'> = {
       const dwCh = a.dwChannels, ch = a.channels;
       const gx = k.outputs.length > 1 ? e.ptr(k.outputs[0]) : 'NULL';
       const pwArgs = pw
-        ? `${tensor(a.pwMask)}, ${ch > 0 ? tensor(a.pwSaved) : 'NULL'}, ${gx}, &${pw.weight}, &${pw.geomSym}, ${a.bias ? pw.bias : 'NULL'}, ` +
+        ? `${tensor(a.pwMask)}, ${ch > 0 ? tensor(a.pwSaved) : 'NULL'}, ${gx}, ${a.onto ? 1 : 0}, &${pw.weight}, &${pw.geomSym}, ${a.bias ? pw.bias : 'NULL'}, ` +
           `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero}, ${e.f32(a.xScale)}, ` +
           `${e.p(a.weightMomentum)}, ${e.p(a.biasMomentum)}`
-        : `NULL, NULL, ${gx}, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
+        : `NULL, NULL, ${gx}, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
       return [`tt_block_bwd(${e.ptr(k.inputs[0])}, &${pw2.weight}, &${pw2.geomSym}, ` +
         `${tensor(a.dwMask)}, ${dwCh > 0 ? tensor(a.dwSaved) : 'NULL'}, &${dw.weight}, &${dw.geomSym}, ${a.dwBias ? dw.bias : 'NULL'}, ` +
         `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero}, ${e.f32(a.dwXScale)}, ` +
         `${e.p(a.dwWeightMomentum)}, ${e.p(a.dwBiasMomentum)}, ` +
         `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${e.ptr(a.scratch)}, ${e.wk});`];
     },
-    codeBytes: 7832,
+    codeBytes: 7864,
   },
   kind: 'input-grad',
   label: 'fused block backward',

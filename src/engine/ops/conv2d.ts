@@ -110,7 +110,7 @@ function convGradient(node: Node<'conv2d'>, ctx: GradContext): void {
   const inPlaceX = needX && isDepthwise(geom) && geom.stride === 1 && weightChannels === 0;
   const emitInputGrad = () => {
     const gx = ctx.tensor(ctx.gradName(x), 'float32', g.tensors[x].shape, 'gradient', inPlaceX ? gs : undefined);
-    ctx.emit({ op: 'conv_bwd_x', inputs: [gs], outputs: [gx], params: [w] });
+    ctx.emit({ op: 'conv_bwd_x', inputs: [gs], outputs: [gx], params: [w], attrs: {} });
     ctx.contribute(x, gx);
   };
   if (needX && !inPlaceX) emitInputGrad();
@@ -152,10 +152,13 @@ function fw(n: number) { if (workF.length < n) workF = new Float32Array(n); retu
 /**
  * grad_x = conv_transpose(g, W), scattering each output gradient over its receptive field in a fixed
  * order (oc, ic, ky, kx, oy, ox). A stride-1 depthwise conv may write over g (channel workspace).
+ * accumulate (not for a depthwise conv): the terms add onto the gradient already in gx, each element
+ * starting at accumulateStart's value instead of zero, in the same order.
  */
-export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array): void {
+export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array, accumulate = false): void {
   const hw = c.h * c.w;
   if (isDepthwise(c)) {
+    if (accumulate) throw new Error('internal: a depthwise input gradient does not add onto another');
     const tmp = fw(hw);
     for (let ch = 0; ch < c.cout; ch++) {
       dwBackwardChannel(g, w, c, ch, tmp);
@@ -163,7 +166,7 @@ export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx
     }
     return;
   }
-  gx.fill(0, 0, c.cin * hw);
+  accumulateStart(gx, c.cin * hw, accumulate);
   if (c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1) {
     // Pointwise: the same sums in the same order as the general scatter, without per-tap bounds tests.
     for (let oc = 0; oc < c.cout; oc++) {
@@ -181,6 +184,17 @@ export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx
     const g0 = Math.floor(oc / coutPerGroup) * c.cpg;
     for (let ic = 0; ic < c.cpg; ic++) scatterInputGrad(g, oc, w, (oc * c.cpg + ic) * c.k * c.k, c, gx, (g0 + ic) * hw);
   }
+}
+
+/**
+ * The start of an input gradient's sums: zero, or (accumulate) the gradient already in gx, which the
+ * input gradient adds onto (a residual's skip gradient, schedule/accumulate-grads.ts), as gx + 0:
+ * the same value except that -0 becomes +0, so no sum starts at -0. The C kernels add the +-0 term
+ * of a zero weight where these loops skip it, which changes no sum that does not start at -0.
+ */
+export function accumulateStart(gx: Float32Array, n: number, accumulate: boolean): void {
+  if (!accumulate) gx.fill(0, 0, n);
+  else for (let i = 0; i < n; i++) gx[i] = f32(gx[i] + 0);
 }
 
 /** gx[base + ...] += conv_transpose of output channel oc's gradient through one k x k filter. */

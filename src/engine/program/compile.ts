@@ -7,6 +7,7 @@ import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_HEADROOM, planWithWorkspaces, work
 import { checkBudget } from '../limits.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
+import { accumulateGrads } from '../schedule/accumulate-grads.ts';
 import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
 import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
 import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
@@ -39,6 +40,12 @@ export interface CompileOptions {
    * tt_block_bwd matches it bit for bit).
    */
   fuseBlockBackward?: boolean;
+  /**
+   * A residual block's input gradient adds onto the skip's gradient in its buffer instead of a buffer
+   * of its own summed after (schedule/accumulate-grads.ts). Default on; off sums as before, in another
+   * order (so other bits).
+   */
+  accumulateGrads?: boolean;
   /**
    * Workspace guaranteed to each kernel whose C fast paths take one (firmware/workspaces.ts): a
    * one-step arena buffer the planner places. 0: the kernels get only the arena's free bytes.
@@ -83,6 +90,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
     streamInput: opts.streamInput ?? true,
     fuseBackward: opts.fuseBackward ?? true,
     fuseBlockBackward: opts.fuseBlockBackward ?? true,
+    accumulateGrads: opts.accumulateGrads ?? true,
     workspaceBytes: opts.workspaceBytes ?? DEFAULT_WORKSPACE,
     workspaceHeadroom: opts.workspaceHeadroom ?? DEFAULT_WORKSPACE_HEADROOM,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
@@ -102,6 +110,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
   if (options.fuseBlockBackward) s = fuseBlockBackward(graph, s);
   if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
+  if (options.accumulateGrads) s = accumulateGrads(graph, s);
   if (options.inPlace) s = applyInPlace(graph, s);
   // Bind once: each kernel gets its geometry, quantization and ring layout (kernels/bind.ts).
   const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);

@@ -5,9 +5,10 @@
  * float sum in the same order, so the results are identical.
  */
 import type { ConvBinding, ExecEnv } from '../kernels/def.ts';
+import { startOnto } from '../kernels/backward.ts';
 import { effScalesOf } from '../kernels/conv-binding.ts';
 import {
-  convBiasGrad, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
+  accumulateStart, convBiasGrad, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
 } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
 import type { ProgramKernelOf } from '../program/types.ts';
@@ -29,6 +30,8 @@ export interface PwOperands {
   /** Trained input channels of the weight. */
   n: number;
   gx: Float32Array | null;
+  /** gx holds a gradient the input gradient adds onto (accumulateStart). */
+  accumulate: boolean;
   bias: boolean;
   xScale: number;
   weight: ParamUpdate;
@@ -46,7 +49,7 @@ function pwOperands(k: ProgramKernelOf<'dw_pw_bwd' | 'block_bwd'>, env: ExecEnv,
   const [w, b, s] = params.map((p) => env.param(p)) as [Int8Array, Int32Array, Float32Array];
   return {
     geom: pw.geom, w, b, s, eff: effScalesOf(pw, s), mask, saved, xZero: k.attrs.xZero,
-    n: k.attrs.channels, gx, bias: k.attrs.bias, xScale: k.attrs.xScale,
+    n: k.attrs.channels, gx, accumulate: !!gx && startOnto(env, k.attrs.onto, gx), bias: k.attrs.bias, xScale: k.attrs.xScale,
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.weightMomentum), key: env.roundKey?.(params[0]) },
     biasUpdate: { cfg: env.hyper.bias, velocity: optional<Float32Array>(env, k.attrs.biasMomentum), key: env.roundKey?.(params[1]) },
   };
@@ -62,7 +65,7 @@ function pw1Stream(o: PwOperands, row: Float32Array) {
   const sx = f32(o.xScale);
   const hw = pg.ho * pg.wo;
   const u = o.weight, ub = o.biasUpdate;
-  if (gx) gx.fill(0);
+  if (gx) accumulateStart(gx, gx.length, o.accumulate);
   return (c: number, g: Float32Array) => {
     const s = eff[c];
     for (let p = 0, i = c * hw; p < hw; p++, i++) g[p] = bit(mask, i) ? f32(g[p] * s) : 0;

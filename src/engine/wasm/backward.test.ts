@@ -23,6 +23,8 @@ function maker(seed: number) {
     r, int,
     pick: <T>(xs: T[]) => xs[int(0, xs.length - 1)],
     f32: (n: number, sd = 1) => Float32Array.from({ length: n }, () => gs() * sd),
+    /** A gradient to add onto: some -0 and +0 among the values (a sum must not start at -0: accumulateStart). */
+    onto: (n: number) => Float32Array.from({ length: n }, () => (r() < 0.1 ? -0 : r() < 0.1 ? 0 : gs() * 0.1)),
     /** Mostly small weights, some zero (the kernels skip those), a few at the clamps. */
     i8: (n: number) => Int8Array.from({ length: n }, () => (r() < 0.15 ? 0 : r() < 0.05 ? (r() < 0.5 ? -128 : 127) : int(-40, 40))),
     i32: (n: number) => Int32Array.from({ length: n }, () => int(-5000, 5000)),
@@ -67,11 +69,17 @@ function pwOperands(m: Maker, cin: number, h: number, w: number, cout: number, g
   // Trained input channels: at most the weight's (more would overlap the next row).
   const n = Math.min(cin, m.pick([0, 1, 3, 8, 9, cin]));
   const s = m.scales(cout);
-  return {
+  const o: PwOperands = {
     geom: g, w: m.i8(cout * cin), b: m.i32(cout), s, eff: m.scales(cout).map((v) => v * 20), mask: m.bits(cout * h * w),
-    saved: n > 0 ? m.i8(n * h * w) : null, xZero: m.int(-20, 20), n, gx: gx ? new Float32Array(cin * h * w) : null,
+    saved: n > 0 ? m.i8(n * h * w) : null, xZero: m.int(-20, 20), n, gx: gx ? new Float32Array(cin * h * w) : null, accumulate: false,
     bias: m.r() < 0.7, xScale: 0.02 + m.r() * 0.1, weight: update(m, cout * n), biasUpdate: update(m, cout),
   };
+  // Half the input gradients add onto a skip gradient.
+  if (o.gx && m.r() < 0.5) {
+    o.accumulate = true;
+    o.gx = m.onto(o.gx.length);
+  }
+  return o;
 }
 
 /** A depthwise geometry: kernel 3/5/7, stride 1/2, odd and even sizes, padding as the models' or less. */
@@ -158,6 +166,13 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
       convBackwardInput(g, w, c, want);
       convBwdXCall(kernels, g, w, c, got);
       expect(Array.from(got), label).toEqual(Array.from(want));
+      if (!isDepthwise(c)) {
+        // Added onto a skip gradient (schedule/accumulate-grads.ts): the same sums from its values.
+        const onto = m.onto(want.length), wantAcc = onto.slice(), gotAcc = onto.slice();
+        convBackwardInput(g, w, c, wantAcc, true);
+        convBwdXCall(kernels, g, w, c, gotAcc, true);
+        expect(Array.from(gotAcc), `${label} accumulate`).toEqual(Array.from(wantAcc));
+      }
 
       const n = isDepthwise(c) ? m.int(1, c.cout) : m.int(1, c.cpg);
       const rows = isDepthwise(c) ? n : c.cout, per = isDepthwise(c) ? kk : n * kk;

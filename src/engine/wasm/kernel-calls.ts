@@ -164,11 +164,15 @@ export function channelScaleCall(k: KernelExports, g: Float32Array, scale: Float
   call.done();
 }
 
-/** tt_conv_bwd_x: gx = conv_transpose(g, W); gx may be g's buffer (the copies keep them apart). */
-export function convBwdXCall(k: KernelExports, g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array): void {
+/**
+ * tt_conv_bwd_x: gx = conv_transpose(g, W), or (accumulate) gx plus it; gx may be g's buffer (the
+ * copies keep them apart).
+ */
+export function convBwdXCall(k: KernelExports, g: Float32Array, w: Int8Array, c: ConvGeom, gx: Float32Array, accumulate = false): void {
   const call = new WasmCall(k);
-  const gAt = call.in(g), gxAt = call.out(gx.subarray(0, c.cin * c.h * c.w));
-  k.tt_conv_bwd_x(gAt, readWeight(call, w, c), geomStruct(call, c), gxAt, 0);
+  const gxs = gx.subarray(0, c.cin * c.h * c.w);
+  const gAt = call.in(g), gxAt = accumulate ? call.inout(gxs) : call.out(gxs);
+  k.tt_conv_bwd_x(gAt, readWeight(call, w, c), geomStruct(call, c), gxAt, 0, accumulate ? 1 : 0);
   call.done();
 }
 
@@ -234,14 +238,17 @@ function pwArgs(call: WasmCall, o: PwOperands): number[] {
   ];
 }
 
+/** pw1's input gradient: written, or read and added onto (accumulate). */
+const gxArg = (call: WasmCall, p: PwOperands) => (!p.gx ? 0 : p.accumulate ? call.inout(p.gx) : call.out(p.gx));
+
 /** tt_dw_pw_bwd: the depthwise input gradient streamed into its pw1's backward. `scratchFloats`: the kernel's scratch tensor. */
 export function dwPwBwdCall(k: KernelExports, o: ExpansionOperands, scratchFloats: number): void {
   const call = new WasmCall(k);
   const p = o.pw;
-  const [gD, mask, saved, gx, scratch] = [call.in(o.g), call.in(p.mask), p.saved ? call.in(p.saved) : 0, p.gx ? call.out(p.gx) : 0, call.alloc(scratchFloats * 4)];
+  const [gD, mask, saved, gx, scratch] = [call.in(o.g), call.in(p.mask), p.saved ? call.in(p.saved) : 0, gxArg(call, p), call.alloc(scratchFloats * 4)];
   const wD = readWeight(call, o.w, o.geom), dg = geomStruct(call, o.geom);
   const [wP, pg, bP, sP, eff, n, bias, xz, xs] = pwArgs(call, p);
-  k.tt_dw_pw_bwd(gD, mask, saved, gx, scratch, wD, dg, wP, pg, bP, sP, eff, n, bias, xz, xs, sgdStruct(call, p.weight), sgdStruct(call, p.biasUpdate),
+  k.tt_dw_pw_bwd(gD, mask, saved, gx, p.accumulate ? 1 : 0, scratch, wD, dg, wP, pg, bP, sP, eff, n, bias, xz, xs, sgdStruct(call, p.weight), sgdStruct(call, p.biasUpdate),
     optional(call, p.weight.velocity), optional(call, p.biasUpdate.velocity), call.alloc(WORKSPACE), WORKSPACE);
   call.done();
 }
@@ -258,18 +265,19 @@ export function blockBwdCall(k: KernelExports, o: BlockOperands, scratchFloats: 
   const wD = trainedWeight(call, o.w, o.geom, o.n, roundingId(o.weight), roundingId(o.biasUpdate)), dg = geomStruct(call, o.geom);
   const bD = o.bias ? call.inout(o.b) : 0;
   const dVelW = optional(call, o.weight.velocity), dVelB = optional(call, o.biasUpdate.velocity);
-  const gx = o.gx ? call.out(o.gx) : 0;
   const p = o.pw;
+  const gx = p ? gxArg(call, p) : o.gx ? call.out(o.gx) : 0;
   if (p && (!sameRule(p.weight, o.weight) || !sameRule(p.biasUpdate, o.biasUpdate))) {
     throw new Error('internal: block_bwd\'s depthwise and pointwise parameters have different update rules (the C takes one per kind)');
   }
   const pwPart = p
-    ? [call.in(p.mask), p.saved ? call.in(p.saved) : 0, gx, ...pwArgs(call, p), optional(call, p.weight.velocity), optional(call, p.biasUpdate.velocity)]
-    : [0, 0, gx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    ? [call.in(p.mask), p.saved ? call.in(p.saved) : 0, gx, p.accumulate ? 1 : 0, ...pwArgs(call, p), optional(call, p.weight.velocity),
+      optional(call, p.biasUpdate.velocity)]
+    : [0, 0, gx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   // The updates share one rule per kind (the chip's tt_sgd_weight, tt_sgd_bias); the ids tell the parameters apart.
-  const [pMask, pSaved, pGx, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB] = pwPart;
+  const [pMask, pSaved, pGx, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB] = pwPart;
   k.tt_block_bwd(g2, w2, g2g, dMask, dSaved, wD, dg, bD, call.in(o.s), call.in(o.eff), o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, o.xZero, o.xScale,
-    dVelW, dVelB, pMask, pSaved, pGx, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB, sgdStruct(call, o.weight), sgdStruct(call, o.biasUpdate),
+    dVelW, dVelB, pMask, pSaved, pGx, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB, sgdStruct(call, o.weight), sgdStruct(call, o.biasUpdate),
     call.alloc(scratchFloats * 4), call.alloc(WORKSPACE), WORKSPACE);
   call.done();
 }

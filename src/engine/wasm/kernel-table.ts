@@ -9,6 +9,7 @@
 import type { Graph, Node, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { bindAdd, bindConv, convEff, effScalesOf, multipliersOf, type AddBinding, type ChainBinding } from '../kernels/conv-binding.ts';
+import { startOnto } from '../kernels/backward.ts';
 import type { ConvBinding } from '../kernels/def.ts';
 import {
   biasRule, maskOf, REFERENCE_KERNELS, weightGradFloats, weightRule, type ExecEnv, type KernelTable,
@@ -80,7 +81,8 @@ export const FAST_KERNELS: KernelTable = {
     channelScaleCall(wasm(), env.buf(k.inputs[0]) as Float32Array, convEff(k.bound.conv, env), env.buf(k.outputs[0]) as Float32Array);
   },
   conv_bwd_x(k, env) {
-    convBwdXCall(wasm(), env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, k.bound.conv.geom, env.buf(k.outputs[0]) as Float32Array);
+    const gx = env.buf(k.outputs[0]) as Float32Array;
+    convBwdXCall(wasm(), env.buf(k.inputs[0]) as Float32Array, env.param(k.params[0]) as Int8Array, k.bound.conv.geom, gx, startOnto(env, k.attrs.onto, gx));
   },
   conv_update_w(k, env) {
     convUpdateWCall(wasm(), env.buf(k.inputs[0]) as Int8Array, k.attrs.xZero, env.buf(k.inputs[1]) as Float32Array, weightUpdate(k, env));
