@@ -45,6 +45,9 @@ describe('workspaces carved from the arena', () => {
   });
 });
 
+/** The most the paper schemes' arenas may exceed the bound with the floors (bytes; see below). */
+const FRAGMENTATION = 256;
+
 describe('the paper schemes at 128x128: workspaces carved under the other buffers\' bound', () => {
   const SCHEMES = [['mcunet-5fps', 'mcunet-5fps@99kb'], ['mbv2-w0.35', 'mbv2-w0.35@99kb'], ['proxyless-w0.3', 'proxyless-w0.3@98kb']] as const;
   for (const [model, name] of SCHEMES) {
@@ -60,7 +63,12 @@ describe('the paper schemes at 128x128: workspaces carved under the other buffer
       const carved = p.buffers.filter((b) => b.id.startsWith('ws:'));
       for (const b of carved) expect(b.bytes, b.id).toBeGreaterThanOrEqual(requested.get(b.id)!.floor);
       for (const w of requested.values()) if (w.floor >= 64) expect(carved.some((b) => b.id === w.id), w.id).toBe(true);
-      expect(p.arenaBytes).toBeLessThanOrEqual(bound);
+      // First fit packs the buffers to within FRAGMENTATION of the bound: since a residual block's input
+      // gradient adds onto the skip gradient (schedule/accumulate-grads.ts), that buffer spans the add's
+      // backward to the next block's and the plans sit 0 to 208 bytes above it (proxyless-w0.3@98kb,
+      // mbv2-w0.35@99kb 144, mcunet-5fps@99kb 208; no order of the planner's, nor 64 jittered
+      // greedy-by-size orders, packs them tighter).
+      expect(p.arenaBytes).toBeLessThanOrEqual(bound + FRAGMENTATION);
       expect(findOverlap(p.buffers, p.buffers.reduce((o, b) => ({ ...o, [b.id]: b.offset }), {} as Record<string, number>))).toBeNull();
       expect(compileTraining(g, scheme, { workspaceHeadroom: Infinity }).arenaBytes).toBeGreaterThan(p.arenaBytes);
     });
