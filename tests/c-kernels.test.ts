@@ -411,7 +411,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
 
   for (const stochastic of [false, true]) {
     for (const [n, bias, inputGrad, acc] of [[4, true, true, false], [4, true, true, true], [0, false, false, false]] as const) {
-      // 6,600 bytes: the eight-channel block and two conversion planes, not the saved input's float copy (7,096).
+      // 6,600 bytes: the eight-channel block and two conversion planes, not the saved input's float copy (6,840).
       for (const wk of [0, 6600, 1 << 18]) {
         it(`tt_dw_pw_bwd, ${n} trained channels${acc ? ', added onto a skip gradient' : ''}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
           const dg = geometry(16, 9, 16, 3, 2, 16), pg = { ...geometry(8, 9, 16, 1, 1, 1) };

@@ -2723,9 +2723,8 @@ typedef struct {
    * eight-channel path converts the saved input into, two input channels at a time. */
   const float *xf;
   float *xr;
-  /* Eight channels' gradients pixel-major (hw x 8) and their weights input-channel-major (cpg x 8),
-   * when the workspace holds them. */
-  float *T, *W8;
+  /* Eight channels' gradients pixel-major (hw x 8), when the workspace holds them. */
+  float *T;
 } tt_pw1;
 
 /* Carves the workspace: the saved input as float first (if it fits with the rest), then up to seven
@@ -2738,7 +2737,7 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   s->xr = NULL;
   /* The float copy only when the eight-channel block fits beside it: that block with two conversion
    * planes is nearly as fast for far fewer bytes. */
-  if (s->saved && s->n > 0 && avail >= s->n * hw + 7 * hw + 8 * (hw + s->g->cpg)) {
+  if (s->saved && s->n > 0 && avail >= s->n * hw + 7 * hw + 8 * hw) {
     float *xf = wkf;
     for (int i = 0; i < s->n * hw; i++) xf[i] = (float)(s->saved[i] - s->xz);
     s->xf = xf;
@@ -2750,12 +2749,11 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     wkf += hw;
     avail -= hw;
   }
-  s->T = s->W8 = NULL;
-  if (nb == 8 && avail >= 8 * (hw + s->g->cpg)) {
+  s->T = NULL;
+  if (nb == 8 && avail >= 8 * hw) {
     s->T = wkf;
-    s->W8 = wkf + 8 * hw;
-    wkf += 8 * (hw + s->g->cpg);
-    avail -= 8 * (hw + s->g->cpg);
+    wkf += 8 * hw;
+    avail -= 8 * hw;
     if (!s->xf && s->saved && s->n > 0 && avail >= 2 * hw) s->xr = wkf;
   }
   if (s->gx) tt_acc_start(s->gx, s->g->cin * hw, s->acc);
@@ -2788,24 +2786,36 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (int p = 0; p < hw; p++) T[p * 8 + j] = tmp[p];
     }
     if (s->gx) {
-      /* The eight weight rows (trained part, then frozen part) transposed once. */
-      float *W8 = s->W8;
+      /* The eight channels' weights of two input channels at a time as float (w8: input channel ic,
+       * then ic + 1), converted where they are used: no workspace for all of them (the same
+       * conversions as one block of them, so the same instructions, 8 x cpg words fewer). */
       const int nt = s->w->n, nf = cpg - nt;
-      for (int j = 0; j < 8; j++) {
-        const int c = c0 + j;
-        const int8_t *tr = nt ? s->w->tr + c * nt : NULL, *fz = nf ? s->w->fz + c * nf : NULL;
-        for (int ic = 0; ic < nt; ic++) W8[ic * 8 + j] = (float)tr[ic];
-        for (int ic = 0; ic < nf; ic++) W8[(nt + ic) * 8 + j] = (float)fz[ic];
-      }
-      int ic = 0;
+      float w8[16];
+      for (int ic = 0; ic < cpg; ic += 2) {
+        const int two = ic + 1 < cpg;
+        for (int r = 0; r <= two; r++) {
+          const int i = ic + r;
+          /* Rows c0 .. c0 + 7 of the trained part (stride nt), or of the frozen part (stride nf). */
+          const int stride = i < nt ? nt : nf;
+          const int8_t *wp = i < nt ? s->w->tr + c0 * nt + i : s->w->fz + c0 * nf + (i - nt);
+          float *o = w8 + r * 8;
+          o[0] = (float)wp[0];
+          o[1] = (float)wp[stride];
+          o[2] = (float)wp[2 * stride];
+          o[3] = (float)wp[3 * stride];
+          o[4] = (float)wp[4 * stride];
+          o[5] = (float)wp[5 * stride];
+          o[6] = (float)wp[6 * stride];
+          o[7] = (float)wp[7 * stride];
+        }
 #if TT_WASM
-      /* From the channel planes (the same terms in the same order as T's). */
-      for (; ic + 1 < cpg; ic += 2) tt_wasm_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, tb, W8 + ic * 8, W8 + ic * 8 + 8, hw);
-      if (ic < cpg) tt_wasm_acc8x2(s->gx + ic * hw, NULL, tb, W8 + ic * 8, NULL, hw);
-      ic = cpg;
+        /* From the channel planes (the same terms in the same order as T's). */
+        tt_wasm_acc8x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, tb, w8, two ? w8 + 8 : NULL, hw);
+        continue;
 #endif
-      for (; ic + 1 < cpg; ic += 2) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, W8 + ic * 8, W8 + ic * 8 + 8, hw);
-      for (; ic < cpg; ic++) tt_acc8(s->gx + ic * hw, T, W8 + ic * 8, hw);
+        if (two) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, w8, w8 + 8, hw);
+        else tt_acc8(s->gx + ic * hw, T, w8, hw);
+      }
     }
     if (s->saved && n > 0 && (s->xf || s->xr)) {
       const uint32_t pk = tt_param_key(s->cw, s->w->id);
@@ -2957,7 +2967,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
@@ -2993,7 +3003,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
   for (int c0 = 0; c0 < dg->cout; c0 += nb) {

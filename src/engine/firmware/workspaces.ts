@@ -84,7 +84,7 @@ function fastPathFloor(k: ProgramKernel): number {
     const need = fastPathBytes(k) ?? 0;
     if (!k.bound.pw1) return need;
     const dg = k.bound.dw.geom, hw = dg.h * dg.w;
-    return Math.min(need, blockGatherBytes(k) + 4 * (7 * hw + 8 * (hw + k.bound.pw1.geom.cpg) + 2 * hw));
+    return Math.min(need, blockGatherBytes(k) + 4 * (7 * hw + 8 * hw + 2 * hw));
   }
   if (k.op !== 'conv2d') return 0;
   const g = k.bound.conv.geom;
@@ -115,7 +115,7 @@ function blockGatherBytes(k: ProgramKernel & { op: 'block_bwd' }): number {
  * The most workspace a kernel's fast paths carve (bytes), where it is known: it mirrors the carving
  * in c-kernels.ts. tt_block_bwd: the padded output-gradient plane of the gathered depthwise input
  * gradient, the saved pw1 input as float, seven more channel planes, then eight channels' gradients
- * and weights (tt_pw1_setup). tt_conv_chain: the packed weights of its pointwise and im2col stages and
+ * pixel-major (tt_pw1_setup; their weights are converted two input channels at a time, on the stack). tt_conv_chain: the packed weights of its pointwise and im2col stages and
  * one tile of 16 pixels (or the row; an im2col stage also one pixel of int16 taps). tt_conv2d: a pointwise conv's packed weights and a tile of pixels,
  * a depthwise conv's padded int16 plane. A larger workspace is not used (a pointwise conv's tiles grow
  * with it, to no measurable gain past 32 pixels); a smaller one takes slower paths.
@@ -127,9 +127,8 @@ export function fastPathBytes(k: ProgramKernel): number | null {
     const hw = dg.h * dg.w;
     const gather = blockGatherBytes(k);
     if (!k.bound.pw1) return gather;
-    const pw = k.bound.pw1.geom;
     const n = k.attrs.channels;
-    return gather + 4 * (n * hw + 7 * hw + 8 * (hw + pw.cpg));
+    return gather + 4 * (n * hw + 7 * hw + 8 * hw);
   }
   if (k.op === 'conv2d') {
     const g = k.bound.conv.geom;

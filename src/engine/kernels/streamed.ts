@@ -44,7 +44,7 @@ export const dw_pw_bwd: KernelDef<'dw_pw_bwd'> = {
         `${k.attrs.xZero}, ${e.f32(k.attrs.xScale)}, &tt_sgd_weight, &tt_sgd_bias, ` +
         `${e.p(k.attrs.weightMomentum)}, ${e.p(k.attrs.biasMomentum)}, ${e.wk});`];
     },
-    codeBytes: 3676,
+    codeBytes: 3616,
   },
   kind: 'input-grad',
   label: 'fused dw → pw1 backward',
