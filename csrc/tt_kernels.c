@@ -1339,7 +1339,9 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
 }
 
 typedef struct {
-  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX]; const int8_t *in; int8_t *out; int8_t *add_row;
+  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX];
+  /* The one-row buffer of a conv row before its add (add_row.w set per stage). */
+  tt_rows add_row;
   void *wk; int wk_bytes;
   /* Streamed input: where its rows come from, and the next row to read into the ring src[0]. */
   const tt_row_src *stream; int in_next;
@@ -1349,14 +1351,16 @@ typedef struct {
 
 static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo);
 
-static void tt_chain_add_row(tt_chain_run *r, int oy) {
-  const tt_chain *c = r->c;
-  const tt_geom *g = c->st[c->n - 1].g;
-  const int w = g->wo, hw = g->ho * g->wo;
+/* Row oy of add a: the skip row plus the conv row in add_row, into the stage's destination. */
+static void tt_chain_add_row(tt_chain_run *r, const tt_chain_add *a, int oy) {
+  const tt_geom *g = r->c->st[a->stage].g;
+  const tt_rows *skip = &r->src[a->skip], *dst = &r->src[a->stage + 1];
+  const int w = g->wo, s = tt_row_off(skip, oy), d = tt_row_off(dst, oy);
   for (int ch = 0; ch < g->cout; ch++) {
-    const int at = ch * hw + oy * w;
-    if (c->add_rq) tt_add_q(r->in + at, c->za, r->add_row + ch * w, c->zb, r->out + at, c->zy, c->add_rq, NULL, w);
-    else tt_add(r->in + at, c->sa, c->za, r->add_row + ch * w, c->sb, c->zb, r->out + at, c->sy, c->zy, NULL, w);
+    const int8_t *x = skip->data + ch * skip->cstride + s;
+    int8_t *y = dst->data + ch * dst->cstride + d;
+    if (a->rq) tt_add_q(x, a->za, r->add_row.data + ch * w, a->zb, y, a->zy, a->rq, NULL, w);
+    else tt_add(x, a->sa, a->za, r->add_row.data + ch * w, a->sb, a->zb, y, a->sy, a->zy, NULL, w);
   }
 }
 
@@ -1376,6 +1380,8 @@ static void tt_chain_load(tt_chain_run *r, int upTo) {
 __attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
   const tt_chain *c = r->c;
   const tt_geom *g = c->st[stage].g;
+  const tt_chain_add *a = NULL;
+  for (int i = 0; i < c->n_add; i++) if (c->adds[i].stage == stage) a = &c->adds[i];
   while (r->next[stage] <= upTo) {
     const int oy = r->next[stage]++;
     if (stage > 0 || r->stream) {
@@ -1383,8 +1389,9 @@ __attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage
       if (stage > 0) tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
       else tt_chain_load(r, need < g->h - 1 ? need : g->h - 1);
     }
-    tt_conv_row(&r->src[stage], &c->st[stage], &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
-    if (stage == c->n - 1 && c->add_row >= 0) tt_chain_add_row(r, oy);
+    if (a) r->add_row.cstride = r->add_row.w = g->wo;
+    tt_conv_row(&r->src[stage], &c->st[stage], a ? &r->add_row : &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
+    if (a) tt_chain_add_row(r, a, oy);
   }
 }
 
@@ -1396,8 +1403,6 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   r.c = c;
   r.wk = wk;
   r.wk_bytes = wk_bytes;
-  r.in = in;
-  r.out = out;
   r.stream = src;
   r.in_next = 0;
   if (src) r.src[0] = (tt_rows){ ring, c->in_rows * g0->w, c->in_rows, g0->w };
@@ -1406,13 +1411,8 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     const tt_geom *g = c->st[i].g;
     r.src[i + 1] = (tt_rows){ scratch + c->ring_off[i], c->ring_rows[i] * g->wo, c->ring_rows[i], g->wo };
   }
-  if (c->add_row >= 0) {
-    r.add_row = scratch + c->add_row;
-    r.src[c->n] = (tt_rows){ r.add_row, last->wo, 1, last->wo };
-  } else {
-    r.add_row = NULL;
-    r.src[c->n] = (tt_rows){ out, last->ho * last->wo, 0, last->wo };
-  }
+  r.add_row = (tt_rows){ c->n_add ? scratch + c->add_row : NULL, 0, 1, 0 };
+  r.src[c->n] = (tt_rows){ out, last->ho * last->wo, 0, last->wo };
   for (int i = 0; i < c->n; i++) r.next[i] = 0;
   /* Pack the weights of pointwise and im2col stages once, keeping room for one row of activations. */
   int xneed = 0;

@@ -9,6 +9,7 @@
 import type { Buffer } from '../memory/lifetimes.ts';
 import { ALIGN, ORDERS, placeInOrder, planArena, type Lifetime, type Placement } from '../memory/planner.ts';
 import { isDepthwise } from '../ops/conv2d.ts';
+import { chainPackedBytes } from '../schedule/fuse-rows.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
@@ -142,18 +143,7 @@ export function fastPathBytes(k: ProgramKernel): number | null {
     if (isDepthwise(g) && g.k <= 16) return (g.h + 2 * g.pad) * (g.w + 2 * g.pad + 2) * 2 + g.k * Math.ceil(g.k / 2) * 4 + 8;
     return 0; // the generic path takes no workspace
   }
-  if (k.op === 'conv_chain') {
-    let words = 0, xneed = 0;
-    for (const { geom: g } of k.bound.stages) {
-      const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
-      const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
-      if (!pw && !im2col) continue;
-      const cp2 = Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2);
-      xneed = Math.max(xneed, (Math.min(g.wo, 16) + (pw ? 0 : 1)) * cp2);
-      words += g.cout * cp2;
-    }
-    return 4 * (words + xneed);
-  }
+  if (k.op === 'conv_chain') return chainPackedBytes(k.bound.stages.map((s) => s.geom));
   return null;
 }
 

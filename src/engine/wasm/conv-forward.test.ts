@@ -196,7 +196,7 @@ describe('wasm conv chain = TypeScript chain, an imported .tflite in TFLite\'s a
       expect(m.graph.requant).toBe('tflite');
       const program = compileTraining(m.graph, builtinScheme('last-3', backboneConvs(m.graph).length)!, { streamInput: stream });
       const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
-      expect(chains.some((k) => k.bound.add?.rq)).toBe(true);
+      expect(chains.some((k) => k.bound.adds.some((a) => a.q.rq))).toBe(true);
       const [got, want] = both(() => chains.map((k) => {
         const rand = mulberry32(23);
         const size = (t: string) => program.tensors[t].bytes;
