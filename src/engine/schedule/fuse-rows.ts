@@ -116,23 +116,49 @@ export function chainInPlace(geoms: ConvGeom[], adds: ChainAdd[]): boolean {
   return rowSchedule(geoms, adds)?.inPlace ?? false;
 }
 
+/** A stage tt_conv_chain packs: pointwise, or im2col (a standard conv of at most 510 taps); its int16 pairs of taps. */
+function packedStage(g: ConvGeom): { im2col: boolean; cp2: number } | null {
+  const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
+  const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
+  return pw || im2col ? { im2col, cp2: Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2) } : null;
+}
+
+/** Words tt_conv_chain keeps for one tile of activations: 16 pixels (or the row), an im2col stage also one pixel of taps. */
+function chainTileWords(geoms: ConvGeom[]): number {
+  let xneed = 0;
+  for (const g of geoms) {
+    const s = packedStage(g);
+    if (s) xneed = Math.max(xneed, (Math.min(g.wo, 16) + (s.im2col ? 1 : 0)) * s.cp2);
+  }
+  return xneed;
+}
+
 /**
- * The workspace tt_conv_chain's fast paths take (bytes): the packed weights of its pointwise and
- * im2col stages (int16 pairs) and one tile of 16 pixels (or the row; an im2col stage also one pixel of
- * int16 taps). firmware/workspaces.ts gives the chain this much where its step leaves room, and at
- * least its floor.
+ * The workspace tt_conv_chain's fast paths take at most (bytes): every pointwise and im2col stage's
+ * packed weights (int16 pairs), packed once for the whole chain, and one tile of activations.
+ * firmware/workspaces.ts gives the chain this much where its step leaves room, and at least
+ * chainFloorBytes.
  */
 export function chainPackedBytes(geoms: ConvGeom[]): number {
-  let words = 0, xneed = 0;
+  return 4 * (geoms.reduce((w, g) => w + (packedStage(g) ? g.cout * packedStage(g)!.cp2 : 0), 0) + chainTileWords(geoms));
+}
+
+/**
+ * The least workspace that keeps every stage of a chain on a packed path (bytes): the im2col stages'
+ * packed weights (without them the stem runs the generic loops), and room for the largest pointwise
+ * stage to pack its weights at each row (tt_pw_fast: every output channel and a tile of up to 8
+ * pixels) or the chain's tile, whichever is more. A pointwise stage the chain could not pack once packs
+ * at each row: one pass over its weights per output row, a few percent of its multiply-accumulates.
+ */
+export function chainFloorBytes(geoms: ConvGeom[]): number {
+  let im2col = 0, row = 0;
   for (const g of geoms) {
-    const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
-    const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
-    if (!pw && !im2col) continue;
-    const cp2 = Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2);
-    xneed = Math.max(xneed, (Math.min(g.wo, 16) + (pw ? 0 : 1)) * cp2);
-    words += g.cout * cp2;
+    const s = packedStage(g);
+    if (!s) continue;
+    if (s.im2col) im2col += g.cout * s.cp2;
+    else row = Math.max(row, g.cout * s.cp2 + s.cp2 * Math.min(g.wo, 8));
   }
-  return 4 * (words + xneed);
+  return 4 * (im2col + Math.max(row, chainTileWords(geoms)));
 }
 
 export function chainLayout(graph: Graph, convs: Node<'conv2d'>[], adds: ChainAdd[]): ChainLayout {
@@ -211,7 +237,7 @@ function chainCost(graph: Graph, units: Unit[], streamed: boolean): { cost: numb
     ? geoms[0].cin * Math.min(geoms[0].k, geoms[0].h) * geoms[0].w : bytesOf(graph, input);
   // In place (the chain's input read by nothing after it: its first units are the input's only readers in the family).
   const inPlace = schedule.inPlace && input !== graph.input;
-  const cost = inBytes + (inPlace ? 0 : bytesOf(graph, out)) + chainLayout(graph, convs, skips).bytes + Math.ceil(chainPackedBytes(geoms) / 8) * 8;
+  const cost = inBytes + (inPlace ? 0 : bytesOf(graph, out)) + chainLayout(graph, convs, skips).bytes + Math.ceil(chainFloorBytes(geoms) / 8) * 8;
   return { cost, chain: { convs, adds, skips } };
 }
 

@@ -155,7 +155,10 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
   });
 });
 
-/** Runs one program's conv chains on random inputs; returns their outputs, scratch and input rings. */
+/** What the zoo's chains exercised: a residual skip read from a ring inside the chain, an output written over its input. */
+const seen = { ringSkip: false, inPlace: false };
+
+/** Runs one program's conv chains on random inputs (an in-place chain's output is its input); returns their outputs, scratch and input rings. */
 function runChains(model: string, g: Graph, params: ParamStore, streamInput: boolean, seed: number): Int8Array[][] {
   // The model's first paper scheme: its frozen early stage runs as chains.
   const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
@@ -165,7 +168,10 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const rand = mulberry32(seed);
     const size = (t: string) => program.tensors[t].bytes;
     const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
-    const output = new Int8Array(size(k.outputs[0]));
+    const inPlace = program.tensors[k.outputs[0]].aliasOf === k.inputs[0];
+    const output = inPlace ? input : new Int8Array(size(k.outputs[0]));
+    seen.inPlace ||= inPlace;
+    seen.ringSkip ||= k.bound.adds.some((a) => a.skip > 0);
     const scratch = new Int8Array(size(k.attrs.scratch));
     const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
     (fast ? convChainFast : runBoundChain)(k.bound, (n) => params[n], input, output, scratch, ring);
@@ -186,6 +192,9 @@ describe('wasm conv chain = TypeScript chain', () => {
       });
     }
   }
+  it('the zoo\'s chains include skips read from rings and outputs written over their inputs', () => {
+    expect(seen).toEqual({ ringSkip: true, inPlace: true });
+  });
 });
 
 describe('wasm conv chain = TypeScript chain, an imported .tflite in TFLite\'s arithmetic', () => {
