@@ -1339,7 +1339,9 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
 }
 
 typedef struct {
-  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX];
+  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1];
+  /* Per stage: the next row it computes, and the last row asked of it (tt_chain_pull's explicit stack). */
+  int next[TT_CHAIN_MAX], want[TT_CHAIN_MAX];
   /* The one-row buffer of a conv row before its add (add_row.w set per stage). */
   tt_rows add_row;
   void *wk; int wk_bytes;
@@ -1348,8 +1350,6 @@ typedef struct {
   /* Packed weights of the pointwise (and im2col) stages, when the workspace holds them. */
   const uint32_t *wall[TT_CHAIN_MAX];
 } tt_chain_run;
-
-static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo);
 
 /* Row oy of add a: the skip row plus the conv row in add_row, into the stage's destination. */
 static void tt_chain_add_row(tt_chain_run *r, const tt_chain_add *a, int oy) {
@@ -1377,20 +1377,38 @@ static void tt_chain_load(tt_chain_run *r, int upTo) {
   }
 }
 
-__attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
+/* Computes the rows of the stage last up to upTo. A stage's row oy first needs the rows of the stage
+ * before it up to the bottom of its window (they are computed first, in order), then it is computed
+ * (and its residual add): the recursion of runtime/conv-chain.ts's ensure, in the same order, with
+ * an explicit stack (want[s]: the row asked of stage s) so that the C stack does not grow with the
+ * chain's length. */
+__attribute__((noinline)) static void tt_chain_pull(tt_chain_run *r, int last, int upTo) {
   const tt_chain *c = r->c;
-  const tt_geom *g = c->st[stage].g;
-  const tt_chain_add *a = NULL;
-  for (int i = 0; i < c->n_add; i++) if (c->adds[i].stage == stage) a = &c->adds[i];
-  while (r->next[stage] <= upTo) {
-    const int oy = r->next[stage]++;
-    if (stage > 0 || r->stream) {
-      const int need = oy * g->stride - g->pad + g->k - 1;
-      if (stage > 0) tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
-      else tt_chain_load(r, need < g->h - 1 ? need : g->h - 1);
+  int s = last;
+  r->want[s] = upTo;
+  for (;;) {
+    if (r->next[s] > r->want[s]) {
+      if (s == last) return;
+      s++;
+      continue;
     }
+    const tt_geom *g = c->st[s].g;
+    const int oy = r->next[s];
+    if (s > 0 || r->stream) {
+      int need = oy * g->stride - g->pad + g->k - 1;
+      if (need > g->h - 1) need = g->h - 1;
+      if (s == 0) {
+        tt_chain_load(r, need);
+      } else if (r->next[s - 1] <= need) {
+        r->want[--s] = need;
+        continue;
+      }
+    }
+    r->next[s]++;
+    const tt_chain_add *a = NULL;
+    for (int i = 0; i < c->n_add; i++) if (c->adds[i].stage == s) a = &c->adds[i];
     if (a) r->add_row.cstride = r->add_row.w = g->wo;
-    tt_conv_row(&r->src[stage], &c->st[stage], a ? &r->add_row : &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
+    tt_conv_row(&r->src[s], &c->st[s], a ? &r->add_row : &r->src[s + 1], oy, r->wall[s], r->wk, r->wk_bytes);
     if (a) tt_chain_add_row(r, a, oy);
   }
 }
@@ -1450,7 +1468,7 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   }
   r.wk = free;
   r.wk_bytes = words * 4;
-  tt_chain_ensure(&r, c->n - 1, last->ho - 1);
+  tt_chain_pull(&r, c->n - 1, last->ho - 1);
 }
 
 /* One int8 ADD output before its zero point in TFLite's arithmetic (quant/tflite-int.ts: addTfliteUnclamped). */

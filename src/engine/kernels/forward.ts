@@ -65,7 +65,7 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
   },
   c: {
-    functions: ['tt_conv_chain', 'tt_chain_ensure', 'tt_image_rows'],
+    functions: ['tt_conv_chain', 'tt_chain_pull', 'tt_image_rows'],
     emit(k, e) {
       const names = k.attrs.convs;
       if (names.length > CHAIN_MAX) throw new Error(`export: conv chain ${names.join(', ')} is longer than ${CHAIN_MAX} convs`);

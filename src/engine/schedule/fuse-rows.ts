@@ -19,8 +19,8 @@ import { convGeom, type ConvGeom } from '../ops/conv2d.ts';
 import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
 /**
- * Stages of one chain at most: the C library's TT_CHAIN_MAX (csrc/tt_kernels.h; its run state is
- * static and each stage's row request recurses once on the stack).
+ * Stages of one chain at most: the C library's TT_CHAIN_MAX (csrc/tt_kernels.h; its run state, a few
+ * words per stage, is static, and its row requests use an explicit stack there, not the C stack).
  */
 export const CHAIN_MAX = 16;
 
