@@ -35,7 +35,7 @@ static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc
 /* One stage of a fused frozen block (conv_chain). */
 typedef struct { const tt_geom *g; const tt_weight *w; const int32_t *bias; const float *eff; int32_t xz, yz; } tt_stage;
 /* Stages of one chain at most (the generator checks: schedule/fuse-rows.ts CHAIN_MAX). */
-#define TT_CHAIN_MAX 16
+#define TT_CHAIN_MAX 12
 /* A residual add inside a chain: after its stage (whose conv row is b), the skip a read from source
  * skip (0: the chain input, i: the ring of stage i's input); the sum goes where the stage's row would. */
 typedef struct {

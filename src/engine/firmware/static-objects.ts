@@ -80,7 +80,7 @@ export const TILE = 64;
 export const RUNTIME_RAM: readonly StaticObject[] = [
   { symbol: 'rp', bytes: 256, section: 'bss', kind: 'runtime' },
   { symbol: 'wp', bytes: 256, section: 'bss', kind: 'runtime' },
-  { symbol: 'r', bytes: 500, section: 'bss', kind: 'runtime' },
+  { symbol: 'r', bytes: 388, section: 'bss', kind: 'runtime' },
   { symbol: 'line', bytes: 128, section: 'bss', kind: 'runtime' },
   { symbol: 'impure_data', bytes: 96, section: 'data', kind: 'runtime' },
   { symbol: '_impure_ptr', bytes: 4, section: 'data', kind: 'runtime' },

@@ -22,7 +22,7 @@ import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
  * Stages of one chain at most: the C library's TT_CHAIN_MAX (csrc/tt_kernels.h; its run state, a few
  * words per stage, is static, and its row requests use an explicit stack there, not the C stack).
  */
-export const CHAIN_MAX = 16;
+export const CHAIN_MAX = 12;
 
 /** A residual add inside a chain: after stage `stage` (the conv row is its second operand), the skip read from source `skip`. */
 export interface ChainAdd {
@@ -242,13 +242,16 @@ function chainCost(graph: Graph, units: Unit[], streamed: boolean): { cost: numb
 }
 
 /**
- * The chains: consecutive frozen units split where the most bytes one chain holds is least (ties: the
- * smaller sum over chains, then fewer chains). Dynamic programming over the split points, O(units^2).
+ * The chains: consecutive frozen units split where the most bytes one chain holds is least (ties: more
+ * chains, then the smaller sum over chains). Below that most, joining chains saves bytes at steps that
+ * do not set the arena and costs instructions (a chain packs its stages' weights into one workspace:
+ * joined, fewer fit and the rest pack at each row; +0.2M a join on the M7), so chains join only where
+ * that lowers the most. Dynamic programming over the split points, O(units^2).
  */
 function partition(graph: Graph, units: Unit[], streamed: boolean): Chain[] {
   type Best = { max: number; sum: number; n: number; from: number; chain: Chain | null };
   const best: Best[] = [{ max: 0, sum: 0, n: 0, from: -1, chain: null }];
-  const better = (a: Best, b: Best) => a.max !== b.max ? a.max < b.max : a.sum !== b.sum ? a.sum < b.sum : a.n < b.n;
+  const better = (a: Best, b: Best) => a.max !== b.max ? a.max < b.max : a.n !== b.n ? a.n > b.n : a.sum < b.sum;
   for (let end = 1; end <= units.length; end++) {
     let pick: Best | null = null;
     for (let start = end - 1; start >= 0; start--) {
