@@ -2,17 +2,19 @@
  * Fused row-by-row execution of the frozen early stage (after MCUNetV2's patch-based inference).
  * In front of the first trained conv nothing is kept for the backward pass, so a run of frozen
  * blocks (pw1 -> dw -> pw2 [+ residual], the stem) can run as one kernel that produces its output
- * row by row: every tensor inside the run shrinks to a ring of rows, as tall as its readers need. A
- * block's residual add reads its skip from the ring of the block's input, which then holds the rows
- * between the skip row and the furthest row the block's convs have read (the depthwise conv's half
- * height ahead), so a chain may cross any number of residual blocks. The large early activations
- * (e.g. the 16x32x32 maps of proxyless-w0.3's blocks 1 to 3) never exist whole. No row is computed
- * twice, and the values are identical to the unfused convs.
+ * row by row: every tensor inside the run shrinks to a ring of rows, as tall as its readers need (e.g.
+ * mcunet-5fps's 32x64x64 map after conv 3 never exists whole). A block's residual add reads its skip
+ * from the chain's input or from the ring of the block's input inside the chain, so a chain may cross
+ * residual blocks. A chain whose output has its input's shape writes it over its input where the row
+ * order allows (a residual block: output row r once no conv reads input row r again): proxyless-w0.3's
+ * block 2 holds its 16 KB input and rings, not also a 16 KB output. No row is computed twice, and the
+ * values are identical to the unfused convs.
  *
- * Where the chains break is chosen so that the most bytes any chain holds (its input, its output and
- * its rings) is as small as it can be (`partition`): a longer chain removes the tensors between its
- * parts but adds their rings, so the early, large maps are chained and the late, deep ones are not
- * when their rings would cost more than the map between them.
+ * Where the chains break is chosen so that the most bytes any chain holds (its input, its output
+ * unless in place, its rings, its workspace's floor) is as small as it can be (`partition`): a longer
+ * chain removes the maps between its parts but adds their rings (a stride-2 7x7 depthwise conv's input
+ * ring is seven rows of the expanded map), so on the zoo's models the best splits keep the stem with
+ * the first blocks and every later block a chain of its own.
  */
 import { FAMILY_ROLES, type Graph, type Node } from '../ir/graph.ts';
 import { convGeom, type ConvGeom } from '../ops/conv2d.ts';
