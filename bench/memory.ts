@@ -14,6 +14,8 @@ import { table } from '../src/cli/format.ts';
 import { readFileSync } from 'node:fs';
 import { modelFromFile } from '../src/engine/models/model-file.ts';
 import type { Scheme } from '../src/engine/train/scheme.ts';
+import { DEFAULT_WORKSPACE, workspaceBuffers } from '../src/engine/firmware/workspaces.ts';
+import type { TrainingProgram } from '../src/engine/program/compile.ts';
 
 const KB = (n: number) => (n / 1024).toFixed(1);
 // REFERENCE.md anchors: peak training memory of the best published system (paper Fig. 10).
@@ -22,6 +24,23 @@ const ANCHOR_ARENA: Record<string, number> = { 'mcunet-5fps@49kb': 189_800 };
 
 const rows: (string | number)[][] = [];
 const timing: (string | number)[][] = [];
+const phases: (string | number)[][] = [];
+
+/**
+ * The step of each phase (forward; backward with the updates) that holds the most bytes: the live
+ * buffers with each kernel's workspace at its floor (carved workspaces above it take only free space).
+ */
+function largestSteps(p: TrainingProgram): Record<'forward' | 'backward', { kernel: string; bytes: number }> {
+  const floors = new Map(workspaceBuffers(p.kernels, DEFAULT_WORKSPACE, p.tensors, true).map((w) => [w.start, w.floor]));
+  const ws = new Map(p.buffers.filter((b) => b.id.startsWith('ws:')).map((b) => [b.start, b.bytes]));
+  const out = { forward: { kernel: '', bytes: 0 }, backward: { kernel: '', bytes: 0 } };
+  for (const s of p.report.timeline) {
+    const bytes = s.total - (ws.get(s.step) ?? 0) + (floors.get(s.step) ?? 0);
+    const o = out[s.phase === 'forward' ? 'forward' : 'backward'];
+    if (bytes > o.bytes) Object.assign(o, { kernel: s.kernel, bytes });
+  }
+  return out;
+}
 for (const model of ZOO_NAMES) {
   const graph = buildGraph(zooArch(model), { resolution: 128, classes: 10 });
   const convs = backboneConvs(graph).length;
@@ -37,6 +56,10 @@ for (const model of ZOO_NAMES) {
     const greedy = placeInOrder([...bufferLifetimes(p.tensors, p.kernels, [graph.loss!, graph.logits]), ...p.buffers.filter((b) => b.id.startsWith('ws:'))],
       ORDERS[0]).arenaBytes;
     const r = p.report;
+    if (ANCHOR_PEAK[name]) {
+      const l = largestSteps(p);
+      phases.push([model, name.replace(`${model}@`, '@'), KB(r.arenaBytes), l.forward.kernel, KB(l.forward.bytes), l.backward.kernel, KB(l.backward.bytes)]);
+    }
     let anchor = '';
     if (ANCHOR_PEAK[name]) anchor = `paper ${ANCHOR_PEAK[name]} KB: linked ${r.peakSramBytes / 1024 < ANCHOR_PEAK[name] ? 'below' : 'ABOVE'} (x${(r.peakSramBytes / 1024 / ANCHOR_PEAK[name]).toFixed(2)})`;
     if (ANCHOR_ARENA[name]) anchor = `ref. arena 189,800 B: ${r.arenaBytes < ANCHOR_ARENA[name] ? 'below' : 'ABOVE'} (x${(r.arenaBytes / ANCHOR_ARENA[name]).toFixed(2)})`;
@@ -60,9 +83,12 @@ for (const model of ZOO_NAMES) {
 console.log('Training memory at 128x128, batch 1, 10 classes (KB = 1024 bytes). "linked" is the SRAM the exported firmware links');
 console.log('to (data + bss of arm-none-eabi-size, tests/firmware-size.test.ts): the arena (kernel workspaces included), the trained');
 console.log('parameters, optimizer state, small workspaces, the runtime\'s data and the 2 KB stack reserve. "arena" is the planned');
-console.log('arena, "bound" the planner\'s lower bound (the most bytes live at one step), "static" the rest. "unfused" turns off the fused');
-console.log('early stage and the streamed (expansion and block) backward; "no reorder" also keeps every gradient to the end.');
-console.log('"whole input" keeps the whole image in the arena (streamInput off; by default the fused first block reads it');
+console.log('arena, "bound" the planner\'s lower bound (the most bytes live at one step), "static" the rest. The frozen early stage');
+console.log('runs as row-by-row chains (a residual block\'s output written over its input where the row order allows; a chain may cross');
+console.log('residual blocks, their skips kept as rings), split where the most bytes one chain holds is least (schedule/fuse-rows.ts).');
+console.log('"unfused" turns off the fused early stage and the streamed (expansion and block) backward; "no reorder" also keeps');
+console.log('every gradient to the end.');
+console.log('"whole input" keeps the whole image in the arena (streamInput off; by default the fused first chain reads it');
 console.log('row by row from outside SRAM, the camera or Flash, into a ring of as many rows as the stem is tall).');
 console.log('"no block fusion" streams only the depthwise input gradient into pw1 (fuseBlockBackward off; the default is on).');
 console.log('"own skip sum" gives a residual block\'s input gradient a buffer of its own, summed with the add\'s skip gradient after');
@@ -73,6 +99,9 @@ console.log('The other columns are linked SRAM with one option changed. Flash in
 console.log(table(['model', 'scheme', 'analytic', 'linked', 'arena', 'bound', 'static', 'paper', 'whole ws', 'whole input', 'no block fusion', 'own skip sum', 'unfused', 'no reorder',
   'arena B', 'greedy/ours', 'Flash', 'peak at', 'anchor'], rows,
   [false, false, true, true, true, true, true, true, true, true, true, true, true, true, true, true, true, false, false]));
+console.log('\nThe paper schemes\' largest step of each phase (live arena bytes, each kernel\'s workspace at its floor): what the arena');
+console.log('cannot go below; "backward" includes the updates.');
+console.log(table(['model', 'scheme', 'arena', 'forward at', 'forward', 'backward at', 'backward'], phases, [false, false, true, false, true, false, true]));
 // Imported .tflite models (the family's mcunet-vww and general graphs), at their own input size.
 const IMPORTED = ['../../shared/models/tflite/mcunet-vww.tflite', '../../shared/models/tflite/lenet-300-100-int8.tflite',
   '../public/models/cnn-maxpool-fc.tflite', '../public/models/ds-cnn-kws.tflite', '../public/models/concat-net.tflite'];

@@ -34,21 +34,28 @@ static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc
 
 /* One stage of a fused frozen block (conv_chain). */
 typedef struct { const tt_geom *g; const tt_weight *w; const int32_t *bias; const float *eff; int32_t xz, yz; } tt_stage;
-/* Stages of one chain at most (the generator checks). */
-#define TT_CHAIN_MAX 16
+/* Stages of one chain at most (the generator checks: schedule/fuse-rows.ts CHAIN_MAX). */
+#define TT_CHAIN_MAX 12
+/* A residual add inside a chain: after its stage (whose conv row is b), the skip a read from source
+ * skip (0: the chain input, i: the ring of stage i's input); the sum goes where the stage's row would. */
+typedef struct {
+  int stage, skip;
+  float sa, sb, sy;
+  int32_t za, zb, zy;
+  /* TFLite's arithmetic (tt_add_q's rq), or NULL: tt_add's float one. */
+  const int32_t *rq;
+} tt_chain_add;
 typedef struct {
   int n;
   const tt_stage *st;
   /* Ring of the input of stage i + 1: byte offset in the scratch buffer and rows. */
   const int *ring_off, *ring_rows;
-  /* Residual add of the block input and the last conv's row (add_row < 0: none). */
+  /* Residual adds in stage order, and the one-row buffer (offset in scratch) their conv rows go to. */
+  int n_add;
+  const tt_chain_add *adds;
   int add_row;
-  float sa, sb, sy;
-  int32_t za, zb, zy;
   /* Rows of the ring a streamed input is read into (the first conv's kernel height). */
   int in_rows;
-  /* The residual add in TFLite's arithmetic (tt_add_q's rq), or NULL: tt_add's float one. */
-  const int32_t *add_rq;
 } tt_chain;
 
 /*
@@ -70,7 +77,8 @@ typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } 
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
 /* src NULL: in is the whole chain input. Otherwise in is unused and the chain reads its input row by row
- * from src, as it needs them, into ring (c->in_rows rows per channel, in the arena). */
+ * from src, as it needs them, into ring (c->in_rows rows per channel, in the arena). out may be in when
+ * the compiler found that the row order allows it (schedule/fuse-rows.ts: chainInPlace). */
 void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, int8_t *ring, int8_t *out, int8_t *scratch,
   void *wk, int wk_bytes);
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,

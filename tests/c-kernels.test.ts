@@ -29,6 +29,7 @@ import type { SgdConfig } from '../src/engine/ops/sgd.ts';
 import type { KernelOp, ProgramKernelOf } from '../src/engine/program/types.ts';
 import { paramKey, updateKey } from '../src/engine/quant/stochastic-round.ts';
 import { runBoundChain } from '../src/engine/runtime/conv-chain.ts';
+import { chainInPlace, chainLayoutOf, type ChainAdd } from '../src/engine/schedule/fuse-rows.ts';
 import { requireTool } from './require-tool.ts';
 
 const hasGcc = requireTool('gcc') && requireTool('libc6-dev');
@@ -312,29 +313,27 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     });
   }
 
-  /** A chain's ring layout as schedule/fuse-rows.ts lays it out (each ring as tall as its consumer's kernel). */
-  function layoutOf(geoms: ConvGeom[], withAdd: boolean): ChainBinding['layout'] {
-    const rings: ChainBinding['layout']['rings'] = [];
-    let bytes = 0;
-    for (let i = 0; i + 1 < geoms.length; i++) {
-      const c = geoms[i], rows = geoms[i + 1].k;
-      rings.push({ offset: bytes, rows, channels: c.cout, width: c.wo });
-      bytes += Math.ceil((c.cout * rows * c.wo) / 8) * 8;
-    }
-    const last = geoms[geoms.length - 1];
-    const addRow = withAdd ? bytes : -1;
-    return { rings, addRow, bytes: bytes + (withAdd ? last.cout * last.wo : 0) };
-  }
-  const CHAINS: [string, ConvGeom[], boolean, boolean][] = [
+  const block = (c: number, h: number, e: number, k: number): ConvGeom[] =>
+    [geometry(c, h, e, 1, 1, 1), geometry(e, h, e, k, 1, e), geometry(e, h, c, 1, 1, 1)];
+  /** Chains: geometries, residual adds (stage, skip), streamed input, in place (schedule/fuse-rows.ts: chainInPlace). */
+  const CHAINS: [string, ConvGeom[], ChainAdd[], boolean, boolean][] = [
     // The stem maps 17x18 to 9x9: the block after it is 9 wide.
     ['stem 3x3 stride 2 + block, streamed input',
-      [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 8, 3, 1, 8), w: 9, wo: 9 }, { ...geometry(8, 9, 16, 1, 1, 1), w: 9, wo: 9 }], false, true],
-    ['inverted bottleneck with residual add', [geometry(8, 9, 24, 1, 1, 1), geometry(24, 9, 24, 5, 1, 24), geometry(24, 9, 8, 1, 1, 1)], true, false],
-    ['strided depthwise block', [geometry(8, 12, 16, 1, 1, 1), geometry(16, 12, 16, 3, 2, 16), geometry(16, 6, 12, 1, 1, 1)], false, false],
+      [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 8, 3, 1, 8), w: 9, wo: 9 }, { ...geometry(8, 9, 16, 1, 1, 1), w: 9, wo: 9 }], [], true, false],
+    ['inverted bottleneck with residual add', block(8, 9, 24, 5), [{ stage: 2, skip: 0 }], false, false],
+    ['inverted bottleneck with residual add, in place', block(8, 9, 24, 5), [{ stage: 2, skip: 0 }], false, true],
+    ['strided depthwise block', [geometry(8, 12, 16, 1, 1, 1), geometry(16, 12, 16, 3, 2, 16), geometry(16, 6, 12, 1, 1, 1)], [], false, false],
+    // A strided block, then two residual blocks whose skips are rings inside the chain (3x3, then 7x7: four rows of skip).
+    ['strided block, then residual blocks with their skips in rings',
+      [geometry(4, 14, 12, 1, 1, 1), geometry(12, 14, 12, 3, 2, 12), geometry(12, 7, 8, 1, 1, 1), ...block(8, 7, 16, 3), ...block(8, 7, 24, 7)],
+      [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, false],
+    ['three residual blocks, in place', [...block(6, 8, 12, 3), ...block(6, 8, 18, 5), ...block(6, 8, 12, 3)],
+      [{ stage: 2, skip: 0 }, { stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, true],
   ];
-  for (const [name, geoms, withAdd, streamed] of CHAINS) {
+  for (const [name, geoms, adds, streamed, inPlace] of CHAINS) {
     for (const [wk, tflite] of [[0, false], [1 << 16, false], [0, true], [1 << 16, true]] as const) {
       it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}${tflite ? ', in TFLite\'s arithmetic' : ''}`, () => {
+        if (inPlace) expect(chainInPlace(geoms, adds)).toBe(true);
         const bufs: Record<string, TypedArray> = {};
         const stages = geoms.map((c, i): ConvBinding => {
           bufs[`w${i}`] = int8s(c.cout * c.cpg * c.k * c.k);
@@ -345,23 +344,34 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
             ...(tflite ? { requant: 'tflite' as const } : {}),
           };
         });
-        const addQ = { a: { scale: 0.05, zeroPoint: -2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 } };
-        const add = withAdd ? { ...addQ, ...(tflite ? { rq: addMultipliers(0.05, 0.09, 0.07) } : {}) } : null;
-        const chain: ChainBinding = { stages, add, layout: layoutOf(geoms, withAdd) };
+        const bound = adds.map((a, i) => {
+          const q = { a: { scale: 0.05 + 0.01 * i, zeroPoint: -2 + i }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 - i } };
+          return { ...a, q: { ...q, ...(tflite ? { rq: addMultipliers(q.a.scale, q.b.scale, q.y.scale) } : {}) } };
+        });
+        const chain: ChainBinding = { stages, adds: bound, layout: chainLayoutOf(geoms, adds) };
         const g0 = geoms[0], last = geoms[geoms.length - 1];
-        const input = int8s(g0.cin * g0.h * g0.w), out = new Int8Array(last.cout * last.ho * last.wo);
+        const input = int8s(g0.cin * g0.h * g0.w);
+        const out = inPlace ? input.slice() : new Int8Array(last.cout * last.ho * last.wo);
         const param = (n: string) => bufs[n];
-        runBoundChain(chain, param, input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.k * g0.w) : undefined);
+        runBoundChain(chain, param, inPlace ? out : input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.k * g0.w) : undefined);
+        if (inPlace) {
+          // The same values as with the output apart from the input.
+          const apart = new Int8Array(out.length);
+          runBoundChain(chain, param, input, apart, new Int8Array(chain.layout.bytes));
+          expect(apart).toEqual(out);
+        }
         const ops = new Operands().ints(geoms.length);
         stages.forEach((s, i) => {
           ops.geom(s.geom).ints(s.xZero, s.yZero).array(bufs[`w${i}`]).array(bufs[`b${i}`]).array(effScalesOf(s, bufs[`s${i}`] as Float32Array));
           if (tflite) ops.array(multiplierPairs(multipliersOf(s, bufs[`s${i}`] as Float32Array)!));
         });
         for (const r of chain.layout.rings) ops.ints(r.offset, r.rows);
-        ops.ints(chain.layout.addRow).floats(add?.a.scale ?? 0).ints(add?.a.zeroPoint ?? 0).floats(add?.b.scale ?? 0).ints(add?.b.zeroPoint ?? 0)
-          .floats(add?.y.scale ?? 1).ints(add?.y.zeroPoint ?? 0);
-        if (add?.rq) ops.array(addMultiplierWords(add.rq));
-        ops.ints(streamed ? g0.k : 0, chain.layout.bytes, wk).array(input);
+        ops.ints(bound.length);
+        for (const a of bound) {
+          ops.ints(a.stage, a.skip).floats(a.q.a.scale).ints(a.q.a.zeroPoint).floats(a.q.b.scale).ints(a.q.b.zeroPoint).floats(a.q.y.scale).ints(a.q.y.zeroPoint);
+          if (a.q.rq) ops.array(addMultiplierWords(a.q.rq));
+        }
+        ops.ints(chain.layout.addRow, streamed ? g0.k : 0, chain.layout.bytes, wk, inPlace ? 1 : 0).array(input);
         expect(run(tflite ? 'conv_chain_q' : 'conv_chain', ops)).toEqual(bytes(out));
       });
     }

@@ -137,6 +137,12 @@ describe('(a) at 128x128 (the 4x4 and 8x8 kernel paths)', () => {
   it.skipIf(!hasGcc)('mcunet-5fps mcunet-5fps@99kb, two steps', () => {
     hostMatches(setup('mcunet-5fps', 'mcunet-5fps@99kb', {}, 'float32', false, 128), hyper(0), 2);
   });
+  it.skipIf(!hasGcc)('proxyless-w0.3 proxyless-w0.3@98kb, two steps (residual chains writing their output over their input)', () => {
+    const x = setup('proxyless-w0.3', 'proxyless-w0.3@98kb', {}, 'float32', false, 128);
+    const chains = x.program.kernels.filter((k) => k.op === 'conv_chain');
+    expect(chains.some((k) => x.program.tensors[k.outputs[0]].aliasOf === k.inputs[0])).toBe(true);
+    hostMatches(x, hyper(0), 2);
+  });
 });
 
 describe('(a) update rounding', () => {
@@ -240,6 +246,8 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
 
   const traced: [string, string, CompileOptions, number, number][] = [
     ['mcunet-5fps', 'mcunet-5fps@99kb', {}, 0, RES],
+    // Residual chains writing their output over their input.
+    ['proxyless-w0.3', 'proxyless-w0.3@98kb', {}, 0, RES],
     ['mbv2-w0.35', 'full', { fuseBlockBackward: true }, 0.9, 32],
   ];
   for (const [model, scheme, opts, momentum, resolution] of traced) {

@@ -221,7 +221,7 @@ describe('a small model of the family made in code (SAME padding; an explicit PA
 const hasQemu = requireTool('arm-none-eabi-gcc') && requireTool('newlib') && requireTool('qemu-system-arm');
 
 describe('training and firmware of the imported model', () => {
-  // In TFLite's arithmetic: last-3 runs the early stage as fused chains with residual adds (tt_chain.add_rq),
+  // In TFLite's arithmetic: last-3 runs the early stage as fused chains with residual adds (tt_chain_add.rq), some written over their input,
   // last-12 also trains through blocks whose residual adds run alone with their clamp masks (tt_add_q);
   // on the M55 (mps3-an547) with its Helium paths built in.
   for (const [schemeName, target] of [['last-3', 'mps2-an500'], ['last-12', 'mps2-an500'], ['last-12', 'mps3-an547']] as const) {

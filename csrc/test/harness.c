@@ -274,8 +274,9 @@ int main(int argc, char **argv) {
     put(&key, 4);
   } else if (!strcmp(k, "conv_chain") || !strcmp(k, "conv_chain_q")) {
     /* stages, then per stage: geometry, xz, yz, w, bias, eff (conv_chain_q: and its multipliers and shifts);
-     * ring offsets and rows; add_row; sa za sb zb sy zy (conv_chain_q with an add: and its six multiplier
-     * words); in_rows (0: whole input); scratch bytes; workspace bytes; the input -> the output */
+     * ring offsets and rows; adds, per add: stage skip sa za sb zb sy zy (conv_chain_q: and its six
+     * multiplier words); add_row; in_rows (0: whole input); scratch bytes; workspace bytes; in place (the
+     * output written over the input); the input -> the output */
     const int q = !strcmp(k, "conv_chain_q");
     const int n = int_();
     tt_stage *st = zeros(sizeof(tt_stage) * (size_t)n);
@@ -293,15 +294,20 @@ int main(int argc, char **argv) {
     }
     int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n);
     for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_();
-    tt_chain c = { n, st, ro, rr, 0, 0, 0, 0, 0, 0, 0, 0, NULL };
+    const int n_add = int_();
+    tt_chain_add *adds = zeros(sizeof(tt_chain_add) * (size_t)(n_add + 1));
+    for (int i = 0; i < n_add; i++) {
+      adds[i].stage = int_(), adds[i].skip = int_();
+      adds[i].sa = float_(), adds[i].za = int_(), adds[i].sb = float_(), adds[i].zb = int_(), adds[i].sy = float_(), adds[i].zy = int_();
+      if (q) adds[i].rq = take(24);
+    }
+    tt_chain c = { n, st, ro, rr, n_add, adds, 0, 0 };
     c.add_row = int_();
-    c.sa = float_(), c.za = int_(), c.sb = float_(), c.zb = int_(), c.sy = float_(), c.zy = int_();
-    if (q && c.add_row >= 0) c.add_rq = take(24);
     c.in_rows = int_();
-    const int scratch_bytes = int_(), wk_bytes = int_();
+    const int scratch_bytes = int_(), wk_bytes = int_(), in_place = int_();
     const tt_geom *g0 = st[0].g, *last = st[n - 1].g;
     int8_t *in = take(g0->cin * g0->h * g0->w);
-    int8_t *out = zeros(last->cout * last->ho * last->wo), *scratch = zeros(scratch_bytes);
+    int8_t *out = in_place ? in : zeros(last->cout * last->ho * last->wo), *scratch = zeros(scratch_bytes);
     if (c.in_rows) {
       const tt_row_src src = { tt_image_rows, in, g0->cin, g0->h, g0->w };
       tt_conv_chain(&c, NULL, &src, zeros(g0->cin * c.in_rows * g0->w), out, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);

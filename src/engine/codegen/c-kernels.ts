@@ -41,21 +41,28 @@ static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc
 
 /* One stage of a fused frozen block (conv_chain). */
 typedef struct { const tt_geom *g; const tt_weight *w; const int32_t *bias; const float *eff; int32_t xz, yz; } tt_stage;
-/* Stages of one chain at most (the generator checks). */
-#define TT_CHAIN_MAX 16
+/* Stages of one chain at most (the generator checks: schedule/fuse-rows.ts CHAIN_MAX). */
+#define TT_CHAIN_MAX 12
+/* A residual add inside a chain: after its stage (whose conv row is b), the skip a read from source
+ * skip (0: the chain input, i: the ring of stage i's input); the sum goes where the stage's row would. */
+typedef struct {
+  int stage, skip;
+  float sa, sb, sy;
+  int32_t za, zb, zy;
+  /* TFLite's arithmetic (tt_add_q's rq), or NULL: tt_add's float one. */
+  const int32_t *rq;
+} tt_chain_add;
 typedef struct {
   int n;
   const tt_stage *st;
   /* Ring of the input of stage i + 1: byte offset in the scratch buffer and rows. */
   const int *ring_off, *ring_rows;
-  /* Residual add of the block input and the last conv's row (add_row < 0: none). */
+  /* Residual adds in stage order, and the one-row buffer (offset in scratch) their conv rows go to. */
+  int n_add;
+  const tt_chain_add *adds;
   int add_row;
-  float sa, sb, sy;
-  int32_t za, zb, zy;
   /* Rows of the ring a streamed input is read into (the first conv's kernel height). */
   int in_rows;
-  /* The residual add in TFLite's arithmetic (tt_add_q's rq), or NULL: tt_add's float one. */
-  const int32_t *add_rq;
 } tt_chain;
 
 /*
@@ -77,7 +84,8 @@ typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } 
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
 /* src NULL: in is the whole chain input. Otherwise in is unused and the chain reads its input row by row
- * from src, as it needs them, into ring (c->in_rows rows per channel, in the arena). */
+ * from src, as it needs them, into ring (c->in_rows rows per channel, in the arena). out may be in when
+ * the compiler found that the row order allows it (schedule/fuse-rows.ts: chainInPlace). */
 void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, int8_t *ring, int8_t *out, int8_t *scratch,
   void *wk, int wk_bytes);
 void tt_add(const int8_t *a, float sa, int32_t za, const int8_t *b, float sb, int32_t zb,
@@ -1478,7 +1486,11 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
 }
 
 typedef struct {
-  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1]; int next[TT_CHAIN_MAX]; const int8_t *in; int8_t *out; int8_t *add_row;
+  const tt_chain *c; tt_rows src[TT_CHAIN_MAX + 1];
+  /* Per stage: the next row it computes, and the last row asked of it (tt_chain_pull's explicit stack). */
+  int next[TT_CHAIN_MAX], want[TT_CHAIN_MAX];
+  /* The one-row buffer of a conv row before its add (add_row.w set per stage). */
+  tt_rows add_row;
   void *wk; int wk_bytes;
   /* Streamed input: where its rows come from, and the next row to read into the ring src[0]. */
   const tt_row_src *stream; int in_next;
@@ -1486,16 +1498,16 @@ typedef struct {
   const uint32_t *wall[TT_CHAIN_MAX];
 } tt_chain_run;
 
-static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo);
-
-static void tt_chain_add_row(tt_chain_run *r, int oy) {
-  const tt_chain *c = r->c;
-  const tt_geom *g = c->st[c->n - 1].g;
-  const int w = g->wo, hw = g->ho * g->wo;
+/* Row oy of add a: the skip row plus the conv row in add_row, into the stage's destination. */
+static void tt_chain_add_row(tt_chain_run *r, const tt_chain_add *a, int oy) {
+  const tt_geom *g = r->c->st[a->stage].g;
+  const tt_rows *skip = &r->src[a->skip], *dst = &r->src[a->stage + 1];
+  const int w = g->wo, s = tt_row_off(skip, oy), d = tt_row_off(dst, oy);
   for (int ch = 0; ch < g->cout; ch++) {
-    const int at = ch * hw + oy * w;
-    if (c->add_rq) tt_add_q(r->in + at, c->za, r->add_row + ch * w, c->zb, r->out + at, c->zy, c->add_rq, NULL, w);
-    else tt_add(r->in + at, c->sa, c->za, r->add_row + ch * w, c->sb, c->zb, r->out + at, c->sy, c->zy, NULL, w);
+    const int8_t *x = skip->data + ch * skip->cstride + s;
+    int8_t *y = dst->data + ch * dst->cstride + d;
+    if (a->rq) tt_add_q(x, a->za, r->add_row.data + ch * w, a->zb, y, a->zy, a->rq, NULL, w);
+    else tt_add(x, a->sa, a->za, r->add_row.data + ch * w, a->sb, a->zb, y, a->sy, a->zy, NULL, w);
   }
 }
 
@@ -1512,18 +1524,39 @@ static void tt_chain_load(tt_chain_run *r, int upTo) {
   }
 }
 
-__attribute__((noinline)) static void tt_chain_ensure(tt_chain_run *r, int stage, int upTo) {
+/* Computes the rows of the stage last up to upTo. A stage's row oy first needs the rows of the stage
+ * before it up to the bottom of its window (they are computed first, in order), then it is computed
+ * (and its residual add): the recursion of runtime/conv-chain.ts's ensure, in the same order, with
+ * an explicit stack (want[s]: the row asked of stage s) so that the C stack does not grow with the
+ * chain's length. */
+__attribute__((noinline)) static void tt_chain_pull(tt_chain_run *r, int last, int upTo) {
   const tt_chain *c = r->c;
-  const tt_geom *g = c->st[stage].g;
-  while (r->next[stage] <= upTo) {
-    const int oy = r->next[stage]++;
-    if (stage > 0 || r->stream) {
-      const int need = oy * g->stride - g->pad + g->k - 1;
-      if (stage > 0) tt_chain_ensure(r, stage - 1, need < g->h - 1 ? need : g->h - 1);
-      else tt_chain_load(r, need < g->h - 1 ? need : g->h - 1);
+  int s = last;
+  r->want[s] = upTo;
+  for (;;) {
+    if (r->next[s] > r->want[s]) {
+      if (s == last) return;
+      s++;
+      continue;
     }
-    tt_conv_row(&r->src[stage], &c->st[stage], &r->src[stage + 1], oy, r->wall[stage], r->wk, r->wk_bytes);
-    if (stage == c->n - 1 && c->add_row >= 0) tt_chain_add_row(r, oy);
+    const tt_geom *g = c->st[s].g;
+    const int oy = r->next[s];
+    if (s > 0 || r->stream) {
+      int need = oy * g->stride - g->pad + g->k - 1;
+      if (need > g->h - 1) need = g->h - 1;
+      if (s == 0) {
+        tt_chain_load(r, need);
+      } else if (r->next[s - 1] <= need) {
+        r->want[--s] = need;
+        continue;
+      }
+    }
+    r->next[s]++;
+    const tt_chain_add *a = NULL;
+    for (int i = 0; i < c->n_add; i++) if (c->adds[i].stage == s) a = &c->adds[i];
+    if (a) r->add_row.cstride = r->add_row.w = g->wo;
+    tt_conv_row(&r->src[s], &c->st[s], a ? &r->add_row : &r->src[s + 1], oy, r->wall[s], r->wk, r->wk_bytes);
+    if (a) tt_chain_add_row(r, a, oy);
   }
 }
 
@@ -1535,8 +1568,6 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   r.c = c;
   r.wk = wk;
   r.wk_bytes = wk_bytes;
-  r.in = in;
-  r.out = out;
   r.stream = src;
   r.in_next = 0;
   if (src) r.src[0] = (tt_rows){ ring, c->in_rows * g0->w, c->in_rows, g0->w };
@@ -1545,13 +1576,8 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     const tt_geom *g = c->st[i].g;
     r.src[i + 1] = (tt_rows){ scratch + c->ring_off[i], c->ring_rows[i] * g->wo, c->ring_rows[i], g->wo };
   }
-  if (c->add_row >= 0) {
-    r.add_row = scratch + c->add_row;
-    r.src[c->n] = (tt_rows){ r.add_row, last->wo, 1, last->wo };
-  } else {
-    r.add_row = NULL;
-    r.src[c->n] = (tt_rows){ out, last->ho * last->wo, 0, last->wo };
-  }
+  r.add_row = (tt_rows){ c->n_add ? scratch + c->add_row : NULL, 0, 1, 0 };
+  r.src[c->n] = (tt_rows){ out, last->ho * last->wo, 0, last->wo };
   for (int i = 0; i < c->n; i++) r.next[i] = 0;
   /* Pack the weights of pointwise and im2col stages once, keeping room for one row of activations. */
   int xneed = 0;
@@ -1589,7 +1615,7 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   }
   r.wk = free;
   r.wk_bytes = words * 4;
-  tt_chain_ensure(&r, c->n - 1, last->ho - 1);
+  tt_chain_pull(&r, c->n - 1, last->ho - 1);
 }
 
 /* One int8 ADD output before its zero point in TFLite's arithmetic (quant/tflite-int.ts: addTfliteUnclamped). */

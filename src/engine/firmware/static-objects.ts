@@ -80,7 +80,7 @@ export const TILE = 64;
 export const RUNTIME_RAM: readonly StaticObject[] = [
   { symbol: 'rp', bytes: 256, section: 'bss', kind: 'runtime' },
   { symbol: 'wp', bytes: 256, section: 'bss', kind: 'runtime' },
-  { symbol: 'r', bytes: 432, section: 'bss', kind: 'runtime' },
+  { symbol: 'r', bytes: 388, section: 'bss', kind: 'runtime' },
   { symbol: 'line', bytes: 128, section: 'bss', kind: 'runtime' },
   { symbol: 'impure_data', bytes: 96, section: 'data', kind: 'runtime' },
   { symbol: '_impure_ptr', bytes: 4, section: 'data', kind: 'runtime' },
@@ -111,7 +111,8 @@ const ZOO_OPS: KernelOp[] = [
   'conv_chain', 'conv2d', 'add', 'avgpool', 'linear', 'save_slice', 'softmax_ce_bwd', 'linear_bwd', 'linear_update', 'avgpool_bwd', 'mask',
   'channel_scale', 'block_bwd', 'conv_update_b', 'add_bwd',
 ];
-const CODE_BASE = 38_908 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
+// 38,908 as fitted, plus what tt_conv_chain's own functions grew by since (its adds and explicit row stack: 328).
+const CODE_BASE = 39_236 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 71;
 
 /** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */
@@ -204,9 +205,10 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
     // A residual add in TFLite's arithmetic: its multipliers (c-step.ts declares them beside the call).
     if (k.op === 'add' && g.requant === 'tflite') add(`AQ_${cIdent(k.node)}`, 24, 'rodata', 'tables');
     if (k.op !== 'conv_chain') continue;
-    const convs = k.attrs.convs.length;
-    add(`CH_${cIdent(k.attrs.convs[0])}`, 52 + 24 * convs + 8 * Math.max(1, convs - 1), 'rodata', 'tables');
-    if (k.attrs.add && g.requant === 'tflite') add(`CH_${cIdent(k.attrs.convs[0])}_aq`, 24, 'rodata', 'tables');
+    // tt_chain (32 bytes), its stages (24 each), ring offsets and rows (8 per ring, at least one), its adds (tt_chain_add, 36 each).
+    const convs = k.attrs.convs.length, adds = k.attrs.adds.length;
+    add(`CH_${cIdent(k.attrs.convs[0])}`, 32 + 24 * convs + 8 * Math.max(1, convs - 1) + 36 * adds, 'rodata', 'tables');
+    if (g.requant === 'tflite') k.attrs.adds.forEach((_, i) => add(`CH_${cIdent(k.attrs.convs[0])}_aq${i}`, 24, 'rodata', 'tables'));
   }
   out.push(...RUNTIME_RAM);
   add('stack', opts.stackBytes, 'stack', 'stack');

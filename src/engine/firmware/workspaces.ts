@@ -9,6 +9,7 @@
 import type { Buffer } from '../memory/lifetimes.ts';
 import { ALIGN, ORDERS, placeInOrder, planArena, type Lifetime, type Placement } from '../memory/planner.ts';
 import { isDepthwise } from '../ops/conv2d.ts';
+import { chainFloorBytes, chainPackedBytes } from '../schedule/fuse-rows.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
@@ -73,12 +74,13 @@ export interface WorkspaceBuffer extends Buffer { floor: number }
  * The least workspace without which a kernel's fast path is off altogether (bytes; 0: it degrades
  * gradually or has none): tt_pw_fast packs four output channels' weights and a tile of two pixels
  * (6 words per input-channel pair), tt_dw_plane16 needs its whole padded plane, a fused chain its
- * stages' packed weights. Below it the generic conv runs, several times slower (on the M7,
+ * im2col stages' packed weights and one pointwise stage's packing at each row (chainFloorBytes).
+ * Below it the generic conv runs, several times slower (on the M7,
  * mcunet-5fps@99kb's last pointwise conv: 1.6M -> 8.8M instructions; proxyless-w0.3@98kb's second
  * chain, at its peak: 5.4M -> 34.9M).
  */
 function fastPathFloor(k: ProgramKernel): number {
-  if (k.op === 'conv_chain') return fastPathBytes(k) ?? 0;
+  if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom));
   if (k.op === 'block_bwd') {
     // The gathered plane and pw1's eight-channel block with its two conversion planes (tt_pw1_setup).
     const need = fastPathBytes(k) ?? 0;
@@ -141,18 +143,7 @@ export function fastPathBytes(k: ProgramKernel): number | null {
     if (isDepthwise(g) && g.k <= 16) return (g.h + 2 * g.pad) * (g.w + 2 * g.pad + 2) * 2 + g.k * Math.ceil(g.k / 2) * 4 + 8;
     return 0; // the generic path takes no workspace
   }
-  if (k.op === 'conv_chain') {
-    let words = 0, xneed = 0;
-    for (const { geom: g } of k.bound.stages) {
-      const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
-      const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
-      if (!pw && !im2col) continue;
-      const cp2 = Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2);
-      xneed = Math.max(xneed, (Math.min(g.wo, 16) + (pw ? 0 : 1)) * cp2);
-      words += g.cout * cp2;
-    }
-    return 4 * (words + xneed);
-  }
+  if (k.op === 'conv_chain') return chainPackedBytes(k.bound.stages.map((s) => s.geom));
   return null;
 }
 

@@ -7,7 +7,7 @@ import type { Graph, Node } from '../ir/graph.ts';
 import { convGeom } from '../ops/conv2d.ts';
 import { effectiveScale } from '../quant/arith.ts';
 import { addMultipliers, convMultipliers, type AddMultipliers, type ConvMultipliers } from '../quant/tflite-int.ts';
-import { chainLayout, type ChainLayout } from '../schedule/fuse-rows.ts';
+import { chainAdds, chainLayout, type ChainLayout } from '../schedule/fuse-rows.ts';
 import type { ConvBinding, ExecEnv, Quant } from './def.ts';
 
 /** The binding of conv node `node` (compile time). */
@@ -46,20 +46,25 @@ export function bindAdd(g: Graph, add: Node): AddBinding {
   return { a, b, y, ...(g.requant === 'tflite' ? { rq: addMultipliers(a.scale, b.scale, y.scale) } : {}) };
 }
 
-/** A conv chain's bound operands: its stages, its residual add's quantization (or null), its ring layout. */
+/** A residual add inside a chain: after stage `stage`, its skip read from source `skip` (0: the chain's input, i: stage i's input). */
+export interface ChainAddBinding { stage: number; skip: number; q: AddBinding }
+
+/** A conv chain's bound operands: its stages, its residual adds (in stage order), its ring layout. */
 export interface ChainBinding {
   stages: ConvBinding[];
-  add: AddBinding | null;
+  adds: ChainAddBinding[];
   layout: ChainLayout;
 }
 
 const quant = (g: Graph, t: string): Quant => ({ scale: g.tensors[t].q!.scale, zeroPoint: g.tensors[t].q!.zeroPoint });
 
-/** The binding of a fused chain of convs and its optional residual add (compile time). */
-export function bindChain(g: Graph, convs: Node<'conv2d'>[], add: Node | null): ChainBinding {
+/** The binding of a fused chain of convs and its residual adds (compile time). */
+export function bindChain(g: Graph, convs: Node<'conv2d'>[], adds: Node[]): ChainBinding {
+  const skips = chainAdds(convs, adds);
+  if (!skips) throw new Error(`internal: the adds of chain ${convs[0].name} do not read its stages`);
   return {
     stages: convs.map((c) => bindConv(g, c)),
-    add: add ? bindAdd(g, add) : null,
-    layout: chainLayout(g, convs, !!add),
+    adds: skips.map((a) => ({ ...a, q: bindAdd(g, adds.find((n) => n.inputs[1] === convs[a.stage].outputs[0])!) })),
+    layout: chainLayout(g, convs, skips),
   };
 }

@@ -11,6 +11,7 @@ import type { KernelOf } from '../program/types.ts';
 import { dequantize } from '../quant/arith.ts';
 import { addMultiplierWords } from '../quant/tflite-int.ts';
 import { runBoundChain } from '../runtime/conv-chain.ts';
+import { CHAIN_MAX } from '../schedule/fuse-rows.ts';
 import { bindAdd, bindChain, convEff, multipliersOf, type AddBinding, type ChainBinding } from './conv-binding.ts';
 import { NO_BINDING, type ConvBinding, type Empty, type ExecEnv, type KernelDef, type KernelTypes, type Quant } from './def.ts';
 
@@ -48,8 +49,8 @@ export const conv2d: KernelDef<'conv2d'> = {
 export type ConvChainTypes = KernelTypes<{
   /** The fused frozen convs in order (schedule/fuse-rows.ts). */
   convs: string[];
-  /** The residual add node, or null. */
-  add: string | null;
+  /** The residual add nodes inside the chain (each after a stage; schedule/fuse-rows.ts: chainAdds). */
+  adds: string[];
   /** The row rings. */
   scratch: string;
   /** A streamed image (schedule/stream-input.ts) is read into `ring`, `inputRows` rows. */
@@ -58,17 +59,17 @@ export type ConvChainTypes = KernelTypes<{
 }, ChainBinding>;
 
 export const conv_chain: KernelDef<'conv_chain'> = {
-  bind: (k, b) => bindChain(b.graph, k.attrs.convs.map((n) => b.node(n) as Node<'conv2d'>), k.attrs.add ? b.node(k.attrs.add) : null),
+  bind: (k, b) => bindChain(b.graph, k.attrs.convs.map((n) => b.node(n) as Node<'conv2d'>), k.attrs.adds.map((n) => b.node(n))),
   reference(k, env) {
     runBoundChain(k.bound, env.param, env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.attrs.scratch) as Int8Array,
       k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
   },
   c: {
-    functions: ['tt_conv_chain', 'tt_chain_ensure', 'tt_image_rows'],
+    functions: ['tt_conv_chain', 'tt_chain_pull', 'tt_image_rows'],
     emit(k, e) {
       const names = k.attrs.convs;
-      if (names.length > 16) throw new Error(`export: conv chain ${names.join(', ')} is longer than 16 convs`);
-      const { stages, add, layout } = k.bound;
+      if (names.length > CHAIN_MAX) throw new Error(`export: conv chain ${names.join(', ')} is longer than ${CHAIN_MAX} convs`);
+      const { stages, adds, layout } = k.bound;
       const cs = names.map(e.conv);
       const sym = `CH_${e.ident(names[0])}`;
       const st = cs.map((c, i) => `{ &${c.geomSym}, &${c.weight}, ${c.bias}, ${c.eff}, ${stages[i].xZero}, ${stages[i].yZero} }`);
@@ -76,16 +77,22 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       e.declare(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${st.join(',\n  ')}\n};`);
       e.declare(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
       e.declare(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
-      // The residual add in TFLite's arithmetic: its multipliers (tt_add_q's rq).
-      if (add?.rq) e.declare(`static const int32_t ${sym}_aq[6] = { ${Array.from(addMultiplierWords(add.rq)).join(', ')} };`);
-      e.declare(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${layout.addRow}, ` +
-        `${e.f32(add?.a.scale ?? 0)}, ${e.f32(add?.b.scale ?? 0)}, ${e.f32(add?.y.scale ?? 1)}, ${add?.a.zeroPoint ?? 0}, ${add?.b.zeroPoint ?? 0}, ` +
-        `${add?.y.zeroPoint ?? 0}, ${k.attrs.inputRows ?? 0}, ${add?.rq ? `${sym}_aq` : 'NULL'} };`);
+      // A residual add in TFLite's arithmetic: its multipliers (tt_add_q's rq).
+      adds.forEach((a, i) => {
+        if (a.q.rq) e.declare(`static const int32_t ${sym}_aq${i}[6] = { ${Array.from(addMultiplierWords(a.q.rq)).join(', ')} };`);
+      });
+      if (adds.length) {
+        const rows = adds.map((a, i) => `{ ${a.stage}, ${a.skip}, ${e.f32(a.q.a.scale)}, ${e.f32(a.q.b.scale)}, ${e.f32(a.q.y.scale)}, ` +
+          `${a.q.a.zeroPoint}, ${a.q.b.zeroPoint}, ${a.q.y.zeroPoint}, ${a.q.rq ? `${sym}_aq${i}` : 'NULL'} }`);
+        e.declare(`static const tt_chain_add ${sym}_ad[${adds.length}] = {\n  ${rows.join(',\n  ')}\n};`);
+      }
+      e.declare(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${adds.length}, ${adds.length ? `${sym}_ad` : 'NULL'}, ` +
+        `${layout.addRow}, ${k.attrs.inputRows ?? 0} };`);
       // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
     },
-    codeBytes: 2122,
+    codeBytes: 2450,
   },
   kind: 'forward',
   label: 'conv_chain',

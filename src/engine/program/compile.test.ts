@@ -282,7 +282,8 @@ describe('bind once: the program carries what its readers need', () => {
     const chains = p.kernels.filter((k) => isOp(k, 'conv_chain'));
     expect(chains.length).toBeGreaterThan(0);
     for (const k of chains) {
-      expect(k.bound.layout).toEqual(chainLayout(g, k.attrs.convs.map(node), !!k.attrs.add));
+      expect(k.bound.layout).toEqual(chainLayout(g, k.attrs.convs.map(node), k.bound.adds));
+      expect(k.bound.adds.length).toBe(k.attrs.adds.length);
       expect(k.bound.stages.map((s) => s.node)).toEqual(k.attrs.convs);
     }
     for (const k of p.kernels) {

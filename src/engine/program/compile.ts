@@ -105,7 +105,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
   // Each pass returns new kernel and tensor lists; the training graph's stay as autodiff made them.
   let s: Scheduled = { kernels: tg.kernels, tensors: tg.tensors };
-  if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained);
+  if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained, options.streamInput);
   let stream: InputStream | null = null;
   if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
   if (options.fuseBlockBackward) s = fuseBlockBackward(graph, s);

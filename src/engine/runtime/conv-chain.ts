@@ -1,21 +1,24 @@
 /**
- * The fused row kernel (schedule/fuse-rows.ts): runs a chain of convs, and an optional residual add,
- * producing the output row by row. Each stage computes the rows its consumer asks for, in order, into
- * a ring; the consumer's window only moves forward, so a ring as tall as its kernel suffices. With a
- * streamed input (schedule/stream-input.ts) the image itself is read the same way: its rows are copied
- * into `inputRing` as the first conv asks for them. The reference: the fast table's chain
+ * The fused row kernel (schedule/fuse-rows.ts): runs a chain of convs and residual adds, producing the
+ * output row by row. Each stage computes the rows its consumer asks for, in order, into a ring; the
+ * consumer's window only moves forward, so a ring as tall as the chain's layout says suffices. A stage
+ * followed by a residual add writes its row into a one-row buffer, and the add writes the block's output
+ * row (skip row + that row) where the stage's output would go; the skip row comes from the chain's input
+ * or from the ring of a block input inside the chain. With a streamed input
+ * (schedule/stream-input.ts) the image itself is read the same way: its rows are copied into
+ * `inputRing` as the first conv asks for them. The reference: the fast table's chain
  * (wasm/kernel-table.ts, one wasm call, the same rows in the same order) is held to it.
- * Everything about the chain (geometry, zero points, ring layout) is bound by the compiler
+ * Everything about the chain (geometry, zero points, adds, ring layout) is bound by the compiler
  * (kernels/conv-binding.ts: bindChain).
  */
 import type { ParamStore } from '../ir/graph.ts';
 import { addInt8 } from '../ops/add.ts';
 import { convRowInt8, ringRows, wholeRows, type RowSource } from '../ops/conv2d.ts';
-import { effScalesOf, multipliersOf, type ChainBinding } from '../kernels/conv-binding.ts';
+import { effScalesOf, multipliersOf, type ChainAddBinding, type ChainBinding } from '../kernels/conv-binding.ts';
 
 export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamStore[string],
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
-  const { stages, add, layout } = chain;
+  const { stages, adds, layout } = chain;
   const geoms = stages.map((c) => c.geom);
   const eff = stages.map((c) => effScalesOf(c, param(c.wScales) as Float32Array));
   const rq = stages.map((c) => multipliersOf(c, param(c.wScales) as Float32Array));
@@ -36,32 +39,36 @@ export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamSt
     }
   };
   layout.rings.forEach((r) => sources.push(ringRows(scratch.subarray(r.offset, r.offset + r.channels * r.rows * r.width), r.rows, r.width)));
-  const rowBuf = add ? scratch.subarray(layout.addRow, layout.addRow + last.cout * last.wo) : null;
-  const finalDst = rowBuf ? ringRows(rowBuf, 1, last.wo) : wholeRows(output, last.ho, last.wo);
+  sources.push(wholeRows(output, last.ho, last.wo));
+  const addAt = new Map(adds.map((a) => [a.stage, a]));
+  const rowBytes = Math.max(0, ...adds.map((a) => geoms[a.stage].cout * geoms[a.stage].wo));
+  const rowBuf = adds.length ? scratch.subarray(layout.addRow, layout.addRow + rowBytes) : null;
   const next = new Array<number>(m).fill(0);
 
   const ensure = (stage: number, upTo: number): void => {
     const c = geoms[stage];
+    const add = addAt.get(stage);
     while (next[stage] <= upTo) {
       const oy = next[stage]++;
       const need = Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1);
       if (stage > 0) ensure(stage - 1, need);
       else if (inputRing) load(need);
-      const dst = stage === m - 1 ? finalDst : sources[stage + 1];
+      const dst = add ? ringRows(rowBuf!, 1, c.wo) : sources[stage + 1];
       const s = stages[stage];
       convRowInt8(sources[stage], s.xZero, param(s.weight) as Int8Array, param(s.bias) as Int32Array, eff[stage], dst, s.yZero, c, oy, rq[stage]);
-      if (stage === m - 1 && add && rowBuf) addResidualRow(add, input, rowBuf, output, last.cout, last.ho, last.wo, oy);
+      if (add) addResidualRow(add, sources[add.skip], rowBuf!, sources[stage + 1], c.cout, c.wo, oy);
     }
   };
   ensure(m - 1, last.ho - 1);
 }
 
-/** output[:, oy, :] = add(block input row, conv row), channel by channel. */
-function addResidualRow(q: NonNullable<ChainBinding['add']>, input: Int8Array, row: Int8Array, output: Int8Array,
-  channels: number, h: number, w: number, oy: number): void {
+/** dst[:, oy, :] = add(skip[:, oy, :], conv row), channel by channel. */
+function addResidualRow(a: ChainAddBinding, skip: RowSource, row: Int8Array, dst: RowSource, channels: number, w: number, oy: number): void {
+  const { q } = a;
+  const s = skip.rowOffset(oy), d = dst.rowOffset(oy);
   for (let c = 0; c < channels; c++) {
-    const at = c * h * w + oy * w;
-    addInt8(input.subarray(at, at + w), q.a.scale, q.a.zeroPoint, row.subarray(c * w, c * w + w), q.b.scale, q.b.zeroPoint,
-      output.subarray(at, at + w), q.y.scale, q.y.zeroPoint, undefined, true, q.rq);
+    const from = s + c * skip.channelStride, to = d + c * dst.channelStride;
+    addInt8(skip.data.subarray(from, from + w), q.a.scale, q.a.zeroPoint, row.subarray(c * w, c * w + w), q.b.scale, q.b.zeroPoint,
+      dst.data.subarray(to, to + w), q.y.scale, q.y.zeroPoint, undefined, true, q.rq);
   }
 }

@@ -1,126 +1,313 @@
 /**
  * Fused row-by-row execution of the frozen early stage (after MCUNetV2's patch-based inference).
- * In front of the first trained conv nothing is kept for the backward pass, so each frozen block
- * (pw1 -> dw -> pw2 [+ residual], the stem joined to block 0) can run as one kernel that produces its
- * output row by row: every intermediate tensor shrinks to a ring of as many rows as its consumer's
- * kernel is tall. The large early activations (e.g. 32x64x64 after mcunet-5fps's conv 3) never exist
- * whole. No row is computed twice, and the values are identical to the unfused convs.
+ * In front of the first trained conv nothing is kept for the backward pass, so a run of frozen
+ * blocks (pw1 -> dw -> pw2 [+ residual], the stem) can run as one kernel that produces its output
+ * row by row: every tensor inside the run shrinks to a ring of rows, as tall as its readers need (e.g.
+ * mcunet-5fps's 32x64x64 map after conv 3 never exists whole). A block's residual add reads its skip
+ * from the chain's input or from the ring of the block's input inside the chain, so a chain may cross
+ * residual blocks. A chain whose output has its input's shape writes it over its input where the row
+ * order allows (a residual block: output row r once no conv reads input row r again): proxyless-w0.3's
+ * block 2 holds its 16 KB input and rings, not also a 16 KB output. No row is computed twice, and the
+ * values are identical to the unfused convs.
+ *
+ * Where the chains break is chosen so that the most bytes any chain holds (its input, its output
+ * unless in place, its rings, its workspace's floor) is as small as it can be (`partition`): a longer
+ * chain removes the maps between its parts but adds their rings (a stride-2 7x7 depthwise conv's input
+ * ring is seven rows of the expanded map), so on the zoo's models the best splits keep the stem with
+ * the first blocks and every later block a chain of its own.
  */
 import { FAMILY_ROLES, type Graph, type Node } from '../ir/graph.ts';
-import { convGeom } from '../ops/conv2d.ts';
+import { convGeom, type ConvGeom } from '../ops/conv2d.ts';
 import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
+/**
+ * Stages of one chain at most: the C library's TT_CHAIN_MAX (csrc/tt_kernels.h; its run state, a few
+ * words per stage, is static, and its row requests use an explicit stack there, not the C stack).
+ */
+export const CHAIN_MAX = 12;
+
+/** A residual add inside a chain: after stage `stage` (the conv row is its second operand), the skip read from source `skip`. */
+export interface ChainAdd {
+  stage: number;
+  /** 0: the chain's input; i > 0: the input of stage i (a ring). */
+  skip: number;
+}
+
 export interface ChainLayout {
-  /** Byte offset and rows of each intermediate ring in the scratch buffer. */
+  /** Byte offset and rows of the ring of each stage's input after the first (ring i feeds stage i + 1) in the scratch buffer. */
   rings: { offset: number; rows: number; channels: number; width: number }[];
-  /** Offset of the one-row buffer the last conv writes before the residual add (-1 without). */
+  /** Offset of the one-row buffer a conv writes before its residual add (-1 without adds; all adds share it). */
   addRow: number;
   bytes: number;
 }
 
-export function chainLayout(graph: Graph, convs: Node<'conv2d'>[], withAdd: boolean): ChainLayout {
+/**
+ * The residual adds of a chain as stages and skip sources, or null if the chain cannot run them: an
+ * add's second operand must be a stage's output read by nothing else in the chain, its first the
+ * chain's input or a stage's input.
+ */
+export function chainAdds(convs: Node<'conv2d'>[], adds: Node[]): ChainAdd[] | null {
+  const out: ChainAdd[] = [];
+  // What each source holds: source 0 the chain's input, source i + 1 what stage i (and its add) writes.
+  const source = new Map<string, number>([[convs[0].inputs[0], 0]]);
+  for (let i = 0; i < convs.length; i++) {
+    if (convs[i].inputs[0] !== [...source.entries()].find(([, s]) => s === i)?.[0]) return null;
+    const add = adds.find((a) => a.inputs[1] === convs[i].outputs[0]);
+    if (!add) {
+      source.set(convs[i].outputs[0], i + 1);
+      continue;
+    }
+    const skip = source.get(add.inputs[0]);
+    if (skip === undefined || add.inputs[0] === add.inputs[1]) return null;
+    out.push({ stage: i, skip });
+    source.set(add.outputs[0], i + 1);
+  }
+  return out.length === adds.length ? out : null;
+}
+
+/**
+ * Rows each ring must hold, found by running the chain's row schedule (the order runtime/conv-chain.ts
+ * and tt_conv_chain compute rows in) on row numbers only: when a stage writes row r of a source, the
+ * ring must still hold the lowest row any reader of that source will read (its conv's window, an
+ * add's skip row). `inPlace`: the output may overwrite the input row for row (same shape): whenever
+ * output row r is written, no reader of the input will read row r or an earlier one again (an add
+ * reading skip row r reads each byte before it writes it). Null when an add would read a skip row not
+ * yet written (no family block does).
+ */
+function rowSchedule(geoms: ConvGeom[], adds: ChainAdd[]): { rows: number[]; inPlace: boolean } | null {
+  const m = geoms.length;
+  const next = new Array<number>(m).fill(0);
+  const done = new Array<number>(m).fill(0);
+  const added = new Array<number>(m).fill(0);
+  const written = new Array<number>(m + 1).fill(0);
+  const rows = new Array<number>(m + 1).fill(1);
+  const addAt = new Map(adds.map((a) => [a.stage, a]));
+  let ok = true;
+  let inPlace = m > 1;
+  const lowest = (s: number): number => {
+    const c = geoms[s];
+    // The first row stage s has not finished (the one it is computing, or the next) and the window it reads.
+    let low = done[s] < c.ho ? Math.max(0, done[s] * c.stride - c.pad) : Infinity;
+    for (const a of adds) if (a.skip === s) low = Math.min(low, added[a.stage]);
+    return low;
+  };
+  const ensure = (stage: number, upTo: number): void => {
+    const c = geoms[stage];
+    while (next[stage] <= upTo) {
+      const oy = next[stage]++;
+      if (stage > 0) ensure(stage - 1, Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1));
+      done[stage]++;
+      const add = addAt.get(stage);
+      if (add) {
+        if (written[add.skip] <= oy && add.skip > 0) ok = false;
+        added[stage]++;
+      }
+      written[stage + 1] = oy + 1;
+      if (stage + 1 < m) rows[stage + 1] = Math.max(rows[stage + 1], oy - lowest(stage + 1) + 1);
+      else if (lowest(0) <= oy) inPlace = false;
+    }
+  };
+  ensure(m - 1, geoms[m - 1].ho - 1);
+  const [g0, last] = [geoms[0], geoms[m - 1]];
+  inPlace &&= g0.cin === last.cout && g0.h === last.ho && g0.w === last.wo;
+  return ok ? { rows: rows.slice(1, m), inPlace } : null;
+}
+
+/** Whether a chain's output may overwrite its input row for row (rowSchedule; the caller checks that nothing else reads the input). */
+export function chainInPlace(geoms: ConvGeom[], adds: ChainAdd[]): boolean {
+  return rowSchedule(geoms, adds)?.inPlace ?? false;
+}
+
+/** A stage tt_conv_chain packs: pointwise, or im2col (a standard conv of at most 510 taps); its int16 pairs of taps. */
+function packedStage(g: ConvGeom): { im2col: boolean; cp2: number } | null {
+  const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
+  const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
+  return pw || im2col ? { im2col, cp2: Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2) } : null;
+}
+
+/** Words tt_conv_chain keeps for one tile of activations: 16 pixels (or the row), an im2col stage also one pixel of taps. */
+function chainTileWords(geoms: ConvGeom[]): number {
+  let xneed = 0;
+  for (const g of geoms) {
+    const s = packedStage(g);
+    if (s) xneed = Math.max(xneed, (Math.min(g.wo, 16) + (s.im2col ? 1 : 0)) * s.cp2);
+  }
+  return xneed;
+}
+
+/**
+ * The workspace tt_conv_chain's fast paths take at most (bytes): every pointwise and im2col stage's
+ * packed weights (int16 pairs), packed once for the whole chain, and one tile of activations.
+ * firmware/workspaces.ts gives the chain this much where its step leaves room, and at least
+ * chainFloorBytes.
+ */
+export function chainPackedBytes(geoms: ConvGeom[]): number {
+  return 4 * (geoms.reduce((w, g) => w + (packedStage(g) ? g.cout * packedStage(g)!.cp2 : 0), 0) + chainTileWords(geoms));
+}
+
+/**
+ * The least workspace that keeps every stage of a chain on a packed path (bytes): the im2col stages'
+ * packed weights (without them the stem runs the generic loops), and room for the largest pointwise
+ * stage to pack its weights at each row (tt_pw_fast: every output channel and a tile of up to 8
+ * pixels) or the chain's tile, whichever is more. A pointwise stage the chain could not pack once packs
+ * at each row: one pass over its weights per output row, a few percent of its multiply-accumulates.
+ */
+export function chainFloorBytes(geoms: ConvGeom[]): number {
+  let im2col = 0, row = 0;
+  for (const g of geoms) {
+    const s = packedStage(g);
+    if (!s) continue;
+    if (s.im2col) im2col += g.cout * s.cp2;
+    else row = Math.max(row, g.cout * s.cp2 + s.cp2 * Math.min(g.wo, 8));
+  }
+  return 4 * (im2col + Math.max(row, chainTileWords(geoms)));
+}
+
+export function chainLayout(graph: Graph, convs: Node<'conv2d'>[], adds: ChainAdd[]): ChainLayout {
+  return chainLayoutOf(convs.map((c) => convGeom(c, graph)), adds);
+}
+
+/** The ring layout of a chain of these geometries and adds (rowSchedule's rows, each ring 8-aligned, then the add row). */
+export function chainLayoutOf(geoms: ConvGeom[], adds: ChainAdd[]): ChainLayout {
+  const ringRows = rowSchedule(geoms, adds)?.rows;
+  if (!ringRows) throw new Error('internal: a chain reads a skip row before it is written');
   const rings: ChainLayout['rings'] = [];
   let bytes = 0;
-  for (let i = 0; i < convs.length - 1; i++) {
-    const c = convGeom(convs[i], graph);
-    const rows = convGeom(convs[i + 1], graph).k;
-    rings.push({ offset: bytes, rows, channels: c.cout, width: c.wo });
-    bytes += Math.ceil((c.cout * rows * c.wo) / 8) * 8;
+  for (let i = 0; i < geoms.length - 1; i++) {
+    const c = geoms[i];
+    rings.push({ offset: bytes, rows: ringRows[i], channels: c.cout, width: c.wo });
+    bytes += Math.ceil((c.cout * ringRows[i] * c.wo) / 8) * 8;
   }
   let addRow = -1;
-  if (withAdd) {
-    const c = convGeom(convs[convs.length - 1], graph);
+  if (adds.length) {
     addRow = bytes;
-    bytes += c.cout * c.wo;
+    bytes += Math.max(...adds.map((a) => geoms[a.stage].cout * geoms[a.stage].wo));
   }
   return { rings, addRow, bytes };
 }
 
-/** Groups of frozen forward nodes to fuse: the stem with block 0, then every frozen block. */
-function frozenChains(graph: Graph, firstTrained: number | null): { convs: Node<'conv2d'>[]; add: Node | null }[] {
+interface Unit { convs: Node<'conv2d'>[]; adds: Node[] }
+
+/** The frozen forward in units that chain: the stem, then every block whose convs are all frozen. */
+function frozenUnits(graph: Graph, firstTrained: number | null): Unit[] {
   const limit = firstTrained ?? Infinity;
-  const chains: { convs: Node<'conv2d'>[]; add: Node | null }[] = [];
-  const byBlock = new Map<number, { convs: Node<'conv2d'>[]; add: Node | null }>();
+  const byBlock = new Map<number, Unit>();
   for (const n of graph.nodes) {
     if (n.op === 'conv2d') {
       const c = n as Node<'conv2d'>;
       // Only the family's convs chain (a general graph's convs have no block and run as plain kernels).
       if (c.attrs.convIndex === undefined || c.attrs.block === undefined || !FAMILY_ROLES.includes(c.attrs.role)) continue;
-      const b = Math.max(0, c.attrs.block);
-      if (!byBlock.has(b)) byBlock.set(b, { convs: [], add: null });
+      const b = c.attrs.block;
+      if (!byBlock.has(b)) byBlock.set(b, { convs: [], adds: [] });
       byBlock.get(b)!.convs.push(c);
     } else if (n.op === 'add' && (n as Node<'add'>).attrs.block !== undefined) {
-      const chain = byBlock.get((n as Node<'add'>).attrs.block!);
-      if (chain) chain.add = n;
+      byBlock.get((n as Node<'add'>).attrs.block!)?.adds.push(n);
     }
   }
-  // The chain kernel's residual add reads the chain's input as the skip, so a block with an add
-  // must start its own chain: the stem then runs alone.
-  const first = byBlock.get(0);
-  if (first?.add && first.convs[0].attrs.role === 'stem') {
-    byBlock.set(0, { convs: first.convs.slice(1), add: first.add });
-    if (first.convs[0].attrs.convIndex! < limit) chains.push({ convs: first.convs.slice(0, 1), add: null });
-    else return [];
+  const units: Unit[] = [];
+  for (const b of [...byBlock.keys()].sort((x, y) => x - y)) {
+    const u = byBlock.get(b)!;
+    if (!u.convs.every((c) => c.attrs.convIndex! < limit)) break;
+    units.push(u);
   }
-  for (const chain of [...byBlock.keys()].sort((a, b) => a - b).map((b) => byBlock.get(b)!)) {
-    if (chain.convs.every((c) => c.attrs.convIndex! < limit)) chains.push(chain);
-    else break;
-  }
-  return mergeChains(graph, chains);
+  return units;
 }
 
 const bytesOf = (graph: Graph, t: string) => graph.tensors[t].shape.reduce((a, b) => a * b, 1);
 
-/** What a chain holds while it runs: its whole input and output, and its rings. */
-function chainPeak(graph: Graph, chain: { convs: Node<'conv2d'>[]; add: Node | null }): number {
-  const out = (chain.add ?? chain.convs[chain.convs.length - 1]).outputs[0];
-  return bytesOf(graph, chain.convs[0].inputs[0]) + bytesOf(graph, out) + chainLayout(graph, chain.convs, !!chain.add).bytes;
+interface Chain { convs: Node<'conv2d'>[]; adds: Node[]; skips: ChainAdd[] }
+
+/**
+ * What a chain holds while it runs: its input (the streamed image's ring when `streamed` applies),
+ * its output, its rings and its workspace's floor (firmware/workspaces.ts); Infinity when the units
+ * cannot run as one chain.
+ */
+function chainCost(graph: Graph, units: Unit[], streamed: boolean): { cost: number; chain: Chain | null } {
+  const convs = units.flatMap((u) => u.convs), adds = units.flatMap((u) => u.adds);
+  const none = { cost: Infinity, chain: null };
+  if (convs.length > CHAIN_MAX) return none;
+  const skips = chainAdds(convs, adds);
+  if (!skips) return none;
+  const geoms = convs.map((c) => convGeom(c, graph));
+  const schedule = rowSchedule(geoms, skips);
+  if (!schedule) return none;
+  const input = convs[0].inputs[0];
+  const last = convs[convs.length - 1];
+  const out = (adds.find((a) => a.inputs[1] === last.outputs[0]) ?? last).outputs[0];
+  // The image is read row by row into a ring of the stem's height (schedule/stream-input.ts) when no add reads it whole.
+  const inBytes = streamed && input === graph.input && !skips.some((s) => s.skip === 0)
+    ? geoms[0].cin * Math.min(geoms[0].k, geoms[0].h) * geoms[0].w : bytesOf(graph, input);
+  // In place (the chain's input read by nothing after it: its first units are the input's only readers in the family).
+  const inPlace = schedule.inPlace && input !== graph.input;
+  const cost = inBytes + (inPlace ? 0 : bytesOf(graph, out)) + chainLayout(graph, convs, skips).bytes + Math.ceil(chainFloorBytes(geoms) / 8) * 8;
+  return { cost, chain: { convs, adds, skips } };
 }
 
 /**
- * Joins a chain to the next when neither ends in a residual add (the kernel's add reads the chain's
- * whole input) and the joined chain needs less than the larger of the two: the tensor between them
- * becomes a one-row ring. E.g. mcunet-5fps's stem, block 0 and block 1 run as one chain.
+ * The chains: consecutive frozen units split where the most bytes one chain holds is least (ties: more
+ * chains, then the smaller sum over chains). Below that most, joining chains saves bytes at steps that
+ * do not set the arena and costs instructions (a chain packs its stages' weights into one workspace:
+ * joined, fewer fit and the rest pack at each row; +0.2M a join on the M7), so chains join only where
+ * that lowers the most. Dynamic programming over the split points, O(units^2).
  */
-function mergeChains(graph: Graph, chains: { convs: Node<'conv2d'>[]; add: Node | null }[]): typeof chains {
-  const out: typeof chains = [];
-  for (const c of chains) {
-    if (!c.convs.length) continue;
-    const prev = out[out.length - 1];
-    if (prev && !prev.add && !c.add) {
-      const joined = { convs: [...prev.convs, ...c.convs], add: null };
-      if (chainPeak(graph, joined) < Math.max(chainPeak(graph, prev), chainPeak(graph, c))) {
-        out[out.length - 1] = joined;
-        continue;
-      }
+function partition(graph: Graph, units: Unit[], streamed: boolean): Chain[] {
+  type Best = { max: number; sum: number; n: number; from: number; chain: Chain | null };
+  const best: Best[] = [{ max: 0, sum: 0, n: 0, from: -1, chain: null }];
+  const better = (a: Best, b: Best) => a.max !== b.max ? a.max < b.max : a.n !== b.n ? a.n > b.n : a.sum < b.sum;
+  for (let end = 1; end <= units.length; end++) {
+    let pick: Best | null = null;
+    for (let start = end - 1; start >= 0; start--) {
+      if (units.slice(start, end).reduce((s, u) => s + u.convs.length, 0) > CHAIN_MAX) break;
+      const { cost, chain } = chainCost(graph, units.slice(start, end), streamed);
+      const prev = best[start];
+      if (!chain || !Number.isFinite(prev.max)) continue;
+      const cand = { max: Math.max(prev.max, cost), sum: prev.sum + cost, n: prev.n + 1, from: start, chain };
+      if (!pick || better(cand, pick)) pick = cand;
     }
-    out.push(c);
+    best.push(pick ?? { max: Infinity, sum: Infinity, n: 0, from: -1, chain: null });
   }
+  const out: Chain[] = [];
+  for (let end = units.length; end > 0 && best[end].chain; end = best[end].from) out.unshift(best[end].chain!);
   return out;
 }
 
-/** Replaces the frozen early stage's forward kernels by fused row kernels; returns the new list. */
-export function fuseFrozenRows(graph: Graph, s: Scheduled, firstTrained: number | null): Scheduled {
+/**
+ * Replaces the frozen early stage's forward kernels by fused row kernels; returns the new list.
+ * `streamed`: the image will be read row by row (schedule/stream-input.ts), so a first chain that
+ * reads it costs its ring, not the whole image.
+ */
+export function fuseFrozenRows(graph: Graph, s: Scheduled, firstTrained: number | null, streamed = false): Scheduled {
   const tensors = { ...s.tensors };
   let out = s.kernels;
-  for (const chain of frozenChains(graph, firstTrained)) {
-    const names = new Set<string>([...chain.convs.map((c) => c.name), ...(chain.add ? [chain.add.name] : [])]);
+  for (const chain of partition(graph, frozenUnits(graph, firstTrained), streamed)) {
+    const names = new Set<string>([...chain.convs.map((c) => c.name), ...chain.adds.map((a) => a.name)]);
     const idx = out.map((k, i) => (k.phase === 'forward' && names.has(k.node) ? i : -1)).filter((i) => i >= 0);
     // Every member must be one plain forward kernel, back to back, with no mask (nothing trains here).
     if (idx.length !== names.size || idx.some((v, j) => j > 0 && v !== idx[j - 1] + 1)) continue;
     if (idx.some((i) => forwardMask(out[i]))) continue;
-    const first = chain.convs[0], last = chain.add ?? chain.convs[chain.convs.length - 1];
+    const first = chain.convs[0];
+    const lastConv = chain.convs[chain.convs.length - 1];
     const input = first.inputs[0];
-    const output = last.outputs[0];
-    const layout = chainLayout(graph, chain.convs, !!chain.add);
+    const output = (chain.adds.find((a) => a.inputs[1] === lastConv.outputs[0]) ?? lastConv).outputs[0];
+    // Nothing outside the chain may read what it keeps as rings.
+    const inner = new Set([...chain.convs, ...chain.adds].map((n) => n.outputs[0]).filter((t) => t !== output));
+    if (out.some((k, i) => !idx.includes(i) && k.inputs.some((t) => inner.has(t)))) continue;
+    const layout = chainLayout(graph, chain.convs, chain.skips);
+    // The output overwrites the input row for row where the row schedule allows and nothing after the chain reads the input.
+    const t = tensors[input];
+    if (t.category === 'activation' && !t.aliasOf && !Object.values(tensors).some((x) => x.aliasOf === input) &&
+      !out.slice(idx[idx.length - 1] + 1).some((k) => k.inputs.includes(input) || k.outputs.includes(input)) &&
+      chainInPlace(chain.convs.map((c) => convGeom(c, graph)), chain.skips)) {
+      tensors[output] = { ...tensors[output], aliasOf: input };
+    }
     const scratch = `scratch:rows:${first.name}`;
     tensors[scratch] = { name: scratch, dtype: 'int8', shape: [layout.bytes], bytes: layout.bytes, category: 'scratch' };
-    for (const c of chain.convs) if (c.outputs[0] !== output) delete tensors[c.outputs[0]];
+    for (const t of inner) delete tensors[t];
     const kernel: Kernel = {
       name: `conv_chain:${first.name}`, op: 'conv_chain', phase: 'forward', node: first.name,
       inputs: [input], outputs: [output, scratch],
       params: chain.convs.flatMap((c) => c.inputs.slice(1)),
-      attrs: { convs: chain.convs.map((c) => c.name), add: chain.add?.name ?? null, scratch },
+      attrs: { convs: chain.convs.map((c) => c.name), adds: chain.adds.map((a) => a.name), scratch },
     };
     out = [...out.slice(0, idx[0]), kernel, ...out.slice(idx[idx.length - 1] + 1)];
   }

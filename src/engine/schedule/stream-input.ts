@@ -6,7 +6,7 @@
  * arena buffer); the ring, counted as input, lives only while the chain runs.
  *
  * Only when nothing else needs the whole image: the chain is the image's only reader (no trained stem
- * saving it for its weight gradient) and has no residual add (which reads its input as the skip).
+ * saving it for its weight gradient) and no residual add in it reads the image as its skip.
  */
 import type { Graph } from '../ir/graph.ts';
 import type { Scheduled } from '../program/types.ts';
@@ -29,7 +29,7 @@ export function streamInput(graph: Graph, s: Scheduled): Scheduled & { stream: I
   const readers = s.kernels.filter((k) => k.inputs.includes(input));
   const k = readers[0];
   const none = { ...s, stream: null };
-  if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.add || k.inputs[0] !== input) return none;
+  if (readers.length !== 1 || k.op !== 'conv_chain' || k.attrs.adds.some((a) => graph.nodes.find((n) => n.name === a)!.inputs[0] === input) || k.inputs[0] !== input) return none;
   const first = graph.nodes.find((n) => n.name === k.attrs.convs[0])!;
   const rows = graph.tensors[first.inputs[1]].shape[2];
   const [c, h, w] = graph.tensors[input].shape;

@@ -20,6 +20,7 @@ import { mulberry32 } from '../util/random.ts';
 import { addCall, addQCall, conv2dCall } from './kernel-calls.ts';
 import { addMultipliers, convMultipliers } from '../quant/tflite-int.ts';
 import { wasmKernels } from './instance.ts';
+import { chainInPlace, chainLayoutOf, type ChainAdd } from '../schedule/fuse-rows.ts';
 import { convChainFast } from './kernel-table.ts';
 
 /** The kernels under test: the wasm ones (fast) or their TypeScript references; rq: TFLite's arithmetic. */
@@ -155,7 +156,10 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
   });
 });
 
-/** Runs one program's conv chains on random inputs; returns their outputs, scratch and input rings. */
+/** Whether the zoo's chains exercised an output written over its input. */
+const seen = { inPlace: false };
+
+/** Runs one program's conv chains on random inputs (an in-place chain's output is its input); returns their outputs, scratch and input rings. */
 function runChains(model: string, g: Graph, params: ParamStore, streamInput: boolean, seed: number): Int8Array[][] {
   // The model's first paper scheme: its frozen early stage runs as chains.
   const program = compileTraining(g, builtinScheme(builtinSchemeNames(model)[0], backboneConvs(g).length)!, { streamInput });
@@ -165,7 +169,9 @@ function runChains(model: string, g: Graph, params: ParamStore, streamInput: boo
     const rand = mulberry32(seed);
     const size = (t: string) => program.tensors[t].bytes;
     const input = Int8Array.from(ints(rand, size(k.inputs[0]), -128, 127));
-    const output = new Int8Array(size(k.outputs[0]));
+    const inPlace = program.tensors[k.outputs[0]].aliasOf === k.inputs[0];
+    const output = inPlace ? input : new Int8Array(size(k.outputs[0]));
+    seen.inPlace ||= inPlace;
     const scratch = new Int8Array(size(k.attrs.scratch));
     const ring = k.attrs.ring ? new Int8Array(size(k.attrs.ring)) : undefined;
     (fast ? convChainFast : runBoundChain)(k.bound, (n) => params[n], input, output, scratch, ring);
@@ -186,6 +192,56 @@ describe('wasm conv chain = TypeScript chain', () => {
       });
     }
   }
+  it('the zoo\'s chains include outputs written over their inputs', () => {
+    expect(seen).toEqual({ inPlace: true });
+  });
+});
+
+describe('wasm conv chain = TypeScript chain, chains across residual blocks', () => {
+  // The zoo's best splits keep one block a chain (schedule/fuse-rows.ts: partition); these join blocks, their skips in rings.
+  const geometry = (cin: number, h: number, cout: number, k: number, stride: number, groups: number): ConvGeom => {
+    const ho = Math.floor((h + 2 * ((k - 1) >> 1) - k) / stride) + 1;
+    return { cin, h, w: h, cout, ho, wo: ho, cpg: cin / groups, k, stride, pad: (k - 1) >> 1, groups };
+  };
+  const block = (c: number, h: number, e: number, k: number): ConvGeom[] =>
+    [geometry(c, h, e, 1, 1, 1), geometry(e, h, e, k, 1, e), geometry(e, h, c, 1, 1, 1)];
+  const CASES: [string, ConvGeom[], ChainAdd[], boolean][] = [
+    ['a strided block, then two residual blocks (3x3, 7x7)',
+      [geometry(4, 14, 12, 1, 1, 1), geometry(12, 14, 12, 3, 2, 12), geometry(12, 7, 8, 1, 1, 1), ...block(8, 7, 16, 3), ...block(8, 7, 24, 7)],
+      [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false],
+    ['three residual blocks, in place', [...block(6, 8, 12, 3), ...block(6, 8, 18, 5), ...block(6, 8, 12, 3)],
+      [{ stage: 2, skip: 0 }, { stage: 5, skip: 3 }, { stage: 8, skip: 6 }], true],
+  ];
+  for (const [name, geoms, adds, inPlace] of CASES) {
+    for (const tflite of [false, true]) {
+      it(`${name}${tflite ? ', TFLite\'s arithmetic' : ''}`, () => {
+        expect(chainInPlace(geoms, adds)).toBe(inPlace);
+        const rand = mulberry32(31);
+        const params: ParamStore = {};
+        const stages = geoms.map((c, i) => {
+          params[`w${i}`] = Int8Array.from(ints(rand, c.cout * c.cpg * c.k * c.k, -128, 127));
+          params[`b${i}`] = Int32Array.from(ints(rand, c.cout, -2000, 2000));
+          params[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+          return { node: `c${i}`, geom: c, xScale: 0.05, xZero: i - 2, yScale: 0.06, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}`,
+            ...(tflite ? { requant: 'tflite' as const } : {}) };
+        });
+        const bound = adds.map((a, i) => {
+          const q = { a: { scale: 0.05 + 0.01 * i, zeroPoint: i - 2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 - i } };
+          return { ...a, q: { ...q, ...(tflite ? { rq: addMultipliers(q.a.scale, q.b.scale, q.y.scale) } : {}) } };
+        });
+        const chain = { stages, adds: bound, layout: chainLayoutOf(geoms, adds) };
+        const g0 = geoms[0], last = geoms[geoms.length - 1];
+        const x = Int8Array.from(ints(rand, g0.cin * g0.h * g0.w, -128, 127));
+        const [got, want] = both(() => {
+          const input = x.slice();
+          const output = inPlace ? input : new Int8Array(last.cout * last.ho * last.wo);
+          (fast ? convChainFast : runBoundChain)(chain, (n) => params[n], input, output, new Int8Array(chain.layout.bytes));
+          return output;
+        });
+        expectSame(got, want, name);
+      });
+    }
+  }
 });
 
 describe('wasm conv chain = TypeScript chain, an imported .tflite in TFLite\'s arithmetic', () => {
@@ -196,7 +252,7 @@ describe('wasm conv chain = TypeScript chain, an imported .tflite in TFLite\'s a
       expect(m.graph.requant).toBe('tflite');
       const program = compileTraining(m.graph, builtinScheme('last-3', backboneConvs(m.graph).length)!, { streamInput: stream });
       const chains = program.kernels.filter((k) => isOp(k, 'conv_chain'));
-      expect(chains.some((k) => k.bound.add?.rq)).toBe(true);
+      expect(chains.some((k) => k.bound.adds.some((a) => a.q.rq))).toBe(true);
       const [got, want] = both(() => chains.map((k) => {
         const rand = mulberry32(23);
         const size = (t: string) => program.tensors[t].bytes;

@@ -107,20 +107,23 @@ export function conv2dCall(k: KernelExports, x: Int8Array, p: ConvParams, y: Int
 }
 
 export interface ChainStage extends ConvParams { geom: ConvGeom }
-export interface ChainAdd { sa: number; za: number; sb: number; zb: number; sy: number; zy: number; rq?: AddMultipliers }
+/** A residual add inside the chain (tt_chain_add): after stage `stage`, its skip from source `skip`. */
+export interface ChainAdd { stage: number; skip: number; sa: number; za: number; sb: number; zb: number; sy: number; zy: number; rq?: AddMultipliers }
 
-/** tt_conv_chain: the whole chain (rings, streamed input, residual add) in one call. */
-export function convChainCall(k: KernelExports, stages: ChainStage[], add: ChainAdd | null, layout: ChainLayout,
+/** tt_conv_chain: the whole chain (rings, streamed input, residual adds) in one call. */
+export function convChainCall(k: KernelExports, stages: ChainStage[], adds: ChainAdd[], layout: ChainLayout,
   input: Int8Array, output: Int8Array, scratch: Int8Array, inputRing?: Int8Array): void {
   const call = new WasmCall(k);
   const g0 = stages[0].geom;
-  const inAt = call.in(input), outAt = call.out(output), scratchAt = call.inout(scratch);
+  // In place (schedule/fuse-rows.ts: chainInPlace): the output is the input's memory, as in the arena.
+  const inPlace = input.buffer === output.buffer && input.byteOffset === output.byteOffset;
+  const outAt = inPlace ? call.inout(output) : call.out(output), inAt = inPlace ? outAt : call.in(input), scratchAt = call.inout(scratch);
   const st = stages.flatMap((s) => [geomStruct(call, s.geom, s.rq), readWeight(call, s.w, s.geom), call.in(s.bias), call.in(s.eff), s.xZero, s.yZero]);
   const rings = layout.rings.length ? layout.rings : [{ offset: 0, rows: 0 }];
-  const a = add ?? { sa: 0, za: 0, sb: 0, zb: 0, sy: 1, zy: 0 };
+  const ad = adds.flatMap((a) => [a.stage, a.skip, new F32(a.sa), new F32(a.sb), new F32(a.sy), a.za, a.zb, a.zy, a.rq ? call.in(addMultiplierWords(a.rq)) : 0]);
   const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
   const chain = call.record([stages.length, call.record(st), call.record(rings.map((r) => r.offset)), call.record(rings.map((r) => r.rows)),
-    layout.addRow, new F32(a.sa), new F32(a.sb), new F32(a.sy), a.za, a.zb, a.zy, inRows, a.rq ? call.in(addMultiplierWords(a.rq)) : 0]);
+    adds.length, adds.length ? call.record(ad) : 0, layout.addRow, inRows]);
   let src = 0, ring = 0;
   if (inputRing) {
     ring = call.inout(inputRing);

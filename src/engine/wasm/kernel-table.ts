@@ -36,8 +36,8 @@ export function convChainFast(chain: ChainBinding, param: (n: string) => ParamSt
     geom: c.geom, xZero: c.xZero, yZero: c.yZero, w: param(c.weight) as Int8Array, bias: param(c.bias) as Int32Array,
     eff: effScalesOf(c, param(c.wScales) as Float32Array), rq: multipliersOf(c, param(c.wScales) as Float32Array),
   }));
-  const q = chain.add;
-  convChainCall(wasm(), stages, q ? { sa: q.a.scale, za: q.a.zeroPoint, sb: q.b.scale, zb: q.b.zeroPoint, sy: q.y.scale, zy: q.y.zeroPoint, rq: q.rq } : null,
+  const adds = chain.adds.map(({ stage, skip, q }) => ({ stage, skip, sa: q.a.scale, za: q.a.zeroPoint, sb: q.b.scale, zb: q.b.zeroPoint, sy: q.y.scale, zy: q.y.zeroPoint, rq: q.rq }));
+  convChainCall(wasm(), stages, adds,
     chain.layout, input, output, scratch, inputRing);
 }
 
