@@ -16,7 +16,7 @@ import { cIdent } from '../codegen/c-format.ts';
 import type { Graph, Node } from '../ir/graph.ts';
 import { numel } from '../ir/tensor.ts';
 import { rootOf } from '../memory/lifetimes.ts';
-import { convGeom, isDepthwise } from '../ops/conv2d.ts';
+import { convGeom, isDepthwise, taps } from '../ops/conv2d.ts';
 import { KERNEL_DEFS } from '../kernels/index.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 import type { InputStream } from '../schedule/stream-input.ts';
@@ -128,13 +128,13 @@ export function stepWorkspaces(p: Pick<FirmwareInputs, 'tensors' | 'kernels'>): 
   for (const k of p.kernels) {
     if (k.op === 'conv2d') {
       const c = k.bound.conv.geom;
-      if (c.k === 1 && c.groups === 1) i8 = Math.max(i8, c.cpg);
+      if (c.kh === 1 && c.kw === 1 && c.groups === 1) i8 = Math.max(i8, c.cpg);
     } else if (k.op === 'conv_bwd_x') {
       const c = k.bound.conv.geom;
       if (isDepthwise(c) && rootOf(p.tensors, k.inputs[0]) === rootOf(p.tensors, k.outputs[0])) f32 = Math.max(f32, c.h * c.w);
     } else if (k.op === 'conv_update_w') {
       const c = k.bound.conv.geom;
-      row = Math.max(row, (isDepthwise(c) ? 1 : k.attrs.channels) * c.k * c.k);
+      row = Math.max(row, (isDepthwise(c) ? 1 : k.attrs.channels) * taps(c));
     } else if (k.op === 'softmax_ce_bwd') {
       probs = Math.max(probs, numel(p.tensors[k.inputs[0]].shape));
     }
@@ -170,7 +170,7 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
       add(`E_${id}`, c.cout * 4, 'rodata', 'scales');
       // TFLite's arithmetic (Graph.requant): each output channel's multiplier and shift.
       if (g.requant === 'tflite') add(`RQ_${id}`, c.cout * 8, 'rodata', 'scales');
-      add(`G_${id}`, 52, 'rodata', 'tables');
+      add(`G_${id}`, 60, 'rodata', 'tables');
     } else if (n.op === 'linear') {
       // The float head's weight and bias are plain arrays (RAM) whether or not they are trained.
       for (const q of n.inputs.slice(1)) add(`P_${cIdent(q)}`, numel(g.tensors[q].shape) * 4, 'data', 'trainable');

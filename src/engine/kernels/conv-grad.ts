@@ -3,7 +3,7 @@
  * whole gradients (conv_grad_*) for a gradient program, fused gradient-and-update (conv_update_*),
  * and the update from a whole gradient (apply_update_*).
  */
-import { convBiasGrad, convWeightGradRow, isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
+import { convBiasGrad, convWeightGradRow, isDepthwise, taps, type ConvGeom } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8 } from '../ops/sgd.ts';
 import type { KernelOf, ProgramKernelOf } from '../program/types.ts';
 import type { ParamUpdate } from '../runtime/streamed-backward.ts';
@@ -32,7 +32,7 @@ export function biasRule(k: KernelOf, env: ExecEnv): ParamUpdate {
 /** Trained weight-gradient values of a conv_update_w / apply_update_w kernel. */
 export function weightGradFloats(k: KernelOf<WeightOp>, c: ConvGeom): number {
   const n = k.attrs.channels;
-  return (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+  return (isDepthwise(c) ? n : c.cout * n) * taps(c);
 }
 
 function weightUpdate(k: ProgramKernelOf<WeightOp>, env: ExecEnv, gradRow: (oc: number, out: Float32Array) => void): void {
@@ -41,7 +41,7 @@ function weightUpdate(k: ProgramKernelOf<WeightOp>, env: ExecEnv, gradRow: (oc: 
   const w = env.param(k.params[0]) as Int8Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const { velocity: vel, key } = weightRule(k, env);
-  const kk = c.k * c.k;
+  const kk = taps(c);
   const dw = isDepthwise(c);
   const rows = dw ? n : c.cout;
   const per = dw ? 1 : n;

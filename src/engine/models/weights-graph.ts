@@ -56,7 +56,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 const STAGES: readonly PoolStages[] = ['hw', 'w,h', 'h,w'];
 /** The attrs each op may have, and which are required. */
 const ATTRS: Record<OpType, { required: string[]; optional: string[] }> = {
-  conv2d: { required: ['kernel', 'stride', 'padding', 'groups', 'role'], optional: ['convIndex'] },
+  conv2d: { required: ['kernel', 'stride', 'padding', 'groups', 'role'], optional: ['kernelW', 'paddingW', 'convIndex'] },
   add: { required: [], optional: [] },
   avgpool: { required: [], optional: ['stages'] },
   maxpool: { required: ['kernel', 'stride', 'pad'], optional: [] },
@@ -112,6 +112,10 @@ function readAttrs(f: string, op: OpType, a: unknown): Record<string, unknown> {
       kernel, stride: checkInt(`${f}.stride`, a.stride, 1, ARCH_LIMITS.stride), padding: checkInt(`${f}.padding`, a.padding, 0, kernel - 1),
       groups: checkInt(`${f}.groups`, a.groups, 1, ARCH_LIMITS.channels), role: a.role as Conv2dAttrs['role'],
     };
+    // A non-square kernel's columns, and their padding (absent: as the rows').
+    if (a.kernelW !== undefined) attrs.kernelW = checkInt(`${f}.kernelW`, a.kernelW, 1, ARCH_LIMITS.kernel);
+    if (a.paddingW !== undefined) attrs.paddingW = checkInt(`${f}.paddingW`, a.paddingW, 0, (attrs.kernelW ?? kernel) - 1);
+    else if (attrs.padding > (attrs.kernelW ?? kernel) - 1) fail(`${f}.padding ${attrs.padding} is not less than the kernel's ${attrs.kernelW} columns`);
     if (!GENERAL_ROLES.includes(a.role as never)) fail(`${f}.role must be one of ${GENERAL_ROLES.join(', ')} in a general graph, got ${show(a.role)}`);
     if (a.convIndex !== undefined) attrs.convIndex = checkInt(`${f}.convIndex`, a.convIndex, 0, L.nodes);
     return attrs as unknown as Record<string, unknown>;

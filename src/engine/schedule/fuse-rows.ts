@@ -23,7 +23,7 @@ export function chainLayout(graph: Graph, convs: Node<'conv2d'>[], withAdd: bool
   let bytes = 0;
   for (let i = 0; i < convs.length - 1; i++) {
     const c = convGeom(convs[i], graph);
-    const rows = convGeom(convs[i + 1], graph).k;
+    const rows = convGeom(convs[i + 1], graph).kh;
     rings.push({ offset: bytes, rows, channels: c.cout, width: c.wo });
     bytes += Math.ceil((c.cout * rows * c.wo) / 8) * 8;
   }
