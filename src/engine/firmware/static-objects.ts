@@ -105,7 +105,8 @@ const ZOO_OPS: KernelOp[] = [
   'conv_chain', 'conv2d', 'add', 'avgpool', 'linear', 'save_slice', 'softmax_ce_bwd', 'linear_bwd', 'linear_update', 'avgpool_bwd', 'mask',
   'channel_scale', 'block_bwd', 'conv_update_b', 'add_bwd', 'grad_acc',
 ];
-const CODE_BASE = 35_200 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
+// 35,620: the fit's 35,200 plus the 420 bytes the shared conv helpers grew by with non-square kernels (kh x kw, tt_kernels.c).
+const CODE_BASE = 35_620 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 52;
 
 /** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */

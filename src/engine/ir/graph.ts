@@ -43,9 +43,9 @@ export function convWindow(a: Conv2dAttrs): ConvWindow {
   return { kh: a.kernel, kw: a.kernelW ?? a.kernel, ph: a.padding, pw: a.paddingW ?? a.padding };
 }
 
-/** The attributes of a window (the one writing of them): kernelW and paddingW only where the columns differ from the rows. */
-export function windowAttrs(w: ConvWindow): Pick<Conv2dAttrs, 'kernel' | 'kernelW' | 'padding' | 'paddingW'> {
-  return { kernel: w.kh, ...(w.kw !== w.kh ? { kernelW: w.kw } : {}), padding: w.ph, ...(w.pw !== w.ph ? { paddingW: w.pw } : {}) };
+/** A conv's attributes (the one writing of a window): kernelW and paddingW only where the columns differ from the rows. */
+export function convAttrs(w: ConvWindow, stride: number, groups: number, role: ConvRole): Conv2dAttrs {
+  return { kernel: w.kh, ...(w.kw !== w.kh ? { kernelW: w.kw } : {}), stride, padding: w.ph, ...(w.pw !== w.ph ? { paddingW: w.pw } : {}), groups, role };
 }
 
 /** A max-pool window: kernel x kernel, stride, pad on every side (pad < kernel; padding never wins). */

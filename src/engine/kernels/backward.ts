@@ -166,7 +166,7 @@ export const conv_bwd_x: KernelDef<'conv_bwd_x'> = {
       const inPlace = isDepthwise(k.bound.conv.geom) && e.sameBuffer(k.inputs[0], k.outputs[0]);
       return [`tt_conv_bwd_x(${e.ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${e.ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'});`];
     },
-    codeBytes: 436,
+    codeBytes: 464,
   },
   kind: 'input-grad',
   label: 'input gradient',

@@ -87,7 +87,7 @@ export const conv_update_w: KernelDef<'conv_update_w'> = {
       return [`tt_conv_update_w(${e.ptr(k.inputs[0])}, ${k.attrs.xZero}, ${e.ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ` +
         `${c.scales}, &tt_sgd_weight, ${e.p(k.params[2])}, tt_row);`];
     },
-    codeBytes: 224,
+    codeBytes: 232,
   },
   kind: 'weight',
   label: 'weight update (QAS, in place)',
@@ -111,7 +111,7 @@ export const conv_grad_w: KernelDef<'conv_grad_w'> = {
       const c = e.conv(k.node);
       return [`tt_conv_grad_w(${e.ptr(k.inputs[0])}, ${k.attrs.xZero}, ${e.ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, ${e.ptr(k.outputs[0])});`];
     },
-    codeBytes: 126,
+    codeBytes: 128,
   },
   kind: 'weight',
   label: 'weight gradient',
@@ -132,7 +132,7 @@ export const apply_update_w: KernelDef<'apply_update_w'> = {
       const c = e.conv(k.node);
       return [`tt_apply_update_w(${e.ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${e.p(k.params[2])});`];
     },
-    codeBytes: 188,
+    codeBytes: 184,
   },
   kind: 'weight',
   label: 'apply weight update',

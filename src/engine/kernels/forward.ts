@@ -39,7 +39,7 @@ export const conv2d: KernelDef<'conv2d'> = {
       return [`tt_conv2d(${e.ptr(k.inputs[0])}, ${k.bound.conv.xZero}, &${c.weight}, ${c.bias}, ${c.eff}, ${e.ptr(k.outputs[0])}, ${k.bound.conv.yZero}, ` +
         `&${c.geomSym}, ${mask ? e.ptr(mask) : 'NULL'}, ${scratch ? e.ptr(scratch) : 'NULL'}, &tt_ws, ${e.wk});`];
     },
-    codeBytes: 3904,
+    codeBytes: 4136,
   },
   kind: 'forward',
   label: 'conv2d',
@@ -85,7 +85,7 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
     },
-    codeBytes: 2122,
+    codeBytes: 2126,
   },
   kind: 'forward',
   label: 'conv_chain',

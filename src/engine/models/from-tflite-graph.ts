@@ -17,7 +17,7 @@
  * rows and columns, non-square max-pool windows, a fused activation that is not the int8 clamp, a
  * requantizing pool or concatenation, a reshape that is not a flatten.
  */
-import { windowAttrs, type Conv2dAttrs, type ConvWindow, type Graph, type Model, type Node, type PadAttrs, type ParamStore } from '../ir/graph.ts';
+import { convAttrs, type Conv2dAttrs, type ConvWindow, type Graph, type Model, type Node, type PadAttrs, type ParamStore } from '../ir/graph.ts';
 import { summarize } from '../ir/summary.ts';
 import { tensorBytes, type QParams, type Tensor } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
@@ -260,7 +260,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
     const wName = addTensor({ name: `${nodeName}.weight`, kind: 'weight', shape: [o.cout, o.cin / o.groups, kh, kw], dtype: 'int8' });
     const bName = addTensor({ name: `${nodeName}.bias`, kind: 'bias', shape: [o.cout], dtype: 'int32' });
     const sName = addTensor({ name: `${nodeName}.w_scales`, kind: 'scales', shape: [o.cout], dtype: 'float32' });
-    const attrs: Conv2dAttrs = { ...windowAttrs(o.win), stride: o.stride, groups: o.groups, role: o.role };
+    const attrs = convAttrs(o.win, o.stride, o.groups, o.role);
     if (o.role !== 'classifier') attrs.convIndex = convIndex++;
     nodes.push({ name: nodeName, op: 'conv2d', inputs: [x.name, wName, bName, sName], outputs: [out], attrs } as Node<'conv2d'>);
     params[wName] = weight;
