@@ -1,8 +1,9 @@
 // Int8 .tflite files that are not of the inverted-bottleneck family, opened as general graphs
 // (models/from-tflite-graph.ts): lenet-300-100 (FULLY_CONNECTED only, LOG_SOFTMAX), and the project's
-// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD),
-// concat-net (CONCATENATION) and pad-net (tests/pad-net.ts: SAME convs of stride 2 on even sizes,
-// padding 0 before and 1 after, lowered to pad + conv). For each: its structure, the studio's int8 forward against Arm NN
+// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, a 10x4 SAME stem of stride 2,
+// depthwise-separable, ADD), concat-net (CONCATENATION), pad-net (tests/pad-net.ts: SAME convs of
+// stride 2 on even sizes, padding 0 before and 1 after, lowered to pad + conv) and nonsquare-net
+// (tests/nonsquare-net.ts: 5x3 and 1x3 depthwise, a 4x2 conv). For each: its structure, the studio's int8 forward against Arm NN
 // on real images, training that beats the head-only baseline, and its exported firmware on QEMU
 // against the TypeScript runtime hash for hash.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,12 +32,13 @@ import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
 import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 import { forArmnn, runArmnn } from './armnn.ts';
 import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { nonSquareNetTflite } from './nonsquare-net.ts';
 import { padNetTflite } from './pad-net.ts';
 import { tinyFamilyTflite } from './tflite-family.ts';
 import { requireTool } from './require-tool.ts';
 import { tinytrain } from '../src/cli/cli-harness.ts';
 
-const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
+const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : name === 'nonsquare-net.tflite' ? nonSquareNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
   ? new URL(`../../shared/models/tflite/${name}`, import.meta.url) : new URL(`../public/models/${name}`, import.meta.url)));
 
 const MODELS = [
@@ -45,6 +47,7 @@ const MODELS = [
   { name: 'ds-cnn-kws.tflite', data: 'fashion', convs: 9, ops: ['conv2d', 'add', 'avgpool'], roles: Array(9).fill('conv') },
   { name: 'concat-net.tflite', data: 'fashion', convs: 4, ops: ['conv2d', 'concat', 'avgpool'], roles: Array(4).fill('conv') },
   { name: 'pad-net.tflite', data: 'fashion', convs: 2, ops: ['pad', 'conv2d', 'reshape'], roles: ['conv', 'conv'] },
+  { name: 'nonsquare-net.tflite', data: 'fashion', convs: 4, ops: ['pad', 'conv2d', 'reshape'], roles: Array(4).fill('conv') },
 ] as const;
 
 const haveArmnn = requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser');
@@ -248,6 +251,8 @@ describe('host build with sanitizers: general graphs under other compile options
     { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
     // The pads' gradient (crop) feeds the first conv's weight gradient.
     { name: 'pad-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
+    // Non-square kernels (5x3 and 1x3 depthwise, 4x2 conv), every one trained.
+    { name: 'nonsquare-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
     // The two branches read the stem's output and train different shares of it: one saved slice serves both.
     { name: 'concat-net.tflite', head: 'float32', momentum: 0, opts: {}, weights: { 1: '1/2', 2: '1/4', 3: '1/8' } },
   ] as const;

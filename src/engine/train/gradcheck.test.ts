@@ -27,6 +27,7 @@ import { rint } from '../quant/arith.ts';
 import { runReference, type ReferenceRun } from '../runtime/executor.ts';
 import type { Hyper } from '../runtime/kernels.ts';
 import { mulberry32 } from '../util/random.ts';
+import { nonSquareNetTflite } from '../../../tests/nonsquare-net.ts';
 import { padNetTflite } from '../../../tests/pad-net.ts';
 import type { Scheme, WeightUpdate } from './scheme.ts';
 
@@ -397,17 +398,20 @@ describe('the deferred updates apply the QAS-scaled gradient to exactly the trai
   });
 });
 
-describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input, pads) equal finite differences', () => {
+describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input, pads, non-square kernels) equal finite differences', () => {
   // Imported .tflite files of other shapes (models/from-tflite-graph.ts), every conv trained.
   // Every conv's whole weight, or (concat-net) the two branches training different shares of the stem's output.
   const cases: [string, Record<string, WeightUpdate> | null][] = [
     ['cnn-maxpool-fc.tflite', null], ['concat-net.tflite', null], ['ds-cnn-kws.tflite', null], ['concat-net.tflite', { 1: '1/2', 2: '1/4', 3: '1/8' }],
     // Convs padding 0 before and 1 after: the first conv's gradients pass through the pad's (a crop).
     ['pad-net.tflite', null],
+    // Non-square kernels (a 5x3 and a 1x3 depthwise, a 4x2 conv; the DS-CNN's 10x4 stem above): the
+    // input gradients of the later ones reach the first conv's weight gradient.
+    ['nonsquare-net.tflite', null],
   ];
   for (const [file, partial] of cases) {
     it(`${file}${partial ? ` ${JSON.stringify(partial)}` : ''}`, () => {
-      const bytes = file === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
+      const bytes = file === 'pad-net.tflite' ? padNetTflite() : file === 'nonsquare-net.tflite' ? nonSquareNetTflite() : new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
       const g = modelFromFile(file, bytes, { head: 'int8' }).graph;
       const n = backboneConvs(g).length;
       const weights = partial ?? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), 1]));
