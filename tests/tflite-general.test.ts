@@ -160,7 +160,7 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
 });
 
 describe('a general graph exported as .tflite (its trained weights out) opens again as the same graph', () => {
-  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite']) {
+  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite', 'nonsquare-net.tflite']) {
     it(`${name}: int8 head: same ops and parameters after the round trip, and the file computes the project's logits`, () => {
       const m = modelFromFile(name, file(name), { head: 'int8' });
       const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
