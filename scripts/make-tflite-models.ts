@@ -52,7 +52,7 @@ interface Spec {
 const SPECS: Spec[] = [
   {
     file: 'ds-cnn-kws.tflite', description: 'TinyTrain test model: DS-CNN (keyword-spotting style), 49x10x1 input, Fashion-MNIST stand-in data',
-    data: 'fashion', size: [49, 10], epochs: 6,
+    data: 'fashion', size: [49, 10], epochs: 3,
     nodes: [
       { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [10, 4], stride: 2, padding: 'same', act: 'relu' },
       { name: 'dw1', kind: 'dw', input: 'conv0', k: 3, stride: 1, padding: 'same', act: 'relu' },
