@@ -271,13 +271,13 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
   int oy, int32_t xz, int32_t bias, tt_rq r, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
   /* At stride 2 a row is kept as its two phases (even and odd columns), so a tap reads eight adjacent bytes. */
   static int8_t buf[16][TT_WASM_DW_ROW], pad_row[TT_WASM_DW_ROW];
-  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, s = g->stride, pad = g->pad;
-  const int iy0 = oy * s - pad, half = TT_WASM_DW_ROW / 2;
-  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  const int h = g->h, wd = g->w, wo = g->wo, kh = g->kh, kw = g->kw, s = g->stride, pad = g->pw;
+  const int iy0 = oy * s - g->ph, half = TT_WASM_DW_ROW / 2;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + kh > h ? h - iy0 : kh;
   int32_t sumw = 0;
   const v128_t xzv = wasm_i8x16_splat((int8_t)xz);
   for (int ky = ky0; ky < ky1; ky++) {
-    for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+    for (int kx = 0; kx < kw; kx++) sumw += wr[ky * kw + kx];
     int8_t *d = s == 1 ? buf[ky] : pad_row;
     /* Vector stores, not memset / memcpy: the rows are short and many. The row's sixteen-byte copies
      * may read past its end (inside the module's memory) and write past it, where xz then goes. */
@@ -294,14 +294,14 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
     }
   }
   v128_t taps[256];
-  for (int t = 0; t < k * k; t++) taps[t] = wasm_i16x8_splat(wr[t]);
+  for (int t = 0; t < kh * kw; t++) taps[t] = wasm_i16x8_splat(wr[t]);
   const v128_t vs = wasm_f32x4_splat(r.s), zero = wasm_f32x4_splat((float)yz), base = wasm_i32x4_splat(bias - xz * sumw);
   for (int ox = 0; ox < wo; ox += 8) {
     v128_t lo = base, hi = base;
     for (int ky = ky0; ky < ky1; ky++) {
       const int8_t *r = buf[ky] + ox;
-      const v128_t *tw = taps + ky * k;
-      for (int kx = 0; kx < k; kx++) {
+      const v128_t *tw = taps + ky * kw;
+      for (int kx = 0; kx < kw; kx++) {
         const v128_t xv = wasm_i16x8_load8x8(s == 1 ? r + kx : r + (kx & 1) * half + (kx >> 1));
         lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, tw[kx]));
         hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, tw[kx]));
@@ -318,15 +318,15 @@ static void tt_wasm_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), c
  * outputs, so y may be x (in place). Returns 0 when the workspace is too small. */
 static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, void *wk, int wk_bytes) {
-  const int k = g->k, s = g->stride, pad = g->pad, wd = g->w, wo = g->wo, ho = g->ho;
-  const int wp = wd + 2 * pad, hp = g->h + 2 * pad, hw = g->h * wd, howo = ho * wo;
-  if (!wk || wk_bytes < (hp * wp + k * k) * 16) return 0;
+  const int kh = g->kh, kw = g->kw, s = g->stride, wd = g->w, wo = g->wo, ho = g->ho;
+  const int wp = wd + 2 * g->pw, hp = g->h + 2 * g->ph, hw = g->h * wd, howo = ho * wo;
+  if (!wk || wk_bytes < (hp * wp + kh * kw) * 16) return 0;
   int16_t *plane = (int16_t *)wk, *taps = plane + hp * wp * 8;
   const v128_t zero = wasm_f32x4_splat((float)yz);
   for (int c0 = 0; c0 < g->cout; c0 += 8) {
     const int m = g->cout - c0 < 8 ? g->cout - c0 : 8;
     memset(plane, 0, (size_t)hp * wp * 16);
-    memset(taps, 0, (size_t)k * k * 16);
+    memset(taps, 0, (size_t)kh * kw * 16);
     int32_t b8[8] = { 0 };
     float e8[8] = { 0 };
     /* TFLite's arithmetic: each lane's channel requantized by tt_requant_int (unused lanes: 0). */
@@ -334,11 +334,11 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
     for (int l = 0; l < m; l++) {
       const int8_t *xc = x + (c0 + l) * hw;
       for (int iy = 0; iy < g->h; iy++) {
-        int16_t *d = plane + ((iy + pad) * wp + pad) * 8 + l;
+        int16_t *d = plane + ((iy + g->ph) * wp + g->pw) * 8 + l;
         for (int ix = 0; ix < wd; ix++) d[ix * 8] = (int16_t)(xc[iy * wd + ix] - xz);
       }
       const int8_t *wr = tt_wrow(w, g, c0 + l, 0);
-      for (int t = 0; t < k * k; t++) taps[t * 8 + l] = wr[t];
+      for (int t = 0; t < kh * kw; t++) taps[t * 8 + l] = wr[t];
       b8[l] = bias[c0 + l];
       e8[l] = eff[c0 + l];
       r8[l] = tt_rq_at(eff, g->rq, c0 + l);
@@ -348,9 +348,9 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
       for (int ox = 0; ox < wo; ox++) {
         v128_t lo = bl, hi = bh;
         const int16_t *tp = taps;
-        for (int ky = 0; ky < k; ky++) {
+        for (int ky = 0; ky < kh; ky++) {
           const int16_t *xa = plane + ((oy * s + ky) * wp + ox * s) * 8;
-          for (int kx = 0; kx < k; kx++, xa += 8, tp += 8) {
+          for (int kx = 0; kx < kw; kx++, xa += 8, tp += 8) {
             const v128_t xv = wasm_v128_load(xa), wv = wasm_v128_load(tp);
             lo = wasm_i32x4_add(lo, wasm_i32x4_extmul_low_i16x8(xv, wv));
             hi = wasm_i32x4_add(hi, wasm_i32x4_extmul_high_i16x8(xv, wv));
@@ -385,7 +385,7 @@ static int tt_wasm_dw_lanes(const int8_t *x, int32_t xz, const tt_weight *w, con
 
 /* Whether tt_wasm_dw_row takes this conv. */
 static inline int tt_wasm_dw_fits(const tt_geom *g) {
-  return g->k <= 16 && g->stride <= 2 && g->pad <= 16 && g->w + 2 * g->pad + 64 <= TT_WASM_DW_ROW / 2;
+  return g->kh <= 16 && g->kw <= 16 && g->stride <= 2 && g->pw <= 16 && g->w + 2 * g->pw + 64 <= TT_WASM_DW_ROW / 2;
 }
 #endif
 
@@ -856,21 +856,23 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
     return;
   }
 #endif
-  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad;
-  const int iy0 = oy * stride - pad;
-  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  const int h = g->h, wd = g->w, wo = g->wo, kh = g->kh, kw = g->kw, stride = g->stride, ph = g->ph, pad = g->pw;
+  const int iy0 = oy * stride - ph;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + kh > h ? h - iy0 : kh;
   const int8_t *rows[16];
   int32_t sumw = 0;
   for (int ky = ky0; ky < ky1; ky++) {
     rows[ky] = xc + rowoff(rs, iy0 + ky);
-    for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+    for (int kx = 0; kx < kw; kx++) sumw += wr[ky * kw + kx];
   }
   const int32_t base = bias - xz * sumw;
-  /* Interior: ox with 0 <= ox * stride - pad and ox * stride - pad + k <= wd. */
-  int oxa = (pad + stride - 1) / stride, oxb = wd - k + pad < 0 ? 0 : (wd - k + pad) / stride + 1;
+  /* Interior: ox with 0 <= ox * stride - pad and ox * stride - pad + kw <= wd (pad: the columns'). */
+  int oxa = (pad + stride - 1) / stride, oxb = wd - kw + pad < 0 ? 0 : (wd - kw + pad) / stride + 1;
   if (oxb > wo) oxb = wo;
   if (oxa > oxb) oxa = oxb;
-  if (k == 3 && ky0 == 0 && ky1 == 3 && oxa < oxb) {
+  /* The 3 x 3 fast paths need all three rows inside. */
+  const int k3 = kh == 3 && kw == 3 && ky0 == 0 && ky1 == 3 && oxa < oxb;
+  if (k3) {
     /* 3 x 3 with all three rows inside: weights in registers, the interior without tests. */
     const int32_t w0 = wr[0], w1 = wr[1], w2 = wr[2], w3 = wr[3], w4 = wr[4], w5 = wr[5], w6 = wr[6], w7 = wr[7], w8 = wr[8];
     const int8_t *r0 = rows[0], *r1 = rows[1], *r2 = rows[2];
@@ -970,7 +972,8 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
 #if TT_DSP
   /* 7 x 7 filter rows as SMLAD operands: (w0, w2), (w1, w3), (w4, w6), w5. */
   uint32_t w7[28];
-  if (k == 7) {
+  const int k7 = kh == 7 && kw == 7;
+  if (k7) {
     for (int ky = 0; ky < 7; ky++) {
       const int8_t *q = wr + ky * 7;
       w7[ky * 4] = tt_pack16(q[0], q[2]);
@@ -981,25 +984,26 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
   }
 #endif
   for (int ox = 0; ox < wo; ox++) {
-    if (k == 3 && ky0 == 0 && ky1 == 3 && ox == oxa && oxa < oxb) ox = oxb;
+    if (k3 && ox == oxa) ox = oxb;
     if (ox >= wo) break;
     const int ix0 = ox * stride - pad;
     int32_t acc;
+    /* Interior columns: the filter rows unrolled by their width. */
     if (ox >= oxa && ox < oxb) {
       acc = base;
-      if (k == 3) {
+      if (kw == 3) {
         for (int ky = ky0; ky < ky1; ky++) {
           const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 3;
           acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2];
         }
-      } else if (k == 5) {
+      } else if (kw == 5) {
         for (int ky = ky0; ky < ky1; ky++) {
           const int8_t *r = rows[ky] + ix0, *wk = wr + ky * 5;
           acc += r[0] * wk[0] + r[1] * wk[1] + r[2] * wk[2] + r[3] * wk[3] + r[4] * wk[4];
         }
-      } else if (k == 7) {
+      } else if (kw == 7) {
 #if TT_DSP
-        if (ix0 + 7 < wd) {
+        if (k7 && ix0 + 7 < wd) {
           /* Eight bytes of a row as (x0, x2), (x1, x3), (x4, x6), (x5, x7): three SMLADs and one SMLABB. */
           for (int ky = ky0; ky < ky1; ky++) {
             const int8_t *r = rows[ky] + ix0;
@@ -1020,15 +1024,15 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
         }
       } else {
         for (int ky = ky0; ky < ky1; ky++) {
-          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * k;
-          for (int kx = 0; kx < k; kx++) acc += r[kx] * wk[kx];
+          const int8_t *r = rows[ky] + ix0, *wk = wr + ky * kw;
+          for (int kx = 0; kx < kw; kx++) acc += r[kx] * wk[kx];
         }
       }
     } else {
-      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + k > wd ? wd - ix0 : k;
+      const int kx0 = ix0 < 0 ? -ix0 : 0, kx1 = ix0 + kw > wd ? wd - ix0 : kw;
       acc = bias;
       for (int ky = ky0; ky < ky1; ky++) {
-        const int8_t *r = rows[ky] + ix0, *wk = wr + ky * k;
+        const int8_t *r = rows[ky] + ix0, *wk = wr + ky * kw;
         for (int kx = kx0; kx < kx1; kx++) acc += (r[kx] - xz) * wk[kx];
       }
     }
@@ -1042,30 +1046,30 @@ static void tt_dw_row(const int8_t *xc, int (*rowoff)(const void *, int), const 
  * per-tap tests, the zero point folded in as in tt_dw_row. */
 static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *, int), const void *rs, const tt_weight *w,
   const tt_geom *g, int oc, int oy, int32_t xz, int32_t bias, tt_rq r, int32_t yz, int8_t *yr, uint8_t *mask, int mbase) {
-  const int h = g->h, wd = g->w, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
+  const int h = g->h, wd = g->w, wo = g->wo, kh = g->kh, kw = g->kw, stride = g->stride, ph = g->ph, pad = g->pw, cpg = g->cpg;
   const int g0 = (oc / (g->cout / g->groups)) * cpg;
-  const int iy0 = oy * stride - pad;
-  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + k > h ? h - iy0 : k;
+  const int iy0 = oy * stride - ph;
+  const int ky0 = iy0 < 0 ? -iy0 : 0, ky1 = iy0 + kh > h ? h - iy0 : kh;
   int32_t sumw = 0;
   for (int ic = 0; ic < cpg; ic++) {
     const int8_t *wr = tt_wrow(w, g, oc, ic);
-    for (int ky = ky0; ky < ky1; ky++) for (int kx = 0; kx < k; kx++) sumw += wr[ky * k + kx];
+    for (int ky = ky0; ky < ky1; ky++) for (int kx = 0; kx < kw; kx++) sumw += wr[ky * kw + kx];
   }
   const int32_t base = bias - xz * sumw;
-  int oxa = (pad + stride - 1) / stride, oxb = wd - k + pad < 0 ? 0 : (wd - k + pad) / stride + 1;
+  int oxa = (pad + stride - 1) / stride, oxb = wd - kw + pad < 0 ? 0 : (wd - kw + pad) / stride + 1;
   if (oxb > wo) oxb = wo;
   if (oxa > oxb) oxa = oxb;
   /* Row pointers and filters of every (input channel, valid tap row), once per output row. */
   static const int8_t *rp[64];
   static const int8_t *wp[64];
   int nr = 0;
-  if (cpg * k <= 64) {
+  if (cpg * kh <= 64) {
     for (int ic = 0; ic < cpg; ic++) {
       const int8_t *xc = x + (g0 + ic) * cstride;
       const int8_t *wr = tt_wrow(w, g, oc, ic);
       for (int ky = ky0; ky < ky1; ky++) {
         rp[nr] = xc + rowoff(rs, iy0 + ky);
-        wp[nr++] = wr + ky * k;
+        wp[nr++] = wr + ky * kw;
       }
     }
   }
@@ -1073,9 +1077,9 @@ static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *,
     const int ix0 = ox * stride - pad;
     const int interior = ox >= oxa && ox < oxb;
     int32_t acc;
-    if (interior && cpg * k <= 64) {
+    if (interior && cpg * kh <= 64) {
       acc = base;
-      if (k == 3) {
+      if (kw == 3) {
         for (int r = 0; r < nr; r++) {
           const int8_t *xr = rp[r] + ix0, *wk = wp[r];
           acc += xr[0] * wk[0] + xr[1] * wk[1] + xr[2] * wk[2];
@@ -1083,17 +1087,17 @@ static void tt_gen_row(const int8_t *x, int cstride, int (*rowoff)(const void *,
       } else {
         for (int r = 0; r < nr; r++) {
           const int8_t *xr = rp[r] + ix0, *wk = wp[r];
-          for (int kx = 0; kx < k; kx++) acc += xr[kx] * wk[kx];
+          for (int kx = 0; kx < kw; kx++) acc += xr[kx] * wk[kx];
         }
       }
     } else {
-      const int kx0 = interior ? 0 : ix0 < 0 ? -ix0 : 0, kx1 = interior ? k : ix0 + k > wd ? wd - ix0 : k;
+      const int kx0 = interior ? 0 : ix0 < 0 ? -ix0 : 0, kx1 = interior ? kw : ix0 + kw > wd ? wd - ix0 : kw;
       acc = bias;
       for (int ic = 0; ic < cpg; ic++) {
         const int8_t *xc = x + (g0 + ic) * cstride;
         const int8_t *wr = tt_wrow(w, g, oc, ic);
         for (int ky = ky0; ky < ky1; ky++) {
-          const int8_t *r = xc + rowoff(rs, iy0 + ky) + ix0, *wk = wr + ky * k;
+          const int8_t *r = xc + rowoff(rs, iy0 + ky) + ix0, *wk = wr + ky * kw;
           for (int kx = kx0; kx < kx1; kx++) acc += (r[kx] - xz) * wk[kx];
         }
       }
@@ -1108,7 +1112,7 @@ static int tt_plane_rowoff(const void *rs, int y) {
   return y * *(const int *)rs;
 }
 
-/* acc + the k x k window at base (rows pw apart) times the filter rows of kp words each. */
+/* acc + the k x 2kp window at base (rows pw apart) times the filter rows of kp words each. */
 static inline __attribute__((always_inline)) int32_t tt_dw16_taps(const int16_t *base, int pw, const uint32_t *wp, int k, int kp, int32_t acc) {
 #pragma GCC unroll 7
   for (int ky = 0; ky < k; ky++) {
@@ -1138,22 +1142,23 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
   }
   return 1;
 #endif
-  const int k = g->k, kp = (k + 1) / 2, pad = g->pad, stride = g->stride;
-  const int pw = g->w + 2 * pad + 2, ph = g->h + 2 * pad;
-  if (!wk || wk_bytes < (ph * pw) * 2 + k * kp * 4 + 8) return 0;
+  const int kh = g->kh, kw = g->kw, kp = (kw + 1) / 2, stride = g->stride;
+  /* The plane: padded by ph rows and pw columns, plus two columns a last odd tap pair reads (times 0). */
+  const int pw = g->w + 2 * g->pw + 2, ph = g->h + 2 * g->ph;
+  if (!wk || wk_bytes < (ph * pw) * 2 + kh * kp * 4 + 8) return 0;
   uint32_t *wp = (uint32_t *)wk;
-  int16_t *pl = (int16_t *)(void *)(wp + k * kp);
-  for (int ky = 0; ky < k; ky++) {
-    for (int j = 0; j < kp; j++) wp[ky * kp + j] = tt_pack16(wr[ky * k + 2 * j], 2 * j + 1 < k ? wr[ky * k + 2 * j + 1] : 0);
+  int16_t *pl = (int16_t *)(void *)(wp + kh * kp);
+  for (int ky = 0; ky < kh; ky++) {
+    for (int j = 0; j < kp; j++) wp[ky * kp + j] = tt_pack16(wr[ky * kw + 2 * j], 2 * j + 1 < kw ? wr[ky * kw + 2 * j + 1] : 0);
   }
   /* The border stays zero from one channel to the next: only the first clears the plane. */
   if (first) for (int i = 0; i < ph * pw; i++) pl[i] = 0;
   for (int iy = 0; iy < g->h; iy++) {
-    int16_t *d = pl + (iy + pad) * pw + pad;
+    int16_t *d = pl + (iy + g->ph) * pw + g->pw;
     const int8_t *src = xc + iy * g->w;
     for (int ix = 0; ix < g->w; ix++) d[ix] = (int16_t)(src[ix] - xz);
   }
-  if (k == 3) {
+  if (kh == 3 && kw == 3) {
     const uint32_t w00 = wp[0], w01 = wp[1], w10 = wp[2], w11 = wp[3], w20 = wp[4], w21 = wp[5];
     for (int oy = 0; oy < g->ho; oy++) {
       const int16_t *rb = pl + oy * stride * pw;
@@ -1185,9 +1190,9 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
       int32_t acc = bias;
       const int16_t *base = pl + oy * stride * pw + ox * stride;
       /* 5 x 5 and 7 x 7 unrolled (no loop counters): two loads and one SMLAD per pair of taps. */
-      if (k == 5) acc = tt_dw16_taps(base, pw, wp, 5, 3, acc);
-      else if (k == 7) acc = tt_dw16_taps(base, pw, wp, 7, 4, acc);
-      else acc = tt_dw16_taps(base, pw, wp, k, kp, acc);
+      if (kh == 5 && kw == 5) acc = tt_dw16_taps(base, pw, wp, 5, 3, acc);
+      else if (kh == 7 && kw == 7) acc = tt_dw16_taps(base, pw, wp, 7, 4, acc);
+      else acc = tt_dw16_taps(base, pw, wp, kh, kp, acc);
       const int32_t v = tt_rq_apply(acc, q, yz);
       const int p = oy * g->wo + ox;
       if (mask) tt_set_bit(mask, mbase + p, v >= -128 && v <= 127);
@@ -1199,10 +1204,10 @@ static int tt_dw_plane16(const int8_t *xc, int32_t xz, const int8_t *wr, const t
 
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes) {
-  const int h = g->h, wd = g->w, ho = g->ho, wo = g->wo, k = g->k, stride = g->stride, pad = g->pad, cpg = g->cpg;
+  const int h = g->h, wd = g->w, ho = g->ho, wo = g->wo, cpg = g->cpg;
   const int hw = h * wd, howo = ho * wo;
-  if (k == 1 && stride == 1 && pad == 0 && g->groups == 1 && tt_pw_fast(x, hw, howo, xz, w, g, bias, eff, yz, y, howo, 0, mask, NULL, wk, wk_bytes)) return;
-  if (g->dw && k <= 16) {
+  if (tt_is_pw(g) && tt_pw_fast(x, hw, howo, xz, w, g, bias, eff, yz, y, howo, 0, mask, NULL, wk, wk_bytes)) return;
+  if (g->dw && g->kh <= 16 && g->kw <= 16) {
 #if TT_WASM
     if (tt_wasm_dw_lanes(x, xz, w, bias, eff, y, yz, g, mask, wk, wk_bytes)) return;
 #endif
@@ -1219,7 +1224,7 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
     }
     return;
   }
-  if (k == 1 && stride == 1 && pad == 0 && g->groups == 1) {
+  if (tt_is_pw(g)) {
     int8_t *wrow = ws->i8;
     for (int oc = 0; oc < g->cout; oc++) {
       for (int ic = 0; ic < cpg; ic++) wrow[ic] = *tt_wrow(w, g, oc, ic);
@@ -1256,32 +1261,32 @@ static int tt_ring_rowoff(const void *rs, int y) {
 /* One output row of a standard conv as im2col: taps (ic, ky, kx) packed in int16 pairs, zero outside.
  * t16: one pixel's taps (2 * cp2 int16), carved from the workspace with X. */
 static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz, uint32_t *X, int16_t *t16, int cp2, int p0, int np) {
-  /* The offset of every filter row's input row in a channel, -1 above or below the image (k <= 22 for im2col). */
+  /* The offset of every filter row's input row in a channel, -1 above or below the image (kh <= 22 for im2col). */
   int ro[22];
-  const int k = g->k, taps = g->cpg * k * k;
-  for (int ky = 0; ky < k; ky++) {
-    const int iy = oy * g->stride - g->pad + ky;
+  const int kh = g->kh, kw = g->kw, taps = g->cpg * kh * kw;
+  for (int ky = 0; ky < kh; ky++) {
+    const int iy = oy * g->stride - g->ph + ky;
     ro[ky] = iy >= 0 && iy < g->h ? tt_row_off(x, iy) : -1;
   }
   for (int ox = p0; ox < p0 + np; ox++) {
-    const int ix0 = ox * g->stride - g->pad;
-    const int inside = ix0 >= 0 && ix0 + k <= g->w;
+    const int ix0 = ox * g->stride - g->pw;
+    const int inside = ix0 >= 0 && ix0 + kw <= g->w;
     int16_t *t = t16;
     for (int ic = 0; ic < g->cpg; ic++) {
       const int8_t *xc = x->data + ic * x->cstride;
-      for (int ky = 0; ky < k; ky++, t += k) {
+      for (int ky = 0; ky < kh; ky++, t += kw) {
         const int8_t *xr = ro[ky] < 0 ? NULL : xc + ro[ky];
         if (!xr) {
-          for (int kx = 0; kx < k; kx++) t[kx] = 0;
-        } else if (inside && k == 3) {
+          for (int kx = 0; kx < kw; kx++) t[kx] = 0;
+        } else if (inside && kw == 3) {
           /* Inside the row: no column tests. */
           t[0] = (int16_t)(xr[ix0] - xz);
           t[1] = (int16_t)(xr[ix0 + 1] - xz);
           t[2] = (int16_t)(xr[ix0 + 2] - xz);
         } else if (inside) {
-          for (int kx = 0; kx < k; kx++) t[kx] = (int16_t)(xr[ix0 + kx] - xz);
+          for (int kx = 0; kx < kw; kx++) t[kx] = (int16_t)(xr[ix0 + kx] - xz);
         } else {
-          for (int kx = 0; kx < k; kx++) t[kx] = (int16_t)(ix0 + kx >= 0 && ix0 + kx < g->w ? xr[ix0 + kx] - xz : 0);
+          for (int kx = 0; kx < kw; kx++) t[kx] = (int16_t)(ix0 + kx >= 0 && ix0 + kx < g->w ? xr[ix0 + kx] - xz : 0);
         }
       }
     }
@@ -1292,19 +1297,15 @@ static void tt_im2col_row(const tt_rows *x, const tt_geom *g, int oy, int32_t xz
   }
 }
 
-static int tt_is_pw(const tt_geom *g) {
-  return g->k == 1 && g->stride == 1 && g->pad == 0 && g->groups == 1;
-}
-
-/* im2col applies to a standard (groups 1) conv with at most 510 taps. */
+/* im2col applies to a standard (groups 1) conv with at most 510 taps (and kh <= 22, tt_im2col_row's rows). */
 static int tt_is_im2col(const tt_geom *g) {
-  return !tt_is_pw(g) && g->groups == 1 && g->cpg * g->k * g->k <= 510;
+  return !tt_is_pw(g) && g->groups == 1 && g->cpg * tt_taps(g) <= 510 && g->kh <= 22;
 }
 
 __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_stage *s, const tt_rows *y, int oy, const uint32_t *wall, void *wk, int wk_bytes) {
   const tt_geom *g = s->g;
   const int yRow = tt_row_off(y, oy);
-  if (g->k == 1 && g->stride == 1 && g->pad == 0 && g->groups == 1) {
+  if (tt_is_pw(g)) {
     const int8_t *xr = x->data + tt_row_off(x, oy);
     if (tt_pw_fast(xr, x->cstride, g->wo, s->xz, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow, NULL, wall, wk, wk_bytes)) return;
     for (int oc = 0; oc < g->cout; oc++) {
@@ -1317,9 +1318,9 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     }
     return;
   }
-  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 3 * ((g->cpg * g->k * g->k + 1) / 2)) {
+  if (wall && tt_is_im2col(g) && wk_bytes / 4 >= 3 * ((g->cpg * tt_taps(g) + 1) / 2)) {
     /* im2col in tiles of pixels as the workspace allows (after one pixel's int16 taps), then the pointwise block. */
-    const int cp2 = (g->cpg * g->k * g->k + 1) / 2;
+    const int cp2 = (g->cpg * tt_taps(g) + 1) / 2;
     int16_t *t16 = (int16_t *)wk;
     uint32_t *X = (uint32_t *)wk + cp2;
     int tile = (wk_bytes / 4 - cp2) / cp2;
@@ -1395,7 +1396,7 @@ __attribute__((noinline)) static void tt_chain_pull(tt_chain_run *r, int last, i
     const tt_geom *g = c->st[s].g;
     const int oy = r->next[s];
     if (s > 0 || r->stream) {
-      int need = oy * g->stride - g->pad + g->k - 1;
+      int need = oy * g->stride - g->ph + g->kh - 1;
       if (need > g->h - 1) need = g->h - 1;
       if (s == 0) {
         tt_chain_load(r, need);
@@ -1439,7 +1440,7 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     r.wall[i] = NULL;
     if (tt_is_pw(g) || tt_is_im2col(g)) {
       /* Rows are done in tiles of pixels: keep room for 16 (or the whole row), and im2col's one pixel of int16 taps. */
-      const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * g->k * g->k) + 1) / 2;
+      const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * tt_taps(g)) + 1) / 2;
       const int px = (g->wo < 16 ? g->wo : 16) + (tt_is_pw(g) ? 0 : 1);
       if (px * cp2 > xneed) xneed = px * cp2;
     }
@@ -1449,7 +1450,7 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   for (int i = 0; i < c->n; i++) {
     const tt_geom *g = c->st[i].g;
     if (!tt_is_pw(g) && !tt_is_im2col(g)) continue;
-    const int kk = tt_is_pw(g) ? 1 : g->k * g->k, cp2 = (g->cpg * kk + 1) / 2;
+    const int kk = tt_is_pw(g) ? 1 : tt_taps(g), cp2 = (g->cpg * kk + 1) / 2;
     if (words - g->cout * cp2 < xneed) continue;
     if (kk == 1) tt_pw_pack_all(c->st[i].w, g, cp2, free);
     for (int oc = 0; kk > 1 && oc < g->cout; oc++) {
@@ -1657,7 +1658,7 @@ static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w
  * the even and the odd elements of eight are two vectors (each reads its phase's adjacent cells) and
  * are interleaved when stored. */
 static int tt_wasm_gather(const float *gp, const float *wf, const tt_geom *c, float *out, int B, int ew) {
-  const int k = c->k, s = c->stride, pad = c->pad, wd = c->w;
+  const int k = c->kh, s = c->stride, pad = c->ph, wd = c->w;
   if (s > 2) return 0;
   for (int iy = 0; iy < c->h; iy++) {
     float *o = out + iy * wd;
@@ -1717,7 +1718,7 @@ static float tt_wasm_xt[TT_WASM_XT];
 
 static int tt_wasm_pw_xt(const int8_t *x, int32_t xz, const tt_geom *c, int n) {
   const int hw = c->h * c->w, nn = (n + 3) & ~3;
-  if (!(c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) || nn * hw > TT_WASM_XT) return 0;
+  if (!tt_is_pw(c) || nn * hw > TT_WASM_XT) return 0;
   /* Channel by channel, four pixels at a time (a transpose through stores of single lanes). */
   const v128_t z = wasm_i32x4_splat(xz);
   int p = 0;
@@ -2183,22 +2184,22 @@ static void tt_dot8(const float *T, const float *x, int n, float *out) {
 #endif
 }
 
-/* dst[base...] += conv_transpose of output channel oc's gradient through one k x k filter
+/* dst[base...] += conv_transpose of output channel oc's gradient through one kh x kw filter
  * (scatterInputGrad: order ky, kx, oy, ox; zero weights skipped). */
 static void tt_scatter(const float *g, const int8_t *wk, const tt_geom *c, float *dst) {
-  const int h = c->h, wd = c->w, ho = c->ho, wo = c->wo, k = c->k, stride = c->stride, pad = c->pad;
-  for (int ky = 0; ky < k; ky++) {
-    for (int kx = 0; kx < k; kx++) {
-      const float wv = (float)wk[ky * k + kx];
-      if (wk[ky * k + kx] == 0) continue;
+  const int h = c->h, wd = c->w, ho = c->ho, wo = c->wo, kh = c->kh, kw = c->kw, stride = c->stride, ph = c->ph, pad = c->pw;
+  for (int ky = 0; ky < kh; ky++) {
+    for (int kx = 0; kx < kw; kx++) {
+      const float wv = (float)wk[ky * kw + kx];
+      if (wk[ky * kw + kx] == 0) continue;
       /* The output positions whose input position is inside the image, in the same order. */
-      const int oy0 = pad - ky > 0 ? (pad - ky + stride - 1) / stride : 0;
-      const int oy1 = h - 1 + pad - ky < 0 ? 0 : (h - 1 + pad - ky) / stride + 1;
+      const int oy0 = ph - ky > 0 ? (ph - ky + stride - 1) / stride : 0;
+      const int oy1 = h - 1 + ph - ky < 0 ? 0 : (h - 1 + ph - ky) / stride + 1;
       const int ox0 = pad - kx > 0 ? (pad - kx + stride - 1) / stride : 0;
       const int ox1 = wd - 1 + pad - kx < 0 ? 0 : (wd - 1 + pad - kx) / stride + 1;
       const int oye = oy1 < ho ? oy1 : ho, oxe = ox1 < wo ? ox1 : wo;
       for (int oy = oy0; oy < oye; oy++) {
-        float *d = dst + (oy * stride - pad + ky) * wd;
+        float *d = dst + (oy * stride - ph + ky) * wd;
         const float *gr = g + oy * wo;
         const int off = kx - pad;
         if (stride == 1) {
@@ -2283,14 +2284,14 @@ static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, f
  * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
  * output gradient is first copied into gp with a border of zeros (tt_gather_bytes), so every element
  * takes all its taps of the right stride phase without tests; a tap outside the plane adds 0 * w,
- * which leaves the sum unchanged (see tt_col_sum).
+ * which leaves the sum unchanged (see tt_col_sum). A square filter (tt_is_square) only: others scatter.
  */
 static inline int tt_gather_border(const tt_geom *c) {
-  return (c->k - 1) / c->stride + 1;
+  return (c->kh - 1) / c->stride + 1;
 }
 
 static inline int tt_gather_dim(int n, const tt_geom *c) {
-  return (n - 1 + c->pad) / c->stride + 1 + tt_gather_border(c);
+  return (n - 1 + c->ph) / c->stride + 1 + tt_gather_border(c);
 }
 
 static inline int tt_gather_bytes(const tt_geom *c) {
@@ -2315,7 +2316,7 @@ static inline __attribute__((always_inline)) float tt_gather_phase(float v, cons
 }
 
 static void tt_gather(const float *g, const int8_t *wk, const tt_geom *c, float *out, float *gp) {
-  const int k = c->k, s = c->stride, pad = c->pad, B = tt_gather_border(c);
+  const int k = c->kh, s = c->stride, pad = c->ph, B = tt_gather_border(c);
   const int eh = tt_gather_dim(c->h, c), ew = tt_gather_dim(c->w, c);
   float wf[64];
   for (int i = 0; i < eh * ew; i++) gp[i] = 0.0f;
@@ -2380,7 +2381,7 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
     /* Gathered, as tt_block_bwd's (see tt_gather), through a static padded plane: the module's memory
      * is not the chip's SRAM. */
     static float gp[65536];
-    if (c->k * c->k <= 64 && tt_gather_bytes(c) <= (int)sizeof(gp)) {
+    if (tt_is_square(c) && tt_taps(c) <= 64 && tt_gather_bytes(c) <= (int)sizeof(gp)) {
       for (int ch = 0; ch < c->cout; ch++) {
         float *dst = work ? work : gx + ch * hw;
         tt_gather(g + ch * howo, tt_wrow(w, c, ch, 0), c, dst, gp);
@@ -2397,7 +2398,7 @@ void tt_conv_bwd_x(const float *g, const tt_weight *w, const tt_geom *c, float *
     }
     return;
   }
-  if (c->k == 1 && c->stride == 1 && c->pad == 0 && c->groups == 1) {
+  if (tt_is_pw(c)) {
     /* Gathered: every gx element sums its terms in output-channel order, as the scatter does. */
     if (acc) tt_acc_start(gx, c->cin * hw, 1);
     int ic = 0;
@@ -2438,9 +2439,9 @@ void tt_grad_acc(const float *a, const float *b, float *out, int n) {
 
 /* convWeightGradRow: out[j][ky][kx] = sum over (oy, ox), in order, of g * (x[ch0 + j] - xz). */
 static void tt_wgrad_row(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int ch0, int channels, float *out) {
-  const int h = c->h, wd = c->w, ho = c->ho, wo = c->wo, k = c->k, stride = c->stride, pad = c->pad;
+  const int h = c->h, wd = c->w, ho = c->ho, wo = c->wo, kh = c->kh, kw = c->kw, stride = c->stride, ph = c->ph, pw = c->pw;
   const int hw = h * wd;
-  if (k == 1 && stride == 1 && pad == 0) {
+  if (kh == 1 && kw == 1 && stride == 1 && ph == 0 && pw == 0) {
     /* Pointwise: four input channels at a time, each its own sequential float sum. */
     int j = 0;
     const int n = ho * wo;
@@ -2469,21 +2470,21 @@ static void tt_wgrad_row(const int8_t *x, int32_t xz, const float *g, const tt_g
   }
   for (int j = 0; j < channels; j++) {
     const int8_t *xc = x + (ch0 + j) * hw;
-    for (int ky = 0; ky < k; ky++) {
-      for (int kx = 0; kx < k; kx++) {
+    for (int ky = 0; ky < kh; ky++) {
+      for (int kx = 0; kx < kw; kx++) {
         float acc = 0.0f;
         for (int oy = 0; oy < ho; oy++) {
-          const int iy = oy * stride - pad + ky;
+          const int iy = oy * stride - ph + ky;
           if (iy < 0 || iy >= h) continue;
           const int8_t *xr = xc + iy * wd;
           const float *gr = g + oy * wo;
           for (int ox = 0; ox < wo; ox++) {
-            const int ix = ox * stride - pad + kx;
+            const int ix = ox * stride - pw + kx;
             if (ix < 0 || ix >= wd) continue;
             acc = acc + gr[ox] * (float)(xr[ix] - xz);
           }
         }
-        out[(j * k + ky) * k + kx] = acc;
+        out[(j * kh + ky) * kw + kx] = acc;
       }
     }
   }
@@ -2492,7 +2493,7 @@ static void tt_wgrad_row(const int8_t *x, int32_t xz, const float *g, const tt_g
 /* Trained element e of row (oc, j) lives at tr[(oc * per + j) * kk + e]. */
 static void tt_update_row(const tt_weight *w, const tt_geom *c, int oc, int per, const float *row, float sw,
   const tt_sgd *cfg, float *vel) {
-  const int kk = c->k * c->k;
+  const int kk = tt_taps(c);
   const float div = sw * sw;
   const uint32_t pk = tt_param_key(cfg, w->id);
   tt_update_run(w->tr, pk, oc * per * kk, 1, row, &div, 0, per * kk, cfg, vel);
@@ -2519,7 +2520,7 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
 
 void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, float *out) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
-  const int howo = c->ho * c->wo, kk = c->k * c->k;
+  const int howo = c->ho * c->wo, kk = tt_taps(c);
 #if TT_WASM
   if (!c->dw && tt_wasm_pw_xt(x, xz, c, n)) {
     for (int oc = 0; oc < rows; oc++) tt_wasm_pw_wgrad_row(g + oc * howo, howo, n, out + oc * per * kk);
@@ -2531,7 +2532,7 @@ void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *
 
 void tt_apply_update_w(const float *gw, const tt_geom *c, int n, const tt_weight *w, const float *sw, const tt_sgd *cfg, float *vel) {
   const int rows = c->dw ? n : c->cout, per = c->dw ? 1 : n;
-  const int kk = c->k * c->k;
+  const int kk = tt_taps(c);
   for (int oc = 0; oc < rows; oc++) tt_update_row(w, c, oc, per, gw + oc * per * kk, sw[oc], cfg, vel);
 }
 
@@ -2869,7 +2870,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
   int n, int bias, int32_t xz, float xs, float *velW, float *velB,
   const tt_sgd *cw, const tt_sgd *cb, float *scratch, void *wk, int wk_bytes) {
-  const int hwo = dg->ho * dg->wo, hwi = dg->h * dg->w, kk = dg->k * dg->k;
+  const int hwo = dg->ho * dg->wo, hwi = dg->h * dg->w, kk = tt_taps(dg);
   float *outPlane = scratch, *row = scratch + hwo + hwi;
   float *tb[8];
   int nb = 1;
@@ -2877,7 +2878,7 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
   /* The padded output-gradient plane of the gathered depthwise input gradient, first in the workspace. */
   float *gp = NULL;
   const int gpBytes = (tt_gather_bytes(dg) + 7) & ~7;
-  if (dInputGrad && dg->k * dg->k <= 64 && wk && wk_bytes >= gpBytes) {
+  if (dInputGrad && tt_is_square(dg) && kk <= 64 && wk && wk_bytes >= gpBytes) {
     gp = (float *)wk;
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;

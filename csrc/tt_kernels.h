@@ -4,15 +4,24 @@
 #include <stdint.h>
 #include <stddef.h>
 
-/* Shapes of one conv: input cin x h x w, output cout x ho x wo, cpg input channels per group. rq: NULL
- * for the float requantization (round(acc * eff[oc]) in float32, half to even), or, for a model in
- * TFLite's integer arithmetic, each output channel's Q31 multiplier and shift (rq[2 oc], rq[2 oc + 1]). */
-typedef struct { int cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups, dw; const int32_t *rq; } tt_geom;
+/* Shapes of one conv: input cin x h x w, output cout x ho x wo, cpg input channels per group, a kh x kw
+ * kernel (a keyword-spotting stem's 10 x 4), ph rows padded above and below and pw columns left and
+ * right (padding that differs before and after is a tt_pad of its own). rq: NULL for the float
+ * requantization (round(acc * eff[oc]) in float32, half to even), or, for a model in TFLite's integer
+ * arithmetic, each output channel's Q31 multiplier and shift (rq[2 oc], rq[2 oc + 1]). */
+typedef struct { int cin, h, w, cout, ho, wo, cpg, kh, kw, stride, ph, pw, groups, dw; const int32_t *rq; } tt_geom;
+
+/* Weights per filter. */
+static inline int tt_taps(const tt_geom *g) { return g->kh * g->kw; }
+/* A pointwise conv (1 x 1, stride 1, no padding, one group): the paths that take whole planes. */
+static inline int tt_is_pw(const tt_geom *g) { return g->kh == 1 && g->kw == 1 && g->stride == 1 && g->ph == 0 && g->pw == 0 && g->groups == 1; }
+/* A square kernel padded alike both ways: what the 3 x 3 (and 5 x 5, 7 x 7) fast paths are written for. */
+static inline int tt_is_square(const tt_geom *g) { return g->kh == g->kw && g->ph == g->pw; }
 
 /*
- * A conv weight [cout][cpg][k][k], split between SRAM and Flash. For a standard conv the first n input
- * channels of every output channel are trained: tr is [cout][n][k][k] (SRAM), fz [cout][cpg-n][k][k]
- * (Flash). For a depthwise conv the first n channels: tr is [n][1][k][k], fz [cout-n][1][k][k].
+ * A conv weight [cout][cpg][kh][kw], split between SRAM and Flash. For a standard conv the first n input
+ * channels of every output channel are trained: tr is [cout][n][kh][kw] (SRAM), fz [cout][cpg-n][kh][kw]
+ * (Flash). For a depthwise conv the first n channels: tr is [n][1][kh][kw], fz [cout-n][1][kh][kw].
  * n = 0: all frozen; n = cpg (or cout): all trained. id, bias_id: the rounding ids of the weight and
  * of the conv's bias (the hashes of their names) for the stochastic rounding draws.
  */
@@ -24,9 +33,9 @@ typedef struct { float lr, momentum; int qas, stochastic; uint32_t key; } tt_sgd
 /* The key of update number update (0, 1, ...) under a seed (quant/stochastic-round.ts: updateKey). */
 uint32_t tt_round_key(uint32_t seed, uint32_t update);
 
-/* The k x k filter of output channel oc, input channel ic (within its group). */
+/* The kh x kw filter of output channel oc, input channel ic (within its group). */
 static inline const int8_t *tt_wrow(const tt_weight *w, const tt_geom *g, int oc, int ic) {
-  const int kk = g->k * g->k;
+  const int kk = tt_taps(g);
   if (g->dw) return oc < w->n ? w->tr + oc * kk : w->fz + (oc - w->n) * kk;
   if (ic < w->n) return w->tr + (oc * w->n + ic) * kk;
   return w->fz + (oc * (g->cpg - w->n) + ic - w->n) * kk;

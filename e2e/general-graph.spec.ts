@@ -1,4 +1,4 @@
-// A .tflite that is not of the inverted-bottleneck family (max-pool, flatten, FC; a DS-CNN whose add
+// A .tflite that is not of the inverted-bottleneck family (max-pool, flatten, FC; a DS-CNN whose 10x4 stem reads a pad of its rows and whose add
 // is no block's residual; two branches concatenated) opened with the file picker: the forward graph lays it out op by op (no
 // block frames, nothing overlapping, an edge into every op), in both arrangements; the backward graph
 // shows its kernels in columns titled by their layers. Screenshots at 1280x720 and 1920x1080.
@@ -10,7 +10,7 @@ import { test, expect, saveScreenshot } from './fixtures';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MODELS = [
   { file: resolve(HERE, '../public/models/cnn-maxpool-fc.tflite'), ops: 7, badges: { conv0: 'conv', maxpool2: 'maxpool', flatten5: 'reshape' } },
-  { file: resolve(HERE, '../public/models/ds-cnn-kws.tflite'), ops: 12, badges: { conv0: 'conv', add6: 'add' } },
+  { file: resolve(HERE, '../public/models/ds-cnn-kws.tflite'), ops: 13, badges: { pad1: 'pad', conv0: 'conv', add6: 'add' } },
   { file: resolve(HERE, '../public/models/concat-net.tflite'), ops: 7, badges: { conv1: 'conv', concat4: 'concat', pool6: 'pool' } },
 ];
 

@@ -9,9 +9,11 @@
  * quantization; a concatenation's inputs share its output's), a float input through QUANTIZE and a
  * float softmax after DEQUANTIZE. Written with src/engine/tflite/write.ts to public/models/.
  *
- *  - ds-cnn-kws: a keyword-spotting style DS-CNN (conv 3x3 stride 2 VALID, four depthwise-separable
- *    blocks, one residual ADD, global average pool, FC) on a 49x10 input: Fashion-MNIST resized to
- *    49x10 stands in for MFCC frames (no audio ships with the project).
+ *  - ds-cnn-kws: the keyword-spotting DS-CNN's shape (Zhang et al., "Hello Edge"): a 10x4 conv of
+ *    stride 2 with SAME padding on a 49x10 input (4 rows padded above and 5 below, 1 column each
+ *    side: 25x5), four depthwise-separable blocks (3x3 depthwise SAME, 1x1 pointwise), one residual
+ *    ADD, global average pool, FC. Fashion-MNIST resized to 49x10 stands in for MFCC frames (no audio
+ *    ships with the project).
  *  - cnn-maxpool-fc: conv, MAX_POOL_2D, conv, MAX_POOL_2D, RESHAPE, two FULLY_CONNECTED, on MNIST.
  *  - concat-net: a stem conv, two branches (1x1 and 3x3) joined by CONCATENATION, a strided conv,
  *    global average pool, FC, on Fashion-MNIST.
@@ -52,17 +54,17 @@ const SPECS: Spec[] = [
     file: 'ds-cnn-kws.tflite', description: 'TinyTrain test model: DS-CNN (keyword-spotting style), 49x10x1 input, Fashion-MNIST stand-in data',
     data: 'fashion', size: [49, 10], epochs: 3,
     nodes: [
-      { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [3, 3], stride: 2, padding: 'valid', act: 'relu' },
+      { name: 'conv0', kind: 'conv', input: 'input', filters: 16, k: [10, 4], stride: 2, padding: 'same', act: 'relu' },
       { name: 'dw1', kind: 'dw', input: 'conv0', k: 3, stride: 1, padding: 'same', act: 'relu' },
       { name: 'pw1', kind: 'conv', input: 'dw1', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
       { name: 'dw2', kind: 'dw', input: 'pw1', k: 3, stride: 1, padding: 'same', act: 'relu' },
       { name: 'pw2', kind: 'conv', input: 'dw2', filters: 24, k: [1, 1], stride: 1, padding: 'same', act: 'linear' },
       { name: 'res2', kind: 'add', inputs: ['pw1', 'pw2'] },
-      { name: 'dw3', kind: 'dw', input: 'res2', k: 3, stride: 2, padding: 'valid', act: 'relu' },
+      { name: 'dw3', kind: 'dw', input: 'res2', k: 3, stride: 1, padding: 'same', act: 'relu' },
       { name: 'pw3', kind: 'conv', input: 'dw3', filters: 32, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
       { name: 'dw4', kind: 'dw', input: 'pw3', k: 3, stride: 1, padding: 'same', act: 'relu' },
       { name: 'pw4', kind: 'conv', input: 'dw4', filters: 32, k: [1, 1], stride: 1, padding: 'same', act: 'relu' },
-      { name: 'pool', kind: 'avgpool', input: 'pw4', k: [11, 1], stride: 1 },
+      { name: 'pool', kind: 'avgpool', input: 'pw4', k: [25, 5], stride: 1 },
       { name: 'flat', kind: 'flatten', input: 'pool' },
       { name: 'fc', kind: 'fc', input: 'flat', units: 10, act: 'linear' },
     ],

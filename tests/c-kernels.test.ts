@@ -13,7 +13,7 @@ import { addInt8 } from '../src/engine/ops/add.ts';
 import { effScalesOf, multipliersOf, type ChainBinding } from '../src/engine/kernels/conv-binding.ts';
 import { addMultipliers, addMultiplierWords, convMultipliers, multiplierPairs } from '../src/engine/quant/tflite-int.ts';
 import { avgpoolBackward, avgpoolInt8 } from '../src/engine/ops/avgpool.ts';
-import { convBackwardInput, convBiasGrad, convInt8, convWeightGradRow, isDepthwise, type ConvGeom } from '../src/engine/ops/conv2d.ts';
+import { convBackwardInput, convBiasGrad, convInt8, convWeightGradRow, isDepthwise, taps, type ConvGeom } from '../src/engine/ops/conv2d.ts';
 import { accumulate, applyMask, channelScale, scaleInto } from '../src/engine/ops/grad-kernels.ts';
 import { linearBackward } from '../src/engine/ops/linear.ts';
 import { softmaxCeBackward } from '../src/engine/ops/softmax-ce.ts';
@@ -58,7 +58,7 @@ class Operands {
   floats(...v: number[]) { this.parts.push(new Uint8Array(Float32Array.from(v).buffer)); return this; }
   /** A copy: the TypeScript twin may update its operands in place before the harness runs. */
   array(a: Int8Array | Uint8Array | Int32Array | Float32Array) { this.parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice()); return this; }
-  geom(c: ConvGeom) { return this.ints(c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups); }
+  geom(c: ConvGeom) { return this.ints(c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.kh, c.kw, c.stride, c.ph, c.pw, c.groups); }
   /** tt_sgd: lr, momentum, qas, stochastic, key. */
   sgd(c: SgdConfig, key: number | undefined) { return this.floats(c.lr, c.momentum).ints(c.qas ? 1 : 0, key === undefined ? 0 : 1, key ?? 0); }
   bytes(): Uint8Array {
@@ -98,10 +98,12 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   /** A skip gradient an input gradient adds onto, with some -0 and +0 (no sum may start at -0: accumulateStart). */
   const skipGrad = (n: number) => Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? -0 : i % 13 === 0 ? 0 : (rand() * 2 - 1) * 0.1));
   const maskBits = (n: number) => Uint8Array.from({ length: Math.ceil(n / 8) }, () => Math.floor(rand() * 256));
-  const geometry = (cin: number, h: number, cout: number, k: number, stride: number, groups: number): ConvGeom => {
-    const pad = (k - 1) >> 1;
-    const ho = Math.floor((h + 2 * pad - k) / stride) + 1;
-    return { cin, h, w: h + 1, cout, ho, wo: Math.floor((h + 1 + 2 * pad - k) / stride) + 1, cpg: cin / groups, k, stride, pad, groups };
+  /** k: [rows, columns] for a non-square kernel; the padding is each axis's (k - 1) / 2, rounded down. */
+  const geometry = (cin: number, h: number, cout: number, k: number | [number, number], stride: number, groups: number): ConvGeom => {
+    const [kh, kw] = typeof k === 'number' ? [k, k] : k;
+    const ph = (kh - 1) >> 1, pw = (kw - 1) >> 1;
+    const ho = Math.floor((h + 2 * ph - kh) / stride) + 1;
+    return { cin, h, w: h + 1, cout, ho, wo: Math.floor((h + 1 + 2 * pw - kw) / stride) + 1, cpg: cin / groups, kh, kw, stride, ph, pw, groups };
   };
   const CONVS: [string, ConvGeom][] = [
     ['pointwise', geometry(24, 7, 40, 1, 1, 1)],
@@ -109,12 +111,17 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     ['depthwise 3x3', geometry(16, 9, 16, 3, 1, 16)],
     ['depthwise 5x5 stride 2', geometry(12, 13, 12, 5, 2, 12)],
     ['depthwise 7x7', geometry(8, 10, 8, 7, 1, 8)],
+    // Non-square: a keyword-spotting stem's 10x4 (stride 2), a depthwise 3x1 and 1x5, a grouped 2x3.
+    ['10x4 stride 2', geometry(1, 16, 6, [10, 4], 2, 1)],
+    ['depthwise 3x1', geometry(10, 9, 10, [3, 1], 1, 10)],
+    ['depthwise 1x5 stride 2', geometry(6, 8, 6, [1, 5], 2, 6)],
+    ['grouped 2x3', geometry(4, 7, 6, [2, 3], 1, 2)],
   ];
 
   for (const [name, c] of CONVS) {
     for (const wk of [0, 1 << 18]) {
       it(`tt_conv2d, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
-        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg * c.k * c.k);
+        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg * taps(c));
         const bias = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
         const eff = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
         const ny = c.cout * c.ho * c.wo;
@@ -123,7 +130,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         expect(run('conv2d', new Operands().geom(c).ints(3, -7, wk).array(x).array(w).array(bias).array(eff))).toEqual(bytes(y, mask));
       });
       it(`tt_conv2d in TFLite's arithmetic (tt_geom.rq), ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}`, () => {
-        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg * c.k * c.k);
+        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg * taps(c));
         const bias = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
         const eff = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
         // Multipliers of other scales than eff: a kernel that ignored them would not match.
@@ -138,14 +145,14 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       });
     }
     it(`tt_conv_bwd_x, ${name}`, () => {
-      const w = int8s(c.cout * c.cpg * c.k * c.k), g = floats(c.cout * c.ho * c.wo);
+      const w = int8s(c.cout * c.cpg * taps(c)), g = floats(c.cout * c.ho * c.wo);
       const gx = new Float32Array(c.cin * c.h * c.w);
       convBackwardInput(g, w, c, gx);
       expect(run('conv_bwd_x', new Operands().geom(c).ints(0).array(w).array(g))).toEqual(bytes(gx));
     });
     if (!isDepthwise(c)) {
       it(`tt_conv_bwd_x added onto a skip gradient (acc), ${name}`, () => {
-        const w = int8s(c.cout * c.cpg * c.k * c.k), g = floats(c.cout * c.ho * c.wo);
+        const w = int8s(c.cout * c.cpg * taps(c)), g = floats(c.cout * c.ho * c.wo);
         const onto = skipGrad(c.cin * c.h * c.w), gx = onto.slice();
         convBackwardInput(g, w, c, gx, true);
         expect(run('conv_bwd_x', new Operands().geom(c).ints(1).array(w).array(g).array(onto))).toEqual(bytes(gx));
@@ -154,7 +161,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     it(`tt_conv_grad_w, ${name}`, () => {
       const n = isDepthwise(c) ? c.cout >> 1 : Math.max(1, c.cpg >> 1);
       const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo);
-      const rows = isDepthwise(c) ? n : c.cout, per = (isDepthwise(c) ? 1 : n) * c.k * c.k;
+      const rows = isDepthwise(c) ? n : c.cout, per = (isDepthwise(c) ? 1 : n) * taps(c);
       const out = new Float32Array(rows * per);
       for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, 5, g, c, oc, n, out.subarray(oc * per, (oc + 1) * per));
       expect(run('conv_grad_w', new Operands().geom(c).ints(5, n).array(x).array(g))).toEqual(bytes(out));
@@ -274,10 +281,10 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       const key = stochastic ? paramKey(0x1234567, 0x2468ace) : undefined;
       const mode = stochastic ? 'stochastic rounding' : 'to nearest';
       const n = isDepthwise(c) ? c.cout >> 1 : Math.max(1, c.cpg >> 1);
-      const nt = (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+      const nt = (isDepthwise(c) ? n : c.cout * n) * taps(c);
       const sw = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
       it(`tt_conv_update_w and tt_apply_update_w, ${name}, ${mode}`, () => {
-        const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo, 40), w = int8s(c.cout * c.cpg * c.k * c.k), vel = floats(nt, 0.5);
+        const x = int8s(c.cin * c.h * c.w), g = floats(c.cout * c.ho * c.wo, 40), w = int8s(c.cout * c.cpg * taps(c)), vel = floats(nt, 0.5);
         const { trained, frozen } = splitWeight(w, c, n);
         const ops = new Operands().geom(c).ints(5, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(x).array(g).array(trained).array(frozen).array(sw).array(vel);
         const k: ProgramKernelOf<'conv_update_w'> = {
@@ -286,7 +293,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         reference(k, { x, g, w, s: sw, vel }, { weight: cfg }, key);
         expect(run('conv_update_w', ops)).toEqual(bytes(splitWeight(w, c, n).trained, vel));
 
-        const gw = floats(nt, 40), w2 = int8s(c.cout * c.cpg * c.k * c.k), vel2 = floats(nt, 0.5);
+        const gw = floats(nt, 40), w2 = int8s(c.cout * c.cpg * taps(c)), vel2 = floats(nt, 0.5);
         const split = splitWeight(w2, c, n);
         const ops2 = new Operands().geom(c).ints(0, n, 0x2468ace).sgd(cfg, key && 0x1234567).array(gw).array(split.trained).array(split.frozen).array(sw).array(vel2);
         const k2: ProgramKernelOf<'apply_update_w'> = {
@@ -301,7 +308,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     it(`tt_conv_update_b and tt_apply_update_b, ${stochastic ? 'stochastic rounding' : 'to nearest'}`, () => {
       const cout = 24, howo = 49, key = stochastic ? paramKey(0x7654321, 0x13579b) : undefined;
       const sw = Float32Array.from({ length: cout }, () => 0.002 + rand() * 0.01);
-      const c = { cin: cout, h: 7, w: 7, cout, ho: 7, wo: 7, cpg: 1, k: 3, stride: 1, pad: 1, groups: cout };
+      const c = { cin: cout, h: 7, w: 7, cout, ho: 7, wo: 7, cpg: 1, kh: 3, kw: 3, stride: 1, ph: 1, pw: 1, groups: cout };
       for (const op of ['conv_update_b', 'apply_update_b'] as const) {
         const g = floats(op === 'conv_update_b' ? cout * howo : cout, 3000);
         const b = Int32Array.from({ length: cout }, () => Math.floor(rand() * 20000) - 10000), vel = floats(cout, 100);
@@ -336,7 +343,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         if (inPlace) expect(chainInPlace(geoms, adds)).toBe(true);
         const bufs: Record<string, TypedArray> = {};
         const stages = geoms.map((c, i): ConvBinding => {
-          bufs[`w${i}`] = int8s(c.cout * c.cpg * c.k * c.k);
+          bufs[`w${i}`] = int8s(c.cout * c.cpg * taps(c));
           bufs[`b${i}`] = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
           bufs[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
           return {
@@ -353,7 +360,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         const input = int8s(g0.cin * g0.h * g0.w);
         const out = inPlace ? input.slice() : new Int8Array(last.cout * last.ho * last.wo);
         const param = (n: string) => bufs[n];
-        runBoundChain(chain, param, inPlace ? out : input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.k * g0.w) : undefined);
+        runBoundChain(chain, param, inPlace ? out : input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.kh * g0.w) : undefined);
         if (inPlace) {
           // The same values as with the output apart from the input.
           const apart = new Int8Array(out.length);
@@ -371,7 +378,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           ops.ints(a.stage, a.skip).floats(a.q.a.scale).ints(a.q.a.zeroPoint).floats(a.q.b.scale).ints(a.q.b.zeroPoint).floats(a.q.y.scale).ints(a.q.y.zeroPoint);
           if (a.q.rq) ops.array(addMultiplierWords(a.q.rq));
         }
-        ops.ints(chain.layout.addRow, streamed ? g0.k : 0, chain.layout.bytes, wk, inPlace ? 1 : 0).array(input);
+        ops.ints(chain.layout.addRow, streamed ? g0.kh : 0, chain.layout.bytes, wk, inPlace ? 1 : 0).array(input);
         expect(run(tflite ? 'conv_chain_q' : 'conv_chain', ops)).toEqual(bytes(out));
       });
     }
@@ -469,7 +476,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
         it(`tt_block_bwd, ${name}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
           const dg = geometry(16, 9, 16, 3, 1, 16);
           const g2g = { ...geometry(16, 9, 8, 1, 1, 1) }, pg = geometry(8, 9, 16, 1, 1, 1);
-          const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+          const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = taps(dg);
           const dInputGrad = o.pw1; // fused only with pw1 to stream the depthwise input gradient into
           const b: Record<string, TypedArray> = {
             g2: floats(g2g.cout * hwo), w2: int8s(g2g.cout * g2g.cpg), dMask: maskBits(dg.cout * hwo), dSaved: int8s(dg.cin * hwi),

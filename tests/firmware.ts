@@ -15,7 +15,7 @@ import { splitWeight } from '../src/engine/codegen/c-params.ts';
 import { tracedOutputs } from '../src/engine/codegen/c-step.ts';
 import type { Node, ParamStore } from '../src/engine/ir/graph.ts';
 import { numel, type TypedArray } from '../src/engine/ir/tensor.ts';
-import { convGeom } from '../src/engine/ops/conv2d.ts';
+import { convGeom, taps } from '../src/engine/ops/conv2d.ts';
 import type { TrainingProgram } from '../src/engine/program/compile.ts';
 import { ArenaExecutor, optimizerState, runReference } from '../src/engine/runtime/executor.ts';
 import type { Hyper } from '../src/engine/runtime/kernels.ts';
@@ -90,13 +90,13 @@ export const INSTRUCTIONS_PER_TICK = instructionsPerTick(25_000_000);
 const bits = (x: number) => hex32(new Uint32Array(new Float32Array([x]).buffer)[0]);
 const bytesOf = (v: TypedArray) => new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
 
-/** The trained slice of a parameter as the C keeps it (a conv weight's trained [Cout][n][k][k] part). */
+/** The trained slice of a parameter as the C keeps it (a conv weight's trained [Cout][n][kh][kw] part). */
 function trainedBytes(program: TrainingProgram, params: ParamStore, name: string, elements: number): Uint8Array {
   const g = program.graph;
   const conv = g.nodes.find((n) => n.op === 'conv2d' && n.inputs[1] === name) as Node<'conv2d'> | undefined;
   if (!conv) return bytesOf(params[name]);
   const geom = convGeom(conv, g);
-  const kk = geom.k * geom.k;
+  const kk = taps(geom);
   const n = geom.groups > 1 ? elements / kk : elements / (geom.cout * kk);
   return bytesOf(splitWeight(params[name] as Int8Array, geom, n).trained);
 }

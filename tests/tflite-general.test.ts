@@ -1,8 +1,9 @@
 // Int8 .tflite files that are not of the inverted-bottleneck family, opened as general graphs
 // (models/from-tflite-graph.ts): lenet-300-100 (FULLY_CONNECTED only, LOG_SOFTMAX), and the project's
-// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, depthwise-separable, ADD),
-// concat-net (CONCATENATION) and pad-net (tests/pad-net.ts: SAME convs of stride 2 on even sizes,
-// padding 0 before and 1 after, lowered to pad + conv). For each: its structure, the studio's int8 forward against Arm NN
+// own cnn-maxpool-fc (MAX_POOL_2D, RESHAPE, FC), ds-cnn-kws (49x10 input, a 10x4 SAME stem of stride 2,
+// depthwise-separable, ADD), concat-net (CONCATENATION), pad-net (tests/pad-net.ts: SAME convs of
+// stride 2 on even sizes, padding 0 before and 1 after, lowered to pad + conv) and nonsquare-net
+// (tests/nonsquare-net.ts: 5x3 and 1x3 depthwise, a 4x2 conv). For each: its structure, the studio's int8 forward against Arm NN
 // on real images, training that beats the head-only baseline, and its exported firmware on QEMU
 // against the TypeScript runtime hash for hash.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -31,12 +32,13 @@ import { lowerModel } from '../src/engine/tflite-kernels/lower.ts';
 import { runImportedModel } from '../src/engine/tflite-kernels/run.ts';
 import { forArmnn, runArmnn } from './armnn.ts';
 import { make, parseSteps, parseTrace, runQemu, traceDiffs, tsTrace, writeProject } from './firmware.ts';
+import { nonSquareNetTflite } from './nonsquare-net.ts';
 import { padNetTflite } from './pad-net.ts';
 import { tinyFamilyTflite } from './tflite-family.ts';
 import { requireTool } from './require-tool.ts';
 import { tinytrain } from '../src/cli/cli-harness.ts';
 
-const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
+const file = (name: string) => name === 'pad-net.tflite' ? padNetTflite() : name === 'nonsquare-net.tflite' ? nonSquareNetTflite() : new Uint8Array(readFileSync(name === 'lenet-300-100-int8.tflite'
   ? new URL(`../../shared/models/tflite/${name}`, import.meta.url) : new URL(`../public/models/${name}`, import.meta.url)));
 
 const MODELS = [
@@ -45,6 +47,7 @@ const MODELS = [
   { name: 'ds-cnn-kws.tflite', data: 'fashion', convs: 9, ops: ['conv2d', 'add', 'avgpool'], roles: Array(9).fill('conv') },
   { name: 'concat-net.tflite', data: 'fashion', convs: 4, ops: ['conv2d', 'concat', 'avgpool'], roles: Array(4).fill('conv') },
   { name: 'pad-net.tflite', data: 'fashion', convs: 2, ops: ['pad', 'conv2d', 'reshape'], roles: ['conv', 'conv'] },
+  { name: 'nonsquare-net.tflite', data: 'fashion', convs: 4, ops: ['pad', 'conv2d', 'reshape'], roles: Array(4).fill('conv') },
 ] as const;
 
 const haveArmnn = requireTool('pyarmnn') && requireTool('armnn-cpuref') && requireTool('armnn-tflite-parser');
@@ -157,7 +160,7 @@ describe.each(MODELS)('$name as a general graph', ({ name, data, convs, ops, rol
 });
 
 describe('a general graph exported as .tflite (its trained weights out) opens again as the same graph', () => {
-  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite']) {
+  for (const name of ['cnn-maxpool-fc.tflite', 'concat-net.tflite', 'lenet-300-100-int8.tflite', 'pad-net.tflite', 'nonsquare-net.tflite']) {
     it(`${name}: int8 head: same ops and parameters after the round trip, and the file computes the project's logits`, () => {
       const m = modelFromFile(name, file(name), { head: 'int8' });
       const none = { length: 0, get: (): never => { throw new Error('no calibration for an int8 head'); } };
@@ -253,6 +256,8 @@ describe('host build with sanitizers: general graphs under other compile options
     { name: 'lenet-300-100-int8.tflite', head: 'int8', momentum: 0, opts: {} },
     // The pads' gradient (crop) feeds the first conv's weight gradient.
     { name: 'pad-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
+    // Non-square kernels (5x3 and 1x3 depthwise, 4x2 conv), every one trained.
+    { name: 'nonsquare-net.tflite', head: 'int8', momentum: 0.9, opts: {} },
     // The two branches read the stem's output and train different shares of it: one saved slice serves both.
     { name: 'concat-net.tflite', head: 'float32', momentum: 0, opts: {}, weights: { 1: '1/2', 2: '1/4', 3: '1/8' } },
   ] as const;
@@ -359,7 +364,9 @@ describe('what a general graph cannot say is refused in one sentence naming the 
   };
   /** A conv of the given kernel on an 8x8x1 input, then a FULLY_CONNECTED head. */
   /** explicitPad: a PAD before the conv, [top, bottom, left, right] (true: 1 on every side). */
-  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride = 1, explicitPad: boolean | number[] = false) => {
+  /** stride: [rows, columns] for strides that differ. */
+  const model = (kh: number, kw: number, padding: 'SAME' | 'VALID', stride: number | [number, number] = 1, explicitPad: boolean | number[] = false) => {
+    const [strideH, strideW] = typeof stride === 'number' ? [stride, stride] : stride;
     const b = new TfliteModelBuilder();
     let x = b.tensor('x', [1, 8, 8, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
     const input = x;
@@ -371,11 +378,11 @@ describe('what a general graph cannot say is refused in one sentence naming the 
       x = padded;
     }
     const sh = 8 + pt + pb, sw = 8 + pl + pr;
-    const oh = padding === 'SAME' ? Math.ceil(sh / stride) : Math.floor((sh - kh) / stride) + 1;
-    const ow = padding === 'SAME' ? Math.ceil(sw / stride) : Math.floor((sw - kw) / stride) + 1;
+    const oh = padding === 'SAME' ? Math.ceil(sh / strideH) : Math.floor((sh - kh) / strideH) + 1;
+    const ow = padding === 'SAME' ? Math.ceil(sw / strideW) : Math.floor((sw - kw) / strideW) + 1;
     const y = b.tensor('conv', [1, oh, ow, 2], 'int8', { scale: 0.05, zeroPoint: 0 });
-    b.op('CONV_2D', { padding, strideH: stride, strideW: stride, dilationH: 1, dilationW: 1, activation: 'NONE' },
-      [x, b.tensor('w', [2, kh, kw, 1], 'int8', { scales: [0.01, 0.01], zeroPoints: [0, 0], axis: 0 }, new Int8Array(2 * kh * kw).fill(3)), b.tensor('b', [2], 'int32', null, new Int32Array(2))], [y]);
+    b.op('CONV_2D', { padding, strideH, strideW, dilationH: 1, dilationW: 1, activation: 'NONE' },
+      [x, b.tensor('w', [2, kh, kw, 1], 'int8', { scales: [0.01, 0.01], zeroPoints: [0, 0], axis: 0 }, Int8Array.from({ length: 2 * kh * kw }, (_, i) => ((i * 7) % 15) - 5)), b.tensor('b', [2], 'int32', null, new Int32Array(2))], [y]);
     const flat = b.tensor('flat', [1, oh * ow * 2], 'int8', { scale: 0.05, zeroPoint: 0 });
     b.op('RESHAPE', { newShape: [1, oh * ow * 2] }, [y, b.tensor('shape', [2], 'int32', null, Int32Array.of(1, oh * ow * 2))], [flat]);
     const logits = b.tensor('logits', [1, 3], 'int8', { scale: 0.1, zeroPoint: 0 });
@@ -441,23 +448,53 @@ describe('what a general graph cannot say is refused in one sentence naming the 
     b.outputs = [logits];
     expect(refusal(writeTflite(b.model('big.tflite')))).toBe('odd.tflite: the activation "conv0.out" (32x1024x1024) takes 33,554,432 bytes, more than the 16,777,216 any activation may');
   });
-  it('refuses a non-square kernel', () => {
-    expect(refusal(model(10, 4, 'SAME'))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with a non-square kernel (operator 0 (CONV_2D, output "conv"): a 10x4 kernel)');
+  it('opens non-square kernels, each axis padded in the conv where it can be and by a pad node where not; its int8 logits are TFLite\'s', () => {
+    // The conv's weights differ tap by tap (the model's), so a transposed kernel or a shifted window changes the logits.
+    const cases: [Uint8Array, Record<string, number>, number[] | null][] = [
+      // 10x4 SAME stride 2 on 8x8: rows 4/4, columns 1/1, both in the conv.
+      [model(10, 4, 'SAME', 2), { kernel: 10, kernelW: 4, padding: 4, paddingW: 1 }, null],
+      // 5x3 SAME stride 1: rows 2/2, columns 1/1.
+      [model(5, 3, 'SAME'), { kernel: 5, kernelW: 3, padding: 2, paddingW: 1 }, null],
+      // 4x3 SAME stride 1: rows 1/2 by a pad node, columns 1/1 in the conv.
+      [model(4, 3, 'SAME'), { kernel: 4, kernelW: 3, padding: 0, paddingW: 1 }, [1, 0, 2, 0]],
+      // 10x4 SAME stride 1: rows 4/5 and columns 1/2, both by the pad node.
+      [model(10, 4, 'SAME'), { kernel: 10, kernelW: 4, padding: 0 }, [4, 1, 5, 2]],
+      // 1x3 VALID.
+      [model(1, 3, 'VALID'), { kernel: 1, kernelW: 3, padding: 0 }, null],
+    ];
+    for (const [bytes, attrs, pad] of cases) {
+      const m = modelFromFile('odd.tflite', bytes, { head: 'int8' });
+      expect(m.graph.nodes.map((n) => n.op)).toEqual([...(pad ? ['pad'] : []), 'conv2d', 'reshape', 'conv2d', 'softmax_ce']);
+      if (pad) expect(m.graph.nodes[0].attrs).toEqual({ top: pad[0], left: pad[1], bottom: pad[2], right: pad[3] });
+      const conv = backboneConvs(m.graph)[0];
+      expect({ ...conv.attrs, role: undefined, convIndex: undefined, stride: undefined, groups: undefined }).toEqual({ ...attrs, role: undefined, convIndex: undefined, stride: undefined, groups: undefined });
+      expect(m.graph.tensors[conv.inputs[1]].shape).toEqual([2, 1, attrs.kernel, attrs.kernelW]);
+      const tm = readTflite(bytes, 'odd.tflite');
+      for (let i = 0; i < 5; i++) {
+        const x = Int8Array.from({ length: 64 }, (_, j) => ((j * 37 + i * 11) % 256) - 128);
+        const theirs = runImportedModel(tm, x).get(tm.outputs[0]) as Int8Array;
+        expect(Array.from(runForward(m, x)[m.graph.logits])).toEqual(Array.from(theirs));
+      }
+    }
+  });
+  it('refuses strides that differ between rows and columns', () => {
+    expect(refusal(model(3, 3, 'SAME', [2, 1]))).toBe('odd.tflite: the studio cannot train this graph: one CONV_2D with unequal strides (operator 0 (CONV_2D, output "conv"): strides 2x1)');
   });
   it('lowers padding that differs before and after (SAME stride 2 on an even size, a PAD of other amounts) to a pad and the conv with padding 0; its int8 logits are TFLite\'s', () => {
-    const cases: [Uint8Array, number[], number[]][] = [
+    const cases: [Uint8Array, number[], number[], Record<string, number>?][] = [
       // SAME, stride 2, 8x8: 0 before, 1 after.
       [model(3, 3, 'SAME', 2), [0, 0, 1, 1], [4, 4]],
       // PAD 0/1 rows, 2/0 columns, then VALID stride 1.
       [model(3, 3, 'VALID', 1, [0, 1, 2, 0]), [0, 2, 1, 0], [7, 8]],
-      // PAD 1 row on top, then SAME stride 2 (9 rows pad 1/1 more, 8 columns 0/1): rows 2/1, columns 0/1.
-      [model(3, 3, 'SAME', 2, [1, 0, 0, 0]), [2, 0, 1, 1], [5, 4]],
+      // PAD 1 row on top, then SAME stride 2 (9 rows pad 1/1 more, 8 columns 0/1): rows 2/1, which the
+      // conv's 2 and 2 read alike (the last window ends on the first row below), columns 0/1 by the pad.
+      [model(3, 3, 'SAME', 2, [1, 0, 0, 0]), [0, 0, 0, 1], [5, 4], { padding: 2, paddingW: 0 }],
     ];
-    for (const [bytes, [top, left, bottom, right], out] of cases) {
+    for (const [bytes, [top, left, bottom, right], out, convPad] of cases) {
       const m = modelFromFile('odd.tflite', bytes, { head: 'int8' });
       expect(m.graph.nodes.map((n) => n.op)).toEqual(['pad', 'conv2d', 'reshape', 'conv2d', 'softmax_ce']);
       expect(m.graph.nodes[0].attrs).toEqual({ top, left, bottom, right });
-      expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, padding: 0 });
+      expect(backboneConvs(m.graph)[0].attrs).toMatchObject({ kernel: 3, ...(convPad ?? { padding: 0 }) });
       expect(m.graph.tensors[m.graph.nodes[1].outputs[0]].shape).toEqual([2, ...out]);
       const tm = readTflite(bytes, 'odd.tflite');
       for (let i = 0; i < 5; i++) {

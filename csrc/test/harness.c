@@ -36,11 +36,11 @@ static void *zeros(size_t bytes) {
 static void put(const void *p, size_t bytes) {
   fwrite(p, 1, bytes, stdout);
 }
-/* cin h w cout ho wo cpg k stride pad groups */
+/* cin h w cout ho wo cpg kh kw stride ph pw groups */
 static tt_geom geom(void) {
   tt_geom g;
   g.cin = int_(), g.h = int_(), g.w = int_(), g.cout = int_(), g.ho = int_(), g.wo = int_();
-  g.cpg = int_(), g.k = int_(), g.stride = int_(), g.pad = int_(), g.groups = int_();
+  g.cpg = int_(), g.kh = int_(), g.kw = int_(), g.stride = int_(), g.ph = int_(), g.pw = int_(), g.groups = int_();
   g.dw = g.groups > 1 && g.groups == g.cin && g.cout == g.cin;
   g.rq = NULL;
   return g;
@@ -55,7 +55,7 @@ static tt_sgd sgd(void) {
 }
 /* A conv weight split as the generated parameter file splits it: n trained, the rest frozen. */
 static tt_weight weight(const tt_geom *g, int n, uint32_t id, uint32_t bias_id) {
-  const int kk = g->k * g->k;
+  const int kk = tt_taps(g);
   const int tr = (g->dw ? n : g->cout * n) * kk, fz = (g->dw ? g->cout - n : g->cout * (g->cpg - n)) * kk;
   int8_t *trained = take(tr);
   const int8_t *frozen = take(fz);
@@ -63,7 +63,7 @@ static tt_weight weight(const tt_geom *g, int n, uint32_t id, uint32_t bias_id) 
   return w;
 }
 static int trained_bytes(const tt_geom *g, int n) {
-  return (g->dw ? n : g->cout * n) * g->k * g->k;
+  return (g->dw ? n : g->cout * n) * tt_taps(g);
 }
 
 int main(int argc, char **argv) {
@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
      * (conv2d_q: then each channel's multiplier and shift) -> y, mask */
     tt_geom g = geom();
     const int32_t xz = int_(), yz = int_(), wk_bytes = int_();
-    const int nx = g.cin * g.h * g.w, ny = g.cout * g.ho * g.wo, nw = g.cout * g.cpg * g.k * g.k;
+    const int nx = g.cin * g.h * g.w, ny = g.cout * g.ho * g.wo, nw = g.cout * g.cpg * tt_taps(&g);
     int8_t *x = take(nx), *w = take(nw);
     int32_t *bias = take(4 * g.cout);
     float *eff = take(4 * g.cout);
@@ -82,7 +82,7 @@ int main(int argc, char **argv) {
     int8_t *y = zeros(ny);
     uint8_t *mask = zeros((ny + 7) / 8);
     int32_t tile[64];
-    const tt_work ws = { tile, 64, zeros(g.cpg), zeros(4 * g.h * g.w), zeros(4 * g.k * g.k * g.cpg) };
+    const tt_work ws = { tile, 64, zeros(g.cpg), zeros(4 * g.h * g.w), zeros(4 * tt_taps(&g) * g.cpg) };
     const tt_weight wt = { w, NULL, 0, 0, 0 };
     tt_conv2d(x, xz, &wt, bias, eff, y, yz, &g, mask, NULL, &ws, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
     put(y, ny);
@@ -144,7 +144,7 @@ int main(int argc, char **argv) {
     /* geometry, acc, w, g, [gx to add onto (acc)] -> gx */
     const tt_geom g = geom();
     const int acc = int_();
-    int8_t *w = take(g.cout * g.cpg * g.k * g.k);
+    int8_t *w = take(g.cout * g.cpg * tt_taps(&g));
     float *gy = take(4 * g.cout * g.ho * g.wo), *gx = acc ? take(4 * g.cin * g.h * g.w) : zeros(4 * g.cin * g.h * g.w);
     const tt_weight wt = { w, NULL, 0, 0, 0 };
     tt_conv_bwd_x(gy, &wt, &g, gx, NULL, acc);
@@ -155,7 +155,7 @@ int main(int argc, char **argv) {
     const int32_t xz = int_(), n = int_();
     int8_t *x = take(g.cin * g.h * g.w);
     float *gy = take(4 * g.cout * g.ho * g.wo);
-    const int count = (g.dw ? n : g.cout * n) * g.k * g.k;
+    const int count = (g.dw ? n : g.cout * n) * tt_taps(&g);
     float *out = zeros(4 * count);
     tt_conv_grad_w(x, xz, gy, &g, n, out);
     put(out, 4 * count);
@@ -250,7 +250,7 @@ int main(int argc, char **argv) {
     float *gy = update ? take(4 * g.cout * g.ho * g.wo) : take(4 * nt);
     const tt_weight w = weight(&g, n, id, 0);
     float *sw = take(4 * g.cout), *vel = take(4 * nt);
-    if (update) tt_conv_update_w(x, xz, gy, &g, n, &w, sw, &cfg, vel, zeros(4 * g.cpg * g.k * g.k));
+    if (update) tt_conv_update_w(x, xz, gy, &g, n, &w, sw, &cfg, vel, zeros(4 * g.cpg * tt_taps(&g)));
     else tt_apply_update_w(gy, &g, n, &w, sw, &cfg, vel);
     put(w.tr, nt);
     put(vel, 4 * nt);
@@ -286,7 +286,7 @@ int main(int argc, char **argv) {
       st[i].g = g;
       st[i].xz = int_(), st[i].yz = int_();
       tt_weight *w = zeros(sizeof(tt_weight));
-      w->fz = take(g->cout * g->cpg * g->k * g->k);
+      w->fz = take(g->cout * g->cpg * tt_taps(g));
       st[i].w = w;
       st[i].bias = take(4 * g->cout);
       st[i].eff = take(4 * g->cout);
@@ -375,7 +375,7 @@ int main(int argc, char **argv) {
     const uint32_t idP = (uint32_t)int_(), idPB = (uint32_t)int_();
     const tt_sgd cw = sgd(), cb = sgd();
     const int wk_bytes = int_(), acc = int_();
-    const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = dg.k * dg.k;
+    const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = tt_taps(&dg);
     float *g2 = take(4 * g2g.cout * hwo);
     const tt_weight w2 = weight(&g2g, 0, 0, 0);
     uint8_t *dMask = take((dg.cout * hwo + 7) / 8);

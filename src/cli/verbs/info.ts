@@ -17,7 +17,7 @@ export function info(argv: string[]): void {
     return;
   }
   const rows = s.layers.map((l) => [
-    l.convIndex ?? '', l.name, l.block ?? '', l.role + (l.residual ? ' +' : ''), l.kernel ? `${l.kernel}/${l.stride}` : '',
+    l.convIndex ?? '', l.name, l.block ?? '', l.role + (l.residual ? ' +' : ''), l.kernel ? `${l.kernel[0] === l.kernel[1] ? l.kernel[0] : l.kernel.join('x')}/${l.stride}` : '',
     formatShape(l.inputShape), formatShape(l.outputShape), thousands(l.macs), thousands(l.params),
   ]);
   out(`${term(s.name)}: ${term(model.source)}, input ${formatShape(s.inputShape)}, ${s.classes} classes`);

@@ -10,7 +10,7 @@ import type { ParamStore } from '../ir/graph.ts';
 import { effScalesOf, multipliersOf } from '../kernels/conv-binding.ts';
 import { multiplierPairs } from '../quant/tflite-int.ts';
 import type { ConvSymbols } from '../kernels/def.ts';
-import { isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
+import { isDepthwise, taps, type ConvGeom } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 import { roundingId } from '../quant/stochastic-round.ts';
 import { cArrayBody, cIdent, f32Lit, hex32, i32Lit, safeName } from './c-format.ts';
@@ -33,7 +33,7 @@ export function paramSymbols(program: TrainingProgram): ParamSymbols {
     if (n.op === 'conv2d') {
       const conv = program.convs[n.name];
       const { geom, weight: w, bias: b, wScales: s } = conv;
-      const kk = geom.k * geom.k;
+      const kk = taps(geom);
       const t = trained.get(w);
       const channels = t ? (isDepthwise(geom) ? t.elements / kk : t.elements / (geom.cout * kk)) : 0;
       const id = cIdent(n.name);
@@ -64,7 +64,7 @@ function array(qual: string, type: string, sym: string, values: ArrayLike<number
 
 /** Splits a conv weight into its trained and frozen parts (see tt_kernels.h). */
 export function splitWeight(w: Int8Array, geom: ConvGeom, n: number): { trained: Int8Array; frozen: Int8Array } {
-  const kk = geom.k * geom.k;
+  const kk = taps(geom);
   if (isDepthwise(geom)) return { trained: w.slice(0, n * kk), frozen: w.slice(n * kk) };
   const trained = new Int8Array(geom.cout * n * kk), frozen = new Int8Array(geom.cout * (geom.cpg - n) * kk);
   for (let oc = 0; oc < geom.cout; oc++) {
@@ -82,7 +82,7 @@ export function paramSources(program: TrainingProgram, params: ParamStore, syms:
     const { geom, weight: w, bias: b, wScales: sc, node } = s.conv;
     const id = cIdent(node);
     const { trained, frozen } = splitWeight(params[w] as Int8Array, geom, s.trained);
-    c.push(`/* ${safeName(node)}: ${geom.cout}x${geom.cpg}x${geom.k}x${geom.k}, ${s.trained ? `${s.trained} ${isDepthwise(geom) ? 'channels' : 'input channels'} trained` : 'frozen'} */`);
+    c.push(`/* ${safeName(node)}: ${geom.cout}x${geom.cpg}x${geom.kh}x${geom.kw}, ${s.trained ? `${s.trained} ${isDepthwise(geom) ? 'channels' : 'input channels'} trained` : 'frozen'} */`);
     c.push(array('static const ', 'int8_t', `fz_${id}`, frozen, i8));
     c.push(array('static ', 'int8_t', `tr_${id}`, trained, i8));
     c.push(`const tt_weight ${s.weight} = { ${frozen.length ? `fz_${id}` : 'NULL'}, ${trained.length ? `tr_${id}` : 'NULL'}, ${s.trained}, ` +
@@ -93,7 +93,7 @@ export function paramSources(program: TrainingProgram, params: ParamStore, syms:
     // TFLite's arithmetic: each output channel's multiplier and shift, made from the same scales (tt_geom.rq).
     const rq = multipliersOf(s.conv, params[sc] as Float32Array);
     if (rq) c.push(array('static const ', 'int32_t', `RQ_${id}`, multiplierPairs(rq), i32));
-    c.push(`const tt_geom ${s.geomSym} = { ${[geom.cin, geom.h, geom.w, geom.cout, geom.ho, geom.wo, geom.cpg, geom.k, geom.stride, geom.pad, geom.groups, isDepthwise(geom) ? 1 : 0, rq ? `RQ_${id}` : 'NULL'].join(', ')} };\n`);
+    c.push(`const tt_geom ${s.geomSym} = { ${[geom.cin, geom.h, geom.w, geom.cout, geom.ho, geom.wo, geom.cpg, geom.kh, geom.kw, geom.stride, geom.ph, geom.pw, geom.groups, isDepthwise(geom) ? 1 : 0, rq ? `RQ_${id}` : 'NULL'].join(', ')} };\n`);
     h.push(`extern const tt_weight ${s.weight};`, `extern ${s.biasTrained ? '' : 'const '}int32_t ${s.bias}[${geom.cout}];`,
       `extern const float ${s.scales}[${geom.cout}];`, `extern const float ${s.eff}[${geom.cout}];`, `extern const tt_geom ${s.geomSym};`);
   }

@@ -29,7 +29,7 @@ import { InputError } from '../input-error.ts';
 import type { Node, ParamStore } from '../ir/graph.ts';
 import type { TypedArray } from '../ir/tensor.ts';
 import { FILE_LIMITS, show } from '../limits.ts';
-import { convGeom, isDepthwise } from '../ops/conv2d.ts';
+import { convGeom, isDepthwise, taps } from '../ops/conv2d.ts';
 import type { TrainingProgram } from '../program/compile.ts';
 
 export const RECORD_MAGIC = 'TTRC';
@@ -74,7 +74,7 @@ function convOf(program: TrainingProgram, param: string): Node<'conv2d'> | undef
 /** Channels of a conv weight's trained slice (input channels; channels for a depthwise conv). */
 function trainedChannels(program: TrainingProgram, node: Node<'conv2d'>, elements: number): number {
   const geom = convGeom(node, program.graph);
-  const kk = geom.k * geom.k;
+  const kk = taps(geom);
   return isDepthwise(geom) ? elements / kk : elements / (geom.cout * kk);
 }
 
@@ -303,7 +303,7 @@ export function applyRecord(record: WeightsRecord, program: TrainingProgram, par
     if (node && t.elements < merged.length) {
       // The trained [Cout][n][k][k] slice back into the full OIHW weight (depthwise: the first n channels).
       const geom = convGeom(node, program.graph);
-      const kk = geom.k * geom.k, n = trainedChannels(program, node, t.elements);
+      const kk = taps(geom), n = trainedChannels(program, node, t.elements);
       if (isDepthwise(geom)) merged.set(values, 0);
       else for (let oc = 0; oc < geom.cout; oc++) merged.set(values.subarray(oc * n * kk, (oc + 1) * n * kk), oc * geom.cpg * kk);
     } else merged.set(values);

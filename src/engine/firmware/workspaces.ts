@@ -8,7 +8,7 @@
  */
 import type { Buffer } from '../memory/lifetimes.ts';
 import { ALIGN, ORDERS, placeInOrder, planArena, type Lifetime, type Placement } from '../memory/planner.ts';
-import { isDepthwise } from '../ops/conv2d.ts';
+import { isDepthwise, isPointwise, isSquare, taps } from '../ops/conv2d.ts';
 import { chainFloorBytes, chainPackedBytes } from '../schedule/fuse-rows.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
@@ -90,7 +90,7 @@ function fastPathFloor(k: ProgramKernel): number {
   }
   if (k.op !== 'conv2d') return 0;
   const g = k.bound.conv.geom;
-  if (g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) return 4 * 6 * Math.ceil(g.cpg / 2);
+  if (isPointwise(g)) return 4 * 6 * Math.ceil(g.cpg / 2);
   return fastPathBytes(k) ?? 0;
 }
 
@@ -101,16 +101,16 @@ function fastPathFloor(k: ProgramKernel): number {
  */
 function pwGroupBytes(k: ProgramKernel & { op: 'conv2d' }): number {
   const g = k.bound.conv.geom;
-  if (!(g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) || g.ho * g.wo > 32) return 0;
+  if (!isPointwise(g) || g.ho * g.wo > 32) return 0;
   const cp2 = Math.ceil(g.cpg / 2);
   return 4 * (4 * cp2 + cp2 * g.ho * g.wo);
 }
 
-/** tt_block_bwd's padded output-gradient plane of the gathered depthwise input gradient (first in its workspace). */
+/** tt_block_bwd's padded output-gradient plane of the gathered depthwise input gradient (first in its workspace; a square filter only). */
 function blockGatherBytes(k: ProgramKernel & { op: 'block_bwd' }): number {
   const dg = k.bound.dw.geom;
-  const dim = (n: number) => Math.floor((n - 1 + dg.pad) / dg.stride) + 1 + Math.floor((dg.k - 1) / dg.stride) + 1;
-  return k.attrs.dwInputGrad && dg.k * dg.k <= 64 ? Math.ceil((dim(dg.h) * dim(dg.w) * 4) / 8) * 8 : 0;
+  const dim = (n: number) => Math.floor((n - 1 + dg.ph) / dg.stride) + 1 + Math.floor((dg.kh - 1) / dg.stride) + 1;
+  return k.attrs.dwInputGrad && isSquare(dg) && taps(dg) <= 64 ? Math.ceil((dim(dg.h) * dim(dg.w) * 4) / 8) * 8 : 0;
 }
 
 /**
@@ -134,13 +134,13 @@ export function fastPathBytes(k: ProgramKernel): number | null {
   }
   if (k.op === 'conv2d') {
     const g = k.bound.conv.geom;
-    if (g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1) {
+    if (isPointwise(g)) {
       // tt_pw_fast: every output channel's packed weights, then pixel tiles (32 pixels keep the overhead small).
       const cp2 = Math.ceil(g.cpg / 2);
       return 4 * (g.cout * cp2 + cp2 * Math.min(g.ho * g.wo, 32));
     }
     // tt_dw_plane16: the padded int16 plane and the filter rows as int16 pairs.
-    if (isDepthwise(g) && g.k <= 16) return (g.h + 2 * g.pad) * (g.w + 2 * g.pad + 2) * 2 + g.k * Math.ceil(g.k / 2) * 4 + 8;
+    if (isDepthwise(g) && g.kh <= 16 && g.kw <= 16) return (g.h + 2 * g.ph) * (g.w + 2 * g.pw + 2) * 2 + g.kh * Math.ceil(g.kw / 2) * 4 + 8;
     return 0; // the generic path takes no workspace
   }
   if (k.op === 'conv_chain') return chainPackedBytes(k.bound.stages.map((s) => s.geom));

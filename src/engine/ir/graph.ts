@@ -20,15 +20,32 @@ export type ConvRole = 'stem' | 'pw1' | 'dw' | 'pw2' | 'conv' | 'fc' | 'classifi
 export const FAMILY_ROLES: readonly ConvRole[] = ['stem', 'pw1', 'dw', 'pw2'];
 
 export interface Conv2dAttrs {
+  /** Kernel rows, and columns unless kernelW says otherwise (absent on a square kernel, so its .ttw JSON is as before). */
   kernel: number;
+  kernelW?: number;
   stride: number;
+  /** Padding of the rows (top and bottom), and of the columns unless paddingW says otherwise. */
   padding: number;
+  paddingW?: number;
   groups: number;
   /** The paper's conv index (stem = 0), or the conv's place in a general graph's order; undefined for the classifier. */
   convIndex?: number;
   role: ConvRole;
   /** Block index (-1 for the stem); undefined in a general graph, which has no blocks. */
   block?: number;
+}
+
+/** A conv's window: kh x kw, padded by ph rows and pw columns on each side. */
+export interface ConvWindow { kh: number; kw: number; ph: number; pw: number }
+
+/** The window of a conv's attributes (the one reading of kernelW and paddingW). */
+export function convWindow(a: Conv2dAttrs): ConvWindow {
+  return { kh: a.kernel, kw: a.kernelW ?? a.kernel, ph: a.padding, pw: a.paddingW ?? a.padding };
+}
+
+/** A conv's attributes (the one writing of a window): kernelW and paddingW only where the columns differ from the rows. */
+export function convAttrs(w: ConvWindow, stride: number, groups: number, role: ConvRole): Conv2dAttrs {
+  return { kernel: w.kh, ...(w.kw !== w.kh ? { kernelW: w.kw } : {}), stride, padding: w.ph, ...(w.pw !== w.ph ? { paddingW: w.pw } : {}), groups, role };
 }
 
 /** A max-pool window: kernel x kernel, stride, pad on every side (pad < kernel; padding never wins). */

@@ -1,6 +1,6 @@
 /** The layer table of a graph: what `tinytrain info` prints and the app lists. */
 import { OPS } from '../ops/index.ts';
-import type { Graph, Node } from './graph.ts';
+import { convWindow, type Graph, type Node } from './graph.ts';
 import { numel } from './tensor.ts';
 
 export interface LayerRow {
@@ -13,7 +13,8 @@ export interface LayerRow {
   block: number | null;
   inputShape: number[];
   outputShape: number[];
-  kernel: number | null;
+  /** A conv's kernel, rows and columns. */
+  kernel: [number, number] | null;
   stride: number | null;
   groups: number | null;
   macs: number;
@@ -59,7 +60,7 @@ export function summarize(g: Graph): GraphSummary {
       block: (conv ? conv.block : n.op === 'add' ? (n as Node<'add'>).attrs.block : null) ?? null,
       inputShape: g.tensors[n.inputs[0]].shape,
       outputShape: g.tensors[n.outputs[0]].shape,
-      kernel: conv?.kernel ?? null,
+      kernel: conv ? kernelOf(conv) : null,
       stride: conv?.stride ?? null,
       groups: conv?.groups ?? null,
       macs: (OPS[n.op] as { macs(n: Node, g: Graph): number }).macs(n, g),
@@ -83,4 +84,9 @@ export function summarize(g: Graph): GraphSummary {
     totalMacs: sum(layers, 'macs'),
     totalParams: sum(layers, 'params'),
   };
+}
+
+function kernelOf(a: Parameters<typeof convWindow>[0]): [number, number] {
+  const { kh, kw } = convWindow(a);
+  return [kh, kw];
 }

@@ -3,7 +3,7 @@
  * whole gradients (conv_grad_*) for a gradient program, fused gradient-and-update (conv_update_*),
  * and the update from a whole gradient (apply_update_*).
  */
-import { convBiasGrad, convWeightGradRow, isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
+import { convBiasGrad, convWeightGradRow, isDepthwise, taps, type ConvGeom } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8 } from '../ops/sgd.ts';
 import type { KernelOf, ProgramKernelOf } from '../program/types.ts';
 import type { ParamUpdate } from '../runtime/streamed-backward.ts';
@@ -32,7 +32,7 @@ export function biasRule(k: KernelOf, env: ExecEnv): ParamUpdate {
 /** Trained weight-gradient values of a conv_update_w / apply_update_w kernel. */
 export function weightGradFloats(k: KernelOf<WeightOp>, c: ConvGeom): number {
   const n = k.attrs.channels;
-  return (isDepthwise(c) ? n : c.cout * n) * c.k * c.k;
+  return (isDepthwise(c) ? n : c.cout * n) * taps(c);
 }
 
 function weightUpdate(k: ProgramKernelOf<WeightOp>, env: ExecEnv, gradRow: (oc: number, out: Float32Array) => void): void {
@@ -41,7 +41,7 @@ function weightUpdate(k: ProgramKernelOf<WeightOp>, env: ExecEnv, gradRow: (oc: 
   const w = env.param(k.params[0]) as Int8Array;
   const sW = env.param(k.params[1]) as Float32Array;
   const { velocity: vel, key } = weightRule(k, env);
-  const kk = c.k * c.k;
+  const kk = taps(c);
   const dw = isDepthwise(c);
   const rows = dw ? n : c.cout;
   const per = dw ? 1 : n;
@@ -87,7 +87,7 @@ export const conv_update_w: KernelDef<'conv_update_w'> = {
       return [`tt_conv_update_w(${e.ptr(k.inputs[0])}, ${k.attrs.xZero}, ${e.ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ` +
         `${c.scales}, &tt_sgd_weight, ${e.p(k.params[2])}, tt_row);`];
     },
-    codeBytes: 224,
+    codeBytes: 232,
   },
   kind: 'weight',
   label: 'weight update (QAS, in place)',
@@ -111,7 +111,7 @@ export const conv_grad_w: KernelDef<'conv_grad_w'> = {
       const c = e.conv(k.node);
       return [`tt_conv_grad_w(${e.ptr(k.inputs[0])}, ${k.attrs.xZero}, ${e.ptr(k.inputs[1])}, &${c.geomSym}, ${k.attrs.channels}, ${e.ptr(k.outputs[0])});`];
     },
-    codeBytes: 126,
+    codeBytes: 128,
   },
   kind: 'weight',
   label: 'weight gradient',
@@ -132,7 +132,7 @@ export const apply_update_w: KernelDef<'apply_update_w'> = {
       const c = e.conv(k.node);
       return [`tt_apply_update_w(${e.ptr(k.inputs[0])}, &${c.geomSym}, ${k.attrs.channels}, &${c.weight}, ${c.scales}, &tt_sgd_weight, ${e.p(k.params[2])});`];
     },
-    codeBytes: 188,
+    codeBytes: 184,
   },
   kind: 'weight',
   label: 'apply weight update',

@@ -4,17 +4,20 @@
  * AVERAGE_POOL_2D or MEAN, RESHAPE/SQUEEZE (a flatten, lowered as a view), CONCATENATION along
  * channels and FULLY_CONNECTED layers (inside the graph a 1x1 conv on an N x 1 x 1 map, role 'fc';
  * the one producing the logits is the head, 'classifier'). QUANTIZE at the input, PAD folded into
- * the following conv where the padding comes out the same on every side, and SOFTMAX/LOG_SOFTMAX/
- * DEQUANTIZE/reshapes after the logits (replaced by the training loss) are accepted. A conv whose
- * padding (SAME, or a PAD's with its own) differs before and after becomes an explicit pad graph op
- * (ops/pad.ts) and the conv with padding 0; so does a PAD read by anything but a conv. Every conv gets a convIndex in the file's operator order, so schemes
- * name layers by the graph's own indices; nodes carry no `block` (the UI lays the DAG out by node).
+ * the following conv where the padding comes out the same before and after, and SOFTMAX/LOG_SOFTMAX/
+ * DEQUANTIZE/reshapes after the logits (replaced by the training loss) are accepted. Kernels may be
+ * non-square (kh x kw, a keyword-spotting stem's 10x4), each axis with its own padding. An axis whose
+ * padding (SAME, or a PAD's with its own) differs before and after goes into an explicit pad graph op
+ * (ops/pad.ts) and the conv pads it 0 (a 10x4 SAME stride 2 on 49x10: rows 4 and 5 padded by the op,
+ * columns 1 and 1 by the conv); so does a PAD read by anything but a conv. Every conv gets a convIndex
+ * in the file's operator order, so schemes name layers by the graph's own indices; nodes carry no
+ * `block` (the UI lays the DAG out by node).
  *
- * What the IR cannot say is refused in one sentence naming the operator: non-square kernels or
- * strides, a fused activation that is not the int8
- * clamp, a requantizing pool or concatenation, a reshape that is not a flatten.
+ * What the IR cannot say is refused in one sentence naming the operator: strides that differ between
+ * rows and columns, non-square max-pool windows, a fused activation that is not the int8 clamp, a
+ * requantizing pool or concatenation, a reshape that is not a flatten.
  */
-import type { Conv2dAttrs, Graph, Model, Node, PadAttrs, ParamStore } from '../ir/graph.ts';
+import { convAttrs, type Conv2dAttrs, type ConvWindow, type Graph, type Model, type Node, type PadAttrs, type ParamStore } from '../ir/graph.ts';
 import { summarize } from '../ir/summary.ts';
 import { tensorBytes, type QParams, type Tensor } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
@@ -44,14 +47,14 @@ function fail(msg: string): never {
  * A conv's weights from TFLite's layout (conv [O, KH, KW, I], depthwise [1, KH, KW, C]) into the
  * IR's [O, I/groups, KH, KW].
  */
-export function weightsToOihw(src: Int8Array, depthwise: boolean, cout: number, cin: number, k: number): Int8Array {
+export function weightsToOihw(src: Int8Array, depthwise: boolean, cout: number, cin: number, kh: number, kw: number): Int8Array {
   const cpg = depthwise ? 1 : cin;
-  const weight = new Int8Array(cout * cpg * k * k);
+  const weight = new Int8Array(cout * cpg * kh * kw);
   for (let oc = 0; oc < cout; oc++) {
     for (let ic = 0; ic < cpg; ic++) {
-      for (let ky = 0; ky < k; ky++) {
-        for (let kx = 0; kx < k; kx++) {
-          weight[((oc * cpg + ic) * k + ky) * k + kx] = depthwise ? src[(ky * k + kx) * cout + oc] : src[((oc * k + ky) * k + kx) * cin + ic];
+      for (let ky = 0; ky < kh; ky++) {
+        for (let kx = 0; kx < kw; kx++) {
+          weight[((oc * cpg + ic) * kh + ky) * kw + kx] = depthwise ? src[(ky * kw + kx) * cout + oc] : src[((oc * kh + ky) * kw + kx) * cin + ic];
         }
       }
     }
@@ -91,7 +94,6 @@ function inexpressible(m: ImportedModel, tail: Set<ImportedOp>): string[] {
     const x = T(op.inputs[0]);
     if (op.kind === 'CONV_2D' || op.kind === 'DEPTHWISE_CONV_2D') {
       const w = T(op.inputs[1]), o = op.options;
-      if (w?.shape.length === 4 && w.shape[1] !== w.shape[2]) note(op, 'with a non-square kernel', `a ${w.shape[1]}x${w.shape[2]} kernel`);
       if (o.strideH !== o.strideW) note(op, 'with unequal strides', `strides ${o.strideH}x${o.strideW}`);
       if (o.dilationH !== 1 || o.dilationW !== 1) note(op, 'that is dilated', `dilation ${o.dilationH}x${o.dilationW}`);
       if (op.kind === 'DEPTHWISE_CONV_2D' && op.options.depthMultiplier !== 1) note(op, 'with a depth multiplier other than 1', `depth multiplier ${op.options.depthMultiplier}`);
@@ -246,18 +248,19 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
     for (let ch = 0; ch < c; ch++) for (let p = 0; p < h * w; p++) perm[ch * h * w + p] = p * c + ch;
     return { name: out, perm };
   };
-  const conv = (op: ImportedOp, x: Lowered, o: { cout: number; cin: number; k: number; stride: number; pad: number; groups: number; role: Conv2dAttrs['role'] },
+  const conv = (op: ImportedOp, x: Lowered, o: { cout: number; cin: number; win: ConvWindow; stride: number; groups: number; role: Conv2dAttrs['role'] },
     weight: Int8Array, bias: Int32Array, wScales: Float32Array, yT: ImportedTensor): Lowered => {
     const nodeName = o.role === 'classifier' ? 'classifier' : `conv${convIndex}`;
     const [, h, w] = shapeOf(x);
+    const { kh, kw, ph, pw } = o.win;
     const out = addTensor({
       name: `${nodeName}.out`, kind: o.role === 'classifier' ? 'output' : 'activation',
-      shape: [o.cout, convOutSize(h, o.k, o.stride, o.pad), convOutSize(w, o.k, o.stride, o.pad)], dtype: 'int8', q: qOf(yT, opLabel(m, op)),
+      shape: [o.cout, convOutSize(h, kh, o.stride, ph), convOutSize(w, kw, o.stride, pw)], dtype: 'int8', q: qOf(yT, opLabel(m, op)),
     });
-    const wName = addTensor({ name: `${nodeName}.weight`, kind: 'weight', shape: [o.cout, o.cin / o.groups, o.k, o.k], dtype: 'int8' });
+    const wName = addTensor({ name: `${nodeName}.weight`, kind: 'weight', shape: [o.cout, o.cin / o.groups, kh, kw], dtype: 'int8' });
     const bName = addTensor({ name: `${nodeName}.bias`, kind: 'bias', shape: [o.cout], dtype: 'int32' });
     const sName = addTensor({ name: `${nodeName}.w_scales`, kind: 'scales', shape: [o.cout], dtype: 'float32' });
-    const attrs: Conv2dAttrs = { kernel: o.k, stride: o.stride, padding: o.pad, groups: o.groups, role: o.role };
+    const attrs = convAttrs(o.win, o.stride, o.groups, o.role);
     if (o.role !== 'classifier') attrs.convIndex = convIndex++;
     nodes.push({ name: nodeName, op: 'conv2d', inputs: [x.name, wName, bName, sName], outputs: [out], attrs } as Node<'conv2d'>);
     params[wName] = weight;
@@ -322,24 +325,29 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         if (o.dilationH !== 1 || o.dilationW !== 1) refuse(op, 'is dilated');
         if (o.strideH !== o.strideW) refuse(op, `has strides ${o.strideH}x${o.strideW}; the studio's convs stride the same both ways`);
         const [, kh, kw] = wT.shape;
-        if (kh !== kw) refuse(op, `has a ${kh}x${kw} kernel; the studio's convs are square`);
-        const k = kh, stride = o.strideH;
+        const stride = o.strideH;
         const [, inH, inW] = shapeOf(x);
         const [, hp, wp, cin] = xT.shape;
-        const before = [pad.top + windowPadBefore(hp, k, stride, 1, o.padding), pad.left + windowPadBefore(wp, k, stride, 1, o.padding)];
-        const outH = windowOutSize(hp, k, stride, 1, o.padding), outW = windowOutSize(wp, k, stride, 1, o.padding);
+        const beforeH = pad.top + windowPadBefore(hp, kh, stride, 1, o.padding), beforeW = pad.left + windowPadBefore(wp, kw, stride, 1, o.padding);
+        const outH = windowOutSize(hp, kh, stride, 1, o.padding), outW = windowOutSize(wp, kw, stride, 1, o.padding);
         if (hp !== inH + pad.top + pad.bottom || wp !== inW + pad.left + pad.right) refuse(op, `reads a ${hp}x${wp} map where the studio computes ${inH + pad.top + pad.bottom}x${inW + pad.left + pad.right}`);
-        if (yT.shape[1] !== outH || yT.shape[2] !== outW) refuse(op, `writes a ${yT.shape[1]}x${yT.shape[2]} output where its ${k}x${k} window of stride ${stride} on a ${hp}x${wp} map gives ${outH}x${outW}`);
-        let p = before[0], src = x;
-        if (before[1] !== p || convOutSize(inH, k, stride, p) !== outH || convOutSize(inW, k, stride, p) !== outW) {
-          // Padding that differs before and after (TensorFlow's SAME with stride 2 on an even size: 0
-          // before, 1 after): an explicit pad of what the windows read, then the conv with padding 0.
-          // A window never reads past the padded map, so the rows it drops at the end are left out.
-          const after = [Math.max(0, (outH - 1) * stride + k - inH - before[0]), Math.max(0, (outW - 1) * stride + k - inW - before[1])];
-          src = padNode(op, x, { top: before[0], left: before[1], bottom: after[0], right: after[1] });
-          p = 0;
-          const [, ph, pw] = shapeOf(src);
-          if (convOutSize(ph, k, stride, 0) !== outH || convOutSize(pw, k, stride, 0) !== outW) refuse(op, `pads its ${inH}x${inW} map to ${ph}x${pw}, which does not give its ${outH}x${outW} output`);
+        if (yT.shape[1] !== outH || yT.shape[2] !== outW) refuse(op, `writes a ${yT.shape[1]}x${yT.shape[2]} output where its ${kh}x${kw} window of stride ${stride} on a ${hp}x${wp} map gives ${outH}x${outW}`);
+        if (kh > ARCH_LIMITS.kernel || kw > ARCH_LIMITS.kernel) refuse(op, `has a ${kh}x${kw} kernel; at most ${ARCH_LIMITS.kernel} rows and columns`);
+        // Each axis on its own: its padding folds into the conv where the same amount before and after
+        // gives the output; otherwise (TensorFlow's SAME with stride 2 on an even size: 0 before, 1
+        // after; a 10-row kernel's SAME: 4 and 5) the axis is padded by an explicit pad of what the
+        // windows read and the conv pads it 0. A window never reads past the padded map, so the rows it
+        // drops at the end are left out.
+        const foldH = convOutSize(inH, kh, stride, beforeH) === outH, foldW = convOutSize(inW, kw, stride, beforeW) === outW;
+        const win: ConvWindow = { kh, kw, ph: foldH ? beforeH : 0, pw: foldW ? beforeW : 0 };
+        let src = x;
+        if (!foldH || !foldW) {
+          const afterH = foldH ? 0 : Math.max(0, (outH - 1) * stride + kh - inH - beforeH), afterW = foldW ? 0 : Math.max(0, (outW - 1) * stride + kw - inW - beforeW);
+          src = padNode(op, x, { top: foldH ? 0 : beforeH, left: foldW ? 0 : beforeW, bottom: afterH, right: afterW });
+          const [, paddedH, paddedW] = shapeOf(src);
+          if (convOutSize(paddedH, kh, stride, win.ph) !== outH || convOutSize(paddedW, kw, stride, win.pw) !== outW) {
+            refuse(op, `pads its ${inH}x${inW} map to ${paddedH}x${paddedW}, which does not give its ${outH}x${outW} output`);
+          }
         }
         clampOnly(op, o.activation, yT);
         const cout = yT.shape[3];
@@ -353,15 +361,15 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         within(opLabel(m, op), () => checkWeightScales('weight scale', wScales));
         const bias = op.inputs[2] === -1 || op.inputs[2] === undefined ? new Int32Array(cout) : constInts(op, 2, 'bias');
         if (bias.length !== cout) refuse(op, `has ${bias.length} biases for ${cout} output channels`);
-        if (cout > ARCH_LIMITS.channels || k > ARCH_LIMITS.kernel) refuse(op, `has ${cout} channels and a ${k}x${k} kernel; at most ${ARCH_LIMITS.channels} and ${ARCH_LIMITS.kernel}`);
-        let weight = weightsToOihw(int8Data(wT), depthwise, cout, cin, k);
+        if (cout > ARCH_LIMITS.channels) refuse(op, `has ${cout} channels; at most ${ARCH_LIMITS.channels}`);
+        let weight = weightsToOihw(int8Data(wT), depthwise, cout, cin, kh, kw);
         if (x.perm && !depthwise) {
           const src = weight;
           weight = new Int8Array(src.length);
           for (let oc = 0; oc < cout; oc++) for (let i = 0; i < cin; i++) weight[oc * cin + i] = src[oc * cin + x.perm[i]];
         }
         if (x.perm && depthwise) noPerm(op, x);
-        lowered.set(out, conv(op, src, { cout, cin, k, stride, pad: p, groups: depthwise ? cin : 1, role: k === 1 && inH === 1 && inW === 1 && !depthwise ? 'fc' : 'conv' }, weight, bias, wScales, yT));
+        lowered.set(out, conv(op, src, { cout, cin, win, stride, groups: depthwise ? cin : 1, role: kh === 1 && kw === 1 && inH === 1 && inW === 1 && !depthwise ? 'fc' : 'conv' }, weight, bias, wScales, yT));
         break;
       }
       case 'FULLY_CONNECTED': {
@@ -375,7 +383,7 @@ export function lowerGeneral(m: ImportedModel, name: string, opts: GeneralOption
         }
         const d = denseParams(op, x);
         clampOnly(op, op.options.activation, T(out));
-        lowered.set(out, conv(op, x, { cout: d.units, cin: d.depth, k: 1, stride: 1, pad: 0, groups: 1, role: 'fc' }, d.weight, d.bias, d.wScales, T(out)));
+        lowered.set(out, conv(op, x, { cout: d.units, cin: d.depth, win: { kh: 1, kw: 1, ph: 0, pw: 0 }, stride: 1, groups: 1, role: 'fc' }, d.weight, d.bias, d.wScales, T(out)));
         break;
       }
       case 'ADD': {

@@ -143,7 +143,7 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     if (o.dilationH !== 1 || o.dilationW !== 1) misfit(conv, 'is dilated');
     if (o.strideH !== o.strideW) misfit(conv, `has strides ${o.strideH}x${o.strideW}`);
     const [, kh, kw] = wT.shape;
-    if (kh !== kw) misfit(conv, `has a ${kh}x${kw} kernel; the studio's convs are square`);
+    if (kh !== kw) misfit(conv, `has a ${kh}x${kw} kernel; the inverted-bottleneck family's convs are square`);
     const k = kh, stride = o.strideH;
     if (want.k1 && (k !== 1 || stride !== 1)) misfit(conv, `is where a 1x1 conv of stride 1 (the ${role}) should be, but it is ${k}x${k} with stride ${stride}`);
     // The IR pads (k-1)/2 before, with the input's zero point (so does PAD), and must give the same output size.
@@ -171,7 +171,7 @@ function lower(m: ImportedModel, name: string, opts: TfliteOptions): Model {
     const wScales = Float32Array.from({ length: cout }, (_, c) => wq.scales[perChannel ? c : 0]);
     within(where, () => checkWeightScales('weight scale', wScales));
     // TFLite: conv weights [O, KH, KW, I], depthwise [1, KH, KW, C]; the IR: [O, I/groups, KH, KW].
-    const weight = weightsToOihw(int8Data(wT), want.depthwise, cout, cin, k);
+    const weight = weightsToOihw(int8Data(wT), want.depthwise, cout, cin, k, k);
     const bias = conv.inputs[2] === -1 || conv.inputs[2] === undefined ? new Int32Array(cout) : constInts(m, conv, 2, 'bias');
     if (bias.length !== cout) misfit(conv, `has ${bias.length} biases for ${cout} output channels`);
     cur = conv.outputs[0];

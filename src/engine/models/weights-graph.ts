@@ -11,7 +11,7 @@
  * (ir/validate.ts) and the size bounds the .tflite importer applies. A lying graph is one sentence
  * naming the field, never a crash later in the compiler.
  */
-import type { Conv2dAttrs, Graph, Node, OpType, PoolStages } from '../ir/graph.ts';
+import { convAttrs, type Conv2dAttrs, type Graph, type Node, type OpType, type PoolStages } from '../ir/graph.ts';
 import { tensorBytes, type DType, type Tensor, type TensorKind } from '../ir/tensor.ts';
 import { validateGraph } from '../ir/validate.ts';
 import { within } from '../input-error.ts';
@@ -56,7 +56,7 @@ const NAME = /^[A-Za-z0-9_.:-]+$/;
 const STAGES: readonly PoolStages[] = ['hw', 'w,h', 'h,w'];
 /** The attrs each op may have, and which are required. */
 const ATTRS: Record<OpType, { required: string[]; optional: string[] }> = {
-  conv2d: { required: ['kernel', 'stride', 'padding', 'groups', 'role'], optional: ['convIndex'] },
+  conv2d: { required: ['kernel', 'stride', 'padding', 'groups', 'role'], optional: ['kernelW', 'paddingW', 'convIndex'] },
   add: { required: [], optional: [] },
   avgpool: { required: [], optional: ['stages'] },
   maxpool: { required: ['kernel', 'stride', 'pad'], optional: [] },
@@ -107,11 +107,14 @@ function readAttrs(f: string, op: OpType, a: unknown): Record<string, unknown> {
   const missing = required.find((k) => a[k] === undefined);
   if (missing !== undefined) fail(`${f}.${missing} is missing`);
   if (op === 'conv2d') {
-    const kernel = checkInt(`${f}.kernel`, a.kernel, 1, ARCH_LIMITS.kernel);
-    const attrs: Conv2dAttrs = {
-      kernel, stride: checkInt(`${f}.stride`, a.stride, 1, ARCH_LIMITS.stride), padding: checkInt(`${f}.padding`, a.padding, 0, kernel - 1),
-      groups: checkInt(`${f}.groups`, a.groups, 1, ARCH_LIMITS.channels), role: a.role as Conv2dAttrs['role'],
-    };
+    // A non-square kernel has its columns in kernelW and, where they differ from the rows', their padding in paddingW.
+    const kh = checkInt(`${f}.kernel`, a.kernel, 1, ARCH_LIMITS.kernel);
+    const kw = a.kernelW === undefined ? kh : checkInt(`${f}.kernelW`, a.kernelW, 1, ARCH_LIMITS.kernel);
+    const ph = checkInt(`${f}.padding`, a.padding, 0, kh - 1);
+    const pw = a.paddingW === undefined ? ph : checkInt(`${f}.paddingW`, a.paddingW, 0, kw - 1);
+    if (pw > kw - 1) fail(`${f}.padding is ${ph}, which the kernel's ${kw} columns cannot take (at most ${kw - 1}); give paddingW`);
+    const attrs = convAttrs({ kh, kw, ph, pw }, checkInt(`${f}.stride`, a.stride, 1, ARCH_LIMITS.stride),
+      checkInt(`${f}.groups`, a.groups, 1, ARCH_LIMITS.channels), a.role as Conv2dAttrs['role']);
     if (!GENERAL_ROLES.includes(a.role as never)) fail(`${f}.role must be one of ${GENERAL_ROLES.join(', ')} in a general graph, got ${show(a.role)}`);
     if (a.convIndex !== undefined) attrs.convIndex = checkInt(`${f}.convIndex`, a.convIndex, 0, L.nodes);
     return attrs as unknown as Record<string, unknown>;

@@ -21,11 +21,20 @@ export interface ConvGeom {
   cout: number; ho: number; wo: number;
   /** Input channels per group (1 for depthwise). */
   cpg: number;
-  k: number; stride: number; pad: number; groups: number;
+  /** Kernel rows and columns (kh x kw, which may differ: a keyword-spotting stem's 10 x 4). */
+  kh: number; kw: number;
+  stride: number;
+  /** Padding of the rows (top and bottom) and of the columns (left and right); padding that differs before and after is an explicit pad op. */
+  ph: number; pw: number;
+  groups: number;
 }
 
 export const isDepthwise = (c: ConvGeom) => c.groups > 1 && c.groups === c.cin && c.cout === c.cin;
-const isPointwise = (c: ConvGeom) => c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1;
+export const isPointwise = (c: ConvGeom) => c.kh === 1 && c.kw === 1 && c.stride === 1 && c.ph === 0 && c.pw === 0 && c.groups === 1;
+/** Weights per filter (kh x kw). */
+export const taps = (c: ConvGeom) => c.kh * c.kw;
+/** A square window padded alike both ways: the shape the fast paths (C's DSP, Helium and wasm SIMD loops) are written for. */
+export const isSquare = (c: ConvGeom) => c.kh === c.kw && c.ph === c.pw;
 
 /** Where the rows of a tensor live: a whole C x H x W tensor, or a ring of `rows` rows per channel. */
 export interface RowSource {
@@ -157,17 +166,17 @@ function pointwiseSpan(x: Int8Array, xBase: number, xStride: number, n: number, 
 /** A depthwise channel's accumulators (bias included) for the whole output plane, into out. */
 function depthwisePlane(x: Int8Array, xBase: number, xZero: number, w: Int8Array, b: number, _scale: number, _yZero: number,
   c: ConvGeom, ch: number, out: Float64Array): void {
-  const { h, w: wd, ho, wo, k, stride, pad } = c;
-  const wBase = ch * k * k;
+  const { h, w: wd, ho, wo, kh, kw, stride, ph, pw } = c;
+  const wBase = ch * kh * kw;
   for (let oy = 0; oy < ho; oy++) {
-    const iy0 = oy * stride - pad;
-    const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
+    const iy0 = oy * stride - ph;
+    const kyLo = Math.max(0, -iy0), kyHi = Math.min(kh, h - iy0);
     for (let ox = 0; ox < wo; ox++) {
-      const ix0 = ox * stride - pad;
-      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      const ix0 = ox * stride - pw;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(kw, wd - ix0);
       let acc = b;
       for (let ky = kyLo; ky < kyHi; ky++) {
-        const xr = xBase + (iy0 + ky) * wd + ix0, wr = wBase + ky * k;
+        const xr = xBase + (iy0 + ky) * wd + ix0, wr = wBase + ky * kw;
         for (let kx = kxLo; kx < kxHi; kx++) acc += (x[xr + kx] - xZero) * w[wr + kx];
       }
       out[oy * wo + ox] = acc;
@@ -177,20 +186,20 @@ function depthwisePlane(x: Int8Array, xBase: number, xZero: number, w: Int8Array
 
 function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   out: Int8Array, at: number, cs: number, yZero: number, c: ConvGeom, oy: number): void {
-  const { h, w: wd, wo, k, stride, pad } = c;
-  const iy0 = oy * stride - pad;
-  const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
-  const offs = rowOffs(k);
+  const { h, w: wd, wo, kh, kw, stride, ph, pw } = c;
+  const iy0 = oy * stride - ph;
+  const kyLo = Math.max(0, -iy0), kyHi = Math.min(kh, h - iy0);
+  const offs = rowOffs(kh);
   for (let ky = kyLo; ky < kyHi; ky++) offs[ky] = x.rowOffset(iy0 + ky);
   const data = x.data;
   for (let ch = 0; ch < c.cout; ch++) {
-    const xBase = ch * x.channelStride, wBase = ch * k * k;
+    const xBase = ch * x.channelStride, wBase = ch * kh * kw;
     for (let ox = 0; ox < wo; ox++) {
-      const ix0 = ox * stride - pad;
-      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      const ix0 = ox * stride - pw;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(kw, wd - ix0);
       let acc = bias[ch];
       for (let ky = kyLo; ky < kyHi; ky++) {
-        const xr = xBase + offs[ky] + ix0, wr = wBase + ky * k;
+        const xr = xBase + offs[ky] + ix0, wr = wBase + ky * kw;
         for (let kx = kxLo; kx < kxHi; kx++) acc += (data[xr + kx] - xZero) * w[wr + kx];
       }
       emit(out, ch * cs + at + ox, acc, eff, rq, ch, yZero, true, undefined, 0);
@@ -201,23 +210,23 @@ function depthwiseRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Arra
 /** Any conv, one output row: taps outside the image are clipped once per row and column. */
 function genericRow(x: RowSource, xZero: number, w: Int8Array, bias: Int32Array, eff: Float32Array, rq: ConvMultipliers | undefined,
   out: TypedArray, yZero: number, c: ConvGeom, oy: number, at: number, cs: number, mask: Uint8Array | undefined, round: boolean): void {
-  const { h, w: wd, cout, wo, cpg, k, stride, pad } = c;
+  const { h, w: wd, cout, wo, cpg, kh, kw, stride, ph, pw } = c;
   const coutPerGroup = cout / c.groups;
-  const iy0 = oy * stride - pad;
-  const kyLo = Math.max(0, -iy0), kyHi = Math.min(k, h - iy0);
-  const offs = rowOffs(k);
+  const iy0 = oy * stride - ph;
+  const kyLo = Math.max(0, -iy0), kyHi = Math.min(kh, h - iy0);
+  const offs = rowOffs(kh);
   for (let ky = kyLo; ky < kyHi; ky++) offs[ky] = x.rowOffset(iy0 + ky);
   const data = x.data;
   for (let oc = 0; oc < cout; oc++) {
     const g0 = Math.floor(oc / coutPerGroup) * cpg;
     for (let ox = 0; ox < wo; ox++) {
-      const ix0 = ox * stride - pad;
-      const kxLo = Math.max(0, -ix0), kxHi = Math.min(k, wd - ix0);
+      const ix0 = ox * stride - pw;
+      const kxLo = Math.max(0, -ix0), kxHi = Math.min(kw, wd - ix0);
       let acc = bias[oc];
       for (let ic = 0; ic < cpg; ic++) {
-        const xBase = (g0 + ic) * x.channelStride + ix0, wBase = (oc * cpg + ic) * k * k;
+        const xBase = (g0 + ic) * x.channelStride + ix0, wBase = (oc * cpg + ic) * kh * kw;
         for (let ky = kyLo; ky < kyHi; ky++) {
-          const xr = xBase + offs[ky], wr = wBase + ky * k;
+          const xr = xBase + offs[ky], wr = wBase + ky * kw;
           for (let kx = kxLo; kx < kxHi; kx++) acc += (data[xr + kx] - xZero) * w[wr + kx];
         }
       }

@@ -6,15 +6,15 @@
  *   g' = g_y * mask * eff[oc];  grad_b = sum g';  grad_x = conv_transpose(g', W);
  *   grad_W[:, :n] = conv_weight_grad(x[:n] - x_zero, g')  (only the n trained input channels).
  */
-import type { Graph, Node } from '../ir/graph.ts';
+import { convWindow, type Graph, type Node } from '../ir/graph.ts';
 import { failAt } from '../ir/errors.ts';
 import { effectiveScale } from '../quant/arith.ts';
 import { convMultipliers } from '../quant/tflite-int.ts';
 import type { GradContext } from '../train/grad-context.ts';
-import { convInt8, isDepthwise, type ConvGeom } from './conv2d-forward.ts';
+import { convInt8, isDepthwise, isPointwise, taps, type ConvGeom } from './conv2d-forward.ts';
 import type { OpDef } from './op.ts';
 
-export { convInt8, convRowInt8, isDepthwise, ringRows, wholeRows, type ConvGeom, type RowSource } from './conv2d-forward.ts';
+export { convInt8, convRowInt8, isDepthwise, isPointwise, isSquare, ringRows, taps, wholeRows, type ConvGeom, type RowSource } from './conv2d-forward.ts';
 
 const f32 = Math.fround;
 
@@ -24,10 +24,10 @@ export function convOutSize(size: number, kernel: number, stride: number, paddin
 
 export function convGeom(node: Node<'conv2d'>, g: Graph): ConvGeom {
   const [cin, h, w] = g.tensors[node.inputs[0]].shape;
-  const [cout, cpg, k] = g.tensors[node.inputs[1]].shape;
+  const [cout, cpg] = g.tensors[node.inputs[1]].shape;
   const [, ho, wo] = g.tensors[node.outputs[0]].shape;
-  const { stride, padding, groups } = node.attrs;
-  return { cin, h, w, cout, ho, wo, cpg, k, stride, pad: padding, groups };
+  const { stride, groups } = node.attrs;
+  return { cin, h, w, cout, ho, wo, cpg, ...convWindow(node.attrs), stride, groups };
 }
 
 /** Per-output-channel effective scales of a conv, in float32. */
@@ -47,31 +47,33 @@ export const conv2d: OpDef<'conv2d'> = {
     const fail = (msg: string) => failAt(node, msg);
     if (inputs.length !== 4) fail(`expects 4 inputs (x, weight, bias, weight scales), got ${inputs.length}`);
     const [x, w, b, s] = inputs;
-    const { kernel, stride, padding, groups } = node.attrs;
+    const { stride, groups } = node.attrs;
+    const { kh, kw, ph, pw } = convWindow(node.attrs);
+    const kernel = kh === kw ? `${kh}` : `${kh}x${kw}`;
     if (x.dtype !== 'int8' || !x.q) fail(`input "${x.name}" must be int8 with a scale and zero point`);
     if (x.shape.length !== 3) fail(`input "${x.name}" must be C x H x W, got ${x.shape.join('x')}`);
-    if (!(kernel >= 1 && stride >= 1 && padding >= 0 && groups >= 1)) {
-      fail(`kernel ${kernel}, stride ${stride}, padding ${padding}, groups ${groups} are not all positive`);
+    if (!(kh >= 1 && kw >= 1 && stride >= 1 && ph >= 0 && pw >= 0 && groups >= 1)) {
+      fail(`kernel ${kernel}, stride ${stride}, padding ${ph === pw ? ph : `${ph}x${pw}`}, groups ${groups} are not all positive`);
     }
     const [cin, h, wd] = x.shape;
     if (cin % groups !== 0) fail(`input channels ${cin} are not divisible by groups ${groups}`);
     if (w.dtype !== 'int8' || w.shape.length !== 4) fail(`weight "${w.name}" must be int8 OIHW`);
-    const [cout, cinPerGroup, kh, kw] = w.shape;
-    if (cinPerGroup !== cin / groups || kh !== kernel || kw !== kernel) {
+    const [cout, cinPerGroup, wkh, wkw] = w.shape;
+    if (cinPerGroup !== cin / groups || wkh !== kh || wkw !== kw) {
       fail(`weight shape ${w.shape.join('x')} does not fit ${cin} input channels, groups ${groups}, kernel ${kernel}`);
     }
     if (cout % groups !== 0) fail(`output channels ${cout} are not divisible by groups ${groups}`);
     if (b.dtype !== 'int32' || b.shape.length !== 1 || b.shape[0] !== cout) fail(`bias must be int32 [${cout}]`);
     if (s.dtype !== 'float32' || s.shape.length !== 1 || s.shape[0] !== cout) fail(`weight scales must be float32 [${cout}]`);
-    const ho = convOutSize(h, kernel, stride, padding);
-    const wo = convOutSize(wd, kernel, stride, padding);
-    if (ho < 1 || wo < 1) fail(`a ${h}x${wd} input is too small for kernel ${kernel} with padding ${padding}`);
+    const ho = convOutSize(h, kh, stride, ph);
+    const wo = convOutSize(wd, kw, stride, pw);
+    if (ho < 1 || wo < 1) fail(`a ${h}x${wd} input is too small for kernel ${kernel} with padding ${ph === pw ? ph : `${ph}x${pw}`}`);
     return [[cout, ho, wo]];
   },
 
   macs(node, g) {
     const c = convGeom(node, g);
-    return c.cout * c.ho * c.wo * c.cpg * c.k * c.k;
+    return c.cout * c.ho * c.wo * c.cpg * taps(c);
   },
 
   forward(node, g, ins, outs) {
@@ -117,14 +119,14 @@ function convGradient(node: Node<'conv2d'>, ctx: GradContext): void {
 
   if (weightChannels > 0) {
     const saved = ctx.save(x, weightChannels);
-    const trained = isDepthwise(geom) ? weightChannels * geom.k * geom.k : geom.cout * weightChannels * geom.k * geom.k;
+    const trained = isDepthwise(geom) ? weightChannels * taps(geom) : geom.cout * weightChannels * taps(geom);
     const mom = ctx.trainable(w, trained, 'int8', `${weightChannels} of ${isDepthwise(geom) ? geom.cout : geom.cpg} channels`);
     const params = [w, s, ...(mom ? [mom] : [])];
     const attrs = { channels: weightChannels, xZero: qx.zeroPoint };
     if (ctx.reorder) {
       ctx.emit({ op: 'conv_update_w', phase: 'update', inputs: [saved, gs], outputs: [], params, attrs });
     } else {
-      const shape = isDepthwise(geom) ? [weightChannels, 1, geom.k, geom.k] : [geom.cout, weightChannels, geom.k, geom.k];
+      const shape = isDepthwise(geom) ? [weightChannels, 1, geom.kh, geom.kw] : [geom.cout, weightChannels, geom.kh, geom.kw];
       const gw = ctx.tensor(`wgrad:${w}`, 'float32', shape, 'gradient');
       ctx.emit({ op: 'conv_grad_w', inputs: [saved, gs], outputs: [gw], params: [w], attrs });
       ctx.emit({ op: 'apply_update_w', phase: 'update', inputs: [gw], outputs: [], params, attrs }, true);
@@ -167,7 +169,7 @@ export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx
     return;
   }
   accumulateStart(gx, c.cin * hw, accumulate);
-  if (c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1) {
+  if (isPointwise(c)) {
     // Pointwise: the same sums in the same order as the general scatter, without per-tap bounds tests.
     for (let oc = 0; oc < c.cout; oc++) {
       const gBase = oc * hw;
@@ -182,7 +184,7 @@ export function convBackwardInput(g: Float32Array, w: Int8Array, c: ConvGeom, gx
   const coutPerGroup = c.cout / c.groups;
   for (let oc = 0; oc < c.cout; oc++) {
     const g0 = Math.floor(oc / coutPerGroup) * c.cpg;
-    for (let ic = 0; ic < c.cpg; ic++) scatterInputGrad(g, oc, w, (oc * c.cpg + ic) * c.k * c.k, c, gx, (g0 + ic) * hw);
+    for (let ic = 0; ic < c.cpg; ic++) scatterInputGrad(g, oc, w, (oc * c.cpg + ic) * taps(c), c, gx, (g0 + ic) * hw);
   }
 }
 
@@ -197,19 +199,19 @@ export function accumulateStart(gx: Float32Array, n: number, accumulate: boolean
   else for (let i = 0; i < n; i++) gx[i] = f32(gx[i] + 0);
 }
 
-/** gx[base + ...] += conv_transpose of output channel oc's gradient through one k x k filter. */
+/** gx[base + ...] += conv_transpose of output channel oc's gradient through one kh x kw filter. */
 function scatterInputGrad(g: Float32Array, oc: number, w: Int8Array, wBase: number, c: ConvGeom, dst: Float32Array, base: number): void {
-  const { h, w: wd, ho, wo, k, stride, pad } = c;
+  const { h, w: wd, ho, wo, kh, kw, stride, ph, pw } = c;
   const howo = ho * wo;
-  for (let ky = 0; ky < k; ky++) {
-    for (let kx = 0; kx < k; kx++) {
-      const wv = w[wBase + ky * k + kx];
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const wv = w[wBase + ky * kw + kx];
       if (wv === 0) continue;
       for (let oy = 0; oy < ho; oy++) {
-        const iy = oy * stride - pad + ky;
+        const iy = oy * stride - ph + ky;
         if (iy < 0 || iy >= h) continue;
         for (let ox = 0; ox < wo; ox++) {
-          const ix = ox * stride - pad + kx;
+          const ix = ox * stride - pw + kx;
           if (ix < 0 || ix >= wd) continue;
           const i = base + iy * wd + ix;
           dst[i] = f32(dst[i] + f32(g[oc * howo + oy * wo + ox] * wv));
@@ -222,13 +224,13 @@ function scatterInputGrad(g: Float32Array, oc: number, w: Int8Array, wBase: numb
 /** The input gradient of one depthwise channel, into out[0 .. H*W). */
 export function dwBackwardChannel(g: Float32Array, w: Int8Array, c: ConvGeom, ch: number, out: Float32Array): void {
   out.fill(0, 0, c.h * c.w);
-  scatterInputGrad(g, ch, w, ch * c.k * c.k, c, out, 0);
+  scatterInputGrad(g, ch, w, ch * taps(c), c, out, 0);
 }
 
 /** The same, from channel ch's output gradient held alone in gPlane[0 .. Ho*Wo). */
 export function dwBackwardPlane(gPlane: Float32Array, w: Int8Array, c: ConvGeom, ch: number, out: Float32Array): void {
   out.fill(0, 0, c.h * c.w);
-  scatterInputGrad(gPlane, 0, w, ch * c.k * c.k, c, out, 0);
+  scatterInputGrad(gPlane, 0, w, ch * taps(c), c, out, 0);
 }
 
 /** A depthwise channel's weight gradient from its output gradient plane (order as convWeightGradRow). */
@@ -236,22 +238,22 @@ export function dwWeightGradPlane(x: Int8Array, xZero: number, gPlane: Float32Ar
   filterGrad(x, ch * c.h * c.w, xZero, gPlane, 0, c, out, 0);
 }
 
-/** One k x k filter's gradient: out[ky, kx] = sum over (oy, ox) of g[gBase + ...] * (x[xBase + ...] - x_zero). */
+/** One kh x kw filter's gradient: out[ky, kx] = sum over (oy, ox) of g[gBase + ...] * (x[xBase + ...] - x_zero). */
 function filterGrad(x: Int8Array, xBase: number, xZero: number, g: Float32Array, gBase: number, c: ConvGeom, out: Float32Array, outBase: number): void {
-  const { h, w: wd, ho, wo, k, stride, pad } = c;
-  for (let ky = 0; ky < k; ky++) {
-    for (let kx = 0; kx < k; kx++) {
+  const { h, w: wd, ho, wo, kh, kw, stride, ph, pw } = c;
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
       let acc = 0;
       for (let oy = 0; oy < ho; oy++) {
-        const iy = oy * stride - pad + ky;
+        const iy = oy * stride - ph + ky;
         if (iy < 0 || iy >= h) continue;
         for (let ox = 0; ox < wo; ox++) {
-          const ix = ox * stride - pad + kx;
+          const ix = ox * stride - pw + kx;
           if (ix < 0 || ix >= wd) continue;
           acc = f32(acc + f32(g[gBase + oy * wo + ox] * (x[xBase + iy * wd + ix] - xZero)));
         }
       }
-      out[outBase + ky * k + kx] = acc;
+      out[outBase + ky * kw + kx] = acc;
     }
   }
 }
@@ -261,10 +263,9 @@ function filterGrad(x: Int8Array, xBase: number, xZero: number, g: Float32Array,
  * alone for a depthwise conv): out[ic, ky, kx] = sum over (oy, ox) of g' * (x - x_zero).
  */
 export function convWeightGradRow(x: Int8Array, xZero: number, g: Float32Array, c: ConvGeom, oc: number, n: number, out: Float32Array): void {
-  const { h, w: wd, ho, wo, k, stride, pad } = c;
-  const hw = h * wd, howo = ho * wo;
+  const hw = c.h * c.w, howo = c.ho * c.wo;
   const dw = isDepthwise(c);
-  if (k === 1 && stride === 1 && pad === 0 && !dw) {
+  if (isPointwise(c)) {
     for (let j = 0; j < n; j++) {
       let acc = 0;
       for (let p = 0, gi = oc * howo, xi = j * hw; p < howo; p++, gi++, xi++) acc = f32(acc + f32(g[gi] * (x[xi] - xZero)));
@@ -273,7 +274,7 @@ export function convWeightGradRow(x: Int8Array, xZero: number, g: Float32Array, 
     return;
   }
   const channels = dw ? 1 : n;
-  for (let j = 0; j < channels; j++) filterGrad(x, (dw ? oc : j) * hw, xZero, g, oc * howo, c, out, j * k * k);
+  for (let j = 0; j < channels; j++) filterGrad(x, (dw ? oc : j) * hw, xZero, g, oc * howo, c, out, j * taps(c));
 }
 
 /** grad_b[oc] = sum over the plane of g'. */

@@ -263,7 +263,7 @@ describe('conv2d', () => {
       expect(Array.from(y)).toEqual(want);
       expect(maskBits(mask, want.length)).toEqual(wantMask);
       // Row by row from a 2-row ring into a 1-row ring, as the fused stage runs it.
-      const c: ConvGeom = { cin, h, w, cout, ho: h, wo: w, cpg: cin, k: 1, stride: 1, pad: 0, groups: 1 };
+      const c: ConvGeom = { cin, h, w, cout, ho: h, wo: w, cpg: cin, kh: 1, kw: 1, stride: 1, ph: 0, pw: 0, groups: 1 };
       const eff = Float32Array.from(wScales, (s) => effectiveScale(xq.scale, s, yq.scale));
       const ring = new Int8Array(cin * 2 * w), out = new Int8Array(cout * w);
       for (let oy = 0; oy < h; oy++) {

@@ -50,7 +50,7 @@ export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamSt
     const add = addAt.get(stage);
     while (next[stage] <= upTo) {
       const oy = next[stage]++;
-      const need = Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1);
+      const need = Math.min(c.h - 1, oy * c.stride - c.ph + c.kh - 1);
       if (stage > 0) ensure(stage - 1, need);
       else if (inputRing) load(need);
       const dst = add ? ringRows(rowBuf!, 1, c.wo) : sources[stage + 1];

@@ -8,7 +8,7 @@ import type { ConvBinding, ExecEnv } from '../kernels/def.ts';
 import { startOnto } from '../kernels/backward.ts';
 import { effScalesOf } from '../kernels/conv-binding.ts';
 import {
-  accumulateStart, convBiasGrad, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, type ConvGeom,
+  accumulateStart, convBiasGrad, convWeightGradRow, dwBackwardChannel, dwBackwardPlane, dwWeightGradPlane, taps, type ConvGeom,
 } from '../ops/conv2d.ts';
 import { updateInt32, updateInt8, type SgdConfig } from '../ops/sgd.ts';
 import type { ProgramKernelOf } from '../program/types.ts';
@@ -170,7 +170,7 @@ export function blockBackward(o: BlockOperands, scratch: Float32Array): void {
   const outPlane = scratch.subarray(0, hwo), inPlane = scratch.subarray(hwo, hwo + hwi);
   const row = scratch.subarray(hwo + hwi);
   const sxD = f32(o.xScale);
-  const kk = dg.k * dg.k;
+  const kk = taps(dg);
   const u = o.weight, ub = o.biasUpdate;
   const step = o.pw ? pw1Stream(o.pw, row) : null;
   for (let c = 0; c < dg.cout; c++) {

@@ -9,7 +9,7 @@
  * The kernel sits where pw2's input gradient was, before pw2's own updates.
  */
 import type { Graph, Node } from '../ir/graph.ts';
-import { convGeom, isDepthwise } from '../ops/conv2d.ts';
+import { convGeom, isDepthwise, taps } from '../ops/conv2d.ts';
 import { isOp, type Kernel, type Scheduled } from '../program/types.ts';
 
 const OPS = ['mask', 'channel_scale', 'conv_bwd_x', 'conv_update_w', 'conv_update_b'] as const;
@@ -50,7 +50,7 @@ export function fuseBlockBackward(graph: Graph, s: Scheduled): Scheduled {
     const dwChannels = isOp(dW, 'conv_update_w') ? dW.attrs.channels : 0;
     const pwChannels = isOp(pW, 'conv_update_w') ? pW.attrs.channels : 0;
     const scratch = `scratch:block-bwd:${dw.name}`;
-    const elems = dg.ho * dg.wo + dg.h * dg.w + Math.max(dg.k * dg.k, pwChannels);
+    const elems = dg.ho * dg.wo + dg.h * dg.w + Math.max(taps(dg), pwChannels);
     tensors[scratch] = { name: scratch, dtype: 'float32', shape: [elems], bytes: elems * 4, category: 'scratch' };
     // The expanded gradients and their in-place successors are gone.
     const gone = [kernels[pw2X].outputs[0], kernels[d[0]].outputs[0], kernels[d[1]].outputs[0]];

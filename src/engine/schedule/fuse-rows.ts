@@ -17,7 +17,7 @@
  * the first blocks and every later block a chain of its own.
  */
 import { FAMILY_ROLES, type Graph, type Node } from '../ir/graph.ts';
-import { convGeom, type ConvGeom } from '../ops/conv2d.ts';
+import { convGeom, isPointwise, taps, type ConvGeom } from '../ops/conv2d.ts';
 import { forwardMask, type Kernel, type Scheduled } from '../program/types.ts';
 
 /**
@@ -87,7 +87,7 @@ function rowSchedule(geoms: ConvGeom[], adds: ChainAdd[]): { rows: number[]; inP
   const lowest = (s: number): number => {
     const c = geoms[s];
     // The first row stage s has not finished (the one it is computing, or the next) and the window it reads.
-    let low = done[s] < c.ho ? Math.max(0, done[s] * c.stride - c.pad) : Infinity;
+    let low = done[s] < c.ho ? Math.max(0, done[s] * c.stride - c.ph) : Infinity;
     for (const a of adds) if (a.skip === s) low = Math.min(low, added[a.stage]);
     return low;
   };
@@ -95,7 +95,7 @@ function rowSchedule(geoms: ConvGeom[], adds: ChainAdd[]): { rows: number[]; inP
     const c = geoms[stage];
     while (next[stage] <= upTo) {
       const oy = next[stage]++;
-      if (stage > 0) ensure(stage - 1, Math.min(c.h - 1, oy * c.stride - c.pad + c.k - 1));
+      if (stage > 0) ensure(stage - 1, Math.min(c.h - 1, oy * c.stride - c.ph + c.kh - 1));
       done[stage]++;
       const add = addAt.get(stage);
       if (add) {
@@ -120,9 +120,10 @@ export function chainInPlace(geoms: ConvGeom[], adds: ChainAdd[]): boolean {
 
 /** A stage tt_conv_chain packs: pointwise, or im2col (a standard conv of at most 510 taps); its int16 pairs of taps. */
 function packedStage(g: ConvGeom): { im2col: boolean; cp2: number } | null {
-  const pw = g.k === 1 && g.stride === 1 && g.pad === 0 && g.groups === 1;
-  const im2col = !pw && g.groups === 1 && g.cpg * g.k * g.k <= 510;
-  return pw || im2col ? { im2col, cp2: Math.ceil((g.cpg * (pw ? 1 : g.k * g.k)) / 2) } : null;
+  const pw = isPointwise(g);
+  // As tt_is_im2col: at most 510 taps, at most 22 rows.
+  const im2col = !pw && g.groups === 1 && g.cpg * taps(g) <= 510 && g.kh <= 22;
+  return pw || im2col ? { im2col, cp2: Math.ceil((g.cpg * (pw ? 1 : taps(g))) / 2) } : null;
 }
 
 /** Words tt_conv_chain keeps for one tile of activations: 16 pixels (or the row), an im2col stage also one pixel of taps. */
@@ -236,7 +237,7 @@ function chainCost(graph: Graph, units: Unit[], streamed: boolean): { cost: numb
   const out = (adds.find((a) => a.inputs[1] === last.outputs[0]) ?? last).outputs[0];
   // The image is read row by row into a ring of the stem's height (schedule/stream-input.ts) when no add reads it whole.
   const inBytes = streamed && input === graph.input && !skips.some((s) => s.skip === 0)
-    ? geoms[0].cin * Math.min(geoms[0].k, geoms[0].h) * geoms[0].w : bytesOf(graph, input);
+    ? geoms[0].cin * Math.min(geoms[0].kh, geoms[0].h) * geoms[0].w : bytesOf(graph, input);
   // In place (the chain's input read by nothing after it: its first units are the input's only readers in the family).
   const inPlace = schedule.inPlace && input !== graph.input;
   const cost = inBytes + (inPlace ? 0 : bytesOf(graph, out)) + chainLayout(graph, convs, skips).bytes + Math.ceil(chainFloorBytes(geoms) / 8) * 8;

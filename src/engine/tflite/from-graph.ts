@@ -25,7 +25,7 @@
  */
 import { InputError } from '../input-error.ts';
 import type { Graph, Model, Node } from '../ir/graph.ts';
-import { isConv } from '../ir/graph.ts';
+import { convWindow, isConv } from '../ir/graph.ts';
 import type { QParams } from '../ir/tensor.ts';
 import { convOutSize } from '../ops/conv2d.ts';
 import { runForward } from '../runtime/reference.ts';
@@ -174,8 +174,9 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
   function conv(node: Node<'conv2d'>): number {
     const [x, wName, bName, sName] = node.inputs;
     const [cin, h, wd] = g.tensors[x].shape;
-    const [cout, cpg, k] = g.tensors[wName].shape;
-    const { stride, padding, groups } = node.attrs;
+    const [cout, cpg, kh, kw] = g.tensors[wName].shape;
+    const { stride, groups } = node.attrs;
+    const { ph, pw } = convWindow(node.attrs);
     const depthwise = groups > 1 && groups === cin && cout === cin;
     if (groups > 1 && !depthwise) throw new TfliteExportError(`${file}: conv "${node.name}" has ${groups} groups and is not depthwise; TFLite has no grouped conv`);
     const wq = p[wName] as Int8Array, bias = p[bName] as Int32Array, scales = p[sName] as Float32Array;
@@ -185,17 +186,17 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
     const w = new Int8Array(wq.length);
     for (let o = 0; o < cout; o++) {
       for (let i = 0; i < cpg; i++) {
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const v = wq[((o * cpg + i) * k + ky) * k + kx];
-            if (depthwise) w[(ky * k + kx) * cout + o] = v;
-            else w[((o * k + ky) * k + kx) * cpg + (ip ? ip[i] : i)] = v;
+        for (let ky = 0; ky < kh; ky++) {
+          for (let kx = 0; kx < kw; kx++) {
+            const v = wq[((o * cpg + i) * kh + ky) * kw + kx];
+            if (depthwise) w[(ky * kw + kx) * cout + o] = v;
+            else w[((o * kh + ky) * kw + kx) * cpg + (ip ? ip[i] : i)] = v;
           }
         }
       }
     }
     const zeros = new Array<number>(cout).fill(0);
-    const wt = b.tensor(wName, depthwise ? [1, k, k, cout] : [cout, k, k, cpg], 'int8',
+    const wt = b.tensor(wName, depthwise ? [1, kh, kw, cout] : [cout, kh, kw, cpg], 'int8',
       { scales: Array.from(scales), zeroPoints: zeros, axis: depthwise ? 3 : 0 }, w);
     const bt = b.tensor(bName, [cout], 'int32',
       { scales: Array.from(scales, (s) => Math.fround(xq.scale) * Math.fround(s)), zeroPoints: zeros, axis: 0 }, bias.slice());
@@ -207,17 +208,17 @@ export function graphToTflite(model: Model, calibration: Iterable<Int8Array> = [
     const yt = isHead ? b.tensor(`${y}/nhwc`, nhwc(y), 'int8', { scale: yq.scale, zeroPoint: yq.zeroPoint }) : activation(y);
 
     let xt = activation(x);
-    const ho = convOutSize(h, k, stride, padding), wo = convOutSize(wd, k, stride, padding);
+    const ho = convOutSize(h, kh, stride, ph), wo = convOutSize(wd, kw, stride, pw);
     let pad: 'SAME' | 'VALID';
-    const fits = (mode: 'SAME' | 'VALID') => windowOutSize(h, k, stride, 1, mode) === ho && windowOutSize(wd, k, stride, 1, mode) === wo &&
-      windowPadBefore(h, k, stride, 1, mode) === padding && windowPadBefore(wd, k, stride, 1, mode) === padding;
+    const fits = (mode: 'SAME' | 'VALID') => windowOutSize(h, kh, stride, 1, mode) === ho && windowOutSize(wd, kw, stride, 1, mode) === wo &&
+      windowPadBefore(h, kh, stride, 1, mode) === ph && windowPadBefore(wd, kw, stride, 1, mode) === pw;
     if (fits('VALID')) pad = 'VALID';
     else if (fits('SAME')) pad = 'SAME';
     else {
       // PAD with the IR's leading padding; the trailing side only as far as the last window reaches.
-      const afterH = Math.max(0, (ho - 1) * stride + k - h - padding), afterW = Math.max(0, (wo - 1) * stride + k - wd - padding);
-      const padded = b.tensor(`${x}/pad_for_${node.name}`, [1, h + padding + afterH, wd + padding + afterW, cin], 'int8', { scale: xq.scale, zeroPoint: xq.zeroPoint });
-      const pads = b.tensor(`${node.name}/paddings`, [4, 2], 'int32', null, Int32Array.of(0, 0, padding, afterH, padding, afterW, 0, 0));
+      const afterH = Math.max(0, (ho - 1) * stride + kh - h - ph), afterW = Math.max(0, (wo - 1) * stride + kw - wd - pw);
+      const padded = b.tensor(`${x}/pad_for_${node.name}`, [1, h + ph + afterH, wd + pw + afterW, cin], 'int8', { scale: xq.scale, zeroPoint: xq.zeroPoint });
+      const pads = b.tensor(`${node.name}/paddings`, [4, 2], 'int32', null, Int32Array.of(0, 0, ph, afterH, pw, afterW, 0, 0));
       b.op('PAD', {}, [xt, pads], [padded]);
       xt = padded;
       pad = 'VALID';

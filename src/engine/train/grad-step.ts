@@ -20,7 +20,7 @@
 import type { Graph, ParamStore } from '../ir/graph.ts';
 import { numel, type TypedArray } from '../ir/tensor.ts';
 import { convEff } from '../kernels/conv-binding.ts';
-import { convInt8 } from '../ops/conv2d.ts';
+import { convInt8, isPointwise, taps } from '../ops/conv2d.ts';
 import { setMaskBit } from '../ops/grad-kernels.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import type { Kernel, ProgramKernel, ProgramKernelOf } from '../program/types.ts';
@@ -138,7 +138,7 @@ export class GradRunner {
     const sW = this.params[k.bound.conv.wScales] as Float32Array;
     if (k.op === 'apply_update_w') {
       const lay = this.layout(k, () => {
-        const n = k.attrs.channels, kk = c.k * c.k;
+        const n = k.attrs.channels, kk = taps(c);
         const dw = c.groups > 1 && c.groups === c.cin;
         const rows = dw ? n : c.cout, per = dw ? 1 : n;
         const idx = new Int32Array(rows * per * kk), div = new Float32Array(idx.length);
@@ -190,7 +190,7 @@ function floatConv(k: ProgramKernelOf<'conv2d'>, env: ExecEnv): void {
   const y = env.buf(k.outputs[0]);
   const mask = k.attrs.mask ? (env.buf(k.attrs.mask) as Uint8Array) : undefined;
   const xz = bc.xZero, yz = bc.yZero;
-  if (!(c.k === 1 && c.stride === 1 && c.pad === 0 && c.groups === 1)) {
+  if (!isPointwise(c)) {
     convInt8(x as Int8Array, xz, w as Int8Array, b as Int32Array, eff, y, yz, c, mask, false);
     return;
   }

@@ -21,12 +21,13 @@ import { archFromRows, convCount, type ArchSpec, type BlockRow } from '../models
 import { buildGraph } from '../models/build.ts';
 import { modelFromFile } from '../models/model-file.ts';
 import { syntheticParams } from '../models/synthetic.ts';
-import { convGeom, convInt8, type ConvGeom } from '../ops/conv2d.ts';
+import { convGeom, convInt8, taps, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining, type TrainingProgram } from '../program/compile.ts';
 import { rint } from '../quant/arith.ts';
 import { runReference, type ReferenceRun } from '../runtime/executor.ts';
 import type { Hyper } from '../runtime/kernels.ts';
 import { mulberry32 } from '../util/random.ts';
+import { nonSquareNetTflite } from '../../../tests/nonsquare-net.ts';
 import { padNetTflite } from '../../../tests/pad-net.ts';
 import type { Scheme, WeightUpdate } from './scheme.ts';
 
@@ -148,8 +149,8 @@ const CASES: Case[] = ARCHS.flatMap(([arch, resolution], ai) => SCHEMES.map((s, 
 
 /** Index in the full parameter of element q of its (channel-sliced) gradient tensor. */
 function paramIndex(node: Node<'conv2d'>, c: ConvGeom, gradShape: number[], q: number): number {
-  const kk = c.k * c.k;
-  if (node.attrs.groups > 1) return q; // depthwise: [n, 1, k, k] is the first n channels of [C, 1, k, k]
+  const kk = taps(c);
+  if (node.attrs.groups > 1) return q; // depthwise: [n, 1, kh, kw] is the first n channels of [C, 1, kh, kw]
   const n = gradShape[1];
   const oc = Math.floor(q / (n * kk)), j = Math.floor(q / kk) % n, e = q % kk;
   return (oc * c.cpg + j) * kk + e;
@@ -303,39 +304,41 @@ describe('float mode is the int8 function without rounding', () => {
   // The gradient check relies on it: each conv kind, run with round: false on fractional inputs and
   // weights, must equal the exact float computation clamp(acc * eff + y_zero).
   const kinds: [string, Omit<ConvGeom, 'ho' | 'wo'>][] = [
-    ['pointwise 1x1', { cin: 6, h: 5, w: 5, cout: 4, cpg: 6, k: 1, stride: 1, pad: 0, groups: 1 }],
-    ['stem 3x3 stride 2', { cin: 3, h: 7, w: 7, cout: 4, cpg: 3, k: 3, stride: 2, pad: 1, groups: 1 }],
-    ['depthwise 5x5', { cin: 4, h: 6, w: 6, cout: 4, cpg: 1, k: 5, stride: 1, pad: 2, groups: 4 }],
+    ['pointwise 1x1', { cin: 6, h: 5, w: 5, cout: 4, cpg: 6, kh: 1, kw: 1, stride: 1, ph: 0, pw: 0, groups: 1 }],
+    ['stem 3x3 stride 2', { cin: 3, h: 7, w: 7, cout: 4, cpg: 3, kh: 3, kw: 3, stride: 2, ph: 1, pw: 1, groups: 1 }],
+    ['depthwise 5x5', { cin: 4, h: 6, w: 6, cout: 4, cpg: 1, kh: 5, kw: 5, stride: 1, ph: 2, pw: 2, groups: 4 }],
+    ['stem 10x4 stride 2', { cin: 1, h: 13, w: 7, cout: 3, cpg: 1, kh: 10, kw: 4, stride: 2, ph: 2, pw: 1, groups: 1 }],
+    ['depthwise 1x5', { cin: 4, h: 6, w: 8, cout: 4, cpg: 1, kh: 1, kw: 5, stride: 1, ph: 0, pw: 2, groups: 4 }],
   ];
   for (const [name, geom] of kinds) {
     it(name, () => {
-      const ho = Math.floor((geom.h + 2 * geom.pad - geom.k) / geom.stride) + 1;
-      const c: ConvGeom = { ...geom, ho, wo: ho };
+      const ho = Math.floor((geom.h + 2 * geom.ph - geom.kh) / geom.stride) + 1, wo = Math.floor((geom.w + 2 * geom.pw - geom.kw) / geom.stride) + 1;
+      const c: ConvGeom = { ...geom, ho, wo };
       const rand = mulberry32(9);
       const x = Float32Array.from({ length: c.cin * c.h * c.w }, () => f32(rand() * 40 - 20 + 0.37));
-      const w = Float32Array.from({ length: c.cout * c.cpg * c.k * c.k }, () => f32(rand() * 20 - 10 + 0.29));
+      const w = Float32Array.from({ length: c.cout * c.cpg * c.kh * c.kw }, () => f32(rand() * 20 - 10 + 0.29));
       const bias = Float32Array.from({ length: c.cout }, () => f32(rand() * 10 + 0.5));
       const eff = Float32Array.from({ length: c.cout }, () => f32(0.05 + rand() * 0.05));
       const xZero = 3, yZero = -7;
-      const y = new Float32Array(c.cout * ho * ho);
+      const y = new Float32Array(c.cout * ho * wo);
       convInt8(x as unknown as Int8Array, xZero, w as unknown as Int8Array, bias as unknown as Int32Array, eff, y, yZero, c, undefined, false);
       const cpgOut = c.cout / c.groups;
       for (let oc = 0; oc < c.cout; oc++) {
         for (let oy = 0; oy < ho; oy++) {
-          for (let ox = 0; ox < ho; ox++) {
+          for (let ox = 0; ox < wo; ox++) {
             let acc = bias[oc];
             for (let ic = 0; ic < c.cpg; ic++) {
               const xc = Math.floor(oc / cpgOut) * c.cpg + ic;
-              for (let ky = 0; ky < c.k; ky++) {
-                for (let kx = 0; kx < c.k; kx++) {
-                  const iy = oy * c.stride - c.pad + ky, ix = ox * c.stride - c.pad + kx;
+              for (let ky = 0; ky < c.kh; ky++) {
+                for (let kx = 0; kx < c.kw; kx++) {
+                  const iy = oy * c.stride - c.ph + ky, ix = ox * c.stride - c.pw + kx;
                   if (iy < 0 || iy >= c.h || ix < 0 || ix >= c.w) continue;
-                  acc += (x[(xc * c.h + iy) * c.w + ix] - xZero) * w[((oc * c.cpg + ic) * c.k + ky) * c.k + kx];
+                  acc += (x[(xc * c.h + iy) * c.w + ix] - xZero) * w[((oc * c.cpg + ic) * c.kh + ky) * c.kw + kx];
                 }
               }
             }
             const want = Math.min(127, Math.max(-128, acc * eff[oc] + yZero));
-            const got = y[(oc * ho + oy) * ho + ox];
+            const got = y[(oc * ho + oy) * wo + ox];
             if (Math.abs(got - want) > 1e-3 * Math.max(1, Math.abs(want))) {
               expect.fail(`${name}: y[${oc}, ${oy}, ${ox}] = ${got}, exact ${want}`);
             }
@@ -363,7 +366,7 @@ describe('the deferred updates apply the QAS-scaled gradient to exactly the trai
     for (const conv of backboneConvs(g)) {
       const [w, b, s] = conv.inputs.slice(1);
       const geom = convGeom(conv, g);
-      const kk = geom.k * geom.k;
+      const kk = taps(geom);
       const sW = params[s];
       const expectW = Float32Array.from(params[w]);
       const gw = run.values[`wgrad:${w}`];
@@ -395,17 +398,20 @@ describe('the deferred updates apply the QAS-scaled gradient to exactly the trai
   });
 });
 
-describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input, pads) equal finite differences', () => {
+describe('float-mode gradients of general graphs (max-pool, reshape, FC as a conv, concatenation, a 49x10 input, pads, non-square kernels) equal finite differences', () => {
   // Imported .tflite files of other shapes (models/from-tflite-graph.ts), every conv trained.
   // Every conv's whole weight, or (concat-net) the two branches training different shares of the stem's output.
   const cases: [string, Record<string, WeightUpdate> | null][] = [
     ['cnn-maxpool-fc.tflite', null], ['concat-net.tflite', null], ['ds-cnn-kws.tflite', null], ['concat-net.tflite', { 1: '1/2', 2: '1/4', 3: '1/8' }],
     // Convs padding 0 before and 1 after: the first conv's gradients pass through the pad's (a crop).
     ['pad-net.tflite', null],
+    // Non-square kernels (a 5x3 and a 1x3 depthwise, a 4x2 conv; the DS-CNN's 10x4 stem above): the
+    // input gradients of the later ones reach the first conv's weight gradient.
+    ['nonsquare-net.tflite', null],
   ];
   for (const [file, partial] of cases) {
     it(`${file}${partial ? ` ${JSON.stringify(partial)}` : ''}`, () => {
-      const bytes = file === 'pad-net.tflite' ? padNetTflite() : new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
+      const bytes = file === 'pad-net.tflite' ? padNetTflite() : file === 'nonsquare-net.tflite' ? nonSquareNetTflite() : new Uint8Array(readFileSync(new URL(`../../../public/models/${file}`, import.meta.url)));
       const g = modelFromFile(file, bytes, { head: 'int8' }).graph;
       const n = backboneConvs(g).length;
       const weights = partial ?? Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), 1]));

@@ -5,7 +5,7 @@
  * real models are compared in wasm/training.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { convBackwardInput, convBiasGrad, convOutSize, convWeightGradRow, isDepthwise, type ConvGeom } from '../ops/conv2d.ts';
+import { convBackwardInput, convBiasGrad, convOutSize, convWeightGradRow, isDepthwise, taps, type ConvGeom } from '../ops/conv2d.ts';
 import {
   blockBackward, expansionBackward, type BlockOperands, type ExpansionOperands, type ParamUpdate, type PwOperands,
 } from '../runtime/streamed-backward.ts';
@@ -34,8 +34,10 @@ function maker(seed: number) {
 }
 type Maker = ReturnType<typeof maker>;
 
-function geom(cin: number, h: number, w: number, cout: number, k: number, stride: number, pad: number, groups: number): ConvGeom {
-  return { cin, h, w, cout, cpg: cin / groups, k, stride, pad, groups, ho: convOutSize(h, k, stride, pad), wo: convOutSize(w, k, stride, pad) };
+/** A conv's geometry; k and pad: [rows, columns] for a non-square kernel. */
+function geom(cin: number, h: number, w: number, cout: number, k: number | [number, number], stride: number, pad: number | [number, number], groups: number): ConvGeom {
+  const [kh, kw] = typeof k === 'number' ? [k, k] : k, [ph, pw] = typeof pad === 'number' ? [pad, pad] : pad;
+  return { cin, h, w, cout, cpg: cin / groups, kh, kw, stride, ph, pw, groups, ho: convOutSize(h, kh, stride, ph), wo: convOutSize(w, kw, stride, pw) };
 }
 
 /** A random update rule; `n` velocity entries. */
@@ -96,7 +98,7 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
       const m = maker(100 + t);
       let dg = dwGeom(m);
       if (dg.cin === 1) dg = { ...dg, cin: 2, cout: 2, groups: 2 };
-      const c = dg.cout, hwo = dg.ho * dg.wo, kk = dg.k * dg.k;
+      const c = dg.cout, hwo = dg.ho * dg.wo, kk = taps(dg);
       const cout2 = m.int(1, 11);
       const withPw = m.r() < 0.7;
       const n = m.pick([0, 1, c, Math.max(1, c - 1)]);
@@ -131,7 +133,7 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
       const m = maker(500 + t);
       const dg = dwGeom(m);
       const o: ExpansionOperands = {
-        g: m.f32(dg.cout * dg.ho * dg.wo, 0.1), w: m.i8(dg.cout * dg.k * dg.k), geom: dg,
+        g: m.f32(dg.cout * dg.ho * dg.wo, 0.1), w: m.i8(dg.cout * taps(dg)), geom: dg,
         pw: pwOperands(m, m.int(1, 13), dg.h, dg.w, dg.cout, m.r() < 0.7),
       };
       const want = clone(o), got = clone(o);
@@ -157,34 +159,55 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
         c = geom(groups * m.int(1, 4), m.int(k, 15), m.int(k, 16), groups * m.int(1, 5), k, m.pick([1, 2]), m.int(0, (k - 1) / 2), groups);
       }
       if (isDepthwise(c) && c.cin === 1) continue;
-      seen.add(`${kind} k${c.k} s${c.stride}`);
-      const kk = c.k * c.k, howo = c.ho * c.wo;
-      const g = m.f32(c.cout * howo, 0.1), w = m.i8(c.cout * c.cpg * kk), x = m.i8(c.cin * c.h * c.w), xZero = m.int(-20, 20);
-      const label = `case ${t} ${kind} ${JSON.stringify(c)}`;
-
-      const want = new Float32Array(c.cin * c.h * c.w), got = new Float32Array(want.length);
-      convBackwardInput(g, w, c, want);
-      convBwdXCall(kernels, g, w, c, got);
-      expect(Array.from(got), label).toEqual(Array.from(want));
-      if (!isDepthwise(c)) {
-        // Added onto a skip gradient (schedule/accumulate-grads.ts): the same sums from its values.
-        const onto = m.onto(want.length), wantAcc = onto.slice(), gotAcc = onto.slice();
-        convBackwardInput(g, w, c, wantAcc, true);
-        convBwdXCall(kernels, g, w, c, gotAcc, true);
-        expect(Array.from(gotAcc), `${label} accumulate`).toEqual(Array.from(wantAcc));
-      }
-
-      const n = isDepthwise(c) ? m.int(1, c.cout) : m.int(1, c.cpg);
-      const rows = isDepthwise(c) ? n : c.cout, per = isDepthwise(c) ? kk : n * kk;
-      const wantW = new Float32Array(rows * per), gotW = new Float32Array(rows * per);
-      for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, xZero, g, c, oc, n, wantW.subarray(oc * per, (oc + 1) * per));
-      convGradWCall(kernels, x, xZero, g, c, n, gotW);
-      expect(Array.from(gotW), label).toEqual(Array.from(wantW));
-
-      const wantB = Float32Array.from({ length: c.cout }, (_, oc) => convBiasGrad(g, oc, howo)), gotB = new Float32Array(c.cout);
-      convGradBCall(kernels, g, gotB);
-      expect(Array.from(gotB), label).toEqual(Array.from(wantB));
+      seen.add(`${kind} k${c.kh} s${c.stride}`);
+      checkConvBackward(m, c, `case ${t} ${kind} ${JSON.stringify(c)}`);
     }
     for (const k of [1, 3, 5, 7]) for (const s of [1, 2]) expect(seen.has(`standard k${k} s${s}`) || k === 1, `standard k${k} s${s}`).toBe(true);
   });
+
+  it('conv_bwd_x, conv_grad_w and conv_grad_b of non-square kernels (kh != kw, padding per axis)', () => {
+    const seen = new Set<string>();
+    for (let t = 0; t < 120; t++) {
+      const m = maker(1300 + t);
+      const kind = m.pick(['depthwise', 'standard', 'grouped'] as const);
+      const [kh, kw] = m.pick([[10, 4], [4, 10], [3, 1], [1, 3], [1, 7], [5, 3]] as [number, number][]);
+      const pad: [number, number] = [m.int(0, (kh - 1) >> 1), m.int(0, (kw - 1) >> 1)];
+      const groups = kind === 'grouped' ? m.pick([2, 3]) : 1;
+      const ch = m.int(2, 6);
+      const c = kind === 'depthwise' ? geom(ch, m.int(kh, 15), m.int(kw, 16), ch, [kh, kw], m.pick([1, 2]), pad, ch)
+        : geom(groups * m.int(1, 4), m.int(kh, 15), m.int(kw, 16), groups * m.int(1, 5), [kh, kw], m.pick([1, 2]), pad, groups);
+      seen.add(`${kind} ${kh}x${kw}`);
+      checkConvBackward(m, c, `case ${t} ${kind} ${JSON.stringify(c)}`);
+    }
+    expect(seen.size).toBeGreaterThan(12);
+  });
 });
+
+/** conv_bwd_x, conv_grad_w and conv_grad_b of one geometry through wasm, equal to the TypeScript kernels. */
+function checkConvBackward(m: Maker, c: ConvGeom, label: string): void {
+  const kk = taps(c), howo = c.ho * c.wo;
+  const g = m.f32(c.cout * howo, 0.1), w = m.i8(c.cout * c.cpg * kk), x = m.i8(c.cin * c.h * c.w), xZero = m.int(-20, 20);
+
+  const want = new Float32Array(c.cin * c.h * c.w), got = new Float32Array(want.length);
+  convBackwardInput(g, w, c, want);
+  convBwdXCall(kernels, g, w, c, got);
+  expect(Array.from(got), label).toEqual(Array.from(want));
+  if (!isDepthwise(c)) {
+    // Added onto a skip gradient (schedule/accumulate-grads.ts): the same sums from its values.
+    const onto = m.onto(want.length), wantAcc = onto.slice(), gotAcc = onto.slice();
+    convBackwardInput(g, w, c, wantAcc, true);
+    convBwdXCall(kernels, g, w, c, gotAcc, true);
+    expect(Array.from(gotAcc), `${label} accumulate`).toEqual(Array.from(wantAcc));
+  }
+
+  const n = isDepthwise(c) ? m.int(1, c.cout) : m.int(1, c.cpg);
+  const rows = isDepthwise(c) ? n : c.cout, per = isDepthwise(c) ? kk : n * kk;
+  const wantW = new Float32Array(rows * per), gotW = new Float32Array(rows * per);
+  for (let oc = 0; oc < rows; oc++) convWeightGradRow(x, xZero, g, c, oc, n, wantW.subarray(oc * per, (oc + 1) * per));
+  convGradWCall(kernels, x, xZero, g, c, n, gotW);
+  expect(Array.from(gotW), label).toEqual(Array.from(wantW));
+
+  const wantB = Float32Array.from({ length: c.cout }, (_, oc) => convBiasGrad(g, oc, howo)), gotB = new Float32Array(c.cout);
+  convGradBCall(kernels, g, gotB);
+  expect(Array.from(gotB), label).toEqual(Array.from(wantB));
+}

@@ -11,7 +11,7 @@ import { modelFromTflite } from '../models/from-tflite.ts';
 import { syntheticParams } from '../models/synthetic.ts';
 import { ZOO_NAMES, zooArch } from '../models/zoo.ts';
 import { addInt8 } from '../ops/add.ts';
-import { convInt8, type ConvGeom } from '../ops/conv2d.ts';
+import { convInt8, taps, type ConvGeom } from '../ops/conv2d.ts';
 import { compileTraining } from '../program/compile.ts';
 import { runBoundChain } from '../runtime/conv-chain.ts';
 import { isOp } from '../program/types.ts';
@@ -50,30 +50,40 @@ const ints = (rand: () => number, n: number, lo: number, hi: number) => Array.fr
 
 interface Case { geom: ConvGeom; xZero: number; yZero: number; x: Int8Array; w: Int8Array; bias: Int32Array; eff: Float32Array }
 
-/** A random conv: kind 0 standard, 1 depthwise, 2 pointwise, 3 grouped; scales from gentle to saturating. */
-function randomCase(rand: () => number, kind: number): Case {
+/**
+ * A random conv: kind 0 standard, 1 depthwise, 2 pointwise, 3 grouped; scales from gentle to saturating.
+ * nonSquare: a kh x kw kernel with kh != kw (a keyword-spotting stem's 10 x 4, a 1 x 7, ...) and its
+ * own padding per axis.
+ */
+function randomCase(rand: () => number, kind: number, nonSquare = false): Case {
   const k = kind === 2 ? 1 : [1, 3, 5, 7][Math.floor(rand() * 4)];
   const stride = kind === 2 ? 1 : 1 + Math.floor(rand() * 2);
   const pad = kind === 2 ? 0 : Math.floor(rand() * (k + 1) / 2 + (rand() < 0.3 ? 1 : 0));
+  let kh = k, kw = k, ph = pad, pw = pad;
+  if (nonSquare) {
+    [kh, kw] = [[10, 4], [4, 10], [3, 1], [1, 3], [1, 7], [5, 3], [2, 3]][Math.floor(rand() * 7)];
+    ph = Math.floor(rand() * (kh + 1) / 2);
+    pw = Math.floor(rand() * (kw + 1) / 2);
+  }
   // Depthwise convs on planes under 8 columns wide take their own path (8 channels per vector).
   const small = kind === 1 && rand() < 0.5;
-  const h = k + Math.floor(rand() * (small ? 6 : 20)), w = k + Math.floor(rand() * (small ? 6 : 37));
+  const h = kh + Math.floor(rand() * (small ? 6 : 20)), w = kw + Math.floor(rand() * (small ? 6 : 37));
   let cin: number, cout: number, groups: number;
   if (kind === 1) { cin = cout = groups = 2 + Math.floor(rand() * 20); }
   else if (kind === 3) { groups = 2 + Math.floor(rand() * 2); cin = groups * (1 + Math.floor(rand() * 4)); cout = groups * (1 + Math.floor(rand() * 4)); }
   else { groups = 1; cin = 1 + Math.floor(rand() * (kind === 2 ? 41 : 9)); cout = 1 + Math.floor(rand() * 23); }
   const cpg = cin / groups;
-  const ho = Math.floor((h + 2 * pad - k) / stride) + 1, wo = Math.floor((w + 2 * pad - k) / stride) + 1;
+  const ho = Math.floor((h + 2 * ph - kh) / stride) + 1, wo = Math.floor((w + 2 * pw - kw) / stride) + 1;
   const extreme = rand() < 0.25;
   const xZero = extreme ? (rand() < 0.5 ? -128 : 127) : ints(rand, 1, -20, 20)[0];
   const yZero = extreme ? (rand() < 0.5 ? 127 : -128) : ints(rand, 1, -20, 20)[0];
   // Effective scales around 1 / (typical |acc|), and some large enough that most values saturate.
-  const typical = Math.sqrt(cpg * k * k) * 60 * 60 / 100;
+  const typical = Math.sqrt(cpg * kh * kw) * 60 * 60 / 100;
   const eff = Float32Array.from({ length: cout }, () => (rand() < 0.2 ? 0.5 + rand() : (0.2 + rand() * 2) / typical));
   return {
-    geom: { cin, h, w, cout, ho, wo, cpg, k, stride, pad, groups }, xZero, yZero,
+    geom: { cin, h, w, cout, ho, wo, cpg, kh, kw, stride, ph, pw, groups }, xZero, yZero,
     x: Int8Array.from(ints(rand, cin * h * w, -128, 127)),
-    w: Int8Array.from(ints(rand, cout * cpg * k * k, -128, 127)),
+    w: Int8Array.from(ints(rand, cout * cpg * kh * kw, -128, 127)),
     bias: Int32Array.from(ints(rand, cout, -3000, 3000)),
     eff,
   };
@@ -105,9 +115,30 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
   });
   }
 
+  it('non-square kernels (kh != kw, padding per axis): standard, depthwise and grouped, in both arithmetics', () => {
+    const rand = mulberry32(44);
+    const seen = new Set<string>();
+    for (let t = 0; t < 240; t++) {
+      const kind = [0, 1, 3][t % 3];
+      const c = randomCase(rand, kind, true);
+      seen.add(`${kind} ${c.geom.kh}x${c.geom.kw}`);
+      const n = c.geom.cout * c.geom.ho * c.geom.wo;
+      const rq = t % 2 ? convMultipliers(1, Float32Array.from(c.eff, (e) => e * 1.3), 1) : undefined;
+      const [got, want] = both(() => {
+        const y = new Int8Array(n).fill(99), mask = new Uint8Array(Math.ceil(n / 8));
+        conv(c.x, c.xZero, c.w, c.bias, c.eff, y, c.yZero, c.geom, mask, true, rq);
+        return { y, mask };
+      });
+      const what = `case ${t} ${JSON.stringify(c.geom)}`;
+      expectSame(got.y, want.y, what);
+      expectSame(got.mask, want.mask, `${what} mask`);
+    }
+    expect(seen.size).toBeGreaterThan(15);
+  });
+
   it('a standard conv too large to splat all its taps up front (over 1 MB of them)', () => {
     const rand = mulberry32(11);
-    const geom: ConvGeom = { cin: 48, h: 9, w: 11, cout: 48, ho: 5, wo: 6, cpg: 48, k: 7, stride: 2, pad: 3, groups: 1 };
+    const geom: ConvGeom = { cin: 48, h: 9, w: 11, cout: 48, ho: 5, wo: 6, cpg: 48, kh: 7, kw: 7, stride: 2, ph: 3, pw: 3, groups: 1 };
     const n = geom.cout * geom.ho * geom.wo;
     const x = Int8Array.from(ints(rand, geom.cin * geom.h * geom.w, -128, 127)), w = Int8Array.from(ints(rand, geom.cout * geom.cin * 49, -128, 127));
     const bias = Int32Array.from(ints(rand, geom.cout, -3000, 3000)), eff = Float32Array.from({ length: geom.cout }, () => 0.00002 + rand() * 0.0001);
@@ -124,7 +155,7 @@ describe('wasm int8 conv forward = TypeScript kernels', () => {
     const rand = mulberry32(7);
     for (let t = 0; t < 40; t++) {
       const c = randomCase(rand, 1);
-      const g = { ...c.geom, stride: 1, pad: (c.geom.k - 1) >> 1 };
+      const g = { ...c.geom, stride: 1, ph: (c.geom.kh - 1) >> 1, pw: (c.geom.kw - 1) >> 1 };
       g.ho = g.h; g.wo = g.w;
       const rq = t % 4 >= 2 ? convMultipliers(1, c.eff, 1) : undefined;
       const [got, want] = both(() => {
@@ -201,7 +232,7 @@ describe('wasm conv chain = TypeScript chain, chains across residual blocks', ()
   // The zoo's best splits keep one block a chain (schedule/fuse-rows.ts: partition); these join blocks, their skips in rings.
   const geometry = (cin: number, h: number, cout: number, k: number, stride: number, groups: number): ConvGeom => {
     const ho = Math.floor((h + 2 * ((k - 1) >> 1) - k) / stride) + 1;
-    return { cin, h, w: h, cout, ho, wo: ho, cpg: cin / groups, k, stride, pad: (k - 1) >> 1, groups };
+    return { cin, h, w: h, cout, ho, wo: ho, cpg: cin / groups, kh: k, kw: k, stride, ph: (k - 1) >> 1, pw: (k - 1) >> 1, groups };
   };
   const block = (c: number, h: number, e: number, k: number): ConvGeom[] =>
     [geometry(c, h, e, 1, 1, 1), geometry(e, h, e, k, 1, e), geometry(e, h, c, 1, 1, 1)];
@@ -219,7 +250,7 @@ describe('wasm conv chain = TypeScript chain, chains across residual blocks', ()
         const rand = mulberry32(31);
         const params: ParamStore = {};
         const stages = geoms.map((c, i) => {
-          params[`w${i}`] = Int8Array.from(ints(rand, c.cout * c.cpg * c.k * c.k, -128, 127));
+          params[`w${i}`] = Int8Array.from(ints(rand, c.cout * c.cpg * taps(c), -128, 127));
           params[`b${i}`] = Int32Array.from(ints(rand, c.cout, -2000, 2000));
           params[`s${i}`] = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
           return { node: `c${i}`, geom: c, xScale: 0.05, xZero: i - 2, yScale: 0.06, yZero: 3 - i, weight: `w${i}`, bias: `b${i}`, wScales: `s${i}`,

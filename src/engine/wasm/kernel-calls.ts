@@ -6,7 +6,7 @@
  * computes what its TypeScript twin computes, bit for bit (src/engine/wasm/*.test.ts).
  */
 import type { ConvGeom } from '../ops/conv2d.ts';
-import { isDepthwise } from '../ops/conv2d.ts';
+import { isDepthwise, taps } from '../ops/conv2d.ts';
 import { addMultiplierWords, multiplierPairs, type AddMultipliers, type ConvMultipliers } from '../quant/tflite-int.ts';
 import type { BlockOperands, ExpansionOperands, ParamUpdate, PwOperands } from '../runtime/streamed-backward.ts';
 import type { ChainLayout } from '../schedule/fuse-rows.ts';
@@ -21,7 +21,7 @@ const WORKSPACE = 256 * 1024;
 
 /** tt_geom; rq: the conv's TFLite multipliers (a model in TFLite's arithmetic), else NULL. */
 export function geomStruct(call: WasmCall, c: ConvGeom, rq?: ConvMultipliers): number {
-  return call.record([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.k, c.stride, c.pad, c.groups, isDepthwise(c) ? 1 : 0, rq ? call.in(multiplierPairs(rq)) : 0]);
+  return call.record([c.cin, c.h, c.w, c.cout, c.ho, c.wo, c.cpg, c.kh, c.kw, c.stride, c.ph, c.pw, c.groups, isDepthwise(c) ? 1 : 0, rq ? call.in(multiplierPairs(rq)) : 0]);
 }
 
 /** mix32 of quant/stochastic-round.ts run backwards: odd multipliers have inverses mod 2^32, the xor-shifts undo themselves. */
@@ -64,12 +64,12 @@ function readWeight(call: WasmCall, w: Int8Array, c: ConvGeom): number {
 
 /**
  * tt_weight of a weight whose first n channels (input channels of a standard conv, channels of a
- * depthwise one) are trained: trained [cout][n][k][k] in `tr`, the rest in `fz`, as the chip holds
+ * depthwise one) are trained: trained [cout][n][kh][kw] in `tr`, the rest in `fz`, as the chip holds
  * them (codegen/c-params.ts: splitWeight). The trained part is copied back into w by `done()`.
  * `id` and `biasId`: the weight's and its conv's bias's rounding ids.
  */
 function trainedWeight(call: WasmCall, w: Int8Array, c: ConvGeom, n: number, id: number, biasId: number): number {
-  const kk = c.k * c.k;
+  const kk = taps(c);
   if (isDepthwise(c) || n === c.cpg) {
     const at = call.inout(w);
     return call.record([at + n * kk, at, n, id, biasId]);
@@ -194,7 +194,7 @@ export function convUpdateWCall(k: KernelExports, x: Int8Array, xZero: number, g
   const { c, n } = u;
   const per = isDepthwise(c) ? 1 : n;
   k.tt_conv_update_w(call.in(x), xZero, call.in(g), geomStruct(call, c), n, trainedWeight(call, u.w, c, n, roundingId(u.rule), 0), call.in(u.sW),
-    sgdStruct(call, u.rule), optional(call, u.rule.velocity), call.alloc(per * c.k * c.k * 4));
+    sgdStruct(call, u.rule), optional(call, u.rule.velocity), call.alloc(per * taps(c) * 4));
   call.done();
 }
 

@@ -1,5 +1,5 @@
 /** Everything the engine knows about one layer: role, tensors, conv geometry, cost and quantization. */
-import { FAMILY_ROLES, type Node } from '../../engine/ir/graph.ts';
+import { convWindow, FAMILY_ROLES, type Node } from '../../engine/ir/graph.ts';
 import { formatPercent } from '../format.ts';
 import { Term } from '../explain/Term.tsx';
 import { layerBadge } from '../roles.ts';
@@ -26,6 +26,7 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
   const { row, node, graph } = layer;
   const totalMacs = useStudio((s) => s.project.summary.totalMacs);
   const conv = node.op === 'conv2d' ? (node as Node<'conv2d'>).attrs : null;
+  const win = conv && convWindow(conv);
   const inputs = node.inputs.map((n) => graph.tensors[n]).filter((t) => !PARAM_KINDS.has(t.kind));
   const params = node.inputs.map((n) => graph.tensors[n]).filter((t) => PARAM_KINDS.has(t.kind));
   const outputs = node.outputs.map((n) => graph.tensors[n]);
@@ -79,9 +80,9 @@ export function LayerProperties({ layer }: { layer: SelectedLayer }) {
 
       {conv && (
         <PropertySection title="Convolution">
-          <Prop label="Kernel">{conv.kernel}×{conv.kernel}</Prop>
+          <Prop label="Kernel">{win!.kh}×{win!.kw}</Prop>
           <Prop label="Stride">{conv.stride}</Prop>
-          <Prop label="Padding">{conv.padding}</Prop>
+          <Prop label="Padding">{win!.ph === win!.pw ? win!.ph : `${win!.ph} rows, ${win!.pw} columns`}</Prop>
           <Prop label="Groups">{conv.groups}{conv.groups > 1 && <span className="muted"> (depthwise)</span>}</Prop>
         </PropertySection>
       )}

@@ -13,7 +13,7 @@ import { RoleBadge } from './RoleBadge.tsx';
 const rowId = (name: string) => `layer-${name}`;
 
 function kernelText(row: LayerRow): string {
-  return row.kernel === null ? '' : `${row.kernel}×${row.kernel}`;
+  return row.kernel === null ? '' : `${row.kernel[0]}×${row.kernel[1]}`;
 }
 
 function blockText(row: LayerRow): string {

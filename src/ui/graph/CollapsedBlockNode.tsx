@@ -27,7 +27,7 @@ export const CollapsedBlockNode = memo(function CollapsedBlockNode({ data }: Nod
         <span className="muted">{data.rows.length} ops</span>
       </div>
       <div className="op-node-shape mono">{formatShape(first.inputShape)} → {formatShape(last.outputShape)}</div>
-      <div className="op-node-cost">{data.rows.map((r) => r.role === 'residual' ? '+ add' : r.role === 'dw' ? `dw ${r.kernel}×${r.kernel}` : r.role).join(' · ')}</div>
+      <div className="op-node-cost">{data.rows.map((r) => r.role === 'residual' ? '+ add' : r.role === 'dw' && r.kernel ? `dw ${r.kernel[0]}×${r.kernel[1]}` : r.role).join(' · ')}</div>
       <div className="op-node-note">
         {trained.length === 0 ? 'frozen' : weights.length ? `weights: ${weights.map((r) => `#${r.convIndex}`).join(', ')}` : 'biases train'}
       </div>

@@ -39,9 +39,9 @@ export const OpNode = memo(function OpNode({ data }: NodeProps<Node<OpData, 'op'
     return u ? trainState(u.bias, u.channels) : row.role === 'classifier' ? 'weight' : 'none';
   });
   const heat = useStudio((s) => nodeHeat(s, row.name));
-  const kernel = row.kernel ?? window?.kernel ?? null;
+  const kernel = row.kernel ?? (window ? [window.kernel, window.kernel] : null);
   const stride = row.stride ?? window?.stride ?? null;
-  const geometry = kernel !== null ? `${kernel}×${kernel}${stride && stride > 1 ? ` /${stride}` : ''}${row.groups && row.groups > 1 ? ' dw' : ''}` : null;
+  const geometry = kernel !== null ? `${kernel[0]}×${kernel[1]}${stride && stride > 1 ? ` /${stride}` : ''}${row.groups && row.groups > 1 ? ' dw' : ''}` : null;
   const shapes = `${inputsText(row.op, data.inputShapes, row.inputShape)} → ${formatShape(row.outputShape)}`;
   const opClass = `op-${row.op.replace(/[^\w-]/g, '')}`;
   const heatStyle = heat === null ? undefined : ({ '--heat': heat } as CSSProperties);
