@@ -186,7 +186,7 @@ export const conv_bwd_x: KernelDef<'conv_bwd_x'> = {
       return [`tt_conv_bwd_x(${e.ptr(k.inputs[0])}, &${c.weight}, &${c.geomSym}, ${e.ptr(k.outputs[0])}, ${inPlace ? 'tt_fwork' : 'NULL'}, ` +
         `${k.attrs.onto ? 1 : 0});`];
     },
-    codeBytes: 536,
+    codeBytes: 572,
   },
   kind: 'input-grad',
   label: 'input gradient',
