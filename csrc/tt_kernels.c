@@ -2355,6 +2355,46 @@ static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, f
 #endif
 }
 
+#if TT_VFP
+/* tt_dot8x2 of two int8 planes x0 and x1 less xz, each converted where it is read (the same floats the
+ * float copy holds: x - xz is an integer of at most 9 bits, exact in float), so the eight-channel
+ * block needs no float copy of the saved input: converting two input channels into the workspace for
+ * every block of eight output channels took more instructions than the sums' own loads. */
+static void tt_dot8x2_i8(const float *T, const int8_t *x0, const int8_t *x1, int32_t xz, int n, float *o0, float *o1) {
+  int32_t a, b;
+  __asm__ volatile(
+    "vldmia %[z], {s0-s15}\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "beq 2f\n\t"
+    "1:\n\t"
+    "ldrsb %[a], [%[x0]], #1\n\t"
+    "ldrsb %[b], [%[x1]], #1\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "sub %[a], %[a], %[xz]\n\t"
+    "sub %[b], %[b], %[xz]\n\t"
+    "vmov s24, s25, %[a], %[b]\n\t"
+    "vcvt.f32.s32 s24, s24\n\t"
+    "vcvt.f32.s32 s25, s25\n\t"
+    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t"
+    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t"
+    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t"
+    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t"
+    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t"
+    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t"
+    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t"
+    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "bne 1b\n\t"
+    "2:\n\t"
+    "vstmia %[o0], {s0-s7}\n\t"
+    "vstmia %[o1], {s8-s15}\n\t"
+    : [t] "+r"(T), [x0] "+r"(x0), [x1] "+r"(x1), [a] "=&r"(a), [b] "=&r"(b)
+    : [e] "r"(x0 + n), [o0] "r"(o0), [o1] "r"(o1), [z] "r"(tt_zeros16), [xz] "r"(xz)
+    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18",
+      "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "cc", "memory");
+}
+#endif
+
 /*
  * The same input gradient of one filter, gathered per input element: out[iy][ix] = the terms of every
  * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
@@ -2780,6 +2820,15 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (int jj = 0; jj < n; jj += 2) {
         float gw[16];
         const int two = jj + 1 < n;
+#if TT_VFP
+        if (!s->xf) {
+          /* Converted as read; one input channel: paired with itself, its second sums not used. */
+          const int8_t *sv = s->saved + jj * hw;
+          tt_dot8x2_i8(T, sv, two ? sv + hw : sv, s->xz, hw, gw, gw + 8);
+          for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
+          continue;
+        }
+#endif
         const float *x0 = s->xf ? s->xf + jj * hw : s->xr;
         if (!s->xf) {
           /* The same floats the copy would hold, for these two input channels only. */
