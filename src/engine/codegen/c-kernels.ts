@@ -961,6 +961,75 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
   }
 }
 
+#if TT_DSP && !TT_MVE && !TT_WASM
+/* SMLAD cores, when a conv's packed weights do not all fit its workspace: the int8 weight rows read as
+ * they are, SXTB16 splitting four weights (w0 w1 w2 w3) into (w0, w2) and (w1, w3), and the pixels
+ * packed to match, two at a time: for channels 4j to 4j + 3 of pixels p and p + 1 the four words
+ * (x[4j], x[4j + 2]) of p, the same of p + 1, (x[4j + 1], x[4j + 3]) of p, the same of p + 1 (each
+ * minus xz; an odd last pixel is paired with itself). No weight is packed, so the whole workspace holds
+ * pixels: packing four channels' weights again for every tile of a few pixels (tt_pw_block with W)
+ * cost more than the two extensions per weight word. Rows whole (trained or frozen) and cpg a
+ * multiple of 4; integer sums are exact in any order, so the values are the packed path's. */
+static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const int8_t *wrows, const tt_geom *g, const int32_t *bias,
+  const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, uint32_t *X, int tile) {
+  const int cpg = g->cpg, q = cpg / 4, cout = g->cout;
+  for (int p0 = 0; p0 < n; p0 += tile) {
+    const int np = n - p0 < tile ? n - p0 : tile;
+    for (int p = 0; p < np; p += 2) {
+      const int8_t *c0 = x + p0 + p, *c1 = c0 + cstride, *c2 = c1 + cstride, *c3 = c2 + cstride;
+      const int o = p + 1 < np;
+      uint32_t *d = X + p * 2 * q;
+      for (int j = 0; j < q; j++, d += 4, c0 += 4 * cstride, c1 += 4 * cstride, c2 += 4 * cstride, c3 += 4 * cstride) {
+        d[0] = tt_pack16(c0[0] - xz, c2[0] - xz);
+        d[1] = tt_pack16(c0[o] - xz, c2[o] - xz);
+        d[2] = tt_pack16(c1[0] - xz, c3[0] - xz);
+        d[3] = tt_pack16(c1[o] - xz, c3[o] - xz);
+      }
+    }
+    for (int oc = 0; oc < cout; oc += 2) {
+      const int two = oc + 1 < cout;
+      const int8_t *r0 = wrows + oc * cpg, *r1 = two ? r0 + cpg : r0;
+      const tt_rq s0 = tt_rq_at(eff, g->rq, oc), s1 = tt_rq_at(eff, g->rq, two ? oc + 1 : oc);
+      const int i0 = oc * ystride + yoff + p0;
+      const int32_t bias0 = bias[oc], bias1 = bias[two ? oc + 1 : oc];
+      for (int p = 0; p < np; p += 2) {
+        const uint32_t *xp = X + p * 2 * q, *xe = xp + 4 * q;
+        const int8_t *u = r0, *v = r1;
+        int32_t a0 = bias0, a1 = bias0, b0 = bias1, b1 = bias1;
+        while (xp < xe) {
+          uint32_t w, e;
+          const uint32_t xa0 = xp[0], xb0 = xp[1], xa1 = xp[2], xb1 = xp[3];
+          xp += 4;
+          memcpy(&w, u, 4);
+          u += 4;
+          e = tt_sxtb16(w);
+          w = tt_sxtb16_ror8(w);
+          a0 = tt_smlad(xa0, e, a0);
+          a1 = tt_smlad(xb0, e, a1);
+          a0 = tt_smlad(xa1, w, a0);
+          a1 = tt_smlad(xb1, w, a1);
+          memcpy(&w, v, 4);
+          v += 4;
+          e = tt_sxtb16(w);
+          w = tt_sxtb16_ror8(w);
+          b0 = tt_smlad(xa0, e, b0);
+          b1 = tt_smlad(xb0, e, b1);
+          b0 = tt_smlad(xa1, w, b0);
+          b1 = tt_smlad(xb1, w, b1);
+        }
+        const int pb = p + 1 < np;
+        tt_pw_out(y, i0 + p, a0, s0, yz, mask);
+        if (pb) tt_pw_out(y, i0 + p + 1, a1, s0, yz, mask);
+        if (two) {
+          tt_pw_out(y, i0 + ystride + p, b0, s1, yz, mask);
+          if (pb) tt_pw_out(y, i0 + ystride + p + 1, b1, s1, yz, mask);
+        }
+      }
+    }
+  }
+}
+#endif
+
 /* Packs every output channel's weights (layout above) into W. */
 static void tt_pw_pack_all(const tt_weight *w, const tt_geom *g, int cp2, uint32_t *W) {
   for (int oc = 0; oc < g->cout; oc++) {
@@ -985,6 +1054,14 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
       free += g->cout * cp2;
       words -= g->cout * cp2;
     } else {
+#if TT_DSP && !TT_MVE && !TT_WASM
+      /* Whole rows: read in place unless the workspace holds four channels' weights and tiles of at least
+       * 9 pixels, where packing them per tile costs less than extending them per pixel pair. */
+      if ((w->n == 0 || w->n == g->cpg) && (g->cpg & 3) == 0 && words >= 2 * cp2 && words < 13 * cp2) {
+        tt_pw_direct(x, cstride, n, xz, w->n == 0 ? w->fz : w->tr, g, bias, eff, yz, y, ystride, yoff, mask, free, (words / cp2) & ~1);
+        return 1;
+      }
+#endif
       if (words < 6 * cp2) return 0;
       Wq = free;
       free += 4 * cp2;
@@ -2435,6 +2512,46 @@ static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, f
 #endif
 }
 
+#if TT_VFP
+/* tt_dot8x2 of two int8 planes x0 and x1 less xz, each converted where it is read (the same floats the
+ * float copy holds: x - xz is an integer of at most 9 bits, exact in float), so the eight-channel
+ * block needs no float copy of the saved input: converting two input channels into the workspace for
+ * every block of eight output channels took more instructions than the sums' own loads. */
+static void tt_dot8x2_i8(const float *T, const int8_t *x0, const int8_t *x1, int32_t xz, int n, float *o0, float *o1) {
+  int32_t a, b;
+  __asm__ volatile(
+    "vldmia %[z], {s0-s15}\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "beq 2f\n\t"
+    "1:\n\t"
+    "ldrsb %[a], [%[x0]], #1\n\t"
+    "ldrsb %[b], [%[x1]], #1\n\t"
+    "vldmia %[t]!, {s16-s23}\n\t"
+    "sub %[a], %[a], %[xz]\n\t"
+    "sub %[b], %[b], %[xz]\n\t"
+    "vmov s24, s25, %[a], %[b]\n\t"
+    "vcvt.f32.s32 s24, s24\n\t"
+    "vcvt.f32.s32 s25, s25\n\t"
+    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t"
+    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t"
+    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t"
+    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t"
+    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t"
+    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t"
+    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t"
+    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+    "cmp %[x0], %[e]\n\t"
+    "bne 1b\n\t"
+    "2:\n\t"
+    "vstmia %[o0], {s0-s7}\n\t"
+    "vstmia %[o1], {s8-s15}\n\t"
+    : [t] "+r"(T), [x0] "+r"(x0), [x1] "+r"(x1), [a] "=&r"(a), [b] "=&r"(b)
+    : [e] "r"(x0 + n), [o0] "r"(o0), [o1] "r"(o1), [z] "r"(tt_zeros16), [xz] "r"(xz)
+    : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18",
+      "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "cc", "memory");
+}
+#endif
+
 /*
  * The same input gradient of one filter, gathered per input element: out[iy][ix] = the terms of every
  * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
@@ -2860,6 +2977,15 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
       for (int jj = 0; jj < n; jj += 2) {
         float gw[16];
         const int two = jj + 1 < n;
+#if TT_VFP
+        if (!s->xf) {
+          /* Converted as read; one input channel: paired with itself, its second sums not used. */
+          const int8_t *sv = s->saved + jj * hw;
+          tt_dot8x2_i8(T, sv, two ? sv + hw : sv, s->xz, hw, gw, gw + 8);
+          for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
+          continue;
+        }
+#endif
         const float *x0 = s->xf ? s->xf + jj * hw : s->xr;
         if (!s->xf) {
           /* The same floats the copy would hold, for these two input channels only. */

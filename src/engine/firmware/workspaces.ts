@@ -36,7 +36,11 @@ export const DEFAULT_WORKSPACE = 20 * 1024;
  * then had: unbounded 153.9 @ 95.0M / 137.1 @ 76.1M / 135.8 @ 85.7M; 0: 142.4 @ 99.4M / 129.6 @ 78.6M /
  * 127.8 @ 88.7M; 0 without the block backward's floor: 136.1 @ 117.1M / 123.8 @ 91.5M / 127.8 @ 88.7M
  * (its eight-channel block lost where the step is full). Without that row, 0: 141.4 @ 99.3M /
- * 128.6 @ 78.5M / 126.8 @ 88.6M.
+ * 128.6 @ 78.5M / 126.8 @ 88.6M. After the memory work that followed (chains in place, skip gradients
+ * summed in place), 0: 129.9 @ 103.8M / 120.7 @ 83.4M / 119.7 @ 91.8M, the workspaces cut deeper;
+ * with the cut paths made cheap (a pointwise conv reading its int8 weight rows in place, the block
+ * backward converting the saved input as it reads it): 129.9 @ 99.4M / 120.7 @ 80.6M / 119.7 @ 89.9M,
+ * unbounded 143.2 @ 98.3M / 135.6 @ 79.4M / 134.8 @ 88.7M.
  */
 export const DEFAULT_WORKSPACE_HEADROOM = 0;
 
