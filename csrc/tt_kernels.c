@@ -2117,34 +2117,33 @@ static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int w
 /* tt_col_sum (acc 0) of the output gradient v[oc] where mask bit (oc, p) is set, 0 elsewhere (pw2's
  * output gradient kept per channel: a global pool's backward). Per pixel the same sum over oc ascending:
  * each term v[oc] * w is one product for the whole row, and a masked term (+0 or -0) is skipped, as a
- * zero weight's, which leaves the sum unchanged. Eight pixels per pass, their mask bits in one byte's
- * worth: all set (the usual case), eight additions. */
+ * zero weight's, which leaves the sum unchanged. Sixteen pixels per pass (the paper's last planes are
+ * 4x4), their mask bits read at once: all set (the usual case), sixteen additions of one register. */
+#define TT_MADD(j) if (bits & (1u << (j))) a##j = a##j + t
 static void tt_masked_col_sum(const float *v, const uint8_t *mask, int hw, int cout, const int8_t *wc, int wstride, float *out) {
   int p0 = 0;
-  for (; p0 + 7 < hw; p0 += 8) {
+  for (; p0 + 15 < hw; p0 += 16) {
     float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    float a8 = 0.0f, a9 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f, a14 = 0.0f, a15 = 0.0f;
     const int8_t *wp = wc;
     for (int oc = 0, i = p0; oc < cout; oc++, i += hw, wp += wstride) {
       if (!*wp) continue;
       const float t = v[oc] * (float)*wp;
+      const uint8_t *mb = mask + (i >> 3);
       const int sh = i & 7;
-      /* Bits i..i+7 all exist, so the second byte is read only when they reach into it. */
-      const unsigned bits = sh ? ((mask[i >> 3] | (unsigned)mask[(i >> 3) + 1] << 8) >> sh) & 0xffu : mask[i >> 3];
-      if (bits == 0xffu) {
+      /* Bits i..i+15 all exist: the third byte is read only when they reach into it. */
+      const uint32_t bits = ((mb[0] | (uint32_t)mb[1] << 8 | (sh ? (uint32_t)mb[2] << 16 : 0u)) >> sh) & 0xffffu;
+      if (bits == 0xffffu) {
         a0 = a0 + t; a1 = a1 + t; a2 = a2 + t; a3 = a3 + t; a4 = a4 + t; a5 = a5 + t; a6 = a6 + t; a7 = a7 + t;
+        a8 = a8 + t; a9 = a9 + t; a10 = a10 + t; a11 = a11 + t; a12 = a12 + t; a13 = a13 + t; a14 = a14 + t; a15 = a15 + t;
       } else if (bits) {
-        if (bits & 1u) a0 = a0 + t;
-        if (bits & 2u) a1 = a1 + t;
-        if (bits & 4u) a2 = a2 + t;
-        if (bits & 8u) a3 = a3 + t;
-        if (bits & 16u) a4 = a4 + t;
-        if (bits & 32u) a5 = a5 + t;
-        if (bits & 64u) a6 = a6 + t;
-        if (bits & 128u) a7 = a7 + t;
+        TT_MADD(0); TT_MADD(1); TT_MADD(2); TT_MADD(3); TT_MADD(4); TT_MADD(5); TT_MADD(6); TT_MADD(7);
+        TT_MADD(8); TT_MADD(9); TT_MADD(10); TT_MADD(11); TT_MADD(12); TT_MADD(13); TT_MADD(14); TT_MADD(15);
       }
     }
-    out[p0] = a0; out[p0 + 1] = a1; out[p0 + 2] = a2; out[p0 + 3] = a3;
-    out[p0 + 4] = a4; out[p0 + 5] = a5; out[p0 + 6] = a6; out[p0 + 7] = a7;
+    float *o = out + p0;
+    o[0] = a0; o[1] = a1; o[2] = a2; o[3] = a3; o[4] = a4; o[5] = a5; o[6] = a6; o[7] = a7;
+    o[8] = a8; o[9] = a9; o[10] = a10; o[11] = a11; o[12] = a12; o[13] = a13; o[14] = a14; o[15] = a15;
   }
   for (; p0 < hw; p0++) {
     float a = 0.0f;
@@ -2154,6 +2153,7 @@ static void tt_masked_col_sum(const float *v, const uint8_t *mask, int hw, int c
     out[p0] = a;
   }
 }
+#undef TT_MADD
 
 static inline const int8_t *tt_pw_col(const tt_weight *w, const tt_geom *g, int ic, int *stride) {
   if (ic < w->n) {

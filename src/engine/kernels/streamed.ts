@@ -96,7 +96,7 @@ export const block_bwd: KernelDef<'block_bwd'> = {
         `${e.p(a.dwWeightMomentum)}, ${e.p(a.dwBiasMomentum)}, ` +
         `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${e.ptr(a.scratch)}, ${e.wk});`];
     },
-    codeBytes: 8612,
+    codeBytes: 8764,
   },
   kind: 'input-grad',
   label: 'fused block backward',
