@@ -2003,11 +2003,11 @@ void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, flo
   }
 }
 
-void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx) {
+void tt_avgpool_bwd(const float *g, int channels, int hw, int copies, float *gx) {
   const float n = (float)hw;
   for (int c = 0; c < channels; c++) {
     const float v = g[c] / n;
-    for (int i = c * hw, end = i + hw; i < end; i++) gx[i] = v;
+    for (int i = c * copies, end = i + copies; i < end; i++) gx[i] = v;
   }
 }
 
@@ -2192,6 +2192,47 @@ static void tt_col_sum(const float *g, int hw, int cout, const int8_t *wc, int w
 }
 
 /* Column ic of a pointwise weight: its first byte and the stride between output channels. */
+/* tt_col_sum (acc 0) of the output gradient v[oc] where mask bit (oc, p) is set, 0 elsewhere (pw2's
+ * output gradient kept per channel: a global pool's backward). Per pixel the same sum over oc ascending:
+ * each term v[oc] * w is one product for the whole row, and a masked term (+0 or -0) is skipped, as a
+ * zero weight's, which leaves the sum unchanged. Sixteen pixels per pass (the paper's last planes are
+ * 4x4), their mask bits read at once: all set (the usual case), sixteen additions of one register. */
+#define TT_MADD(j) if (bits & (1u << (j))) a##j = a##j + t
+static void tt_masked_col_sum(const float *v, const uint8_t *mask, int hw, int cout, const int8_t *wc, int wstride, float *out) {
+  int p0 = 0;
+  for (; p0 + 15 < hw; p0 += 16) {
+    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;
+    float a8 = 0.0f, a9 = 0.0f, a10 = 0.0f, a11 = 0.0f, a12 = 0.0f, a13 = 0.0f, a14 = 0.0f, a15 = 0.0f;
+    const int8_t *wp = wc;
+    for (int oc = 0, i = p0; oc < cout; oc++, i += hw, wp += wstride) {
+      if (!*wp) continue;
+      const float t = v[oc] * (float)*wp;
+      const uint8_t *mb = mask + (i >> 3);
+      const int sh = i & 7;
+      /* Bits i..i+15 all exist: the third byte is read only when they reach into it. */
+      const uint32_t bits = ((mb[0] | (uint32_t)mb[1] << 8 | (sh ? (uint32_t)mb[2] << 16 : 0u)) >> sh) & 0xffffu;
+      if (bits == 0xffffu) {
+        a0 = a0 + t; a1 = a1 + t; a2 = a2 + t; a3 = a3 + t; a4 = a4 + t; a5 = a5 + t; a6 = a6 + t; a7 = a7 + t;
+        a8 = a8 + t; a9 = a9 + t; a10 = a10 + t; a11 = a11 + t; a12 = a12 + t; a13 = a13 + t; a14 = a14 + t; a15 = a15 + t;
+      } else if (bits) {
+        TT_MADD(0); TT_MADD(1); TT_MADD(2); TT_MADD(3); TT_MADD(4); TT_MADD(5); TT_MADD(6); TT_MADD(7);
+        TT_MADD(8); TT_MADD(9); TT_MADD(10); TT_MADD(11); TT_MADD(12); TT_MADD(13); TT_MADD(14); TT_MADD(15);
+      }
+    }
+    float *o = out + p0;
+    o[0] = a0; o[1] = a1; o[2] = a2; o[3] = a3; o[4] = a4; o[5] = a5; o[6] = a6; o[7] = a7;
+    o[8] = a8; o[9] = a9; o[10] = a10; o[11] = a11; o[12] = a12; o[13] = a13; o[14] = a14; o[15] = a15;
+  }
+  for (; p0 < hw; p0++) {
+    float a = 0.0f;
+    const int8_t *wp = wc;
+    for (int oc = 0, i = p0; oc < cout; oc++, i += hw, wp += wstride)
+      if (*wp && ((mask[i >> 3] >> (i & 7)) & 1)) a = a + v[oc] * (float)*wp;
+    out[p0] = a;
+  }
+}
+#undef TT_MADD
+
 static inline const int8_t *tt_pw_col(const tt_weight *w, const tt_geom *g, int ic, int *stride) {
   if (ic < w->n) {
     *stride = w->n;
@@ -2678,6 +2719,18 @@ void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int how
   }
 }
 
+void tt_conv_update_b_masked(const float *v, const uint8_t *mask, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs,
+  const tt_sgd *cfg, float *vel) {
+  for (int oc = 0; oc < cout; oc++) {
+    /* The masked terms are +0 or -0 and the sum starts at +0: skipping them changes nothing. */
+    float acc = 0.0f;
+    const float x = v[oc];
+    for (int i = oc * howo, end = i + howo; i < end; i++) if ((mask[i >> 3] >> (i & 7)) & 1) acc = acc + x;
+    const float s = sw[oc] * xs;
+    tt_update_i32(b, oc, id, acc, s * s, cfg, vel);
+  }
+}
+
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out) {
 #if TT_WASM
   /* Four channels' sums interleaved (each still in pixel order): four additions in flight, not one. */
@@ -2990,7 +3043,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
  * channels) and bias updates, then pw1's backward of channel c (pw1 NULL: none). scratch: the output
  * plane (ho*wo of the dw), the input plane (h*w), then the weight-gradient row. The workspace holds,
  * if it fits, tt_pw1_setup's planes, so up to eight channels go through pw1's accumulation together. */
-void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
+void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
   const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,
@@ -3020,7 +3073,8 @@ void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
       /* pw2's input gradient for channel c. */
       int ws;
       const int8_t *wc = tt_pw_col(w2, g2g, c, &ws);
-      tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane, 0);
+      if (g2Mask) tt_masked_col_sum(g2, g2Mask, hwo, g2g->cout, wc, ws, outPlane);
+      else tt_col_sum(g2, hwo, g2g->cout, wc, ws, outPlane, 0);
       /* The depthwise conv's mask and scale. */
       const float sc = effD[c];
 #if TT_WASM

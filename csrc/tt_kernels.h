@@ -103,7 +103,7 @@ void tt_softmax_ce_bwd_i8(const int8_t *logits, float scale, int32_t zero, int n
 void tt_linear_bwd(const float *g, const float *w, int n, int c, float xs, float *gx);
 void tt_linear_update(const int8_t *x, float xs, int32_t xz, const float *g, float *w, float *b, int n, int c,
   const tt_sgd *cfg, float *vw, float *vb);
-void tt_avgpool_bwd(const float *g, int channels, int hw, float *gx);
+void tt_avgpool_bwd(const float *g, int channels, int hw, int copies, float *gx);
 /* Int8 max-pool over k x k windows (stride, pad < k), x: channels x h x w, y: channels x ho x wo. Ties:
  * the first maximum in row-major window order; the backward adds gy to that position (gx zeroed first). */
 void tt_maxpool(const int8_t *x, int channels, int h, int w, int k, int stride, int pad, int ho, int wo, int8_t *y);
@@ -130,6 +130,10 @@ void tt_conv_update_w(const int8_t *x, int32_t xz, const float *g, const tt_geom
 void tt_conv_grad_w(const int8_t *x, int32_t xz, const float *g, const tt_geom *c, int n, float *out);
 void tt_apply_update_w(const float *gw, const tt_geom *c, int n, const tt_weight *w, const float *sw, const tt_sgd *cfg, float *vel);
 void tt_conv_update_b(const float *g, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs, const tt_sgd *cfg, float *vel);
+/* tt_conv_update_b of the gradient v[oc] where mask bit (oc, p) is set, 0 elsewhere (one value per channel:
+ * a global pool's backward), each channel's sum in pixel order as tt_conv_update_b's. */
+void tt_conv_update_b_masked(const float *v, const uint8_t *mask, int32_t *b, uint32_t id, int cout, int howo, const float *sw, float xs,
+  const tt_sgd *cfg, float *vel);
 void tt_conv_grad_b(const float *g, int cout, int howo, float *out);
 void tt_apply_update_b(const float *gb, int32_t *b, uint32_t id, int cout, const float *sw, float xs, const tt_sgd *cfg, float *vel);
 void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, float *gx, int gxAcc, float *scratch,
@@ -137,7 +141,7 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes);
 /* pw1 NULL (wP, pg, ... unused): the depthwise conv is the block's first conv (its input gradient, if
  * any, goes whole into gx). */
-void tt_block_bwd(const float *g2, const tt_weight *w2, const tt_geom *g2g,
+void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, const tt_geom *g2g,
   const uint8_t *dMask, const int8_t *dSaved, const tt_weight *wD, const tt_geom *dg, int32_t *bD, const float *sD, const float *effD,
   int nD, int dBias, int dInputGrad, int32_t dxz, float dxs, float *dVelW, float *dVelB,
   const uint8_t *pMask, const int8_t *pSaved, float *gx, int gxAcc, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *effP,

@@ -20,7 +20,7 @@ const OUT = join(root, 'src/engine/wasm/kernels-binary.ts');
 /** The functions src/engine/wasm/ calls (everything else is left out of the module). */
 export const WASM_EXPORTS = [
   'tt_conv2d', 'tt_conv_chain', 'tt_add', 'tt_add_q', 'tt_mask', 'tt_channel_scale', 'tt_conv_bwd_x', 'tt_conv_update_w', 'tt_conv_grad_w',
-  'tt_apply_update_w', 'tt_conv_update_b', 'tt_conv_grad_b', 'tt_apply_update_b', 'tt_dw_pw_bwd', 'tt_block_bwd', 'tt_wasm_image_src',
+  'tt_apply_update_w', 'tt_conv_update_b', 'tt_conv_update_b_masked', 'tt_conv_grad_b', 'tt_apply_update_b', 'tt_dw_pw_bwd', 'tt_block_bwd', 'tt_wasm_image_src',
 ];
 const CLANG_MAJOR = '14';
 const FLAGS = [

@@ -305,17 +305,24 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     }
   }
   for (const stochastic of [false, true]) {
-    it(`tt_conv_update_b and tt_apply_update_b, ${stochastic ? 'stochastic rounding' : 'to nearest'}`, () => {
+    it(`tt_conv_update_b, tt_conv_update_b_masked and tt_apply_update_b, ${stochastic ? 'stochastic rounding' : 'to nearest'}`, () => {
       const cout = 24, howo = 49, key = stochastic ? paramKey(0x7654321, 0x13579b) : undefined;
       const sw = Float32Array.from({ length: cout }, () => 0.002 + rand() * 0.01);
       const c = { cin: cout, h: 7, w: 7, cout, ho: 7, wo: 7, cpg: 1, kh: 3, kw: 3, stride: 1, ph: 1, pw: 1, groups: cout };
-      for (const op of ['conv_update_b', 'apply_update_b'] as const) {
-        const g = floats(op === 'conv_update_b' ? cout * howo : cout, 3000);
+      // masked: one value per channel under a clamp mask (schedule/pool-grad.ts), the C's own function.
+      for (const [op, masked] of [['conv_update_b', false], ['conv_update_b', true], ['apply_update_b', false]] as const) {
+        const g = floats(op === 'conv_update_b' && !masked ? cout * howo : cout, 3000);
+        const mask = maskBits(cout * howo);
         const b = Int32Array.from({ length: cout }, () => Math.floor(rand() * 20000) - 10000), vel = floats(cout, 100);
-        const ops = new Operands().ints(cout, howo, 0x13579b).floats(0.045).sgd(cfg, key && 0x7654321).array(g).array(b).array(sw).array(vel);
-        const k: ProgramKernelOf<typeof op> = { ...base, op, inputs: ['g'], params: ['b', 's', 'vel'], attrs: { xScale: 0.045 }, bound: { conv: binding(c) } };
-        reference(k, { g, b, s: sw, vel }, { bias: cfg }, key);
-        expect(run(op, ops), op).toEqual(bytes(new Uint8Array(b.buffer), vel));
+        const ops = new Operands().ints(cout, howo, 0x13579b).floats(0.045).sgd(cfg, key && 0x7654321).array(g);
+        if (masked) ops.array(mask);
+        ops.array(b).array(sw).array(vel);
+        const k: ProgramKernelOf<typeof op> = {
+          ...base, op, inputs: masked ? ['g', 'mask'] : ['g'], params: ['b', 's', 'vel'], attrs: { xScale: 0.045, ...(masked ? { mask: 'mask' } : {}) },
+          bound: { conv: binding(c) },
+        };
+        reference(k, { g, mask, b, s: sw, vel }, { bias: cfg }, key);
+        expect(run(masked ? 'conv_update_b_masked' : op, ops), op).toEqual(bytes(new Uint8Array(b.buffer), vel));
       }
     });
   }
@@ -463,11 +470,12 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     }
   }
 
-  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean; acc?: boolean }][] = [
+  const BLOCKS: [string, { pw1: boolean; nD: number; dBias: boolean; n: number; bias: boolean; inputGrad: boolean; acc?: boolean; perChannel?: boolean }][] = [
     ['whole block, everything trained', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true }],
     ['whole block, input gradient added onto a skip gradient', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true, acc: true }],
     ['whole block, biases only, no input gradient', { pw1: true, nD: 0, dBias: true, n: 0, bias: true, inputGrad: false }],
     ['first block (no pw1)', { pw1: false, nD: 16, dBias: true, n: 0, bias: false, inputGrad: false }],
+    ['last block, pw2\'s output gradient per channel under its mask', { pw1: true, nD: 8, dBias: true, n: 4, bias: true, inputGrad: true, perChannel: true }],
   ];
   for (const [name, o] of BLOCKS) {
     for (const stochastic of [false, true]) {
@@ -479,7 +487,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = taps(dg);
           const dInputGrad = o.pw1; // fused only with pw1 to stream the depthwise input gradient into
           const b: Record<string, TypedArray> = {
-            g2: floats(g2g.cout * hwo), w2: int8s(g2g.cout * g2g.cpg), dMask: maskBits(dg.cout * hwo), dSaved: int8s(dg.cin * hwi),
+            g2: floats(o.perChannel ? g2g.cout : g2g.cout * hwo), g2Mask: maskBits(g2g.cout * hwo), w2: int8s(g2g.cout * g2g.cpg), dMask: maskBits(dg.cout * hwo), dSaved: int8s(dg.cin * hwi),
             wD: int8s(dg.cout * kk), bD: biases(dg.cout), sD: scales(dg.cout), dVelW: floats(o.nD * kk, 0.5), dVelB: floats(dg.cout, 50),
             pMask: maskBits(pg.cout * hwi), pSaved: int8s(pg.cin * hwi), wP: int8s(pg.cout * pg.cpg), bP: biases(pg.cout), sP: scales(pg.cout),
             velW: floats(pg.cout * o.n, 0.5), velB: floats(pg.cout, 50),
@@ -495,7 +503,9 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           if (o.pw1) ops.geom(pg);
           ops.ints(o.nD, o.dBias ? 1 : 0, dInputGrad ? 1 : 0, 2).floats(0.03).ints(ids.wD, ids.bD)
             .ints(o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, -3).floats(0.04).ints(ids.wP, ids.bP)
-            .sgd(sgdW, key).sgd(sgdB, key).ints(wk, o.acc ? 1 : 0).array(b.g2).array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
+            .sgd(sgdW, key).sgd(sgdB, key).ints(wk, o.acc ? 1 : 0, o.perChannel ? 1 : 0).array(b.g2);
+          if (o.perChannel) ops.array(b.g2Mask);
+          ops.array(b.w2).array(b.dMask).array(o.nD > 0 ? b.dSaved : new Int8Array(0))
             .array(dSplit.trained).array(dSplit.frozen).array(b.bD).array(b.sD).array(effD).array(b.dVelW).array(b.dVelB);
           if (pw1) {
             const pSplit = splitWeight(b.wP as Int8Array, pg, o.n);
@@ -512,6 +522,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
               dwXZero: 2, dwXScale: 0.03, dwWeightMomentum: 'dVelW', dwBiasMomentum: 'dVelB',
               pw1: o.pw1 ? 'P' : null, pwMask: o.pw1 ? 'pMask' : null, pwSaved: o.n > 0 ? 'pSaved' : null, channels: o.n, bias: o.bias,
               inputGrad: o.inputGrad, xZero: -3, xScale: 0.04, weightMomentum: 'velW', biasMomentum: 'velB', scratch: 'scratch', ...(o.acc ? { onto: 'onto' } : {}),
+              ...(o.perChannel ? { g2Mask: 'g2Mask' } : {}),
             },
             bound: { dw, pw2: bind(g2g, 'Q', 0.05, 0.06), pw1 },
           };

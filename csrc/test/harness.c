@@ -115,7 +115,7 @@ int main(int argc, char **argv) {
   } else if (!strcmp(k, "avgpool_bwd")) {
     const int c = int_(), hw = int_();
     float *g = take(4 * c), *gx = zeros(4 * c * hw);
-    tt_avgpool_bwd(g, c, hw, gx);
+    tt_avgpool_bwd(g, c, hw, hw, gx);
     put(gx, 4 * c * hw);
   } else if (!strcmp(k, "mask")) {
     const int n = int_();
@@ -254,17 +254,19 @@ int main(int argc, char **argv) {
     else tt_apply_update_w(gy, &g, n, &w, sw, &cfg, vel);
     put(w.tr, nt);
     put(vel, 4 * nt);
-  } else if (!strcmp(k, "conv_update_b") || !strcmp(k, "apply_update_b")) {
-    /* cout howo id xs sgd, g (cout x howo, or cout for apply_update_b), b, sw, vel -> b, vel */
+  } else if (!strcmp(k, "conv_update_b") || !strcmp(k, "apply_update_b") || !strcmp(k, "conv_update_b_masked")) {
+    /* cout howo id xs sgd, g (cout x howo, or cout for apply_update_b and conv_update_b_masked), [mask (masked)], b, sw, vel -> b, vel */
     const int cout = int_(), howo = int_();
     const uint32_t id = (uint32_t)int_();
     const float xs = float_();
     const tt_sgd cfg = sgd();
-    const int update = !strcmp(k, "conv_update_b");
+    const int update = !strcmp(k, "conv_update_b"), masked = !strcmp(k, "conv_update_b_masked");
     float *gy = take(4 * (update ? cout * howo : cout));
+    const uint8_t *mask = masked ? take((cout * howo + 7) / 8) : NULL;
     int32_t *b = take(4 * cout);
     float *sw = take(4 * cout), *vel = take(4 * cout);
     if (update) tt_conv_update_b(gy, b, id, cout, howo, sw, xs, &cfg, vel);
+    else if (masked) tt_conv_update_b_masked(gy, mask, b, id, cout, howo, sw, xs, &cfg, vel);
     else tt_apply_update_b(gy, b, id, cout, sw, xs, &cfg, vel);
     put(b, 4 * cout);
     put(vel, 4 * cout);
@@ -359,7 +361,7 @@ int main(int argc, char **argv) {
     put(velB, 4 * pg.cout);
   } else if (!strcmp(k, "block_bwd")) {
     /* dw geometry, pw2 geometry, has_pw1 [pw1 geometry], nD dBias dInputGrad dxz dxs idD idDB, n bias input_grad xz xs idP idPB,
-     * sgd(weights) sgd(biases) wk_bytes acc; g2, w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
+     * sgd(weights) sgd(biases) wk_bytes acc per_channel; g2 (per channel: cout values, then their mask), w2, dMask, dSaved (nD > 0), wD (trained, frozen), bD, sD, effD, dVelW, dVelB,
      * [pMask, pSaved (n > 0), wP (trained, frozen), bP, sP, effP, velW, velB], [gx to add onto (acc)]
      * -> gx (if any), wD trained, bD, dVelW, dVelB, [wP trained, bP, velW, velB] */
     const tt_geom dg = geom(), g2g = geom();
@@ -374,9 +376,10 @@ int main(int argc, char **argv) {
     const float xs = float_();
     const uint32_t idP = (uint32_t)int_(), idPB = (uint32_t)int_();
     const tt_sgd cw = sgd(), cb = sgd();
-    const int wk_bytes = int_(), acc = int_();
+    const int wk_bytes = int_(), acc = int_(), per_channel = int_();
     const int hwo = dg.ho * dg.wo, hwi = dg.h * dg.w, kk = tt_taps(&dg);
-    float *g2 = take(4 * g2g.cout * hwo);
+    float *g2 = take(4 * g2g.cout * (per_channel ? 1 : hwo));
+    const uint8_t *g2Mask = per_channel ? take((g2g.cout * hwo + 7) / 8) : NULL;
     const tt_weight w2 = weight(&g2g, 0, 0, 0);
     uint8_t *dMask = take((dg.cout * hwo + 7) / 8);
     int8_t *dSaved = nD > 0 ? take(dg.cin * hwi) : NULL;
@@ -398,7 +401,7 @@ int main(int argc, char **argv) {
     const int ngx = has_pw1 ? (input_grad ? pg.cin * hwi : 0) : (dInputGrad ? dg.cin * hwi : 0);
     float *gx = ngx ? (acc ? take(4 * ngx) : zeros(4 * ngx)) : NULL;
     float *scratch = zeros(4 * (hwo + hwi + (kk > n ? kk : n)));
-    tt_block_bwd(g2, &w2, &g2g, dMask, dSaved, &wD, &dg, bD, sD, effD, nD, dBias, dInputGrad, dxz, dxs, dVelW, dVelB,
+    tt_block_bwd(g2, g2Mask, &w2, &g2g, dMask, dSaved, &wD, &dg, bD, sD, effD, nD, dBias, dInputGrad, dxz, dxs, dVelW, dVelB,
       pMask, pSaved, gx, acc, has_pw1 ? &wP : NULL, has_pw1 ? &pg : NULL, bP, sP, effP, n, bias, xz, xs, velW, velB,
       &cw, &cb, scratch, wk_bytes ? zeros(wk_bytes) : NULL, wk_bytes);
     if (gx) put(gx, 4 * ngx);

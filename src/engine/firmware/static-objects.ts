@@ -112,9 +112,11 @@ const ZOO_OPS: KernelOp[] = [
   'channel_scale', 'block_bwd', 'conv_update_b', 'add_bwd',
 ];
 // 38,908 as fitted, plus what the code grew by since: tt_conv_chain's own functions (its adds and explicit
-// row stack: 328), tt_block_bwd's (32) and the shared helpers' (2,758: tt_pw_fast's in-place weight rows,
-// tt_pw_direct, 2,130; tt_dot8x2_i8, 208; the conv helpers' non-square kernels, kh x kw, 420).
-const CODE_BASE = 42_026 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
+// row stack: 328), tt_block_bwd's (32), the shared helpers' (2,758: tt_pw_fast's in-place weight rows,
+// tt_pw_direct, 2,130; tt_dot8x2_i8, 208; the conv helpers' non-square kernels, kh x kw, 420), and the
+// per-channel pool gradient's code (schedule/pool-grad.ts: tt_block_bwd's masked column sums, 900, and
+// tt_conv_update_b_masked, 396), which every paper scheme links.
+const CODE_BASE = 43_322 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 71;
 
 /** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */

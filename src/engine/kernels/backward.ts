@@ -101,16 +101,18 @@ export const linear_update: KernelDef<'linear_update'> = {
   label: 'head update (weights + bias)',
 };
 
-export type AvgpoolBwdTypes = KernelTypes<Empty, PlaneShape>;
+/** perChannel: one value g[c] / hw per channel, not broadcast over the plane (schedule/pool-grad.ts). */
+export type AvgpoolBwdTypes = KernelTypes<{ perChannel?: boolean }, PlaneShape>;
 
 export const avgpool_bwd: KernelDef<'avgpool_bwd'> = {
   bind: (k, b) => planeOf(b.graph.tensors[b.node(k.node).inputs[0]].shape),
   reference(k, env) {
-    avgpoolBackward(env.buf(k.inputs[0]) as Float32Array, k.bound.hw, env.buf(k.outputs[0]) as Float32Array);
+    const hw = k.bound.hw;
+    avgpoolBackward(env.buf(k.inputs[0]) as Float32Array, hw, env.buf(k.outputs[0]) as Float32Array, k.attrs.perChannel ? 1 : hw);
   },
   c: {
     functions: ['tt_avgpool_bwd'],
-    emit: (k, e) => [`tt_avgpool_bwd(${e.ptr(k.inputs[0])}, ${e.n(k.inputs[0])}, ${k.bound.hw}, ${e.ptr(k.outputs[0])});`],
+    emit: (k, e) => [`tt_avgpool_bwd(${e.ptr(k.inputs[0])}, ${e.n(k.inputs[0])}, ${k.bound.hw}, ${k.attrs.perChannel ? 1 : k.bound.hw}, ${e.ptr(k.outputs[0])});`],
     codeBytes: 72,
   },
   kind: 'input-grad',

@@ -16,6 +16,11 @@ const f32 = Math.fround;
 export interface ConvWeightFields { channels: number; xZero: number }
 export type ConvWeightTypes = KernelTypes<ConvWeightFields, { conv: ConvBinding }>;
 export type ConvBiasTypes = KernelTypes<{ xScale: number }, { conv: ConvBinding }>;
+/**
+ * mask: the output gradient is one value per channel under this clamp mask, v[c] where bit (c, p) is
+ * set and 0 elsewhere (a global pool's backward kept per channel: schedule/pool-grad.ts).
+ */
+export type ConvUpdateBTypes = KernelTypes<{ xScale: number; mask?: string }, { conv: ConvBinding }>;
 export type ConvGradBTypes = KernelTypes<Empty, { conv: ConvBinding }>;
 
 export type WeightOp = 'conv_update_w' | 'conv_grad_w' | 'apply_update_w';
@@ -69,9 +74,19 @@ function biasUpdate(k: KernelOf<'conv_update_b' | 'apply_update_b'>, env: ExecEn
   }
 }
 
+/**
+ * The sum over a plane of a per-channel value v under a clamp mask (bits at..at+hw), in pixel order:
+ * convBiasGrad of the masked gradient, whose +0 or -0 terms leave the sum unchanged.
+ */
+export function maskedSum(v: number, mask: Uint8Array, at: number, hw: number): number {
+  let acc = 0;
+  for (let i = at, end = at + hw; i < end; i++) if ((mask[i >> 3] >> (i & 7)) & 1) acc = f32(acc + v);
+  return acc;
+}
+
 const bindOwnConv = (k: KernelOf, b: { conv(node: string): ConvBinding }) => ({ conv: b.conv(k.node) });
 const weightParts = (k: KernelOf, label: string) => [{ kind: 'weight' as const, label, node: k.node, weightUpdate: k.node }];
-const howo = (k: ProgramKernelOf<'conv_update_b' | 'conv_grad_b'>, e: CEmit) => e.n(k.inputs[0]) / k.bound.conv.geom.cout;
+const howo = (k: ProgramKernelOf<'conv_grad_b'>, e: CEmit) => e.n(k.inputs[0]) / k.bound.conv.geom.cout;
 
 export const conv_update_w: KernelDef<'conv_update_w'> = {
   bind: bindOwnConv,
@@ -143,17 +158,23 @@ export const conv_update_b: KernelDef<'conv_update_b'> = {
   bind: bindOwnConv,
   reference(k, env) {
     const g = env.buf(k.inputs[0]) as Float32Array;
+    if (k.attrs.mask) {
+      const mask = env.buf(k.attrs.mask) as Uint8Array, c = k.bound.conv.geom, hw = c.ho * c.wo;
+      biasUpdate(k, env, (oc) => maskedSum(g[oc], mask, oc * hw, hw));
+      return;
+    }
     const hw = g.length / (env.param(k.params[0]) as Int32Array).length;
     biasUpdate(k, env, (oc) => convBiasGrad(g, oc, hw));
   },
   c: {
-    functions: ['tt_conv_update_b'],
+    functions: ['tt_conv_update_b', 'tt_conv_update_b_masked'],
     emit(k, e) {
-      const c = e.conv(k.node);
-      return [`tt_conv_update_b(${e.ptr(k.inputs[0])}, ${c.bias}, ${e.roundingId(k.params[0])}, ${k.bound.conv.geom.cout}, ${howo(k, e)}, ${c.scales}, ` +
-        `${e.f32(k.attrs.xScale)}, &tt_sgd_bias, ${e.p(k.params[2])});`];
+      const c = e.conv(k.node), g = k.bound.conv.geom;
+      const tail = `${c.bias}, ${e.roundingId(k.params[0])}, ${g.cout}, ${g.ho * g.wo}, ${c.scales}, ${e.f32(k.attrs.xScale)}, &tt_sgd_bias, ${e.p(k.params[2])});`;
+      if (k.attrs.mask) return [`tt_conv_update_b_masked(${e.ptr(k.inputs[0])}, ${e.ptr(k.attrs.mask)}, ${tail}`];
+      return [`tt_conv_update_b(${e.ptr(k.inputs[0])}, ${tail}`];
     },
-    codeBytes: 380,
+    codeBytes: 776,
   },
   kind: 'bias',
   label: 'bias update (QAS, in place)',

@@ -14,7 +14,7 @@ import {
 } from './backward.ts';
 import {
   apply_update_b, apply_update_w, conv_grad_b, conv_grad_w, conv_update_b, conv_update_w,
-  type ConvBiasTypes, type ConvGradBTypes, type ConvWeightTypes,
+  type ConvBiasTypes, type ConvGradBTypes, type ConvUpdateBTypes, type ConvWeightTypes,
 } from './conv-grad.ts';
 import { concat, concat_bwd, view, type ConcatBwdTypes, type ConcatTypes, type ViewTypes } from './concat.ts';
 import type { KernelDef } from './def.ts';
@@ -60,7 +60,7 @@ export interface KernelTypesByOp {
   // updates (in place, QAS)
   linear_update: LinearUpdateTypes;
   conv_update_w: ConvWeightTypes;
-  conv_update_b: ConvBiasTypes;
+  conv_update_b: ConvUpdateBTypes;
   apply_update_w: ConvWeightTypes;
   apply_update_b: ConvBiasTypes;
 }

@@ -64,6 +64,11 @@ export type BlockBwdTypes = KernelTypes<{
   xZero: number; xScale: number; weightMomentum: string | null; biasMomentum: string | null; scratch: string;
   /** The gradient pw1's input gradient adds onto (as conv_bwd_x's). */
   onto?: string;
+  /**
+   * pw2's output gradient is one value per channel under this clamp mask of pw2's output: v[c] where
+   * bit (c, p) is set, 0 elsewhere (a global pool's backward kept per channel: schedule/pool-grad.ts).
+   */
+  g2Mask?: string;
 }, { dw: ConvBinding; pw2: ConvBinding; pw1: ConvBinding | null }>;
 
 export const block_bwd: KernelDef<'block_bwd'> = {
@@ -85,13 +90,13 @@ export const block_bwd: KernelDef<'block_bwd'> = {
           `${pw.scales}, ${pw.eff}, ${ch}, ${a.bias ? 1 : 0}, ${a.xZero}, ${e.f32(a.xScale)}, ` +
           `${e.p(a.weightMomentum)}, ${e.p(a.biasMomentum)}`
         : `NULL, NULL, ${gx}, 0, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0.0f, NULL, NULL`;
-      return [`tt_block_bwd(${e.ptr(k.inputs[0])}, &${pw2.weight}, &${pw2.geomSym}, ` +
+      return [`tt_block_bwd(${e.ptr(k.inputs[0])}, ${tensor(a.g2Mask ?? null)}, &${pw2.weight}, &${pw2.geomSym}, ` +
         `${tensor(a.dwMask)}, ${dwCh > 0 ? tensor(a.dwSaved) : 'NULL'}, &${dw.weight}, &${dw.geomSym}, ${a.dwBias ? dw.bias : 'NULL'}, ` +
         `${dw.scales}, ${dw.eff}, ${dwCh}, ${a.dwBias ? 1 : 0}, ${a.dwInputGrad ? 1 : 0}, ${a.dwXZero}, ${e.f32(a.dwXScale)}, ` +
         `${e.p(a.dwWeightMomentum)}, ${e.p(a.dwBiasMomentum)}, ` +
         `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${e.ptr(a.scratch)}, ${e.wk});`];
     },
-    codeBytes: 7928,
+    codeBytes: 8848,
   },
   kind: 'input-grad',
   label: 'fused block backward',

@@ -37,14 +37,15 @@ export const avgpool: OpDef<'avgpool'> = {
     const x = node.inputs[0];
     if (!ctx.needsGrad(x)) return;
     const gx = ctx.tensor(ctx.gradName(x), 'float32', ctx.graph.tensors[x].shape, 'gradient');
-    ctx.emit({ op: 'avgpool_bwd', inputs: [ctx.gradOf(node.outputs[0])], outputs: [gx] });
+    ctx.emit({ op: 'avgpool_bwd', inputs: [ctx.gradOf(node.outputs[0])], outputs: [gx], attrs: {} });
     ctx.contribute(x, gx);
   },
 };
 
-export function avgpoolBackward(g: Float32Array, hw: number, gx: Float32Array): void {
+/** gx: each channel's g[c] / hw, `copies` times (hw: the plane's gradient; 1: one value per channel). */
+export function avgpoolBackward(g: Float32Array, hw: number, gx: Float32Array, copies = hw): void {
   const n = Math.fround(hw);
-  for (let c = 0; c < g.length; c++) gx.fill(Math.fround(g[c] / n), c * hw, (c + 1) * hw);
+  for (let c = 0; c < g.length; c++) gx.fill(Math.fround(g[c] / n), c * copies, (c + 1) * copies);
 }
 
 export function avgpoolInt8(x: Int8Array, channels: number, hw: number, y: Int8Array, round = true): void {

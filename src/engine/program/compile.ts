@@ -10,6 +10,7 @@ import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryRep
 import { accumulateGrads } from '../schedule/accumulate-grads.ts';
 import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
 import { fuseExpansionBackward } from '../schedule/fuse-backward.ts';
+import { compactPoolGradient } from '../schedule/pool-grad.ts';
 import { fuseFrozenRows } from '../schedule/fuse-rows.ts';
 import { applyInPlace } from '../schedule/inplace.ts';
 import { streamInput, type InputStream } from '../schedule/stream-input.ts';
@@ -108,7 +109,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained, options.streamInput);
   let stream: InputStream | null = null;
   if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
-  if (options.fuseBlockBackward) s = fuseBlockBackward(graph, s);
+  if (options.fuseBlockBackward) s = compactPoolGradient(fuseBlockBackward(graph, s));
   if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
   if (options.accumulateGrads) s = accumulateGrads(graph, s);
   if (options.inPlace) s = applyInPlace(graph, s);

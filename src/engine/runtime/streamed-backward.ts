@@ -121,8 +121,9 @@ export function expansionBackward(o: ExpansionOperands, scratch: Float32Array): 
 
 /** block_bwd's operands. */
 export interface BlockOperands {
-  /** pw2's output gradient g', weights and geometry. */
+  /** pw2's output gradient g' (per channel under g2Mask if that is set), weights and geometry. */
   g2: Float32Array;
+  g2Mask: Uint8Array | null;
   w2: Int8Array;
   geom2: ConvGeom;
   /** The depthwise conv's. */
@@ -151,7 +152,7 @@ export function blockOperands(k: ProgramKernelOf<'block_bwd'>, env: ExecEnv): Bl
   const { dw, pw2, pw1 } = k.bound;
   const gx = k.outputs.length > 1 ? (env.buf(k.outputs[0]) as Float32Array) : null;
   return {
-    g2: env.buf(k.inputs[0]) as Float32Array, w2, geom2: pw2.geom, geom: dw.geom,
+    g2: env.buf(k.inputs[0]) as Float32Array, g2Mask: k.attrs.g2Mask ? (env.buf(k.attrs.g2Mask) as Uint8Array) : null, w2, geom2: pw2.geom, geom: dw.geom,
     mask: env.buf(k.attrs.dwMask) as Uint8Array, saved: k.attrs.dwSaved ? (env.buf(k.attrs.dwSaved) as Int8Array) : null,
     xZero: k.attrs.dwXZero, n: k.attrs.dwChannels, w, b, s, eff: effScalesOf(dw, s),
     weight: { cfg: env.hyper.weight, velocity: optional<Float32Array>(env, k.attrs.dwWeightMomentum), key: env.roundKey?.(k.params[1]) },
@@ -165,7 +166,7 @@ export function blockOperands(k: ProgramKernelOf<'block_bwd'>, env: ExecEnv): Bl
 
 /** block_bwd: pw2's input gradient, the depthwise conv's whole backward and pw1's, channel by channel. */
 export function blockBackward(o: BlockOperands, scratch: Float32Array): void {
-  const { geom: dg, geom2: g2, g2: g2buf, w2, mask: dMask, saved: dSaved, w: wD, b: bD, s: sD, eff: effD, gx } = o;
+  const { geom: dg, geom2: g2, g2: g2buf, g2Mask, w2, mask: dMask, saved: dSaved, w: wD, b: bD, s: sD, eff: effD, gx } = o;
   const hwo = dg.ho * dg.wo, hwi = dg.h * dg.w;
   const outPlane = scratch.subarray(0, hwo), inPlane = scratch.subarray(hwo, hwo + hwi);
   const row = scratch.subarray(hwo + hwi);
@@ -179,7 +180,13 @@ export function blockBackward(o: BlockOperands, scratch: Float32Array): void {
     for (let oc = 0; oc < g2.cout; oc++) {
       const wv = w2[oc * g2.cpg + c];
       if (wv === 0) continue;
-      for (let p = 0, i = oc * hwo; p < hwo; p++, i++) outPlane[p] = f32(outPlane[p] + f32(g2buf[i] * wv));
+      if (g2Mask) {
+        // g'[oc, p] is g2buf[oc] where the bit is set; elsewhere its term is +0 or -0, which changes no sum.
+        const t = f32(g2buf[oc] * wv);
+        for (let p = 0, i = oc * hwo; p < hwo; p++, i++) if (bit(g2Mask, i)) outPlane[p] = f32(outPlane[p] + t);
+      } else {
+        for (let p = 0, i = oc * hwo; p < hwo; p++, i++) outPlane[p] = f32(outPlane[p] + f32(g2buf[i] * wv));
+      }
     }
     const s = effD[c];
     for (let p = 0, i = c * hwo; p < hwo; p++, i++) outPlane[p] = bit(dMask, i) ? f32(outPlane[p] * s) : 0;

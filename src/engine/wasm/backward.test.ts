@@ -102,8 +102,10 @@ describe('wasm backward kernels equal the TypeScript ones', () => {
       const cout2 = m.int(1, 11);
       const withPw = m.r() < 0.7;
       const n = m.pick([0, 1, c, Math.max(1, c - 1)]);
+      // Every fourth case: pw2's output gradient per channel under a mask (a global pool's backward).
+      const perChannel = t % 4 === 3;
       const o: BlockOperands = {
-        g2: m.f32(cout2 * hwo, 0.1), w2: m.i8(cout2 * c), geom2: geom(c, dg.ho, dg.wo, cout2, 1, 1, 0, 1), geom: dg,
+        g2: m.f32(perChannel ? cout2 : cout2 * hwo, 0.1), g2Mask: perChannel ? m.bits(cout2 * hwo) : null, w2: m.i8(cout2 * c), geom2: geom(c, dg.ho, dg.wo, cout2, 1, 1, 0, 1), geom: dg,
         mask: m.bits(c * hwo), saved: n > 0 ? m.i8(n * dg.h * dg.w) : null, xZero: m.int(-20, 20), n,
         w: m.i8(c * kk), b: m.i32(c), s: m.scales(c), eff: m.scales(c).map((v) => v * 20),
         weight: update(m, n * kk), biasUpdate: update(m, c), inputGrad: withPw || m.r() < 0.5, bias: m.r() < 0.7, xScale: 0.05,

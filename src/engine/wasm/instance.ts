@@ -29,11 +29,12 @@ export interface KernelExports {
   tt_conv_grad_w(x: number, xz: number, g: number, c: number, n: number, out: number): void;
   tt_apply_update_w(gw: number, c: number, n: number, w: number, sw: number, cfg: number, vel: number): void;
   tt_conv_update_b(g: number, b: number, id: number, cout: number, howo: number, sw: number, xs: number, cfg: number, vel: number): void;
+  tt_conv_update_b_masked(v: number, mask: number, b: number, id: number, cout: number, howo: number, sw: number, xs: number, cfg: number, vel: number): void;
   tt_conv_grad_b(g: number, cout: number, howo: number, out: number): void;
   tt_apply_update_b(gb: number, b: number, id: number, cout: number, sw: number, xs: number, cfg: number, vel: number): void;
   tt_dw_pw_bwd(gD: number, mask: number, saved: number, gx: number, gxAcc: number, scratch: number, wD: number, dg: number, wP: number, pg: number, bP: number,
     sP: number, eff: number, n: number, bias: number, xz: number, xs: number, cw: number, cb: number, velW: number, velB: number, wk: number, wkBytes: number): void;
-  tt_block_bwd(g2: number, w2: number, g2g: number, dMask: number, dSaved: number, wD: number, dg: number, bD: number, sD: number, effD: number,
+  tt_block_bwd(g2: number, g2Mask: number, w2: number, g2g: number, dMask: number, dSaved: number, wD: number, dg: number, bD: number, sD: number, effD: number,
     nD: number, dBias: number, dInputGrad: number, dxz: number, dxs: number, dVelW: number, dVelB: number,
     pMask: number, pSaved: number, gx: number, gxAcc: number, wP: number, pg: number, bP: number, sP: number, effP: number,
     n: number, bias: number, xz: number, xs: number, velW: number, velB: number, cw: number, cb: number, scratch: number, wk: number, wkBytes: number): void;

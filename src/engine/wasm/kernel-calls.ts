@@ -217,11 +217,14 @@ export function convGradBCall(k: KernelExports, g: Float32Array, out: Float32Arr
 export interface BiasUpdate { b: Int32Array; sW: Float32Array; xScale: number; rule: ParamUpdate }
 
 /** tt_conv_update_b: the bias gradients summed from g, each applied. */
-export function convUpdateBCall(k: KernelExports, g: Float32Array, u: BiasUpdate): void {
+export function convUpdateBCall(k: KernelExports, g: Float32Array, u: BiasUpdate, masked?: { mask: Uint8Array; howo: number }): void {
   const call = new WasmCall(k);
   const cout = u.b.length;
-  k.tt_conv_update_b(call.in(g), call.inout(u.b), roundingId(u.rule), cout, g.length / cout, call.in(u.sW), u.xScale, sgdStruct(call, u.rule),
-    optional(call, u.rule.velocity));
+  const rest = [call.inout(u.b), roundingId(u.rule), cout, masked ? masked.howo : g.length / cout, call.in(u.sW), u.xScale, sgdStruct(call, u.rule),
+    optional(call, u.rule.velocity)] as const;
+  // masked: g holds one value per channel under the mask (tt_conv_update_b_masked).
+  if (masked) k.tt_conv_update_b_masked(call.in(g), call.in(masked.mask), ...rest);
+  else k.tt_conv_update_b(call.in(g), ...rest);
   call.done();
 }
 
@@ -263,7 +266,7 @@ const sameRule = (a: ParamUpdate, b: ParamUpdate) =>
 /** tt_block_bwd: pw2's input gradient, the depthwise conv's whole backward and pw1's, channel by channel. */
 export function blockBwdCall(k: KernelExports, o: BlockOperands, scratchFloats: number): void {
   const call = new WasmCall(k);
-  const g2 = call.in(o.g2), w2 = readWeight(call, o.w2, o.geom2), g2g = geomStruct(call, o.geom2);
+  const g2 = call.in(o.g2), g2Mask = o.g2Mask ? call.in(o.g2Mask) : 0, w2 = readWeight(call, o.w2, o.geom2), g2g = geomStruct(call, o.geom2);
   const dMask = call.in(o.mask), dSaved = o.saved ? call.in(o.saved) : 0;
   const wD = trainedWeight(call, o.w, o.geom, o.n, roundingId(o.weight), roundingId(o.biasUpdate)), dg = geomStruct(call, o.geom);
   const bD = o.bias ? call.inout(o.b) : 0;
@@ -279,7 +282,7 @@ export function blockBwdCall(k: KernelExports, o: BlockOperands, scratchFloats: 
     : [0, 0, gx, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   // The updates share one rule per kind (the chip's tt_sgd_weight, tt_sgd_bias); the ids tell the parameters apart.
   const [pMask, pSaved, pGx, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB] = pwPart;
-  k.tt_block_bwd(g2, w2, g2g, dMask, dSaved, wD, dg, bD, call.in(o.s), call.in(o.eff), o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, o.xZero, o.xScale,
+  k.tt_block_bwd(g2, g2Mask, w2, g2g, dMask, dSaved, wD, dg, bD, call.in(o.s), call.in(o.eff), o.n, o.bias ? 1 : 0, o.inputGrad ? 1 : 0, o.xZero, o.xScale,
     dVelW, dVelB, pMask, pSaved, pGx, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, velW, velB, sgdStruct(call, o.weight), sgdStruct(call, o.biasUpdate),
     call.alloc(scratchFloats * 4), call.alloc(WORKSPACE), WORKSPACE);
   call.done();

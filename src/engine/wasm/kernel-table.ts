@@ -98,7 +98,9 @@ export const FAST_KERNELS: KernelTable = {
     applyUpdateWCall(wasm(), (env.buf(k.inputs[0]) as Float32Array).subarray(0, weightGradFloats(k, u.c)), u);
   },
   conv_update_b(k, env) {
-    convUpdateBCall(wasm(), env.buf(k.inputs[0]) as Float32Array, biasUpdate(k, env));
+    const c = k.bound.conv.geom;
+    const masked = k.attrs.mask ? { mask: env.buf(k.attrs.mask) as Uint8Array, howo: c.ho * c.wo } : undefined;
+    convUpdateBCall(wasm(), env.buf(k.inputs[0]) as Float32Array, biasUpdate(k, env), masked);
   },
   conv_grad_b(k, env) {
     convGradBCall(wasm(), env.buf(k.inputs[0]) as Float32Array, env.buf(k.outputs[0]) as Float32Array);
