@@ -2363,6 +2363,20 @@ static void tt_acc8x2(float *d0, float *d1, const float *T, const float *w0, con
 #endif
 }
 
+#if TT_VFP
+/* The eight taps s16-s23 times the two inputs s24 and s25, added to the sums s0-s7 and s8-s15
+ * (each product rounded, then added: the TypeScript's order). One body for tt_dot8x2 and tt_dot8x2_i8. */
+#define TT_MAC8X2 \
+    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t" \
+    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t" \
+    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t" \
+    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t" \
+    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t" \
+    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t" \
+    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t" \
+    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+#endif
+
 /* tt_dot8 for two inputs x0 and x1 at once (sums into o0 and o1): T is loaded once for both. */
 static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, float *o0, float *o1) {
 #if TT_VFP
@@ -2374,14 +2388,7 @@ static void tt_dot8x2(const float *T, const float *x0, const float *x1, int n, f
     "vldmia %[t]!, {s16-s23}\n\t"
     "vldmia %[x0]!, {s24}\n\t"
     "vldmia %[x1]!, {s25}\n\t"
-    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t"
-    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t"
-    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t"
-    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t"
-    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t"
-    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t"
-    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t"
-    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+    TT_MAC8X2
     "cmp %[x0], %[e]\n\t"
     "bne 1b\n\t"
     "2:\n\t"
@@ -2417,14 +2424,7 @@ static void tt_dot8x2_i8(const float *T, const int8_t *x0, const int8_t *x1, int
     "vmov s24, s25, %[a], %[b]\n\t"
     "vcvt.f32.s32 s24, s24\n\t"
     "vcvt.f32.s32 s25, s25\n\t"
-    "vmul.f32 s26, s16, s24\n\tvmul.f32 s27, s16, s25\n\tvadd.f32 s0, s0, s26\n\tvadd.f32 s8, s8, s27\n\t"
-    "vmul.f32 s26, s17, s24\n\tvmul.f32 s27, s17, s25\n\tvadd.f32 s1, s1, s26\n\tvadd.f32 s9, s9, s27\n\t"
-    "vmul.f32 s26, s18, s24\n\tvmul.f32 s27, s18, s25\n\tvadd.f32 s2, s2, s26\n\tvadd.f32 s10, s10, s27\n\t"
-    "vmul.f32 s26, s19, s24\n\tvmul.f32 s27, s19, s25\n\tvadd.f32 s3, s3, s26\n\tvadd.f32 s11, s11, s27\n\t"
-    "vmul.f32 s26, s20, s24\n\tvmul.f32 s27, s20, s25\n\tvadd.f32 s4, s4, s26\n\tvadd.f32 s12, s12, s27\n\t"
-    "vmul.f32 s26, s21, s24\n\tvmul.f32 s27, s21, s25\n\tvadd.f32 s5, s5, s26\n\tvadd.f32 s13, s13, s27\n\t"
-    "vmul.f32 s26, s22, s24\n\tvmul.f32 s27, s22, s25\n\tvadd.f32 s6, s6, s26\n\tvadd.f32 s14, s14, s27\n\t"
-    "vmul.f32 s26, s23, s24\n\tvmul.f32 s27, s23, s25\n\tvadd.f32 s7, s7, s26\n\tvadd.f32 s15, s15, s27\n\t"
+    TT_MAC8X2
     "cmp %[x0], %[e]\n\t"
     "bne 1b\n\t"
     "2:\n\t"

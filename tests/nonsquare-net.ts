@@ -8,7 +8,7 @@
  * first conv's weight gradient (train/gradcheck.test.ts).
  */
 import { TfliteModelBuilder } from '../src/engine/tflite/build.ts';
-import { writeTflite } from '../src/engine/tflite/write.ts';
+import { fcSoftmaxTail } from './tflite-fc-tail.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 
 export function nonSquareNetTflite(seed = 21): Uint8Array {
@@ -49,17 +49,6 @@ export function nonSquareNetTflite(seed = 21): Uint8Array {
   b.op('CONV_2D', { ...same, padding: 'VALID', strideH: 1, strideW: 1 }, [c3,
     b.tensor('conv42/w', [12, 4, 2, 8], 'int8', { scales: s4, zeroPoints: s4.map(() => 0), axis: 0 }, ints(768, 127)),
     b.tensor('conv42/b', [12], 'int32', biasQ(0.014, s4), Int32Array.from({ length: 12 }, () => Math.round((rand() - 0.3) * 1000)))], [c4]);
-  const flat = b.tensor('flat', [1, 420], 'int8', { scale: 0.02, zeroPoint: -128 });
-  b.op('RESHAPE', { newShape: [1, 420] }, [c4, b.tensor('flat/shape', [2], 'int32', null, Int32Array.of(1, 420))], [flat]);
-  const logits = b.tensor('logits', [1, 10], 'int8', { scale: 0.02, zeroPoint: 0 });
-  b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false }, [flat,
-    b.tensor('fc/w', [10, 420], 'int8', { scales: [0.002], zeroPoints: [0], axis: 0 }, ints(4200, 127)),
-    b.tensor('fc/b', [10], 'int32', biasQ(0.02, [0.002]), new Int32Array(10))], [logits]);
-  const real = b.tensor('logits_float', [1, 10], 'float32');
-  const probs = b.tensor('probabilities', [1, 10], 'float32');
-  b.op('DEQUANTIZE', {}, [logits], [real]);
-  b.op('SOFTMAX', { beta: 1 }, [real], [probs]);
-  b.inputs = [xf];
-  b.outputs = [probs];
-  return writeTflite(b.model('nonsquare-net.tflite', 'TinyTrain test model: non-square kernels (5x3 and 1x3 depthwise, 4x2 conv), each axis padded its own way'));
+  return fcSoftmaxTail(b, c4, 420, 0.02, ints(4200, 127), xf, 'nonsquare-net.tflite',
+    'TinyTrain test model: non-square kernels (5x3 and 1x3 depthwise, 4x2 conv), each axis padded its own way');
 }

@@ -8,7 +8,7 @@
  * padding 0 (models/from-tflite-graph.ts).
  */
 import { TfliteModelBuilder } from '../src/engine/tflite/build.ts';
-import { writeTflite } from '../src/engine/tflite/write.ts';
+import { fcSoftmaxTail } from './tflite-fc-tail.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 
 export function padNetTflite(seed = 15): Uint8Array {
@@ -34,17 +34,6 @@ export function padNetTflite(seed = 15): Uint8Array {
   b.op('DEPTHWISE_CONV_2D', { padding: 'SAME', strideH: 2, strideW: 2, dilationH: 1, dilationW: 1, depthMultiplier: 1, activation: 'RELU' }, [c1,
     b.tensor('dw/w', [1, 3, 3, 8], 'int8', { scales: s2, zeroPoints: s2.map(() => 0), axis: 3 }, ints(72, 127)),
     b.tensor('dw/b', [8], 'int32', biasQ(0.01, s2), Int32Array.from({ length: 8 }, () => Math.round((rand() - 0.3) * 500)))], [c2]);
-  const flat = b.tensor('flat', [1, 512], 'int8', { scale: 0.012, zeroPoint: -128 });
-  b.op('RESHAPE', { newShape: [1, 512] }, [c2, b.tensor('flat/shape', [2], 'int32', null, Int32Array.of(1, 512))], [flat]);
-  const logits = b.tensor('logits', [1, 10], 'int8', { scale: 0.02, zeroPoint: 0 });
-  b.op('FULLY_CONNECTED', { activation: 'NONE', keepNumDims: false, shuffledWeights: false }, [flat,
-    b.tensor('fc/w', [10, 512], 'int8', { scales: [0.002], zeroPoints: [0], axis: 0 }, ints(5120, 127)),
-    b.tensor('fc/b', [10], 'int32', biasQ(0.012, [0.002]), new Int32Array(10))], [logits]);
-  const real = b.tensor('logits_float', [1, 10], 'float32');
-  const probs = b.tensor('probabilities', [1, 10], 'float32');
-  b.op('DEQUANTIZE', {}, [logits], [real]);
-  b.op('SOFTMAX', { beta: 1 }, [real], [probs]);
-  b.inputs = [xf];
-  b.outputs = [probs];
-  return writeTflite(b.model('pad-net.tflite', 'TinyTrain test model: SAME convs of stride 2 on even sizes (padding 0 before, 1 after)'));
+  return fcSoftmaxTail(b, c2, 512, 0.012, ints(5120, 127), xf, 'pad-net.tflite',
+    'TinyTrain test model: SAME convs of stride 2 on even sizes (padding 0 before, 1 after)');
 }
