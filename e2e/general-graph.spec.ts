@@ -9,9 +9,9 @@ import { test, expect, saveScreenshot } from './fixtures';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MODELS = [
-  { file: resolve(HERE, '../public/models/cnn-maxpool-fc.tflite'), ops: 7, badges: { conv0: 'conv', maxpool2: 'maxpool', flatten5: 'reshape' } },
-  { file: resolve(HERE, '../public/models/ds-cnn-kws.tflite'), ops: 13, badges: { pad1: 'pad', conv0: 'conv', add6: 'add' } },
-  { file: resolve(HERE, '../public/models/concat-net.tflite'), ops: 7, badges: { conv1: 'conv', concat4: 'concat', pool6: 'pool' } },
+  { file: resolve(HERE, '../public/models/cnn-maxpool-fc.tflite'), ops: 7, input: '28×28', badges: { conv0: 'conv', maxpool2: 'maxpool', flatten5: 'reshape' } },
+  { file: resolve(HERE, '../public/models/ds-cnn-kws.tflite'), ops: 13, input: '49×10', badges: { pad1: 'pad', conv0: 'conv', add6: 'add' } },
+  { file: resolve(HERE, '../public/models/concat-net.tflite'), ops: 7, input: '28×28', badges: { conv1: 'conv', concat4: 'concat', pool6: 'pool' } },
 ];
 
 test.describe.configure({ timeout: 90_000 });
@@ -47,6 +47,9 @@ for (const size of [{ width: 1280, height: 720 }, { width: 1920, height: 1080 }]
       await expect(graph.locator('.graph-caption')).toContainText('general graph', { timeout: 30_000 });
       await expect(graph.locator('.graph-caption')).toContainText(`${m.ops} ops`);
       await expect(page.getByRole('alert')).toHaveCount(0);
+      // The memory panel names the model's own input size (the DS-CNN's 49×10, not its height twice).
+      await expect(page.getByTestId('memory-what')).toContainText(`${name} ${m.input} ·`);
+      await expect(page.getByTestId('fixed-input-size')).toHaveText(m.input);
       for (const arrangement of ['Columns', 'Vertical']) {
         await page.getByRole('button', { name: arrangement, exact: true }).click();
         await expect(graph.locator('.frame-node')).toHaveCount(0);

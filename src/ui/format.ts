@@ -39,3 +39,8 @@ export function formatScale(scale: number): string {
 
 /** "16x64x64": the same notation as `tinytrain info`. */
 export { formatShape } from '../engine/ir/tensor.ts';
+
+/** An input of shape [C, H, W] as "H×W" (a keyword-spotting model's 49×10, not its height twice). */
+export function formatInputSize(shape: readonly number[]): string {
+  return `${shape[shape.length - 2]}×${shape[shape.length - 1]}`;
+}

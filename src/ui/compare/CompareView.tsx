@@ -10,7 +10,7 @@ import { accuracyStdError } from '../../engine/train/evaluation.ts';
 import { builtinScheme } from '../../engine/train/builtin-schemes.ts';
 import { DEMO_RUN } from '../../engine/train/demo-run.ts';
 import { schemeToJson } from '../../engine/train/scheme.ts';
-import { formatBytes } from '../format.ts';
+import { formatBytes, formatInputSize } from '../format.ts';
 import { Term } from '../explain/Term.tsx';
 import { categoryColor, categoryLabel } from '../memory/categories.ts';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
@@ -43,6 +43,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 export function CompareView() {
   const doc = useStudio((s) => s.doc);
+  const inputSize = useStudio((s) => formatInputSize(s.program.graph.tensors[s.program.graph.input].shape));
   const project = useStudio((s) => s.project);
   const projectId = useStudio((s) => s.projectId);
   const currentName = useSchemeName();
@@ -112,7 +113,7 @@ export function CompareView() {
   return (
     <section className="compare-view" aria-label="Compare schemes" data-testid="compare-view">
       <header className="compare-head">
-        <h2>Compare schemes on <span className="mono">{originLabel(doc.origin)}</span> {doc.shape.resolution}×{doc.shape.resolution}</h2>
+        <h2>Compare schemes on <span className="mono">{originLabel(doc.origin)}</span> {inputSize}</h2>
         <span className="muted">{pins.length} of {MAX_PINS} pinned · budgets of the project&apos;s target</span>
         <span className="compare-spacer" />
         <label className="field field-compact">

@@ -10,7 +10,7 @@ import { BudgetBars } from '../memory/BudgetBars.tsx';
 import { BudgetWarning } from '../memory/BudgetWarning.tsx';
 import { TargetControls } from '../memory/TargetControls.tsx';
 import { TimelineChart } from '../memory/TimelineChart.tsx';
-import { formatBytes } from '../format.ts';
+import { formatBytes, formatInputSize } from '../format.ts';
 import { useStudio } from '../store/index.ts';
 import { originLabel, useSchemeName } from '../store/selectors.ts';
 import type { MemoryView } from '../store/ui-slice.ts';
@@ -38,7 +38,7 @@ export function MemoryPanel() {
   const setMemoryView = useStudio((s) => s.setMemoryView);
   const kernels = useStudio((s) => s.program.kernels.length);
   const origin = useStudio((s) => s.doc.origin);
-  const resolution = useStudio((s) => s.project.shape.resolution);
+  const inputSize = useStudio((s) => formatInputSize(s.program.graph.tensors[s.program.graph.input].shape));
   const userCollapsed = useStudio((s) => s.memoryCollapsed);
   const tab = useStudio((s) => s.graphTab);
   const height = useWindowHeight();
@@ -55,7 +55,7 @@ export function MemoryPanel() {
         <h2>Training memory</h2>
         <span className="muted memory-what" data-testid="memory-what"
           title="The step the Train tab trains and the firmware export builds: the project's model and scheme">
-          <span className="mono">{originLabel(origin)}</span> {resolution}×{resolution} · <span className="mono">{schemeName}</span> · {kernels} kernels · batch 1
+          <span className="mono">{originLabel(origin)}</span> {inputSize} · <span className="mono">{schemeName}</span> · {kernels} kernels · batch 1
         </span>
         {collapsed && (
           <span className="memory-summary num" data-testid="memory-summary">

@@ -19,6 +19,7 @@ import { ModelTransfer } from './ModelTransfer.tsx';
 import { TrainingResults } from './TrainingResults.tsx';
 import { useTrainingRuns, type RunRecord, type RunSettings } from './training-runs.ts';
 import { useTrainingWorker } from './useTrainingWorker.ts';
+import { formatInputSize } from '../format.ts';
 import './training.css';
 import { userMessage } from '../../engine/input-error.ts';
 
@@ -143,7 +144,7 @@ export function TrainingPanel(p: TrainingPanelProps) {
       <dl className="training-facts">
         <dt>What trains</dt>
         <dd data-testid="training-what">
-          <span className="mono">{p.modelLabel}</span> at {p.resolution}×{p.resolution}, scheme <strong className="mono">{p.schemeLabel}</strong>
+          <span className="mono">{p.modelLabel}</span> at {formatInputSize(p.input.shape)}, scheme <strong className="mono">{p.schemeLabel}</strong>
           {' '}(the project&apos;s; the memory panel below plans its step for the device) · {precision === 'int8' ? `int8${qas ? ' + QAS' : ', no QAS'}, ${rounding} rounding` : 'float32 baseline'}
           {' '}· learning rate <strong className="num">{lr}</strong> · batch {batch} · {epochs} epoch{epochs === 1 ? '' : 's'}
         </dd>
