@@ -142,7 +142,13 @@ describe('the fuzz harness', () => {
     const why = async (format: string, hangMs = 120_000) => (await fuzz(format, 1, 0, hangMs)).failures.map((f) => f.why).join(' | ');
     expect(await why('selftest-typeerror')).toMatch(/^bug: TypeError: Cannot set properties of undefined/);
     expect(await why('selftest-plain-error')).toMatch(/^bug: Error: a reader must refuse with an InputError/);
-    if (process.platform === 'linux') expect(await why('selftest-memory')).toMatch(/^peaked at 4\d\d MB above its start/);
+    if (process.platform === 'linux') {
+      // It touches 400 MB; the harness samples the resident set, which the runtime's own pages move by a few MB either way.
+      const peak = Number(/^peaked at (\d+) MB above its start/.exec(await why('selftest-memory'))?.[1]);
+      expect(peak).toBeGreaterThan(PEAK_BYTES / 2 ** 20);
+      expect(peak).toBeGreaterThanOrEqual(380);
+      expect(peak).toBeLessThanOrEqual(440);
+    }
     expect(await why('selftest-cpu')).toMatch(/^took \d+ ms of CPU/);
     expect(await why('selftest-hang', 5000)).toMatch(/^no end after 5 s \(hang\)$/);
     expect(await why('selftest-crash')).toMatch(/^the process died \(exit 3\)/);
