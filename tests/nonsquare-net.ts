@@ -8,17 +8,12 @@
  * first conv's weight gradient (train/gradcheck.test.ts).
  */
 import { TfliteModelBuilder } from '../src/engine/tflite/build.ts';
-import { fcSoftmaxTail } from './tflite-fc-tail.ts';
+import { biasQ, fcSoftmaxTail } from './tflite-test-model.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 
 export function nonSquareNetTflite(seed = 21): Uint8Array {
   const rand = mulberry32(seed);
   const ints = (n: number, max: number) => Int8Array.from({ length: n }, () => Math.round((rand() * 2 - 1) * max));
-  // Biases in units of input scale x weight scale, per channel as TFLite's converter writes them (Arm NN reads them so).
-  const biasQ = (inScale: number, wScales: number[]) => {
-    const scales = wScales.map((w) => Math.fround(inScale) * Math.fround(w));
-    return { scales, zeroPoints: scales.map(() => 0), axis: 0 };
-  };
   const perChannel = (n: number, base: number, step: number) => Array.from({ length: n }, (_, i) => base + step * i);
   const b = new TfliteModelBuilder();
   const xf = b.tensor('input', [1, 20, 12, 1], 'float32');

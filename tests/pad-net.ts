@@ -8,17 +8,12 @@
  * padding 0 (models/from-tflite-graph.ts).
  */
 import { TfliteModelBuilder } from '../src/engine/tflite/build.ts';
-import { fcSoftmaxTail } from './tflite-fc-tail.ts';
+import { biasQ, fcSoftmaxTail } from './tflite-test-model.ts';
 import { mulberry32 } from '../src/engine/util/random.ts';
 
 export function padNetTflite(seed = 15): Uint8Array {
   const rand = mulberry32(seed);
   const ints = (n: number, max: number) => Int8Array.from({ length: n }, () => Math.round((rand() * 2 - 1) * max));
-  // Biases in units of input scale x weight scale, per channel as TFLite's converter writes them (Arm NN reads them so).
-  const biasQ = (inScale: number, wScales: number[]) => {
-    const scales = wScales.map((w) => Math.fround(inScale) * Math.fround(w));
-    return { scales, zeroPoints: scales.map(() => 0), axis: 0 };
-  };
   const b = new TfliteModelBuilder();
   const xf = b.tensor('input', [1, 32, 32, 1], 'float32');
   const x = b.tensor('input_int8', [1, 32, 32, 1], 'int8', { scale: 1 / 255, zeroPoint: -128 });
