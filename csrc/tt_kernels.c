@@ -1455,6 +1455,55 @@ static void tt_chain_load(tt_chain_run *r, int upTo) {
   }
 }
 
+/* Row y of one channel of a split ring: in the ring (slot y % rows) below from, else in the spare. */
+typedef struct { const tt_rows *ring; const int8_t *xc, *spare; int from; } tt_split_rows;
+
+static int tt_split_rowoff(const void *p, int y) {
+  const tt_split_rows *s = (const tt_split_rows *)p;
+  return y < s->from ? tt_row_off(s->ring, y) : (int)(s->spare - s->xc) + (y - s->from) * s->ring->w;
+}
+
+/* Row oy of depthwise stage s whose input ring s - 1 is split: the producer's (pointwise stage s - 1)
+ * rows from..upto, not yet computed, one output channel e at a time into the spare, channel e's
+ * depthwise row, then those rows into the ring's slots (their rows y - rows are below the next window).
+ * The producer's rows packed once (tt_pw_build_x, row by row) and channel e's weights as a row, then
+ * tt_pw_single; without the workspace for that, the plain loop (integer sums: the same values). */
+static void tt_chain_split_row(tt_chain_run *r, int s, int oy, int from, int upto) {
+  const tt_chain *c = r->c;
+  const tt_stage *ps = &c->st[s - 1], *ds = &c->st[s];
+  const tt_geom *pg = ps->g, *dg = ds->g;
+  const tt_rows *x = &r->src[s - 1], *ring = &r->src[s], *y = &r->src[s + 1];
+  int8_t *spare = ring->data - c->ring_off[s - 1] + c->ring_spare[s - 1];
+  const int w = pg->wo, lo = r->next[s - 1], n = upto - lo + 1 > 0 ? upto - lo + 1 : 0;
+  const int cp2 = (pg->cpg + 1) / 2, yRow = tt_row_off(y, oy);
+  uint32_t *X = (uint32_t *)r->wk, *Wr = X + n * w * cp2;
+  const int fast = r->wk && r->wk_bytes / 4 >= (n * w + 1) * cp2;
+  for (int j = 0; fast && j < n; j++) tt_pw_build_x(x->data + tt_row_off(x, lo + j), x->cstride, 0, w, pg->cpg, ps->xz, X + j * w * cp2, cp2);
+  tt_split_rows sr = { ring, NULL, spare, from };
+  for (int e = 0; e < pg->cout; e++) {
+    if (fast) {
+      tt_pw_build_w(ps->w, pg, e, Wr, 1, cp2);
+      for (int j = 0; j < n; j++) tt_pw_single(X + j * w * cp2, w, cp2, Wr, e, ps->bias, ps->eff, pg->rq, ps->yz, spare, 0, (lo + j - from) * w, NULL);
+    } else {
+      const tt_rq q = tt_rq_at(ps->eff, pg->rq, e);
+      for (int j = 0; j < n; j++) {
+        const int8_t *xr = x->data + tt_row_off(x, lo + j);
+        int8_t *yr = spare + (lo + j - from) * w;
+        for (int ox = 0; ox < w; ox++) {
+          int32_t acc = ps->bias[e];
+          for (int ic = 0; ic < pg->cpg; ic++) acc += (xr[ic * x->cstride + ox] - ps->xz) * *tt_wrow(ps->w, pg, e, ic);
+          yr[ox] = tt_clamp8(tt_rq_apply(acc, q, ps->yz));
+        }
+      }
+    }
+    sr.xc = ring->data + e * ring->cstride;
+    tt_dw_row(sr.xc, tt_split_rowoff, &sr, tt_wrow(ds->w, dg, e, 0), dg, oy, ds->xz, ds->bias[e], tt_rq_at(ds->eff, dg->rq, e), ds->yz,
+      y->data + e * y->cstride + yRow, NULL, 0);
+    for (int j = 0; j < n; j++) memcpy(ring->data + e * ring->cstride + tt_row_off(ring, lo + j), spare + (lo + j - from) * w, (size_t)w);
+  }
+  r->next[s - 1] = lo + n;
+}
+
 /* Computes the rows of the stage last up to upTo. A stage's row oy first needs the rows of the stage
  * before it up to the bottom of its window (they are computed first, in order), then it is computed
  * (and its residual add): the recursion of runtime/conv-chain.ts's ensure, in the same order, with
@@ -1472,7 +1521,7 @@ __attribute__((noinline)) static void tt_chain_pull(tt_chain_run *r, int last, i
     }
     const tt_geom *g = c->st[s].g;
     const int oy = r->next[s];
-    if (s > 0 || r->stream) {
+    if (!(s > 0 && c->ring_spare[s - 1] >= 0) && (s > 0 || r->stream)) {
       int need = oy * g->stride - g->ph + g->kh - 1;
       if (need > g->h - 1) need = g->h - 1;
       if (s == 0) {
@@ -1481,6 +1530,29 @@ __attribute__((noinline)) static void tt_chain_pull(tt_chain_run *r, int last, i
         r->want[--s] = need;
         continue;
       }
+    }
+    if (s > 0 && c->ring_spare[s - 1] >= 0) {
+      /* A split input ring: its rows below the window's last stride ones as usual, then the rest below. */
+      const int top = oy * g->stride - g->ph + g->kh - 1, from = top - g->stride + 1;
+      const int upto = top > g->h - 1 ? g->h - 1 : top;
+      const int normal = from - 1 < upto ? from - 1 : upto;
+      if (r->next[s - 1] <= normal) {
+        r->want[--s] = normal;
+        continue;
+      }
+      if (r->next[s - 1] <= upto) {
+        if (s - 1 > 0 && r->next[s - 2] <= upto) {
+          /* The producer's input rows up to the window's bottom (stage s - 1 itself is satisfied). */
+          r->want[s - 1] = r->next[s - 1] - 1;
+          s -= 2;
+          r->want[s] = upto;
+          continue;
+        }
+        if (s - 1 == 0 && r->stream) tt_chain_load(r, upto);
+      }
+      r->next[s]++;
+      tt_chain_split_row(r, s, oy, from, upto);
+      continue;
     }
     r->next[s]++;
     const tt_chain_add *a = NULL;
@@ -1518,7 +1590,9 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
     if (tt_is_pw(g) || tt_is_im2col(g)) {
       /* Rows are done in tiles of pixels: keep room for 16 (or the whole row), and im2col's one pixel of int16 taps. */
       const int cp2 = ((tt_is_pw(g) ? g->cpg : g->cpg * tt_taps(g)) + 1) / 2;
-      const int px = (g->wo < 16 ? g->wo : 16) + (tt_is_pw(g) ? 0 : 1);
+      /* A split ring's producer (tt_chain_split_row): its stride rows and one channel's weights. */
+      const int split = i + 1 < c->n && c->ring_spare[i] >= 0;
+      const int px = split ? c->st[i + 1].g->stride * g->wo + 1 : (g->wo < 16 ? g->wo : 16) + (tt_is_pw(g) ? 0 : 1);
       if (px * cp2 > xneed) xneed = px * cp2;
     }
   }
@@ -1526,7 +1600,7 @@ void tt_conv_chain(const tt_chain *c, const int8_t *in, const tt_row_src *src, i
   int words = wk ? wk_bytes / 4 : 0;
   for (int i = 0; i < c->n; i++) {
     const tt_geom *g = c->st[i].g;
-    if (!tt_is_pw(g) && !tt_is_im2col(g)) continue;
+    if ((!tt_is_pw(g) && !tt_is_im2col(g)) || (i + 1 < c->n && c->ring_spare[i] >= 0)) continue;
     const int kk = tt_is_pw(g) ? 1 : tt_taps(g), cp2 = (g->cpg * kk + 1) / 2;
     if (words - g->cout * cp2 < xneed) continue;
     if (kk == 1) tt_pw_pack_all(c->st[i].w, g, cp2, free);

@@ -65,6 +65,10 @@ typedef struct {
   int add_row;
   /* Rows of the ring a streamed input is read into (the first conv's kernel height). */
   int in_rows;
+  /* Per ring: -1, or the offset in scratch of its spare rows: a split ring (schedule/fuse-rows.ts:
+   * splitRing) keeps the depthwise conv's kh - stride shared rows of every channel, and its producer's
+   * stride new rows are computed one channel at a time into the spare, then copied into the ring. */
+  const int *ring_spare;
 } tt_chain;
 
 /*

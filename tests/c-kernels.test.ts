@@ -330,7 +330,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   const block = (c: number, h: number, e: number, k: number): ConvGeom[] =>
     [geometry(c, h, e, 1, 1, 1), geometry(e, h, e, k, 1, e), geometry(e, h, c, 1, 1, 1)];
   /** Chains: geometries, residual adds (stage, skip), streamed input, in place (schedule/fuse-rows.ts: chainInPlace). */
-  const CHAINS: [string, ConvGeom[], ChainAdd[], boolean, boolean][] = [
+  const CHAINS: [string, ConvGeom[], ChainAdd[], boolean, boolean, boolean[]?][] = [
     // The stem maps 17x18 to 9x9: the block after it is 9 wide.
     ['stem 3x3 stride 2 + block, streamed input',
       [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 8, 3, 1, 8), w: 9, wo: 9 }, { ...geometry(8, 9, 16, 1, 1, 1), w: 9, wo: 9 }], [], true, false],
@@ -343,11 +343,21 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
       [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, false],
     ['three residual blocks, in place', [...block(6, 8, 12, 3), ...block(6, 8, 18, 5), ...block(6, 8, 12, 3)],
       [{ stage: 2, skip: 0 }, { stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, true],
+    // Split rings (schedule/fuse-rows.ts: splitRing): the depthwise conv's new rows one channel at a time.
+    ['strided 7x7 depthwise block, split ring', [geometry(8, 12, 24, 1, 1, 1), geometry(24, 12, 24, 7, 2, 24), geometry(24, 6, 8, 1, 1, 1)], [],
+      false, false, [true, false]],
+    ['stem, then a strided 3x3 block with a split ring, streamed input',
+      [geometry(3, 17, 8, 3, 2, 1), { ...geometry(8, 9, 12, 1, 1, 1), w: 9, wo: 9 }, { ...geometry(12, 9, 12, 3, 2, 12), w: 9, wo: 5, ho: 5 },
+        { ...geometry(12, 5, 8, 1, 1, 1), w: 5, wo: 5 }], [], true, false, [false, true, false]],
+    ['inverted bottleneck with residual add, split ring, in place', block(8, 9, 24, 5), [{ stage: 2, skip: 0 }], false, true, [true, false]],
+    ['strided block, then residual blocks with their skips in rings, split rings',
+      [geometry(4, 14, 12, 1, 1, 1), geometry(12, 14, 12, 3, 2, 12), geometry(12, 7, 8, 1, 1, 1), ...block(8, 7, 16, 3), ...block(8, 7, 24, 7)],
+      [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, false, [true, false, false, true, false, false, true, false]],
   ];
-  for (const [name, geoms, adds, streamed, inPlace] of CHAINS) {
+  for (const [name, geoms, adds, streamed, inPlace, split = []] of CHAINS) {
     for (const [wk, tflite] of [[0, false], [1 << 16, false], [0, true], [1 << 16, true]] as const) {
       it(`tt_conv_chain, ${name}, ${wk ? 'fast paths (workspace)' : 'plain loops'}${tflite ? ', in TFLite\'s arithmetic' : ''}`, () => {
-        if (inPlace) expect(chainInPlace(geoms, adds)).toBe(true);
+        if (inPlace) expect(chainInPlace(geoms, adds, split)).toBe(true);
         const bufs: Record<string, TypedArray> = {};
         const stages = geoms.map((c, i): ConvBinding => {
           bufs[`w${i}`] = int8s(c.cout * c.cpg * taps(c));
@@ -362,12 +372,19 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           const q = { a: { scale: 0.05 + 0.01 * i, zeroPoint: -2 + i }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 - i } };
           return { ...a, q: { ...q, ...(tflite ? { rq: addMultipliers(q.a.scale, q.b.scale, q.y.scale) } : {}) } };
         });
-        const chain: ChainBinding = { stages, adds: bound, layout: chainLayoutOf(geoms, adds) };
+        const chain: ChainBinding = { stages, adds: bound, layout: chainLayoutOf(geoms, adds, split) };
         const g0 = geoms[0], last = geoms[geoms.length - 1];
         const input = int8s(g0.cin * g0.h * g0.w);
         const out = inPlace ? input.slice() : new Int8Array(last.cout * last.ho * last.wo);
         const param = (n: string) => bufs[n];
         runBoundChain(chain, param, inPlace ? out : input, out, new Int8Array(chain.layout.bytes), streamed ? new Int8Array(g0.cin * g0.kh * g0.w) : undefined);
+        if (split.some(Boolean)) {
+          // The same values as with plain rings.
+          const plain: ChainBinding = { ...chain, layout: chainLayoutOf(geoms, adds) };
+          const ref = new Int8Array(out.length);
+          runBoundChain(plain, param, input, ref, new Int8Array(plain.layout.bytes));
+          expect(ref).toEqual(out);
+        }
         if (inPlace) {
           // The same values as with the output apart from the input.
           const apart = new Int8Array(out.length);
@@ -379,7 +396,7 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
           ops.geom(s.geom).ints(s.xZero, s.yZero).array(bufs[`w${i}`]).array(bufs[`b${i}`]).array(effScalesOf(s, bufs[`s${i}`] as Float32Array));
           if (tflite) ops.array(multiplierPairs(multipliersOf(s, bufs[`s${i}`] as Float32Array)!));
         });
-        for (const r of chain.layout.rings) ops.ints(r.offset, r.rows);
+        for (const r of chain.layout.rings) ops.ints(r.offset, r.rows, r.spare);
         ops.ints(bound.length);
         for (const a of bound) {
           ops.ints(a.stage, a.skip).floats(a.q.a.scale).ints(a.q.a.zeroPoint).floats(a.q.b.scale).ints(a.q.b.zeroPoint).floats(a.q.y.scale).ints(a.q.y.zeroPoint);

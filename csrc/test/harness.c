@@ -276,7 +276,7 @@ int main(int argc, char **argv) {
     put(&key, 4);
   } else if (!strcmp(k, "conv_chain") || !strcmp(k, "conv_chain_q")) {
     /* stages, then per stage: geometry, xz, yz, w, bias, eff (conv_chain_q: and its multipliers and shifts);
-     * ring offsets and rows; adds, per add: stage skip sa za sb zb sy zy (conv_chain_q: and its six
+     * ring offsets, rows and spares; adds, per add: stage skip sa za sb zb sy zy (conv_chain_q: and its six
      * multiplier words); add_row; in_rows (0: whole input); scratch bytes; workspace bytes; in place (the
      * output written over the input); the input -> the output */
     const int q = !strcmp(k, "conv_chain_q");
@@ -294,8 +294,8 @@ int main(int argc, char **argv) {
       st[i].eff = take(4 * g->cout);
       if (q) g->rq = take(8 * g->cout);
     }
-    int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n);
-    for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_();
+    int *ro = zeros(4 * (size_t)n), *rr = zeros(4 * (size_t)n), *rs = zeros(4 * (size_t)n);
+    for (int i = 0; i + 1 < n; i++) ro[i] = int_(), rr[i] = int_(), rs[i] = int_();
     const int n_add = int_();
     tt_chain_add *adds = zeros(sizeof(tt_chain_add) * (size_t)(n_add + 1));
     for (int i = 0; i < n_add; i++) {
@@ -303,7 +303,7 @@ int main(int argc, char **argv) {
       adds[i].sa = float_(), adds[i].za = int_(), adds[i].sb = float_(), adds[i].zb = int_(), adds[i].sy = float_(), adds[i].zy = int_();
       if (q) adds[i].rq = take(24);
     }
-    tt_chain c = { n, st, ro, rr, n_add, adds, 0, 0 };
+    tt_chain c = { n, st, ro, rr, n_add, adds, 0, 0, rs };
     c.add_row = int_();
     c.in_rows = int_();
     const int scratch_bytes = int_(), wk_bytes = int_(), in_place = int_();

@@ -9,7 +9,7 @@
 import type { Buffer } from '../memory/lifetimes.ts';
 import { ALIGN, ORDERS, placeInOrder, planArena, type Lifetime, type Placement } from '../memory/planner.ts';
 import { isDepthwise, isPointwise, isSquare, taps } from '../ops/conv2d.ts';
-import { chainFloorBytes, chainPackedBytes } from '../schedule/fuse-rows.ts';
+import { chainFloorBytes, chainPackedBytes, splitOf } from '../schedule/fuse-rows.ts';
 import type { Kernel, KernelOp, ProgramKernel, ProgramTensor } from '../program/types.ts';
 
 /** Kernels whose C implementation takes a workspace (c-step.ts passes it). */
@@ -84,7 +84,7 @@ export interface WorkspaceBuffer extends Buffer { floor: number }
  * chain, at its peak: 5.4M -> 34.9M).
  */
 function fastPathFloor(k: ProgramKernel): number {
-  if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom));
+  if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom), splitOf(k.bound.layout));
   if (k.op === 'block_bwd') {
     // The gathered plane and pw1's eight-channel block with its two conversion planes (tt_pw1_setup).
     const need = fastPathBytes(k) ?? 0;
@@ -147,7 +147,7 @@ export function fastPathBytes(k: ProgramKernel): number | null {
     if (isDepthwise(g) && g.kh <= 16 && g.kw <= 16) return (g.h + 2 * g.ph) * (g.w + 2 * g.pw + 2) * 2 + g.kh * Math.ceil(g.kw / 2) * 4 + 8;
     return 0; // the generic path takes no workspace
   }
-  if (k.op === 'conv_chain') return chainPackedBytes(k.bound.stages.map((s) => s.geom));
+  if (k.op === 'conv_chain') return chainPackedBytes(k.bound.stages.map((s) => s.geom), splitOf(k.bound.layout));
   return null;
 }
 

@@ -59,12 +59,12 @@ export interface ChainBinding {
 const quant = (g: Graph, t: string): Quant => ({ scale: g.tensors[t].q!.scale, zeroPoint: g.tensors[t].q!.zeroPoint });
 
 /** The binding of a fused chain of convs and its residual adds (compile time). */
-export function bindChain(g: Graph, convs: Node<'conv2d'>[], adds: Node[]): ChainBinding {
+export function bindChain(g: Graph, convs: Node<'conv2d'>[], adds: Node[], split: boolean[] = []): ChainBinding {
   const skips = chainAdds(convs, adds);
   if (!skips) throw new Error(`internal: the adds of chain ${convs[0].name} do not read its stages`);
   return {
     stages: convs.map((c) => bindConv(g, c)),
     adds: skips.map((a) => ({ ...a, q: bindAdd(g, adds.find((n) => n.inputs[1] === convs[a.stage].outputs[0])!) })),
-    layout: chainLayout(g, convs, skips),
+    layout: chainLayout(g, convs, skips, split),
   };
 }

@@ -53,19 +53,22 @@ export type ConvChainTypes = KernelTypes<{
   adds: string[];
   /** The row rings. */
   scratch: string;
+  /** Which rings are split (schedule/fuse-rows.ts: splitRing); absent: none. */
+  split?: boolean[];
   /** A streamed image (schedule/stream-input.ts) is read into `ring`, `inputRows` rows. */
   ring?: string;
   inputRows?: number;
 }, ChainBinding>;
 
 export const conv_chain: KernelDef<'conv_chain'> = {
-  bind: (k, b) => bindChain(b.graph, k.attrs.convs.map((n) => b.node(n) as Node<'conv2d'>), k.attrs.adds.map((n) => b.node(n))),
+  bind: (k, b) => bindChain(b.graph, k.attrs.convs.map((n) => b.node(n) as Node<'conv2d'>), k.attrs.adds.map((n) => b.node(n)), k.attrs.split),
   reference(k, env) {
     runBoundChain(k.bound, env.param, env.buf(k.inputs[0]) as Int8Array, env.buf(k.outputs[0]) as Int8Array, env.buf(k.attrs.scratch) as Int8Array,
       k.attrs.ring ? (env.buf(k.attrs.ring) as Int8Array) : undefined);
   },
   c: {
-    functions: ['tt_conv_chain', 'tt_chain_pull', 'tt_image_rows'],
+    // With split rings (tt_chain_split_row, inlined in tt_chain_pull) tt_pw_build_x and tt_pw_single get copies of their own.
+    functions: ['tt_conv_chain', 'tt_chain_pull', 'tt_image_rows', 'tt_split_rowoff', 'tt_pw_build_x', 'tt_pw_single'],
     emit(k, e) {
       const names = k.attrs.convs;
       if (names.length > CHAIN_MAX) throw new Error(`export: conv chain ${names.join(', ')} is longer than ${CHAIN_MAX} convs`);
@@ -77,6 +80,7 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       e.declare(`static const tt_stage ${sym}_st[${cs.length}] = {\n  ${st.join(',\n  ')}\n};`);
       e.declare(`static const int ${sym}_ro[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.offset).join(', ') || '0'} };`);
       e.declare(`static const int ${sym}_rr[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.rows).join(', ') || '0'} };`);
+      e.declare(`static const int ${sym}_rs[${Math.max(1, rings.length)}] = { ${rings.map((r) => r.spare).join(', ') || '-1'} };`);
       // A residual add in TFLite's arithmetic: its multipliers (tt_add_q's rq).
       adds.forEach((a, i) => {
         if (a.q.rq) e.declare(`static const int32_t ${sym}_aq${i}[6] = { ${Array.from(addMultiplierWords(a.q.rq)).join(', ')} };`);
@@ -87,12 +91,12 @@ export const conv_chain: KernelDef<'conv_chain'> = {
         e.declare(`static const tt_chain_add ${sym}_ad[${adds.length}] = {\n  ${rows.join(',\n  ')}\n};`);
       }
       e.declare(`static const tt_chain ${sym} = { ${cs.length}, ${sym}_st, ${sym}_ro, ${sym}_rr, ${adds.length}, ${adds.length ? `${sym}_ad` : 'NULL'}, ` +
-        `${layout.addRow}, ${k.attrs.inputRows ?? 0} };`);
+        `${layout.addRow}, ${k.attrs.inputRows ?? 0}, ${sym}_rs };`);
       // A streamed input (schedule/stream-input.ts) is read row by row from tt_in_src into its ring.
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
     },
-    codeBytes: 2454,
+    codeBytes: 5858,
   },
   kind: 'forward',
   label: 'conv_chain',

@@ -282,7 +282,7 @@ describe('bind once: the program carries what its readers need', () => {
     const chains = p.kernels.filter((k) => isOp(k, 'conv_chain'));
     expect(chains.length).toBeGreaterThan(0);
     for (const k of chains) {
-      expect(k.bound.layout).toEqual(chainLayout(g, k.attrs.convs.map(node), k.bound.adds));
+      expect(k.bound.layout).toEqual(chainLayout(g, k.attrs.convs.map(node), k.bound.adds, k.attrs.split));
       expect(k.bound.adds.length).toBe(k.attrs.adds.length);
       expect(k.bound.stages.map((s) => s.node)).toEqual(k.attrs.convs);
     }
@@ -290,5 +290,32 @@ describe('bind once: the program carries what its readers need', () => {
       if (k.op === 'conv2d' || k.op === 'channel_scale' || k.op === 'conv_update_w' || k.op === 'conv_update_b') expect(k.bound.conv).toBe(p.convs[k.node]);
       if (k.op === 'block_bwd') expect([k.bound.dw, k.bound.pw2, k.bound.pw1]).toEqual([p.convs[k.node], p.convs[k.attrs.pw2], k.attrs.pw1 ? p.convs[k.attrs.pw1] : null]);
     }
+  });
+});
+
+describe('split rings (schedule/fuse-rows.ts: splitRing)', () => {
+  const proxyless = () => buildGraph(zooArch('proxyless-w0.3'), { resolution: 128, classes: 10 });
+  const chainsOf = (p: TrainingProgram) => new Map(p.kernels.filter((k) => isOp(k, 'conv_chain')).map((k) => [k.name, k]));
+  it('are taken only where a chain would hold more than every other step (mcunet-5fps@99kb: none)', () => {
+    const p = compileTraining(mcunet(), scheme99());
+    expect([...chainsOf(p).values()].some((k) => k.attrs.split)).toBe(false);
+  });
+  it('above splitRingsAbove: proxyless-w0.3@98kb\'s block 2 and 3 chains keep kh - stride rows of the expanded maps, same values', () => {
+    const g = proxyless();
+    const scheme = builtinScheme('proxyless-w0.3@98kb', backboneConvs(g).length)!;
+    const plain = compileTraining(g, scheme, { splitRingsAbove: Infinity }), split = compileTraining(g, scheme, { splitRingsAbove: 31500 });
+    const [a, b] = [chainsOf(plain), chainsOf(split)];
+    // conv_chain:conv9: 7x7 stride 2 over 48 channels of 32: 7 rows -> 5 and a spare of 2 rows of one channel.
+    expect(a.get('conv_chain:conv9')!.bound.layout.bytes).toBe(11520);
+    expect(b.get('conv_chain:conv9')!.bound.layout.bytes).toBe(8512);
+    expect(b.get('conv_chain:conv9')!.attrs.split).toEqual([true, false]);
+    // conv_chain:conv0: block 2's 5x5 stride 2 over 24 channels of 64: 5 rows -> 3 (its pw1's input ring 1 row -> 2).
+    expect(a.get('conv_chain:conv0')!.bound.layout.bytes).toBe(13056);
+    expect(b.get('conv_chain:conv0')!.bound.layout.bytes).toBe(10624);
+    const hyper = { weight: { lr: 0.05, momentum: 0, qas: true }, bias: { lr: 0.05, momentum: 0, qas: true }, head: { lr: 0.05, momentum: 0, qas: false } };
+    const input = Int8Array.from({ length: 3 * 128 * 128 }, (_, i) => ((i * 7919) % 256) - 128);
+    const [pa, pb] = [syntheticParams(g, 5), syntheticParams(g, 5)];
+    expect(new ArenaExecutor(split, pb, hyper).step(input, 4)).toEqual(new ArenaExecutor(plain, pa, hyper).step(input, 4));
+    expect(pb).toEqual(pa);
   });
 });

@@ -57,6 +57,12 @@ export interface CompileOptions {
    * (firmware/workspaces.ts: carveWorkspaces). Infinity: each kernel keeps its whole workspace.
    */
   workspaceHeadroom?: number;
+  /**
+   * A fused chain holding more bytes than this splits its rings where it can (schedule/fuse-rows.ts:
+   * splitRing; fewer bytes, a little slower). Default (undefined): the most bytes any step outside the
+   * chains holds, so that a split is taken only where a chain would set the arena.
+   */
+  splitRingsAbove?: number;
   sramBudget?: number;
   flashBudget?: number;
 }
@@ -65,7 +71,7 @@ export interface TrainingProgram {
   model: string;
   graph: Graph;
   scheme: ResolvedScheme;
-  options: Required<CompileOptions>;
+  options: Required<Omit<CompileOptions, 'splitRingsAbove'>> & Pick<CompileOptions, 'splitRingsAbove'>;
   tensors: Record<string, ProgramTensor>;
   /** In order, each with what the runtime and the C emitter read (bound by kernels/bind.ts). */
   kernels: ProgramKernel[];
@@ -85,8 +91,16 @@ export function headKind(g: Graph): 'float32' | 'int8' {
   return g.nodes.some((n) => n.op === 'linear') ? 'float32' : 'int8';
 }
 
+/** Bytes live at each step: the buffers alive there and the step's workspace at its floor. */
+function stepBytes(kernels: ProgramKernel[], lifetimes: Buffer[], ws: { start: number; floor: number }[]): number[] {
+  const live = kernels.map(() => 0);
+  for (const b of lifetimes) for (let i = b.start; i <= b.end && i < live.length; i++) live[i] += b.bytes;
+  for (const w of ws) live[w.start] += w.floor;
+  return live;
+}
+
 export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptions = {}): TrainingProgram {
-  const options: Required<CompileOptions> = {
+  const options: TrainingProgram['options'] = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
     streamInput: opts.streamInput ?? true,
     fuseBackward: opts.fuseBackward ?? true,
@@ -95,6 +109,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
     workspaceBytes: opts.workspaceBytes ?? DEFAULT_WORKSPACE,
     workspaceHeadroom: opts.workspaceHeadroom ?? DEFAULT_WORKSPACE_HEADROOM,
     sramBudget: opts.sramBudget ?? DEFAULT_SRAM_BUDGET, flashBudget: opts.flashBudget ?? DEFAULT_FLASH_BUDGET,
+    ...(opts.splitRingsAbove !== undefined ? { splitRingsAbove: opts.splitRingsAbove } : {}),
   };
   // Budgets from outside (CLI, project files, the page) are bounded once, in limits.ts.
   checkBudget('sramBudget', options.sramBudget);
@@ -105,18 +120,35 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   const rs = resolveScheme(scheme, graph);
   const tg = buildTrainingGraph(graph, rs, { reorder: options.reorder });
   // Each pass returns new kernel and tensor lists; the training graph's stay as autodiff made them.
-  let s: Scheduled = { kernels: tg.kernels, tensors: tg.tensors };
-  if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained, options.streamInput);
-  let stream: InputStream | null = null;
-  if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
-  if (options.fuseBlockBackward) s = compactPoolGradient(fuseBlockBackward(graph, s));
-  if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
-  if (options.accumulateGrads) s = accumulateGrads(graph, s);
-  if (options.inPlace) s = applyInPlace(graph, s);
+  const schedule = (splitAbove: number): { s: Scheduled; stream: InputStream | null } => {
+    let s: Scheduled = { kernels: tg.kernels, tensors: tg.tensors };
+    if (options.fuseRows) s = fuseFrozenRows(graph, s, rs.firstTrained, options.streamInput, splitAbove);
+    let stream: InputStream | null = null;
+    if (options.fuseRows && options.streamInput) ({ stream, ...s } = streamInput(graph, s));
+    if (options.fuseBlockBackward) s = compactPoolGradient(fuseBlockBackward(graph, s));
+    if (options.fuseBackward) s = fuseExpansionBackward(graph, s);
+    if (options.accumulateGrads) s = accumulateGrads(graph, s);
+    if (options.inPlace) s = applyInPlace(graph, s);
+    return { s, stream };
+  };
   // Bind once: each kernel gets its geometry, quantization and ring layout (kernels/bind.ts).
-  const { kernels, convs } = bindKernels(graph, s.kernels, s.tensors);
+  const bound = (s: Scheduled) => {
+    const b = bindKernels(graph, s.kernels, s.tensors);
+    return { ...b, lifetimes: bufferLifetimes(s.tensors, b.kernels, [graph.loss!, graph.logits]) };
+  };
+  let { s, stream } = schedule(options.splitRingsAbove ?? Infinity);
+  let { kernels, convs, lifetimes } = bound(s);
+  // By default a chain splits its rings (schedule/fuse-rows.ts: splitRing, slower) only where it holds more
+  // than any other step: the most bytes live at a step outside the chains, each workspace at its floor.
+  if (options.fuseRows && options.splitRingsAbove === undefined) {
+    const live = stepBytes(kernels, lifetimes, workspaceBuffers(kernels, options.workspaceBytes, s.tensors, true));
+    const most = Math.max(0, ...live.filter((_, i) => kernels[i].op !== 'conv_chain'));
+    if (live.some((b, i) => kernels[i].op === 'conv_chain' && b > most)) {
+      ({ s, stream } = schedule(most));
+      ({ kernels, convs, lifetimes } = bound(s));
+    }
+  }
   const tensors = s.tensors;
-  const lifetimes = bufferLifetimes(tensors, kernels, [graph.loss!, graph.logits]);
   // The kernels' workspaces carved from the arena's free space at their step (firmware/workspaces.ts).
   // A late pointwise conv (a plane of at most 32 pixels) whose packed weights do not fit its workspace
   // packs four output channels per pixel tile; with room for all its pixels in one tile it packs them

@@ -45,12 +45,50 @@ export function runBoundChain(chain: ChainBinding, param: (n: string) => ParamSt
   const rowBuf = adds.length ? scratch.subarray(layout.addRow, layout.addRow + rowBytes) : null;
   const next = new Array<number>(m).fill(0);
 
+  /**
+   * Row oy of depthwise stage `stage` whose input ring is split (schedule/fuse-rows.ts: splitRing): the
+   * pointwise producer's rows next..need one output channel e at a time into the spare, channel e's
+   * depthwise row, then those rows into the ring's slots (tt_chain_split_row).
+   */
+  const splitRow = (stage: number, oy: number, from: number, need: number): void => {
+    const p = stage - 1, pg = geoms[p], dg = geoms[stage], ps = stages[p], ds = stages[stage];
+    const ring = layout.rings[p], w = ring.width, lo = next[p];
+    const spareRows: RowSource = { data: scratch, channelStride: 0, rowOffset: (y) => ring.spare + (y - from) * w };
+    const pw = param(ps.weight) as Int8Array, pb = param(ps.bias) as Int32Array, dw = param(ds.weight) as Int8Array, db = param(ds.bias) as Int32Array;
+    const dst = sources[stage + 1], taps = dg.kh * dg.kw;
+    const one = (m: typeof rq[number], e: number) => m && { multipliers: m.multipliers.subarray(e, e + 1), shifts: m.shifts.subarray(e, e + 1) };
+    for (let e = 0; e < pg.cout; e++) {
+      const ringAt = ring.offset + e * ring.rows * w;
+      for (let y = lo; y <= need; y++) {
+        convRowInt8(sources[p], ps.xZero, pw.subarray(e * pg.cpg, (e + 1) * pg.cpg), pb.subarray(e, e + 1), eff[p].subarray(e, e + 1), spareRows,
+          ps.yZero, { ...pg, cout: 1 }, y, one(rq[p], e));
+      }
+      const rows: RowSource = { data: scratch, channelStride: 0, rowOffset: (y) => y < from ? ringAt + (y % ring.rows) * w : ring.spare + (y - from) * w };
+      const out: RowSource = { data: dst.data, channelStride: 0, rowOffset: (y) => dst.rowOffset(y) + e * dst.channelStride };
+      convRowInt8(rows, ds.xZero, dw.subarray(e * taps, (e + 1) * taps), db.subarray(e, e + 1), eff[stage].subarray(e, e + 1), out, ds.yZero,
+        { ...dg, cin: 1, cout: 1, groups: 1, cpg: 1 }, oy, one(rq[stage], e));
+      for (let y = lo; y <= need; y++) scratch.copyWithin(ringAt + (y % ring.rows) * w, ring.spare + (y - from) * w, ring.spare + (y - from + 1) * w);
+    }
+    next[p] = Math.max(lo, need + 1);
+  };
+
   const ensure = (stage: number, upTo: number): void => {
     const c = geoms[stage];
     const add = addAt.get(stage);
     while (next[stage] <= upTo) {
       const oy = next[stage]++;
       const need = Math.min(c.h - 1, oy * c.stride - c.ph + c.kh - 1);
+      if (stage > 0 && layout.rings[stage - 1].spare >= 0) {
+        // The window's last stride rows come from the split producer, channel by channel.
+        const from = oy * c.stride - c.ph + c.kh - c.stride;
+        ensure(stage - 1, Math.min(from - 1, need));
+        if (next[stage - 1] <= need) {
+          if (stage > 1) ensure(stage - 2, need);
+          else if (inputRing) load(need);
+        }
+        splitRow(stage, oy, from, need);
+        continue;
+      }
       if (stage > 0) ensure(stage - 1, need);
       else if (inputRing) load(need);
       const dst = add ? ringRows(rowBuf!, 1, c.wo) : sources[stage + 1];

@@ -236,17 +236,23 @@ describe('wasm conv chain = TypeScript chain, chains across residual blocks', ()
   };
   const block = (c: number, h: number, e: number, k: number): ConvGeom[] =>
     [geometry(c, h, e, 1, 1, 1), geometry(e, h, e, k, 1, e), geometry(e, h, c, 1, 1, 1)];
-  const CASES: [string, ConvGeom[], ChainAdd[], boolean][] = [
+  const CASES: [string, ConvGeom[], ChainAdd[], boolean, boolean[]?][] = [
     ['a strided block, then two residual blocks (3x3, 7x7)',
       [geometry(4, 14, 12, 1, 1, 1), geometry(12, 14, 12, 3, 2, 12), geometry(12, 7, 8, 1, 1, 1), ...block(8, 7, 16, 3), ...block(8, 7, 24, 7)],
       [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false],
     ['three residual blocks, in place', [...block(6, 8, 12, 3), ...block(6, 8, 18, 5), ...block(6, 8, 12, 3)],
       [{ stage: 2, skip: 0 }, { stage: 5, skip: 3 }, { stage: 8, skip: 6 }], true],
+    // Split rings (schedule/fuse-rows.ts: splitRing): a 7x7 stride-2 depthwise conv's and residual blocks' new rows one channel at a time.
+    ['a strided 7x7 block, then two residual blocks, split rings',
+      [geometry(4, 14, 12, 1, 1, 1), geometry(12, 14, 12, 7, 2, 12), geometry(12, 7, 8, 1, 1, 1), ...block(8, 7, 16, 3), ...block(8, 7, 24, 5)],
+      [{ stage: 5, skip: 3 }, { stage: 8, skip: 6 }], false, [true, false, false, true, false, false, true, false]],
+    ['three residual blocks, split rings, in place', [...block(6, 8, 12, 3), ...block(6, 8, 18, 5), ...block(6, 8, 12, 3)],
+      [{ stage: 2, skip: 0 }, { stage: 5, skip: 3 }, { stage: 8, skip: 6 }], true, [true, false, false, true, false, false, true, false]],
   ];
-  for (const [name, geoms, adds, inPlace] of CASES) {
+  for (const [name, geoms, adds, inPlace, split = []] of CASES) {
     for (const tflite of [false, true]) {
       it(`${name}${tflite ? ', TFLite\'s arithmetic' : ''}`, () => {
-        expect(chainInPlace(geoms, adds)).toBe(inPlace);
+        expect(chainInPlace(geoms, adds, split)).toBe(inPlace);
         const rand = mulberry32(31);
         const params: ParamStore = {};
         const stages = geoms.map((c, i) => {
@@ -260,9 +266,17 @@ describe('wasm conv chain = TypeScript chain, chains across residual blocks', ()
           const q = { a: { scale: 0.05 + 0.01 * i, zeroPoint: i - 2 }, b: { scale: 0.09, zeroPoint: 1 }, y: { scale: 0.07, zeroPoint: 4 - i } };
           return { ...a, q: { ...q, ...(tflite ? { rq: addMultipliers(q.a.scale, q.b.scale, q.y.scale) } : {}) } };
         });
-        const chain = { stages, adds: bound, layout: chainLayoutOf(geoms, adds) };
+        const chain = { stages, adds: bound, layout: chainLayoutOf(geoms, adds, split) };
         const g0 = geoms[0], last = geoms[geoms.length - 1];
         const x = Int8Array.from(ints(rand, g0.cin * g0.h * g0.w, -128, 127));
+        if (split.length) {
+          // The split rings' values are the plain rings'.
+          const plain = { ...chain, layout: chainLayoutOf(geoms, adds) };
+          const [a, b] = [new Int8Array(last.cout * last.ho * last.wo), new Int8Array(last.cout * last.ho * last.wo)];
+          runBoundChain(plain, (n) => params[n], x.slice(), a, new Int8Array(plain.layout.bytes));
+          runBoundChain(chain, (n) => params[n], x.slice(), b, new Int8Array(chain.layout.bytes));
+          expect(b).toEqual(a);
+        }
         const [got, want] = both(() => {
           const input = x.slice();
           const output = inPlace ? input : new Int8Array(last.cout * last.ho * last.wo);

@@ -119,11 +119,11 @@ export function convChainCall(k: KernelExports, stages: ChainStage[], adds: Chai
   const inPlace = input.buffer === output.buffer && input.byteOffset === output.byteOffset;
   const outAt = inPlace ? call.inout(output) : call.out(output), inAt = inPlace ? outAt : call.in(input), scratchAt = call.inout(scratch);
   const st = stages.flatMap((s) => [geomStruct(call, s.geom, s.rq), readWeight(call, s.w, s.geom), call.in(s.bias), call.in(s.eff), s.xZero, s.yZero]);
-  const rings = layout.rings.length ? layout.rings : [{ offset: 0, rows: 0 }];
+  const rings = layout.rings.length ? layout.rings : [{ offset: 0, rows: 0, spare: -1 }];
   const ad = adds.flatMap((a) => [a.stage, a.skip, new F32(a.sa), new F32(a.sb), new F32(a.sy), a.za, a.zb, a.zy, a.rq ? call.in(addMultiplierWords(a.rq)) : 0]);
   const inRows = inputRing ? inputRing.length / (g0.cin * g0.w) : 0;
   const chain = call.record([stages.length, call.record(st), call.record(rings.map((r) => r.offset)), call.record(rings.map((r) => r.rows)),
-    adds.length, adds.length ? call.record(ad) : 0, layout.addRow, inRows]);
+    adds.length, adds.length ? call.record(ad) : 0, layout.addRow, inRows, call.record(rings.map((r) => r.spare))]);
   let src = 0, ring = 0;
   if (inputRing) {
     ring = call.inout(inputRing);
