@@ -115,6 +115,9 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
     ['proxyless-w0.3', 'full', { fuseBlockBackward: true, inPlace: false }, 0.9, 'float32', 32],
     // No conv2d kernel calls (every conv in the fused chains): the step's unused workspace table still compiles.
     ['mcunet-5fps', 'head-only', {}, 0, 'float32', 32],
+    // Every chain's rings split where they can (schedule/fuse-rows.ts: splitRing).
+    ['proxyless-w0.3', 'proxyless-w0.3@98kb', { splitRingsAbove: 0 }, 0, 'float32'],
+    ['mcunet-5fps', 'head-only', { splitRingsAbove: 0 }, 0, 'float32', 32],
   ];
   for (const [model, scheme, opts, momentum, head, resolution = RES] of cases) {
     const label = `${model} ${typeof scheme === 'string' ? scheme : 'int8 head'} ${JSON.stringify(opts)}${momentum ? ' momentum' : ''}` +
@@ -248,6 +251,8 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
     ['mcunet-5fps', 'mcunet-5fps@99kb', {}, 0, RES],
     // Residual chains writing their output over their input.
     ['proxyless-w0.3', 'proxyless-w0.3@98kb', {}, 0, RES],
+    // Split rings (schedule/fuse-rows.ts: splitRing) in every chain that has one.
+    ['mbv2-w0.35', 'mbv2-w0.35@99kb', { splitRingsAbove: 0 }, 0, RES],
     ['mbv2-w0.35', 'full', { fuseBlockBackward: true }, 0.9, 32],
   ];
   for (const [model, scheme, opts, momentum, resolution] of traced) {
