@@ -117,13 +117,14 @@ describe('(a) host build with sanitizers matches the TypeScript runtime bit for 
     ['mcunet-5fps', 'head-only', {}, 0, 'float32', 32],
     // Every chain's rings split where they can (schedule/fuse-rows.ts: splitRing).
     ['proxyless-w0.3', 'proxyless-w0.3@98kb', { splitRingsAbove: 0 }, 0, 'float32'],
-    ['mcunet-5fps', 'head-only', { splitRingsAbove: 0 }, 0, 'float32', 32],
+    ['mcunet-5fps', 'mcunet-5fps@99kb', { splitRingsAbove: 0 }, 0, 'float32'],
   ];
   for (const [model, scheme, opts, momentum, head, resolution = RES] of cases) {
     const label = `${model} ${typeof scheme === 'string' ? scheme : 'int8 head'} ${JSON.stringify(opts)}${momentum ? ' momentum' : ''}` +
       `${resolution !== RES ? ` at ${resolution}x${resolution}` : ''}`;
     it.skipIf(!hasGcc)(label, () => {
       const x = setup(model, scheme, opts, head, momentum > 0, resolution);
+      if (opts.splitRingsAbove !== undefined) expect(x.program.kernels.some((k) => k.op === 'conv_chain' && k.attrs.split)).toBe(true);
       if (opts.fuseBlockBackward !== undefined) expect(x.program.kernels.some((k) => k.op === 'block_bwd')).toBe(opts.fuseBlockBackward);
       // Streamed unless turned off, rows are not fused, or the stem trains (its weight gradient needs the image).
       const streamed = opts.streamInput !== false && opts.fuseRows !== false && scheme !== 'full';
@@ -258,6 +259,7 @@ describe('(c) QEMU mps2-an500 (Cortex-M7)', () => {
   for (const [model, scheme, opts, momentum, resolution] of traced) {
     it.skipIf(!hasQemu)(`hashes every tensor as the TypeScript runtime: ${model} ${scheme} at ${resolution}x${resolution}`, () => {
       const x = setup(model, scheme, opts, 'float32', momentum > 0, resolution);
+      if (opts.splitRingsAbove !== undefined) expect(x.program.kernels.some((k) => k.op === 'conv_chain' && k.attrs.split)).toBe(true);
       const h = hyper(momentum);
       qemuTraceMatches(x, h, project('mps2-an500', x, h, { steps: 2, sramBudget: MPS2_SRAM }));
     });
