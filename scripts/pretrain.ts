@@ -123,25 +123,32 @@ return result;
 // 4: post-training quantization. First the activations: each one's real range on calibration images.
 /**
  * The fraction of an activation's calibration values left outside its range (half below, half above):
- * a percentile calibration. The float network clamps to the training quantization's int8 ranges, and
- * most tensors reach those clamps on a few values, so a min/max calibration would give back the round
- * training scales (0.05, 0.06) and their ties; clipping 0.1% of the values measured best on the Arm NN
- * comparison (0.01%: 72% of logits identical, 0.1%: 75%) with the int8 and the default run's accuracies
- * unchanged (scripts' output in public/models/README.md).
+ * a percentile calibration. The float network clamps to the training quantization's int8 ranges and
+ * many tensors reach those clamps on a few values, so a min/max calibration would give back the round
+ * training scales (0.05, 0.06), whose ratios put residual-add outputs on exact .5s.
  */
 const CLIP = 1e-3;
 
 /**
  * Each activation's quantization from its real range over the calibration images, run through the
- * float32 network: the range holding all but CLIP of the values, inside the int8 range at the
- * training scale. A ReLU6 output (zero point -128, the clamp is the activation) gets [0, max], which
- * caps it below 6 where the values stay below, as TFLite's converter does; a linear output (pw2,
- * residual add) its asymmetric range widened to hold 0, the zero point where 0 falls. The input keeps
- * its quantization (the pixels are integers: no ties to calibrate away).
+ * float32 network: the range holding all but CLIP of the values (a histogram of 1/16 of a training
+ * step per bin, linear within the bin), inside the int8 range at the training scale.
+ * - A ReLU6 output (zero point -128, the clamp is the activation) gets [0, max], which caps it below
+ *   6 where the values stay below, as TFLite's converter does.
+ * - A linear output (pw2, residual add) its asymmetric range widened to hold 0, the zero point where 0 falls.
+ * - The global pool's input (the pool keeps its input's quantization: ops/avgpool.ts) the smallest
+ *   power-of-two scale whose symmetric range holds it, zero point 0. The pool averages 16 values, so
+ *   1 mean in 16 is an exact .5 whatever the scale; at a power of two the mean is exact in float32 as
+ *   in fixed point, so TFLite (half away from zero) and Arm NN (float32, half away from the zero point,
+ *   here 0) round every such tie alike, where any other scale left Arm NN's float32 on either side
+ *   (the pool was then 94.5% identical kernel by kernel). The IR's pool rounds ties half to even, as
+ *   the paper's kernels do: that difference stays (a requantizing mean would need a kernel of its own).
+ * The input keeps its quantization (the pixels are integers: no ties to calibrate away).
  */
 function calibrate(g: Graph, params: ParamStore, images: Int8Array[]): ActivationQuant {
   const runner = new GradRunner(gradProgram(g, builtinScheme('head-only', backboneConvs(g).length)!, 'fp32'), params, 'fp32');
   const names = g.nodes.filter((n) => n.op === 'add' || (n.op === 'conv2d' && n.name !== 'classifier')).map((n) => n.outputs[0]);
+  const pooled = g.nodes.find((n) => n.op === 'avgpool')!.inputs[0];
   // A histogram per tensor over its int8 range at the training scale, BINS bins per integer step.
   const BINS = 16;
   const hist = new Map(names.map((t) => [t, new Float64Array(256 * BINS)]));
@@ -154,21 +161,22 @@ function calibrate(g: Graph, params: ParamStore, images: Int8Array[]): Activatio
   }
   const q = (t: string): QParams => {
     const h = hist.get(t)!, old = g.tensors[t].q!;
-    const total = h.reduce((x, y) => x + y, 0);
+    const total = h.reduce((x, y) => x + y, 0), tail = (total * CLIP) / 2;
     const real = (bin: number) => (bin / BINS - 128 - old.zeroPoint) * old.scale;
     let lo = 0, hi = h.length - 1, acc: number;
-    for (acc = 0; lo < h.length && acc + h[lo] <= total * CLIP / 2; lo++) acc += h[lo];
-    for (acc = 0; hi > 0 && acc + h[hi] <= total * CLIP / 2; hi--) acc += h[hi];
-    // The chosen tails' edges, inside the int8 range of the training scale (the float network's clamp).
-    const min = Math.min(0, real(lo)), max = Math.max(0, Math.min(real(hi + 1), (127 - old.zeroPoint) * old.scale));
-    console.log(`${t}: ${(CLIP * 100).toPrecision(2)}% of the values outside [${min.toFixed(3)}, ${max.toFixed(3)}]` +
-      ` (the int8 range at the training scale: [${real(0).toFixed(3)}, ${((127 - old.zeroPoint) * old.scale).toFixed(3)}])`);
-    if (old.zeroPoint === -128) return { scale: Math.fround(max / 255), zeroPoint: -128 };
-    const scale = Math.fround((max - min) / 255);
-    return { scale, zeroPoint: Math.max(-128, Math.min(127, rint(-128 - min / scale))) };
+    for (acc = 0; acc + h[lo] <= tail; lo++) acc += h[lo];
+    const loEdge = lo + (tail - acc) / h[lo];
+    for (acc = 0; acc + h[hi] <= tail; hi--) acc += h[hi];
+    const hiEdge = hi + 1 - (tail - acc) / h[hi];
+    const min = Math.min(0, real(loEdge)), max = Math.max(0, Math.min(real(hiEdge), (127 - old.zeroPoint) * old.scale));
+    const c: QParams = t === pooled ? { scale: 2 ** Math.ceil(Math.log2(Math.max(-min / 128, max / 127))), zeroPoint: 0 }
+      : old.zeroPoint === -128 ? { scale: Math.fround(max / 255), zeroPoint: -128 }
+      : { scale: Math.fround((max - min) / 255), zeroPoint: Math.max(-128, Math.min(127, rint(-128 - (min * 255) / (max - min)))) };
+    console.log(`calibrated ${t}: ${CLIP * 100}% of its values outside [${min.toFixed(3)}, ${max.toFixed(3)}]: scale ${c.scale.toPrecision(6)} zero point ${c.zeroPoint}` +
+      ` (trained at ${old.scale.toPrecision(3)}, ${old.zeroPoint})`);
+    return c;
   };
   const out = new Map(names.map((t) => [t, q(t)]));
-  for (const t of names) console.log(`  ${t} -> scale ${out.get(t)!.scale.toPrecision(6)} zero point ${out.get(t)!.zeroPoint}`);
   return { input: g.tensors[g.input].q!, conv: (i) => out.get(`conv${i}.out`)!, residual: (b) => out.get(`block${b}.out`)!, logits: g.tensors[g.logits].q ?? { scale: 0.1, zeroPoint: 0 } };
 }
 const calibImages = split.train.slice(0, Number(a.calib)).map((i) => sampleSource(source, [i], graph).get(0).input);
