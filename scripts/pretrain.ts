@@ -106,18 +106,18 @@ const graph = before?.graph ?? withArch(buildGraph(DEMO_ARCH, { resolution: RES,
 const model = before ?? zeroFloatHead({ graph, params: heStart(syntheticParams(graph, 1)), source: 'synthetic init' });
 const result = before ? { params: floatParams(before.params), valAccuracy: undefined } : await pretrain();
 async function pretrain() {
-const lr = Number(a.lr);
-const trainer = new Trainer(model, builtinScheme('full', backboneConvs(graph).length)!, {
-  precision: 'fp32', epochs: Number(a.epochs), lr: { weight: lr, bias: lr, head: lr }, momentum: 0.9, warmupSteps: 200, seed: 7, progressEvery: 500,
-});
-const t0 = performance.now();
-const result = await trainer.run({ train: sampleSource(source, split.train, graph), val: sampleSource(source, split.val, graph) }, {
-  onProgress: (p) => console.log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${(p.trainAccuracy * 100).toFixed(1)}%` +
-    `${p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} ${p.imagesPerSecond.toFixed(0)} img/s`),
-});
-if (result.status !== 'completed') throw new Error(result.message);
-console.log(`float32 pretraining: ${result.message} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-return result;
+  const lr = Number(a.lr);
+  const trainer = new Trainer(model, builtinScheme('full', backboneConvs(graph).length)!, {
+    precision: 'fp32', epochs: Number(a.epochs), lr: { weight: lr, bias: lr, head: lr }, momentum: 0.9, warmupSteps: 200, seed: 7, progressEvery: 500,
+  });
+  const t0 = performance.now();
+  const result = await trainer.run({ train: sampleSource(source, split.train, graph), val: sampleSource(source, split.val, graph) }, {
+    onProgress: (p) => console.log(`${p.phase} ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${(p.trainAccuracy * 100).toFixed(1)}%` +
+      `${p.valAccuracy !== undefined ? ` val ${(p.valAccuracy * 100).toFixed(1)}%` : ''} ${p.imagesPerSecond.toFixed(0)} img/s`),
+  });
+  if (result.status !== 'completed') throw new Error(result.message);
+  console.log(`float32 pretraining: ${result.message} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  return result;
 }
 
 // 4: post-training quantization. First the activations: each one's real range on calibration images.
