@@ -85,6 +85,13 @@ export class GradRunner {
     return this.logits();
   }
 
+  /** A tensor's value after the last forward (integer units; float in fp32 mode): what activation calibration reads. */
+  value(name: string): TypedArray {
+    const v = this.views[name];
+    if (!v) throw new Error(`internal: the program has no tensor "${name}"`);
+    return v;
+  }
+
   /** Forward and backward on one image; `sink` receives each trained parameter's gradient (valid only during the call). */
   step(input: Int8Array | Float32Array, label: number, sink: (g: ParamGrad) => void): { loss: number; logits: Float32Array } {
     this.load(input, label);
