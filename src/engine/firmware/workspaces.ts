@@ -50,10 +50,13 @@ export const workspaceId = (k: Kernel) => `ws:${k.name}`;
  * One workspace buffer per kernel that takes one: what its fast paths use (fastPathBytes) where that
  * is known, at most `bytes`. Otherwise `bytes`, or less for a small kernel: the fast paths hold float
  * copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it reads and
- * writes is more than they use. widen: see pwGroupBytes.
+ * writes is more than they use. trainable: the trained parameters (a pointwise conv's floor depends on
+ * whether its weight rows are whole, fastPathFloor). widen: see pwGroupBytes.
  */
-export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>, widen = false): WorkspaceBuffer[] {
+export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>,
+  trainable: readonly { param: string; elements: number }[], widen = false): WorkspaceBuffer[] {
   if (bytes <= 0) return [];
+  const trained = new Map(trainable.map((t) => [t.param, t.elements]));
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
     const own = [...new Set([...k.inputs, ...k.outputs])].reduce((s, n) => s + (tensors[n]?.bytes ?? 0), 0);
@@ -65,7 +68,7 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
     const floor = k.op === 'conv2d' && widen ? pwGroupBytes(k) : 0;
     const size = Math.ceil(Math.max(floor, Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity)) / 8) * 8;
     // A floor the workspace cannot reach buys nothing: then none.
-    const fast = Math.ceil(fastPathFloor(k) / 8) * 8;
+    const fast = Math.ceil(fastPathFloor(k, trained) / 8) * 8;
     const least = fast <= size ? fast : 0;
     return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least }] : [];
   });
@@ -75,15 +78,30 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
 export interface WorkspaceBuffer extends Buffer { floor: number }
 
 /**
+ * The largest pointwise conv (multiply-accumulates) whose tt_pw_direct floor is one pixel's channels
+ * (fastPathFloor); a larger one's is two pixels'. On the M7 (-DTT_PROFILE on QEMU mps2-an500, the
+ * call's workspace forced), tiles of one pixel cost about 1.4 times the instructions of tiles of two,
+ * which cost what larger tiles do: proxyless-w0.3@98kb's last pointwise conv (384 -> 96 on 4x4, 0.59M
+ * MACs) 0.84M at 4,608 B (tiles of six), 0.86M at 1,536 B (two), 1.16M at 768 B (one);
+ * mcunet-5fps@99kb's last (576 -> 160 on 4x4, 1.47M MACs) 2.04M at 2,304 B (two), 2.80M at 1,152 B (one).
+ */
+export const PW_ONE_PIXEL_MACS = 1 << 20;
+
+/**
  * The least workspace without which a kernel's fast path is off altogether (bytes; 0: it degrades
  * gradually or has none): tt_pw_fast packs four output channels' weights and a tile of two pixels
  * (6 words per input-channel pair), tt_dw_plane16 needs its whole padded plane, a fused chain its
  * im2col stages' packed weights and one pointwise stage's packing at each row (chainFloorBytes).
  * Below it the generic conv runs, several times slower (on the M7,
  * mcunet-5fps@99kb's last pointwise conv: 1.6M -> 8.8M instructions; proxyless-w0.3@98kb's second
- * chain, at its peak: 5.4M -> 34.9M).
+ * chain, at its peak: 5.4M -> 34.9M). A pointwise conv whose int8 weight rows are whole (frozen, or
+ * trained over all input channels) and of a multiple of four channels reads them in place on the
+ * SMLAD cores (tt_pw_direct), whose least is one pixel's packed channels (cp2 words), its full speed
+ * from two pixels: the floor is two pixels', one where the conv is small (PW_ONE_PIXEL_MACS). The
+ * Helium and wasm builds have no such path: below 6 x cp2 words they take the plain loops (in place,
+ * pixel by pixel: csrc/tt_kernels.c).
  */
-function fastPathFloor(k: ProgramKernel): number {
+function fastPathFloor(k: ProgramKernel, trained: ReadonlyMap<string, number>): number {
   if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom));
   if (k.op === 'block_bwd') {
     // The gathered plane and pw1's eight-channel block with its two conversion planes (tt_pw1_setup).
@@ -94,7 +112,12 @@ function fastPathFloor(k: ProgramKernel): number {
   }
   if (k.op !== 'conv2d') return 0;
   const g = k.bound.conv.geom;
-  if (isPointwise(g)) return 4 * 6 * Math.ceil(g.cpg / 2);
+  if (isPointwise(g)) {
+    const n = trained.get(k.bound.conv.weight) ?? 0;
+    const whole = n === 0 || n === g.cout * g.cpg;
+    const pixels = !whole || g.cpg % 4 !== 0 ? 6 : g.cpg * g.cout * g.ho * g.wo <= PW_ONE_PIXEL_MACS ? 1 : 2;
+    return 4 * pixels * Math.ceil(g.cpg / 2);
+  }
   return fastPathBytes(k) ?? 0;
 }
 

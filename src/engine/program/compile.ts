@@ -123,10 +123,10 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   // once (widen: mcunet-5fps@99kb's last pointwise conv, 0.4M instructions a step fewer on the M7).
   // Carved, the wider request costs no arena byte; with whole workspaces it is kept only where it
   // needs no larger arena.
-  const wideWs = workspaceBuffers(kernels, options.workspaceBytes, tensors, true);
+  const wideWs = workspaceBuffers(kernels, options.workspaceBytes, tensors, tg.trainable, true);
   let { buffers, plan } = planWithWorkspaces(lifetimes, wideWs, options.workspaceHeadroom);
   if (options.workspaceHeadroom === Infinity) {
-    const narrow = planWithWorkspaces(lifetimes, workspaceBuffers(kernels, options.workspaceBytes, tensors), Infinity);
+    const narrow = planWithWorkspaces(lifetimes, workspaceBuffers(kernels, options.workspaceBytes, tensors, tg.trainable), Infinity);
     if (narrow.plan.arenaBytes < plan.arenaBytes) ({ buffers, plan } = narrow);
   }
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
