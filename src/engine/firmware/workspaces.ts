@@ -99,7 +99,10 @@ export const PW_ONE_PIXEL_MACS = 1 << 20;
  * SMLAD cores (tt_pw_direct), whose least is one pixel's packed channels (cp2 words), its full speed
  * from two pixels: the floor is two pixels', one where the conv is small (PW_ONE_PIXEL_MACS). The
  * Helium and wasm builds have no such path: below 6 x cp2 words they take the plain loops (in place,
- * pixel by pixel: csrc/tt_kernels.c).
+ * pixel by pixel: csrc/tt_kernels.c). Any other pointwise conv on at most 32 pixels: four channels'
+ * weights and all its pixels (pwGroupBytes), since with several tiles each packs the weights again
+ * (mcunet-5fps@99kb's conv39, 96 -> 576 on 4x4, its weight rows partly trained: 1.68M instructions at
+ * 4,864 B, 2.28M at 2,832 B, when its step's largest free stretch shrank to that).
  */
 function fastPathFloor(k: ProgramKernel, trained: ReadonlyMap<string, number>): number {
   if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom));
@@ -115,8 +118,8 @@ function fastPathFloor(k: ProgramKernel, trained: ReadonlyMap<string, number>): 
   if (isPointwise(g)) {
     const n = trained.get(k.bound.conv.weight) ?? 0;
     const whole = n === 0 || n === g.cout * g.cpg;
-    const pixels = !whole || g.cpg % 4 !== 0 ? 6 : g.cpg * g.cout * g.ho * g.wo <= PW_ONE_PIXEL_MACS ? 1 : 2;
-    return 4 * pixels * Math.ceil(g.cpg / 2);
+    if (!whole || g.cpg % 4 !== 0) return Math.max(4 * 6 * Math.ceil(g.cpg / 2), pwGroupBytes(k));
+    return 4 * (g.cpg * g.cout * g.ho * g.wo <= PW_ONE_PIXEL_MACS ? 1 : 2) * Math.ceil(g.cpg / 2);
   }
   return fastPathBytes(k) ?? 0;
 }
