@@ -31,7 +31,7 @@ const phases: (string | number)[][] = [];
  * buffers with each kernel's workspace at its floor (carved workspaces above it take only free space).
  */
 function largestSteps(p: TrainingProgram): Record<'forward' | 'backward', { kernel: string; bytes: number }> {
-  const floors = new Map(workspaceBuffers(p.kernels, DEFAULT_WORKSPACE, p.tensors, true).map((w) => [w.start, w.floor]));
+  const floors = new Map(workspaceBuffers(p.kernels, DEFAULT_WORKSPACE, p.tensors, p.trainable, true).map((w) => [w.start, w.floor]));
   const ws = new Map(p.buffers.filter((b) => b.id.startsWith('ws:')).map((b) => [b.start, b.bytes]));
   const out = { forward: { kernel: '', bytes: 0 }, backward: { kernel: '', bytes: 0 } };
   for (const s of p.report.timeline) {

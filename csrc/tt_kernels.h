@@ -86,7 +86,8 @@ void tt_image_rows(const tt_row_src *src, int y, int8_t *dst, int cstride);
 /* Workspaces the generated step hands to the kernels (static, sized by the generator). */
 typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } tt_work;
 
-/* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. */
+/* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. y may
+ * be x for a depthwise conv (scratch: one output channel) and a pointwise one with cout <= cin. */
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
 /* src NULL: in is the whole chain input. Otherwise in is unused and the chain reads its input row by row

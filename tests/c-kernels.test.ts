@@ -168,6 +168,28 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
     });
   }
 
+  // A pointwise conv writing over its input (schedule/inplace.ts): the plain loops pixel by pixel, the
+  // fast paths tile by tile (packed weights of four channels; every channel's; one or more pixels a tile).
+  for (const [cin, cout] of [[24, 16], [40, 40], [27, 9]]) {
+    const c = geometry(cin, 7, cout, 1, 1, 1);
+    const cp2 = Math.ceil(cin / 2);
+    for (const wk of [0, 4 * 7 * cp2, 4 * 12 * cp2, 1 << 18]) {
+      it(`tt_conv2d in place, pointwise ${cin} -> ${cout}, workspace ${wk} bytes`, () => {
+        const x = int8s(c.cin * c.h * c.w), w = int8s(c.cout * c.cpg);
+        const bias = Int32Array.from({ length: c.cout }, () => Math.floor(rand() * 4000) - 2000);
+        const eff = Float32Array.from({ length: c.cout }, () => 0.002 + rand() * 0.01);
+        const ny = c.cout * c.ho * c.wo;
+        const y = new Int8Array(ny), mask = new Uint8Array(Math.ceil(ny / 8));
+        convInt8(x, 3, w, bias, eff, y, -7, c, mask);
+        // The reference in place too (its spans read before written): what the arena runtime does.
+        const buf = x.slice();
+        convInt8(buf, 3, w, bias, eff, buf, -7, c);
+        expect(buf.subarray(0, ny)).toEqual(y);
+        expect(run('conv2d_inplace', new Operands().geom(c).ints(3, -7, wk).array(x).array(w).array(bias).array(eff))).toEqual(bytes(y, mask));
+      });
+    }
+  }
+
   it('tt_add (with its clamp mask)', () => {
     const n = 1001, a = int8s(n), b = int8s(n), y = new Int8Array(n), mask = new Uint8Array(Math.ceil(n / 8));
     addInt8(a, 0.05, 3, b, 0.08, -4, y, 0.07, 2, mask);

@@ -69,9 +69,10 @@ static int trained_bytes(const tt_geom *g, int n) {
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *k = argv[1];
-  if (!strcmp(k, "conv2d") || !strcmp(k, "conv2d_q")) {
+  if (!strcmp(k, "conv2d") || !strcmp(k, "conv2d_q") || !strcmp(k, "conv2d_inplace")) {
     /* geometry, xz, yz, workspace bytes for the fast paths (0: the plain loops), x, w, bias, eff
-     * (conv2d_q: then each channel's multiplier and shift) -> y, mask */
+     * (conv2d_q: then each channel's multiplier and shift) -> y, mask. conv2d_inplace: y over x (a
+     * pointwise conv with cout <= cin). */
     tt_geom g = geom();
     const int32_t xz = int_(), yz = int_(), wk_bytes = int_();
     const int nx = g.cin * g.h * g.w, ny = g.cout * g.ho * g.wo, nw = g.cout * g.cpg * tt_taps(&g);
@@ -79,7 +80,7 @@ int main(int argc, char **argv) {
     int32_t *bias = take(4 * g.cout);
     float *eff = take(4 * g.cout);
     if (!strcmp(k, "conv2d_q")) g.rq = take(8 * g.cout);
-    int8_t *y = zeros(ny);
+    int8_t *y = strcmp(k, "conv2d_inplace") ? zeros(ny) : x;
     uint8_t *mask = zeros((ny + 7) / 8);
     int32_t tile[64];
     const tt_work ws = { tile, 64, zeros(g.cpg), zeros(4 * g.h * g.w), zeros(4 * tt_taps(&g) * g.cpg) };

@@ -93,7 +93,8 @@ void tt_image_rows(const tt_row_src *src, int y, int8_t *dst, int cstride);
 /* Workspaces the generated step hands to the kernels (static, sized by the generator). */
 typedef struct { int32_t *i32; int n_i32; int8_t *i8; float *f32; float *row; } tt_work;
 
-/* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. */
+/* wk / wk_bytes: free arena bytes at this step (the generator finds them), for the fast paths. y may
+ * be x for a depthwise conv (scratch: one output channel) and a pointwise one with cout <= cin. */
 void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *bias, const float *eff,
   int8_t *y, int32_t yz, const tt_geom *g, uint8_t *mask, int8_t *scratch, const tt_work *ws, void *wk, int wk_bytes);
 /* src NULL: in is the whole chain input. Otherwise in is unused and the chain reads its input row by row
@@ -974,9 +975,11 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
  * they are, SXTB16 splitting four weights (w0 w1 w2 w3) into (w0, w2) and (w1, w3), and the pixels
  * packed to match, two at a time: for channels 4j to 4j + 3 of pixels p and p + 1 the four words
  * (x[4j], x[4j + 2]) of p, the same of p + 1, (x[4j + 1], x[4j + 3]) of p, the same of p + 1 (each
- * minus xz; an odd last pixel is paired with itself). No weight is packed, so the whole workspace holds
+ * minus xz; an odd last pixel alone, its two words). No weight is packed, so the whole workspace holds
  * pixels: packing four channels' weights again for every tile of a few pixels (tt_pw_block with W)
- * cost more than the two extensions per weight word. Rows whole (trained or frozen) and cpg a
+ * cost more than the two extensions per weight word. Each tile's pixels are read before any of their
+ * outputs is written, and no other pixel's output is written then, so the output may lie over the
+ * input (a pointwise conv in place, schedule/inplace.ts). Rows whole (trained or frozen) and cpg a
  * multiple of 4; integer sums are exact in any order, so the values are the packed path's. */
 static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const int8_t *wrows, const tt_geom *g, const int32_t *bias,
   const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, uint32_t *X, int tile) {
@@ -985,13 +988,20 @@ static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const 
     const int np = n - p0 < tile ? n - p0 : tile;
     for (int p = 0; p < np; p += 2) {
       const int8_t *c0 = x + p0 + p, *c1 = c0 + cstride, *c2 = c1 + cstride, *c3 = c2 + cstride;
-      const int o = p + 1 < np;
       uint32_t *d = X + p * 2 * q;
-      for (int j = 0; j < q; j++, d += 4, c0 += 4 * cstride, c1 += 4 * cstride, c2 += 4 * cstride, c3 += 4 * cstride) {
-        d[0] = tt_pack16(c0[0] - xz, c2[0] - xz);
-        d[1] = tt_pack16(c0[o] - xz, c2[o] - xz);
-        d[2] = tt_pack16(c1[0] - xz, c3[0] - xz);
-        d[3] = tt_pack16(c1[o] - xz, c3[o] - xz);
+      if (p + 1 < np) {
+        for (int j = 0; j < q; j++, d += 4, c0 += 4 * cstride, c1 += 4 * cstride, c2 += 4 * cstride, c3 += 4 * cstride) {
+          d[0] = tt_pack16(c0[0] - xz, c2[0] - xz);
+          d[1] = tt_pack16(c0[1] - xz, c2[1] - xz);
+          d[2] = tt_pack16(c1[0] - xz, c3[0] - xz);
+          d[3] = tt_pack16(c1[1] - xz, c3[1] - xz);
+        }
+      } else {
+        /* An odd last pixel alone: two words per four channels, so a tile of one pixel takes cp2 words. */
+        for (int j = 0; j < q; j++, d += 2, c0 += 4 * cstride, c1 += 4 * cstride, c2 += 4 * cstride, c3 += 4 * cstride) {
+          d[0] = tt_pack16(c0[0] - xz, c2[0] - xz);
+          d[1] = tt_pack16(c1[0] - xz, c3[0] - xz);
+        }
       }
     }
     for (int oc = 0; oc < cout; oc += 2) {
@@ -1003,6 +1013,28 @@ static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const 
       for (int p = 0; p < np; p += 2) {
         const uint32_t *xp = X + p * 2 * q, *xe = xp + 4 * q;
         const int8_t *u = r0, *v = r1;
+        if (p + 1 == np) {
+          /* The odd last pixel alone. */
+          int32_t a0 = bias0, b0 = bias1;
+          for (xe = xp + 2 * q; xp < xe; xp += 2) {
+            uint32_t w, e;
+            memcpy(&w, u, 4);
+            u += 4;
+            e = tt_sxtb16(w);
+            w = tt_sxtb16_ror8(w);
+            a0 = tt_smlad(xp[0], e, a0);
+            a0 = tt_smlad(xp[1], w, a0);
+            memcpy(&w, v, 4);
+            v += 4;
+            e = tt_sxtb16(w);
+            w = tt_sxtb16_ror8(w);
+            b0 = tt_smlad(xp[0], e, b0);
+            b0 = tt_smlad(xp[1], w, b0);
+          }
+          tt_pw_out(y, i0 + p, a0, s0, yz, mask);
+          if (two) tt_pw_out(y, i0 + ystride + p, b0, s1, yz, mask);
+          break;
+        }
         int32_t a0 = bias0, a1 = bias0, b0 = bias1, b1 = bias1;
         while (xp < xe) {
           uint32_t w, e;
@@ -1025,12 +1057,11 @@ static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const 
           b0 = tt_smlad(xa1, w, b0);
           b1 = tt_smlad(xb1, w, b1);
         }
-        const int pb = p + 1 < np;
         tt_pw_out(y, i0 + p, a0, s0, yz, mask);
-        if (pb) tt_pw_out(y, i0 + p + 1, a1, s0, yz, mask);
+        tt_pw_out(y, i0 + p + 1, a1, s0, yz, mask);
         if (two) {
           tt_pw_out(y, i0 + ystride + p, b0, s1, yz, mask);
-          if (pb) tt_pw_out(y, i0 + ystride + p + 1, b1, s1, yz, mask);
+          tt_pw_out(y, i0 + ystride + p + 1, b1, s1, yz, mask);
         }
       }
     }
@@ -1048,7 +1079,9 @@ static void tt_pw_pack_all(const tt_weight *w, const tt_geom *g, int cp2, uint32
 }
 
 /* The fast pointwise conv over pixels [0, n) of planar x (channel stride cstride); Wall: the weights
- * already packed (cout x cp2 words) or NULL. Returns 0 (nothing done) when the workspace is too small. */
+ * already packed (cout x cp2 words) or NULL. Returns 0 (nothing done) when the workspace is too small.
+ * Pixel tile by pixel tile, each read (packed) before its outputs are written: the output may lie
+ * over the input (tt_conv2d in place). */
 static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_weight *w, const tt_geom *g, const int32_t *bias,
   const float *eff, int32_t yz, int8_t *y, int ystride, int yoff, uint8_t *mask, const uint32_t *Wall, void *wk, int wk_bytes) {
   const int cp2 = (g->cpg + 1) / 2;
@@ -1065,8 +1098,10 @@ static int tt_pw_fast(const int8_t *x, int cstride, int n, int32_t xz, const tt_
 #if TT_DSP && !TT_MVE && !TT_WASM
       /* Whole rows: read in place unless the workspace holds four channels' weights and tiles of at least
        * 9 pixels, where packing them per tile costs less than extending them per pixel pair. */
-      if ((w->n == 0 || w->n == g->cpg) && (g->cpg & 3) == 0 && words >= 2 * cp2 && words < 13 * cp2) {
-        tt_pw_direct(x, cstride, n, xz, w->n == 0 ? w->fz : w->tr, g, bias, eff, yz, y, ystride, yoff, mask, free, (words / cp2) & ~1);
+      if ((w->n == 0 || w->n == g->cpg) && (g->cpg & 3) == 0 && words >= cp2 && words < 13 * cp2) {
+        /* Tiles of an even number of pixels, or of one (each pixel then alone, the least workspace: fastPathFloor). */
+        const int tile = words / cp2 > 1 ? (words / cp2) & ~1 : 1;
+        tt_pw_direct(x, cstride, n, xz, w->n == 0 ? w->fz : w->tr, g, bias, eff, yz, y, ystride, yoff, mask, free, tile);
         return 1;
       }
 #endif
@@ -1462,6 +1497,20 @@ void tt_conv2d(const int8_t *x, int32_t xz, const tt_weight *w, const int32_t *b
         tt_dw_row(x + oc * hw, tt_plane_rowoff, &wd, tt_wrow(w, g, oc, 0), g, oy, xz, bias[oc], tt_rq_at(eff, g->rq, oc), yz, dst + oy * wo, mask, oc * howo + oy * wo);
       }
       if (scratch) memcpy(y + oc * howo, scratch, (size_t)howo);
+    }
+    return;
+  }
+  if (tt_is_pw(g) && (const int8_t *)y == x) {
+    /* In place (schedule/inplace.ts) without the workspace the fast paths need: pixel by pixel, its
+     * input channels copied first, since output channel oc of a pixel lies over its input channel oc. */
+    int8_t *col = ws->i8;
+    for (int p = 0; p < howo; p++) {
+      for (int ic = 0; ic < cpg; ic++) col[ic] = x[ic * hw + p];
+      for (int oc = 0; oc < g->cout; oc++) {
+        int32_t acc = bias[oc];
+        for (int ic = 0; ic < cpg; ic++) acc += (col[ic] - xz) * *tt_wrow(w, g, oc, ic);
+        tt_store(y, oc * howo + p, tt_rq_apply(acc, tt_rq_at(eff, g->rq, oc), yz), mask);
+      }
     }
     return;
   }

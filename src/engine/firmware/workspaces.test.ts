@@ -56,7 +56,7 @@ describe('the paper schemes at 128x128: workspaces carved under the other buffer
       const scheme = builtinScheme(name, backboneConvs(g).length)!;
       const p = compileTraining(g, scheme);
       const others = bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]);
-      const requested = new Map(workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, true).map((w) => [w.id, w]));
+      const requested = new Map(workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, p.trainable, true).map((w) => [w.id, w]));
       const live = p.kernels.map((_, s) => others.filter((b) => b.start <= s && s <= b.end).reduce((n, b) => n + Math.ceil(b.bytes / 8) * 8, 0));
       let bound = Math.max(...live);
       for (const w of requested.values()) bound = Math.max(bound, live[w.start] + Math.ceil(w.floor / 8) * 8);

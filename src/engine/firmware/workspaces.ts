@@ -40,7 +40,9 @@ export const DEFAULT_WORKSPACE = 20 * 1024;
  * summed in place), 0: 129.9 @ 103.8M / 120.7 @ 83.4M / 119.7 @ 91.8M, the workspaces cut deeper;
  * with the cut paths made cheap (a pointwise conv reading its int8 weight rows in place, the block
  * backward converting the saved input as it reads it): 129.9 @ 99.4M / 120.7 @ 80.6M / 119.7 @ 89.9M,
- * unbounded 143.2 @ 98.3M / 135.6 @ 79.4M / 134.8 @ 88.7M.
+ * unbounded 143.2 @ 98.3M / 135.6 @ 79.4M / 134.8 @ 88.7M. With a pointwise conv in place where its
+ * output dies at the next step and the pointwise floors tt_pw_direct's (pointwiseFloor), 0: 127.9 @
+ * 99.2M / 119.6 @ 80.4M / 117.3 @ 90.8M, unbounded 142.6 @ 98.0M / 134.0 @ 79.3M / 133.3 @ 88.8M.
  */
 export const DEFAULT_WORKSPACE_HEADROOM = 0;
 
@@ -50,10 +52,13 @@ export const workspaceId = (k: Kernel) => `ws:${k.name}`;
  * One workspace buffer per kernel that takes one: what its fast paths use (fastPathBytes) where that
  * is known, at most `bytes`. Otherwise `bytes`, or less for a small kernel: the fast paths hold float
  * copies of (parts of) the kernel's own tensors, so four times the bytes of the tensors it reads and
- * writes is more than they use. widen: see pwGroupBytes.
+ * writes is more than they use. trainable: the trained parameters (a pointwise conv's floor depends on
+ * whether its weight rows are whole, pointwiseFloor). widen: see pwGroupBytes.
  */
-export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>, widen = false): WorkspaceBuffer[] {
+export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensors: Record<string, ProgramTensor>,
+  trainable: readonly { param: string; elements: number }[], widen = false): WorkspaceBuffer[] {
   if (bytes <= 0) return [];
+  const trained = new Map(trainable.map((t) => [t.param, t.elements]));
   return kernels.flatMap((k, step) => {
     if (!WORKSPACE_OPS.has(k.op)) return [];
     const own = [...new Set([...k.inputs, ...k.outputs])].reduce((s, n) => s + (tensors[n]?.bytes ?? 0), 0);
@@ -65,7 +70,7 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
     const floor = k.op === 'conv2d' && widen ? pwGroupBytes(k) : 0;
     const size = Math.ceil(Math.max(floor, Math.min(bytes, need ?? 4 * own, k.op === 'conv2d' ? 4 * own : Infinity)) / 8) * 8;
     // A floor the workspace cannot reach buys nothing: then none.
-    const fast = Math.ceil(fastPathFloor(k) / 8) * 8;
+    const fast = Math.ceil((pointwiseFloor(k, trained) ?? fastPathFloor(k)) / 8) * 8;
     const least = fast <= size ? fast : 0;
     return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least }] : [];
   });
@@ -73,6 +78,35 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
 
 /** A kernel's workspace buffer; `floor`: the least that keeps its fast path on (fastPathFloor). */
 export interface WorkspaceBuffer extends Buffer { floor: number }
+
+/**
+ * A pointwise conv's floor in the plan (null: not a pointwise conv). One whose int8 weight rows are
+ * whole (frozen, or trained over all input channels) and of a multiple of four channels reads them in
+ * place on the SMLAD cores (tt_pw_direct), whose least is one pixel's packed channels (cp2 words), its
+ * full speed from two pixels: its floor is two pixels', one where the conv is small
+ * (PW_ONE_PIXEL_MACS). The Helium and wasm builds have no such path: below fastPathFloor they take the
+ * plain loops (in place, pixel by pixel: csrc/tt_kernels.c). Any other on at most 32 pixels: four
+ * channels' weights and all its pixels (pwGroupBytes), since with several tiles each packs the weights
+ * again (mcunet-5fps@99kb's conv39, 96 -> 576 on 4x4, its weight rows partly trained: 1.68M
+ * instructions at 4,864 B, 2.28M at 2,832 B, when its step's largest free stretch shrank to that).
+ */
+function pointwiseFloor(k: ProgramKernel, trained: ReadonlyMap<string, number>): number | null {
+  if (k.op !== 'conv2d' || !isPointwise(k.bound.conv.geom)) return null;
+  const g = k.bound.conv.geom;
+  const n = trained.get(k.bound.conv.weight) ?? 0;
+  if ((n !== 0 && n !== g.cout * g.cpg) || g.cpg % 4 !== 0) return Math.max(fastPathFloor(k), pwGroupBytes(k));
+  return 4 * (g.cpg * g.cout * g.ho * g.wo <= PW_ONE_PIXEL_MACS ? 1 : 2) * Math.ceil(g.cpg / 2);
+}
+
+/**
+ * The largest pointwise conv (multiply-accumulates) whose tt_pw_direct floor is one pixel's channels
+ * (pointwiseFloor); a larger one's is two pixels'. On the M7 (-DTT_PROFILE on QEMU mps2-an500, the
+ * call's workspace forced), tiles of one pixel cost about 1.4 times the instructions of tiles of two,
+ * which cost what larger tiles do: proxyless-w0.3@98kb's last pointwise conv (384 -> 96 on 4x4, 0.59M
+ * MACs) 0.84M at 4,608 B (tiles of six), 0.86M at 1,536 B (two), 1.16M at 768 B (one);
+ * mcunet-5fps@99kb's last (576 -> 160 on 4x4, 1.47M MACs) 2.04M at 2,304 B (two), 2.80M at 1,152 B (one).
+ */
+export const PW_ONE_PIXEL_MACS = 1 << 20;
 
 /**
  * The least workspace without which a kernel's fast path is off altogether (bytes; 0: it degrades

@@ -40,7 +40,7 @@ export const conv2d: KernelDef<'conv2d'> = {
       return [`tt_conv2d(${e.ptr(k.inputs[0])}, ${k.bound.conv.xZero}, &${c.weight}, ${c.bias}, ${c.eff}, ${e.ptr(k.outputs[0])}, ${k.bound.conv.yZero}, ` +
         `&${c.geomSym}, ${mask ? e.ptr(mask) : 'NULL'}, ${scratch ? e.ptr(scratch) : 'NULL'}, &tt_ws, ${e.wk});`];
     },
-    codeBytes: 4136,
+    codeBytes: 4686,
   },
   kind: 'forward',
   label: 'conv2d',

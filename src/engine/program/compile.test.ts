@@ -161,6 +161,15 @@ describe('mcunet-5fps@99kb at 128x128, 10 classes', () => {
     expectWellFormed(p, '99kb');
   });
 
+  it('writes a pointwise conv over its input only where its output dies at the next step (schedule/inplace.ts)', () => {
+    const over = (conv: string) => p.tensors[`${conv}.out`].aliasOf;
+    // The last one reads the depthwise conv40's output, itself over conv39's: the one buffer of conv39.out.
+    expect(over('conv41')).toBe('conv40.out');
+    expect(p.buffers.find((b) => b.id === 'conv39.out')!.members).toEqual(expect.arrayContaining(['conv40.out', 'conv41.out']));
+    // The block projections' outputs live on (skips, saved inputs): each its own buffer.
+    for (const conv of ['conv20', 'conv23', 'conv26', 'conv29', 'conv32', 'conv35', 'conv38']) expect(over(conv), conv).toBeUndefined();
+  });
+
   it('reports a breakdown that sums to the peak, and a clear message when it does not fit 100 KB', () => {
     const r = p.report;
     const sum = Object.values(r.breakdown).reduce((a, b) => a + b, 0);

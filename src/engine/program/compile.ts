@@ -141,7 +141,7 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   // By default a chain splits its rings (schedule/fuse-rows.ts: splitRing, slower) only where it holds more
   // than any other step: the most bytes live at a step outside the chains, each workspace at its floor.
   if (options.fuseRows && options.splitRingsAbove === undefined) {
-    const live = stepBytes(kernels, lifetimes, workspaceBuffers(kernels, options.workspaceBytes, s.tensors, true));
+    const live = stepBytes(kernels, lifetimes, workspaceBuffers(kernels, options.workspaceBytes, s.tensors, tg.trainable, true));
     const most = Math.max(0, ...live.filter((_, i) => kernels[i].op !== 'conv_chain'));
     if (live.some((b, i) => kernels[i].op === 'conv_chain' && b > most)) {
       ({ s, stream } = schedule(most));
@@ -155,10 +155,10 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   // once (widen: mcunet-5fps@99kb's last pointwise conv, 0.4M instructions a step fewer on the M7).
   // Carved, the wider request costs no arena byte; with whole workspaces it is kept only where it
   // needs no larger arena.
-  const wideWs = workspaceBuffers(kernels, options.workspaceBytes, tensors, true);
+  const wideWs = workspaceBuffers(kernels, options.workspaceBytes, tensors, tg.trainable, true);
   let { buffers, plan } = planWithWorkspaces(lifetimes, wideWs, options.workspaceHeadroom);
   if (options.workspaceHeadroom === Infinity) {
-    const narrow = planWithWorkspaces(lifetimes, workspaceBuffers(kernels, options.workspaceBytes, tensors), Infinity);
+    const narrow = planWithWorkspaces(lifetimes, workspaceBuffers(kernels, options.workspaceBytes, tensors, tg.trainable), Infinity);
     if (narrow.plan.arenaBytes < plan.arenaBytes) ({ buffers, plan } = narrow);
   }
   const report = memoryReport(graph, rs, kernels, tensors, buffers, plan.arenaBytes, plan.strategy, tg.trainable,
