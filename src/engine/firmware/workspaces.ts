@@ -90,10 +90,16 @@ export interface WorkspaceBuffer extends Buffer { floor: number; reduced?: numbe
  */
 export function settleFloors(others: Lifetime[], workspaces: WorkspaceBuffer[]): WorkspaceBuffer[] {
   if (!workspaces.some((w) => w.reduced !== undefined)) return workspaces;
-  const live = new Map<number, number>();
-  for (const b of others) for (let s = b.start; s <= b.end; s++) live.set(s, (live.get(s) ?? 0) + Math.ceil(b.bytes / ALIGN) * ALIGN);
-  const at = (s: number) => live.get(s) ?? 0;
-  const peak = Math.max(0, ...live.values(), ...workspaces.map((w) => at(w.start) + (w.reduced ?? w.floor)));
+  // Bytes live at each step: each buffer added at its first step and taken off after its last.
+  const steps = Math.max(0, ...others.map((b) => b.end + 1), ...workspaces.map((w) => w.start + 1));
+  const live = new Float64Array(steps + 1);
+  for (const b of others) {
+    live[b.start] += Math.ceil(b.bytes / ALIGN) * ALIGN;
+    live[b.end + 1] -= Math.ceil(b.bytes / ALIGN) * ALIGN;
+  }
+  for (let s = 1; s <= steps; s++) live[s] += live[s - 1];
+  const at = (s: number) => live[s];
+  const peak = Math.max(0, ...live, ...workspaces.map((w) => at(w.start) + (w.reduced ?? w.floor)));
   return workspaces.map((w) => (w.reduced === undefined ? w
     : { ...w, floor: Math.max(w.reduced, Math.min(w.floor, Math.floor((peak - at(w.start)) / ALIGN) * ALIGN)) }));
 }
