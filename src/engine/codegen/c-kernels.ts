@@ -3046,18 +3046,24 @@ typedef struct {
    * gradients pixel-major (hw x K). */
   int K;
   float *T;
+  /* The eight-channel block filled a channel at a time (tt_pw1_take) from the one plane tb[0], where
+   * the workspace holds the block but not seven more planes; bg: those channels' bias gradients. */
+  int direct;
+  float bg[8];
 } tt_pw1;
 
 /* Carves the workspace: the saved input as float first (if it fits with the rest), then seven more
- * channel planes of hw floats after tb[0] and the eight-channel block; where those do not fit, three
- * planes and a four-channel block (half the bytes, a few more instructions per product: tt_acc4x2);
- * where neither does, as many planes as fit. Returns the number of planes (tb[0] included). */
+ * channel planes of hw floats after tb[0] and the eight-channel block; where those do not fit, the
+ * block alone, filled a channel at a time from tb[0] (direct: the same sums, hw x 8 floats in all);
+ * where that does not fit, three planes and a four-channel block (tt_acc4x2); else as many planes as
+ * fit. Returns the number of channels of a batch (tb[0 .. nb), all tb[0] when direct). */
 static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   float *wkf = (float *)wk;
   int avail = wk ? wk_bytes / 4 : 0, nb = 1;
   s->xf = NULL;
   s->K = 0;
   s->T = NULL;
+  s->direct = 0;
   /* The float copy only when the eight-channel block fits beside it: that block converting the saved
    * input as it reads it is nearly as fast for far fewer bytes. */
   if (s->saved && s->n > 0 && avail >= s->n * hw + 7 * hw + 8 * hw) {
@@ -3066,6 +3072,14 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     s->xf = xf;
     wkf += s->n * hw;
     avail -= s->n * hw;
+  }
+  if (avail < 15 * hw && avail >= 8 * hw) {
+    s->K = 8;
+    s->T = wkf;
+    s->direct = 1;
+    for (; nb < 8; nb++) tb[nb] = tb[0];
+    if (s->gx) tt_acc_start(s->gx, s->g->cin * hw, s->acc);
+    return nb;
   }
   const int K = avail >= 15 * hw ? 8 : avail >= 7 * hw ? 4 : 0;
   while (nb < (K ? K : 8) && avail >= hw) {
@@ -3081,13 +3095,28 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   return nb;
 }
 
+/* Direct: channel c, the j-th of its batch of eight, its raw gradient in plane: the mask and scale
+ * (as tt_pw1_batch's), its column of the block and its bias gradient. */
+static void tt_pw1_take(tt_pw1 *s, float *plane, int c, int j) {
+  const int hw = s->g->ho * s->g->wo;
+  const float sc = s->eff[c];
+#if TT_WASM
+  tt_wasm_mask_scale(plane, s->mask, c * hw, hw, sc, plane);
+#else
+  for (int p = 0, i = c * hw; p < hw; p++, i++) plane[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? plane[p] * sc : 0.0f;
+#endif
+  float *T = s->T + j;
+  for (int p = 0; p < hw; p++) T[p * 8] = plane[p];
+  if (s->bias) s->bg[j] = tt_bias_grad(plane, hw);
+}
+
 /* tt_pw1_batch's K channels c0 .. c0 + K - 1 side by side (K 8 or 4, a constant where it is inlined,
  * so each width compiles to its own loops): each gx element's K terms and each weight gradient's pixel
  * terms come from one pixel-major block. */
 static inline __attribute__((always_inline)) void tt_pw1_block(const tt_pw1 *s, float *const *tb, int c0, const int K) {
   const int hw = s->g->ho * s->g->wo, cpg = s->g->cpg, n = s->n;
   float *T = s->T;
-  for (int j = 0; j < K; j++) {
+  for (int j = 0; j < K && !s->direct; j++) {
     const float *tmp = tb[j];
     for (int p = 0; p < hw; p++) T[p * K + j] = tmp[p];
   }
@@ -3117,9 +3146,11 @@ static inline __attribute__((always_inline)) void tt_pw1_block(const tt_pw1 *s, 
         }
       }
 #if TT_WASM
-      /* From the channel planes (the same terms in the same order as T's). */
-      tt_wasm_acc8x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, tb, w8, two ? w8 + 8 : NULL, hw, K);
-      continue;
+      /* From the channel planes (the same terms in the same order as T's), where they are kept. */
+      if (!s->direct) {
+        tt_wasm_acc8x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, tb, w8, two ? w8 + 8 : NULL, hw, K);
+        continue;
+      }
 #endif
       if (K == 4) tt_acc4x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, T, w8, w8 + 8, hw);
       else if (two) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, w8, w8 + 8, hw);
@@ -3152,7 +3183,7 @@ static inline __attribute__((always_inline)) void tt_pw1_block(const tt_pw1 *s, 
   for (int j = 0; j < K && s->bias; j++) {
     const int c = c0 + j;
     const float sb = s->sw[c] * s->xs;
-    tt_update_i32(s->b, c, s->w->bias_id, tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB);
+    tt_update_i32(s->b, c, s->w->bias_id, s->direct ? s->bg[j] : tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB);
   }
 }
 
@@ -3163,6 +3194,10 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
   const tt_geom *pg = s->g;
   const int hw = pg->ho * pg->wo, cpg = pg->cpg, n = s->n;
   float *row = s->row;
+  if (s->direct && m == 8) {
+    tt_pw1_block(s, tb, c0, 8);
+    return;
+  }
   for (int j = 0; j < m; j++) {
     const int c = c0 + j;
     float *tmp = tb[j];
@@ -3173,7 +3208,7 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
 #endif
     for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
   }
-  if (s->T && m == s->K) {
+  if (s->T && m == s->K && !s->direct) {
     if (m == 8) tt_pw1_block(s, tb, c0, 8);
     else tt_pw1_block(s, tb, c0, 4);
     return;
@@ -3295,13 +3330,17 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL, 0, { 0 } };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
-  for (int c0 = 0; c0 < pg->cout; c0 += nb) {
-    const int m = pg->cout - c0 < nb ? pg->cout - c0 : nb;
-    for (int j = 0; j < m; j++) tt_dw_bwd_channel(gD, wD, dg, c0 + j, tb[j]);
+  for (int c0 = 0, m; c0 < pg->cout; c0 += m) {
+    /* Direct: the last channels past a whole eight one at a time (their planes are one). */
+    m = s.direct && pg->cout - c0 < 8 ? 1 : pg->cout - c0 < nb ? pg->cout - c0 : nb;
+    for (int j = 0; j < m; j++) {
+      tt_dw_bwd_channel(gD, wD, dg, c0 + j, tb[j]);
+      if (s.direct && m == 8) tt_pw1_take(&s, tb[j], c0 + j, j);
+    }
     tt_pw1_batch(&s, tb, c0, m);
   }
 }
@@ -3331,11 +3370,12 @@ void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, c
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL, 0, { 0 } };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
-  for (int c0 = 0; c0 < dg->cout; c0 += nb) {
-    const int m = dg->cout - c0 < nb ? dg->cout - c0 : nb;
+  for (int c0 = 0, m; c0 < dg->cout; c0 += m) {
+    /* Direct: the last channels past a whole eight one at a time (their planes are one). */
+    m = s.direct && dg->cout - c0 < 8 ? 1 : dg->cout - c0 < nb ? dg->cout - c0 : nb;
     for (int j = 0; j < m; j++) {
       const int c = c0 + j;
       float *inPlane = tb[j];
@@ -3368,6 +3408,7 @@ void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, c
         tt_update_i32(bD, c, wD->bias_id, tt_bias_grad(outPlane, hwo), sb * sb, cb, dVelB);
       }
       if (!pg && gx) memcpy(gx + c * hwi, inPlane, (size_t)hwi * sizeof(float));
+      if (s.direct && m == 8) tt_pw1_take(&s, inPlane, c, j);
     }
     if (pg) tt_pw1_batch(&s, tb, c0, m);
   }

@@ -6,11 +6,11 @@ import { buildGraph } from '../models/build.ts';
 import { zooArch } from '../models/zoo.ts';
 import { compileTraining } from '../program/compile.ts';
 import { builtinScheme } from '../train/builtin-schemes.ts';
-import { planWithWorkspaces, settleFloors, workspaceBuffers, type WorkspaceBuffer } from './workspaces.ts';
+import { planWithWorkspaces, workspaceBuffers, type WorkspaceBuffer } from './workspaces.ts';
 
 const buf = (id: string, bytes: number, start: number, end: number): Buffer => ({ id, bytes, start, end, category: 'activation', members: [id] });
-const ws = (id: string, bytes: number, step: number, floor = 0, reduced?: number): WorkspaceBuffer =>
-  ({ id, bytes, start: step, end: step, category: 'scratch', members: [], floor, ...(reduced === undefined ? {} : { reduced }) });
+const ws = (id: string, bytes: number, step: number, floor = 0): WorkspaceBuffer =>
+  ({ id, bytes, start: step, end: step, category: 'scratch', members: [], floor });
 
 describe('workspaces carved from the arena', () => {
   // A lives steps 0-2 (104 bytes aligned), B step 1 (200): the others' arena is 304 bytes.
@@ -43,18 +43,6 @@ describe('workspaces carved from the arena', () => {
     expect(plan.arenaBytes).toBe(560);
     expect(findOverlap(buffers, plan.offsets)).toBeNull();
   });
-
-  it('a reduced floor is taken only where the full floor would set the peak, and no lower than it must', () => {
-    // Step 1 holds 304 bytes of the others: a 256-byte floor there makes the peak 560, its 96-byte
-    // reduced floor 400; step 0's 200-byte floor (104 live) stays whole, as does step 2's beside the peak.
-    const settled = settleFloors(others, [ws('w0', 1000, 0, 200, 96), ws('w1', 1000, 1, 256, 96), ws('w2', 1000, 2, 296, 200)]);
-    expect(settled.map((w) => w.floor)).toEqual([200, 96, 296]);
-    const { buffers, plan } = planWithWorkspaces(others, [ws('w1', 1000, 1, 256, 96)], 0);
-    expect(buffers.find((b) => b.id === 'w1')?.bytes).toBe(96);
-    expect(plan.arenaBytes).toBe(400);
-    // Where another step is the peak anyway, the full floor up to it: step 0 at 104 + 296 = 400.
-    expect(settleFloors(others, [ws('w0', 1000, 0, 296), ws('w1', 1000, 1, 256, 64)]).map((w) => w.floor)).toEqual([296, 96]);
-  });
 });
 
 /** The most the paper schemes' arenas may exceed the bound with the floors (bytes; see below). */
@@ -68,7 +56,7 @@ describe('the paper schemes at 128x128: workspaces carved under the other buffer
       const scheme = builtinScheme(name, backboneConvs(g).length)!;
       const p = compileTraining(g, scheme);
       const others = bufferLifetimes(p.tensors, p.kernels, [g.loss!, g.logits]);
-      const requested = new Map(settleFloors(others, workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, true)).map((w) => [w.id, w]));
+      const requested = new Map(workspaceBuffers(p.kernels, p.options.workspaceBytes, p.tensors, true).map((w) => [w.id, w]));
       const live = p.kernels.map((_, s) => others.filter((b) => b.start <= s && s <= b.end).reduce((n, b) => n + Math.ceil(b.bytes / 8) * 8, 0));
       let bound = Math.max(...live);
       for (const w of requested.values()) bound = Math.max(bound, live[w.start] + Math.ceil(w.floor / 8) * 8);

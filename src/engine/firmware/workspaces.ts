@@ -67,42 +67,12 @@ export function workspaceBuffers(kernels: ProgramKernel[], bytes: number, tensor
     // A floor the workspace cannot reach buys nothing: then none.
     const fast = Math.ceil(fastPathFloor(k) / 8) * 8;
     const least = fast <= size ? fast : 0;
-    const narrow = Math.ceil(narrowPathFloor(k) / 8) * 8;
-    const reduced = least > 0 && narrow > 0 && narrow < least ? { reduced: narrow } : {};
-    return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least, ...reduced }] : [];
+    return size > 0 ? [{ id: workspaceId(k), bytes: size, start: step, end: step, category: 'scratch' as const, members: [], floor: least }] : [];
   });
 }
 
-/**
- * A kernel's workspace buffer; `floor`: the least that keeps its fast path on (fastPathFloor);
- * `reduced`: a smaller floor that keeps a slower fast path on (narrowPathFloor), which settleFloors
- * takes where `floor` would make the kernel's step the arena's peak.
- */
-export interface WorkspaceBuffer extends Buffer { floor: number; reduced?: number }
-
-/**
- * The workspaces with each `reduced` floor taken where the full floor would raise the arena: the
- * arena's least peak P is the largest step of the other buffers (each rounded to ALIGN) with every
- * workspace at its least floor (`reduced`, else `floor`); a workspace with a reduced floor then gets
- * as much of its full floor as P leaves at its step, at least `reduced`. So a kernel whose step is not
- * the peak keeps its full floor (tt_block_bwd's eight-channel block) and one whose step is drops to
- * its narrow path (the four-channel block) by no more than it must.
- */
-export function settleFloors(others: Lifetime[], workspaces: WorkspaceBuffer[]): WorkspaceBuffer[] {
-  if (!workspaces.some((w) => w.reduced !== undefined)) return workspaces;
-  // Bytes live at each step: each buffer added at its first step and taken off after its last.
-  const steps = Math.max(0, ...others.map((b) => b.end + 1), ...workspaces.map((w) => w.start + 1));
-  const live = new Float64Array(steps + 1);
-  for (const b of others) {
-    live[b.start] += Math.ceil(b.bytes / ALIGN) * ALIGN;
-    live[b.end + 1] -= Math.ceil(b.bytes / ALIGN) * ALIGN;
-  }
-  for (let s = 1; s <= steps; s++) live[s] += live[s - 1];
-  const at = (s: number) => live[s];
-  const peak = Math.max(0, ...live, ...workspaces.map((w) => at(w.start) + (w.reduced ?? w.floor)));
-  return workspaces.map((w) => (w.reduced === undefined ? w
-    : { ...w, floor: Math.max(w.reduced, Math.min(w.floor, Math.floor((peak - at(w.start)) / ALIGN) * ALIGN)) }));
-}
+/** A kernel's workspace buffer; `floor`: the least that keeps its fast path on (fastPathFloor). */
+export interface WorkspaceBuffer extends Buffer { floor: number }
 
 /**
  * The least workspace without which a kernel's fast path is off altogether (bytes; 0: it degrades
@@ -116,29 +86,17 @@ export function settleFloors(others: Lifetime[], workspaces: WorkspaceBuffer[]):
 function fastPathFloor(k: ProgramKernel): number {
   if (k.op === 'conv_chain') return chainFloorBytes(k.bound.stages.map((s) => s.geom));
   if (k.op === 'block_bwd') {
-    // The gathered plane and pw1's eight-channel block with its seven more channel planes (tt_pw1_setup).
+    // The gathered plane and pw1's eight-channel block, filled a channel at a time where the seven more
+    // channel planes do not fit (tt_pw1_setup's direct block: the same instructions within 0.1%).
     const need = fastPathBytes(k) ?? 0;
     if (!k.bound.pw1) return need;
     const dg = k.bound.dw.geom, hw = dg.h * dg.w;
-    return Math.min(need, blockGatherBytes(k) + 4 * (7 * hw + 8 * hw));
+    return Math.min(need, blockGatherBytes(k) + 4 * 8 * hw);
   }
   if (k.op !== 'conv2d') return 0;
   const g = k.bound.conv.geom;
   if (isPointwise(g)) return 4 * 6 * Math.ceil(g.cpg / 2);
   return fastPathBytes(k) ?? 0;
-}
-
-/**
- * The least workspace of a kernel's narrower fast path (bytes; 0: none): tt_block_bwd's gathered plane
- * and pw1's four-channel block with its three more channel planes (tt_pw1_setup), half the
- * eight-channel block's bytes. On the M7 (mcunet-5fps@99kb's 8x8 blocks with 48 input channels) it
- * costs about a tenth more of the kernel's instructions (6.2M -> 6.8M, 7.9M -> 8.7M), so it is taken
- * only where the eight-channel block's floor would set the arena's peak (settleFloors).
- */
-function narrowPathFloor(k: ProgramKernel): number {
-  if (k.op !== 'block_bwd' || !k.bound.pw1) return 0;
-  const dg = k.bound.dw.geom, hw = dg.h * dg.w;
-  return blockGatherBytes(k) + 4 * (3 * hw + 4 * hw);
 }
 
 /**
@@ -237,16 +195,15 @@ export function carveWorkspaces(workspaces: WorkspaceBuffer[], others: Lifetime[
 }
 
 /**
- * The arena plan with the kernels' workspaces, their floors settled first (settleFloors). The ceiling
- * is the other buffers' best plan plus `headroom`. Candidates: the other buffers placed in each of the planner's orders, each workspace
+ * The arena plan with the kernels' workspaces. The ceiling is the other buffers' best plan plus
+ * `headroom`. Candidates: the other buffers placed in each of the planner's orders, each workspace
  * carved from what that placement leaves free at its step (carveWorkspaces: each order leaves other
  * stretches free); and every buffer planned together with each workspace at its floor, the workspaces
  * then carved again from that plan's free stretches. Kept: the one giving the kernels the most
  * workspace within the ceiling (else the smallest arena); then, if greedy-by-size packs those same
  * buffers tighter, its plan (so the plan is never worse than TFLite Micro's on them).
  */
-export function planWithWorkspaces(others: Buffer[], requested: WorkspaceBuffer[], headroom: number): { buffers: Buffer[]; plan: Placement } {
-  const workspaces = settleFloors(others, requested);
+export function planWithWorkspaces(others: Buffer[], workspaces: WorkspaceBuffer[], headroom: number): { buffers: Buffer[]; plan: Placement } {
   const placements = ORDERS.map((o) => placeInOrder(others, o));
   const baseBytes = Math.min(...placements.map((p) => p.arenaBytes));
   const ceiling = baseBytes + Math.max(0, headroom);

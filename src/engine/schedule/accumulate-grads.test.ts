@@ -74,9 +74,7 @@ describe('input gradients added onto the skip gradient', () => {
     expect(sum.peak.kernel).toBe('block_bwd:conv37');
     const gradients = (r: typeof sum) => r.timeline.find((t) => t.kernel === 'block_bwd:conv37')!.live.gradient ?? 0;
     expect(gradients(sum) - gradients(onto)).toBe(8 * 1024);
-    // Less than the whole gradient off the peak: the block backward there, the peak, takes its
-    // four-channel floor without accumulating (firmware/workspaces.ts: settleFloors), and with it a
-    // forward conv becomes the peak.
+    // Less than the whole gradient off the peak: with it a forward conv becomes the peak.
     expect(onto.peakSramBytes).toBeLessThan(sum.peakSramBytes - 5 * 1024);
   });
 });
