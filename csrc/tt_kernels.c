@@ -1822,18 +1822,19 @@ static void tt_wasm_col_sum(const float *g, int hw, int cout, const int8_t *wc, 
   }
 }
 
-/* tt_acc8x2 from the eight channel planes t[0 .. 8) instead of the pixel-major block: four pixels per
- * vector, d0[p] = (((d0[p] + t0[p] w0[0]) + t1[p] w0[1]) ...) + t7[p] w0[7], and d1 with w1. */
-static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w0, const float *w1, int n) {
+/* tt_acc8x2 (K 8) or tt_acc4x2 (K 4) from the K channel planes t[0 .. K) instead of the pixel-major
+ * block: four pixels per vector, d0[p] = (((d0[p] + t0[p] w0[0]) + t1[p] w0[1]) ...) + t[K-1][p] w0[K-1],
+ * and d1 with w1. */
+static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w0, const float *w1, int n, int K) {
   v128_t a[8], b[8];
-  for (int j = 0; j < 8; j++) {
+  for (int j = 0; j < K; j++) {
     a[j] = wasm_f32x4_splat(w0[j]);
     b[j] = d1 ? wasm_f32x4_splat(w1[j]) : a[j];
   }
   int p = 0;
   for (; p + 4 <= n; p += 4) {
     v128_t v0 = wasm_v128_load(d0 + p), v1 = d1 ? wasm_v128_load(d1 + p) : v0;
-    for (int j = 0; j < 8; j++) {
+    for (int j = 0; j < K; j++) {
       const v128_t tv = wasm_v128_load(t[j] + p);
       v0 = wasm_f32x4_add(v0, wasm_f32x4_mul(tv, a[j]));
       v1 = wasm_f32x4_add(v1, wasm_f32x4_mul(tv, b[j]));
@@ -1843,7 +1844,7 @@ static void tt_wasm_acc8x2(float *d0, float *d1, float *const *t, const float *w
   }
   for (; p < n; p++) {
     float v0 = d0[p], v1 = d1 ? d1[p] : 0.0f;
-    for (int j = 0; j < 8; j++) {
+    for (int j = 0; j < K; j++) {
       v0 = v0 + t[j][p] * w0[j];
       if (d1) v1 = v1 + t[j][p] * w1[j];
     }
@@ -2559,6 +2560,116 @@ static void tt_dot8x2_i8(const float *T, const int8_t *x0, const int8_t *x1, int
 }
 #endif
 
+/* The four-channel block (tt_pw1_setup, where the workspace is too small for eight): d0[p] =
+ * (((d0[p] + T[p][0] w0[0]) + T[p][1] w0[1]) + T[p][2] w0[2]) + T[p][3] w0[3] for p < n (T: n x 4,
+ * pixel-major), and d1 with w1 (d1 NULL: none). On the M7 two pixels a pass, one VLDM loading both
+ * pixels' four terms: per product about the eight-channel block's instructions (tt_acc8x2). */
+static void tt_acc4x2(float *d0, float *d1, const float *T, const float *w0, const float *w1, int n) {
+  int p = 0;
+#if TT_VFP
+  if (d1 && n >= 2) {
+    float *a0 = d0, *a1 = d1;
+    const float *t = T;
+    __asm__ volatile(
+      "vldmia %[w0], {s24-s27}\n\t"
+      "vldmia %[w1], {s28-s31}\n\t"
+      "1:\n\t"
+      "vldmia %[t]!, {s16-s23}\n\t"
+      "vldmia %[a0], {s0-s1}\n\t"
+      "vldmia %[a1], {s2-s3}\n\t"
+      "vmul.f32 s4, s16, s24\n\tvmul.f32 s5, s20, s24\n\tvmul.f32 s6, s16, s28\n\tvmul.f32 s7, s20, s28\n\t"
+      "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\tvadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t"
+      "vmul.f32 s4, s17, s25\n\tvmul.f32 s5, s21, s25\n\tvmul.f32 s6, s17, s29\n\tvmul.f32 s7, s21, s29\n\t"
+      "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\tvadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t"
+      "vmul.f32 s4, s18, s26\n\tvmul.f32 s5, s22, s26\n\tvmul.f32 s6, s18, s30\n\tvmul.f32 s7, s22, s30\n\t"
+      "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\tvadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t"
+      "vmul.f32 s4, s19, s27\n\tvmul.f32 s5, s23, s27\n\tvmul.f32 s6, s19, s31\n\tvmul.f32 s7, s23, s31\n\t"
+      "vadd.f32 s0, s0, s4\n\tvadd.f32 s1, s1, s5\n\tvadd.f32 s2, s2, s6\n\tvadd.f32 s3, s3, s7\n\t"
+      "vstmia %[a0]!, {s0-s1}\n\t"
+      "vstmia %[a1]!, {s2-s3}\n\t"
+      "cmp %[a0], %[e]\n\t"
+      "bne 1b\n\t"
+      : [t] "+r"(t), [a0] "+r"(a0), [a1] "+r"(a1)
+      : [w0] "r"(w0), [w1] "r"(w1), [e] "r"(d0 + (n & ~1))
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25",
+        "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory");
+    p = n & ~1;
+  }
+#endif
+  for (; p < n; p++) {
+    const float *tp = T + 4 * p;
+    float v0 = d0[p];
+    for (int j = 0; j < 4; j++) v0 = v0 + tp[j] * w0[j];
+    d0[p] = v0;
+    if (d1) {
+      float v1 = d1[p];
+      for (int j = 0; j < 4; j++) v1 = v1 + tp[j] * w1[j];
+      d1[p] = v1;
+    }
+  }
+}
+
+/* o0[j] = sum over p < n, ascending, of T[p][j] * (x0[p] - xz) for j < K (T: n x K, pixel-major; the
+ * int8 input converted where it is read, the same floats a float copy holds), and o1 from x1 (x1 NULL:
+ * none). The weight gradients of the block's K channels with no float copy of the saved input; on the
+ * M7 the eight-channel block takes tt_dot8x2_i8, the four-channel one two pixels a pass here. */
+static void tt_dotk_i8(const float *T, int K, const int8_t *x0, const int8_t *x1, int32_t xz, int n, float *o0, float *o1) {
+  float ab[16] = { 0.0f };
+  int p = 0;
+#if TT_VFP
+  if (K == 4 && x1 && n >= 2) {
+    int32_t r0, r1, r2, r3;
+    const float *t = T;
+    const int8_t *y0 = x0, *y1 = x1;
+    /* Sums of x0 in s0-s3, of x1 in s4-s7; pixel p's taps s16-s19, pixel p + 1's s20-s23. */
+    __asm__ volatile(
+      "vldmia %[ab], {s0-s7}\n\t"
+      "1:\n\t"
+      "ldrsb %[r0], [%[y0]], #1\n\t"
+      "ldrsb %[r1], [%[y0]], #1\n\t"
+      "ldrsb %[r2], [%[y1]], #1\n\t"
+      "ldrsb %[r3], [%[y1]], #1\n\t"
+      "vldmia %[t]!, {s16-s23}\n\t"
+      "sub %[r0], %[r0], %[xz]\n\t"
+      "sub %[r1], %[r1], %[xz]\n\t"
+      "sub %[r2], %[r2], %[xz]\n\t"
+      "sub %[r3], %[r3], %[xz]\n\t"
+      "vmov s24, s25, %[r0], %[r1]\n\t"
+      "vmov s26, s27, %[r2], %[r3]\n\t"
+      "vcvt.f32.s32 s24, s24\n\t"
+      "vcvt.f32.s32 s25, s25\n\t"
+      "vcvt.f32.s32 s26, s26\n\t"
+      "vcvt.f32.s32 s27, s27\n\t"
+      "vmul.f32 s8, s16, s24\n\tvmul.f32 s9, s17, s24\n\tvmul.f32 s10, s18, s24\n\tvmul.f32 s11, s19, s24\n\t"
+      "vmul.f32 s12, s16, s26\n\tvmul.f32 s13, s17, s26\n\tvmul.f32 s14, s18, s26\n\tvmul.f32 s15, s19, s26\n\t"
+      "vadd.f32 s0, s0, s8\n\tvadd.f32 s1, s1, s9\n\tvadd.f32 s2, s2, s10\n\tvadd.f32 s3, s3, s11\n\t"
+      "vadd.f32 s4, s4, s12\n\tvadd.f32 s5, s5, s13\n\tvadd.f32 s6, s6, s14\n\tvadd.f32 s7, s7, s15\n\t"
+      "vmul.f32 s8, s20, s25\n\tvmul.f32 s9, s21, s25\n\tvmul.f32 s10, s22, s25\n\tvmul.f32 s11, s23, s25\n\t"
+      "vmul.f32 s12, s20, s27\n\tvmul.f32 s13, s21, s27\n\tvmul.f32 s14, s22, s27\n\tvmul.f32 s15, s23, s27\n\t"
+      "vadd.f32 s0, s0, s8\n\tvadd.f32 s1, s1, s9\n\tvadd.f32 s2, s2, s10\n\tvadd.f32 s3, s3, s11\n\t"
+      "vadd.f32 s4, s4, s12\n\tvadd.f32 s5, s5, s13\n\tvadd.f32 s6, s6, s14\n\tvadd.f32 s7, s7, s15\n\t"
+      "cmp %[y0], %[e]\n\t"
+      "bne 1b\n\t"
+      "vstmia %[ab], {s0-s3}\n\t"
+      "add %[r0], %[ab], #32\n\t"
+      "vstmia %[r0], {s4-s7}\n\t"
+      : [t] "+r"(t), [y0] "+r"(y0), [y1] "+r"(y1), [r0] "=&r"(r0), [r1] "=&r"(r1), [r2] "=&r"(r2), [r3] "=&r"(r3)
+      : [e] "r"(x0 + (n & ~1)), [ab] "r"(ab), [xz] "r"(xz)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", "s16", "s17", "s18",
+        "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "cc", "memory");
+    p = n & ~1;
+  }
+#endif
+  for (; p < n; p++) {
+    const float *tp = T + K * p;
+    const float v0 = (float)(x0[p] - xz), v1 = x1 ? (float)(x1[p] - xz) : 0.0f;
+    for (int j = 0; j < K; j++) ab[j] = ab[j] + tp[j] * v0;
+    if (x1) for (int j = 0; j < K; j++) ab[8 + j] = ab[8 + j] + tp[j] * v1;
+  }
+  for (int j = 0; j < K; j++) o0[j] = ab[j];
+  if (o1) for (int j = 0; j < K; j++) o1[j] = ab[8 + j];
+}
+
 /*
  * The same input gradient of one filter, gathered per input element: out[iy][ix] = the terms of every
  * tap (ky, kx) reaching it, in ascending (ky, kx) order, the scatter's order for each element. The
@@ -2891,24 +3002,32 @@ typedef struct {
   int acc;
   const tt_weight *w; const tt_geom *g; int32_t *b; const float *sw, *eff;
   int n, bias; int32_t xz; float xs; const tt_sgd *cw, *cb; float *velW, *velB;
-  /* The saved input as float (x - xz), when the workspace holds it; else xr, two channel planes the
-   * eight-channel path converts the saved input into, two input channels at a time. */
+  /* The saved input as float (x - xz), when the workspace holds it (else converted where it is read). */
   const float *xf;
-  float *xr;
-  /* Eight channels' gradients pixel-major (hw x 8), when the workspace holds them. */
+  /* The block's width K (8, or 4 where the workspace holds no more; 0: no block) and its K channels'
+   * gradients pixel-major (hw x K). */
+  int K;
   float *T;
+  /* The eight-channel block filled a channel at a time (tt_pw1_take) from the one plane tb[0], where
+   * the workspace holds the block but not seven more planes; bg: those channels' bias gradients. */
+  int direct;
+  float bg[8];
 } tt_pw1;
 
-/* Carves the workspace: the saved input as float first (if it fits with the rest), then up to seven
- * more channel planes of hw floats after tb[0], the eight-channel block and, without the float copy,
- * two conversion planes; returns the number of planes (tb[0] included). */
+/* Carves the workspace: the saved input as float first (if it fits with the rest), then seven more
+ * channel planes of hw floats after tb[0] and the eight-channel block; where those do not fit, the
+ * block alone, filled a channel at a time from tb[0] (direct: the same sums, hw x 8 floats in all);
+ * where that does not fit, three planes and a four-channel block (tt_acc4x2); else as many planes as
+ * fit. Returns the number of channels of a batch (tb[0 .. nb), all tb[0] when direct). */
 static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
   float *wkf = (float *)wk;
   int avail = wk ? wk_bytes / 4 : 0, nb = 1;
   s->xf = NULL;
-  s->xr = NULL;
-  /* The float copy only when the eight-channel block fits beside it: that block with two conversion
-   * planes is nearly as fast for far fewer bytes. */
+  s->K = 0;
+  s->T = NULL;
+  s->direct = 0;
+  /* The float copy only when the eight-channel block fits beside it: that block converting the saved
+   * input as it reads it is nearly as fast for far fewer bytes. */
   if (s->saved && s->n > 0 && avail >= s->n * hw + 7 * hw + 8 * hw) {
     float *xf = wkf;
     for (int i = 0; i < s->n * hw; i++) xf[i] = (float)(s->saved[i] - s->xz);
@@ -2916,20 +3035,118 @@ static int tt_pw1_setup(tt_pw1 *s, int hw, float **tb, void *wk, int wk_bytes) {
     wkf += s->n * hw;
     avail -= s->n * hw;
   }
-  while (nb < 8 && avail >= hw) {
+  if (avail < 15 * hw && avail >= 8 * hw) {
+    s->K = 8;
+    s->T = wkf;
+    s->direct = 1;
+    for (; nb < 8; nb++) tb[nb] = tb[0];
+    if (s->gx) tt_acc_start(s->gx, s->g->cin * hw, s->acc);
+    return nb;
+  }
+  const int K = avail >= 15 * hw ? 8 : avail >= 7 * hw ? 4 : 0;
+  while (nb < (K ? K : 8) && avail >= hw) {
     tb[nb++] = wkf;
     wkf += hw;
     avail -= hw;
   }
-  s->T = NULL;
-  if (nb == 8 && avail >= 8 * hw) {
+  if (K) {
+    s->K = K;
     s->T = wkf;
-    wkf += 8 * hw;
-    avail -= 8 * hw;
-    if (!s->xf && s->saved && s->n > 0 && avail >= 2 * hw) s->xr = wkf;
   }
   if (s->gx) tt_acc_start(s->gx, s->g->cin * hw, s->acc);
   return nb;
+}
+
+/* Direct: channel c, the j-th of its batch of eight, its raw gradient in plane: the mask and scale
+ * (as tt_pw1_batch's), its column of the block and its bias gradient. */
+static void tt_pw1_take(tt_pw1 *s, float *plane, int c, int j) {
+  const int hw = s->g->ho * s->g->wo;
+  const float sc = s->eff[c];
+#if TT_WASM
+  tt_wasm_mask_scale(plane, s->mask, c * hw, hw, sc, plane);
+#else
+  for (int p = 0, i = c * hw; p < hw; p++, i++) plane[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? plane[p] * sc : 0.0f;
+#endif
+  float *T = s->T + j;
+  for (int p = 0; p < hw; p++) T[p * 8] = plane[p];
+  if (s->bias) s->bg[j] = tt_bias_grad(plane, hw);
+}
+
+/* tt_pw1_batch's K channels c0 .. c0 + K - 1 side by side (K 8 or 4, a constant where it is inlined,
+ * so each width compiles to its own loops): each gx element's K terms and each weight gradient's pixel
+ * terms come from one pixel-major block. */
+static inline __attribute__((always_inline)) void tt_pw1_block(const tt_pw1 *s, float *const *tb, int c0, const int K) {
+  const int hw = s->g->ho * s->g->wo, cpg = s->g->cpg, n = s->n;
+  float *T = s->T;
+  for (int j = 0; j < K && !s->direct; j++) {
+    const float *tmp = tb[j];
+    for (int p = 0; p < hw; p++) T[p * K + j] = tmp[p];
+  }
+  if (s->gx) {
+    /* The K channels' weights of two input channels at a time as float (w8: input channel ic,
+     * then ic + 1, eight apart), converted where they are used: no workspace for all of them (the
+     * same conversions as one block of them, so the same instructions, K x cpg words fewer). */
+    const int nt = s->w->n, nf = cpg - nt;
+    float w8[16];
+    for (int ic = 0; ic < cpg; ic += 2) {
+      const int two = ic + 1 < cpg;
+      for (int r = 0; r <= two; r++) {
+        const int i = ic + r;
+        /* Rows c0 .. c0 + K - 1 of the trained part (stride nt), or of the frozen part (stride nf). */
+        const int stride = i < nt ? nt : nf;
+        const int8_t *wp = i < nt ? s->w->tr + c0 * nt + i : s->w->fz + c0 * nf + (i - nt);
+        float *o = w8 + r * 8;
+        o[0] = (float)wp[0];
+        o[1] = (float)wp[stride];
+        o[2] = (float)wp[2 * stride];
+        o[3] = (float)wp[3 * stride];
+        if (K == 8) {
+          o[4] = (float)wp[4 * stride];
+          o[5] = (float)wp[5 * stride];
+          o[6] = (float)wp[6 * stride];
+          o[7] = (float)wp[7 * stride];
+        }
+      }
+#if TT_WASM
+      /* From the channel planes (the same terms in the same order as T's), where they are kept. */
+      if (!s->direct) {
+        tt_wasm_acc8x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, tb, w8, two ? w8 + 8 : NULL, hw, K);
+        continue;
+      }
+#endif
+      if (K == 4) tt_acc4x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, T, w8, w8 + 8, hw);
+      else if (two) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, w8, w8 + 8, hw);
+      else tt_acc8(s->gx + ic * hw, T, w8, hw);
+    }
+  }
+  if (s->saved && n > 0) {
+    const uint32_t pk = tt_param_key(s->cw, s->w->id);
+    float div[8];
+    for (int j = 0; j < K; j++) div[j] = s->sw[c0 + j] * s->sw[c0 + j];
+    for (int jj = 0; jj < n; jj += 2) {
+      float gw[16];
+      const int two = jj + 1 < n;
+      const int8_t *sv = s->saved + jj * hw;
+      if (s->xf) {
+        const float *x0 = s->xf + jj * hw;
+        if (two) tt_dot8x2(T, x0, x0 + hw, hw, gw, gw + 8);
+        else tt_dot8(T, x0, hw, gw);
+      } else {
+#if TT_VFP
+        /* Converted as read; one input channel: paired with itself, its second sums not used. */
+        if (K == 8) tt_dot8x2_i8(T, sv, two ? sv + hw : sv, s->xz, hw, gw, gw + 8);
+        else
+#endif
+        tt_dotk_i8(T, K, sv, two ? sv + hw : NULL, s->xz, hw, gw, gw + 8);
+      }
+      for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, K, s->cw, s->velW);
+    }
+  }
+  for (int j = 0; j < K && s->bias; j++) {
+    const int c = c0 + j;
+    const float sb = s->sw[c] * s->xs;
+    tt_update_i32(s->b, c, s->w->bias_id, s->direct ? s->bg[j] : tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB);
+  }
 }
 
 /* pw1's backward of output channels c0 .. c0 + m - 1, their raw gradients in tb[0 .. m) (overwritten
@@ -2939,6 +3156,10 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
   const tt_geom *pg = s->g;
   const int hw = pg->ho * pg->wo, cpg = pg->cpg, n = s->n;
   float *row = s->row;
+  if (s->direct && m == 8) {
+    tt_pw1_block(s, tb, c0, 8);
+    return;
+  }
   for (int j = 0; j < m; j++) {
     const int c = c0 + j;
     float *tmp = tb[j];
@@ -2949,86 +3170,9 @@ static inline __attribute__((always_inline)) void tt_pw1_batch(const tt_pw1 *s, 
 #endif
     for (int p = 0, i = c * hw; p < hw; p++, i++) tmp[p] = (s->mask[i >> 3] >> (i & 7)) & 1 ? tmp[p] * sc : 0.0f;
   }
-  if (s->T && m == 8) {
-    /* Eight channels side by side: each gx element's eight terms and each weight gradient's pixel
-     * terms come from one pixel-major block. */
-    float *T = s->T;
-    for (int j = 0; j < 8; j++) {
-      const float *tmp = tb[j];
-      for (int p = 0; p < hw; p++) T[p * 8 + j] = tmp[p];
-    }
-    if (s->gx) {
-      /* The eight channels' weights of two input channels at a time as float (w8: input channel ic,
-       * then ic + 1), converted where they are used: no workspace for all of them (the same
-       * conversions as one block of them, so the same instructions, 8 x cpg words fewer). */
-      const int nt = s->w->n, nf = cpg - nt;
-      float w8[16];
-      for (int ic = 0; ic < cpg; ic += 2) {
-        const int two = ic + 1 < cpg;
-        for (int r = 0; r <= two; r++) {
-          const int i = ic + r;
-          /* Rows c0 .. c0 + 7 of the trained part (stride nt), or of the frozen part (stride nf). */
-          const int stride = i < nt ? nt : nf;
-          const int8_t *wp = i < nt ? s->w->tr + c0 * nt + i : s->w->fz + c0 * nf + (i - nt);
-          float *o = w8 + r * 8;
-          o[0] = (float)wp[0];
-          o[1] = (float)wp[stride];
-          o[2] = (float)wp[2 * stride];
-          o[3] = (float)wp[3 * stride];
-          o[4] = (float)wp[4 * stride];
-          o[5] = (float)wp[5 * stride];
-          o[6] = (float)wp[6 * stride];
-          o[7] = (float)wp[7 * stride];
-        }
-#if TT_WASM
-        /* From the channel planes (the same terms in the same order as T's). */
-        tt_wasm_acc8x2(s->gx + ic * hw, two ? s->gx + (ic + 1) * hw : NULL, tb, w8, two ? w8 + 8 : NULL, hw);
-        continue;
-#endif
-        if (two) tt_acc8x2(s->gx + ic * hw, s->gx + (ic + 1) * hw, T, w8, w8 + 8, hw);
-        else tt_acc8(s->gx + ic * hw, T, w8, hw);
-      }
-    }
-    if (s->saved && n > 0 && (s->xf || s->xr)) {
-      const uint32_t pk = tt_param_key(s->cw, s->w->id);
-      float div[8];
-      for (int j = 0; j < 8; j++) div[j] = s->sw[c0 + j] * s->sw[c0 + j];
-      for (int jj = 0; jj < n; jj += 2) {
-        float gw[16];
-        const int two = jj + 1 < n;
-#if TT_VFP
-        if (!s->xf) {
-          /* Converted as read; one input channel: paired with itself, its second sums not used. */
-          const int8_t *sv = s->saved + jj * hw;
-          tt_dot8x2_i8(T, sv, two ? sv + hw : sv, s->xz, hw, gw, gw + 8);
-          for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
-          continue;
-        }
-#endif
-        const float *x0 = s->xf ? s->xf + jj * hw : s->xr;
-        if (!s->xf) {
-          /* The same floats the copy would hold, for these two input channels only. */
-          const int8_t *sv = s->saved + jj * hw;
-          for (int i = 0; i < (two ? 2 * hw : hw); i++) s->xr[i] = (float)(sv[i] - s->xz);
-        }
-        if (two) tt_dot8x2(T, x0, x0 + hw, hw, gw, gw + 8);
-        else tt_dot8(T, x0, hw, gw);
-        for (int r = 0; r <= two; r++) tt_update_run(s->w->tr, pk, c0 * n + jj + r, n, gw + r * 8, div, 1, 8, s->cw, s->velW);
-      }
-    }
-    for (int j = 0; j < 8 && (s->bias || (s->saved && n > 0 && !s->xf && !s->xr)); j++) {
-      const int c = c0 + j;
-      if (s->saved && n > 0 && !s->xf && !s->xr) {
-        tt_wgrad_row(s->saved, s->xz, tb[j], pg, 0, n, row);
-        const float div = s->sw[c] * s->sw[c];
-        const uint32_t pk = tt_param_key(s->cw, s->w->id);
-        tt_update_run(s->w->tr, pk, c * n, 1, row, &div, 0, n, s->cw, s->velW);
-      }
-      if (s->bias) {
-        const float sb = s->sw[c] * s->xs;
-        tt_update_i32(s->b, c, s->w->bias_id, tt_bias_grad(tb[j], hw), sb * sb, s->cb, s->velB);
-      }
-    }
+  if (s->T && m == s->K && !s->direct) {
+    if (m == 8) tt_pw1_block(s, tb, c0, 8);
+    else tt_pw1_block(s, tb, c0, 4);
     return;
   }
   if (s->gx) {
@@ -3148,13 +3292,17 @@ void tt_dw_pw_bwd(const float *gD, const uint8_t *mask, const int8_t *saved, flo
   const tt_weight *wD, const tt_geom *dg, const tt_weight *wP, const tt_geom *pg, int32_t *bP, const float *sP, const float *eff,
   int n, int bias, int32_t xz, float xs, const tt_sgd *cw, const tt_sgd *cb, float *velW, float *velB, void *wk, int wk_bytes) {
   const int hw = pg->ho * pg->wo;
-  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
+  tt_pw1 s = { mask, saved, gx, scratch + hw, gxAcc, wP, pg, bP, sP, eff, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL, 0, { 0 } };
   float *tb[8];
   tb[0] = scratch;
   const int nb = tt_pw1_setup(&s, hw, tb, wk, wk_bytes);
-  for (int c0 = 0; c0 < pg->cout; c0 += nb) {
-    const int m = pg->cout - c0 < nb ? pg->cout - c0 : nb;
-    for (int j = 0; j < m; j++) tt_dw_bwd_channel(gD, wD, dg, c0 + j, tb[j]);
+  for (int c0 = 0, m; c0 < pg->cout; c0 += m) {
+    /* Direct: the last channels past a whole eight one at a time (their planes are one). */
+    m = s.direct && pg->cout - c0 < 8 ? 1 : pg->cout - c0 < nb ? pg->cout - c0 : nb;
+    for (int j = 0; j < m; j++) {
+      tt_dw_bwd_channel(gD, wD, dg, c0 + j, tb[j]);
+      if (s.direct && m == 8) tt_pw1_take(&s, tb[j], c0 + j, j);
+    }
     tt_pw1_batch(&s, tb, c0, m);
   }
 }
@@ -3184,11 +3332,12 @@ void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, c
     wk = wk_bytes > gpBytes ? (uint8_t *)wk + gpBytes : NULL;
     wk_bytes -= gpBytes;
   }
-  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, NULL, NULL };
+  tt_pw1 s = { pMask, pSaved, gx, row, gxAcc, wP, pg, bP, sP, effP, n, bias, xz, xs, cw, cb, velW, velB, NULL, 0, NULL, 0, { 0 } };
   if (pg) nb = tt_pw1_setup(&s, hwi, tb, wk, wk_bytes);
   else if (gx) for (int i = 0; i < dg->cin * hwi; i++) gx[i] = 0.0f;
-  for (int c0 = 0; c0 < dg->cout; c0 += nb) {
-    const int m = dg->cout - c0 < nb ? dg->cout - c0 : nb;
+  for (int c0 = 0, m; c0 < dg->cout; c0 += m) {
+    /* Direct: the last channels past a whole eight one at a time (their planes are one). */
+    m = s.direct && dg->cout - c0 < 8 ? 1 : dg->cout - c0 < nb ? dg->cout - c0 : nb;
     for (int j = 0; j < m; j++) {
       const int c = c0 + j;
       float *inPlane = tb[j];
@@ -3221,6 +3370,7 @@ void tt_block_bwd(const float *g2, const uint8_t *g2Mask, const tt_weight *w2, c
         tt_update_i32(bD, c, wD->bias_id, tt_bias_grad(outPlane, hwo), sb * sb, cb, dVelB);
       }
       if (!pg && gx) memcpy(gx + c * hwi, inPlane, (size_t)hwi * sizeof(float));
+      if (s.direct && m == 8) tt_pw1_take(&s, inPlane, c, j);
     }
     if (pg) tt_pw1_batch(&s, tb, c0, m);
   }

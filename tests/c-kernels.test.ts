@@ -470,12 +470,15 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   const scales = (n: number) => Float32Array.from({ length: n }, () => 0.002 + rand() * 0.01);
   const biases = (n: number) => Int32Array.from({ length: n }, () => Math.floor(rand() * 20000) - 10000);
   const sgdW: SgdConfig = { lr: 0.02, momentum: 0.9, qas: true }, sgdB: SgdConfig = { lr: 0.01, momentum: 0.9, qas: true };
-  const streamedWk = (wk: number) => (wk === 0 ? 'channel by channel' : wk < 1 << 18 ? 'batched, saved input converted two channels at a time' : 'batched (workspace)');
+  const streamedWk = (wk: number) => (wk === 0 ? 'channel by channel' : [2600, 3224].includes(wk) ? 'four-channel block, saved input converted as read'
+    : wk < 6000 ? 'eight-channel block filled a channel at a time' : wk < 1 << 18 ? 'eight-channel block, saved input converted as read' : 'batched (workspace)');
 
   for (const stochastic of [false, true]) {
     for (const [n, bias, inputGrad, acc] of [[4, true, true, false], [4, true, true, true], [0, false, false, false]] as const) {
-      // 6,600 bytes: the eight-channel block and two conversion planes, not the saved input's float copy (6,840).
-      for (const wk of [0, 6600, 1 << 18]) {
+      // 90 pixels a plane. 2,600 bytes: three channel planes and the four-channel block (2,520), not the eight (2,880);
+      // 3,000: the eight-channel block alone, filled a channel at a time, not with seven planes (5,400);
+      // 6,600: the eight-channel block and its planes, not the saved input's float copy (6,840).
+      for (const wk of [0, 2600, 3000, 6600, 1 << 18]) {
         it(`tt_dw_pw_bwd, ${n} trained channels${acc ? ', added onto a skip gradient' : ''}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
           const dg = geometry(16, 9, 16, 3, 2, 16), pg = { ...geometry(8, 9, 16, 1, 1, 1) };
           const hw = pg.ho * pg.wo;
@@ -518,8 +521,8 @@ describe.skipIf(!hasGcc)('each C kernel = its TypeScript twin (host gcc, random 
   ];
   for (const [name, o] of BLOCKS) {
     for (const stochastic of [false, true]) {
-      // 7,224 bytes: the gathered plane (624), then as tt_dw_pw_bwd's 6,600.
-      for (const wk of [0, 7224, 1 << 18]) {
+      // 3,224, 3,624 and 7,224 bytes: the gathered plane (624), then as tt_dw_pw_bwd's 2,600, 3,000 and 6,600.
+      for (const wk of [0, 3224, 3624, 7224, 1 << 18]) {
         it(`tt_block_bwd, ${name}, ${stochastic ? 'stochastic rounding' : 'to nearest'}, ${streamedWk(wk)}`, () => {
           const dg = geometry(16, 9, 16, 3, 1, 16);
           const g2g = { ...geometry(16, 9, 8, 1, 1, 1) }, pg = geometry(8, 9, 16, 1, 1, 1);

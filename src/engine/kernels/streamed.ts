@@ -44,7 +44,7 @@ export const dw_pw_bwd: KernelDef<'dw_pw_bwd'> = {
         `${k.attrs.xZero}, ${e.f32(k.attrs.xScale)}, &tt_sgd_weight, &tt_sgd_bias, ` +
         `${e.p(k.attrs.weightMomentum)}, ${e.p(k.attrs.biasMomentum)}, ${e.wk});`];
     },
-    codeBytes: 3672,
+    codeBytes: 5632,
   },
   kind: 'input-grad',
   label: 'fused dw → pw1 backward',
@@ -96,7 +96,7 @@ export const block_bwd: KernelDef<'block_bwd'> = {
         `${e.p(a.dwWeightMomentum)}, ${e.p(a.dwBiasMomentum)}, ` +
         `${pwArgs}, &tt_sgd_weight, &tt_sgd_bias, ${e.ptr(a.scratch)}, ${e.wk});`];
     },
-    codeBytes: 8848,
+    codeBytes: 10688,
   },
   kind: 'input-grad',
   label: 'fused block backward',
