@@ -85,7 +85,8 @@ console.log('to (data + bss of arm-none-eabi-size, tests/firmware-size.test.ts):
 console.log('parameters, optimizer state, small workspaces, the runtime\'s data and the 2 KB stack reserve. "arena" is the planned');
 console.log('arena, "bound" the planner\'s lower bound (the most bytes live at one step), "static" the rest. The frozen early stage');
 console.log('runs as row-by-row chains (a residual block\'s output written over its input where the row order allows; a chain may cross');
-console.log('residual blocks, their skips kept as rings), split where the most bytes one chain holds is least (schedule/fuse-rows.ts).');
+console.log('residual blocks, their skips kept as rings), split where the most bytes one chain holds is least (schedule/fuse-rows.ts); a chain that would set the peak keeps');
+console.log('only the rows its depthwise windows share in each ring and makes the new rows one channel at a time (splitRing).');
 console.log('"unfused" turns off the fused early stage and the streamed (expansion and block) backward; "no reorder" also keeps');
 console.log('every gradient to the end.');
 console.log('"whole input" keeps the whole image in the arena (streamInput off; by default the fused first chain reads it');
