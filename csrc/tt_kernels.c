@@ -809,6 +809,14 @@ static void tt_pw_block(const uint32_t *X, int np, int cp2, const tt_weight *w, 
 }
 
 #if TT_DSP && !TT_MVE && !TT_WASM
+/* Four int8 weights (SXTB16 splits them into the pairs 0,2 and 1,3) against one pixel's two packed words. */
+static inline int32_t tt_dot4_i8(const uint32_t *xp, const int8_t *w, int32_t acc) {
+  uint32_t v;
+  memcpy(&v, w, 4);
+  acc = tt_smlad(xp[0], tt_sxtb16(v), acc);
+  return tt_smlad(xp[1], tt_sxtb16_ror8(v), acc);
+}
+
 /* SMLAD cores, when a conv's packed weights do not all fit its workspace: the int8 weight rows read as
  * they are, SXTB16 splitting four weights (w0 w1 w2 w3) into (w0, w2) and (w1, w3), and the pixels
  * packed to match, two at a time: for channels 4j to 4j + 3 of pixels p and p + 1 the four words
@@ -854,20 +862,9 @@ static void tt_pw_direct(const int8_t *x, int cstride, int n, int32_t xz, const 
         if (p + 1 == np) {
           /* The odd last pixel alone. */
           int32_t a0 = bias0, b0 = bias1;
-          for (xe = xp + 2 * q; xp < xe; xp += 2) {
-            uint32_t w, e;
-            memcpy(&w, u, 4);
-            u += 4;
-            e = tt_sxtb16(w);
-            w = tt_sxtb16_ror8(w);
-            a0 = tt_smlad(xp[0], e, a0);
-            a0 = tt_smlad(xp[1], w, a0);
-            memcpy(&w, v, 4);
-            v += 4;
-            e = tt_sxtb16(w);
-            w = tt_sxtb16_ror8(w);
-            b0 = tt_smlad(xp[0], e, b0);
-            b0 = tt_smlad(xp[1], w, b0);
+          for (xe = xp + 2 * q; xp < xe; xp += 2, u += 4, v += 4) {
+            a0 = tt_dot4_i8(xp, u, a0);
+            b0 = tt_dot4_i8(xp, v, b0);
           }
           tt_pw_out(y, i0 + p, a0, s0, yz, mask);
           if (two) tt_pw_out(y, i0 + ystride + p, b0, s1, yz, mask);
