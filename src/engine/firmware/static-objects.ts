@@ -115,8 +115,12 @@ const ZOO_OPS: KernelOp[] = [
 // row stack: 328), tt_block_bwd's (32), the shared helpers' (2,758: tt_pw_fast's in-place weight rows,
 // tt_pw_direct, 2,130; tt_dot8x2_i8, 208; the conv helpers' non-square kernels, kh x kw, 420), and the
 // per-channel pool gradient's code (schedule/pool-grad.ts: tt_block_bwd's masked column sums, 900, and
-// tt_conv_update_b_masked, 396), which every paper scheme links.
-const CODE_BASE = 43_322 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
+// tt_conv_update_b_masked, 396), which every paper scheme links. Then 6,244 more: the chains' split rings
+// (tt_chain_pull, tt_pw_build_x, tt_pw_single, the ring offsets: 3,472), the pointwise conv in place (tt_conv2d's
+// plain loops, 550), the block backward's one-plane block and four-channel path (tt_block_bwd 1,840; tt_pw1_take,
+// tt_acc4x2, tt_dotk_i8 and tt_pw1_setup 1,104), tt_pw_fast's lone pixel (252) less tt_pw_block's packing (974):
+// the 15 programs' linked text + data then -148 to +436 bytes from the estimate.
+const CODE_BASE = 43_322 + 6_244 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 71;
 
 /** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */
