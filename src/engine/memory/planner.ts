@@ -94,17 +94,23 @@ export function planArena(items: Lifetime[], orders: Order[] = ORDERS): Placemen
   return best ?? { offsets: {}, arenaBytes: 0, strategy: 'empty' };
 }
 
+/** The bytes live at each step (each buffer 8-aligned, as the arena holds it), from a difference array. */
+export function liveBytes(items: Lifetime[], steps = Math.max(0, ...items.map((l) => l.end + 1))): Float64Array {
+  const diff = new Float64Array(steps + 1);
+  for (const l of items) {
+    if (l.start >= steps) continue;
+    diff[l.start] += alignUp(l.bytes);
+    diff[Math.min(l.end + 1, steps)] -= alignUp(l.bytes);
+  }
+  const live = new Float64Array(steps);
+  let cur = 0;
+  for (let i = 0; i < steps; i++) live[i] = cur += diff[i];
+  return live;
+}
+
 /** The largest number of bytes live at one step: no plan can use less arena. */
 export function liveLowerBound(items: Lifetime[]): number {
-  const steps = Math.max(0, ...items.map((l) => l.end + 1));
-  const live = new Float64Array(steps + 1);
-  for (const l of items) {
-    live[l.start] += alignUp(l.bytes);
-    live[l.end + 1] -= alignUp(l.bytes);
-  }
-  let cur = 0, max = 0;
-  for (let i = 0; i < steps; i++) max = Math.max(max, (cur += live[i]));
-  return max;
+  return liveBytes(items).reduce((max, b) => Math.max(max, b), 0);
 }
 
 /** Two buffers overlap in time and in address: the property the planner must never break. */

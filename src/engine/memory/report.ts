@@ -11,7 +11,7 @@ import type { InputStream } from '../schedule/stream-input.ts';
 import type { ResolvedScheme } from '../train/scheme.ts';
 import { analyticMemory, type AnalyticBreakdown } from './analytic.ts';
 import type { Buffer } from './lifetimes.ts';
-import { ALIGN } from './planner.ts';
+import { liveBytes } from './planner.ts';
 import { DEFAULT_EXPORT_SAMPLES, firmwareMemory, STACK_RESERVE, type StaticObject } from '../firmware/static-objects.ts';
 import { DEFAULT_HYPER } from '../runtime/executor.ts';
 
@@ -74,7 +74,6 @@ export interface MemoryReport {
   notes: string[];
 }
 
-const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
 /** The firmware the figures describe: its embedded samples, its update rounding, its stack reserve. */
@@ -89,25 +88,22 @@ export function memoryReport(
   trainable: TrainableParam[], budgets: { sramBytes: number; flashBytes: number }, stream: InputStream | null = null,
   firmware: FirmwareSpec = DEFAULT_FIRMWARE,
 ): MemoryReport {
-  // Live bytes per step and category, from one difference array per category.
+  // Live bytes per step and category (planner.ts liveBytes: each buffer aligned as the arena holds it).
   const steps = kernels.length;
-  const diff = new Map<Category, Float64Array>();
+  const byCategory = new Map<Category, Buffer[]>();
   for (const b of buffers) {
-    let d = diff.get(b.category);
-    if (!d) diff.set(b.category, (d = new Float64Array(steps + 1)));
-    d[b.start] += align(b.bytes);
-    d[b.end + 1] -= align(b.bytes);
+    const list = byCategory.get(b.category);
+    if (list) list.push(b);
+    else byCategory.set(b.category, [b]);
   }
   const timeline: TimelineStep[] = kernels.map((k, step) => ({ step, kernel: k.name, op: k.op, node: k.node, phase: k.phase, live: {}, total: 0 }));
-  for (const [cat, d] of diff) {
-    let run = 0;
-    for (let s = 0; s < steps; s++) {
-      run += d[s];
+  for (const [cat, list] of byCategory) {
+    liveBytes(list, steps).forEach((run, s) => {
       if (run) {
         timeline[s].live[cat] = run;
         timeline[s].total += run;
       }
-    }
+    });
   }
   let peakStep = 0;
   timeline.forEach((t, i) => {

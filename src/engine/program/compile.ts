@@ -6,6 +6,7 @@ import type { Graph } from '../ir/graph.ts';
 import { DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_HEADROOM, planWithWorkspaces, workspaceBuffers } from '../firmware/workspaces.ts';
 import { checkBudget } from '../limits.ts';
 import { bufferLifetimes, type Buffer } from '../memory/lifetimes.ts';
+import { liveBytes } from '../memory/planner.ts';
 import { DEFAULT_FLASH_BUDGET, DEFAULT_SRAM_BUDGET, memoryReport, type MemoryReport } from '../memory/report.ts';
 import { accumulateGrads } from '../schedule/accumulate-grads.ts';
 import { fuseBlockBackward } from '../schedule/fuse-block-backward.ts';
@@ -91,14 +92,6 @@ export function headKind(g: Graph): 'float32' | 'int8' {
   return g.nodes.some((n) => n.op === 'linear') ? 'float32' : 'int8';
 }
 
-/** Bytes live at each step: the buffers alive there and the step's workspace at its floor. */
-function stepBytes(kernels: ProgramKernel[], lifetimes: Buffer[], ws: { start: number; floor: number }[]): number[] {
-  const live = kernels.map(() => 0);
-  for (const b of lifetimes) for (let i = b.start; i <= b.end && i < live.length; i++) live[i] += b.bytes;
-  for (const w of ws) live[w.start] += w.floor;
-  return live;
-}
-
 export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptions = {}): TrainingProgram {
   const options: TrainingProgram['options'] = {
     reorder: opts.reorder ?? true, inPlace: opts.inPlace ?? true, fuseRows: opts.fuseRows ?? true,
@@ -141,7 +134,8 @@ export function compileTraining(graph: Graph, scheme: Scheme, opts: CompileOptio
   // By default a chain splits its rings (schedule/fuse-rows.ts: splitRing, slower) only where it holds more
   // than any other step: the most bytes live at a step outside the chains, each workspace at its floor.
   if (options.fuseRows && options.splitRingsAbove === undefined) {
-    const live = stepBytes(kernels, lifetimes, workspaceBuffers(kernels, options.workspaceBytes, s.tensors, tg.trainable, true));
+    const floors = workspaceBuffers(kernels, options.workspaceBytes, s.tensors, tg.trainable, true).map((w) => ({ ...w, bytes: w.floor }));
+    const live = [...liveBytes([...lifetimes, ...floors], kernels.length)];
     const most = Math.max(0, ...live.filter((_, i) => kernels[i].op !== 'conv_chain'));
     if (live.some((b, i) => kernels[i].op === 'conv_chain' && b > most)) {
       ({ s, stream } = schedule(most));
