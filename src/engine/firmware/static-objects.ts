@@ -119,7 +119,8 @@ const ZOO_OPS: KernelOp[] = [
 // (tt_chain_pull, tt_pw_build_x, tt_pw_single, the ring offsets: 3,472), the pointwise conv in place (tt_conv2d's
 // plain loops, 550), the block backward's one-plane block and four-channel path (tt_block_bwd 1,840; tt_pw1_take,
 // tt_acc4x2, tt_dotk_i8 and tt_pw1_setup 1,104), tt_pw_fast's lone pixel (252) less tt_pw_block's packing (974):
-// the 15 programs' linked text + data then -148 to +436 bytes from the estimate.
+// the 15 programs' linked text + data then -280 to +364 bytes from the estimate (each chain's table at its nm
+// size, CH_ below).
 const CODE_BASE = 43_322 + 6_244 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 71;
 
@@ -213,9 +214,9 @@ export function firmwareObjects(p: FirmwareInputs, opts: FirmwareOptions): Stati
     // A residual add in TFLite's arithmetic: its multipliers (c-step.ts declares them beside the call).
     if (k.op === 'add' && g.requant === 'tflite') add(`AQ_${cIdent(k.node)}`, 24, 'rodata', 'tables');
     if (k.op !== 'conv_chain') continue;
-    // tt_chain (32 bytes), its stages (24 each), ring offsets and rows (8 per ring, at least one), its adds (tt_chain_add, 36 each).
+    // tt_chain (36 bytes), its stages (24 each), ring offsets, rows and spares (12 per ring, at least one), its adds (tt_chain_add, 36 each).
     const convs = k.attrs.convs.length, adds = k.attrs.adds.length;
-    add(`CH_${cIdent(k.attrs.convs[0])}`, 32 + 24 * convs + 8 * Math.max(1, convs - 1) + 36 * adds, 'rodata', 'tables');
+    add(`CH_${cIdent(k.attrs.convs[0])}`, 36 + 24 * convs + 12 * Math.max(1, convs - 1) + 36 * adds, 'rodata', 'tables');
     if (g.requant === 'tflite') k.attrs.adds.forEach((_, i) => add(`CH_${cIdent(k.attrs.convs[0])}_aq${i}`, 24, 'rodata', 'tables'));
   }
   out.push(...RUNTIME_RAM);
