@@ -1427,6 +1427,17 @@ static int tt_is_im2col(const tt_geom *g) {
   return !tt_is_pw(g) && g->groups == 1 && g->cpg * tt_taps(g) <= 510 && g->kh <= 22;
 }
 
+/* One output channel of a pointwise conv over a row of n pixels (channel stride cstride) without a
+ * workspace: the plain sums, integer, so the fast paths' values. */
+static void tt_pw_row_plain(const int8_t *xr, int cstride, int n, int32_t xz, const tt_weight *w, const tt_geom *g, int oc, int32_t bias,
+  tt_rq q, int32_t yz, int8_t *yr) {
+  for (int ox = 0; ox < n; ox++) {
+    int32_t acc = bias;
+    for (int ic = 0; ic < g->cpg; ic++) acc += (xr[ic * cstride + ox] - xz) * *tt_wrow(w, g, oc, ic);
+    yr[ox] = tt_clamp8(tt_rq_apply(acc, q, yz));
+  }
+}
+
 __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_stage *s, const tt_rows *y, int oy, const uint32_t *wall, void *wk, int wk_bytes) {
   const tt_geom *g = s->g;
   const int yRow = tt_row_off(y, oy);
@@ -1434,12 +1445,7 @@ __attribute__((noinline)) static void tt_conv_row(const tt_rows *x, const tt_sta
     const int8_t *xr = x->data + tt_row_off(x, oy);
     if (tt_pw_fast(xr, x->cstride, g->wo, s->xz, s->w, g, s->bias, s->eff, s->yz, y->data, y->cstride, yRow, NULL, wall, wk, wk_bytes)) return;
     for (int oc = 0; oc < g->cout; oc++) {
-      int8_t *yr = y->data + oc * y->cstride + yRow;
-      for (int ox = 0; ox < g->wo; ox++) {
-        int32_t acc = s->bias[oc];
-        for (int ic = 0; ic < g->cpg; ic++) acc += (xr[ic * x->cstride + ox] - s->xz) * *tt_wrow(s->w, g, oc, ic);
-        yr[ox] = tt_clamp8(tt_rq_apply(acc, tt_rq_at(s->eff, g->rq, oc), s->yz));
-      }
+      tt_pw_row_plain(xr, x->cstride, g->wo, s->xz, s->w, g, oc, s->bias[oc], tt_rq_at(s->eff, g->rq, oc), s->yz, y->data + oc * y->cstride + yRow);
     }
     return;
   }
@@ -1535,13 +1541,7 @@ static void tt_chain_split_row(tt_chain_run *r, int s, int oy, int from, int upt
     } else {
       const tt_rq q = tt_rq_at(ps->eff, pg->rq, e);
       for (int j = 0; j < n; j++) {
-        const int8_t *xr = x->data + tt_row_off(x, lo + j);
-        int8_t *yr = spare + (lo + j - from) * w;
-        for (int ox = 0; ox < w; ox++) {
-          int32_t acc = ps->bias[e];
-          for (int ic = 0; ic < pg->cpg; ic++) acc += (xr[ic * x->cstride + ox] - ps->xz) * *tt_wrow(ps->w, pg, e, ic);
-          yr[ox] = tt_clamp8(tt_rq_apply(acc, q, ps->yz));
-        }
+        tt_pw_row_plain(x->data + tt_row_off(x, lo + j), x->cstride, w, ps->xz, ps->w, pg, e, ps->bias[e], q, ps->yz, spare + (lo + j - from) * w);
       }
     }
     sr.xc = ring->data + e * ring->cstride;

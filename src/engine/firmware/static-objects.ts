@@ -111,17 +111,17 @@ const ZOO_OPS: KernelOp[] = [
   'conv_chain', 'conv2d', 'add', 'avgpool', 'linear', 'save_slice', 'softmax_ce_bwd', 'linear_bwd', 'linear_update', 'avgpool_bwd', 'mask',
   'channel_scale', 'block_bwd', 'conv_update_b', 'add_bwd',
 ];
-// 38,908 as fitted, plus what the code grew by since: tt_conv_chain's own functions (its adds and explicit
-// row stack: 328), tt_block_bwd's (32), the shared helpers' (2,758: tt_pw_fast's in-place weight rows,
-// tt_pw_direct, 2,130; tt_dot8x2_i8, 208; the conv helpers' non-square kernels, kh x kw, 420), and the
-// per-channel pool gradient's code (schedule/pool-grad.ts: tt_block_bwd's masked column sums, 900, and
-// tt_conv_update_b_masked, 396), which every paper scheme links. Then 6,244 more: the chains' split rings
-// (tt_chain_pull, tt_pw_build_x, tt_pw_single, the ring offsets: 3,472), the pointwise conv in place (tt_conv2d's
-// plain loops, 550), the block backward's one-plane block and four-channel path (tt_block_bwd 1,840; tt_pw1_take,
-// tt_acc4x2, tt_dotk_i8 and tt_pw1_setup 1,104), tt_pw_fast's lone pixel (252) less tt_pw_block's packing (974):
-// the 15 programs' linked text + data then -280 to +364 bytes from the estimate (each chain's table at its nm
-// size, CH_ below).
-const CODE_BASE = 43_322 + 6_244 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
+// 38,908 as fitted, plus what the code grew by since: tt_conv_chain's own functions (its adds and explicit row
+// stack: 328), tt_block_bwd's (32), the shared helpers' (2,758: tt_pw_fast's in-place weight rows, tt_pw_direct,
+// 2,130; tt_dot8x2_i8, 208; the conv helpers' non-square kernels, kh x kw, 420), and the per-channel pool gradient's
+// code (schedule/pool-grad.ts: tt_block_bwd's masked column sums, 900, and tt_conv_update_b_masked, 396), which
+// every paper scheme links. Then 6,244 more: the chains' split rings (tt_chain_pull, tt_pw_build_x, tt_pw_single,
+// the ring offsets: 3,472), the pointwise conv in place (tt_conv2d's plain loops, 550), the block backward's
+// one-plane block and four-channel path (tt_block_bwd 1,840; tt_pw1_take, tt_acc4x2, tt_dotk_i8 and tt_pw1_setup 1,104),
+// tt_pw_fast's lone pixel (252) less tt_pw_block's packing (974); then 272 less with the plain pointwise row in one
+// function (tt_pw_row_plain): the 15 programs' linked text + data then -280 to +364 bytes from the estimate (each
+// chain's table at its nm size, CH_ below).
+const CODE_BASE = 43_322 + 6_244 - 272 - ZOO_OPS.reduce((s, op) => s + KERNEL_DEFS[op].c.codeBytes, 0);
 const CODE_PER_CALL = 71;
 
 /** tt_add_q (arm-none-eabi-gcc 12 -O2, M7; tests/firmware-size.test.ts holds it to nm): a model in TFLite's arithmetic links it for its residual adds. */

@@ -44,7 +44,7 @@ export const DEFAULT_WORKSPACE = 20 * 1024;
  * output dies at the next step and the pointwise floors tt_pw_direct's (pointwiseFloor), 0: 127.9 @
  * 99.2M / 119.6 @ 80.4M / 117.3 @ 90.8M, unbounded 142.6 @ 98.0M / 134.0 @ 79.3M / 133.3 @ 88.8M. With
  * the block backward's one-plane block (its floor the block alone) and a peak chain's rings split: 0:
- * 125.7 @ 99.2M / 117.3 @ 80.9M / 114.3 @ 92.9M, unbounded 142.6 @ 97.9M / 134.0 @ 79.1M / 133.3 @ 91.0M.
+ * 125.7 @ 99.2M / 117.3 @ 80.9M / 114.3 @ 92.8M, unbounded 142.6 @ 97.9M / 134.0 @ 79.1M / 133.3 @ 91.0M.
  */
 export const DEFAULT_WORKSPACE_HEADROOM = 0;
 

@@ -96,7 +96,7 @@ export const conv_chain: KernelDef<'conv_chain'> = {
       const input = k.attrs.ring ? `NULL, &tt_in_src, ${e.ptr(k.attrs.ring)}` : `${e.ptr(k.inputs[0])}, NULL, NULL`;
       return [`tt_conv_chain(&${sym}, ${input}, ${e.ptr(k.outputs[0])}, ${e.ptr(k.attrs.scratch)}, ${e.wk});`];
     },
-    codeBytes: 5858,
+    codeBytes: 5542,
   },
   kind: 'forward',
   label: 'conv_chain',
